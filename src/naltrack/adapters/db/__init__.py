@@ -1,0 +1,1 @@
+"""SQLAlchemy storage: tables, mappers, repositories and the unit of work."""

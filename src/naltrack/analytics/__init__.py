@@ -1,0 +1,1 @@
+"""Outcome and quality measures over many patients (adherence, POD continuity)."""

@@ -1,0 +1,1 @@
+"""The HTTP face: FastAPI app factory, REST API under /api/v1."""

@@ -1,0 +1,43 @@
+"""Settings, read from the environment (prefix ``NALTRACK_``) once, on demand.
+
+Nothing is read at import time: call :func:`get_settings` (cached) or build a
+:class:`Settings` yourself in tests.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration.
+
+    ``database_url`` defaults to a SQLite file in ``data_dir``; set
+    ``NALTRACK_DATABASE_URL=postgresql+psycopg://user@host/db`` for PostgreSQL.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="NALTRACK_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="where the SQLite file and exports live")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite in data_dir if unset")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: str = Field(default="", description="signs session cookies; generated per data dir if empty")
+    timezone: str = Field(default="America/New_York", description="the clinic's local time zone")
+    echo_sql: bool = False
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'naltrack.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()

@@ -1,0 +1,263 @@
+"""The medication catalog: RxNorm codes, classes and the traps of public value sets.
+
+Every entry names where its code was seen (``../shared/reference/codes.md``, cited as
+``codes.md §N``). Classes are assigned by *product*, not by ingredient, because the
+public value sets mislead when read by ingredient (codes.md §3, "Cross-cutting traps"):
+
+1. Bupropion/naltrexone (Contrave, 1551468) contains naltrexone but is not MAT.
+2. Embeda and Troxyca contain naltrexone but are opioid agonist products.
+3. Buprenorphine/naloxone is OUD treatment, not a naloxone rescue product.
+4. Butrans, Belbuca and Buprenex are buprenorphine for pain, not OUD treatment.
+5. Codeine cough liquids and diphenoxylate sit outside "opioid analgesic" sets.
+6. Dextromethorphan is not a mu-opioid agonist.
+
+Implants have no RxNorm or HCPCS code (clinical.md §8.1), so they use local codes in
+the ``urn:naltrack:medication`` system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from naltrack.domain.errors import NotFound
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+LOCAL = "urn:naltrack:medication"
+
+MedicationClass = Literal[
+    "naltrexone-oral",
+    "naltrexone-xr",
+    "naltrexone-implant",
+    "naltrexone-not-mat",
+    "opioid-analgesic",
+    "opioid-antitussive",
+    "opioid-antidiarrheal",
+    "peripheral-opioid-antidiarrheal",
+    "illicit-opioid",
+    "mixed-agonist-antagonist",
+    "buprenorphine-oud",
+    "buprenorphine-pain",
+    "methadone",
+    "opioid-reversal",
+    "disulfiram",
+    "thioridazine",
+    "bupropion",
+    "acamprosate",
+    "anticoagulant",
+    "non-opioid-antitussive",
+]
+
+#: How long an opioid acts, which sets the opioid-free interval before naltrexone.
+OpioidAction = Literal["short", "long", "fentanyl", "buprenorphine", "methadone"]
+
+OPIOID_CLASSES: frozenset[str] = frozenset(
+    {
+        "opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "illicit-opioid",
+        "mixed-agonist-antagonist", "buprenorphine-oud", "buprenorphine-pain", "methadone",
+    }
+)
+NALTREXONE_THERAPY_CLASSES: frozenset[str] = frozenset(
+    {"naltrexone-oral", "naltrexone-xr", "naltrexone-implant"}
+)
+
+
+@dataclass(frozen=True)
+class Medication:
+    """One catalog entry.
+
+    Examples
+    --------
+    >>> get_medication("637213").medication_class
+    'naltrexone-xr'
+    >>> is_naltrexone_therapy(get_medication("1551468"))
+    False
+    """
+
+    code: str
+    display: str
+    medication_class: MedicationClass
+    ingredient: str
+    tty: str = "SCD"
+    system: str = RXNORM
+    opioid_action: OpioidAction | None = None
+    strength_mg: float | None = None
+    source: str = ""
+    note: str = ""
+
+    @property
+    def is_opioid(self) -> bool:
+        return self.medication_class in OPIOID_CLASSES
+
+
+def _m(code: str, display: str, cls: MedicationClass, ingredient: str, source: str, **kw: object) -> Medication:
+    return Medication(code, display, cls, ingredient, source=source, **kw)  # type: ignore[arg-type]
+
+
+_ENTRIES: tuple[Medication, ...] = (
+    # Naltrexone therapy (codes.md §1, §2a)
+    _m("7243", "naltrexone", "naltrexone-oral", "naltrexone", "codes.md §1", tty="IN"),
+    _m("1483744", "naltrexone hydrochloride 50 MG Oral Tablet", "naltrexone-oral", "naltrexone",
+       "codes.md §2a", strength_mg=50.0),
+    _m("637213", "naltrexone 380 MG Injection", "naltrexone-xr", "naltrexone", "codes.md §2a",
+       strength_mg=380.0, note="Vivitrol; HCPCS J2315 bills 1 mg units (clinical.md §8.1)"),
+    _m("NTX-IMPLANT", "naltrexone subcutaneous implant (compounded, not FDA-approved)",
+       "naltrexone-implant", "naltrexone", "clinical.md §1.3", tty="local", system=LOCAL),
+    # Naltrexone-containing products that are not naltrexone therapy (codes.md §2b)
+    _m("1551468", "bupropion 90 MG / naltrexone 8 MG ER Oral Tablet (Contrave)", "naltrexone-not-mat",
+       "bupropion/naltrexone", "codes.md §2b", note="weight loss; not OUD/AUD therapy"),
+    _m("863845", "morphine 100 MG / naltrexone 4 MG ER Oral Capsule (Embeda)", "opioid-analgesic",
+       "morphine/naltrexone", "codes.md §2b", opioid_action="long"),
+    _m("1806701", "oxycodone 10 MG / naltrexone 1.2 MG ER Oral Capsule (Troxyca)", "opioid-analgesic",
+       "oxycodone/naltrexone", "codes.md §2b", opioid_action="long"),
+    # Opioid ingredients (codes.md §1)
+    _m("7052", "morphine", "opioid-analgesic", "morphine", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("2670", "codeine", "opioid-analgesic", "codeine", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("5489", "hydrocodone", "opioid-analgesic", "hydrocodone", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("7804", "oxycodone", "opioid-analgesic", "oxycodone", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("7814", "oxymorphone", "opioid-analgesic", "oxymorphone", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("3423", "hydromorphone", "opioid-analgesic", "hydromorphone", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("4337", "fentanyl", "opioid-analgesic", "fentanyl", "codes.md §1", tty="IN", opioid_action="fentanyl"),
+    _m("6754", "meperidine", "opioid-analgesic", "meperidine", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("10689", "tramadol", "opioid-analgesic", "tramadol", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("787390", "tapentadol", "opioid-analgesic", "tapentadol", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("6378", "levorphanol", "opioid-analgesic", "levorphanol", "codes.md §1", tty="IN", opioid_action="long"),
+    _m("23088", "dihydrocodeine", "opioid-analgesic", "dihydrocodeine", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("7676", "opium", "opioid-analgesic", "opium", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("1841", "butorphanol", "mixed-agonist-antagonist", "butorphanol", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("8001", "pentazocine", "mixed-agonist-antagonist", "pentazocine", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("7238", "nalbuphine", "mixed-agonist-antagonist", "nalbuphine", "codes.md §1", tty="IN", opioid_action="short"),
+    _m("1819", "buprenorphine", "buprenorphine-oud", "buprenorphine", "codes.md §1", tty="IN",
+       opioid_action="buprenorphine"),
+    _m("6813", "methadone", "methadone", "methadone", "codes.md §1", tty="IN", opioid_action="methadone"),
+    _m("6468", "loperamide", "peripheral-opioid-antidiarrheal", "loperamide", "codes.md §1", tty="IN",
+       note="peripheral mu agonist; not named in the naltrexone label (clinical.md §4, UNCONFIRMED)"),
+    _m("3289", "dextromethorphan", "non-opioid-antitussive", "dextromethorphan", "codes.md §1", tty="IN",
+       note="not a mu-opioid agonist (codes.md §3 trap 7)"),
+    # Opioid products (codes.md §2i-2m, 2o, 2p)
+    _m("1049621", "oxycodone hydrochloride 5 MG Oral Tablet", "opioid-analgesic", "oxycodone",
+       "codes.md §2i", opioid_action="short", strength_mg=5.0),
+    _m("1049696", "oxycodone hydrochloride 5 MG Oral Capsule", "opioid-analgesic", "oxycodone",
+       "codes.md §2i", opioid_action="short", strength_mg=5.0),
+    _m("857002", "acetaminophen 325 MG / hydrocodone bitartrate 5 MG Oral Tablet", "opioid-analgesic",
+       "hydrocodone", "codes.md §2j", opioid_action="short"),
+    _m("995868", "codeine phosphate 2 MG/ML / guaifenesin 20 MG/ML Oral Solution", "opioid-antitussive",
+       "codeine", "codes.md §2k", opioid_action="short"),
+    _m("995226", "codeine phosphate 0.5 MG/ML / guaifenesin 15 MG/ML Oral Solution", "opioid-antitussive",
+       "codeine", "codes.md §2k", opioid_action="short"),
+    _m("991486", "codeine phosphate 2 MG/ML / promethazine hydrochloride 1.25 MG/ML Oral Solution",
+       "opioid-antitussive", "codeine", "codes.md §2l", opioid_action="short"),
+    _m("1190572", "atropine sulfate 0.025 MG / diphenoxylate hydrochloride 2.5 MG Oral Tablet",
+       "opioid-antidiarrheal", "diphenoxylate", "codes.md §2m", opioid_action="short"),
+    _m("1190568", "atropine sulfate 0.005 MG/ML / diphenoxylate hydrochloride 0.5 MG/ML Oral Solution",
+       "opioid-antidiarrheal", "diphenoxylate", "codes.md §2m", opioid_action="short"),
+    _m("245134", "72 HR fentanyl 0.025 MG/HR Transdermal System", "opioid-analgesic", "fentanyl",
+       "codes.md §2o", opioid_action="fentanyl"),
+    _m("245135", "72 HR fentanyl 0.05 MG/HR Transdermal System", "opioid-analgesic", "fentanyl",
+       "codes.md §2o", opioid_action="fentanyl"),
+    _m("312289", "naloxone 0.5 MG / pentazocine 50 MG Oral Tablet", "mixed-agonist-antagonist",
+       "pentazocine", "codes.md §2p", opioid_action="short",
+       note="contains naloxone but is not a rescue product (codes.md §3 trap 2)"),
+    _m("250473", "heroin 10 MG Oral Tablet", "illicit-opioid", "heroin", "codes.md §2p", opioid_action="short"),
+    # Buprenorphine (codes.md §2c-2g)
+    _m("1010600", "buprenorphine 2 MG / naloxone 0.5 MG Sublingual Film", "buprenorphine-oud",
+       "buprenorphine/naloxone", "codes.md §2c", opioid_action="buprenorphine",
+       note="OUD treatment, not naloxone rescue (codes.md §3 trap 2)"),
+    _m("1010604", "buprenorphine 8 MG / naloxone 2 MG Sublingual Film", "buprenorphine-oud",
+       "buprenorphine/naloxone", "codes.md §2c", opioid_action="buprenorphine"),
+    _m("351266", "buprenorphine 2 MG / naloxone 0.5 MG Sublingual Tablet", "buprenorphine-oud",
+       "buprenorphine/naloxone", "codes.md §2d", opioid_action="buprenorphine"),
+    _m("351267", "buprenorphine 8 MG / naloxone 2 MG Sublingual Tablet", "buprenorphine-oud",
+       "buprenorphine/naloxone", "codes.md §2d", opioid_action="buprenorphine"),
+    _m("351264", "buprenorphine 2 MG Sublingual Tablet", "buprenorphine-oud", "buprenorphine",
+       "codes.md §2e", opioid_action="buprenorphine"),
+    _m("351265", "buprenorphine 8 MG Sublingual Tablet", "buprenorphine-oud", "buprenorphine",
+       "codes.md §2e", opioid_action="buprenorphine"),
+    _m("1996184", "0.5 ML buprenorphine 200 MG/ML Prefilled Syringe (Sublocade 100 mg)", "buprenorphine-oud",
+       "buprenorphine", "codes.md §2f", opioid_action="buprenorphine"),
+    _m("1996192", "1.5 ML buprenorphine 200 MG/ML Prefilled Syringe (Sublocade 300 mg)", "buprenorphine-oud",
+       "buprenorphine", "codes.md §2f", opioid_action="buprenorphine"),
+    _m("1797650", "buprenorphine 74.2 MG Drug Implant (Probuphine)", "buprenorphine-oud", "buprenorphine",
+       "codes.md §2f", opioid_action="buprenorphine"),
+    _m("238129", "1 ML buprenorphine 0.3 MG/ML Injection (Buprenex)", "buprenorphine-pain", "buprenorphine",
+       "codes.md §2f", opioid_action="buprenorphine", note="analgesic injection, not OUD treatment"),
+    _m("904880", "168 HR buprenorphine 0.005 MG/HR Transdermal System (Butrans)", "buprenorphine-pain",
+       "buprenorphine", "codes.md §2g", opioid_action="buprenorphine"),
+    _m("1716057", "buprenorphine 0.15 MG Buccal Film (Belbuca)", "buprenorphine-pain", "buprenorphine",
+       "codes.md §2g", opioid_action="buprenorphine"),
+    # Methadone (codes.md §2h)
+    _m("864706", "methadone hydrochloride 10 MG Oral Tablet", "methadone", "methadone", "codes.md §2h",
+       opioid_action="methadone"),
+    _m("864718", "methadone hydrochloride 5 MG Oral Tablet", "methadone", "methadone", "codes.md §2h",
+       opioid_action="methadone"),
+    _m("864761", "methadone hydrochloride 1 MG/ML Oral Solution", "methadone", "methadone", "codes.md §2h",
+       opioid_action="methadone"),
+    _m("991147", "methadone hydrochloride 10 MG/ML Oral Solution", "methadone", "methadone", "codes.md §2h",
+       opioid_action="methadone"),
+    _m("864978", "methadone hydrochloride 40 MG Tablet for Oral Suspension", "methadone", "methadone",
+       "codes.md §2h", opioid_action="methadone"),
+    # Overdose reversal (codes.md §2n)
+    _m("7242", "naloxone", "opioid-reversal", "naloxone", "codes.md §1", tty="IN"),
+    _m("1725059", "naloxone hydrochloride 40 MG/ML Nasal Spray (4 mg)", "opioid-reversal", "naloxone", "codes.md §2n"),
+    _m("1870933", "naloxone hydrochloride 20 MG/ML Nasal Spray (2 mg)", "opioid-reversal", "naloxone", "codes.md §2n"),
+    _m("2540703", "naloxone hydrochloride 80 MG/ML Nasal Spray (8 mg)", "opioid-reversal", "naloxone", "codes.md §2n"),
+    _m("1659929", "1 ML naloxone hydrochloride 0.4 MG/ML Injection", "opioid-reversal", "naloxone", "codes.md §2n"),
+    _m("2596175", "0.4 ML naloxone hydrochloride 25 MG/ML Auto-Injector", "opioid-reversal", "naloxone",
+       "codes.md §2n"),
+    _m("2592953", "2 ML nalmefene 1 MG/ML Injection", "opioid-reversal", "nalmefene", "codes.md §2n"),
+    _m("2639721", "nalmefene 27 MG/ML Nasal Spray", "opioid-reversal", "nalmefene", "codes.md §2n"),
+    # AUD drugs, bupropion, thioridazine (codes.md §2q)
+    _m("197623", "disulfiram 250 MG Oral Tablet", "disulfiram", "disulfiram", "codes.md §2q"),
+    _m("197624", "disulfiram 500 MG Oral Tablet", "disulfiram", "disulfiram", "codes.md §2q"),
+    _m("835726", "acamprosate calcium 333 MG Delayed Release Oral Tablet", "acamprosate", "acamprosate",
+       "codes.md §2q"),
+    _m("42347", "bupropion", "bupropion", "bupropion", "codes.md §1", tty="IN"),
+    _m("993541", "24 HR bupropion hydrochloride 150 MG Extended Release Oral Tablet", "bupropion",
+       "bupropion", "codes.md §2q"),
+    _m("993518", "12 HR bupropion hydrochloride 150 MG Extended Release Oral Tablet", "bupropion",
+       "bupropion", "codes.md §2q"),
+    _m("10502", "thioridazine", "thioridazine", "thioridazine", "codes.md §1", tty="IN"),
+    _m("198274", "thioridazine 25 MG Oral Tablet", "thioridazine", "thioridazine", "codes.md §2q"),
+    # Anticoagulants (codes.md §1, §2r)
+    _m("11289", "warfarin", "anticoagulant", "warfarin", "codes.md §1", tty="IN"),
+    _m("855332", "warfarin sodium 5 MG Oral Tablet", "anticoagulant", "warfarin", "codes.md §2r"),
+    _m("1364430", "apixaban", "anticoagulant", "apixaban", "codes.md §1", tty="IN"),
+    _m("1364445", "apixaban 5 MG Oral Tablet", "anticoagulant", "apixaban", "codes.md §2r"),
+    _m("1114195", "rivaroxaban", "anticoagulant", "rivaroxaban", "codes.md §1", tty="IN"),
+    _m("1232086", "rivaroxaban 20 MG Oral Tablet", "anticoagulant", "rivaroxaban", "codes.md §2r"),
+)
+
+_BY_CODE: dict[str, Medication] = {m.code: m for m in _ENTRIES}
+
+
+def all_medications() -> tuple[Medication, ...]:
+    """Every catalog entry, in catalog order."""
+    return _ENTRIES
+
+
+def find_medication(code: str) -> Medication | None:
+    """The entry for an RxNorm (or local) code, or ``None``."""
+    return _BY_CODE.get(str(code).strip())
+
+
+def get_medication(code: str) -> Medication:
+    """The entry for a code; raises :class:`NotFound` for an unknown code."""
+    med = find_medication(code)
+    if med is None:
+        raise NotFound("RxNorm code", code)
+    return med
+
+
+def medications_in_class(medication_class: MedicationClass) -> tuple[Medication, ...]:
+    """Every entry of one class."""
+    return tuple(m for m in _ENTRIES if m.medication_class == medication_class)
+
+
+def is_naltrexone_therapy(med: Medication) -> bool:
+    """True for oral, injectable and implanted naltrexone; False for Contrave, Embeda, Troxyca."""
+    return med.medication_class in NALTREXONE_THERAPY_CLASSES
+
+
+def is_rescue_naloxone(med: Medication) -> bool:
+    """True for naloxone/nalmefene rescue products; False for buprenorphine/naloxone."""
+    return med.medication_class == "opioid-reversal"

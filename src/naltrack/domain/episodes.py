@@ -1,0 +1,85 @@
+"""Treatment episodes and diagnoses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.records import ClinicalRecord
+from naltrack.domain.units import require_choice, require_icd10cm, require_text
+
+Indication = Literal["OUD", "AUD", "OUD+AUD", "stimulant"]
+INDICATIONS: tuple[Indication, ...] = ("OUD", "AUD", "OUD+AUD", "stimulant")
+LevelOfCare = Literal["PHP", "IOP", "OP", "aftercare"]
+LEVELS_OF_CARE: tuple[LevelOfCare, ...] = ("PHP", "IOP", "OP", "aftercare")
+DischargeReason = Literal[
+    "completed", "transferred", "left-against-advice", "lost-to-follow-up",
+    "administrative", "incarcerated", "deceased", "other",
+]
+DISCHARGE_REASONS: tuple[DischargeReason, ...] = (
+    "completed", "transferred", "left-against-advice", "lost-to-follow-up",
+    "administrative", "incarcerated", "deceased", "other",
+)
+CodeSystem = Literal["icd10cm", "snomed"]
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+SNOMED = "http://snomed.info/sct"
+DiagnosisStatus = Literal["active", "in-remission", "resolved"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Episode(ClinicalRecord):
+    """A treatment episode: from admission to discharge, at one level of care."""
+
+    indication: Indication
+    level_of_care: LevelOfCare
+    start: date
+    end: date | None = None
+    discharge_reason: DischargeReason | None = None
+    referral_source: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_choice("episode.indication", self.indication, INDICATIONS)
+        require_choice("episode.level_of_care", self.level_of_care, LEVELS_OF_CARE)
+        if self.end is not None:
+            if self.end < self.start:
+                raise InvalidInput("episode.end", self.end.isoformat(),
+                                   f"is before the start {self.start.isoformat()}")
+            if self.discharge_reason is None:
+                raise InvalidInput("episode.discharge_reason", None, "is required when the episode ends")
+            require_choice("episode.discharge_reason", self.discharge_reason, DISCHARGE_REASONS)
+
+    def is_open_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    @property
+    def treats_oud(self) -> bool:
+        return self.indication in ("OUD", "OUD+AUD")
+
+    @property
+    def treats_aud(self) -> bool:
+        return self.indication in ("AUD", "OUD+AUD")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Diagnosis(ClinicalRecord):
+    """A coded condition: ICD-10-CM (``F11.20``) or SNOMED CT (``75544000``)."""
+
+    system: CodeSystem
+    code: str
+    display: str
+    onset: date | None = None
+    clinical_status: DiagnosisStatus = "active"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_choice("diagnosis.system", self.system, ("icd10cm", "snomed"))
+        if self.system == "icd10cm":
+            require_icd10cm("diagnosis.code", self.code)
+        elif not self.code.isdigit() or not 6 <= len(self.code) <= 18:
+            raise InvalidInput("diagnosis.code", self.code, "is not a SNOMED CT concept id")
+        require_text("diagnosis.display", self.display)
+        require_choice("diagnosis.clinical_status", self.clinical_status,
+                       ("active", "in-remission", "resolved"))

@@ -1,0 +1,97 @@
+"""Clinics and patients (demographics, contacts, pregnancy and breastfeeding status)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.units import require_choice, require_text
+
+SexAtBirth = Literal["female", "male", "intersex", "unknown"]
+SEXES: tuple[SexAtBirth, ...] = ("female", "male", "intersex", "unknown")
+ContactKind = Literal["phone", "email", "address", "emergency-contact"]
+CONTACT_KINDS: tuple[ContactKind, ...] = ("phone", "email", "address", "emergency-contact")
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """A clinic: the tenant a user and a patient belong to. ``timezone`` is an IANA name."""
+
+    id: str
+    name: str
+    timezone: str = "America/New_York"
+
+    def __post_init__(self) -> None:
+        require_text("clinic.id", self.id, 64)
+        require_text("clinic.name", self.name)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A way to reach the patient or a person they named."""
+
+    kind: ContactKind
+    value: str
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        require_choice("contact.kind", self.kind, CONTACT_KINDS)
+        require_text("contact.value", self.value)
+
+
+@dataclass(frozen=True)
+class ReproductiveStatus:
+    """Pregnancy and breastfeeding as last recorded, with the date it was recorded.
+
+    ``None`` means unknown: rules that need it answer ``review``, never ``ready``.
+    """
+
+    pregnant: bool | None
+    breastfeeding: bool | None
+    as_of: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class Patient:
+    """A person in the program.
+
+    Examples
+    --------
+    >>> Patient(id="p1", clinic_id="c1", given_name="Ada", family_name="Lane",
+    ...         birth_date=date(1990, 5, 1), sex_at_birth="female").age_on(date(2026, 4, 30))
+    35
+    """
+
+    id: str
+    clinic_id: str
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex_at_birth: SexAtBirth
+    gender: str | None = None
+    mrn: str | None = None
+    reproductive: ReproductiveStatus | None = None
+    contacts: tuple[Contact, ...] = field(default_factory=tuple)
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        require_text("patient.id", self.id, 64)
+        require_text("patient.clinic_id", self.clinic_id, 64)
+        require_text("patient.given_name", self.given_name, 100)
+        require_text("patient.family_name", self.family_name, 100)
+        require_choice("patient.sex_at_birth", self.sex_at_birth, SEXES)
+        if not isinstance(self.birth_date, date):
+            raise InvalidInput("patient.birth_date", self.birth_date, "must be a date")
+        if self.birth_date.year < 1900:
+            raise InvalidInput("patient.birth_date", self.birth_date.isoformat(), "must be after 1900")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: date) -> int:
+        """Age in whole years on ``day``."""
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - int(before_birthday)

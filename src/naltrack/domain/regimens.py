@@ -1,0 +1,154 @@
+"""Naltrexone regimens: what was ordered, in which form and schedule.
+
+Sources (``../shared/reference/clinical.md``):
+
+* §1.1 oral 50 mg daily; OUD starts with a 25 mg test dose; label alternative schedules
+  (50 mg weekdays + 100 mg Saturday; 100 mg every other day; 150 mg every third day) and
+  the three-times-weekly 100/100/150 mg schedule (weekday assignment UNCONFIRMED, so the
+  schedule is data, not a fixed rule).
+* §1.2 XR-NTX 380 mg IM every 4 weeks, one strength only.
+* §1.3 implants by dose (not FDA-approved; compounded).
+* §1.4 targeted (Sinclair) dosing for AUD: 50 mg about one hour before drinking; off-label.
+* XR-NTX with bupropion for stimulant use (ADAPT-2 style); bupropion is ordered separately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from naltrack.domain.errors import DoseLimitExceeded, InvalidInput
+from naltrack.domain.records import ClinicalRecord
+from naltrack.domain.units import require_choice, require_positive, require_range
+
+RegimenKind = Literal[
+    "oral-daily", "oral-schedule", "xr-ntx-q4w", "implant", "targeted", "xr-ntx-bupropion"
+]
+REGIMEN_KINDS: tuple[RegimenKind, ...] = (
+    "oral-daily", "oral-schedule", "xr-ntx-q4w", "implant", "targeted", "xr-ntx-bupropion"
+)
+Form = Literal["oral", "xr-ntx", "implant"]
+FORM_OF_KIND: dict[str, Form] = {
+    "oral-daily": "oral", "oral-schedule": "oral", "targeted": "oral",
+    "xr-ntx-q4w": "xr-ntx", "xr-ntx-bupropion": "xr-ntx", "implant": "implant",
+}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+#: Largest single oral dose in the label's alternative schedules (clinical.md §1.1).
+ORAL_MAX_SINGLE_DOSE_MG = 150.0
+#: XR-NTX comes in one strength (clinical.md §1.2).
+XR_NTX_DOSE_MG = 380.0
+#: XR-NTX interval in days: every 4 weeks (clinical.md §1.2).
+XR_NTX_INTERVAL_DAYS = 28
+#: Largest implant with published durations, 3.4 g (pk.md §7.3).
+IMPLANT_MAX_DOSE_MG = 3400.0
+
+
+@dataclass(frozen=True)
+class ScheduledDose:
+    """One dose of a weekly schedule, e.g. ``ScheduledDose("fri", 150.0)``."""
+
+    weekday: str
+    dose_mg: float
+
+    def __post_init__(self) -> None:
+        require_choice("schedule.weekday", self.weekday, WEEKDAYS)
+        check_oral_dose("schedule.dose_mg", self.dose_mg)
+
+
+def check_oral_dose(field_name: str, dose_mg: float) -> None:
+    """Reject an oral dose that is not positive or above the largest labelled single dose."""
+    require_positive(field_name, dose_mg)
+    if dose_mg > ORAL_MAX_SINGLE_DOSE_MG:
+        raise DoseLimitExceeded(
+            field_name, dose_mg,
+            f"exceeds the largest single oral dose {ORAL_MAX_SINGLE_DOSE_MG:g} mg (clinical.md §1.1)",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Regimen(ClinicalRecord):
+    """An order for naltrexone.
+
+    Examples
+    --------
+    >>> Regimen(id="r1", patient_id="p1", kind="xr-ntx-q4w", start=date(2026, 1, 5)).form
+    'xr-ntx'
+    >>> Regimen(id="r2", patient_id="p1", kind="oral-daily", start=date(2026, 1, 5), dose_mg=900)
+    Traceback (most recent call last):
+    ...
+    naltrack.domain.errors.DoseLimitExceeded: regimen.dose_mg: 900 exceeds the largest single oral dose 150 mg (clinical.md §1.1)  # noqa: E501
+    """
+
+    kind: RegimenKind
+    start: date
+    end: date | None = None
+    dose_mg: float = 50.0
+    schedule: tuple[ScheduledDose, ...] = field(default_factory=tuple)
+    interval_days: int | None = None
+    expected_duration_days: int | None = None
+    implant_product: str | None = None
+    induction_test_dose: bool = False
+    prescriber: str | None = None
+    rxnorm: str | None = None
+    days_supply: int | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_choice("regimen.kind", self.kind, REGIMEN_KINDS)
+        if self.end is not None and self.end < self.start:
+            raise InvalidInput("regimen.end", self.end.isoformat(), f"is before the start {self.start}")
+        if self.days_supply is not None:
+            require_range("regimen.days_supply", self.days_supply, 1, 365, "days")
+        form = self.form
+        if form == "oral":
+            self._check_oral()
+        elif form == "xr-ntx":
+            if self.dose_mg != XR_NTX_DOSE_MG:
+                raise InvalidInput("regimen.dose_mg", self.dose_mg,
+                                   "must be 380 mg: XR-NTX has one strength (clinical.md §1.2)")
+            if self.interval_days is not None:
+                require_range("regimen.interval_days", self.interval_days, 21, 35, "days")
+        else:
+            require_positive("regimen.dose_mg", self.dose_mg)
+            if self.dose_mg > IMPLANT_MAX_DOSE_MG:
+                raise DoseLimitExceeded("regimen.dose_mg", self.dose_mg,
+                                        f"exceeds the largest studied implant {IMPLANT_MAX_DOSE_MG:g} mg")
+            if self.expected_duration_days is not None:
+                require_range("regimen.expected_duration_days", self.expected_duration_days, 14, 365, "days")
+
+    def _check_oral(self) -> None:
+        check_oral_dose("regimen.dose_mg", self.dose_mg)
+        if self.kind == "oral-schedule" and not self.schedule:
+            raise InvalidInput("regimen.schedule", (), "needs at least one weekday dose")
+        days = [d.weekday for d in self.schedule]
+        if len(days) != len(set(days)):
+            raise InvalidInput("regimen.schedule", days, "names a weekday twice")
+
+    @property
+    def form(self) -> Form:
+        return FORM_OF_KIND[self.kind]
+
+    @property
+    def injection_interval_days(self) -> int:
+        """Days between injections (XR-NTX); the label's every 4 weeks unless set."""
+        return self.interval_days or XR_NTX_INTERVAL_DAYS
+
+    @property
+    def is_off_label(self) -> bool:
+        """Targeted (Sinclair) dosing and implants are off-label (clinical.md §1.3, §1.4)."""
+        return self.kind in ("targeted", "implant")
+
+    def is_active_on(self, day: date) -> bool:
+        return self.is_active and self.start <= day and (self.end is None or day <= self.end)
+
+    def oral_dose_on(self, day: date) -> float:
+        """Scheduled oral dose in mg on ``day`` (0 when none is due)."""
+        if self.form != "oral" or self.kind == "targeted" or not self.is_active_on(day):
+            return 0.0
+        if self.kind == "oral-daily":
+            return self.dose_mg
+        weekday = WEEKDAYS[day.weekday()]
+        return next((d.dose_mg for d in self.schedule if d.weekday == weekday), 0.0)

@@ -1,0 +1,1 @@
+"""Screening instruments as data, with scoring and bands. Pure."""

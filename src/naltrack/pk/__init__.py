@@ -1,0 +1,1 @@
+"""Pharmacokinetics of naltrexone: dosing events and arrays in, concentrations out. NumPy only."""

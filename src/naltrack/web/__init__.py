@@ -1,0 +1,1 @@
+"""The clinician web app: server-rendered pages (Jinja2 + htmx)."""
