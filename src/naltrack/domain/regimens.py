@@ -69,7 +69,8 @@ def check_oral_dose(field_name: str, dose_mg: float) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class Regimen(ClinicalRecord):
-    """An order for naltrexone.
+    """An order for naltrexone. ``dose_mg`` defaults to the form's usual dose (oral 50, XR-NTX 380);
+    an implant needs its dose.
 
     Examples
     --------
@@ -84,7 +85,7 @@ class Regimen(ClinicalRecord):
     kind: RegimenKind
     start: date
     end: date | None = None
-    dose_mg: float = 50.0
+    dose_mg: float = 0.0
     schedule: tuple[ScheduledDose, ...] = field(default_factory=tuple)
     interval_days: int | None = None
     expected_duration_days: int | None = None
@@ -103,6 +104,9 @@ class Regimen(ClinicalRecord):
         if self.days_supply is not None:
             require_range("regimen.days_supply", self.days_supply, 1, 365, "days")
         form = self.form
+        if not self.dose_mg and form != "implant":
+            # The usual dose of the form when none is given: oral 50 mg (clinical.md §1.1), XR-NTX 380 mg (§1.2).
+            object.__setattr__(self, "dose_mg", 50.0 if form == "oral" else XR_NTX_DOSE_MG)
         if form == "oral":
             self._check_oral()
         elif form == "xr-ntx":
