@@ -76,10 +76,11 @@ class Regimen(ClinicalRecord):
     --------
     >>> Regimen(id="r1", patient_id="p1", kind="xr-ntx-q4w", start=date(2026, 1, 5)).form
     'xr-ntx'
-    >>> Regimen(id="r2", patient_id="p1", kind="oral-daily", start=date(2026, 1, 5), dose_mg=900)
-    Traceback (most recent call last):
-    ...
-    naltrack.domain.errors.DoseLimitExceeded: regimen.dose_mg: 900 exceeds the largest single oral dose 150 mg (clinical.md §1.1)  # noqa: E501
+    >>> try:
+    ...     Regimen(id="r2", patient_id="p1", kind="oral-daily", start=date(2026, 1, 5), dose_mg=900)
+    ... except DoseLimitExceeded as error:
+    ...     print(error.rule)
+    exceeds the largest single oral dose 150 mg (clinical.md §1.1)
     """
 
     kind: RegimenKind

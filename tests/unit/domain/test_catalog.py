@@ -22,7 +22,8 @@ def test_only_naltrexone_products_count_as_naltrexone_therapy(code: str, therapy
     assert is_naltrexone_therapy(get_medication(code)) is therapy
 
 
-@pytest.mark.parametrize(("code", "rescue"), [("1725059", True), ("2639721", True), ("1010604", False), ("312289", False)])
+@pytest.mark.parametrize(
+    ("code", "rescue"), [("1725059", True), ("2639721", True), ("1010604", False), ("312289", False)])
 def test_buprenorphine_naloxone_is_not_rescue_naloxone(code: str, rescue: bool) -> None:
     assert is_rescue_naloxone(get_medication(code)) is rescue
 
