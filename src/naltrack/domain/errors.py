@@ -10,51 +10,14 @@
     └── Conflict            a stale version or a duplicate
 
 Faces map these to exit code 2 (CLI), problem+json (API) or inline form errors (web).
+
+The classes are defined in :mod:`naltrack.errors` (stdlib only), so that the ground floor
+(``instruments``, ``pk``) raises the very same classes; this module is where the rest of
+the code imports them from.
 """
 
 from __future__ import annotations
 
+from naltrack.errors import Conflict, DomainError, DoseLimitExceeded, InvalidInput, NotEligible, NotFound
 
-class DomainError(Exception):
-    """Base of every error the clinical core raises on purpose."""
-
-
-class InvalidInput(DomainError):
-    """A value breaks a rule.
-
-    Parameters
-    ----------
-    field : str
-        Dotted path of the offending field, e.g. ``"injection.side"``.
-    value : object
-        The value as given.
-    rule : str
-        The limit or rule it breaks, e.g. ``"must be left or right"``.
-    """
-
-    def __init__(self, field: str, value: object, rule: str) -> None:
-        self.field = field
-        self.value = value
-        self.rule = rule
-        super().__init__(f"{field}: {value!r} {rule}")
-
-
-class DoseLimitExceeded(InvalidInput):
-    """A dose above the limit for its form."""
-
-
-class NotEligible(DomainError):
-    """A clinical rule forbids the action (e.g. a hard contraindication)."""
-
-
-class NotFound(DomainError):
-    """A record or code that does not exist."""
-
-    def __init__(self, kind: str, key: object) -> None:
-        self.kind = kind
-        self.key = key
-        super().__init__(f"{kind} {key!r} not found")
-
-
-class Conflict(DomainError):
-    """A stale version (someone else changed the record) or a duplicate."""
+__all__ = ["Conflict", "DomainError", "DoseLimitExceeded", "InvalidInput", "NotEligible", "NotFound"]

@@ -1,0 +1,188 @@
+"""Scoring of the instruments in :mod:`naltrack.instruments.definitions`, and their export as
+FHIR R4 Questionnaire resources (https://hl7.org/fhir/R4/questionnaire.html).
+
+Examples
+--------
+>>> score("phq-9", [1, 1, 1, 1, 1, 0, 0, 0, 1])
+Score(instrument='phq-9', total=6, band='mild', flags=('item-9-positive',))
+>>> score("audit-c", [1, 1, 1], sex="female").band
+'positive'
+>>> score("audit-c", [1, 1, 1], sex="male").band
+'negative'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from naltrack.errors import InvalidInput
+from naltrack.instruments.definitions import LOINC, Band, Instrument, Item, get_instrument
+
+#: Sexes accepted by :func:`score`; only ``male`` uses the higher AUDIT-C cut-off.
+SEXES = ("female", "male", "intersex", "unknown")
+
+#: Flags a score can carry, with their meaning and source.
+FLAG_MEANINGS: dict[str, str] = {
+    "item-9-positive": "PHQ-9 item 9 (thoughts of self-harm) above 0: start the safety workflow (clinical.md §5)",
+    "further-evaluation": "total >= 10: evaluate further (PHQ-9 and GAD-7, clinical.md §5)",
+    "escalate-zone": "AUDIT items 4-6 sum to >= 2 or item 9 or 10 scores 4: consider the next zone (clinical.md §5)",
+    "lower-cutoff-sex-unknown": "sex not given as male: the lower (women's) AUDIT-C cut-off was used, as the "
+                                "CDC/MITRE logic does for unknown sex (clinical.md §5, USAUDIT row)",
+}
+
+
+@dataclass(frozen=True)
+class Score:
+    """The result of scoring one response."""
+
+    instrument: str
+    total: int | float
+    band: str
+    flags: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape of ``naltrack score``."""
+        return {"instrument": self.instrument, "total": self.total, "band": self.band, "flags": list(self.flags)}
+
+
+def score(instrument_id: str, answers: Sequence[int | float], *, sex: str | None = None) -> Score:
+    """Score one complete response.
+
+    Parameters
+    ----------
+    instrument_id : str
+        ``audit``, ``audit-c``, ``cage``, ``dast-10``, ``phq-9``, ``gad-7``, ``cows`` or
+        ``craving-vas`` (case-insensitive).
+    answers : sequence of numbers
+        The points of each item, in form order (yes/no items: 1 yes, 0 no; DAST-10 item 3
+        is given as answered and reversed here).
+    sex : str, optional
+        ``female`` or ``male`` (AUDIT-C cut-offs differ); anything but ``male`` uses the
+        lower cut-off.
+
+    Returns
+    -------
+    Score
+        Total, band and flags.
+
+    Raises
+    ------
+    InvalidInput
+        For an unknown instrument, a wrong number of answers, or an answer that is missing,
+        not a number or not allowed for its item; the error names the item.
+    """
+    instrument = get_instrument(instrument_id)
+    points = _checked_points(instrument, answers)
+    if sex is not None and sex not in SEXES:
+        raise InvalidInput("sex", sex, f"must be one of {', '.join(SEXES)}")
+    total_float = math.fsum(points)
+    total: int | float = int(total_float) if total_float.is_integer() and _all_discrete(instrument) else total_float
+    bands = instrument.bands_female if instrument.bands_female and sex != "male" else instrument.bands
+    flags = _flags(instrument, points, total_float, sex)
+    return Score(instrument.id, total, _band_of(bands, total_float), flags)
+
+
+def _all_discrete(instrument: Instrument) -> bool:
+    return not any(item.is_continuous for item in instrument.items)
+
+
+def _checked_points(instrument: Instrument, answers: Sequence[int | float]) -> list[float]:
+    if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
+        raise InvalidInput("answers", answers, "must be a list of numbers, one per item")
+    if len(answers) > instrument.item_count:
+        raise InvalidInput("answers", len(answers),
+                           f"answers given; {instrument.id} has {instrument.item_count} items")
+    points: list[float] = []
+    for index, item in enumerate(instrument.items):
+        field = f"{instrument.id}.{item.link_id} ({item.label})"
+        if index >= len(answers) or answers[index] is None:
+            raise InvalidInput(field, None, f"is missing: {instrument.id} needs all {instrument.item_count} answers")
+        points.append(_item_points(field, item, answers[index]))
+    return points
+
+
+def _item_points(field: str, item: Item, answer: object) -> float:
+    if isinstance(answer, bool) or not isinstance(answer, int | float) or not math.isfinite(answer):
+        raise InvalidInput(field, answer, "must be a number")
+    if item.is_continuous:
+        low, high = float(item.low or 0.0), float(item.high or 0.0)
+        if not low <= answer <= high:
+            raise InvalidInput(field, answer, f"must be between {low:g} and {high:g}")
+        return float(answer)
+    if answer not in item.allowed:
+        raise InvalidInput(field, answer, f"must be one of {', '.join(f'{a:g}' for a in item.allowed)}")
+    # Reverse scoring (DAST-10 item 3, clinical.md §5): a "no" scores the point.
+    return float(max(item.allowed) - answer) if item.reverse else float(answer)
+
+
+def _band_of(bands: tuple[Band, ...], total: float) -> str:
+    for band in bands:
+        if band.low <= total <= band.high:
+            return band.name
+    # Continuous totals can fall between integer bands (e.g. 4.5): take the highest band reached.
+    reached = [b for b in bands if total >= b.low]
+    return reached[-1].name if reached else bands[0].name
+
+
+def _flags(instrument: Instrument, points: list[float], total: float, sex: str | None) -> tuple[str, ...]:
+    flags: list[str] = []
+    if instrument.id == "phq-9" and points[8] > 0:
+        flags.append("item-9-positive")
+    if instrument.id in ("phq-9", "gad-7") and total >= 10:
+        flags.append("further-evaluation")
+    if instrument.id == "audit" and (sum(points[3:6]) >= 2 or 4 in (points[8], points[9])):
+        flags.append("escalate-zone")
+    if instrument.id == "audit-c" and sex != "male" and sex != "female":
+        flags.append("lower-cutoff-sex-unknown")
+    return tuple(flags)
+
+
+def to_fhir_questionnaire(instrument_id: str) -> dict[str, Any]:
+    """The instrument as a FHIR R4 Questionnaire (a plain dict, ready for ``json.dumps``).
+
+    Discrete items are ``choice`` items whose ``answerOption.valueCoding.code`` is the points
+    of the option; the continuous craving scale is a ``decimal`` item bounded by the
+    ``minValue``/``maxValue`` extensions.
+
+    Examples
+    --------
+    >>> q = to_fhir_questionnaire("gad-7")
+    >>> q["resourceType"], q["code"][0]["code"], len(q["item"])
+    ('Questionnaire', '69737-5', 7)
+    """
+    instrument = get_instrument(instrument_id)
+    resource: dict[str, Any] = {
+        "resourceType": "Questionnaire",
+        "id": instrument.id,
+        "url": f"urn:naltrack:questionnaire:{instrument.id}",
+        "name": instrument.id.replace("-", "_").upper(),
+        "title": instrument.title,
+        "status": "active",
+        "subjectType": ["Patient"],
+        "description": f"Bands and source: {instrument.source}. {instrument.code_note}".strip(),
+        "item": [_fhir_item(item) for item in instrument.items],
+    }
+    if instrument.panel_loinc:
+        resource["code"] = [{"system": LOINC, "code": instrument.panel_loinc}]
+    return resource
+
+
+def _fhir_item(item: Item) -> dict[str, Any]:
+    if item.is_continuous:
+        return {
+            "linkId": item.link_id, "text": item.label, "type": "decimal", "required": True,
+            "extension": [
+                {"url": "http://hl7.org/fhir/StructureDefinition/minValue", "valueDecimal": item.low},
+                {"url": "http://hl7.org/fhir/StructureDefinition/maxValue", "valueDecimal": item.high},
+            ],
+        }
+    options = []
+    for index, points in enumerate(item.allowed):
+        label = item.option_labels[index] if index < len(item.option_labels) else f"{points:g} points"
+        options.append({"valueCoding": {"system": "urn:naltrack:answer-points", "code": f"{points:g}",
+                                        "display": label}})
+    return {"linkId": item.link_id, "text": item.label, "type": "choice", "required": True,
+            "answerOption": options}
