@@ -1,0 +1,136 @@
+"""The audit chain: every read and write of patient data, append-only and hash-chained.
+
+Each entry records who, which record, when, for what purpose, with what outcome and from
+which address (DESIGN.md "Privacy"; issue 5 §4). Its hash is
+``sha256(previous_hash + canonical_json(entry))``; changing or removing any entry breaks
+every later link, and :func:`verify_chain` names the first entry that does not verify.
+The chain starts from :data:`GENESIS_HASH`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.units import require_aware
+
+GENESIS_HASH = "0" * 64
+Outcome = Literal["allowed", "denied", "not-found", "invalid", "conflict"]
+OUTCOMES: tuple[Outcome, ...] = ("allowed", "denied", "not-found", "invalid", "conflict")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEvent:
+    """What happened, before it is placed in the chain."""
+
+    at: datetime
+    actor: str
+    clinic_id: str | None
+    action: str
+    category: str
+    record_type: str | None = None
+    record_id: str | None = None
+    patient_id: str | None = None
+    purpose: str = "treatment"
+    outcome: Outcome = "allowed"
+    source: str | None = None
+    detail: str | None = None
+
+    def __post_init__(self) -> None:
+        require_aware("audit.at", self.at)
+        if not self.actor:
+            raise InvalidInput("audit.actor", self.actor, "is required")
+        if self.outcome not in OUTCOMES:
+            raise InvalidInput("audit.outcome", self.outcome, f"must be one of {', '.join(OUTCOMES)}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry(AuditEvent):
+    """An event in the chain: its sequence number, the previous hash and its own."""
+
+    seq: int
+    prev_hash: str
+    hash: str
+
+
+def canonical(event: AuditEvent, seq: int) -> bytes:
+    """The bytes that are hashed: the event's fields and ``seq`` as sorted, compact JSON (UTC times).
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> e = AuditEvent(at=datetime(2026, 1, 1, tzinfo=timezone.utc), actor="u1", clinic_id="c1",
+    ...                action="read", category="labs")
+    >>> canonical(e, 1)[:40]
+    b'{"action":"read","actor":"u1","at":"2026'
+    """
+    fields = {k: v for k, v in asdict(event).items() if k not in ("seq", "prev_hash", "hash")}
+    fields["at"] = event.at.astimezone(UTC).isoformat(timespec="microseconds")
+    fields["seq"] = seq
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def calculate_hash(prev_hash: str, event: AuditEvent, seq: int) -> str:
+    """``sha256(prev_hash || canonical(event, seq))`` as hex."""
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical(event, seq)).hexdigest()
+
+
+def chain_entry(event: AuditEvent, prev: AuditEntry | None) -> AuditEntry:
+    """Place ``event`` after ``prev`` (``None`` starts the chain).
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> e = AuditEvent(at=datetime(2026, 1, 1, tzinfo=timezone.utc), actor="u1", clinic_id="c1",
+    ...                action="read", category="labs")
+    >>> first = chain_entry(e, None)
+    >>> second = chain_entry(e, first)
+    >>> verify_chain([first, second]).intact
+    True
+    """
+    seq = 1 if prev is None else prev.seq + 1
+    prev_hash = GENESIS_HASH if prev is None else prev.hash
+    fields = {k: v for k, v in asdict(event).items() if k not in ("seq", "prev_hash", "hash")}
+    return AuditEntry(**fields, seq=seq, prev_hash=prev_hash, hash=calculate_hash(prev_hash, event, seq))
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of :func:`verify_chain`: intact, or the first bad entry and why."""
+
+    intact: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    def describe(self) -> str:
+        if self.intact:
+            return f"audit chain intact: {self.checked} entries"
+        return f"audit chain broken at entry {self.first_bad_seq}: {self.reason}"
+
+
+def verify_chain(entries: Iterable[AuditEntry], head: tuple[int, str] | None = None) -> ChainReport:
+    """Check every link, in ``seq`` order; ``head`` is the last ``(seq, hash)`` the store recorded.
+
+    A changed entry fails its own hash; a removed entry leaves a gap in ``seq`` (or a link to
+    a hash that is gone); a removed tail no longer reaches ``head``.
+    """
+    prev_seq, prev_hash, checked = 0, GENESIS_HASH, 0
+    for entry in entries:
+        if entry.seq != prev_seq + 1:
+            return ChainReport(False, checked, prev_seq + 1, f"entry {prev_seq + 1} is missing (next is {entry.seq})")
+        if entry.prev_hash != prev_hash:
+            return ChainReport(False, checked, entry.seq, "its link does not match the previous entry's hash")
+        if calculate_hash(prev_hash, entry, entry.seq) != entry.hash:
+            return ChainReport(False, checked, entry.seq, "its content was changed (hash mismatch)")
+        prev_seq, prev_hash, checked = entry.seq, entry.hash, checked + 1
+    if head is not None and (head[0] != prev_seq or (head[0] and head[1] != prev_hash)):
+        return ChainReport(False, checked, prev_seq + 1,
+                           f"the chain ends at entry {prev_seq} but the store recorded {head[0]} entries")
+    return ChainReport(True, checked)
+

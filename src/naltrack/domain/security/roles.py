@@ -1,0 +1,134 @@
+"""Roles and the least-privilege matrix: role x record category x action, in ONE place.
+
+Access inside a Part 2 program is by role and need (DESIGN.md "Privacy"; anchors.md §2.8
+ask 2: sensitivity that holds everywhere). Every face asks :func:`is_permitted` or
+:func:`require_permitted`; nothing else decides. ``docs/security.md`` renders
+:data:`MATRIX` with :func:`matrix_table`, and a test keeps the two equal.
+
+Examples
+--------
+>>> is_permitted("front-desk", "demographics", "read")
+True
+>>> is_permitted("front-desk", "urine-screens", "read")
+False
+>>> is_permitted("counselor", "administrations", "read")
+False
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from naltrack.domain.errors import DomainError
+
+Role = Literal["admin", "prescriber", "nurse", "counselor", "front-desk", "auditor"]
+ROLES: tuple[Role, ...] = ("admin", "prescriber", "nurse", "counselor", "front-desk", "auditor")
+
+Category = Literal[
+    "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
+    "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling",
+    "adverse-events", "clinical-views", "consents", "disclosures", "break-glass", "audit", "users",
+]
+CATEGORIES: tuple[Category, ...] = (
+    "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
+    "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling",
+    "adverse-events", "clinical-views", "consents", "disclosures", "break-glass", "audit", "users",
+)
+#: Categories that hold clinical content (what break-the-glass opens, and what a disclosure can carry).
+CLINICAL_CATEGORIES: tuple[Category, ...] = (
+    "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
+    "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling", "adverse-events",
+    "clinical-views",
+)
+
+Action = Literal["read", "create", "update", "retract", "disclose"]
+ACTIONS: tuple[Action, ...] = ("read", "create", "update", "retract", "disclose")
+
+_R: frozenset[Action] = frozenset({"read"})
+_RW: frozenset[Action] = frozenset({"read", "create", "update", "retract"})
+_RC: frozenset[Action] = frozenset({"read", "create"})
+_NONE: frozenset[Action] = frozenset()
+
+
+def _row(default: frozenset[Action], **cells: frozenset[Action]) -> dict[Category, frozenset[Action]]:
+    row: dict[Category, frozenset[Action]] = {c: default for c in CATEGORIES}
+    for name, actions in cells.items():
+        row[name.replace("_", "-")] = actions  # type: ignore[index]
+    return row
+
+
+#: The least-privilege matrix. A category a role does not list is closed to it.
+MATRIX: dict[Role, dict[Category, frozenset[Action]]] = {
+    # Runs accounts; sees who the patients are and when they come, not what they have.
+    "admin": _row(_NONE, demographics=_R, schedule=_R, users=_RW),
+    # Orders and decides: the whole clinical record; discloses with consent.
+    "prescriber": _row(
+        _RW, clinical_views=_R, consents=_RW, disclosures=frozenset({"read", "disclose"}),
+        break_glass=_RC, audit=_NONE, users=_NONE,
+    ),
+    # Gives the medication and takes samples; reads the orders; no counseling notes.
+    "nurse": _row(
+        _RW, episodes=_R, diagnoses=_R, regimens=_R, questionnaires=_RC, counseling=_NONE,
+        clinical_views=_R, consents=_R, disclosures=_NONE, break_glass=_RC, audit=_NONE, users=_NONE,
+    ),
+    # Talks and screens; no injection lots, labs or urine screens.
+    "counselor": _row(
+        _NONE, demographics=_R, schedule=_RW, episodes=_R, diagnoses=_R, substance_use=_RW,
+        questionnaires=_RW, counseling=_RW, consents=_RC,
+    ),
+    # Registers and books; no clinical content at all.
+    "front-desk": _row(_NONE, demographics=_RW, schedule=_RW),
+    # The privacy officer: who saw what, consents and disclosures; no clinical content.
+    "auditor": _row(_NONE, consents=_R, disclosures=_R, break_glass=frozenset({"read", "update"}), audit=_R),
+}
+
+#: Roles that may break the glass in a medical emergency (clinicians who treat).
+EMERGENCY_ROLES: frozenset[Role] = frozenset({"prescriber", "nurse"})
+
+
+class AccessDenied(DomainError):
+    """The role may not take this action on this category (or the record is outside the user's clinic)."""
+
+    def __init__(self, role: str, category: str, action: str) -> None:
+        self.role = role
+        self.category = category
+        self.action = action
+        super().__init__(f"role {role!r} may not {action} {category}")
+
+
+def is_permitted(role: str, category: str, action: str) -> bool:
+    """Whether ``role`` may take ``action`` on records of ``category``; unknown names are never permitted."""
+    row = MATRIX.get(role)  # type: ignore[call-overload]
+    if row is None:
+        return False
+    return action in row.get(category, _NONE)
+
+
+def require_permitted(role: str, category: str, action: str) -> None:
+    """Raise :class:`AccessDenied` unless :func:`is_permitted`.
+
+    Examples
+    --------
+    >>> require_permitted("auditor", "labs", "read")
+    Traceback (most recent call last):
+    ...
+    naltrack.domain.security.roles.AccessDenied: role 'auditor' may not read labs
+    """
+    if not is_permitted(role, category, action):
+        raise AccessDenied(role, category, action)
+
+
+def matrix_table() -> str:
+    """The matrix as a Markdown table: one row per category, one column per role.
+
+    Letters: r read, c create, u update (correct), x retract (entered-in-error), d disclose.
+    """
+    letters = {"read": "r", "create": "c", "update": "u", "retract": "x", "disclose": "d"}
+    lines = ["| category | " + " | ".join(ROLES) + " |", "|---|" + "---|" * len(ROLES)]
+    for category in CATEGORIES:
+        cells = []
+        for role in ROLES:
+            granted = MATRIX[role][category]
+            cells.append("".join(letters[a] for a in ACTIONS if a in granted) or "-")
+        lines.append(f"| {category} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
