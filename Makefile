@@ -8,10 +8,13 @@ DEMO_PATIENTS ?= 300
 
 .PHONY: install demo test test-unit test-integration test-e2e check bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml src/naltrack/web/package.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install -q --python $(BIN)/python -e ".[test]"
+	mkdir -p build/web && cp src/naltrack/web/package.json build/web/package.json
+	command -v npm >/dev/null && npm install --prefix build/web --no-audit --no-fund --silent \
+	  || echo "npm unavailable: the web app runs without htmx (progressive enhancement)"
 	touch $(STAMP)
 
 install: $(STAMP)
