@@ -1,0 +1,194 @@
+"""Rows to frozen domain records and back.
+
+The domain classes know nothing of SQLAlchemy: a row is a plain mapping whose keys are
+the columns of :mod:`naltrack.adapters.db.tables`. Most columns carry the field of the
+same name; the few nested value objects are encoded here, one small function each.
+Building a record from a row runs its validating constructor again, so a row that
+breaks a rule fails loudly instead of reaching a clinician.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import sqlalchemy as sa
+
+from naltrack.adapters.db import tables as t
+from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
+from naltrack.domain.care import (
+    AdverseEvent,
+    Appointment,
+    CareDocument,
+    CounselingSession,
+    InjectionSiteDetails,
+    PlannedProcedure,
+    SupportGroupAttendance,
+)
+from naltrack.domain.episodes import Diagnosis, Episode
+from naltrack.domain.observations import (
+    Allergy,
+    AnalyteResult,
+    DrinkingDay,
+    LabResult,
+    MedicationUse,
+    NaloxoneChallenge,
+    QuestionnaireResponse,
+    SubstanceUseReport,
+    UrineDrugScreen,
+)
+from naltrack.domain.patients import Clinic, Contact, Patient, ReproductiveStatus
+from naltrack.domain.records import ClinicalRecord
+from naltrack.domain.regimens import Regimen, ScheduledDose
+
+Row = dict[str, Any]
+Codec = Callable[[Row], None]
+
+
+@dataclass(frozen=True)
+class RecordMapping:
+    """How one record class maps to its table."""
+
+    cls: type[ClinicalRecord]
+    table: sa.Table
+    field_names: tuple[str, ...]
+    encode: Codec | None = None
+    decode: Codec | None = None
+
+    def to_row(self, record: ClinicalRecord) -> Row:
+        row = {name: getattr(record, name) for name in self.field_names}
+        if self.encode is not None:
+            self.encode(row)
+        return row
+
+    def from_row(self, row: Mapping[str, Any]) -> ClinicalRecord:
+        values = dict(row)
+        if self.decode is not None:
+            self.decode(values)
+        return self.cls(**values)
+
+
+# --- nested value objects ---------------------------------------------------------------
+
+def _encode_regimen(row: Row) -> None:
+    row["schedule"] = [[d.weekday, d.dose_mg] for d in row["schedule"]]
+
+
+def _decode_regimen(row: Row) -> None:
+    row["schedule"] = tuple(ScheduledDose(w, float(d)) for w, d in row["schedule"])
+
+
+def _encode_screen(row: Row) -> None:
+    row["results"] = [[r.analyte, r.result, r.loinc] for r in row["results"]]
+
+
+def _decode_screen(row: Row) -> None:
+    row["results"] = tuple(AnalyteResult(a, r, code) for a, r, code in row["results"])
+
+
+def _encode_lists(*names: str) -> Codec:
+    def encode(row: Row) -> None:
+        for name in names:
+            row[name] = list(row[name])
+    return encode
+
+
+def _decode_tuples(*names: str) -> Codec:
+    def decode(row: Row) -> None:
+        for name in names:
+            row[name] = tuple(row[name])
+    return decode
+
+
+_SITE_COLUMNS = ("site_side", "site_induration_cm", "site_necrosis", "site_surgical_referral")
+
+
+def _encode_adverse_event(row: Row) -> None:
+    site: InjectionSiteDetails | None = row.pop("site")
+    if site is None:
+        row.update(dict.fromkeys(_SITE_COLUMNS))
+    else:
+        row.update(site_side=site.side, site_induration_cm=site.induration_cm,
+                   site_necrosis=site.necrosis, site_surgical_referral=site.surgical_referral)
+
+
+def _decode_adverse_event(row: Row) -> None:
+    side, induration, necrosis, referral = (row.pop(c) for c in _SITE_COLUMNS)
+    row["site"] = None if side is None else InjectionSiteDetails(
+        side=side, induration_cm=induration, necrosis=bool(necrosis), surgical_referral=bool(referral))
+
+
+def _mapping(cls: type[ClinicalRecord], table: sa.Table, encode: Codec | None = None,
+             decode: Codec | None = None) -> RecordMapping:
+    return RecordMapping(cls, table, tuple(f.name for f in fields(cls)), encode, decode)
+
+
+#: The mapping of every record class, in insertion order (parents before children).
+MAPPINGS: dict[type[ClinicalRecord], RecordMapping] = {
+    m.cls: m for m in (
+        _mapping(Episode, t.episodes),
+        _mapping(Diagnosis, t.diagnoses),
+        _mapping(Regimen, t.regimens, _encode_regimen, _decode_regimen),
+        _mapping(OralDose, t.oral_doses),
+        _mapping(Injection, t.injections),
+        _mapping(ImplantInsertion, t.implant_insertions),
+        _mapping(ImplantRemoval, t.implant_removals),
+        _mapping(MedicationUse, t.medication_uses),
+        _mapping(SubstanceUseReport, t.substance_use_reports),
+        _mapping(DrinkingDay, t.drinking_days),
+        _mapping(LabResult, t.lab_results),
+        _mapping(UrineDrugScreen, t.urine_drug_screens, _encode_screen, _decode_screen),
+        _mapping(NaloxoneChallenge, t.naloxone_challenges, _encode_lists("signs"), _decode_tuples("signs")),
+        _mapping(QuestionnaireResponse, t.questionnaire_responses,
+                 _encode_lists("answers", "flags"), _decode_tuples("answers", "flags")),
+        _mapping(Allergy, t.allergies),
+        _mapping(AdverseEvent, t.adverse_events, _encode_adverse_event, _decode_adverse_event),
+        _mapping(CounselingSession, t.counseling_sessions),
+        _mapping(SupportGroupAttendance, t.support_group_attendance),
+        _mapping(Appointment, t.appointments),
+        _mapping(PlannedProcedure, t.planned_procedures),
+        _mapping(CareDocument, t.care_documents),
+    )
+}
+
+
+def mapping_for(cls: type[ClinicalRecord]) -> RecordMapping:
+    """The mapping of a record class; ``KeyError`` names a class with no table."""
+    return MAPPINGS[cls]
+
+
+# --- clinics and patients ---------------------------------------------------------------
+
+def clinic_to_row(clinic: Clinic) -> Row:
+    return {"id": clinic.id, "name": clinic.name, "timezone": clinic.timezone}
+
+
+def clinic_from_row(row: Mapping[str, Any]) -> Clinic:
+    return Clinic(id=row["id"], name=row["name"], timezone=row["timezone"])
+
+
+def patient_to_row(patient: Patient) -> Row:
+    repro = patient.reproductive
+    return {
+        "id": patient.id, "clinic_id": patient.clinic_id, "given_name": patient.given_name,
+        "family_name": patient.family_name, "birth_date": patient.birth_date,
+        "sex_at_birth": patient.sex_at_birth, "gender": patient.gender, "mrn": patient.mrn,
+        "pregnant": repro.pregnant if repro else None,
+        "breastfeeding": repro.breastfeeding if repro else None,
+        "reproductive_as_of": repro.as_of if repro else None,
+        "contacts": [[c.kind, c.value, c.name] for c in patient.contacts],
+        "version": patient.version,
+    }
+
+
+def patient_from_row(row: Mapping[str, Any]) -> Patient:
+    as_of = row["reproductive_as_of"]
+    return Patient(
+        id=row["id"], clinic_id=row["clinic_id"], given_name=row["given_name"],
+        family_name=row["family_name"], birth_date=row["birth_date"], sex_at_birth=row["sex_at_birth"],
+        gender=row["gender"], mrn=row["mrn"],
+        reproductive=None if as_of is None else ReproductiveStatus(row["pregnant"], row["breastfeeding"], as_of),
+        contacts=tuple(Contact(kind, value, name) for kind, value, name in row["contacts"]),
+        version=row["version"],
+    )

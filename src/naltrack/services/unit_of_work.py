@@ -1,0 +1,145 @@
+"""The ports the use cases talk to: repositories and the unit of work.
+
+A use case opens the unit of work, reads and adds through its repositories, and calls
+:meth:`AbstractUnitOfWork.commit`. Leaving the ``with`` block without committing, or
+with an exception, rolls everything back: nothing is half-written. The SQLAlchemy
+implementation lives in :mod:`naltrack.adapters.db`; tests use in-memory fakes that
+subclass these ports.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Self, TypeVar, get_args, get_type_hints
+
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.errors import NotFound
+from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.records import ClinicalRecord
+
+
+def _record_types() -> dict[str, type[ClinicalRecord]]:
+    hints = get_type_hints(PatientChart)
+    return {name: get_args(hint)[0] for name, hint in hints.items() if name != "patient"}
+
+
+#: Every clinical record type, keyed by its field name in :class:`PatientChart`
+#: (``"injections"``, ``"labs"``, ...), in the chart's order.
+RECORD_TYPES: Mapping[str, type[ClinicalRecord]] = _record_types()
+#: The reverse: the chart field of each record class.
+KIND_OF: Mapping[type[ClinicalRecord], str] = {cls: kind for kind, cls in RECORD_TYPES.items()}
+
+R = TypeVar("R", bound=ClinicalRecord)
+
+
+class ClinicRepository(abc.ABC):
+    """Clinics (the tenants)."""
+
+    @abc.abstractmethod
+    def add(self, clinic: Clinic) -> None: ...
+
+    @abc.abstractmethod
+    def find(self, clinic_id: str) -> Clinic | None: ...
+
+    @abc.abstractmethod
+    def list(self) -> list[Clinic]: ...
+
+    def get(self, clinic_id: str) -> Clinic:
+        """The clinic, or :class:`NotFound`."""
+        clinic = self.find(clinic_id)
+        if clinic is None:
+            raise NotFound("clinic", clinic_id)
+        return clinic
+
+
+class PatientRepository(abc.ABC):
+    """Patients, searchable by clinic and by name or MRN."""
+
+    @abc.abstractmethod
+    def add(self, patient: Patient) -> None: ...
+
+    @abc.abstractmethod
+    def add_many(self, patients: Iterable[Patient]) -> None: ...
+
+    @abc.abstractmethod
+    def find(self, patient_id: str) -> Patient | None: ...
+
+    @abc.abstractmethod
+    def search(self, *, clinic_id: str | None = None, text: str | None = None,
+               limit: int = 50, offset: int = 0) -> list[Patient]:
+        """Patients ordered by family name, given name and id."""
+
+    @abc.abstractmethod
+    def count(self, *, clinic_id: str | None = None, text: str | None = None) -> int: ...
+
+    def get(self, patient_id: str) -> Patient:
+        """The patient, or :class:`NotFound`."""
+        patient = self.find(patient_id)
+        if patient is None:
+            raise NotFound("patient", patient_id)
+        return patient
+
+
+class RecordRepository(abc.ABC):
+    """Clinical records of every type (the types of :data:`RECORD_TYPES`)."""
+
+    @abc.abstractmethod
+    def add(self, record: ClinicalRecord) -> None: ...
+
+    @abc.abstractmethod
+    def add_many(self, records: Iterable[ClinicalRecord]) -> None:
+        """Add records of any types; order is kept within a type (old versions first)."""
+
+    @abc.abstractmethod
+    def find(self, record_type: type[R], record_id: str) -> R | None: ...
+
+    @abc.abstractmethod
+    def update(self, record: R) -> None:
+        """Store a new version of ``record``.
+
+        The stored row must have version ``record.version - 1``, else :class:`Conflict`
+        (someone else changed it first).
+        """
+
+    @abc.abstractmethod
+    def for_patient(self, patient_id: str) -> dict[str, list[ClinicalRecord]]:
+        """Every record of the patient, including superseded versions, keyed by kind."""
+
+    @abc.abstractmethod
+    def count_by_kind(self) -> dict[str, int]:
+        """Number of rows (all versions) per kind of :data:`RECORD_TYPES`."""
+
+    def get(self, record_type: type[R], record_id: str) -> R:
+        """The record, or :class:`NotFound`."""
+        record = self.find(record_type, record_id)
+        if record is None:
+            raise NotFound(KIND_OF.get(record_type, record_type.__name__), record_id)
+        return record
+
+
+class AbstractUnitOfWork(abc.ABC):
+    """One transaction: ``with uow: ...; uow.commit()``."""
+
+    clinics: ClinicRepository
+    patients: PatientRepository
+    records: RecordRepository
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        # Rolling back after a commit is a no-op; without one it discards everything.
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...
+
+
+#: Builds a fresh unit of work; the faces receive one from :mod:`naltrack.bootstrap`.
+UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
