@@ -1,0 +1,228 @@
+"""Naltrexone orders, doses and other medications as FHIR R4 resources.
+
+* :class:`~naltrack.domain.regimens.Regimen` -> MedicationRequest (US Core MedicationRequest).
+* :class:`~naltrack.domain.administrations.OralDose`, ``Injection``, ``ImplantInsertion`` (with
+  its ``ImplantRemoval``) -> MedicationAdministration (no US Core profile exists for it).
+* :class:`~naltrack.domain.observations.MedicationUse` -> MedicationStatement (US Core has none);
+  ``effectivePeriod.end`` is the last dose when known, as the bundle reader reads it.
+
+Codes: RxNorm 1483744 oral tablet, 637213 XR-NTX (clinical.md §8.1), HCPCS J2315 beside it for
+the injection (billed in 1 mg units, clinical.md §8.1); implants have no RxNorm or HCPCS code
+and carry the catalog's local code (clinical.md §1.3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from naltrack.adapters.fhir.r4_common import (
+    HCPCS,
+    RXNORM,
+    SNOMED,
+    UCUM,
+    FhirResource,
+    coding,
+    concept,
+    day,
+    extension,
+    identifier,
+    instant,
+    meta,
+    quantity_mg,
+    ref,
+    text_concept,
+)
+from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
+from naltrack.domain.catalog import find_medication
+from naltrack.domain.observations import MedicationUse
+from naltrack.domain.regimens import Regimen
+
+#: Default product per form when a regimen names no RxNorm code (clinical.md §8.1, §1.3).
+FORM_PRODUCT = {"oral": "1483744", "xr-ntx": "637213", "implant": "NTX-IMPLANT"}
+#: SNOMED CT routes of administration.
+ROUTES = {
+    "oral": concept(SNOMED, "26643006", "Oral route"),
+    "xr-ntx": concept(SNOMED, "78421000", "Intramuscular route"),
+    "implant": concept(SNOMED, "34206005", "Subcutaneous route"),
+}
+
+
+def medication_concept(code: str) -> dict[str, Any]:
+    """A CodeableConcept for a catalog code (RxNorm, or the local implant code)."""
+    med = find_medication(code)
+    if med is None:
+        return concept(RXNORM, code)
+    return concept(med.system, med.code, med.display)
+
+
+def _status(record_active: bool, open_: bool) -> str:
+    if not record_active:
+        return "entered-in-error"
+    return "active" if open_ else "completed"
+
+
+def regimen_request(regimen: Regimen, labels: list[dict[str, Any]]) -> FhirResource:
+    """A naltrexone order as a US Core MedicationRequest."""
+    code = regimen.rxnorm or FORM_PRODUCT[regimen.form]
+    authored = instant(regimen.recorded_at) if regimen.recorded_at else day(regimen.start)
+    resource: FhirResource = {
+        "resourceType": "MedicationRequest",
+        "id": regimen.id,
+        "meta": meta("us-core-medicationrequest", labels),
+        "identifier": identifier("regimen", regimen.id),
+        "extension": [extension("regimen-kind", valueCode=regimen.kind)],
+        "status": _status(regimen.is_active, regimen.end is None),
+        "intent": "order",
+        "medicationCodeableConcept": medication_concept(code),
+        "subject": ref("Patient", regimen.patient_id),
+        "authoredOn": authored,
+        "requester": {"display": regimen.prescriber or "naltrack program prescriber"},
+        "dosageInstruction": [_dosage(regimen)],
+        "dispenseRequest": _dispense(regimen),
+    }
+    if regimen.note:
+        resource["note"] = [{"text": regimen.note}]
+    return resource
+
+
+def _dosage(regimen: Regimen) -> dict[str, Any]:
+    dosage: dict[str, Any] = {"text": _dosage_text(regimen), "route": ROUTES[regimen.form]}
+    if regimen.form == "xr-ntx":
+        dosage["timing"] = {"repeat": {"frequency": 1, "period": regimen.injection_interval_days, "periodUnit": "d"}}
+    elif regimen.kind == "oral-daily":
+        dosage["timing"] = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
+    elif regimen.kind == "oral-schedule":
+        dosage["timing"] = {"repeat": {"dayOfWeek": [d.weekday for d in regimen.schedule]}}
+    elif regimen.kind == "targeted":
+        dosage["asNeededCodeableConcept"] = text_concept("about one hour before drinking (clinical.md §1.4)")
+    dosage["doseAndRate"] = [{"doseQuantity": quantity_mg(regimen.dose_mg)}]
+    return dosage
+
+
+def _dosage_text(regimen: Regimen) -> str:
+    if regimen.form == "xr-ntx":
+        return f"380 mg deep IM gluteal every {regimen.injection_interval_days} days"
+    if regimen.form == "implant":
+        return f"{regimen.dose_mg:g} mg subcutaneous implant"
+    if regimen.kind == "oral-schedule":
+        return ", ".join(f"{d.weekday} {d.dose_mg:g} mg" for d in regimen.schedule)
+    if regimen.kind == "targeted":
+        return f"{regimen.dose_mg:g} mg by mouth before drinking"
+    return f"{regimen.dose_mg:g} mg by mouth daily"
+
+
+def _dispense(regimen: Regimen) -> dict[str, Any]:
+    period: dict[str, str] = {"start": day(regimen.start)}
+    if regimen.end is not None:
+        period["end"] = day(regimen.end)
+    out: dict[str, Any] = {"validityPeriod": period}
+    if regimen.days_supply is not None:
+        out["expectedSupplyDuration"] = {"value": regimen.days_supply, "unit": "days", "system": UCUM, "code": "d"}
+    return out
+
+
+def _administration(record_id: str, patient_id: str, active: bool, status: str, code: str,
+                    labels: list[dict[str, Any]]) -> FhirResource:
+    return {
+        "resourceType": "MedicationAdministration",
+        "id": record_id,
+        "meta": meta(None, labels),
+        "identifier": identifier("administration", record_id),
+        "status": status if active else "entered-in-error",
+        "medicationCodeableConcept": medication_concept(code),
+        "subject": ref("Patient", patient_id),
+    }
+
+
+def oral_dose_administration(dose: OralDose, labels: list[dict[str, Any]]) -> FhirResource:
+    """An oral dose; a missed dose is ``not-done``; an observed dose names its observer."""
+    out = _administration(dose.id, dose.patient_id, dose.is_active,
+                          "completed" if dose.was_taken else "not-done", "1483744", labels)
+    out["extension"] = [extension("dose-status", valueCode=dose.dose_status)]
+    out["effectiveDateTime"] = instant(dose.taken_at)
+    out["dosage"] = {"route": ROUTES["oral"], "dose": quantity_mg(dose.dose_mg)}
+    if dose.observed_by:
+        out["performer"] = [{"actor": {"display": dose.observed_by}}]
+    if dose.regimen_id:
+        out["request"] = ref("MedicationRequest", dose.regimen_id)
+    return out
+
+
+def injection_administration(shot: Injection, labels: list[dict[str, Any]]) -> FhirResource:
+    """An XR-NTX injection: side, lot and expiry (a contained Medication's batch), needle length."""
+    out = _administration(shot.id, shot.patient_id, shot.is_active, "completed", shot.rxnorm, labels)
+    kit = {
+        "resourceType": "Medication",
+        "id": "kit",
+        "code": {"coding": [*medication_concept(shot.rxnorm)["coding"],
+                            coding(HCPCS, "J2315", "Injection, naltrexone, depot form, 1 mg")]},
+        "batch": {"lotNumber": shot.lot, "expirationDate": day(shot.expiry)},
+    }
+    out["contained"] = [kit]
+    del out["medicationCodeableConcept"]
+    out["medicationReference"] = {"reference": "#kit"}
+    out["extension"] = [extension("needle-length", valueQuantity={
+        "value": shot.needle_length_in, "unit": "in", "system": UCUM, "code": "[in_i]"})]
+    out["effectiveDateTime"] = instant(shot.given_at)
+    out["performer"] = [{"actor": {"display": shot.given_by}}]
+    out["dosage"] = {"site": text_concept(f"{shot.side} gluteal"), "route": ROUTES["xr-ntx"],
+                     "dose": quantity_mg(shot.dose_mg)}
+    if shot.regimen_id:
+        out["request"] = ref("MedicationRequest", shot.regimen_id)
+    return out
+
+
+def implant_administration(implant: ImplantInsertion, removal: ImplantRemoval | None,
+                           labels: list[dict[str, Any]]) -> FhirResource:
+    """An implant: ``in-progress`` while in place; its removal closes ``effectivePeriod``."""
+    status = "completed" if removal is not None else "in-progress"
+    out = _administration(implant.id, implant.patient_id, implant.is_active, status, "NTX-IMPLANT", labels)
+    period = {"start": instant(implant.inserted_at)}
+    if removal is not None:
+        period["end"] = instant(removal.removed_at)
+        out["statusReason"] = [text_concept(f"removed: {removal.reason}")]
+    out["effectivePeriod"] = period
+    out["performer"] = [{"actor": {"display": implant.inserted_by}}]
+    out["note"] = [{"text": f"product: {implant.product}"}]
+    out["dosage"] = {"site": text_concept(implant.site), "route": ROUTES["implant"],
+                     "dose": quantity_mg(implant.dose_mg)}
+    if implant.expected_duration_days is not None:
+        out["extension"] = [extension("expected-duration", valueQuantity={
+            "value": implant.expected_duration_days, "unit": "days", "system": UCUM, "code": "d"})]
+    if implant.lot:
+        out["note"].append({"text": f"lot: {implant.lot}"})
+    if implant.regimen_id:
+        out["request"] = ref("MedicationRequest", implant.regimen_id)
+    return out
+
+
+_SOURCE_CATEGORY = {"prescribed": "outpatient", "dispensed": "community", "reported": "patientspecified"}
+
+
+def medication_statement(use: MedicationUse, labels: list[dict[str, Any]]) -> FhirResource:
+    """A medication outside the regimen (opioids, disulfiram, ...)."""
+    period: dict[str, str] = {"start": day(use.start)}
+    end = use.last_dose or use.end
+    if end is not None:
+        period["end"] = day(end)
+    resource: FhirResource = {
+        "resourceType": "MedicationStatement",
+        "id": use.id,
+        "meta": meta(None, labels),
+        "identifier": identifier("medication", use.id),
+        "status": _status(use.is_active, use.end is None),
+        "category": concept("http://terminology.hl7.org/CodeSystem/medication-statement-category",
+                            _SOURCE_CATEGORY[use.source]),
+        "medicationCodeableConcept": medication_concept(use.rxnorm),
+        "subject": ref("Patient", use.patient_id),
+        "effectivePeriod": period,
+    }
+    extensions = [extension("source", valueCode=use.source)]
+    if use.days_supply is not None:
+        extensions.append(extension("days-supply", valueInteger=use.days_supply))
+    if use.end is not None and use.last_dose is not None:
+        extensions.append(extension("stop-date", valueDate=day(use.end)))
+    resource["extension"] = extensions
+    if use.recorded_at is not None:
+        resource["dateAsserted"] = instant(use.recorded_at)
+    return resource
