@@ -82,6 +82,17 @@ MATRIX: dict[Role, dict[Category, frozenset[Action]]] = {
     "auditor": _row(_NONE, consents=_R, disclosures=_R, break_glass=frozenset({"read", "update"}), audit=_R),
 }
 
+#: The category of each kind of clinical record (the field names of ``PatientChart``).
+KIND_CATEGORY: dict[str, Category] = {
+    "episodes": "episodes", "diagnoses": "diagnoses", "regimens": "regimens",
+    "oral_doses": "administrations", "injections": "administrations", "implants": "administrations",
+    "implant_removals": "administrations", "medications": "medications", "substance_use": "substance-use",
+    "drinking_days": "substance-use", "labs": "labs", "screens": "urine-screens", "naloxone_challenges": "labs",
+    "questionnaires": "questionnaires", "allergies": "allergies", "adverse_events": "adverse-events",
+    "counseling": "counseling", "support_groups": "counseling", "appointments": "schedule",
+    "procedures": "episodes", "documents": "episodes",
+}
+
 #: Roles that may break the glass in a medical emergency (clinicians who treat).
 EMERGENCY_ROLES: frozenset[Role] = frozenset({"prescriber", "nurse"})
 

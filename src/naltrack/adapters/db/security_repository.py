@@ -1,0 +1,195 @@
+"""SQL storage of the secure service, and the unit of work that adds it to the clinical one.
+
+Appending to the audit chain locks the one ``audit_head`` row (``SELECT ... FOR UPDATE`` on
+PostgreSQL; SQLite serializes writers anyway), so concurrent transactions chain in order.
+There is no method that updates or deletes an audit row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from naltrack.adapters.db import security_tables as st
+from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from naltrack.domain.errors import Conflict
+from naltrack.domain.security.accounts import User
+from naltrack.domain.security.audit import AuditEntry, AuditEvent, chain_entry
+from naltrack.domain.security.consent import BreakGlass, Consent
+from naltrack.services.security_ports import (
+    AuditQuery,
+    Disclosure,
+    SecureUnitOfWork,
+    SecurityRepository,
+    StoredToken,
+)
+
+_AUDIT_FIELDS = ("at", "actor", "clinic_id", "action", "category", "record_type", "record_id", "patient_id",
+                 "purpose", "outcome", "source", "detail", "seq", "prev_hash", "hash")
+
+
+def _user(row: Mapping[str, Any]) -> User:
+    return User(id=row["id"], username=row["username"], role=row["role"], clinic_id=row["clinic_id"],
+                active=row["active"], created_at=row["created_at"])
+
+
+def _consent(row: Mapping[str, Any]) -> Consent:
+    values = dict(row)
+    values["categories"] = tuple(values["categories"])
+    return Consent(**values)
+
+
+def _entry(row: Mapping[str, Any]) -> AuditEntry:
+    return AuditEntry(**{k: row[k] for k in _AUDIT_FIELDS})
+
+
+class SqlSecurityRepository(SecurityRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def _one(self, query: sa.Select[Any]) -> Mapping[str, Any] | None:
+        return self._c.execute(query).mappings().first()
+
+    def add_user(self, user: User, password_hash: str) -> None:
+        self._c.execute(sa.insert(st.users).values(
+            id=user.id, username=user.username, password_hash=password_hash, role=user.role,
+            clinic_id=user.clinic_id, active=user.active, created_at=user.created_at))
+
+    def find_user(self, user_id: str) -> User | None:
+        row = self._one(sa.select(st.users).where(st.users.c.id == user_id))
+        return None if row is None else _user(row)
+
+    def find_credentials(self, username: str) -> tuple[User, str] | None:
+        row = self._one(sa.select(st.users).where(st.users.c.username == username))
+        return None if row is None else (_user(row), row["password_hash"])
+
+    def list_users(self, clinic_id: str) -> list[User]:
+        query = sa.select(st.users).where(st.users.c.clinic_id == clinic_id).order_by(st.users.c.username)
+        return [_user(r) for r in self._c.execute(query).mappings()]
+
+    def add_token(self, token: StoredToken) -> None:
+        self._c.execute(sa.insert(st.api_tokens).values(**token.__dict__))
+
+    def find_token(self, token_hash: str) -> StoredToken | None:
+        row = self._one(sa.select(st.api_tokens).where(st.api_tokens.c.token_hash == token_hash))
+        return None if row is None else StoredToken(**row)
+
+    def revoke_token(self, token_id: str, at: datetime) -> None:
+        self._c.execute(sa.update(st.api_tokens).where(st.api_tokens.c.id == token_id,
+                                                         st.api_tokens.c.revoked_at.is_(None)).values(revoked_at=at))
+
+    def add_consent(self, consent: Consent) -> None:
+        values = {k: v for k, v in consent.__dict__.items() if k != "notes"}
+        values["categories"] = list(consent.categories)
+        self._c.execute(sa.insert(st.consents).values(**values))
+
+    def find_consent(self, consent_id: str) -> Consent | None:
+        row = self._one(sa.select(st.consents).where(st.consents.c.id == consent_id))
+        return None if row is None else _consent(row)
+
+    def update_consent(self, consent: Consent) -> None:
+        values = {k: v for k, v in consent.__dict__.items() if k not in ("notes", "id")}
+        values["categories"] = list(consent.categories)
+        statement = (sa.update(st.consents)
+                     .where(st.consents.c.id == consent.id, st.consents.c.version == consent.version - 1)
+                     .values(**values))
+        if self._c.execute(statement).rowcount != 1:
+            raise Conflict(f"consent {consent.id!r} was changed by someone else")
+
+    def consents_for(self, patient_id: str) -> list[Consent]:
+        query = sa.select(st.consents).where(st.consents.c.patient_id == patient_id).order_by(st.consents.c.signed_on)
+        return [_consent(r) for r in self._c.execute(query).mappings()]
+
+    def add_disclosure(self, disclosure: Disclosure) -> None:
+        values = dict(disclosure.__dict__)
+        values["categories"] = list(disclosure.categories)
+        self._c.execute(sa.insert(st.disclosures).values(**values))
+
+    def disclosures_for(self, patient_id: str) -> list[Disclosure]:
+        query = (sa.select(st.disclosures).where(st.disclosures.c.patient_id == patient_id)
+                 .order_by(st.disclosures.c.disclosed_at))
+        return [Disclosure(**{**r, "categories": tuple(r["categories"])}) for r in self._c.execute(query).mappings()]
+
+    def add_break_glass(self, grant: BreakGlass) -> None:
+        self._c.execute(sa.insert(st.break_glass).values(**grant.__dict__))
+
+    def find_break_glass(self, grant_id: str) -> BreakGlass | None:
+        row = self._one(sa.select(st.break_glass).where(st.break_glass.c.id == grant_id))
+        return None if row is None else BreakGlass(**row)
+
+    def break_glass_for(self, *, user_id: str | None = None, patient_id: str | None = None,
+                        clinic_id: str | None = None) -> list[BreakGlass]:
+        table = st.break_glass
+        query = sa.select(table).order_by(table.c.started_at.desc())
+        if user_id is not None:
+            query = query.where(table.c.user_id == user_id)
+        if patient_id is not None:
+            query = query.where(table.c.patient_id == patient_id)
+        if clinic_id is not None:
+            query = query.join(st.users, st.users.c.id == table.c.user_id).where(st.users.c.clinic_id == clinic_id)
+        return [BreakGlass(**r) for r in self._c.execute(query).mappings()]
+
+    def review_break_glass(self, grant_id: str, reviewer: str, at: datetime) -> None:
+        self._c.execute(sa.update(st.break_glass).where(st.break_glass.c.id == grant_id)
+                        .values(reviewed_by=reviewer, reviewed_at=at))
+
+    def append_audit(self, event: AuditEvent) -> AuditEntry:
+        head_query = sa.select(st.audit_head).where(st.audit_head.c.id == 1)
+        if self._c.dialect.name == "postgresql":
+            head_query = head_query.with_for_update()
+        head = self._one(head_query)
+        if head is None:  # first entry ever; a racing first insert fails on the primary key and retries
+            entry = chain_entry(event, None)
+            self._c.execute(sa.insert(st.audit_head).values(id=1, seq=entry.seq, hash=entry.hash))
+        else:
+            prev = self._one(sa.select(st.audit_log).where(st.audit_log.c.seq == head["seq"]))
+            entry = chain_entry(event, _entry(prev) if prev is not None else _stub(head))
+            self._c.execute(sa.update(st.audit_head).where(st.audit_head.c.id == 1)
+                            .values(seq=entry.seq, hash=entry.hash))
+        self._c.execute(sa.insert(st.audit_log).values({k: getattr(entry, k) for k in _AUDIT_FIELDS}))
+        return entry
+
+    def search_audit(self, query: AuditQuery) -> list[AuditEntry]:
+        t = st.audit_log
+        select = sa.select(t).order_by(t.c.seq.desc()).limit(query.limit).offset(query.offset)
+        for column, value in (("actor", query.actor), ("patient_id", query.patient_id), ("outcome", query.outcome)):
+            if value is not None:
+                select = select.where(t.c[column] == value)
+        if query.since is not None:
+            select = select.where(t.c.at >= query.since)
+        if query.until is not None:
+            select = select.where(t.c.at < query.until)
+        return [_entry(r) for r in self._c.execute(select).mappings()]
+
+    def iter_audit(self) -> Iterator[AuditEntry]:
+        result = self._c.execution_options(yield_per=1000).execute(sa.select(st.audit_log).order_by(st.audit_log.c.seq))
+        for row in result.mappings():
+            yield _entry(row)
+
+    def audit_head(self) -> tuple[int, str] | None:
+        row = self._one(sa.select(st.audit_head).where(st.audit_head.c.id == 1))
+        return None if row is None else (int(row["seq"]), str(row["hash"]))
+
+
+def _stub(head: Mapping[str, Any]) -> AuditEntry:
+    """The previous entry is gone (tampering): keep chaining from the recorded head; verify will tell."""
+    placeholder = chain_entry(AuditEvent(at=datetime.fromisoformat("2000-01-01T00:00:00+00:00"), actor="-",
+                                         clinic_id=None, action="-", category="-"), None)
+    return replace(placeholder, seq=int(head["seq"]), hash=str(head["hash"]))
+
+
+class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
+    """The clinical unit of work plus the security repository, on one connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self.security = SqlSecurityRepository(self._connection)  # type: ignore[arg-type]
+        return self

@@ -1,0 +1,132 @@
+"""Tables of the secure service: users, tokens and sessions, consents, disclosures,
+break-the-glass grants and the audit log, on the shared :data:`~naltrack.adapters.db.tables.metadata`.
+
+Secrets are never stored: passwords as argon2 hashes, tokens as SHA-256 of 32 random
+bytes. The audit log is append-only: the code has no update or delete path, and on
+PostgreSQL a trigger refuses UPDATE and DELETE (:data:`POSTGRES_AUDIT_GUARD`).
+``audit_head`` holds the last sequence number and hash, so that a removed tail shows.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from naltrack.adapters.db.tables import JsonType, UtcDateTime, metadata
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("clinic_id", sa.String(64), sa.ForeignKey("clinics.id"), nullable=False, index=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.String(64), sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # bearer | session
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime),
+)
+
+consents = sa.Table(
+    "consents", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), nullable=False, index=True),
+    sa.Column("recipient", sa.String(200), nullable=False),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("categories", JsonType, nullable=False),
+    sa.Column("signed_on", sa.Date, nullable=False),
+    sa.Column("expires_on", sa.Date, nullable=False),
+    sa.Column("signed_by", sa.String(100), nullable=False),
+    sa.Column("revoked_at", UtcDateTime),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("recorded_by", sa.String(64)),
+    sa.Column("recorded_at", UtcDateTime),
+)
+
+disclosures = sa.Table(
+    "disclosures", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), nullable=False, index=True),
+    sa.Column("recipient", sa.String(200), nullable=False),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("categories", JsonType, nullable=False),
+    sa.Column("consent_id", sa.String(64)),
+    sa.Column("break_glass_id", sa.String(64)),
+    sa.Column("disclosed_at", UtcDateTime, nullable=False),
+    sa.Column("disclosed_by", sa.String(64), nullable=False),
+    sa.Column("notice", sa.Text, nullable=False),
+    sa.Column("record_count", sa.Integer, nullable=False),
+)
+
+break_glass = sa.Table(
+    "break_glass", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(64), sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), nullable=False, index=True),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("reviewed_by", sa.String(64)),
+    sa.Column("reviewed_at", UtcDateTime),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("actor", sa.String(64), nullable=False, index=True),
+    sa.Column("clinic_id", sa.String(64)),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("record_type", sa.String(64)),
+    sa.Column("record_id", sa.String(64)),
+    sa.Column("patient_id", sa.String(64), index=True),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(64)),
+    sa.Column("detail", sa.String(500)),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+audit_head = sa.Table(
+    "audit_head", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+#: PostgreSQL refuses UPDATE and DELETE on the audit log (run by the migration).
+POSTGRES_AUDIT_GUARD = (
+    """
+    CREATE OR REPLACE FUNCTION naltrack_audit_append_only() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION naltrack_audit_append_only()
+    """,
+)
+#: SQLite refuses them too (a trigger per statement kind).
+SQLITE_AUDIT_GUARD = (
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END",
+)
+SQLITE_AUDIT_UNGUARD = ("DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete")
+POSTGRES_AUDIT_UNGUARD = (
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    "DROP FUNCTION IF EXISTS naltrack_audit_append_only()",
+)

@@ -1,0 +1,98 @@
+"""Every access to patient data goes through :func:`run_audited`: tenancy, the least-privilege
+matrix, break-the-glass, and one audit entry in the same transaction as the access.
+
+A user sees only their clinic's patients; another clinic's patient is "not found", so its
+existence does not leak (issue 5 §2). A refused or failed attempt is audited in a
+transaction of its own, since the attempt's own transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from naltrack.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from naltrack.domain.patients import Patient
+from naltrack.domain.security.accounts import Actor
+from naltrack.domain.security.audit import AuditEvent, Outcome
+from naltrack.domain.security.roles import CLINICAL_CATEGORIES, EMERGENCY_ROLES, AccessDenied, is_permitted
+from naltrack.services.security_ports import SecureUnitOfWork, SecureUnitOfWorkFactory
+
+T = TypeVar("T")
+
+
+@dataclass
+class Access:
+    """What one access touched, filled in by the use case and written to the audit log."""
+
+    actor: Actor
+    action: str
+    category: str
+    now: datetime
+    record_type: str | None = None
+    record_id: str | None = None
+    patient_id: str | None = None
+    purpose: str | None = None
+    detail: str | None = None
+
+    def event(self, outcome: Outcome) -> AuditEvent:
+        return AuditEvent(
+            at=self.now, actor=self.actor.user.id, clinic_id=self.actor.clinic_id, action=self.action,
+            category=self.category, record_type=self.record_type, record_id=self.record_id,
+            patient_id=self.patient_id, purpose=self.purpose or self.actor.purpose, outcome=outcome,
+            source=self.actor.source, detail=self.detail,
+        )
+
+
+def patient_in_clinic(uow: SecureUnitOfWork, access: Access, patient_id: str) -> Patient:
+    """The patient if they belong to the actor's clinic; NotFound otherwise (the same answer)."""
+    access.patient_id = patient_id
+    patient = uow.patients.find(patient_id)
+    if patient is None or patient.clinic_id != access.actor.clinic_id:
+        raise NotFound("patient", patient_id)
+    return patient
+
+
+def authorize(uow: SecureUnitOfWork, access: Access, category: str | None = None, action: str | None = None) -> None:
+    """Apply the matrix; a clinician with a break-the-glass grant in force may read any clinical category."""
+    category = category or access.category
+    action = action or access.action
+    actor = access.actor
+    if is_permitted(actor.role, category, action):
+        return
+    if (action == "read" and category in CLINICAL_CATEGORIES and actor.role in EMERGENCY_ROLES
+            and access.patient_id is not None):
+        grants = uow.security.break_glass_for(user_id=actor.user.id, patient_id=access.patient_id)
+        grant = next((g for g in grants if g.is_in_force(access.now)), None)
+        if grant is not None:
+            access.purpose = "emergency"
+            access.detail = f"break-the-glass {grant.id}"
+            return
+    raise AccessDenied(actor.role, category, action)
+
+
+_OUTCOME: tuple[tuple[type[DomainError], Outcome], ...] = (
+    (AccessDenied, "denied"), (NotFound, "not-found"), (InvalidInput, "invalid"), (Conflict, "conflict"),
+)
+
+
+def run_audited(uow_factory: SecureUnitOfWorkFactory, access: Access,
+                body: Callable[[SecureUnitOfWork, Access], T]) -> T:
+    """Run ``body`` in one transaction, audit it there and commit; audit a refusal on its own."""
+    try:
+        with uow_factory() as uow:
+            result = body(uow, access)
+            uow.security.append_audit(access.event("allowed"))
+            uow.commit()
+            return result
+    except DomainError as error:
+        outcome = next((o for cls, o in _OUTCOME if isinstance(error, cls)), "invalid")
+        if outcome == "invalid" and access.patient_id is None:
+            raise
+        access.detail = str(error)[:500]
+        with uow_factory() as uow:
+            uow.security.append_audit(access.event(outcome))
+            uow.commit()
+        raise

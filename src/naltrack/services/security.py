@@ -1,0 +1,207 @@
+"""Use cases of the secure service: accounts, sign-in and tokens, the audit trail.
+
+Passwords are argon2id hashes (argon2-cffi defaults). Tokens are 32 random bytes, shown
+once, stored as SHA-256. Sign-in answers the same way, after the same argon2 work, for an
+unknown user and a wrong password (no account enumeration), and a
+:class:`SignInThrottle` refuses a name or address after repeated failures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from naltrack.domain.errors import DomainError, InvalidInput, NotFound
+from naltrack.domain.security.accounts import Actor, User, check_password_strength
+from naltrack.domain.security.audit import AuditEntry, AuditEvent, ChainReport, Outcome, verify_chain
+from naltrack.services.security_ports import AuditQuery, SecureUnitOfWork, SecureUnitOfWorkFactory, StoredToken
+
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("not a password of anyone: equalizes the time of an unknown user")
+#: Lifetimes of a bearer token and a web session (configurable defaults, not clinical facts).
+TOKEN_TTL = timedelta(hours=12)
+SESSION_TTL = timedelta(hours=8)
+#: Sign-in throttling: failures allowed per name or address within the window.
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+class NotAuthenticated(DomainError):
+    """No valid credentials: the same message whatever was wrong."""
+
+    def __init__(self, message: str = "invalid credentials") -> None:
+        super().__init__(message)
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in throttled; retry after ``retry_after_s`` seconds."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(f"too many failed sign-ins; retry in {retry_after_s} s")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def hash_token(raw: str) -> str:
+    """SHA-256 of a token (tokens carry 256 random bits, so a fast hash is enough)."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class SignInThrottle:
+    """Counts failed sign-ins per key (user name, source address) in a sliding window; in memory."""
+
+    def __init__(self, max_failures: int = MAX_FAILURES, window: timedelta = FAILURE_WINDOW) -> None:
+        self.max_failures = max_failures
+        self.window = window
+        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, keys: tuple[str, ...], now: datetime) -> None:
+        """Raise :class:`TooManyAttempts` if any key is over the limit."""
+        with self._lock:
+            for key in keys:
+                times = self._failures[key]
+                while times and now - times[0] >= self.window:
+                    times.popleft()
+                if len(times) >= self.max_failures:
+                    raise TooManyAttempts(max(1, int((times[0] + self.window - now).total_seconds())))
+
+    def record_failure(self, keys: tuple[str, ...], now: datetime) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures[key].append(now)
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+def add_user(uow_factory: SecureUnitOfWorkFactory, username: str, password: str, role: str, clinic_id: str,
+             now: datetime) -> User:
+    """Create an account; raises InvalidInput for a bad name, role or weak password, NotFound for the clinic."""
+    check_password_strength(password)
+    user = User(id=new_id(), username=username, role=role, clinic_id=clinic_id,  # type: ignore[arg-type]
+                created_at=now)
+    with uow_factory() as uow:
+        uow.clinics.get(clinic_id)
+        if uow.security.find_credentials(username) is not None:
+            raise InvalidInput("user.username", username, "is taken")
+        uow.security.add_user(user, _HASHER.hash(password))
+        uow.commit()
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token as shown once to its owner."""
+
+    token: str
+    expires_at: datetime
+    user: User
+    token_id: str
+
+
+def sign_in(uow_factory: SecureUnitOfWorkFactory, throttle: SignInThrottle, username: str, password: str,
+            source: str | None, now: datetime, kind: str = "bearer") -> IssuedToken:
+    """Check the password and issue a bearer token or a session; audited either way."""
+    name = (username or "").strip().lower()
+    keys = (f"user:{name}", f"addr:{source or '-'}")
+    throttle.check(keys, now)
+    with uow_factory() as uow:
+        found = uow.security.find_credentials(name)
+        user = _verify(found, password)
+        if user is None:
+            throttle.record_failure(keys, now)
+            _audit(uow, name or "-", None, "sign-in", "users", now, source, outcome="denied")
+            uow.commit()
+            raise NotAuthenticated()
+        throttle.reset(keys[0])
+        raw = secrets.token_urlsafe(32)
+        ttl = SESSION_TTL if kind == "session" else TOKEN_TTL
+        stored = StoredToken(new_id(), hash_token(raw), user.id, kind, now, now + ttl)
+        uow.security.add_token(stored)
+        _audit(uow, user.id, user.clinic_id, "sign-in", "users", now, source, record_id=stored.id)
+        uow.commit()
+    return IssuedToken(raw, stored.expires_at, user, stored.id)
+
+
+def _verify(found: tuple[User, str] | None, password: str) -> User | None:
+    user, stored_hash = found if found is not None else (None, _DUMMY_HASH)
+    try:
+        _HASHER.verify(stored_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def authenticate(uow: SecureUnitOfWork, raw: str, now: datetime, kind: str = "bearer") -> tuple[User, str]:
+    """The user of a token and the token id; NotAuthenticated if unknown, expired, revoked or disabled."""
+    stored = uow.security.find_token(hash_token(raw or ""))
+    if stored is None or stored.kind != kind or not stored.is_valid(now):
+        raise NotAuthenticated("the token is unknown, expired or revoked")
+    user = uow.security.find_user(stored.user_id)
+    if user is None or not user.active:
+        raise NotAuthenticated("the token is unknown, expired or revoked")
+    return user, stored.id
+
+
+def revoke_token(uow_factory: SecureUnitOfWorkFactory, actor: Actor, token_id: str, now: datetime) -> None:
+    """Revoke one token (sign-out); later requests with it get 401."""
+    with uow_factory() as uow:
+        uow.security.revoke_token(token_id, now)
+        _audit(uow, actor.user.id, actor.clinic_id, "sign-out", "users", now, actor.source, record_id=token_id)
+        uow.commit()
+
+
+def _audit(uow: SecureUnitOfWork, actor: str, clinic_id: str | None, action: str, category: str, now: datetime,
+           source: str | None, *, outcome: Outcome = "allowed", record_id: str | None = None) -> AuditEntry:
+    return uow.security.append_audit(AuditEvent(
+        at=now, actor=actor, clinic_id=clinic_id, action=action, category=category, record_id=record_id,
+        purpose="operations", outcome=outcome, source=source,
+    ))
+
+
+def search_audit(uow_factory: SecureUnitOfWorkFactory, actor: Actor, query: AuditQuery,
+                 now: datetime) -> list[AuditEntry]:
+    """The auditor's search; the search itself is audited."""
+    with uow_factory() as uow:
+        entries = uow.security.search_audit(query)
+        mine = [e for e in entries if e.clinic_id in (actor.clinic_id, None)]
+        _audit(uow, actor.user.id, actor.clinic_id, "read", "audit", now, actor.source)
+        uow.commit()
+    return mine
+
+
+def verify_audit(uow_factory: SecureUnitOfWorkFactory) -> ChainReport:
+    """Walk the whole chain and compare its end with the recorded head."""
+    with uow_factory() as uow:
+        return verify_chain(uow.security.iter_audit(), uow.security.audit_head() or (0, ""))
+
+
+def export_audit(uow_factory: SecureUnitOfWorkFactory, since: datetime | None) -> Iterator[AuditEntry]:
+    """Every entry (from ``since``), in order, for the CLI export."""
+    with uow_factory() as uow:
+        for entry in uow.security.iter_audit():
+            if since is None or entry.at >= since:
+                yield entry
+
+
+def get_user(uow: SecureUnitOfWork, user_id: str) -> User:
+    user = uow.security.find_user(user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
