@@ -1,0 +1,1 @@
+"""Clinical rules: induction readiness, interactions and monitoring, each with its source."""

@@ -1,0 +1,178 @@
+"""What every clinical rule produces, and the registry of all rules.
+
+Three kinds of rules share one shape (an id, a severity, a message a clinician
+understands, and the section of ``../shared/reference/clinical.md`` it comes from):
+
+* **readiness** rules give :class:`Reason` s; their severity is the effect on the verdict:
+  ``contraindication`` (a label contraindication in force: never ready), ``not-ready`` (a
+  condition that blocks today, often with a date it lifts), ``review`` (a clinician must
+  decide, or data the rule needs is missing) and ``info`` (checked and met).
+* **interaction** and **monitoring** rules give :class:`Alert` s with the CDS Hooks card
+  indicators ``critical``, ``warning`` and ``info`` (CDS Hooks 2.0, anchors.md §3.4).
+
+:data:`RULES` lists every rule once, for the generated rules table (``naltrack rules``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+ReadinessSeverity = Literal["contraindication", "not-ready", "review", "info"]
+READINESS_SEVERITIES: tuple[ReadinessSeverity, ...] = ("contraindication", "not-ready", "review", "info")
+AlertSeverity = Literal["critical", "warning", "info"]
+ALERT_SEVERITIES: tuple[AlertSeverity, ...] = ("critical", "warning", "info")
+RuleKind = Literal["readiness", "interaction", "monitoring"]
+Verdict = Literal["ready", "not-ready", "review"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the docs list it: what it checks, the worst it can say, and its source."""
+
+    id: str
+    kind: RuleKind
+    title: str
+    severities: tuple[str, ...]
+    source: str
+    forms: tuple[str, ...] = ("oral", "xr-ntx", "implant")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason behind a readiness verdict.
+
+    ``ready_on`` is the first day the reason no longer blocks, when it can be computed
+    (for example the end of an opioid-free interval).
+    """
+
+    rule: str
+    severity: ReadinessSeverity
+    message: str
+    source: str
+    ready_on: date | None = None
+
+    @property
+    def blocks(self) -> bool:
+        return self.severity in ("contraindication", "not-ready")
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "severity": self.severity, "message": self.message, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A monitoring or interaction alert for the care team."""
+
+    rule: str
+    severity: AlertSeverity
+    message: str
+    source: str
+    action: str
+    subject: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"rule": self.rule, "severity": self.severity, "message": self.message, "source": self.source,
+                "action": self.action, "subject": self.subject}
+
+
+_ALL = ("oral", "xr-ntx", "implant")
+_RC = ("contraindication", "info")
+_RNR = ("not-ready", "review", "info")
+
+#: Every rule, in the order of the generated table.
+RULES: tuple[Rule, ...] = (
+    # Readiness (induction) rules
+    Rule("RDY-INDICATION", "readiness", "Treatment indication (OUD or AUD) on file", ("review", "info"),
+         "clinical.md §1.1, §1.2 (indications)"),
+    Rule("RDY-AGE", "readiness", "Age under 18: naltrexone not recommended", ("review",), "clinical.md §2.5"),
+    Rule("RDY-OPIOID-FREE", "readiness", "Opioid-free interval by opioid action (short, long, fentanyl, "
+         "buprenorphine, methadone)", _RNR, "clinical.md §2.1"),
+    Rule("RDY-UDS-POSITIVE", "readiness", "Urine drug screen positive for an opioid (a positive after the "
+         "reported last use wins over the report)", ("contraindication", "review", "info"), "clinical.md §2.2, §2.5"),
+    Rule("RDY-UDS-MISSING", "readiness", "A recent urine drug screen verifies the opioid-free interval",
+         ("review", "info"), "clinical.md §1.1 (verify by urine analysis), §2.2"),
+    Rule("RDY-NALOXONE-CHALLENGE", "readiness", "Naloxone challenge: a failed challenge contraindicates",
+         _RC, "clinical.md §2.2, §2.5"),
+    Rule("RDY-WITHDRAWAL", "readiness", "Current opioid withdrawal (COWS score or withdrawal diagnosis)",
+         ("contraindication", "review", "info"), "clinical.md §2.4, §2.5"),
+    Rule("RDY-OPIOID-RX", "readiness", "Active opioid medicines: analgesics, antitussives, antidiarrheals",
+         ("contraindication", "review", "info"), "clinical.md §2.5, §4"),
+    Rule("RDY-AGONIST-TREATMENT", "readiness", "Buprenorphine or methadone treatment in progress",
+         _RC, "clinical.md §2.1, §2.2, §4"),
+    Rule("RDY-HYPERSENSITIVITY", "readiness", "Hypersensitivity to naltrexone or the XR-NTX components (PLG, "
+         "carboxymethylcellulose)", ("contraindication", "review", "info"), "clinical.md §2.5, §3"),
+    Rule("RDY-LIVER-ULN", "readiness", "Aminotransferases against the upper limit of normal (3x and 5x)",
+         _RNR, "clinical.md §2.7, §1.1"),
+    Rule("RDY-HEPATITIS", "readiness", "Acute hepatitis or liver failure", ("contraindication", "review"),
+         "clinical.md §2.5 (version-dependent), §3"),
+    Rule("RDY-PREGNANCY", "readiness", "Pregnancy, breastfeeding, or unknown pregnancy status",
+         ("review", "info"), "clinical.md §2.6, §1.1 (pregnancy test in the work-up)"),
+    Rule("RDY-BLEEDING", "readiness", "IM injection: thrombocytopenia, bleeding disorder or anticoagulant",
+         ("review", "info"), "clinical.md §2.5 (bleeding)", ("xr-ntx",)),
+    Rule("RDY-AUD-DRINKING", "readiness", "AUD: not actively drinking at the first injection; abstinent days "
+         "before oral naltrexone", _RNR, "clinical.md §1.2, §2.5, §1.1 (TIP 28)"),
+    Rule("RDY-ORAL-TEST-DOSE", "readiness", "OUD with oral naltrexone: 25 mg test dose before 50 mg daily",
+         ("review", "info"), "clinical.md §1.1", ("oral",)),
+    # Interaction rules
+    Rule("IX-OPIOID", "interaction", "Naltrexone blocks opioid analgesics, antitussives and antidiarrheals",
+         ("critical",), "clinical.md §4, §2.5"),
+    Rule("IX-AGONIST-TREATMENT", "interaction", "Naltrexone with buprenorphine or methadone: precipitated "
+         "withdrawal", ("critical",), "clinical.md §4, §2.1"),
+    Rule("IX-MIXED-AGONIST", "interaction", "Naltrexone with pentazocine, butorphanol or nalbuphine",
+         ("critical",), "clinical.md §4"),
+    Rule("IX-LOPERAMIDE", "interaction", "Loperamide (peripheral opioid antidiarrheal): not named in the label",
+         ("warning",), "clinical.md §4, §10 item 5 (UNCONFIRMED)"),
+    Rule("IX-DISULFIRAM", "interaction", "Disulfiram: two potentially hepatotoxic drugs", ("warning",),
+         "clinical.md §4"),
+    Rule("IX-THIORIDAZINE", "interaction", "Thioridazine: lethargy and somnolence", ("warning",),
+         "clinical.md §4"),
+    Rule("IX-CONTRAVE", "interaction", "Bupropion/naltrexone (Contrave) contains naltrexone but is not MAT",
+         ("warning",), "clinical.md §4, codes.md §3 trap 1"),
+    Rule("IX-NOT-AN-INTERACTION", "interaction", "Traps that are not interactions: rescue naloxone, "
+         "dextromethorphan", ("info",), "codes.md §3 traps 2 and 7"),
+    # Monitoring rules
+    Rule("MON-INJECTION-DUE", "monitoring", "XR-NTX injection due or overdue by days since the last one",
+         ("critical", "warning", "info"), "clinical.md §1.2", ("xr-ntx",)),
+    Rule("MON-PROTECTION-END", "monitoring", "End of protection: overdose risk, offer naloxone",
+         ("critical", "warning"), "clinical.md §1.2 (label 2.2), §3 (vulnerability to overdose)"),
+    Rule("MON-LIVER-RISING", "monitoring", "Rising liver tests (ALT, AST) against the upper limit of normal",
+         ("critical", "warning"), "clinical.md §2.7, §3 (hepatotoxicity)"),
+    Rule("MON-PHQ9-ITEM9", "monitoring", "PHQ-9 item 9 above 0: thoughts of self-harm", ("critical",),
+         "clinical.md §5 (PHQ-9), §3 (depression and suicidality)"),
+    Rule("MON-INJECTION-SITE", "monitoring", "Injection-site reaction follow-up", ("critical", "warning"),
+         "clinical.md §3 (injection-site reactions)", ("xr-ntx",)),
+    Rule("MON-EOSINOPHILIC-PNEUMONIA", "monitoring", "Dyspnea or hypoxemia: consider eosinophilic pneumonia",
+         ("critical", "warning"), "clinical.md §3 (eosinophilic pneumonia)"),
+    Rule("MON-PREGNANCY", "monitoring", "Pregnancy reported during naltrexone treatment", ("warning",),
+         "clinical.md §2.6"),
+    Rule("MON-SURGERY", "monitoring", "Planned surgery: stop oral 72 h before, XR-NTX 30 days before",
+         ("critical", "warning"), "clinical.md §3 (emergency pain management; ASAM)"),
+    Rule("MON-PAIN-GUIDANCE", "monitoring", "No emergency pain-management guidance on file", ("warning",),
+         "clinical.md §3 (emergency pain management, wallet card)"),
+)
+
+_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+
+def get_rule(rule_id: str) -> Rule:
+    """A rule by id; ``KeyError`` for an id that is not registered (a programming error)."""
+    return _BY_ID[rule_id]
+
+
+def verdict_of(reasons: list[Reason] | tuple[Reason, ...]) -> Verdict:
+    """``not-ready`` if any reason blocks, else ``review`` if any asks for it, else ``ready``.
+
+    Examples
+    --------
+    >>> verdict_of([Reason("RDY-AGE", "review", "m", "s")])
+    'review'
+    >>> verdict_of([])
+    'ready'
+    """
+    if any(r.blocks for r in reasons):
+        return "not-ready"
+    if any(r.severity == "review" for r in reasons):
+        return "review"
+    return "ready"

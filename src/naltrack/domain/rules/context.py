@@ -1,0 +1,35 @@
+"""What a readiness check sees: the chart, the form, the day, the thresholds, the indication."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.regimens import Form
+from naltrack.domain.rules.base import ReadinessSeverity, Reason, get_rule
+from naltrack.domain.rules.thresholds import Thresholds
+
+
+@dataclass(frozen=True)
+class Context:
+    """The inputs of every readiness check."""
+
+    chart: PatientChart
+    form: Form
+    on: date
+    thresholds: Thresholds
+    indication: tuple[bool, bool] | None
+
+    @property
+    def treats_oud(self) -> bool:
+        return self.indication is not None and self.indication[0]
+
+    @property
+    def treats_aud(self) -> bool:
+        return self.indication is not None and self.indication[1]
+
+
+def reason(rule_id: str, severity: ReadinessSeverity, message: str, ready_on: date | None = None) -> Reason:
+    """A reason of a registered rule, with the rule's source."""
+    return Reason(rule_id, severity, message, get_rule(rule_id).source, ready_on)

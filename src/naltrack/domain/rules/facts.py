@@ -1,0 +1,154 @@
+"""Facts the rules read from a chart, as of a given day (records dated after it are ignored).
+
+Codes come from ``../shared/reference/codes.md`` §4 (SNOMED CT) and clinical.md §8.2
+(ICD-10-CM); the opioid action of a substance, analyte or medicine sets its opioid-free
+interval (clinical.md §2.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from naltrack.domain.catalog import find_medication
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.episodes import Diagnosis
+from naltrack.domain.observations import MedicationUse, QuestionnaireResponse, UrineDrugScreen
+from naltrack.domain.records import current
+
+#: Opioid action of a reported substance (clinical.md §2.1). Unspecified prescription opioids
+#: count as short-acting; an extended-release product is read from its RxNorm code instead.
+SUBSTANCE_ACTION: dict[str, str] = {
+    "heroin": "short", "prescription-opioids": "short", "fentanyl": "fentanyl",
+    "methadone": "methadone", "buprenorphine": "buprenorphine",
+}
+#: Opioid action implied by a positive screen for an analyte.
+ANALYTE_ACTION: dict[str, str] = {
+    "opiates": "short", "oxycodone": "short", "fentanyl": "fentanyl",
+    "buprenorphine": "buprenorphine", "methadone": "methadone",
+}
+
+SNOMED_OUD = frozenset({"75544000", "1081000119105", "724653003", "191819002", "191820008", "191821007",
+                        "5602001", "87132004"})
+SNOMED_AUD = frozenset({"66590003", "7200002", "1336085007"})
+SNOMED_OPIOID_WITHDRAWAL = frozenset({"87132004", "703846009"})
+SNOMED_ON_AGONIST = frozenset({"1081000119105"})
+SNOMED_HEPATITIS_OR_FAILURE = frozenset({"37871000", "197271008", "59927004", "197270009"})
+ICD_HEPATITIS_OR_FAILURE = ("K72", "K71.2", "B15", "B16", "B17")
+SNOMED_BLEEDING = frozenset({"302215000", "699208000", "97571000119109"})
+ICD_BLEEDING = ("D66", "D67", "D68", "D69.3", "D69.4", "D69.5", "D69.6")
+ICD_OPIOID_WITHDRAWAL = ("F11.13", "F11.23", "F11.93")
+
+
+@dataclass(frozen=True)
+class LastUse:
+    """The latest evidence of opioid use of one action, and where it comes from."""
+
+    action: str
+    day: date
+    evidence: str
+
+
+def active_diagnoses(chart: PatientChart, on: date) -> list[Diagnosis]:
+    """Diagnoses in force on ``on`` (active or in remission, onset not after ``on``)."""
+    return [d for d in current(chart.diagnoses)
+            if d.clinical_status != "resolved" and (d.onset is None or d.onset <= on)]
+
+
+def has_code(diagnoses: list[Diagnosis], snomed: frozenset[str], icd_prefixes: tuple[str, ...]) -> list[Diagnosis]:
+    """The diagnoses whose SNOMED code is in ``snomed`` or whose ICD-10-CM code starts with a prefix."""
+    return [d for d in diagnoses
+            if (d.system == "snomed" and d.code in snomed)
+            or (d.system == "icd10cm" and d.code.startswith(icd_prefixes))]
+
+
+def indication(chart: PatientChart, on: date) -> tuple[bool, bool] | None:
+    """``(treats_oud, treats_aud)`` from the open episode, else from diagnoses; ``None`` if unknown."""
+    episode = chart.active_episode_on(on)
+    if episode is not None and episode.indication != "stimulant":
+        return episode.treats_oud, episode.treats_aud
+    diagnoses = active_diagnoses(chart, on)
+    oud = bool(has_code(diagnoses, SNOMED_OUD, ("F11",)))
+    aud = bool(has_code(diagnoses, SNOMED_AUD, ("F10",)))
+    return (oud, aud) if oud or aud else None
+
+
+def medication_last_day(med: MedicationUse, on: date) -> date:
+    """The last day a medicine was taken, as of ``on`` (``on`` itself while still taken)."""
+    if med.is_active_on(on):
+        return on
+    candidates = [d for d in (med.last_dose, med.end) if d is not None]
+    if med.days_supply is not None:
+        candidates.append(med.start + timedelta(days=med.days_supply - 1))
+    return min(max(candidates), on) if candidates else med.start
+
+
+def medications_used(chart: PatientChart, on: date) -> list[MedicationUse]:
+    """Medication records started on or before ``on``."""
+    return [m for m in current(chart.medications) if m.start <= on]
+
+
+def screens_until(chart: PatientChart, on: date) -> list[UrineDrugScreen]:
+    """Screens collected on or before ``on``, oldest first."""
+    return sorted((s for s in current(chart.screens) if s.collected_at.date() <= on),
+                  key=lambda s: s.collected_at)
+
+
+def reported_last_use(chart: PatientChart, on: date) -> dict[str, LastUse]:
+    """The latest reported opioid use per action (reports made on or before ``on``)."""
+    latest: dict[str, LastUse] = {}
+    for report in current(chart.substance_use):
+        action = SUBSTANCE_ACTION.get(report.substance)
+        if action is None or report.reported_on > on:
+            continue
+        if action not in latest or report.last_use > latest[action].day:
+            latest[action] = LastUse(action, report.last_use, f"reported use of {report.substance}")
+    return latest
+
+
+def last_opioid_use(chart: PatientChart, on: date) -> dict[str, LastUse]:
+    """Latest evidence of opioid use per action: reports, opioid medicines and positive screens.
+
+    A positive screen collected after the reported last use moves the last use to the
+    screen's date: the screen wins over the report (clinical.md §2.2).
+    """
+    latest = dict(reported_last_use(chart, on))
+
+    def offer(candidate: LastUse) -> None:
+        known = latest.get(candidate.action)
+        if known is None or candidate.day > known.day:
+            latest[candidate.action] = candidate
+
+    for med in medications_used(chart, on):
+        entry = find_medication(med.rxnorm)
+        if entry is not None and entry.is_opioid and entry.opioid_action is not None:
+            offer(LastUse(entry.opioid_action, medication_last_day(med, on), f"{entry.display} ({med.source})"))
+    for screen in screens_until(chart, on):
+        for analyte in screen.positive_opioids:
+            offer(LastUse(ANALYTE_ACTION[analyte], screen.collected_at.date(), f"urine screen positive for {analyte}"))
+    return latest
+
+
+def latest_response(chart: PatientChart, instrument: str, on: date) -> QuestionnaireResponse | None:
+    """The latest response to an instrument completed on or before ``on``."""
+    found = [q for q in chart.responses_to(instrument) if q.completed_at.date() <= on]
+    return found[-1] if found else None
+
+
+def last_drink(chart: PatientChart, on: date) -> date | None:
+    """The last day with alcohol, from the drinking diary and reports (``None`` when unknown)."""
+    days = [d.day for d in current(chart.drinking_days) if d.standard_drinks > 0 and d.day <= on]
+    days += [r.last_use for r in current(chart.substance_use) if r.substance == "alcohol" and r.reported_on <= on]
+    return max(days) if days else None
+
+
+def has_taken_naltrexone(chart: PatientChart, on: date) -> bool:
+    """True once any naltrexone dose, injection or implant is recorded on or before ``on``."""
+    return (any(d.was_taken and d.taken_at.date() <= on for d in current(chart.oral_doses))
+            or any(i.given_at.date() <= on for i in current(chart.injections))
+            or any(i.inserted_at.date() <= on for i in current(chart.implants)))
+
+
+def days_between(earlier: date, later: date) -> int:
+    """Whole days from ``earlier`` to ``later``."""
+    return (later - earlier).days

@@ -1,0 +1,300 @@
+"""Induction readiness: may this patient start naltrexone in this form on this day?
+
+Every check is a small function returning :class:`~naltrack.domain.rules.base.Reason` s;
+:func:`assess_readiness` runs them all and combines them. Two guarantees, tested as
+properties: a contraindication in force never gives ``ready``, and data a rule needs but
+cannot find gives ``review`` (naming what is missing), never ``ready``.
+
+Sources: ``../shared/reference/clinical.md`` §1.1, §1.2, §2.1-§2.7, §4 (cited per rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from naltrack.domain.catalog import find_medication
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.observations import MedicationUse, UrineDrugScreen
+from naltrack.domain.records import current
+from naltrack.domain.regimens import Form
+from naltrack.domain.rules import facts
+from naltrack.domain.rules.base import ReadinessSeverity, Reason, Verdict, get_rule, verdict_of
+from naltrack.domain.rules.checks import (
+    check_bleeding,
+    check_hepatitis,
+    check_hypersensitivity,
+    check_liver,
+    check_pregnancy,
+)
+from naltrack.domain.rules.context import Context, reason
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+
+FORMS: tuple[Form, ...] = ("oral", "xr-ntx", "implant")
+#: Analytes a screen must include to verify the opioid-free interval (clinical.md §8.3); others are
+#: added when the patient used that opioid (buprenorphine, methadone).
+REQUIRED_ANALYTES: tuple[str, ...] = ("opiates", "fentanyl")
+OPIOID_CLASSES_BLOCKING = frozenset(
+    {"opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "mixed-agonist-antagonist", "illicit-opioid"}
+)
+AGONIST_CLASSES = frozenset({"buprenorphine-oud", "buprenorphine-pain", "methadone"})
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The verdict for one form on one day, with every reason behind it."""
+
+    form: Form
+    on: date
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+    earliest_ready_date: date | None
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape of ``naltrack readiness``."""
+        return {
+            "verdict": self.verdict,
+            "reasons": [r.as_dict() for r in self.reasons],
+            "earliest_ready_date": self.earliest_ready_date.isoformat() if self.earliest_ready_date else None,
+        }
+
+
+def assess_readiness(chart: PatientChart, form: Form, on: date, thresholds: Thresholds = DEFAULT) -> Readiness:
+    """Assess whether naltrexone can be started in ``form`` on ``on``.
+
+    Parameters
+    ----------
+    chart : PatientChart
+        The patient's record; records dated after ``on`` are ignored.
+    form : {"oral", "xr-ntx", "implant"}
+        The form to start.
+    on : date
+        The day of the planned first dose (the clinic's local date).
+    thresholds : Thresholds
+        Configurable defaults (opioid-free days, liver multiples, ...).
+
+    Returns
+    -------
+    Readiness
+        ``ready``, ``not-ready`` or ``review``; every reason (most severe first); and the
+        earliest date it could become ready, when every blocking reason has one.
+
+    Raises
+    ------
+    InvalidInput
+        For an unknown form.
+    """
+    if form not in FORMS:
+        raise InvalidInput("form", form, f"must be one of {', '.join(FORMS)}")
+    ctx = Context(chart, form, on, thresholds, facts.indication(chart, on))
+    reasons: list[Reason] = []
+    for check in CHECKS:
+        reasons.extend(check(ctx))
+    order = {"contraindication": 0, "not-ready": 1, "review": 2, "info": 3}
+    reasons.sort(key=lambda r: order[r.severity])
+    verdict = verdict_of(reasons)
+    return Readiness(form, on, verdict, tuple(reasons), _earliest(verdict, reasons, on))
+
+
+def _earliest(verdict: Verdict, reasons: list[Reason], on: date) -> date | None:
+    if verdict == "ready":
+        return on
+    blocking = [r for r in reasons if r.blocks]
+    if not blocking or any(r.ready_on is None for r in blocking):
+        return None
+    return max(r.ready_on for r in blocking if r.ready_on is not None)
+
+
+def check_indication(ctx: Context) -> list[Reason]:
+    if ctx.indication is None:
+        return [reason("RDY-INDICATION", "review", "No OUD or AUD indication on file (open episode or F10/F11 "
+                       "diagnosis): confirm what naltrexone treats.")]
+    names = [n for n, on in zip(("OUD", "AUD"), ctx.indication, strict=True) if on]
+    return [reason("RDY-INDICATION", "info", f"Indication: {' and '.join(names)}.")]
+
+
+def check_age(ctx: Context) -> list[Reason]:
+    age = ctx.chart.patient.age_on(ctx.on)
+    if age < 18:
+        return [reason("RDY-AGE", "review", f"Patient is {age}: naltrexone is not recommended under 18.")]
+    return []
+
+
+def check_opioid_free(ctx: Context) -> list[Reason]:
+    uses = facts.last_opioid_use(ctx.chart, ctx.on)
+    if not uses:
+        if ctx.treats_oud:
+            return [reason("RDY-OPIOID-FREE", "review", "Last opioid use is not recorded: record the date and "
+                           "substance of last use before induction.")]
+        return [reason("RDY-OPIOID-FREE", "info", "No opioid use reported or detected.")]
+    reported = facts.reported_last_use(ctx.chart, ctx.on)
+    out = []
+    for action, use in sorted(uses.items()):
+        required = ctx.thresholds.opioid_free_days(action)
+        since = facts.days_between(use.day, ctx.on)
+        label = f"{action}-acting opioid" if action in ("short", "long") else action
+        wins = ""
+        if action in reported and use.day > reported[action].day:
+            wins = f" It is later than the reported last use on {reported[action].day}: the screen wins."
+        if since < required:
+            ready_on = use.day + timedelta(days=required)
+            out.append(reason("RDY-OPIOID-FREE", "not-ready",
+                              f"Last {label} use {use.day} ({use.evidence}) was {since} days ago; "
+                              f"{required} opioid-free days are needed, so not before {ready_on}.{wins}", ready_on))
+        else:
+            out.append(reason("RDY-OPIOID-FREE", "info",
+                              f"Opioid-free {since} days since {label} on {use.day} ({use.evidence}); "
+                              f"{required} needed.{wins}"))
+    return out
+
+
+def check_screens(ctx: Context) -> list[Reason]:
+    screens = facts.screens_until(ctx.chart, ctx.on)
+    out: list[Reason] = []
+    tested = {a for s in screens for a in (r.analyte for r in s.results) if a in facts.ANALYTE_ACTION}
+    for analyte in sorted(tested):
+        latest = [s for s in screens if s.result_for(analyte) is not None][-1]
+        result, day = latest.result_for(analyte), latest.collected_at.date()
+        if result == "positive":
+            action = facts.ANALYTE_ACTION[analyte]
+            retest = day + timedelta(days=ctx.thresholds.opioid_free_days(action))
+            out.append(reason("RDY-UDS-POSITIVE", "contraindication",
+                              f"Urine screen on {day} is positive for {analyte}: naltrexone is contraindicated. "
+                              f"Re-test on or after {retest}.", retest))
+        elif result == "invalid":
+            out.append(reason("RDY-UDS-POSITIVE", "review", f"Urine screen on {day} for {analyte} is invalid: "
+                              "repeat it."))
+    return out + _screen_recency(ctx, screens)
+
+
+def _screen_recency(ctx: Context, screens: list[UrineDrugScreen]) -> list[Reason]:
+    oldest = ctx.on - timedelta(days=ctx.thresholds.uds_max_age_days)
+    recent = [s for s in screens if s.collected_at.date() >= oldest]
+    needed = set(REQUIRED_ANALYTES) | {a for a in ("buprenorphine", "methadone")
+                                       if a in facts.last_opioid_use(ctx.chart, ctx.on)}
+    covered = {r.analyte for s in recent for r in s.results}
+    missing = sorted(needed - covered)
+    if missing:
+        return [reason("RDY-UDS-MISSING", "review",
+                       f"No urine drug screen for {', '.join(missing)} in the last "
+                       f"{ctx.thresholds.uds_max_age_days} days: screen to verify the opioid-free interval.")]
+    return [reason("RDY-UDS-MISSING", "info",
+                   f"Recent urine screen covers {', '.join(sorted(needed))}.")]
+
+
+def check_naloxone_challenge(ctx: Context) -> list[Reason]:
+    done = [c for c in current(ctx.chart.naloxone_challenges) if c.performed_at.date() <= ctx.on]
+    if not done:
+        return [reason("RDY-NALOXONE-CHALLENGE", "info", "No naloxone challenge recorded; do one if occult "
+                       "opioid dependence is in question (not in withdrawal, urine free of opioids).")]
+    latest = max(done, key=lambda c: c.performed_at)
+    if latest.passed:
+        return [reason("RDY-NALOXONE-CHALLENGE", "info", f"Naloxone challenge passed on {latest.performed_at.date()}.")]
+    signs = f" (signs: {', '.join(latest.signs)})" if latest.signs else ""
+    return [reason("RDY-NALOXONE-CHALLENGE", "contraindication",
+                   f"Naloxone challenge failed on {latest.performed_at.date()}{signs}: do not give naltrexone; "
+                   "it may be repeated in 24 hours.")]
+
+
+def check_withdrawal(ctx: Context) -> list[Reason]:
+    out: list[Reason] = []
+    recent = ctx.on - timedelta(days=14)
+    for dx in facts.has_code(facts.active_diagnoses(ctx.chart, ctx.on), facts.SNOMED_OPIOID_WITHDRAWAL,
+                             facts.ICD_OPIOID_WITHDRAWAL):
+        if dx.onset is None or dx.onset >= recent:
+            out.append(reason("RDY-WITHDRAWAL", "review", f"Opioid withdrawal is on the problem list ({dx.code} "
+                              f"{dx.display}): confirm it has resolved."))
+    cows = facts.latest_response(ctx.chart, "cows", ctx.on)
+    oldest = ctx.on - timedelta(days=ctx.thresholds.cows_max_age_days)
+    if cows is None or cows.completed_at.date() < oldest:
+        severity: ReadinessSeverity = "review" if ctx.treats_oud or facts.last_opioid_use(ctx.chart, ctx.on) else "info"
+        out.append(reason("RDY-WITHDRAWAL", severity, f"No COWS score in the last {ctx.thresholds.cows_max_age_days} "
+                          "day(s): assess withdrawal before the first dose."))
+    elif cows.total >= ctx.thresholds.cows_withdrawal_from:
+        out.append(reason("RDY-WITHDRAWAL", "contraindication", f"COWS {cows.total:g} ({cows.band}) on "
+                          f"{cows.completed_at.date()}: the patient is in opioid withdrawal."))
+    elif cows.total > 0:
+        out.append(reason("RDY-WITHDRAWAL", "review", f"COWS {cows.total:g} on {cows.completed_at.date()}: some "
+                          "withdrawal signs; the patient must not show withdrawal."))
+    else:
+        out.append(reason("RDY-WITHDRAWAL", "info", f"COWS 0 on {cows.completed_at.date()}: no withdrawal signs."))
+    return out
+
+
+def check_opioid_medicines(ctx: Context) -> list[Reason]:
+    out: list[Reason] = []
+    for med in facts.medications_used(ctx.chart, ctx.on):
+        entry = find_medication(med.rxnorm)
+        if entry is None or not med.is_active_on(ctx.on):
+            continue
+        cls = entry.medication_class
+        if cls in OPIOID_CLASSES_BLOCKING:
+            out.append(_active_opioid(ctx, "RDY-OPIOID-RX", med, entry.display, entry.opioid_action or "short"))
+        elif cls in AGONIST_CLASSES:
+            out.append(_active_opioid(ctx, "RDY-AGONIST-TREATMENT", med, entry.display, entry.opioid_action or "long"))
+        elif cls == "peripheral-opioid-antidiarrheal":
+            out.append(reason("RDY-OPIOID-RX", "review", f"{entry.display} is active: a peripheral opioid "
+                              "antidiarrheal; the label does not name it (UNCONFIRMED interaction)."))
+    for dx in facts.has_code(facts.active_diagnoses(ctx.chart, ctx.on), facts.SNOMED_ON_AGONIST, ()):
+        out.append(reason("RDY-AGONIST-TREATMENT", "review", f"Problem list says '{dx.display}': confirm agonist "
+                          "treatment has stopped."))
+    if not out:
+        out.append(reason("RDY-OPIOID-RX", "info", "No active opioid, buprenorphine or methadone medicine."))
+    return out
+
+
+def _active_opioid(ctx: Context, rule: str, med: MedicationUse, display: str, action: str) -> Reason:
+    end = med.end
+    ready_on = end + timedelta(days=ctx.thresholds.opioid_free_days(action)) if end else None
+    until = f" until {end}; not before {ready_on}" if end else ""
+    return reason(rule, "contraindication", f"{display} is active{until}: a patient receiving opioids or agonist "
+                  "treatment must not start naltrexone (precipitated withdrawal).", ready_on)
+
+
+def check_aud_drinking(ctx: Context) -> list[Reason]:
+    if not ctx.treats_aud or ctx.form == "implant":
+        return []
+    last = facts.last_drink(ctx.chart, ctx.on)
+    first_injection = ctx.form == "xr-ntx" and not current(ctx.chart.injections)
+    if ctx.form == "xr-ntx" and not first_injection:
+        return [reason("RDY-AUD-DRINKING", "info", "Not the first injection: the no-drinking condition applies to "
+                       "the initial administration.")]
+    if last is None:
+        return [reason("RDY-AUD-DRINKING", "review", "Date of the last drink is not recorded: record it (drinking "
+                       "diary or report).")]
+    t = ctx.thresholds
+    required = t.alcohol_free_days_xr_ntx if ctx.form == "xr-ntx" else t.alcohol_free_days_oral
+    since = facts.days_between(last, ctx.on)
+    if since >= required:
+        return [reason("RDY-AUD-DRINKING", "info", f"Last drink {last}, {since} days ago ({required} needed).")]
+    ready_on = last + timedelta(days=required)
+    if ctx.form == "xr-ntx":
+        return [reason("RDY-AUD-DRINKING", "not-ready", f"Last drink {last} ({since} days ago): the patient must not "
+                       f"be actively drinking at the first injection; not before {ready_on}.", ready_on)]
+    return [reason("RDY-AUD-DRINKING", "review", f"Last drink {last} ({since} days ago): TIP 28 advises "
+                   f"{required}-7 abstinent days before naltrexone.")]
+
+
+def check_oral_test_dose(ctx: Context) -> list[Reason]:
+    if ctx.form != "oral" or not ctx.treats_oud:
+        return []
+    if facts.has_taken_naltrexone(ctx.chart, ctx.on):
+        return [reason("RDY-ORAL-TEST-DOSE", "info", "Naltrexone already given: no test dose needed.")]
+    planned = [r for r in current(ctx.chart.regimens)
+               if r.form == "oral" and (r.end is None or r.end >= ctx.on)]
+    skipping = [r for r in planned if not r.induction_test_dose and r.dose_mg > 25]
+    if skipping:
+        return [reason("RDY-ORAL-TEST-DOSE", "review", f"Oral regimen starts at {skipping[0].dose_mg:g} mg without the "
+                       "25 mg test dose: give 25 mg once, then 50 mg daily if no withdrawal.")]
+    return [reason("RDY-ORAL-TEST-DOSE", "info", "Start with 25 mg once; 50 mg daily if no withdrawal signs.")]
+
+
+CHECKS: tuple[Callable[[Context], list[Reason]], ...] = (
+    check_indication, check_age, check_opioid_free, check_screens, check_naloxone_challenge, check_withdrawal,
+    check_opioid_medicines, check_hypersensitivity, check_liver, check_hepatitis, check_pregnancy, check_bleeding,
+    check_aud_drinking, check_oral_test_dose,
+)
+
+__all__ = ["CHECKS", "FORMS", "Readiness", "assess_readiness", "get_rule"]

@@ -1,0 +1,135 @@
+"""The numbers the rules use, as one frozen, configurable set of defaults.
+
+Each field names its source in ``../shared/reference/clinical.md``. A number the
+reference marks UNCONFIRMED, or that no source gives (a local scheduling choice), is a
+configurable default and says so in :data:`THRESHOLD_SOURCES`. Build a stricter or local
+set with :func:`dataclasses.replace`, e.g. ``replace(DEFAULT, opioid_free_days_short=10)``
+(:data:`STRICT` is that set).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from naltrack.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Defaults of the readiness and monitoring rules (units in the names)."""
+
+    # Opioid-free interval before naltrexone, by the action of the last opioid (clinical.md §2.1).
+    opioid_free_days_short: int = 7
+    opioid_free_days_long: int = 14
+    opioid_free_days_fentanyl: int = 10
+    opioid_free_days_buprenorphine: int = 14
+    opioid_free_days_methadone: int = 14
+    # Freshness of the data the readiness rules read.
+    uds_max_age_days: int = 3
+    cows_max_age_days: int = 1
+    lft_max_age_days: int = 30
+    pregnancy_status_max_age_days: int = 30
+    # Withdrawal on the COWS (clinical.md §2.4): from 5 (mild) the patient shows withdrawal.
+    cows_withdrawal_from: int = 5
+    # Liver tests as multiples of the upper limit of normal (clinical.md §2.7).
+    liver_review_above_x_uln: float = 3.0
+    liver_not_ready_above_x_uln: float = 5.0
+    liver_rise_ratio: float = 1.5
+    liver_lookback_days: int = 90
+    # Acute hepatitis / liver failure contraindicates oral naltrexone (older ReVia monographs).
+    hepatitis_contraindicates_oral: bool = True
+    # Pregnancy status is asked of female patients of these ages.
+    reproductive_age_min_years: int = 12
+    reproductive_age_max_years: int = 55
+    # AUD: days without a drink before the first XR-NTX injection, and before oral naltrexone.
+    alcohol_free_days_xr_ntx: int = 3
+    alcohol_free_days_oral: int = 3
+    # XR-NTX schedule (clinical.md §1.2).
+    injection_interval_days: int = 28
+    injection_due_window_days: int = 2
+    injection_uds_required_from_day: int = 35
+    injection_consult_from_day: int = 56
+    # Protection (days' supply estimate) and overdose risk.
+    xr_ntx_blockade_days: int = 28
+    implant_default_days: int = 60
+    protection_warning_days: int = 3
+    lapse_alert_days: int = 30
+    # Monitoring look-backs.
+    phq9_lookback_days: int = 30
+    injection_site_escalate_days: int = 14
+    surgery_horizon_days: int = 60
+    oral_stop_before_surgery_hours: int = 72
+    xr_ntx_stop_before_surgery_days: int = 30
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                continue
+            if not isinstance(value, int | float) or value <= 0:
+                raise InvalidInput(f"thresholds.{f.name}", value, "must be a number greater than 0")
+        if self.liver_not_ready_above_x_uln < self.liver_review_above_x_uln:
+            raise InvalidInput("thresholds.liver_not_ready_above_x_uln", self.liver_not_ready_above_x_uln,
+                               f"must be at least liver_review_above_x_uln ({self.liver_review_above_x_uln:g})")
+
+    def opioid_free_days(self, action: str) -> int:
+        """Required opioid-free days after an opioid of this action.
+
+        Examples
+        --------
+        >>> DEFAULT.opioid_free_days("methadone"), STRICT.opioid_free_days("short")
+        (14, 10)
+        """
+        return {
+            "short": self.opioid_free_days_short,
+            "long": self.opioid_free_days_long,
+            "fentanyl": self.opioid_free_days_fentanyl,
+            "buprenorphine": self.opioid_free_days_buprenorphine,
+            "methadone": self.opioid_free_days_methadone,
+        }.get(action, self.opioid_free_days_long)
+
+
+DEFAULT = Thresholds()
+#: The top of the label's 7-10 day range for short-acting opioids (clinical.md §2.1).
+STRICT = replace(DEFAULT, opioid_free_days_short=10)
+
+_C = "configurable default"
+#: Where each default comes from; ``UNCONFIRMED`` marks numbers no retrieved source confirms.
+THRESHOLD_SOURCES: dict[str, str] = {
+    "opioid_free_days_short": "clinical.md §2.1: label minimum 7-10 days; default 7, STRICT uses 10",
+    "opioid_free_days_long": f"UNCONFIRMED {_C}: no '10-14 days for long-acting opioids' source was found "
+                             "(clinical.md §2.1, §10 item 2); 14 follows the label's 'up to two weeks'",
+    "opioid_free_days_fentanyl": f"UNCONFIRMED {_C}: the label's 7-10 days covers all opioids and no "
+                                 "fentanyl-specific interval was found (clinical.md §2.1); default is the top "
+                                 "of the range because fentanyl use needs caution (clinical.md §1.2 late-dose table)",
+    "opioid_free_days_buprenorphine": "clinical.md §2.1: label 'as long as two weeks'; ASAM 7-14 days",
+    "opioid_free_days_methadone": "clinical.md §2.1: label 'as long as two weeks'",
+    "uds_max_age_days": f"UNCONFIRMED {_C}: label says verify by urine analysis (clinical.md §1.1) without an age",
+    "cows_max_age_days": f"UNCONFIRMED {_C}: withdrawal is assessed on the day (clinical.md §1.1)",
+    "lft_max_age_days": f"UNCONFIRMED {_C}: LFTs are part of the pre-treatment work-up (clinical.md §1.1)",
+    "pregnancy_status_max_age_days": f"UNCONFIRMED {_C}: pregnancy test in the work-up (clinical.md §1.1)",
+    "cows_withdrawal_from": "clinical.md §2.4: mild withdrawal starts at 5; no naltrexone-specific cut-off found",
+    "liver_review_above_x_uln": "clinical.md §2.7: TIP 28 caution above 3x normal; Krupitsky excluded >3x ULN",
+    "liver_not_ready_above_x_uln": "clinical.md §2.7: X:BOT excluded LFTs >5x ULN; the label has no number",
+    "liver_rise_ratio": f"UNCONFIRMED {_C}: the reference gives no numeric 'rising' criterion",
+    "liver_lookback_days": f"{_C}: window in which two liver results are compared",
+    "hepatitis_contraindicates_oral": "clinical.md §2.5: older oral monographs list it; version-dependent",
+    "reproductive_age_min_years": f"UNCONFIRMED {_C}",
+    "reproductive_age_max_years": f"UNCONFIRMED {_C}",
+    "alcohol_free_days_xr_ntx": f"UNCONFIRMED {_C}: label 'not actively drinking at initial administration' "
+                                "(clinical.md §1.2); TIP 28 3-7 days (§1.1); payer example 7 days (§2.5)",
+    "alcohol_free_days_oral": "clinical.md §1.1: TIP 28 abstinent 3-7 days before naltrexone (lower bound)",
+    "injection_interval_days": "clinical.md §1.2: 380 mg every 4 weeks",
+    "injection_due_window_days": f"{_C}: shows the injection as due this many days before day 28",
+    "injection_uds_required_from_day": "clinical.md §1.2: public late-dose table (local protocol, not a standard)",
+    "injection_consult_from_day": "clinical.md §1.2: public late-dose table (local protocol, not a standard)",
+    "xr_ntx_blockade_days": "clinical.md §1.2: blockade about 28 days",
+    "implant_default_days": f"{_C}: clinical.md §1.3, US pellets about 2 months (2-6 months by product)",
+    "protection_warning_days": f"{_C}: how early the end of protection is announced",
+    "lapse_alert_days": f"{_C}: how long after a lapse the overdose-risk alert stays",
+    "phq9_lookback_days": f"{_C}: how recent a PHQ-9 must be to raise the item 9 alert",
+    "injection_site_escalate_days": "clinical.md §3: report reactions not improving within 2 weeks (FDA 2008)",
+    "surgery_horizon_days": f"{_C}: how far ahead planned procedures are shown",
+    "oral_stop_before_surgery_hours": "clinical.md §3: ASAM, stop oral naltrexone 72 h before elective surgery",
+    "xr_ntx_stop_before_surgery_days": "clinical.md §3: ASAM, XR-NTX 30 days before elective surgery",
+}
