@@ -1,0 +1,155 @@
+"""The dashboard's set-based queries (services/dashboard.py) on a real SQLite database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from naltrack.bootstrap import Storage
+from naltrack.domain.administrations import Injection, OralDose
+from naltrack.domain.care import AdverseEvent, InjectionSiteDetails
+from naltrack.domain.episodes import Episode
+from naltrack.domain.observations import LabResult, QuestionnaireResponse
+from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.regimens import Regimen
+from naltrack.services import records
+from naltrack.services.dashboard import build_dashboard
+
+TZ = ZoneInfo("America/New_York")
+TODAY = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def at(day: date, hour: int = 14) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def days_ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+@pytest.fixture()
+def storage(tmp_path):
+    store = Storage(f"sqlite:///{tmp_path / 'dash.db'}")
+    records.register_clinic(store.uow(), Clinic(id="c1", name="Harbor Clinic", timezone="America/New_York"))
+    records.register_clinic(store.uow(), Clinic(id="c2", name="Other Clinic", timezone="America/New_York"))
+    yield store
+    store.close()
+
+
+def add_patient(store: Storage, pid: str, family: str, clinic: str = "c1") -> None:
+    records.register_patient(store.uow(), Patient(id=pid, clinic_id=clinic, given_name="Sam", family_name=family,
+                                                  birth_date=date(1985, 1, 1), sex_at_birth="male", mrn=pid.upper()))
+
+
+def xr_patient(store: Storage, pid: str, family: str, last_days_ago: int, side: str = "right",
+               clinic: str = "c1") -> None:
+    add_patient(store, pid, family, clinic)
+    start = days_ago(last_days_ago + 30)
+    records.add_records(store.uow(), [
+        Episode(id=f"{pid}-e", patient_id=pid, indication="OUD", level_of_care="OP", start=start),
+        Regimen(id=f"{pid}-r", patient_id=pid, kind="xr-ntx-q4w", start=start),
+        Injection(id=f"{pid}-i", patient_id=pid, given_at=at(days_ago(last_days_ago)), side=side, lot="L1",
+                  expiry=date(2027, 1, 1), needle_length_in=1.5, given_by="nurse.kim", regimen_id=f"{pid}-r"),
+    ], now=NOW)
+
+
+def dashboard(store: Storage, clinic: str = "c1"):
+    with store.engine.connect() as connection:
+        return build_dashboard(connection, clinic, TODAY, TZ)
+
+
+def test_lists_injection_due_on_day_28_and_overdue_on_day_31_with_the_other_buttock(storage):
+    xr_patient(storage, "p28", "Due", 28, side="right")
+    xr_patient(storage, "p31", "Late", 31, side="left")
+    xr_patient(storage, "p10", "Early", 10)
+    board = dashboard(storage)
+    assert [(d.patient_id, d.days_since, d.suggested_side) for d in board.due_today] == [("p28", 28, "left")]
+    assert [(d.patient_id, d.days_since, d.due_on) for d in board.overdue] == [("p31", 31, days_ago(3))]
+
+
+def test_due_window_opens_two_days_before_day_28_and_not_sooner(storage):
+    xr_patient(storage, "p26", "Window", 26)
+    xr_patient(storage, "p25", "Before", 25)
+    board = dashboard(storage)
+    assert [d.patient_id for d in board.due_today] == ["p26"]
+
+
+def test_another_clinic_and_a_corrected_injection_are_left_out(storage):
+    xr_patient(storage, "px", "Elsewhere", 30, clinic="c2")
+    xr_patient(storage, "pc", "Corrected", 30)
+    correction = Injection(id="pc-i2", patient_id="pc", given_at=at(days_ago(2)), side="left", lot="L2",
+                           expiry=date(2027, 1, 1), needle_length_in=1.5, given_by="nurse.kim")
+    records.correct_record(storage.uow(), "pc-i", correction, now=NOW)
+    board = dashboard(storage)
+    assert board.overdue == () and board.due_today == ()
+    assert dashboard(storage, "c2").overdue[0].patient_id == "px"
+
+
+def test_protection_ended_three_days_ago_and_ending_within_a_week(storage):
+    xr_patient(storage, "pend", "Ended", 31)
+    xr_patient(storage, "psoon", "Soon", 23)
+    xr_patient(storage, "pfine", "Fine", 5)
+    board = dashboard(storage)
+    assert {(p.patient_id, p.days_left) for p in board.protection} == {("pend", -3), ("psoon", 5)}
+
+
+def test_oral_dose_protects_one_day_per_50_mg(storage):
+    add_patient(storage, "po", "Oral")
+    records.add_records(storage.uow(), [
+        Regimen(id="po-r", patient_id="po", kind="oral-daily", start=days_ago(20)),
+        OralDose(id="po-d", patient_id="po", taken_at=at(days_ago(2)), dose_mg=100.0),
+    ], now=NOW)
+    (item,) = dashboard(storage).protection
+    assert (item.form, item.protection_ends_on, item.days_left) == ("oral", TODAY, 0)
+
+
+def test_urgent_alerts_phq9_item9_liver_above_3x_uln_and_open_site_reaction(storage):
+    for pid, name in (("pq", "Phq"), ("pl", "Liver"), ("ps", "Site"), ("pn", "Normal")):
+        xr_patient(storage, pid, name, 5)
+    records.add_records(storage.uow(), [
+        QuestionnaireResponse(id="q1", patient_id="pq", instrument="phq-9", answers=(1,) * 9,
+                              completed_at=at(days_ago(1)), total=9, band="mild", flags=("item-9-positive",)),
+        LabResult(id="l1", patient_id="pl", loinc="1742-6", name="ALT", value=130.0, unit="U/L",
+                  reference_high=40.0, collected_at=at(days_ago(3))),
+        LabResult(id="l2", patient_id="pn", loinc="1742-6", name="ALT", value=150.0, unit="U/L",
+                  reference_high=40.0, collected_at=at(days_ago(20))),
+        LabResult(id="l3", patient_id="pn", loinc="1742-6", name="ALT", value=41.0, unit="U/L",
+                  reference_high=40.0, collected_at=at(days_ago(2))),
+        AdverseEvent(id="a1", patient_id="ps", kind="injection-site-reaction", onset=days_ago(15), ctcae_grade=2,
+                     site=InjectionSiteDetails(side="left", induration_cm=3.0)),
+    ], now=NOW)
+    alerts = {(a.patient_id, a.kind, a.severity) for a in dashboard(storage).alerts}
+    assert alerts == {("pq", "phq9-item9", "critical"), ("pl", "liver", "warning"),
+                      ("ps", "injection-site", "critical")}
+
+
+def test_acknowledged_alert_is_left_out(storage):
+    xr_patient(storage, "pq", "Phq", 5)
+    records.add_records(storage.uow(), [
+        QuestionnaireResponse(id="q1", patient_id="pq", instrument="phq-9", answers=(1,) * 9,
+                              completed_at=at(days_ago(1)), total=9, band="mild", flags=("item-9-positive",)),
+    ], now=NOW)
+    with storage.engine.connect() as connection:
+        board = build_dashboard(connection, "c1", TODAY, TZ, acknowledged=[("phq9-item9", "pq:q1")])
+    assert board.alerts == ()
+
+
+def test_induction_in_progress_is_an_open_episode_without_any_dose(storage):
+    add_patient(storage, "pi", "Induct")
+    records.add_records(storage.uow(), [
+        Episode(id="pi-e", patient_id="pi", indication="OUD", level_of_care="OP", start=days_ago(4)),
+    ], now=NOW)
+    xr_patient(storage, "pg", "Given", 5)
+    board = dashboard(storage)
+    assert [(i.patient_id, i.started_on) for i in board.inductions] == [("pi", days_ago(4))]
+    assert board.induction_total == 1
+
+
+def test_sections_a_role_may_not_see_are_not_queried(storage):
+    xr_patient(storage, "p31", "Late", 31)
+    with storage.engine.connect() as connection:
+        board = build_dashboard(connection, "c1", TODAY, TZ, sections={"injections": False, "protection": False})
+    assert board.overdue == () and board.protection == () and board.patient_count == 1
