@@ -15,12 +15,12 @@ from naltrack.domain.units import require_aware, require_choice, require_range, 
 AdverseEventKind = Literal[
     "injection-site-reaction", "hepatotoxicity", "eosinophilic-pneumonia", "hypersensitivity",
     "depression-suicidality", "precipitated-withdrawal", "nausea", "headache", "insomnia",
-    "overdose", "other",
+    "overdose", "other", "dyspnea",
 ]
 ADVERSE_EVENT_KINDS: tuple[AdverseEventKind, ...] = (
     "injection-site-reaction", "hepatotoxicity", "eosinophilic-pneumonia", "hypersensitivity",
     "depression-suicidality", "precipitated-withdrawal", "nausea", "headache", "insomnia",
-    "overdose", "other",
+    "overdose", "other", "dyspnea",
 )
 Outcome = Literal["resolving", "resolved", "not-resolved", "resolved-with-sequelae", "fatal", "unknown"]
 OUTCOMES: tuple[Outcome, ...] = ("resolving", "resolved", "not-resolved", "resolved-with-sequelae", "fatal", "unknown")

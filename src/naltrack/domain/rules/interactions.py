@@ -1,0 +1,166 @@
+"""Drug interactions of naltrexone, in both directions.
+
+Ordering naltrexone for a patient who takes an interacting drug, and ordering an
+interacting drug for a patient on naltrexone, raise the same rule with a message for
+that direction. Classes come from the catalog, which assigns them by product so that the
+traps of public value sets do not misfire (codes.md §3): Contrave contains naltrexone
+but is not MAT; buprenorphine/naloxone is an agonist, not rescue naloxone;
+dextromethorphan is not an opioid; loperamide is not named in the label (UNCONFIRMED).
+
+Sources: clinical.md §4 (interactions), §2.1 and §2.5 (precipitated withdrawal), §3
+(emergency pain management).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from naltrack.domain.catalog import Medication, find_medication, get_medication, is_naltrexone_therapy
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.records import current
+from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
+
+OPIOID_BLOCKED = frozenset({"opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "illicit-opioid"})
+AGONIST_TREATMENT = frozenset({"buprenorphine-oud", "buprenorphine-pain", "methadone"})
+_PAIN_ACTION = ("Use regional analgesia or non-opioid analgesics; if an opioid is essential, give it only with "
+                "close monitoring in a setting equipped for resuscitation.")
+
+
+@dataclass(frozen=True)
+class _Pairing:
+    rule: str
+    severity: AlertSeverity
+    forward: str  # naltrexone ordered, other drug current
+    reverse: str  # other drug ordered, naltrexone current
+    action: str
+
+
+_BY_CLASS: dict[str, _Pairing] = {
+    **{cls: _Pairing("IX-OPIOID", "critical",
+                     "{other} is an opioid: naltrexone would precipitate withdrawal and block it.",
+                     "The patient is on naltrexone: {other} will be blocked, and trying to overcome the blockade "
+                     "can cause a fatal overdose.", _PAIN_ACTION) for cls in OPIOID_BLOCKED},
+    **{cls: _Pairing("IX-AGONIST-TREATMENT", "critical",
+                     "{other} is opioid agonist treatment: naltrexone would precipitate withdrawal (wait up to "
+                     "14 days after the last dose).",
+                     "The patient is on naltrexone: {other} will be blocked and cannot be started until the "
+                     "blockade ends (about 1 day after oral, 30 days after XR-NTX).",
+                     "Do not combine; plan the switch with the prescriber.") for cls in AGONIST_TREATMENT},
+    "mixed-agonist-antagonist": _Pairing(
+        "IX-MIXED-AGONIST", "critical",
+        "{other} is a mixed agonist-antagonist opioid: naltrexone would precipitate withdrawal and block it.",
+        "The patient is on naltrexone: {other} will be blocked.", _PAIN_ACTION),
+    "peripheral-opioid-antidiarrheal": _Pairing(
+        "IX-LOPERAMIDE", "warning",
+        "{other} is a peripherally acting opioid antidiarrheal; the label names opioid antidiarrheals as a class "
+        "but not loperamide (UNCONFIRMED).",
+        "The patient is on naltrexone: {other} may be less effective (UNCONFIRMED).",
+        "Review the need; a non-opioid antidiarrheal avoids the question."),
+    "disulfiram": _Pairing(
+        "IX-DISULFIRAM", "warning",
+        "{other} with naltrexone: two potentially hepatotoxic drugs; not ordinarily recommended.",
+        "The patient is on naltrexone: adding {other} combines two potentially hepatotoxic drugs.",
+        "Combine only if the benefit outweighs the risk; monitor liver tests."),
+    "thioridazine": _Pairing(
+        "IX-THIORIDAZINE", "warning",
+        "{other} with naltrexone: lethargy and somnolence were reported.",
+        "The patient is on naltrexone: {other} may cause lethargy and somnolence.",
+        "Watch for sedation."),
+    "naltrexone-not-mat": _Pairing(
+        "IX-CONTRAVE", "warning",
+        "{other} contains naltrexone (weight-loss product): it is not MAT and duplicates naltrexone.",
+        "{other} contains naltrexone, so opioids may be blocked; it is not MAT and does not count as treatment.",
+        "Do not count it as naltrexone treatment; review the combination."),
+    "opioid-reversal": _Pairing(
+        "IX-NOT-AN-INTERACTION", "info",
+        "{other} is rescue naloxone/nalmefene: recommended with naltrexone, not an interaction.",
+        "{other} is rescue naloxone/nalmefene: recommended for a patient on naltrexone.",
+        "Keep it; teach overdose recognition."),
+    "non-opioid-antitussive": _Pairing(
+        "IX-NOT-AN-INTERACTION", "info",
+        "{other} is not a mu-opioid agonist: naltrexone does not block it.",
+        "{other} is not a mu-opioid agonist: naltrexone does not block it.",
+        "No action."),
+}
+
+
+def check_interactions(ordered: str, current_codes: Iterable[str]) -> list[Alert]:
+    """Interactions between an ordered medicine and the medicines the patient takes.
+
+    Parameters
+    ----------
+    ordered : str
+        RxNorm (or local) code of the medicine being ordered.
+    current_codes : iterable of str
+        Codes of the medicines the patient takes now; codes not in the catalog are skipped.
+
+    Returns
+    -------
+    list of Alert
+        One alert per interacting pair, most severe first (empty when nothing interacts).
+
+    Raises
+    ------
+    NotFound
+        If ``ordered`` is not in the catalog.
+
+    Examples
+    --------
+    >>> [a.rule for a in check_interactions("637213", ["1049621"])]
+    ['IX-OPIOID']
+    >>> [a.rule for a in check_interactions("1049621", ["637213"])]
+    ['IX-OPIOID']
+    >>> check_interactions("637213", ["3289"])[0].severity  # dextromethorphan
+    'info'
+    """
+    new = get_medication(ordered)
+    others = [m for m in (find_medication(c) for c in current_codes) if m is not None and m.code != new.code]
+    alerts: list[Alert] = []
+    if is_naltrexone_therapy(new):
+        alerts += [a for other in others if (a := _alert(other, forward=True)) is not None]
+    elif any(is_naltrexone_therapy(o) for o in others):
+        alert = _alert(new, forward=False)
+        if alert is not None:
+            alerts.append(alert)
+    elif any(m.medication_class == "naltrexone-not-mat" for m in (new, *others)):
+        alerts += _contrave_with_opioid(new, others)
+    order = {"critical": 0, "warning": 1, "info": 2}
+    return sorted(alerts, key=lambda a: order[a.severity])
+
+
+def _alert(other: Medication, *, forward: bool) -> Alert | None:
+    pairing = _BY_CLASS.get(other.medication_class)
+    if pairing is None:
+        return None
+    text = (pairing.forward if forward else pairing.reverse).format(other=other.display)
+    return Alert(pairing.rule, pairing.severity, text, get_rule(pairing.rule).source, pairing.action, other.code)
+
+
+def _contrave_with_opioid(new: Medication, others: list[Medication]) -> list[Alert]:
+    meds = [new, *others]
+    if not any(m.is_opioid for m in meds):
+        return []
+    contrave = next(m for m in meds if m.medication_class == "naltrexone-not-mat")
+    alert = _alert(contrave, forward=False)
+    return [alert] if alert is not None else []
+
+
+def naltrexone_on_board(chart: PatientChart, on: date, *, blockade_days: int = 28) -> list[str]:
+    """Codes of naltrexone therapy the patient is on: active regimens, recent injections, implants in place."""
+    codes: list[str] = []
+    for regimen in chart.active_regimens_on(on):
+        codes.append(regimen.rxnorm or {"oral": "1483744", "xr-ntx": "637213", "implant": "NTX-IMPLANT"}[regimen.form])
+    last = chart.last_injection(on)
+    if last is not None and (on - last.given_at.date()) <= timedelta(days=blockade_days):
+        codes.append("637213")
+    if chart.implants_in_place(on):
+        codes.append("NTX-IMPLANT")
+    return sorted(set(codes))
+
+
+def check_order_for_chart(chart: PatientChart, ordered: str, on: date) -> list[Alert]:
+    """:func:`check_interactions` against everything the patient takes on ``on``, naltrexone included."""
+    taking = [m.rxnorm for m in current(chart.medications) if m.is_active_on(on)]
+    return check_interactions(ordered, taking + naltrexone_on_board(chart, on))

@@ -1,0 +1,288 @@
+"""Safety monitoring: the alerts a patient's record raises on a given day.
+
+:func:`run_monitoring` runs every monitoring rule. The end of protection comes from an
+``estimate_protection_end(chart, today) -> date | None`` callable: the default,
+:func:`days_supply_protection_end`, counts days of blockade per administration; the PK
+coverage engine provides a callable with the same signature.
+
+Sources: clinical.md §1.2 (schedule, naloxone at every injection and after a missed dose),
+§2.6, §2.7, §3 (warnings), §5 (PHQ-9 item 9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from naltrack.domain.catalog import find_medication, is_rescue_naloxone
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.records import current
+from naltrack.domain.rules import facts
+from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+
+ProtectionEstimator = Callable[[PatientChart, date], date | None]
+
+#: Hours of opioid blockade by oral dose (clinical.md §1.1; pk.md §1.2): 50 mg 24 h, 100 mg 48 h, 150 mg 72 h.
+#: Doses below 50 mg are scaled down linearly (derived, not sourced).
+ORAL_BLOCKADE_HOURS: tuple[tuple[float, int], ...] = ((150.0, 72), (100.0, 48), (50.0, 24))
+
+
+def oral_blockade_hours(dose_mg: float) -> float:
+    """Hours of blockade after one oral dose.
+
+    Examples
+    --------
+    >>> oral_blockade_hours(50), oral_blockade_hours(100), oral_blockade_hours(25)
+    (24.0, 48.0, 12.0)
+    """
+    for threshold_mg, hours in ORAL_BLOCKADE_HOURS:
+        if dose_mg >= threshold_mg:
+            return float(hours)
+    return 24.0 * dose_mg / 50.0
+
+
+def days_supply_protection_end(chart: PatientChart, today: date, thresholds: Thresholds = DEFAULT) -> date | None:
+    """The last day of expected blockade from administrations on or before ``today``.
+
+    Injection: given day + 28 days (label blockade, clinical.md §1.2); oral dose: the day its
+    blockade hours end (clinical.md §1.1); implant: inserted + expected duration (or the
+    configurable default, clinical.md §1.3), cut short by a removal. ``None`` when the patient
+    never received naltrexone.
+    """
+    ends: list[date] = []
+    last = chart.last_injection(today)
+    if last is not None:
+        ends.append(last.given_at.date() + timedelta(days=thresholds.xr_ntx_blockade_days))
+    for dose in current(chart.oral_doses):
+        if dose.was_taken and dose.taken_at.date() <= today:
+            ends.append((dose.taken_at + timedelta(hours=oral_blockade_hours(dose.dose_mg))).date())
+    removals = {r.implant_id: r.removed_at.date() for r in current(chart.implant_removals)}
+    for implant in current(chart.implants):
+        if implant.inserted_at.date() > today:
+            continue
+        days = implant.expected_duration_days or thresholds.implant_default_days
+        end = implant.inserted_at.date() + timedelta(days=days)
+        ends.append(min(end, removals.get(implant.id, end)))
+    return max(ends) if ends else None
+
+
+def run_monitoring(
+    chart: PatientChart,
+    today: date,
+    *,
+    estimate_protection_end: ProtectionEstimator = days_supply_protection_end,
+    thresholds: Thresholds = DEFAULT,
+) -> list[Alert]:
+    """Every alert the chart raises on ``today``, most severe first.
+
+    Parameters
+    ----------
+    chart : PatientChart
+        The patient's record.
+    today : date
+        The clinic's local date.
+    estimate_protection_end : callable
+        ``(chart, today) -> date | None``: last day of expected opioid blockade.
+    thresholds : Thresholds
+        Configurable defaults.
+
+    Returns
+    -------
+    list of Alert
+        Each with rule id, severity, message, source and suggested action.
+    """
+    alerts: list[Alert] = []
+    alerts += injection_due(chart, today, thresholds)
+    alerts += protection_end(chart, today, estimate_protection_end(chart, today), thresholds)
+    alerts += liver_rising(chart, today, thresholds)
+    alerts += phq9_item9(chart, today, thresholds)
+    alerts += injection_site(chart, today, thresholds)
+    alerts += eosinophilic_pneumonia(chart, today)
+    alerts += pregnancy(chart, today)
+    alerts += surgery(chart, today, thresholds)
+    alerts += pain_guidance(chart, today)
+    order = {"critical": 0, "warning": 1, "info": 2}
+    return sorted(alerts, key=lambda a: order[a.severity])
+
+
+def _alert(rule: str, severity: AlertSeverity, message: str, action: str, subject: str | None = None) -> Alert:
+    return Alert(rule, severity, message, get_rule(rule).source, action, subject)
+
+
+def _recent_injection(chart: PatientChart, today: date, t: Thresholds) -> bool:
+    last = chart.last_injection(today)
+    return last is not None and (today - last.given_at.date()).days <= t.xr_ntx_blockade_days
+
+
+def _on_naltrexone(chart: PatientChart, today: date) -> bool:
+    return bool(chart.active_regimens_on(today)) or bool(chart.implants_in_place(today))
+
+
+def injection_due(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
+    """Due from ``interval - window`` days, overdue after the interval; UDS and consult by the late-dose table."""
+    regimens = [r for r in chart.active_regimens_on(today) if r.form == "xr-ntx"]
+    last = chart.last_injection(today)
+    if not regimens or last is None:
+        return []
+    interval = regimens[0].interval_days or t.injection_interval_days
+    day = (today - last.given_at.date()).days
+    if day >= t.injection_consult_from_day:
+        return [_alert("MON-INJECTION-DUE", "critical", f"Injection overdue: day {day} since the last one "
+                       f"({last.given_at.date()}).", "Consult the prescriber before the next injection; "
+                       "reassess opioid use and readiness.", last.id)]
+    if day >= t.injection_uds_required_from_day:
+        return [_alert("MON-INJECTION-DUE", "critical", f"Injection overdue: day {day} since the last one.",
+                       "Point-of-care urine drug screen before injecting; if positive do not inject, consult.",
+                       last.id)]
+    if day > interval:
+        return [_alert("MON-INJECTION-DUE", "warning", f"Injection overdue: day {day} since the last one (due on "
+                       f"day {interval}).", "Give the next dose as soon as possible; offer naloxone.", last.id)]
+    if day >= interval - t.injection_due_window_days:
+        return [_alert("MON-INJECTION-DUE", "info", f"Injection due: day {day} of {interval}.",
+                       "Schedule the injection in the other buttock.", last.id)]
+    return []
+
+
+def _has_rescue_naloxone(chart: PatientChart, today: date) -> bool:
+    for med in current(chart.medications):
+        entry = find_medication(med.rxnorm)
+        if entry is not None and is_rescue_naloxone(entry) and med.start <= today:
+            return True
+    return False
+
+
+def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresholds) -> list[Alert]:
+    """End of blockade: overdose risk after detox; offer rescue naloxone (label 2.2, clinical.md §1.2)."""
+    if end is None:
+        return []
+    naloxone = ("Rescue naloxone is on file: confirm the patient still has it." if _has_rescue_naloxone(chart, today)
+                else "No rescue naloxone on file (buprenorphine/naloxone does not count): prescribe or give naloxone.")
+    if end < today and (today - end).days <= t.lapse_alert_days:
+        return [_alert("MON-PROTECTION-END", "critical", f"Opioid blockade ended on {end} ({(today - end).days} days "
+                       "ago): tolerance is low after detox, so overdose risk is high.",
+                       f"Contact the patient; resume treatment. {naloxone}")]
+    if today <= end and (end - today).days <= t.protection_warning_days:
+        return [_alert("MON-PROTECTION-END", "warning", f"Opioid blockade is expected to end on {end}.",
+                       f"Give the next dose before then. {naloxone}")]
+    return []
+
+
+def liver_rising(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
+    """ALT/AST above 3x or 5x ULN, or rising above the ULN (clinical.md §2.7)."""
+    alerts: list[Alert] = []
+    oldest = today - timedelta(days=t.liver_lookback_days)
+    for loinc, name in (("1742-6", "ALT"), ("1920-8", "AST")):
+        labs = [lab for lab in chart.labs_for(loinc, on_or_before=today) if lab.collected_at.date() >= oldest]
+        if not labs or labs[-1].times_upper_limit is None:
+            continue
+        latest, times = labs[-1], labs[-1].times_upper_limit or 0.0
+        text = f"{name} {latest.value:g} {latest.unit} on {latest.collected_at.date()} is {times:g}x the upper limit"
+        if times > t.liver_not_ready_above_x_uln:
+            alerts.append(_alert("MON-LIVER-RISING", "critical", f"{text}.", "Assess for acute hepatitis; stop "
+                                 "naltrexone if signs of acute hepatitis.", latest.id))
+        elif times > t.liver_review_above_x_uln:
+            alerts.append(_alert("MON-LIVER-RISING", "warning", f"{text}.", "Check for hepatitis symptoms; repeat "
+                                 "liver tests sooner.", latest.id))
+        elif len(labs) > 1 and times > 1 and latest.value >= labs[-2].value * t.liver_rise_ratio:
+            alerts.append(_alert("MON-LIVER-RISING", "warning", f"{text}, up from {labs[-2].value:g}.",
+                                 "Repeat liver tests; ask about alcohol and other hepatotoxic drugs.", latest.id))
+    return alerts
+
+
+def phq9_item9(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
+    """The latest PHQ-9 with item 9 above 0 (clinical.md §5; depression and suicidality, §3)."""
+    latest = facts.latest_response(chart, "phq-9", today)
+    if latest is None or (today - latest.completed_at.date()).days > t.phq9_lookback_days:
+        return []
+    item9 = latest.answers[8] if len(latest.answers) >= 9 else None
+    if (item9 is not None and item9 > 0) or "item-9-positive" in latest.flags:
+        return [_alert("MON-PHQ9-ITEM9", "critical", f"PHQ-9 on {latest.completed_at.date()}: item 9 (thoughts of "
+                       f"self-harm) answered {item9:g}." if item9 is not None else "PHQ-9 item 9 positive.",
+                       "Urgent: assess suicide risk today and follow the safety plan.", latest.id)]
+    return []
+
+
+def injection_site(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
+    """Unresolved injection-site reactions; escalate after 2 weeks or with necrosis (clinical.md §3)."""
+    alerts: list[Alert] = []
+    for event in current(chart.adverse_events):
+        if event.kind != "injection-site-reaction" or event.outcome in ("resolved", "resolved-with-sequelae"):
+            continue
+        if event.onset > today:
+            continue
+        days = (today - event.onset).days
+        necrosis = event.site is not None and event.site.necrosis
+        if necrosis or days >= t.injection_site_escalate_days:
+            alerts.append(_alert("MON-INJECTION-SITE", "critical", f"Injection-site reaction since {event.onset} "
+                                 f"({days} days){', with necrosis' if necrosis else ''} is not resolved.",
+                                 "Refer to a surgeon; report the reaction to the manufacturer/FDA.", event.id))
+        else:
+            alerts.append(_alert("MON-INJECTION-SITE", "warning", f"Injection-site reaction since {event.onset} "
+                                 f"({days} days).", "Follow up the site; refer if it worsens.", event.id))
+    return alerts
+
+
+def eosinophilic_pneumonia(chart: PatientChart, today: date) -> list[Alert]:
+    """Dyspnea/hypoxemia or diagnosed eosinophilic pneumonia not resolved (clinical.md §3)."""
+    alerts: list[Alert] = []
+    for event in current(chart.adverse_events):
+        if event.onset > today or event.outcome in ("resolved", "resolved-with-sequelae"):
+            continue
+        if event.kind == "eosinophilic-pneumonia":
+            alerts.append(_alert("MON-EOSINOPHILIC-PNEUMONIA", "critical", f"Eosinophilic pneumonia since "
+                                 f"{event.onset} is not resolved.", "Seek medical care; hospitalization may be "
+                                 "needed.", event.id))
+        elif event.kind == "dyspnea":
+            alerts.append(_alert("MON-EOSINOPHILIC-PNEUMONIA", "warning", f"Dyspnea reported since {event.onset}: "
+                                 "consider eosinophilic pneumonia.", "Assess (oxygen saturation, chest imaging); "
+                                 "consider it if antibiotics do not help.", event.id))
+    return alerts
+
+
+def pregnancy(chart: PatientChart, today: date) -> list[Alert]:
+    """A pregnancy reported while on naltrexone (clinical.md §2.6, NYSDOH B3)."""
+    status = chart.patient.reproductive
+    if status is None or not status.pregnant or status.as_of > today or not _on_naltrexone(chart, today):
+        return []
+    return [_alert("MON-PREGNANCY", "warning", f"Pregnancy reported on {status.as_of} during naltrexone treatment.",
+                   "Inform the patient of risks and benefits and of the preferred options; involve obstetrics.")]
+
+
+def surgery(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
+    """Planned procedures: oral stops 72 h before, XR-NTX 30 days before (clinical.md §3, ASAM)."""
+    alerts: list[Alert] = []
+    regimens = chart.active_regimens_on(today)
+    forms = {r.form for r in regimens}
+    for proc in current(chart.procedures):
+        ahead = (proc.planned_on - today).days
+        if not 0 <= ahead <= t.surgery_horizon_days:
+            continue
+        if "xr-ntx" in forms or _recent_injection(chart, today, t):
+            stop = proc.planned_on - timedelta(days=t.xr_ntx_stop_before_surgery_days)
+            severity: AlertSeverity = "critical" if today > stop else "warning"
+            alerts.append(_alert("MON-SURGERY", severity, f"{proc.description} planned on {proc.planned_on}: no "
+                                 f"XR-NTX injection after {stop} (30 days before).",
+                                 "Tell the surgical team; plan non-opioid and regional analgesia.", proc.id))
+        if "oral" in forms:
+            stop_at = datetime.combine(proc.planned_on, datetime.min.time()) - timedelta(
+                hours=t.oral_stop_before_surgery_hours)
+            alerts.append(_alert("MON-SURGERY", "warning", f"{proc.description} planned on {proc.planned_on}: stop "
+                                 f"oral naltrexone by {stop_at.date()} (72 h before).",
+                                 "Give the stop date to the patient and the surgical team.", proc.id))
+        if chart.implants_in_place(today):
+            alerts.append(_alert("MON-SURGERY", "warning", f"{proc.description} planned on {proc.planned_on} with a "
+                                 "naltrexone implant in place.", "Discuss removal or analgesia with the surgeon.",
+                                 proc.id))
+    return alerts
+
+
+def pain_guidance(chart: PatientChart, today: date) -> list[Alert]:
+    """On naltrexone without emergency pain-management guidance or wallet card on file (clinical.md §3)."""
+    if not _on_naltrexone(chart, today):
+        return []
+    kinds = {d.kind for d in current(chart.documents) if d.issued_on <= today}
+    if "emergency-pain-guidance" in kinds:
+        return []
+    return [_alert("MON-PAIN-GUIDANCE", "warning", "No emergency pain-management guidance on file for a patient on "
+                   "naltrexone.", "Give the emergency pain guidance and a wallet card; record them.")]
