@@ -16,6 +16,9 @@ from naltrack import __version__
 #: (module, attribute) of every command; each module is a thin face over one service.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("naltrack.cli.serve", "serve"),
+    ("naltrack.cli.demo", "demo"),
+    ("naltrack.cli.stats", "stats"),
+    ("naltrack.cli.records", "record"),
 )
 
 

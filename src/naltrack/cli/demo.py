@@ -1,0 +1,43 @@
+"""``naltrack demo``: fill the database with a synthetic program."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+
+import click
+
+from naltrack.bootstrap import build_storage
+from naltrack.cli.errors import bad_input_exits_2
+from naltrack.config import get_settings
+from naltrack.services.records import list_patients
+from naltrack.services.synthetic import load_program
+
+
+@click.command()
+@click.option("--patients", "n_patients", type=click.IntRange(1, 1_000_000), default=300, show_default=True,
+              help="Number of synthetic patients.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same program.")
+@click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has patients.")
+@click.option("--end-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The program's 'today' (default: the local date).")
+def demo(n_patients: int, seed: int, database_url: str | None, if_empty: bool, end_date: object) -> None:
+    """Fill the database with a synthetic naltrexone program (obviously synthetic people)."""
+    storage = build_storage(get_settings(), database_url=database_url)
+    try:
+        if if_empty and list_patients(storage.uow(), limit=1).total > 0:
+            click.echo("demo: the database already has patients; nothing to do")
+            return
+        end = end_date.date() if hasattr(end_date, "date") else date.today()
+        started = time.perf_counter()
+        with click.progressbar(length=n_patients, label="synthetic patients", file=sys.stderr) as bar, \
+                bad_input_exits_2():
+            counts = load_program(storage.uow, n_patients=n_patients, seed=seed, end=end, progress=bar.update)
+        elapsed = time.perf_counter() - started
+    finally:
+        storage.close()
+    click.echo(f"demo: {n_patients} patients (seed {seed}, end {end}) in {elapsed:.1f} s")
+    for kind, count in sorted(counts.items()):
+        click.echo(f"  {kind:<20} {count:>9}")

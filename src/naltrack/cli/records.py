@@ -1,0 +1,135 @@
+"""``naltrack record ...``: record an injection, an oral dose or a lab result from a script.
+
+Values are checked by the domain and the record use cases; bad input prints the field,
+the value and the rule, exits with code 2, and writes nothing. Times are ISO 8601; a time
+without an offset is read in the clinic's time zone (``NALTRACK_TIMEZONE``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import click
+
+from naltrack.bootstrap import build_storage
+from naltrack.cli.errors import bad_input_exits_2
+from naltrack.config import get_settings
+from naltrack.domain.administrations import Injection, OralDose
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.observations import LabResult
+from naltrack.domain.records import ClinicalRecord
+from naltrack.services.records import add_record
+
+_database = click.option("--database", "database_url", default=None, help="Database URL (default: configured).")
+_patient = click.option("--patient", "patient_id", required=True, help="Patient id.")
+_by = click.option("--by", "recorded_by", default=None, help="Who records it (default: $USER).")
+
+
+def _parse_time(field: str, text: str | None, now: datetime) -> datetime:
+    if text is None:
+        return now
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidInput(field, text, "is not an ISO 8601 date-time (e.g. 2026-03-01T09:30)") from error
+    return value if value.tzinfo is not None else value.replace(tzinfo=now.tzinfo)
+
+
+def _parse_date(field: str, text: str | None) -> date:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError as error:
+        raise InvalidInput(field, text, "is not an ISO date (e.g. 2027-06-30)") from error
+
+
+def _number(field: str, text: str | None) -> float:
+    try:
+        return float(str(text))
+    except ValueError as error:
+        raise InvalidInput(field, text, "must be a number") from error
+
+
+def _save(database_url: str | None, build: object) -> None:
+    settings = get_settings()
+    now = datetime.now(ZoneInfo(settings.timezone))
+    with bad_input_exits_2():
+        record = build(now)  # type: ignore[operator]
+        storage = build_storage(settings, database_url=database_url)
+        try:
+            stored: ClinicalRecord = add_record(storage.uow(), record, now=now)
+        finally:
+            storage.close()
+    click.echo(f"recorded {type(stored).__name__} {stored.id} for patient {stored.patient_id}")
+
+
+@click.group()
+def record() -> None:
+    """Record an administration or a result (for staff scripts)."""
+
+
+@record.command()
+@_patient
+@click.option("--given-at", default=None, help="When it was given (ISO 8601; default now).")
+@click.option("--side", default=None, help="Gluteal side: left or right.")
+@click.option("--lot", default=None, help="Kit lot number.")
+@click.option("--expiry", default=None, help="Kit expiry date (YYYY-MM-DD).")
+@click.option("--needle", "needle_in", default=None, help="Needle length in inches: 1.5 or 2.")
+@click.option("--given-by", default=None, help="Clinician who gave it.")
+@click.option("--regimen", "regimen_id", default=None, help="Regimen id.")
+@click.option("--rxnorm", default="637213", show_default=True, help="RxNorm code of the product.")
+@_by
+@_database
+def injection(patient_id: str, given_at: str | None, side: str | None, lot: str | None, expiry: str | None,
+              needle_in: str | None, given_by: str | None, regimen_id: str | None, rxnorm: str,
+              recorded_by: str | None, database_url: str | None) -> None:
+    """Record an XR-NTX 380 mg injection."""
+    _save(database_url, lambda now: Injection(
+        id=uuid.uuid4().hex, patient_id=patient_id, given_at=_parse_time("injection.given_at", given_at, now),
+        side=side, lot=lot or "", expiry=_parse_date("injection.expiry", expiry),  # type: ignore[arg-type]
+        needle_length_in=_number("injection.needle_length_in", needle_in), given_by=given_by or "",
+        regimen_id=regimen_id, rxnorm=rxnorm, recorded_by=recorded_by or os.environ.get("USER")))
+
+
+@record.command("oral-dose")
+@_patient
+@click.option("--dose-mg", default=None, help="Dose in mg.")
+@click.option("--taken-at", default=None, help="When (ISO 8601; default now).")
+@click.option("--status", "dose_status", default="taken", show_default=True, help="taken, observed or missed.")
+@click.option("--observed-by", default=None, help="Staff member who watched it (observed doses).")
+@click.option("--regimen", "regimen_id", default=None, help="Regimen id.")
+@_by
+@_database
+def oral_dose(patient_id: str, dose_mg: str | None, taken_at: str | None, dose_status: str,
+              observed_by: str | None, regimen_id: str | None, recorded_by: str | None,
+              database_url: str | None) -> None:
+    """Record an oral naltrexone dose (taken, observed or missed)."""
+    _save(database_url, lambda now: OralDose(
+        id=uuid.uuid4().hex, patient_id=patient_id, taken_at=_parse_time("oral_dose.taken_at", taken_at, now),
+        dose_mg=_number("oral_dose.dose_mg", dose_mg), dose_status=dose_status,  # type: ignore[arg-type]
+        observed_by=observed_by, regimen_id=regimen_id, recorded_by=recorded_by or os.environ.get("USER")))
+
+
+@record.command()
+@_patient
+@click.option("--loinc", required=True, help="LOINC code, e.g. 1742-6 (ALT).")
+@click.option("--name", "test_name", required=True, help="Test name, e.g. ALT.")
+@click.option("--value", required=True, help="Numeric result.")
+@click.option("--unit", default=None, help="UCUM unit, e.g. U/L.")
+@click.option("--collected-at", default=None, help="When collected (ISO 8601; default now).")
+@click.option("--ref-low", default=None, help="Reference range low.")
+@click.option("--ref-high", default=None, help="Reference range high (upper limit of normal).")
+@_by
+@_database
+def lab(patient_id: str, loinc: str, test_name: str, value: str, unit: str | None, collected_at: str | None,
+        ref_low: str | None, ref_high: str | None, recorded_by: str | None, database_url: str | None) -> None:
+    """Record a numeric lab result."""
+    _save(database_url, lambda now: LabResult(
+        id=uuid.uuid4().hex, patient_id=patient_id, loinc=loinc, name=test_name,
+        value=_number("lab.value", value), unit=unit or "",
+        collected_at=_parse_time("lab.collected_at", collected_at, now),
+        reference_low=None if ref_low is None else _number("lab.reference_low", ref_low),
+        reference_high=None if ref_high is None else _number("lab.reference_high", ref_high),
+        recorded_by=recorded_by or os.environ.get("USER")))
