@@ -1,0 +1,262 @@
+"""What each CDS service says: from a patient's chart, the draft orders and today, to cards.
+
+The clinical judgement is the domain's: readiness (:func:`assess_readiness`), interactions
+(:func:`check_interactions`) and the blockade estimate (:mod:`naltrack.cds.blockade`). This
+module only picks which of those apply to the draft orders and renders them as cards.
+
+* ``naltrexone-order-check``: a contraindication or a not-ready reason (an opioid on board) is
+  critical, review items are a warning, a ready verdict is info (clinical.md §2).
+* ``opioid-order-on-naltrexone``: an opioid, buprenorphine or methadone while naltrexone blocks
+  is critical with the expected end of blockade and non-opioid options (clinical.md §3, §4);
+  disulfiram and thioridazine are warnings (clinical.md §4).
+* ``naltrexone-patient-view``: protection today, the next injection, lapse and overdose risk with
+  naloxone (clinical.md §3); naltrexone counts as treatment for OUD, which the CDC opioid IG's
+  Recommendation 12 misses (anchors.md §3.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from naltrack.cds.blockade import (
+    LAPSE_WINDOW_DAYS,
+    Blockade,
+    ProtectionEstimator,
+    has_naltrexone_treatment,
+    last_protection_end,
+    naltrexone_on_board,
+    xr_protection_end,
+)
+from naltrack.cds.cards import (
+    LABEL_LINK,
+    Card,
+    create_action,
+    delete_action,
+    draft_medication_request,
+    suggestion,
+)
+from naltrack.domain.catalog import RXNORM, Medication, find_medication, is_naltrexone_therapy, is_rescue_naloxone
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.records import current
+from naltrack.domain.rules.base import Alert
+from naltrack.domain.rules.interactions import check_interactions
+from naltrack.domain.rules.readiness import assess_readiness
+
+FORM_OF_CLASS = {"naltrexone-oral": "oral", "naltrexone-xr": "xr-ntx", "naltrexone-implant": "implant"}
+FORM_CODE = {"oral": "1483744", "xr-ntx": "637213", "implant": "NTX-IMPLANT"}
+FORM_NAME = {"oral": "oral naltrexone", "xr-ntx": "XR-naltrexone", "implant": "a naltrexone implant"}
+#: Rescue naloxone to suggest: 4 mg nasal spray (catalog, codes.md §2n).
+NALOXONE = ("1725059", "naloxone hydrochloride 4 mg nasal spray")
+#: Days before the end of protection when the next injection is flagged as due (clinical.md §1.2,
+#: every 4 weeks). Configurable default.
+DUE_SOON_DAYS = 7
+_OUD_SNOMED = frozenset({"75544000", "5602001", "1081000119105", "724653003", "191819002", "191820008",
+                         "191821007"})  # codes.md §4
+_MOUD_CLASSES = frozenset({"buprenorphine-oud", "methadone"})
+_CLASS_OF_ALERT = {"critical": "critical", "warning": "warning", "info": "info"}
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    """A draft medication order from ``context.draftOrders``: its id and catalog entry."""
+
+    resource_type: str
+    id: str
+    medication: Medication
+
+
+def draft_medications(resources: Iterable[dict[str, Any]]) -> list[DraftOrder]:
+    """Draft MedicationRequests whose RxNorm code is in the catalog (others cannot be judged)."""
+    out = []
+    for resource in resources:
+        if resource.get("resourceType") != "MedicationRequest":
+            continue
+        for code in _codes(resource):
+            med = find_medication(code)
+            if med is not None:
+                out.append(DraftOrder("MedicationRequest", str(resource.get("id", "")), med))
+                break
+    return out
+
+
+def _codes(resource: dict[str, Any]) -> list[str]:
+    concept = resource.get("medicationCodeableConcept")
+    ref = (resource.get("medicationReference") or {}).get("reference", "")
+    if concept is None and ref.startswith("#"):
+        contained = [c for c in resource.get("contained", []) if c.get("id") == ref[1:]]
+        concept = contained[0].get("code") if contained else None
+    codings = (concept or {}).get("coding", [])
+    return [str(c.get("code")) for c in codings if c.get("system") in (RXNORM, "urn:naltrack:medication")]
+
+
+# naltrexone-order-check -------------------------------------------------------------------------
+
+def order_check(chart: PatientChart, drafts: list[DraftOrder], today: date) -> list[Card]:
+    cards: list[Card] = []
+    for draft in drafts:
+        if not is_naltrexone_therapy(draft.medication):
+            continue
+        form = FORM_OF_CLASS[draft.medication.medication_class]
+        cards.append(_readiness_card(chart, draft, form, today))
+    return cards
+
+
+def _readiness_card(chart: PatientChart, draft: DraftOrder, form: str, today: date) -> Card:
+    result = assess_readiness(chart, form, today)  # type: ignore[arg-type]
+    blocking = [r for r in result.reasons if r.severity in ("contraindication", "not-ready")]
+    review = [r for r in result.reasons if r.severity == "review"]
+    lines = [f"- **{r.severity}** {r.message} _({r.source}; rule {r.rule})_" for r in result.reasons
+             if r.severity != "info"]
+    if result.earliest_ready_date and result.verdict != "ready":
+        lines.append(f"\nEarliest date it could become ready: **{result.earliest_ready_date}**.")
+    if blocking:
+        first = blocking[0]
+        hard = first.severity == "contraindication"
+        summary = f"Do not start {FORM_NAME[form]}: {first.message}"
+        return Card(summary, "critical", first.source, "\n".join(lines), first.rule,
+                    [suggestion("Remove the naltrexone order", [delete_action(
+                        "Remove the draft naltrexone order", draft.resource_type, draft.id)], recommended=True)],
+                    [LABEL_LINK], overridable=not hard)
+    if review:
+        summary = f"Review before starting {FORM_NAME[form]}: {review[0].message}"
+        return Card(summary, "warning", review[0].source, "\n".join(lines), review[0].rule, links=[LABEL_LINK])
+    return Card(f"Ready to start {FORM_NAME[form]} today: induction checks met", "info",
+                "clinical.md §2", "Every readiness rule was checked and met.", "READINESS-MET")
+
+
+# opioid-order-on-naltrexone ---------------------------------------------------------------------
+
+def opioid_on_naltrexone(chart: PatientChart, drafts: list[DraftOrder], today: date,
+                         estimate: ProtectionEstimator = xr_protection_end) -> list[Card]:
+    blockade = naltrexone_on_board(chart, today, estimate)
+    if blockade is None:
+        return []
+    cards: list[Card] = []
+    for draft in drafts:
+        if is_naltrexone_therapy(draft.medication):
+            continue
+        for alert in check_interactions(draft.medication.code, [FORM_CODE[blockade.form]]):
+            if alert.severity != "info":
+                cards.append(_interaction_card(chart, draft, alert, blockade))
+    return cards
+
+
+def _until_text(blockade: Blockade) -> str:
+    return f"until about {blockade.until}" if blockade.until else "until the implant is removed or spent"
+
+
+def _interaction_card(chart: PatientChart, draft: DraftOrder, alert: Alert, blockade: Blockade) -> Card:
+    name = draft.medication.display
+    detail = (f"{alert.message}\n\nNaltrexone on board: {blockade.basis}; blockade expected "
+              f"{_until_text(blockade)} ({blockade.source}).\n\n**Action:** {alert.action} _({alert.source})_")
+    if alert.severity == "critical":
+        summary = f"{name} will be blocked: naltrexone on board {_until_text(blockade)}"
+        options = [
+            suggestion("Cancel the opioid order", [delete_action(f"Remove {name}", draft.resource_type, draft.id)],
+                       recommended=True),
+            suggestion("Order a non-opioid analgesic instead", [
+                delete_action(f"Remove {name}", draft.resource_type, draft.id),
+                create_action("Acetaminophen as a non-opioid option", draft_medication_request(
+                    chart.patient.id, "acetaminophen (non-opioid analgesic)",
+                    dosage="Non-opioid analgesia; consider regional anesthesia (clinical.md §3)")),
+            ]),
+        ]
+        return Card(summary, "critical", alert.source, detail, alert.rule, options, [LABEL_LINK])
+    summary = f"{name} with naltrexone: {alert.message}"
+    return Card(summary, "warning", alert.source, detail, alert.rule, links=[LABEL_LINK])
+
+
+# naltrexone-patient-view ------------------------------------------------------------------------
+
+def patient_view(chart: PatientChart, today: date, estimate: ProtectionEstimator = xr_protection_end) -> list[Card]:
+    blockade = naltrexone_on_board(chart, today, estimate)
+    cards: list[Card] = []
+    if blockade is not None:
+        cards.append(_protection_card(chart, blockade, today))
+    else:
+        lapse = _lapse_card(chart, today, estimate)
+        if lapse is not None:
+            cards.append(lapse)
+    treatment = _oud_treatment_card(chart, today)
+    if treatment is not None:
+        cards.append(treatment)
+    return cards
+
+
+def _protection_card(chart: PatientChart, blockade: Blockade, today: date) -> Card:
+    detail = f"Naltrexone on board: {blockade.basis}; opioids blocked {_until_text(blockade)} ({blockade.source})."
+    if blockade.form == "xr-ntx" and blockade.until is not None:
+        last = chart.last_injection(on_or_before=today)
+        due = (last.given_at.date() if last else blockade.since) + timedelta(days=28)
+        detail += f"\n\nNext injection due **{due}** (every 4 weeks, clinical.md §1.2)."
+        if (blockade.until - today).days <= DUE_SOON_DAYS:
+            return Card(f"XR-naltrexone injection due {due}: protection ends about {blockade.until}", "warning",
+                        "Vivitrol label", detail + _naloxone_note(chart), "CDS-INJECTION-DUE",
+                        _naloxone_suggestions(chart), [LABEL_LINK])
+        return Card(f"Protected by XR-naltrexone until about {blockade.until}; next injection due {due}", "info",
+                    "Vivitrol label", detail, "CDS-PROTECTED", links=[LABEL_LINK])
+    return Card(f"Opioids blocked by {FORM_NAME[blockade.form]} {_until_text(blockade)}", "info",
+                blockade.source, detail, "CDS-PROTECTED")
+
+
+def _lapse_card(chart: PatientChart, today: date, estimate: ProtectionEstimator) -> Card | None:
+    ended = last_protection_end(chart, today, estimate)
+    if ended is None or ended >= today or (today - ended).days > LAPSE_WINDOW_DAYS:
+        return None
+    detail = (f"Naltrexone protection ended about **{ended}** ({(today - ended).days} days ago). After detox, "
+              "tolerance is low: opioid use now, or an attempt to overcome a waning blockade, can be fatal "
+              "(clinical.md §3, Vivitrol label 5.1)." + _naloxone_note(chart))
+    return Card(f"Naltrexone protection lapsed {ended}: high overdose risk, offer naloxone", "critical",
+                "Vivitrol label 5.1", detail, "CDS-LAPSE", _naloxone_suggestions(chart), [LABEL_LINK],
+                overridable=True)
+
+
+def _has_rescue_naloxone(chart: PatientChart) -> bool:
+    meds = (find_medication(u.rxnorm) for u in current(chart.medications))
+    return any(m is not None and is_rescue_naloxone(m) for m in meds)
+
+
+def _naloxone_note(chart: PatientChart) -> str:
+    if _has_rescue_naloxone(chart):
+        return "\n\nRescue naloxone is on the medication list; review overdose recognition."
+    return "\n\nNo rescue naloxone on file: the label asks to consider prescribing it (clinical.md §3)."
+
+
+def _naloxone_suggestions(chart: PatientChart) -> list[dict[str, Any]]:
+    if _has_rescue_naloxone(chart):
+        return []
+    code, display = NALOXONE
+    order = draft_medication_request(chart.patient.id, display, (RXNORM, code, display),
+                                     "Use for suspected opioid overdose; call 911")
+    return [suggestion("Prescribe rescue naloxone", [create_action("Order naloxone 4 mg nasal spray", order)],
+                       recommended=True)]
+
+
+def _has_oud(chart: PatientChart, today: date) -> bool:
+    if any(e.treats_oud and e.is_open_on(today) for e in current(chart.episodes)):
+        return True
+    for d in current(chart.diagnoses):
+        if d.clinical_status != "resolved" and (d.code.startswith("F11") or d.code in _OUD_SNOMED):
+            return True
+    return False
+
+
+def _oud_treatment_card(chart: PatientChart, today: date) -> Card | None:
+    if not _has_oud(chart, today):
+        return None
+    if has_naltrexone_treatment(chart, today):
+        return Card("Treated for opioid use disorder with naltrexone (MOUD)", "info", "anchors.md §3.1",
+                    "Naltrexone is medication for OUD. The CDC opioid IG's Recommendation 12 counts only "
+                    "buprenorphine and methadone; this patient should not be flagged as untreated.",
+                    "CDS-MOUD-NALTREXONE")
+    since = today - timedelta(days=LAPSE_WINDOW_DAYS)
+    meds = [find_medication(u.rxnorm) for u in current(chart.medications) if u.end is None or u.end >= since]
+    if any(m is not None and m.medication_class in _MOUD_CLASSES for m in meds):
+        return None
+    return Card("Opioid use disorder without medication treatment: offer MOUD (naltrexone included)", "warning",
+                "anchors.md §3.1", "No buprenorphine, methadone or naltrexone in the last "
+                f"{LAPSE_WINDOW_DAYS} days. Offer medication for OUD; XR-naltrexone after an opioid-free "
+                "interval (clinical.md §2.1).", "CDS-MOUD-NONE")

@@ -1,0 +1,151 @@
+"""One CDS Hooks call, from request body to cards: verify the caller, parse, gather the FHIR data,
+build the chart, decide the Part 2 disclosure, advise, remember the cards for feedback.
+
+Part 2 (42 CFR 2.31; DESIGN.md "Privacy"): cards built from naltrack's own records disclose them
+to the calling EHR. :class:`DisclosureGate` is the one call that decides (and records) that
+disclosure; without a permit the service answers from the data the EHR sent only, which
+discloses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from naltrack.cds import advice
+from naltrack.cds.auth import Caller, JwtVerifier
+from naltrack.cds.blockade import ProtectionEstimator, xr_protection_end
+from naltrack.cds.cards import Card
+from naltrack.cds.feedback import FeedbackLog, IssuedCard
+from naltrack.cds.fhir_data import gather
+from naltrack.cds.hooks import SERVICES, HookRequest, ServiceDefinition, parse_request
+from naltrack.cds.problems import CdsProblem, bad_request, precondition_failed
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.errors import DomainError
+
+#: Record categories a CDS answer draws on (the Part 2 consent must cover each).
+CDS_CATEGORIES = ("demographics", "diagnoses", "regimens", "administrations", "medications")
+
+ChartReader = Callable[[list[dict[str, Any]], str], PatientChart]
+
+
+class LocalRecords(Protocol):
+    """naltrack's own charts, for patients the calling EHR and naltrack both know."""
+
+    def find_chart(self, patient_id: str) -> PatientChart | None: ...
+
+
+class DisclosureGate(Protocol):
+    """Decides, and records, a disclosure of one patient's records to the calling EHR."""
+
+    def permit(self, *, patient_id: str, recipient: str, purpose: str, categories: tuple[str, ...],
+               now: datetime, service_id: str) -> bool: ...
+
+
+class NoLocalRecords:
+    def find_chart(self, patient_id: str) -> PatientChart | None:
+        return None
+
+
+class DenyAll:
+    def permit(self, *, patient_id: str, recipient: str, purpose: str, categories: tuple[str, ...],
+               now: datetime, service_id: str) -> bool:
+        return False
+
+
+def default_chart_reader(resources: list[dict[str, Any]], patient_id: str) -> PatientChart:
+    """The one FHIR -> domain mapping: the bundle reader, on a collection Bundle of the resources."""
+    from naltrack.adapters.fhir.bundle_reader import read_bundle
+
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+    return read_bundle(bundle)
+
+
+@dataclass
+class CdsEngine:
+    verifier: JwtVerifier
+    feedback: FeedbackLog = field(default_factory=FeedbackLog)
+    local: LocalRecords = field(default_factory=NoLocalRecords)
+    gate: DisclosureGate = field(default_factory=DenyAll)
+    read_chart: ChartReader = default_chart_reader
+    estimate: ProtectionEstimator = xr_protection_end
+    clock: Callable[[], datetime] = field(default_factory=lambda: (lambda: datetime.now().astimezone()))
+    timezone: str = "America/New_York"
+    fhir_timeout_s: float = 5.0
+    client: httpx.AsyncClient | None = None
+
+    def service(self, service_id: str) -> ServiceDefinition:
+        found = SERVICES.get(service_id)
+        if found is None:
+            raise CdsProblem(404, "Not Found", f"no CDS service {service_id!r}", "id")
+        return found
+
+    async def call(self, service_id: str, body: bytes, authorization: str | None, url: str) -> dict[str, Any]:
+        service = self.service(service_id)
+        caller = self.verifier.verify(authorization, url)
+        request = parse_request(body, service)
+        now = self.clock()
+        today = now.astimezone(ZoneInfo(self.timezone)).date()
+        chart = await self._chart(request, service, caller, now)
+        cards = self._advise(service.id, request, chart, today)
+        out = []
+        for card in cards:
+            self.feedback.remember(card.uuid, IssuedCard(service.id, card.rule, request.patient_id, card.indicator))
+            out.append(card.as_json())
+        return {"cards": out}
+
+    async def _chart(self, request: HookRequest, service: ServiceDefinition, caller: Caller,
+                     now: datetime) -> PatientChart:
+        client = self.client or httpx.AsyncClient()
+        try:
+            resources = await gather(request, service, client, self.fhir_timeout_s)
+        finally:
+            if self.client is None:
+                await client.aclose()
+        local = self.local.find_chart(request.patient_id)
+        if local is not None and not self.gate.permit(
+                patient_id=request.patient_id, recipient=caller.name, purpose="treatment",
+                categories=CDS_CATEGORIES, now=now, service_id=service.id):
+            local = None
+        if not any(r.get("resourceType") == "Patient" for r in resources):
+            if local is None:
+                raise precondition_failed("prefetch.patient", f"Patient/{request.patient_id} could not be had")
+        if local is not None:
+            resources = merge_local(local, resources)
+        try:
+            return self.read_chart(resources, request.patient_id)
+        except DomainError as error:
+            raise bad_request("prefetch", f"a resource cannot be read: {error}") from error
+
+    def _advise(self, service_id: str, request: HookRequest, chart: PatientChart, today: date) -> list[Card]:
+        if service_id == "naltrexone-patient-view":
+            return advice.patient_view(chart, today, self.estimate)
+        drafts = advice.draft_medications(_selected(request))
+        if service_id == "naltrexone-order-check":
+            return advice.order_check(chart, drafts, today)
+        return advice.opioid_on_naltrexone(chart, drafts, today, self.estimate)
+
+
+def _selected(request: HookRequest) -> list[dict[str, Any]]:
+    """order-select: only the newly selected orders; order-sign: every draft order."""
+    drafts = request.draft_orders
+    if request.hook != "order-select" or not request.selections:
+        return drafts
+    chosen = set(request.selections)
+    return [d for d in drafts if f"{d.get('resourceType')}/{d.get('id')}" in chosen] or drafts
+
+
+def merge_local(local: PatientChart, resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """naltrack's records (exported to FHIR) beside the EHR's; naltrack's win on the same type and id."""
+    from naltrack.adapters.fhir.r4_export import export_chart
+
+    mine = export_chart(local, provenance=False, labelled=False, validate=False)
+    keys = {(r["resourceType"], r["id"]) for r in mine}
+    theirs = [r for r in resources if (r.get("resourceType"), r.get("id")) not in keys
+              and r.get("resourceType") != "Patient"]
+    return mine + theirs

@@ -1,0 +1,79 @@
+"""HTTP face of the CDS Hooks 2.0 services: discovery, service calls, feedback.
+
+``GET /cds-services`` lists the services; ``POST /cds-services/{id}`` answers ``{"cards": [...]}``;
+``POST /cds-services/{id}/feedback`` records outcomes. Errors are ``application/problem+json``
+naming the path at fault. CORS is open on these routes, as CDS clients running in a browser
+(the CDS Hooks sandbox) need it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from naltrack.cds.engine import CdsEngine
+from naltrack.cds.hooks import discovery_document
+from naltrack.cds.problems import PROBLEM_JSON, CdsProblem, bad_request
+
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Authorization, Content-Type",
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
+
+
+def problem_response(problem: CdsProblem) -> JSONResponse:
+    return JSONResponse(problem.as_problem(), status_code=problem.status, media_type=PROBLEM_JSON,
+                        headers={**CORS, **problem.headers})
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise CdsProblem(413, "Content Too Large", f"(body): {declared} bytes exceeds {limit} bytes", "(body)")
+    body = await request.body()
+    if len(body) > limit:
+        raise CdsProblem(413, "Content Too Large", f"(body): {len(body)} bytes exceeds {limit} bytes", "(body)")
+    return body
+
+
+def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = 2_000_000) -> APIRouter:
+    """The ``/cds-services`` routes over ``engine``."""
+    router = APIRouter(tags=["cds-hooks"])
+
+    @router.get("/cds-services", summary="CDS Hooks discovery")
+    async def discovery() -> JSONResponse:
+        return JSONResponse(discovery_document(), headers=CORS)
+
+    @router.options("/cds-services/{path:path}", include_in_schema=False)
+    async def preflight(path: str) -> Response:
+        return Response(status_code=204, headers=CORS)
+
+    @router.post("/cds-services/{service_id}", summary="Call a CDS service")
+    async def call(service_id: str, request: Request) -> JSONResponse:
+        try:
+            body = await _body(request, max_body_bytes)
+            answer = await engine.call(service_id, body, request.headers.get("authorization"), str(request.url))
+        except CdsProblem as problem:
+            return problem_response(problem)
+        return JSONResponse(answer, headers=CORS)
+
+    @router.post("/cds-services/{service_id}/feedback", summary="Feedback on cards")
+    async def feedback(service_id: str, request: Request) -> JSONResponse:
+        try:
+            engine.service(service_id)
+            caller = engine.verifier.verify(request.headers.get("authorization"), str(request.url))
+            payload = _json(await _body(request, max_body_bytes))
+            recorded = engine.feedback.record(service_id, payload, caller.name)
+        except CdsProblem as problem:
+            return problem_response(problem)
+        return JSONResponse({"recorded": len(recorded)}, headers=CORS)
+
+    return router
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise bad_request("(body)", f"is not valid JSON ({error})") from error

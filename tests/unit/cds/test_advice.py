@@ -1,0 +1,192 @@
+"""What the CDS services say for charts built in the test: cards, indicators, dates, suggestions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from naltrack.adapters.fhir.r4_samples import implant_chart, sample_chart, sample_patient
+from naltrack.cds.advice import DraftOrder, draft_medications, opioid_on_naltrexone, order_check, patient_view
+from naltrack.cds.blockade import naltrexone_on_board
+from naltrack.cds.cards import SUMMARY_MAX
+from naltrack.domain.administrations import OralDose
+from naltrack.domain.catalog import get_medication
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.episodes import Diagnosis
+from naltrack.domain.observations import MedicationUse
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def _draft(code: str, rid: str = "draft-1") -> DraftOrder:
+    return DraftOrder("MedicationRequest", rid, get_medication(code))
+
+
+def _json(cards: list) -> list[dict]:
+    return [c.as_json() for c in cards]
+
+
+# opioid-order-on-naltrexone -----------------------------------------------------------------
+
+def test_oxycodone_ten_days_after_an_injection_is_critical_with_the_end_of_blockade() -> None:
+    cards = _json(opioid_on_naltrexone(sample_chart(), [_draft("7804")], date(2026, 3, 12)))
+    assert len(cards) == 1
+    card = cards[0]
+    assert card["indicator"] == "critical"
+    assert "2026-03-30" in card["summary"]
+    assert len(card["summary"]) < 140
+    labels = [s["label"] for s in card["suggestions"]]
+    assert labels == ["Cancel the opioid order", "Order a non-opioid analgesic instead"]
+    assert card["suggestions"][0]["actions"][0] == {"type": "delete", "description": "Remove oxycodone",
+                                                     "resourceId": "MedicationRequest/draft-1"}
+    assert card["selectionBehavior"] == "at-most-one"
+    assert card["overrideReasons"]
+
+
+@pytest.mark.parametrize(("day", "expected"), [
+    (date(2026, 3, 30), 1),  # day 28 after the injection: still blocked (clinical.md §1.2)
+    (date(2026, 3, 31), 0),  # day 29: protection estimate over
+])
+def test_blockade_ends_28_days_after_the_last_injection(day: date, expected: int) -> None:
+    assert len(opioid_on_naltrexone(sample_chart(), [_draft("7804")], day)) == expected
+
+
+@pytest.mark.parametrize("code", ["1819", "6813", "2670"])  # buprenorphine, methadone, codeine ingredients
+def test_agonist_treatment_and_antitussive_opioids_are_critical(code: str) -> None:
+    cards = opioid_on_naltrexone(sample_chart(), [_draft(code)], date(2026, 3, 5))
+    assert [c.indicator for c in cards] == ["critical"]
+
+
+@pytest.mark.parametrize("code", ["197623", "198274"])  # disulfiram, thioridazine
+def test_disulfiram_and_thioridazine_are_warnings(code: str) -> None:
+    cards = opioid_on_naltrexone(sample_chart(), [_draft(code)], date(2026, 3, 5))
+    assert [c.indicator for c in cards] == ["warning"]
+    assert "suggestions" not in cards[0].as_json()
+
+
+def test_no_card_when_naltrexone_is_not_on_board() -> None:
+    chart = PatientChart(patient=sample_patient())
+    assert opioid_on_naltrexone(chart, [_draft("7804")], date(2026, 3, 5)) == []
+
+
+def test_contrave_is_not_naltrexone_on_board() -> None:
+    chart = PatientChart(patient=sample_patient(), medications=(
+        MedicationUse(id="m1", patient_id="pt-ada", rxnorm="1551468", start=date(2026, 1, 1)),))
+    assert naltrexone_on_board(chart, date(2026, 3, 5)) is None
+
+
+def test_oral_dose_blocks_for_72_hours() -> None:
+    dose = OralDose(id="d1", patient_id="pt-ada", taken_at=datetime(2026, 3, 1, 9, tzinfo=UTC), dose_mg=50.0)
+    chart = PatientChart(patient=sample_patient(), oral_doses=(dose,))
+    assert naltrexone_on_board(chart, date(2026, 3, 4)).until == date(2026, 3, 4)
+    assert naltrexone_on_board(chart, date(2026, 3, 5)) is None
+
+
+def test_implant_in_place_blocks_until_its_expected_duration() -> None:
+    blockade = naltrexone_on_board(implant_chart(inserted=date(2026, 1, 10)), date(2026, 2, 1))
+    assert (blockade.form, blockade.until) == ("implant", date(2026, 4, 10))
+    assert naltrexone_on_board(implant_chart(inserted=date(2026, 1, 10), removed=date(2026, 1, 20)),
+                               date(2026, 2, 1)) is None
+
+
+def test_xr_ntx_listed_by_the_ehr_counts_from_its_last_dose() -> None:
+    chart = PatientChart(patient=sample_patient(), medications=(
+        MedicationUse(id="m1", patient_id="pt-ada", rxnorm="637213", start=date(2026, 2, 1),
+                      last_dose=date(2026, 3, 1), end=date(2026, 3, 1)),))
+    assert naltrexone_on_board(chart, date(2026, 3, 10)).until == date(2026, 3, 29)
+
+
+# naltrexone-order-check ---------------------------------------------------------------------
+
+def test_order_check_is_critical_and_not_overridable_for_a_hypersensitivity() -> None:
+    cards = _json(order_check(sample_chart(), [_draft("637213")], date(2026, 3, 12)))
+    assert cards[0]["indicator"] == "critical"
+    assert "carboxymethylcellulose" in cards[0]["summary"]
+    assert "overrideReasons" not in cards[0]
+    assert cards[0]["suggestions"][0]["actions"][0]["type"] == "delete"
+
+
+def test_order_check_is_critical_for_fentanyl_four_days_ago() -> None:
+    chart = replace(sample_chart(), allergies=(), substance_use=(
+        replace(sample_chart().substance_use[0], last_use=date(2026, 3, 8), reported_on=date(2026, 3, 12)),))
+    cards = order_check(chart, [_draft("637213")], date(2026, 3, 12))
+    assert cards[0].indicator == "critical"
+    assert cards[0].rule.startswith("RDY-")
+
+
+def test_order_check_review_items_are_a_warning() -> None:
+    chart = replace(sample_chart(), allergies=())
+    cards = order_check(chart, [_draft("1483744")], date(2026, 3, 12))
+    assert [c.indicator for c in cards] == ["warning"]
+    assert cards[0].as_json()["summary"].startswith("Review before starting oral naltrexone")
+
+
+def test_order_check_ignores_contrave_and_opioids() -> None:
+    assert order_check(sample_chart(), [_draft("1551468"), _draft("7804")], date(2026, 3, 12)) == []
+
+
+# naltrexone-patient-view --------------------------------------------------------------------
+
+def test_patient_view_while_protected_is_info_with_next_injection_and_counts_as_moud() -> None:
+    cards = _json(patient_view(sample_chart(), date(2026, 3, 12)))
+    assert [c["indicator"] for c in cards] == ["info", "info"]
+    assert "next injection due 2026-03-30" in cards[0]["summary"]
+    assert cards[1]["summary"].startswith("Treated for opioid use disorder with naltrexone")
+
+
+def test_patient_view_warns_in_the_last_week_of_protection_and_suggests_naloxone() -> None:
+    cards = _json(patient_view(sample_chart(), date(2026, 3, 24)))
+    assert cards[0]["indicator"] == "warning"
+    assert cards[0]["suggestions"][0]["actions"][0]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] \
+        == "1725059"
+
+
+def test_patient_view_after_a_lapse_is_critical_overdose_risk() -> None:
+    cards = _json(patient_view(sample_chart(), date(2026, 4, 12)))
+    assert cards[0]["indicator"] == "critical"
+    assert "lapsed 2026-03-30" in cards[0]["summary"]
+    assert cards[0]["suggestions"][0]["label"] == "Prescribe rescue naloxone"
+
+
+def test_no_naloxone_suggestion_when_rescue_naloxone_is_on_file() -> None:
+    chart = replace(sample_chart(), medications=(
+        MedicationUse(id="m2", patient_id="pt-ada", rxnorm="1725059", start=date(2026, 1, 1)),))
+    cards = _json(patient_view(chart, date(2026, 4, 12)))
+    assert "suggestions" not in cards[0]
+
+
+def test_untreated_oud_gets_the_offer_moud_warning() -> None:
+    dx = Diagnosis(id="dx", patient_id="pt-ada", system="snomed", code="5602001", display="Opioid abuse")
+    cards = _json(patient_view(PatientChart(patient=sample_patient(), diagnoses=(dx,)), date(2026, 3, 12)))
+    assert [c["indicator"] for c in cards] == ["warning"]
+    assert "offer MOUD" in cards[0]["summary"]
+
+
+def test_draft_medications_reads_codes_and_contained_medications() -> None:
+    drafts = draft_medications([
+        {"resourceType": "MedicationRequest", "id": "a",
+         "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "7804"}]}},
+        {"resourceType": "MedicationRequest", "id": "b", "medicationReference": {"reference": "#m"},
+         "contained": [{"resourceType": "Medication", "id": "m", "code": {"coding": [{"system": RXNORM,
+                                                                                      "code": "637213"}]}}]},
+        {"resourceType": "MedicationRequest", "id": "c",
+         "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "999999999"}]}},
+        {"resourceType": "ServiceRequest", "id": "d"},
+    ])
+    assert [(d.id, d.medication.code) for d in drafts] == [("a", "7804"), ("b", "637213")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(offset=st.integers(min_value=-5, max_value=120), shots=st.integers(min_value=1, max_value=6))
+def test_every_card_summary_is_under_140_and_blocked_opioids_are_always_critical(offset: int, shots: int) -> None:
+    chart = sample_chart(injections=shots)
+    today = date(2026, 3, 2) + timedelta(days=offset)
+    blocked = naltrexone_on_board(chart, today) is not None
+    cards = opioid_on_naltrexone(chart, [_draft("7804")], today) + patient_view(chart, today)
+    assert all(len(c.as_json()["summary"]) <= SUMMARY_MAX for c in cards)
+    opioid_cards = [c for c in cards if c.rule == "IX-OPIOID"]
+    assert [c.indicator for c in opioid_cards] == (["critical"] if blocked else [])
