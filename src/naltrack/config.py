@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="signs session cookies; generated per data dir if empty")
     timezone: str = Field(default="America/New_York", description="the clinic's local time zone")
     echo_sql: bool = False
+    part2_redisclosure_notice: str | None = Field(
+        default=None, description="42 CFR 2.32 notice sent with every disclosure; the 2020 statement 1 if unset")
 
     @property
     def resolved_database_url(self) -> str:

@@ -26,4 +26,7 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    from naltrack.api.v1 import install_api  # the REST API: /api/v1, errors as problem+json
+
+    install_api(app, settings)
     return app

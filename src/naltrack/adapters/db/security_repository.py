@@ -7,9 +7,11 @@ There is no method that updates or deletes an audit row.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
+from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
@@ -183,13 +185,43 @@ def _stub(head: Mapping[str, Any]) -> AuditEntry:
     return replace(placeholder, seq=int(head["seq"]), hash=str(head["hash"]))
 
 
+_SQLITE_LOCKS: dict[int, threading.RLock] = {}
+_SQLITE_LOCKS_GUARD = threading.Lock()
+
+
+def _sqlite_lock(engine: Engine) -> threading.RLock:
+    with _SQLITE_LOCKS_GUARD:
+        return _SQLITE_LOCKS.setdefault(id(engine), threading.RLock())
+
+
 class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
-    """The clinical unit of work plus the security repository, on one connection."""
+    """The clinical unit of work plus the security repository, on one connection.
+
+    Every audited access writes (the audit entry), so on SQLite the units of work of one
+    process take turns: SQLite has one writer, and a transaction that read first and
+    writes second would otherwise fail with "database is locked" instead of waiting.
+    """
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
+        self._lock = _sqlite_lock(engine) if engine.dialect.name == "sqlite" else None
 
     def __enter__(self) -> Self:
-        super().__enter__()
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            super().__enter__()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
         self.security = SqlSecurityRepository(self._connection)  # type: ignore[arg-type]
         return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        finally:
+            if self._lock is not None:
+                self._lock.release()

@@ -1,0 +1,79 @@
+"""Dependencies declared once: the unit-of-work factory, the current user and the actor.
+
+A request authenticates with ``Authorization: Bearer <token>`` or, from the web pages,
+with the session cookie (then a state-changing request also needs the CSRF token). The
+optional ``X-Purpose-Of-Use`` header states why (default ``treatment``); it is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from naltrack.api import sessions
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.security.accounts import Actor, User
+from naltrack.domain.security.consent import PURPOSES
+from naltrack.services import security as security_cases
+from naltrack.services.security import NotAuthenticated
+from naltrack.services.security_ports import SecureUnitOfWorkFactory
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
+IN_PROGRAM_PURPOSES = tuple(p for p in PURPOSES if p != "emergency") + ("operations",)
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_uow_factory(request: Request) -> SecureUnitOfWorkFactory:
+    return request.app.state.secure_uow  # type: ignore[no-any-return]
+
+
+UowDep = Annotated[SecureUnitOfWorkFactory, Depends(get_uow_factory)]
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """The signed-in user and the token (or session) that proved it."""
+
+    user: User
+    token_id: str
+
+
+def get_current_user(request: Request, uow_factory: UowDep,
+                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Authenticated:
+    now = datetime.now(UTC)
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        raw, kind = credentials.credentials, "bearer"
+    elif request.cookies.get(sessions.SESSION_COOKIE):
+        raw, kind = request.cookies[sessions.SESSION_COOKIE], "session"
+    else:
+        raise NotAuthenticated("sign in: send 'Authorization: Bearer <token>'")
+    with uow_factory() as uow:
+        user, token_id = security_cases.authenticate(uow, raw, now, kind=kind)
+    if kind == "session" and request.method in _UNSAFE:
+        sessions.require_csrf(request)
+    return Authenticated(user, token_id)
+
+
+CurrentUser = Annotated[Authenticated, Depends(get_current_user)]
+
+
+def get_actor(request: Request, auth: CurrentUser,
+              purpose: Annotated[str | None, Header(alias="X-Purpose-Of-Use", max_length=32)] = None) -> Actor:
+    if purpose is not None and purpose not in IN_PROGRAM_PURPOSES:
+        raise InvalidInput("X-Purpose-Of-Use", purpose, f"must be one of {', '.join(IN_PROGRAM_PURPOSES)}")
+    return Actor(auth.user, sessions.client_address(request), purpose or "treatment")
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def now_utc() -> datetime:
+    """The request's clock (one place, so tests can override it)."""
+    return datetime.now(UTC)
+
+
+NowDep = Annotated[datetime, Depends(now_utc)]

@@ -1,0 +1,130 @@
+"""Every error the API returns is ``application/problem+json`` (RFC 9457) naming the field.
+
+Domain errors map to status codes here and only here: InvalidInput 422, NotFound 404,
+AccessDenied 403, Conflict 412 (a stale If-Match) or 409, NotAuthenticated 401,
+TooManyAttempts 429, NotEligible 422. Request validation (malformed JSON, wrong types,
+unknown fields) is 422 with every offending field; bodies over :data:`MAX_BODY_BYTES` are
+413. Anything unexpected is a 500 without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from naltrack.domain.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
+from naltrack.domain.security.roles import AccessDenied
+from naltrack.services.api_records import StaleVersion
+from naltrack.services.security import NotAuthenticated, TooManyAttempts
+
+PROBLEM = "application/problem+json"
+#: Largest request body accepted, bytes (a whole chart import goes through the CLI, not here).
+MAX_BODY_BYTES = 1_000_000
+log = logging.getLogger("naltrack.api")
+
+
+class PreconditionRequired(DomainError):
+    """An update without If-Match (428)."""
+
+
+def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _domain(request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, InvalidInput):
+        value = error.value if isinstance(error.value, str | int | float | bool) else repr(error.value)
+        return problem(422, "Invalid input", str(error), field=error.field, value=str(value)[:200])
+    if isinstance(error, NotAuthenticated):
+        return problem(401, "Not authenticated", str(error), headers={"WWW-Authenticate": "Bearer"})
+    if isinstance(error, TooManyAttempts):
+        return problem(429, "Too many attempts", str(error), headers={"Retry-After": str(error.retry_after_s)})
+    if isinstance(error, AccessDenied):
+        return problem(403, "Forbidden", str(error))
+    if isinstance(error, NotFound):
+        return problem(404, "Not found", str(error))
+    if isinstance(error, PreconditionRequired):
+        return problem(428, "Precondition required", str(error), field="If-Match")
+    if isinstance(error, StaleVersion) or (isinstance(error, Conflict) and "changed by someone else" in str(error)):
+        return problem(412, "Precondition failed", str(error), field="If-Match")
+    if isinstance(error, Conflict):
+        return problem(409, "Conflict", str(error))
+    if isinstance(error, NotEligible):
+        return problem(422, "Not eligible", str(error))
+    return problem(400, "Bad request", str(error))
+
+
+def _validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)  # noqa: S101  (registered for this type only)
+    errors = []
+    for item in error.errors():
+        loc = [str(p) for p in item.get("loc", ()) if p not in ("body",)]
+        name = "body" if item.get("type") == "json_invalid" else ".".join(loc) or "body"
+        message = item.get("msg", "")
+        if item.get("type") == "json_invalid":
+            message = f"{message} at character {loc[0] if loc else '?'}: the body is not valid JSON"
+        errors.append({"field": name, "message": message, "type": item.get("type")})
+    first = errors[0] if errors else {"field": "body", "message": "invalid"}
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:10])
+    return problem(422, "Invalid input", detail, field=first["field"], errors=errors)
+
+
+def _http(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)  # noqa: S101
+    headers = dict(error.headers) if error.headers else None
+    return problem(error.status_code, str(error.detail), str(error.detail), headers=headers)
+
+
+def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem(500, "Internal error", "the server could not complete the request")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+
+
+class BodySizeLimit:
+    """Refuse bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", ())).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise StarletteHTTPException(413, f"Payload too large: the body exceeds {self.max_bytes} bytes")
+            return message
+
+        await self.app(scope, limited, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(413, "Payload too large", f"the body exceeds {self.max_bytes} bytes", field="body")
+        await response(scope, receive, send)

@@ -1,0 +1,231 @@
+"""Patients, their consents and disclosures, break-the-glass, and the read views
+(alerts, readiness, coverage) computed from the chart."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, ConfigDict, Field
+
+from naltrack.api.deps import ActorDep, NowDep, UowDep
+from naltrack.api.routes.records import ERRORS, etag, parse_if_match
+from naltrack.api.schemas import model_for, public_schema, to_domain, to_public
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.patients import Patient
+from naltrack.domain.security.consent import BREAK_GLASS_DEFAULT_MINUTES, BREAK_GLASS_MAX_MINUTES, PURPOSES, Consent
+from naltrack.domain.security.roles import CLINICAL_CATEGORIES
+from naltrack.services import api_records as cases
+from naltrack.services import consents as consent_cases
+
+router = APIRouter()
+PatientCreate = model_for(Patient, "PatientCreate", ("id", "clinic_id", "version"))
+PatientPublic = public_schema(Patient)
+ConsentPublic = public_schema(Consent)
+ClinicalCategory = Literal[CLINICAL_CATEGORIES]  # type: ignore[valid-type]
+Purpose = Literal[PURPOSES]  # type: ignore[valid-type]
+
+
+class PatientPage(BaseModel):
+    items: list[PatientPublic]  # type: ignore[valid-type]
+    total: int
+    limit: int
+    offset: int
+
+
+@router.get("/patients", response_model=PatientPage, tags=["patients"], responses=ERRORS,
+            summary="The clinic's patients, by name; q matches names and MRN")
+def list_patients(actor: ActorDep, uow: UowDep, now: NowDep, q: Annotated[str | None, Query(max_length=100)] = None,
+                  limit: Annotated[int, Query(ge=1, le=cases.MAX_PAGE)] = 50,
+                  offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Any:
+    page = cases.list_patients(uow, actor, q, limit, offset, now)
+    return {"items": [to_public(PatientPublic, p) for p in page.items], "total": page.total, "limit": limit,
+            "offset": offset}
+
+
+@router.post("/patients", status_code=201, response_model=PatientPublic, tags=["patients"], responses=ERRORS,
+             summary="Register a patient in the user's clinic")
+def create_patient(payload: PatientCreate, actor: ActorDep, uow: UowDep, now: NowDep,  # type: ignore[valid-type]
+                   response: Response) -> Any:
+    patient = cases.create_patient(uow, actor, lambda base: to_domain(Patient, {**payload.model_dump(), **base}), now)
+    response.headers["ETag"] = etag(patient.version)
+    response.headers["Location"] = f"/api/v1/patients/{patient.id}"
+    return to_public(PatientPublic, patient)
+
+
+@router.get("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
+            summary="One patient's demographics")
+def get_patient(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep, response: Response) -> Any:
+    patient = cases.get_patient(uow, actor, patient_id, now)
+    response.headers["ETag"] = etag(patient.version)
+    return to_public(PatientPublic, patient)
+
+
+# --- consents and disclosures -------------------------------------------------------------
+
+class ConsentCreate(BaseModel):
+    """A written Part 2 consent (42 CFR 2.31): recipient, purpose, categories and expiry are required."""
+
+    model_config = ConfigDict(extra="forbid")
+    recipient: Annotated[str, Field(min_length=1, max_length=200, strict=True)]
+    purpose: Purpose  # type: ignore[valid-type]
+    categories: Annotated[list[ClinicalCategory], Field(min_length=1, max_length=20)]  # type: ignore[valid-type]
+    signed_on: date
+    expires_on: date
+    signed_by: Annotated[str, Field(min_length=1, max_length=100, strict=True)] = "patient"
+
+
+class DisclosureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    recipient: Annotated[str, Field(min_length=1, max_length=200, strict=True)]
+    purpose: Purpose  # type: ignore[valid-type]
+    categories: Annotated[list[ClinicalCategory], Field(min_length=1, max_length=20)]  # type: ignore[valid-type]
+
+
+class DisclosurePublic(BaseModel):
+    id: str
+    patient_id: str
+    recipient: str
+    purpose: str
+    categories: list[str]
+    consent_id: str | None
+    break_glass_id: str | None
+    disclosed_at: datetime
+    disclosed_by: str
+    notice: str
+    record_count: int
+
+
+class DisclosurePackagePublic(BaseModel):
+    disclosure: DisclosurePublic
+    notice: str
+    records: dict[str, list[dict[str, Any]]]
+
+
+class BreakGlassRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(min_length=1, max_length=500, strict=True)]
+    minutes: Annotated[int, Field(strict=True, ge=1, le=BREAK_GLASS_MAX_MINUTES)] = BREAK_GLASS_DEFAULT_MINUTES
+
+
+@router.get("/patients/{patient_id}/consents", response_model=list[ConsentPublic], tags=["consents"],
+            responses=ERRORS, summary="A patient's Part 2 consents")
+def list_consents(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
+    return [to_public(ConsentPublic, c) for c in consent_cases.list_consents(uow, actor, patient_id, now)]
+
+
+@router.post("/patients/{patient_id}/consents", status_code=201, response_model=ConsentPublic, tags=["consents"],
+             responses=ERRORS, summary="Record a written Part 2 consent")
+def create_consent(patient_id: str, payload: ConsentCreate, actor: ActorDep, uow: UowDep, now: NowDep,
+                   response: Response) -> Any:
+    values = {**payload.model_dump(), "categories": tuple(payload.categories)}
+    consent = consent_cases.create_consent(uow, actor, patient_id, values, now)
+    response.headers["ETag"] = etag(consent.version)
+    return to_public(ConsentPublic, consent)
+
+
+@router.get("/consents/{consent_id}", response_model=ConsentPublic, tags=["consents"], responses=ERRORS,
+            summary="One consent")
+def get_consent(consent_id: str, actor: ActorDep, uow: UowDep, now: NowDep, response: Response) -> Any:
+    consent = consent_cases.get_consent(uow, actor, consent_id, now)
+    response.headers["ETag"] = etag(consent.version)
+    return to_public(ConsentPublic, consent)
+
+
+@router.post("/consents/{consent_id}/revoke", response_model=ConsentPublic, tags=["consents"], responses=ERRORS,
+             summary="Revoke a consent (If-Match): stops future disclosures")
+def revoke_consent(consent_id: str, actor: ActorDep, uow: UowDep, now: NowDep, response: Response,
+                   if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
+    consent = consent_cases.revoke_consent(uow, actor, consent_id, parse_if_match(if_match), now)
+    response.headers["ETag"] = etag(consent.version)
+    return to_public(ConsentPublic, consent)
+
+
+@router.post("/patients/{patient_id}/disclosures", status_code=201, response_model=DisclosurePackagePublic,
+             tags=["consents"], responses=ERRORS,
+             summary="Disclose records outside the program: needs a consent in force; carries the 42 CFR 2.32 notice")
+def disclose(patient_id: str, payload: DisclosureRequest, request: Request, actor: ActorDep, uow: UowDep,
+             now: NowDep) -> Any:
+    notice = request.app.state.redisclosure_notice
+    package = consent_cases.disclose(uow, actor, patient_id, payload.recipient, payload.purpose,
+                                     tuple(payload.categories), notice, now)
+    return jsonable_encoder({"disclosure": asdict(package.disclosure), "notice": package.notice,
+                             "records": package.records})
+
+
+@router.get("/patients/{patient_id}/disclosures", response_model=list[DisclosurePublic], tags=["consents"],
+            responses=ERRORS, summary="The accounting of a patient's disclosures")
+def list_disclosures(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
+    return [asdict(d) for d in consent_cases.list_disclosures(uow, actor, patient_id, now)]
+
+
+@router.post("/patients/{patient_id}/break-glass", status_code=201, tags=["break-glass"], responses=ERRORS,
+             summary="Emergency access: a stated reason, limited in time, raised to the privacy officer")
+def break_glass(patient_id: str, payload: BreakGlassRequest, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
+    grant = consent_cases.break_the_glass(uow, actor, patient_id, payload.reason, payload.minutes,
+                                          BREAK_GLASS_MAX_MINUTES, now)
+    return jsonable_encoder(asdict(grant))
+
+
+# --- read views --------------------------------------------------------------------------
+
+def _today(request: Request, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return jsonable_encoder(asdict(value))
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return jsonable_encoder(value)
+
+
+@router.get("/patients/{patient_id}/alerts", tags=["views"], responses=ERRORS,
+            summary="Monitoring alerts on the clinic's today, most severe first")
+def alerts(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
+    from naltrack.domain.rules.monitoring import run_monitoring
+
+    today = _today(request, now)
+    result = cases.chart_view(uow, actor, patient_id, "alerts", lambda chart: run_monitoring(chart, today), now)
+    return {"date": today.isoformat(), "alerts": _plain(result)}
+
+
+@router.get("/patients/{patient_id}/readiness", tags=["views"], responses=ERRORS,
+            summary="Induction readiness for a form on a day (default today)")
+def readiness(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, now: NowDep,
+              form: Literal["oral", "xr-ntx", "implant"] = "xr-ntx", on: date | None = None) -> Any:
+    from naltrack.domain.rules.readiness import assess_readiness
+
+    day = on or _today(request, now)
+    result = cases.chart_view(uow, actor, patient_id, "readiness", lambda c: assess_readiness(c, form, day), now)
+    return _plain(result)
+
+
+@router.get("/patients/{patient_id}/coverage", tags=["views"], responses=ERRORS,
+            summary="Daily coverage bands from the pharmacokinetic model")
+def coverage(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, now: NowDep,
+             start: date | None = None, end: date | None = None) -> Any:
+    today = _today(request, now)
+    compute = _coverage_function()
+    result = cases.chart_view(uow, actor, patient_id, "coverage",
+                              lambda chart: compute(chart, start, end or today), now)
+    return _plain(result)
+
+
+def _coverage_function() -> Any:
+    """The coverage engine's entry point (``naltrack.domain.coverage``), adapted to (chart, start, end)."""
+    try:
+        module = importlib.import_module("naltrack.domain.coverage")
+    except ModuleNotFoundError as error:
+        raise HTTPException(503, "the coverage engine is not installed in this build") from error
+
+    def compute(chart: PatientChart, start: date | None, end: date) -> Any:
+        return module.calculate_coverage(chart, start=start, end=end)
+
+    return compute

@@ -1,0 +1,226 @@
+"""Part 2 use cases: consents, disclosures outside the program, break-the-glass.
+
+A disclosure (an export, a report, an answer to an outside system) goes through
+:func:`disclose`: the consent decision (42 CFR 2.31, :func:`decide_disclosure`), the
+records of the consented categories only, the redisclosure notice (42 CFR 2.32), and a
+disclosure row plus an audit entry in the same transaction. A refusal is audited too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from naltrack.domain.errors import Conflict, NotFound
+from naltrack.domain.security.accounts import Actor
+from naltrack.domain.security.consent import (
+    BreakGlass,
+    Consent,
+    decide_disclosure,
+    open_break_glass,
+)
+from naltrack.domain.security.roles import KIND_CATEGORY, AccessDenied
+from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.api_records import StaleVersion
+from naltrack.services.security import new_id
+from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
+
+
+class DisclosureRefused(AccessDenied):
+    """No consent in force covers the disclosure (the same answer whether or not a consent exists)."""
+
+    def __init__(self, reason: str) -> None:
+        self.role, self.category, self.action = "-", "disclosures", "disclose"
+        Exception.__init__(self, f"disclosure refused: {reason}")
+
+
+def create_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, values: dict[str, Any],
+                   now: datetime) -> Consent:
+    access = Access(actor=actor, action="create", category="consents", now=now, record_type="consents")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Consent:
+        patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        consent = Consent(**values, id=new_id(), patient_id=patient_id, recorded_by=actor.user.id, recorded_at=now)
+        access.record_id = consent.id
+        uow.security.add_consent(consent)
+        return consent
+
+    return run_audited(uow_factory, access, body)
+
+
+def list_consents(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str,
+                  now: datetime) -> list[Consent]:
+    access = Access(actor=actor, action="read", category="consents", now=now, record_type="consents")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> list[Consent]:
+        patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        return uow.security.consents_for(patient_id)
+
+    return run_audited(uow_factory, access, body)
+
+
+def _owned_consent(uow: SecureUnitOfWork, access: Access, consent_id: str) -> Consent:
+    access.record_id = consent_id
+    consent = uow.security.find_consent(consent_id)
+    if consent is None:
+        raise NotFound("consent", consent_id)
+    try:
+        patient_in_clinic(uow, access, consent.patient_id)
+    except NotFound:
+        raise NotFound("consent", consent_id) from None
+    return consent
+
+
+def get_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, consent_id: str, now: datetime) -> Consent:
+    access = Access(actor=actor, action="read", category="consents", now=now, record_type="consents")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Consent:
+        consent = _owned_consent(uow, access, consent_id)
+        authorize(uow, access)
+        return consent
+
+    return run_audited(uow_factory, access, body)
+
+
+def revoke_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, consent_id: str, expected_version: int,
+                   now: datetime) -> Consent:
+    """Revocation stops future disclosures; past ones stay recorded."""
+    access = Access(actor=actor, action="update", category="consents", now=now, record_type="consents")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Consent:
+        consent = _owned_consent(uow, access, consent_id)
+        authorize(uow, access)
+        if consent.version != expected_version:
+            raise StaleVersion(f"version {expected_version} is stale: the consent is at version {consent.version}")
+        if consent.revoked_at is not None:
+            raise Conflict(f"consent {consent_id} was already revoked")
+        revoked = replace(consent, revoked_at=now, version=consent.version + 1)
+        uow.security.update_consent(revoked)
+        access.detail = "revoked"
+        return revoked
+
+    return run_audited(uow_factory, access, body)
+
+
+@dataclass(frozen=True)
+class DisclosurePackage:
+    """What leaves the program: the records, the notice, and the disclosure as recorded."""
+
+    disclosure: Disclosure
+    notice: str
+    records: dict[str, list[dict[str, Any]]]
+
+
+def disclose(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, recipient: str, purpose: str,
+             categories: tuple[str, ...], notice: str, now: datetime) -> DisclosurePackage:
+    """Disclose the consented categories of one patient's record to an outside recipient."""
+    access = Access(actor=actor, action="disclose", category="disclosures", now=now, record_type="disclosures",
+                    purpose=purpose)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> DisclosurePackage:
+        patient = patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        grants = uow.security.break_glass_for(patient_id=patient_id, user_id=actor.user.id)
+        emergency = next((g for g in grants if g.is_in_force(now)), None)
+        decision = decide_disclosure(uow.security.consents_for(patient_id), recipient, purpose, categories, now,
+                                     emergency)
+        if not decision.allowed:
+            raise DisclosureRefused(decision.reason)
+        records = _records_in(uow, patient_id, categories)
+        if "demographics" in categories:
+            records["demographics"] = [asdict(patient)]
+        disclosure = Disclosure(
+            id=new_id(), patient_id=patient_id, recipient=recipient, purpose=purpose, categories=categories,
+            consent_id=decision.consent_id, break_glass_id=decision.break_glass_id, disclosed_at=now,
+            disclosed_by=actor.user.id, notice=notice, record_count=sum(len(v) for v in records.values()),
+        )
+        uow.security.add_disclosure(disclosure)
+        access.record_id = disclosure.id
+        access.detail = f"to {recipient[:100]}; {decision.reason}"
+        return DisclosurePackage(disclosure, notice, records)
+
+    return run_audited(uow_factory, access, body)
+
+
+def _records_in(uow: SecureUnitOfWork, patient_id: str, categories: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    chart = uow.records.for_patient(patient_id)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind, rows in chart.items():
+        if KIND_CATEGORY.get(kind) in categories:
+            out[kind] = [asdict(r) for r in rows if r.status == "active"]
+    return out
+
+
+def list_disclosures(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str,
+                     now: datetime) -> list[Disclosure]:
+    """The accounting of disclosures of one patient."""
+    access = Access(actor=actor, action="read", category="disclosures", now=now, record_type="disclosures")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> list[Disclosure]:
+        patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        return uow.security.disclosures_for(patient_id)
+
+    return run_audited(uow_factory, access, body)
+
+
+def break_the_glass(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, reason: str, minutes: int,
+                    max_minutes: int, now: datetime) -> BreakGlass:
+    """Open a time-limited emergency grant; it is recorded and listed for the privacy officer to review."""
+    access = Access(actor=actor, action="create", category="break-glass", now=now, record_type="break_glass",
+                    purpose="emergency")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> BreakGlass:
+        patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        grant = open_break_glass(new_id(), actor.user.id, patient_id, reason, now, minutes, max_minutes)
+        uow.security.add_break_glass(grant)
+        access.record_id = grant.id
+        access.detail = f"break-the-glass until {grant.expires_at.isoformat()}: {grant.reason[:200]}"
+        return grant
+
+    return run_audited(uow_factory, access, body)
+
+
+def list_break_glass(uow_factory: SecureUnitOfWorkFactory, actor: Actor, unreviewed_only: bool,
+                     now: datetime) -> list[BreakGlass]:
+    """The privacy officer's queue: every grant in the clinic (unreviewed first)."""
+    access = Access(actor=actor, action="read", category="break-glass", now=now, record_type="break_glass")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> list[BreakGlass]:
+        authorize(uow, access)
+        grants = uow.security.break_glass_for(clinic_id=actor.clinic_id)
+        if actor.role != "auditor":
+            grants = [g for g in grants if g.user_id == actor.user.id]
+        if unreviewed_only:
+            grants = [g for g in grants if g.reviewed_at is None]
+        return sorted(grants, key=lambda g: (g.reviewed_at is not None, g.started_at))
+
+    return run_audited(uow_factory, access, body)
+
+
+def review_break_glass(uow_factory: SecureUnitOfWorkFactory, actor: Actor, grant_id: str,
+                       now: datetime) -> BreakGlass:
+    access = Access(actor=actor, action="update", category="break-glass", now=now, record_type="break_glass",
+                    record_id=grant_id)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> BreakGlass:
+        grant = uow.security.find_break_glass(grant_id)
+        if grant is None:
+            raise NotFound("break-glass grant", grant_id)
+        try:
+            patient_in_clinic(uow, access, grant.patient_id)
+        except NotFound:
+            raise NotFound("break-glass grant", grant_id) from None
+        authorize(uow, access)
+        if grant.reviewed_at is not None:
+            raise Conflict(f"grant {grant_id} was already reviewed")
+        uow.security.review_break_glass(grant_id, actor.user.id, now)
+        return replace(grant, reviewed_by=actor.user.id, reviewed_at=now)
+
+    return run_audited(uow_factory, access, body)
+
+
