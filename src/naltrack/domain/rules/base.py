@@ -113,6 +113,8 @@ RULES: tuple[Rule, ...] = (
          ("review", "info"), "clinical.md §2.5 (bleeding)", ("xr-ntx",)),
     Rule("RDY-AUD-DRINKING", "readiness", "AUD: not actively drinking at the first injection; abstinent days "
          "before oral naltrexone", _RNR, "clinical.md §1.2, §2.5, §1.1 (TIP 28)"),
+    Rule("RDY-UNREAD-DATA", "readiness", "Records that could not be read (e.g. a medicine outside the catalog)",
+         ("review",), "clinical.md §2.5, §4 (an unread medicine could be an opioid)"),
     Rule("RDY-ORAL-TEST-DOSE", "readiness", "OUD with oral naltrexone: 25 mg test dose before 50 mg daily",
          ("review", "info"), "clinical.md §1.1", ("oral",)),
     # Interaction rules

@@ -142,11 +142,21 @@ def last_drink(chart: PatientChart, on: date) -> date | None:
     return max(days) if days else None
 
 
-def has_taken_naltrexone(chart: PatientChart, on: date) -> bool:
-    """True once any naltrexone dose, injection or implant is recorded on or before ``on``."""
-    return (any(d.was_taken and d.taken_at.date() <= on for d in current(chart.oral_doses))
-            or any(i.given_at.date() <= on for i in current(chart.injections))
-            or any(i.inserted_at.date() <= on for i in current(chart.implants)))
+def has_taken_naltrexone(chart: PatientChart, on: date, medication_class: str | None = None) -> bool:
+    """True once naltrexone was given on or before ``on``: a dose, an injection, an implant, or a
+    dispensed or reported naltrexone medicine (of ``medication_class`` when given)."""
+    wanted = {"naltrexone-oral": "oral", "naltrexone-xr": "xr-ntx", "naltrexone-implant": "implant"}
+    form = wanted.get(medication_class or "")
+    oral = any(d.was_taken and d.taken_at.date() <= on for d in current(chart.oral_doses))
+    given = ((form in (None, "oral") and oral)
+             or (form in (None, "xr-ntx") and any(i.given_at.date() <= on for i in current(chart.injections)))
+             or (form in (None, "implant") and any(i.inserted_at.date() <= on for i in current(chart.implants))))
+    for med in current(chart.medications):
+        entry = find_medication(med.rxnorm)
+        if (entry is not None and entry.medication_class in wanted and med.source != "prescribed"
+                and med.start < on and (medication_class is None or entry.medication_class == medication_class)):
+            given = True
+    return given
 
 
 def days_between(earlier: date, later: date) -> int:

@@ -61,7 +61,14 @@ class Readiness:
         }
 
 
-def assess_readiness(chart: PatientChart, form: Form, on: date, thresholds: Thresholds = DEFAULT) -> Readiness:
+def assess_readiness(
+    chart: PatientChart,
+    form: Form,
+    on: date,
+    thresholds: Thresholds = DEFAULT,
+    *,
+    unread: tuple[str, ...] = (),
+) -> Readiness:
     """Assess whether naltrexone can be started in ``form`` on ``on``.
 
     Parameters
@@ -74,6 +81,9 @@ def assess_readiness(chart: PatientChart, form: Form, on: date, thresholds: Thre
         The day of the planned first dose (the clinic's local date).
     thresholds : Thresholds
         Configurable defaults (opioid-free days, liver multiples, ...).
+    unread : tuple of str
+        Records the caller could not map to the chart (e.g. medicines outside the catalog
+        in an imported bundle); each gives ``review``, since it could hide an opioid.
 
     Returns
     -------
@@ -92,10 +102,16 @@ def assess_readiness(chart: PatientChart, form: Form, on: date, thresholds: Thre
     reasons: list[Reason] = []
     for check in CHECKS:
         reasons.extend(check(ctx))
+    reasons += [reason("RDY-UNREAD-DATA", "review", f"Could not read {item}: review it by hand (it could be an "
+                       "opioid or an interacting medicine).") for item in unread]
     order = {"contraindication": 0, "not-ready": 1, "review": 2, "info": 3}
     reasons.sort(key=lambda r: order[r.severity])
     verdict = verdict_of(reasons)
     return Readiness(form, on, verdict, tuple(reasons), _earliest(verdict, reasons, on))
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
 
 
 def _earliest(verdict: Verdict, reasons: list[Reason], on: date) -> date | None:
@@ -141,11 +157,11 @@ def check_opioid_free(ctx: Context) -> list[Reason]:
         if since < required:
             ready_on = use.day + timedelta(days=required)
             out.append(reason("RDY-OPIOID-FREE", "not-ready",
-                              f"Last {label} use {use.day} ({use.evidence}) was {since} days ago; "
+                              f"Last {label} use {use.day} ({use.evidence}) was {_days(since)} ago; "
                               f"{required} opioid-free days are needed, so not before {ready_on}.{wins}", ready_on))
         else:
             out.append(reason("RDY-OPIOID-FREE", "info",
-                              f"Opioid-free {since} days since {label} on {use.day} ({use.evidence}); "
+                              f"Opioid-free {_days(since)} since {label} on {use.day} ({use.evidence}); "
                               f"{required} needed.{wins}"))
     return out
 
@@ -257,7 +273,7 @@ def check_aud_drinking(ctx: Context) -> list[Reason]:
     if not ctx.treats_aud or ctx.form == "implant":
         return []
     last = facts.last_drink(ctx.chart, ctx.on)
-    first_injection = ctx.form == "xr-ntx" and not current(ctx.chart.injections)
+    first_injection = ctx.form == "xr-ntx" and not facts.has_taken_naltrexone(ctx.chart, ctx.on, "naltrexone-xr")
     if ctx.form == "xr-ntx" and not first_injection:
         return [reason("RDY-AUD-DRINKING", "info", "Not the first injection: the no-drinking condition applies to "
                        "the initial administration.")]
@@ -268,12 +284,12 @@ def check_aud_drinking(ctx: Context) -> list[Reason]:
     required = t.alcohol_free_days_xr_ntx if ctx.form == "xr-ntx" else t.alcohol_free_days_oral
     since = facts.days_between(last, ctx.on)
     if since >= required:
-        return [reason("RDY-AUD-DRINKING", "info", f"Last drink {last}, {since} days ago ({required} needed).")]
+        return [reason("RDY-AUD-DRINKING", "info", f"Last drink {last}, {_days(since)} ago ({required} needed).")]
     ready_on = last + timedelta(days=required)
     if ctx.form == "xr-ntx":
-        return [reason("RDY-AUD-DRINKING", "not-ready", f"Last drink {last} ({since} days ago): the patient must not "
+        return [reason("RDY-AUD-DRINKING", "not-ready", f"Last drink {last} ({_days(since)} ago): the patient must not "
                        f"be actively drinking at the first injection; not before {ready_on}.", ready_on)]
-    return [reason("RDY-AUD-DRINKING", "review", f"Last drink {last} ({since} days ago): TIP 28 advises "
+    return [reason("RDY-AUD-DRINKING", "review", f"Last drink {last} ({_days(since)} ago): TIP 28 advises "
                    f"{required}-7 abstinent days before naltrexone.")]
 
 

@@ -1,0 +1,232 @@
+"""FHIR R4 Observation and QuestionnaireResponse -> domain records (used by the bundle reader).
+
+What each Observation becomes is decided by its code, keyed on ``(system, code)``
+(:mod:`naltrack.adapters.fhir.codes`):
+
+* labs (ALT, AST, GGT, total bilirubin, platelets) -> ``LabResult`` from ``valueQuantity``
+  (``code`` or ``unit``) and ``referenceRange[0].low/high``;
+* urine drug screen analytes -> one ``UrineDrugScreen`` per collection time, values SNOMED
+  10828004 positive / 260385009 negative, ``dataAbsentReason`` -> invalid;
+* pregnancy status 82810-3 and urine hCG 2106-3 (LOINC only) -> the patient's
+  ``ReproductiveStatus`` (the latest wins; a ``breastfeeding`` component is read too);
+* instrument totals (LOINC, or ``urn:naltrack:observation#cows-total`` ...) -> a
+  ``QuestionnaireResponse`` with the total and its band, no item answers;
+* ``urn:naltrack:observation#naloxone-challenge`` (value SNOMED 1264554000 = failed), or an
+  Observation coded 1264554000 itself -> ``NaloxoneChallenge``;
+* ``urn:naltrack:observation#last-use-<substance>`` (``valueDateTime``) -> ``SubstanceUseReport``
+  (``last-use-alcohol`` is the last drink); ``#standard-drinks`` -> ``DrinkingDay``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from naltrack.adapters.fhir import codes
+from naltrack.adapters.fhir.json_paths import At, codings, concept_text
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.observations import (
+    SUBSTANCES,
+    AnalyteResult,
+    DrinkingDay,
+    LabResult,
+    NaloxoneChallenge,
+    QuestionnaireResponse,
+    SubstanceUseReport,
+)
+from naltrack.instruments import get_instrument
+from naltrack.instruments.scoring import score
+
+
+@dataclass
+class ObservationBuckets:
+    """What the Observations of one bundle add to the chart."""
+
+    labs: list[LabResult] = field(default_factory=list)
+    analytes: dict[datetime, dict[str, AnalyteResult]] = field(default_factory=dict)
+    pregnancy: list[tuple[date, bool | None, bool | None]] = field(default_factory=list)
+    responses: list[QuestionnaireResponse] = field(default_factory=list)
+    challenges: list[NaloxoneChallenge] = field(default_factory=list)
+    reports: list[SubstanceUseReport] = field(default_factory=list)
+    drinking: list[DrinkingDay] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def effective(at: At) -> At:
+    """``effectiveDateTime``, else ``effectivePeriod.end``/``start``, else ``issued``; required."""
+    for key in ("effectiveDateTime", "effectiveInstant", "issued"):
+        found = at.get(key)
+        if found is not None:
+            return found
+    period = at.get("effectivePeriod")
+    if period is not None:
+        found = period.get("end") or period.get("start")
+        if found is not None:
+            return found
+    raise InvalidInput(f"{at.path}.effectiveDateTime", None, "is required (when the observation was made)")
+
+
+def read_observation(at: At, rid: str, pid: str, out: ObservationBuckets) -> None:
+    """Add one Observation to ``out`` by its code; unknown codes are noted in ``out.skipped``."""
+    found = codings(at.get("code"))
+    keys = [key for key, _ in found]
+    for key in keys:
+        if key in codes.LAB_NAME:
+            out.labs.append(_lab(at, rid, pid, key))
+            return
+        if key in codes.SCREEN_ANALYTE:
+            _analyte(at, codes.SCREEN_ANALYTE[key], out)
+            return
+        if key in (codes.PREGNANCY_STATUS, codes.HCG_URINE):
+            out.pregnancy.append(_pregnancy(at, key))
+            return
+        if key in codes.INSTRUMENT_TOTAL:
+            out.responses.append(_total(at, rid, pid, codes.INSTRUMENT_TOTAL[key]))
+            return
+        if key in (codes.NALOXONE_CHALLENGE, codes.CHALLENGE_FAILED):
+            out.challenges.append(_challenge(at, rid, pid, failed=key == codes.CHALLENGE_FAILED))
+            return
+        if key == codes.STANDARD_DRINKS:
+            value = at.need("valueQuantity", "standard drinks").need("value", "standard drinks").number()
+            out.drinking.append(DrinkingDay(id=rid, patient_id=pid, day=effective(at).day(), standard_drinks=value))
+            return
+        if key[0] == codes.LOCAL_OBSERVATION and key[1].startswith(codes.LAST_USE_PREFIX):
+            out.reports.append(_last_use(at, rid, pid, key[1][len(codes.LAST_USE_PREFIX):]))
+            return
+    out.skipped.append(f"{at.path}: Observation {', '.join(f'{s}|{c}' for s, c in keys) or '(no code)'} not read")
+
+
+def _lab(at: At, rid: str, pid: str, key: tuple[str, str]) -> LabResult:
+    quantity = at.need("valueQuantity", f"{codes.LAB_NAME[key]} needs a numeric value")
+    value = quantity.need("value", "the result").number()
+    unit_at = quantity.get("code") or quantity.get("unit")
+    if unit_at is None:
+        raise InvalidInput(f"{quantity.path}.unit", None, f"is required for {codes.LAB_NAME[key]} ({key[1]})")
+    low = high = None
+    ranges = at.list_of("referenceRange")
+    if ranges:
+        low_at, high_at = ranges[0].get("low"), ranges[0].get("high")
+        low = low_at.need("value", "reference low").number() if low_at else None
+        high = high_at.need("value", "reference high").number() if high_at else None
+    try:
+        return LabResult(id=rid, patient_id=pid, loinc=key[1], name=codes.LAB_NAME[key], value=value,
+                         unit=unit_at.text(), collected_at=effective(at).moment(), reference_low=low,
+                         reference_high=high)
+    except InvalidInput as error:
+        raise InvalidInput(_element(at, error.field), error.value, error.rule) from error
+
+
+def _element(at: At, domain_field: str) -> str:
+    """Map a domain field (``lab.unit``) back to the FHIR element path it came from."""
+    element = {"lab.unit": "valueQuantity.unit", "lab.value": "valueQuantity.value",
+               "lab.reference_high": "referenceRange[0].high.value",
+               "lab.reference_low": "referenceRange[0].low.value"}.get(domain_field, domain_field)
+    return f"{at.path}.{element}"
+
+
+def _qualitative(at: At) -> str:
+    """``positive``, ``negative`` or ``invalid`` from valueCodeableConcept/valueString/dataAbsentReason."""
+    concept = at.get("valueCodeableConcept")
+    if concept is not None:
+        for key, _ in codings(concept):
+            if key in codes.RESULT_VALUE:
+                return codes.RESULT_VALUE[key]
+        raise InvalidInput(f"{concept.path}.coding", concept_text(concept) or None,
+                           "must be SNOMED 10828004 (positive) or 260385009 (negative)")
+    text = at.get("valueString")
+    if text is not None and text.text().strip().lower() in ("positive", "negative"):
+        return text.text().strip().lower()
+    if at.get("dataAbsentReason") is not None:
+        return "invalid"
+    raise InvalidInput(f"{at.path}.valueCodeableConcept", None, "is required (positive or negative result)")
+
+
+def _analyte(at: At, analyte: str, out: ObservationBuckets) -> None:
+    moment = effective(at).moment()
+    result = _qualitative(at)
+    screen = out.analytes.setdefault(moment, {})
+    rank = {"positive": 2, "negative": 1, "invalid": 0}
+    known = screen.get(analyte)
+    # Two codes for one analyte at one collection (screen and confirmation): the positive wins.
+    if known is None or rank[result] > rank[known.result]:
+        screen[analyte] = AnalyteResult(analyte, result)  # type: ignore[arg-type]
+
+
+def _pregnancy(at: At, key: tuple[str, str]) -> tuple[date, bool | None, bool | None]:
+    day = effective(at).day()
+    breastfeeding: bool | None = None
+    for component in at.list_of("component"):
+        if codes.BREASTFEEDING in [k for k, _ in codings(component.get("code"))]:
+            breastfeeding = component.need("valueBoolean", "breastfeeding yes/no").boolean()
+    if key == codes.HCG_URINE:
+        result = _qualitative(at)
+        return day, (None if result == "invalid" else result == "positive"), breastfeeding
+    concept = at.need("valueCodeableConcept", "pregnancy status")
+    for coding_key, _ in codings(concept):
+        if coding_key in codes.PREGNANCY_VALUE:
+            return day, codes.PREGNANCY_VALUE[coding_key], breastfeeding
+    raise InvalidInput(f"{concept.path}.coding", concept_text(concept) or None,
+                       "must be SNOMED 77386006 (pregnant), 60001007 (not pregnant) or 261665006 (unknown)")
+
+
+def _total(at: At, rid: str, pid: str, instrument_id: str) -> QuestionnaireResponse:
+    value_at = at.need("valueQuantity", "the total score").need("value", "the total score")
+    total = value_at.number()
+    instrument = get_instrument(instrument_id)
+    if not 0 <= total <= instrument.max_total:
+        raise InvalidInput(value_at.path, total, f"must be between 0 and {instrument.max_total:g} for {instrument.id}")
+    band = next((b.name for b in instrument.bands if b.low <= total <= b.high), instrument.bands[-1].name)
+    notes = [n.get("text") for n in at.list_of("note")]
+    flags = tuple(n.text()[len("flag: "):] for n in notes if n is not None and n.text().startswith("flag: "))
+    return QuestionnaireResponse(id=rid, patient_id=pid, instrument=instrument.id, answers=(),
+                                 completed_at=effective(at).moment(), total=total, band=band, flags=flags)
+
+
+def read_questionnaire_response(at: At, rid: str, pid: str, sex: str | None = None) -> QuestionnaireResponse | None:
+    """A QuestionnaireResponse of a naltrack instrument (``urn:naltrack:questionnaire:<id>``), scored here."""
+    questionnaire = at.get("questionnaire")
+    if questionnaire is None or not questionnaire.text().startswith(codes.LOCAL_QUESTIONNAIRE):
+        return None
+    instrument = get_instrument(questionnaire.text()[len(codes.LOCAL_QUESTIONNAIRE):])
+    answers: list[float] = []
+    for item in at.list_of("item"):
+        values = item.list_of("answer")
+        if not values:
+            raise InvalidInput(f"{item.path}.answer", None, "is required (one answer per item)")
+        number = values[0].get("valueDecimal") or values[0].get("valueInteger")
+        if number is None:
+            raise InvalidInput(f"{values[0].path}.valueDecimal", None, "is required (the points of the answer)")
+        answers.append(number.number())
+    try:
+        result = score(instrument.id, answers, sex=sex)
+    except InvalidInput as error:
+        raise InvalidInput(f"{at.path}.item ({error.field})", error.value, error.rule) from error
+    return QuestionnaireResponse(id=rid, patient_id=pid, instrument=instrument.id, answers=tuple(answers),
+                                 completed_at=at.need("authored", "when it was completed").moment(),
+                                 total=result.total, band=result.band, flags=result.flags)
+
+
+def _challenge(at: At, rid: str, pid: str, *, failed: bool) -> NaloxoneChallenge:
+    if not failed:
+        concept = at.need("valueCodeableConcept", "passed or failed")
+        keys = [k for k, _ in codings(concept)]
+        if codes.CHALLENGE_FAILED in keys:
+            failed = True
+        elif codes.CHALLENGE_PASSED not in keys:
+            raise InvalidInput(f"{concept.path}.coding", concept_text(concept) or None,
+                               "must be SNOMED 1264554000 (failed) or urn:naltrack:observation#passed")
+    method = concept_text(at.get("method")).strip().lower()
+    notes = [n.get("text") for n in at.list_of("note")]
+    signs = tuple(n.text()[len("sign: "):] for n in notes if n is not None and n.text().startswith("sign: "))
+    return NaloxoneChallenge(id=rid, patient_id=pid, performed_at=effective(at).moment(),
+                             route="sc" if method == "sc" else "iv", passed=not failed,
+                             signs=signs if failed else ())
+
+
+def _last_use(at: At, rid: str, pid: str, substance: str) -> SubstanceUseReport:
+    if substance not in SUBSTANCES:
+        raise InvalidInput(f"{at.path}.code", substance, f"must name one of {', '.join(SUBSTANCES)}")
+    last = at.need("valueDateTime", "the day of last use").day()
+    reported = effective(at).day()
+    return SubstanceUseReport(id=rid, patient_id=pid, substance=substance,  # type: ignore[arg-type]
+                              last_use=last, reported_on=max(reported, last))

@@ -1,0 +1,361 @@
+"""FHIR R4 Bundle (JSON) -> :class:`~naltrack.domain.chart.PatientChart`: the one FHIR-to-domain mapping.
+
+Implements reading of FHIR R4 (https://hl7.org/fhir/R4/) resources as plain dicts, so that
+every error names the element path (``Bundle.entry[3].resource.valueQuantity.unit``), the
+value and the rule. The bundle holds exactly one Patient; what each resource becomes:
+
+* Patient -> ``Patient`` (birth sex from the US Core extension, else ``gender``);
+* Condition (ICD-10-CM or SNOMED CT) -> ``Diagnosis``;
+* MedicationStatement / MedicationRequest (RxNorm ingredient or product) -> ``MedicationUse``;
+  ``effectiveDateTime`` or ``effectivePeriod.end`` is the last dose or use, prescribed or not;
+  a code outside the catalog is matched by ingredient name in the text, else reported;
+* Observation -> labs, urine screens, pregnancy, instrument totals, naloxone challenge, last
+  use and drinking days (:mod:`naltrack.adapters.fhir.bundle_observations`);
+* QuestionnaireResponse of a naltrack instrument -> ``QuestionnaireResponse`` (scored here);
+* AllergyIntolerance -> ``Allergy`` (naltrexone, PLG, carboxymethylcellulose).
+
+Other resource types are skipped and listed in :attr:`BundleRead.skipped`. The codes read
+are documented in ``docs/readiness-bundle.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from naltrack.adapters.fhir import codes
+from naltrack.adapters.fhir.bundle_observations import ObservationBuckets, read_observation, read_questionnaire_response
+from naltrack.adapters.fhir.json_paths import At, codings, concept_text, reference_id
+from naltrack.domain.catalog import all_medications, find_medication
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.episodes import Diagnosis
+from naltrack.domain.errors import InvalidInput, NotFound
+from naltrack.domain.observations import (
+    Allergy,
+    MedicationSource,
+    MedicationUse,
+    QuestionnaireResponse,
+    UrineDrugScreen,
+)
+from naltrack.domain.patients import Patient, ReproductiveStatus
+
+_SKIP_STATUS = frozenset({"entered-in-error", "cancelled", "not-taken", "draft", "intended", "refuted"})
+_BIRTHSEX = {"F": "female", "M": "male", "UNK": "unknown"}
+_GENDER = {"female": "female", "male": "male"}
+
+
+@dataclass(frozen=True)
+class BundleRead:
+    """A chart read from a bundle, with what was left out and why."""
+
+    chart: PatientChart
+    skipped: tuple[str, ...] = ()
+    unrecognized_medications: tuple[str, ...] = ()
+
+
+def read_bundle(bundle: Mapping[str, Any] | str | bytes, *, clinic_id: str = "imported") -> PatientChart:
+    """The chart of the one patient in a FHIR R4 Bundle (a parsed dict or JSON text).
+
+    Raises
+    ------
+    InvalidInput
+        Naming the element path, the value and the rule it breaks.
+    """
+    return read_bundle_detailed(bundle, clinic_id=clinic_id).chart
+
+
+def load_bundle_file(path: str | Path, *, clinic_id: str = "imported") -> BundleRead:
+    """Read a bundle from a JSON file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput("bundle", str(path), f"cannot be read ({error.strerror})") from error
+    return read_bundle_detailed(text, clinic_id=clinic_id)
+
+
+def read_bundle_detailed(bundle: Mapping[str, Any] | str | bytes, *, clinic_id: str = "imported") -> BundleRead:
+    """Like :func:`read_bundle`, also returning the skipped entries and unrecognised medicines."""
+    root = At(_parse_json(bundle), "Bundle")
+    kind = root.need("resourceType", "must be Bundle").text()
+    if kind != "Bundle":
+        raise InvalidInput("Bundle.resourceType", kind, "must be Bundle")
+    entries = [(e, e.need("resource", "each entry carries a resource")) for e in root.list_of("entry")]
+    patient_entry = _the_patient(entries)
+    patient, own_refs = _patient(patient_entry[1], patient_entry[0], clinic_id)
+    reader = _Reader(patient, own_refs)
+    for entry, resource in entries:
+        if resource is not patient_entry[1]:
+            reader.read(resource, _record_id(resource, entry))
+    return reader.result()
+
+
+def _parse_json(bundle: Mapping[str, Any] | str | bytes) -> Any:
+    if isinstance(bundle, Mapping):
+        return dict(bundle)
+    try:
+        return json.loads(bundle)
+    except json.JSONDecodeError as error:
+        raise InvalidInput("Bundle", f"line {error.lineno} column {error.colno}",
+                           f"is not valid JSON ({error.msg})") from error
+
+
+def _record_id(resource: At, entry: At) -> str:
+    rid = resource.get("id")
+    return rid.text() if rid is not None else entry.path.replace("Bundle.entry", "entry")
+
+
+def _the_patient(entries: list[tuple[At, At]]) -> tuple[At, At]:
+    patients = [(e, r) for e, r in entries if isinstance(r.value, dict) and r.value.get("resourceType") == "Patient"]
+    if len(patients) != 1:
+        raise InvalidInput("Bundle.entry", f"{len(patients)} Patient resources",
+                           "must hold exactly one Patient (the chart is one patient's record)")
+    return patients[0]
+
+
+def _patient(at: At, entry: At, clinic_id: str) -> tuple[Patient, set[str]]:
+    pid = at.get("id")
+    full_url = entry.get("fullUrl")
+    patient_id = pid.text() if pid else (full_url.text() if full_url else "patient")
+    names = at.list_of("name")
+    family = given = "Unknown"
+    if names:
+        family_at, given_at = names[0].get("family"), names[0].get("given")
+        family = family_at.text() if family_at else family
+        given = given_at.items()[0].text() if given_at and given_at.items() else given
+    gender = at.get("gender")
+    sex = _GENDER.get(gender.text() if gender is not None else "", "unknown")
+    for ext in at.list_of("extension"):
+        url = ext.get("url")
+        if url is not None and url.text() == codes.BIRTHSEX_URL and ext.get("valueCode") is not None:
+            sex = _BIRTHSEX.get(ext.need("valueCode", "").text(), "unknown")
+    birth = at.need("birthDate", "age rules need it").day()
+    try:
+        patient = Patient(id=patient_id, clinic_id=clinic_id, given_name=given, family_name=family,
+                          birth_date=birth, sex_at_birth=sex)  # type: ignore[arg-type]
+    except InvalidInput as error:
+        raise InvalidInput(f"{at.path} ({error.field})", error.value, error.rule) from error
+    refs = {patient_id, f"Patient/{patient_id}"} | ({full_url.text()} if full_url else set())
+    return patient, refs
+
+
+class _Reader:
+    """Collects the records of one patient's bundle."""
+
+    def __init__(self, patient: Patient, own_refs: set[str]) -> None:
+        self.patient = patient
+        self.own_refs = own_refs
+        self.diagnoses: list[Diagnosis] = []
+        self.medications: list[MedicationUse] = []
+        self.allergies: list[Allergy] = []
+        self.obs = ObservationBuckets()
+        self.unrecognized: list[str] = []
+
+    def read(self, at: At, rid: str) -> None:
+        kind = at.need("resourceType", "every resource names its type").text()
+        status = at.get("status")
+        if status is not None and status.text() in _SKIP_STATUS:
+            self.obs.skipped.append(f"{at.path}: {kind} with status {status.text()} not read")
+            return
+        handler = {
+            "Condition": self._condition, "MedicationStatement": self._medication,
+            "MedicationRequest": self._medication, "Observation": self._observation,
+            "QuestionnaireResponse": self._questionnaire, "AllergyIntolerance": self._allergy,
+        }.get(kind)
+        if handler is None:
+            self.obs.skipped.append(f"{at.path}: {kind} not read")
+            return
+        self._check_subject(at, "patient" if kind == "AllergyIntolerance" else "subject")
+        handler(at, rid)
+
+    def _check_subject(self, at: At, key: str) -> None:
+        subject = at.get(key)
+        ref = subject.get("reference") if subject is not None else None
+        if ref is not None and ref.text() not in self.own_refs and reference_id(subject) not in self.own_refs:
+            raise InvalidInput(ref.path, ref.text(), f"refers to another patient than {self.patient.id}")
+
+    def _condition(self, at: At, rid: str) -> None:
+        verification = {c for (_, c), _ in codings(at.get("verificationStatus"))}
+        if verification & {"entered-in-error", "refuted"}:
+            return
+        status_codes = [c for (_, c), _ in codings(at.get("clinicalStatus"))]
+        status = codes.CONDITION_STATUS.get(status_codes[0], "active") if status_codes else "active"
+        concept = at.need("code", "the diagnosis code")
+        for index, ((system, code), display) in enumerate(codings(concept)):
+            kind = {codes.ICD10CM: "icd10cm", codes.SNOMED: "snomed"}.get(system)
+            if kind is None:
+                continue
+            onset_at = at.get("onsetDateTime") or (at.get("onsetPeriod") or At({}, "")).get("start") \
+                or at.get("recordedDate")
+            try:
+                self.diagnoses.append(Diagnosis(
+                    id=rid, patient_id=self.patient.id, system=kind, code=code,  # type: ignore[arg-type]
+                    display=display or concept_text(concept) or code, clinical_status=status,  # type: ignore[arg-type]
+                    onset=onset_at.day() if onset_at else None))
+            except InvalidInput as error:
+                raise InvalidInput(f"{concept.path}.coding[{index}].code", error.value, error.rule) from error
+            return
+        self.obs.skipped.append(f"{at.path}: Condition without an ICD-10-CM or SNOMED CT code not read")
+
+    def _medication(self, at: At, rid: str) -> None:
+        concept = at.get("medicationCodeableConcept") or self._contained_medication(at)
+        code = _catalog_code(concept)
+        if code is None:
+            label = concept_text(concept) or ", ".join(c for (_, c), _ in codings(concept)) or "(no code)"
+            self.unrecognized.append(f"{at.path}: {label}")
+            return
+        start, last, end, days_supply = _medication_dates(at)
+        source: MedicationSource = (
+            "reported" if at.need("resourceType", "").text() == "MedicationStatement" else "prescribed")
+        try:
+            self.medications.append(MedicationUse(id=rid, patient_id=self.patient.id, rxnorm=code, start=start,
+                                                  end=end, last_dose=last, source=source, days_supply=days_supply))
+        except (InvalidInput, NotFound) as error:
+            raise InvalidInput(f"{at.path}.effectivePeriod", str(error), "dates or supply are inconsistent") from error
+
+    def _contained_medication(self, at: At) -> At | None:
+        ref = reference_id(at.get("medicationReference"))
+        for contained in at.list_of("contained"):
+            cid = contained.get("id")
+            if ref is not None and cid is not None and ref.lstrip("#") == cid.text():
+                return contained.get("code")
+        return None
+
+    def _observation(self, at: At, rid: str) -> None:
+        read_observation(at, rid, self.patient.id, self.obs)
+
+    def _questionnaire(self, at: At, rid: str) -> None:
+        response = read_questionnaire_response(at, rid, self.patient.id, self.patient.sex_at_birth)
+        if response is None:
+            self.obs.skipped.append(f"{at.path}: QuestionnaireResponse of an unknown questionnaire not read")
+            return
+        self.obs.responses.append(response)
+
+    def _allergy(self, at: At, rid: str) -> None:
+        clinical = {c for (_, c), _ in codings(at.get("clinicalStatus"))}
+        verification = {c for (_, c), _ in codings(at.get("verificationStatus"))}
+        if clinical & {"inactive", "resolved"} or verification & {"refuted", "entered-in-error"}:
+            return
+        concept = at.need("code", "the substance")
+        substance = next((codes.ALLERGY_CODE[k] for k, _ in codings(concept) if k in codes.ALLERGY_CODE), None)
+        text = concept_text(concept).lower()
+        substance = substance or next((s for word, s in codes.ALLERGY_WORDS if word in text.split() or
+                                       (len(word) > 3 and word in text)), "other")
+        criticality = at.get("criticality")
+        self.allergies.append(Allergy(
+            id=rid, patient_id=self.patient.id, substance=substance,  # type: ignore[arg-type]
+            criticality=criticality.text() if criticality else "high",  # type: ignore[arg-type]
+            verified=not verification & {"unconfirmed", "presumed"}))
+
+    def result(self) -> BundleRead:
+        reproductive = None
+        if self.obs.pregnancy:
+            as_of, pregnant, breastfeeding = max(self.obs.pregnancy, key=lambda p: p[0])
+            reproductive = ReproductiveStatus(pregnant=pregnant, breastfeeding=breastfeeding, as_of=as_of)
+        patient = self.patient if reproductive is None else replace(self.patient, reproductive=reproductive)
+        screens = tuple(
+            UrineDrugScreen(id=f"uds-{moment.isoformat()}", patient_id=patient.id, collected_at=moment,
+                            results=tuple(results.values()))
+            for moment, results in sorted(self.obs.analytes.items()))
+        chart = PatientChart(
+            patient=patient, diagnoses=tuple(self.diagnoses), medications=tuple(self.medications),
+            substance_use=tuple(self.obs.reports), drinking_days=tuple(self.obs.drinking), labs=tuple(self.obs.labs),
+            screens=screens, naloxone_challenges=tuple(self.obs.challenges),
+            questionnaires=_without_duplicate_totals(self.obs.responses),
+            allergies=tuple(self.allergies))
+        return BundleRead(chart, tuple(self.obs.skipped), tuple(self.unrecognized))
+
+
+def _without_duplicate_totals(responses: list[QuestionnaireResponse]) -> tuple[QuestionnaireResponse, ...]:
+    """Drop a total-only response when the response with its answers is in the bundle too."""
+    answered = {(r.instrument, r.completed_at) for r in responses if r.answers}
+    return tuple(r for r in responses if r.answers or (r.instrument, r.completed_at) not in answered)
+
+
+def _catalog_code(concept: At | None) -> str | None:
+    """A catalog code: the coded RxNorm (or local) code, else an ingredient named in the text."""
+    for (system, code), _ in codings(concept):
+        if system in (codes.RXNORM, codes.LOCAL_MEDICATION) and find_medication(code) is not None:
+            return code
+    return match_medication_text(concept_text(concept)) if concept is not None else None
+
+
+def match_medication_text(text: str) -> str | None:
+    """The catalog ingredient a free-text medicine names, opioids first (so that buprenorphine/naloxone is
+    buprenorphine and Embeda is morphine), or ``None``.
+
+    Examples
+    --------
+    >>> match_medication_text("Hydromorphone HCl 2 MG Oral Tablet")
+    '3423'
+    >>> match_medication_text("buprenorphine / naloxone film")
+    '1819'
+    >>> match_medication_text("bupropion 90 MG / naltrexone 8 MG")
+    '1551468'
+    """
+    words = text.lower()
+    if not words:
+        return None
+    if "naltrexone" in words and "bupropion" in words:
+        return "1551468"
+    ingredients = [m for m in all_medications() if m.tty == "IN"]
+    for med in sorted(ingredients, key=lambda m: not m.is_opioid):
+        if med.ingredient in words:
+            if med.ingredient == "naltrexone":
+                return _naltrexone_form(words)
+            return med.code
+    return None
+
+
+def _naltrexone_form(words: str) -> str:
+    if "implant" in words or "pellet" in words:
+        return "NTX-IMPLANT"
+    if any(w in words for w in ("inject", "380", "vivitrol", "extended-release", "suspension")):
+        return "637213"
+    return "7243"
+
+
+def _medication_dates(at: At) -> tuple[date, date | None, date | None, int | None]:
+    """``(start, last dose, end, days' supply)`` of a MedicationStatement or MedicationRequest."""
+    period = at.get("effectivePeriod")
+    point = at.get("effectiveDateTime")
+    last_at = (period.get("end") if period else None) or point
+    bounds = _bounds_end(at)
+    last = last_at.day() if last_at else (bounds.day() if bounds else None)
+    start_at = (period.get("start") if period else None) or at.get("authoredOn") or point or at.get("dateAsserted")
+    if start_at is None:
+        raise InvalidInput(f"{at.path}.effectivePeriod.start", None,
+                           "is required (effectiveDateTime, effectivePeriod or authoredOn)")
+    start = start_at.day()
+    supply = _days_supply(at)
+    status = at.get("status")
+    stopped = status is not None and status.text() in ("completed", "stopped")
+    end = last
+    if end is None and stopped:
+        end = start + timedelta(days=supply - 1) if supply else start
+    return start, last, end, supply
+
+
+def _bounds_end(at: At) -> At | None:
+    for dosage in at.list_of("dosageInstruction"):
+        timing = dosage.get("timing")
+        repeat = timing.get("repeat") if timing else None
+        bounds = repeat.get("boundsPeriod") if repeat else None
+        if bounds is not None and bounds.get("end") is not None:
+            return bounds.get("end")
+    return None
+
+
+def _days_supply(at: At) -> int | None:
+    dispense = at.get("dispenseRequest")
+    duration = dispense.get("expectedSupplyDuration") if dispense else None
+    if duration is None:
+        return None
+    value = duration.need("value", "days of supply")
+    unit = (duration.get("code") or duration.get("unit") or At("d", "")).text()
+    if unit not in ("d", "day", "days"):
+        raise InvalidInput(f"{duration.path}.unit", unit, "must be days (d)")
+    return int(value.number())

@@ -1,0 +1,95 @@
+"""The codes the FHIR bundle reader understands, keyed on ``(system, code)``.
+
+Keying on the pair matters: LOINC 2106-3 (hCG in urine) is also CDC Race code 2106-3
+"White" (clinical.md §5, code-quality warning), so a code alone means nothing.
+
+Sources: clinical.md §5 (instrument totals), §8.3 (labs, urine drug screens, pregnancy);
+codes.md §4 (SNOMED findings); Synthea's positive/negative result values (anchors.md §5.1).
+The local codes in ``urn:naltrack:observation`` are the ones naltrack's own export writes
+(``r4_observations``), for facts no public code covers (clinical.md §10, codes.md §6).
+"""
+
+from __future__ import annotations
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+LOCAL_OBSERVATION = "urn:naltrack:observation"
+LOCAL_MEDICATION = "urn:naltrack:medication"
+LOCAL_QUESTIONNAIRE = "urn:naltrack:questionnaire:"
+BIRTHSEX_URL = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+
+Code = tuple[str, str]
+
+#: Urine drug screen analytes by LOINC (clinical.md §8.3: screen, presence and confirmation codes).
+SCREEN_ANALYTE: dict[Code, str] = {
+    **{(LOINC, c): "opiates" for c in ("19295-5", "3879-4", "70151-6", "21431-2", "18390-5")},
+    **{(LOINC, c): "fentanyl" for c in ("59673-4", "58379-9", "95797-7", "40839-3")},
+    **{(LOINC, c): "buprenorphine" for c in ("93494-3", "58359-1", "82371-6", "3414-0")},
+    **{(LOINC, c): "methadone" for c in ("19550-3", "93495-0", "42251-9", "16199-2")},
+    (LOINC, "16249-5"): "oxycodone",
+    (LOINC, "3398-5"): "cocaine",
+    (LOINC, "19343-3"): "amphetamines",
+    (LOINC, "16195-0"): "benzodiazepines",
+    (LOINC, "18282-4"): "cannabinoids",
+    (LOINC, "58378-1"): "alcohol-etg",
+}
+
+#: Qualitative results (SNOMED CT, as Synthea writes them; anchors.md §5.1).
+RESULT_VALUE: dict[Code, str] = {
+    (SNOMED, "10828004"): "positive",
+    (SNOMED, "260385009"): "negative",
+}
+
+#: Numeric labs the rules read (clinical.md §8.3), with their display names.
+LAB_NAME: dict[Code, str] = {
+    (LOINC, "1742-6"): "ALT",
+    (LOINC, "1920-8"): "AST",
+    (LOINC, "2324-2"): "GGT",
+    (LOINC, "1975-2"): "Bilirubin, total",
+    (LOINC, "777-3"): "Platelets",
+}
+
+PREGNANCY_STATUS: Code = (LOINC, "82810-3")
+HCG_URINE: Code = (LOINC, "2106-3")
+#: Pregnancy status answers (SNOMED CT, US Core pregnancy status value set).
+PREGNANCY_VALUE: dict[Code, bool | None] = {
+    (SNOMED, "77386006"): True,
+    (SNOMED, "60001007"): False,
+    (SNOMED, "261665006"): None,
+}
+BREASTFEEDING: Code = (LOCAL_OBSERVATION, "breastfeeding")
+
+#: Instrument totals (clinical.md §5); instruments without a LOINC use naltrack's local codes.
+INSTRUMENT_TOTAL: dict[Code, str] = {
+    (LOINC, "75624-7"): "audit",
+    (LOINC, "75626-2"): "audit-c",
+    (LOINC, "82667-7"): "dast-10",
+    (LOINC, "44261-6"): "phq-9",
+    (LOINC, "70274-6"): "gad-7",
+    (LOCAL_OBSERVATION, "cows-total"): "cows",
+    (LOCAL_OBSERVATION, "cage-total"): "cage",
+    (LOCAL_OBSERVATION, "cravingvas-total"): "craving-vas",
+}
+
+NALOXONE_CHALLENGE: Code = (LOCAL_OBSERVATION, "naloxone-challenge")
+#: Finding "Signs of opioid withdrawal on naloxone challenge test" (codes.md §4): a failed challenge.
+CHALLENGE_FAILED: Code = (SNOMED, "1264554000")
+CHALLENGE_PASSED: Code = (LOCAL_OBSERVATION, "passed")
+STANDARD_DRINKS: Code = (LOCAL_OBSERVATION, "standard-drinks")
+#: ``last-use-<substance>``: the patient's report of last use, ``valueDateTime`` the day.
+LAST_USE_PREFIX = "last-use-"
+
+#: Allergy substances recognised by code or by words in the text (clinical.md §2.5).
+ALLERGY_CODE: dict[Code, str] = {(RXNORM, "7243"): "naltrexone"}
+ALLERGY_WORDS: tuple[tuple[str, str], ...] = (
+    ("naltrexone", "naltrexone"), ("vivitrol", "naltrexone"), ("polylactide", "polylactide-co-glycolide"),
+    ("glycolide", "polylactide-co-glycolide"), ("plg", "polylactide-co-glycolide"),
+    ("carboxymethylcellulose", "carboxymethylcellulose"), ("carmellose", "carboxymethylcellulose"),
+)
+
+CONDITION_STATUS: dict[str, str] = {
+    "active": "active", "recurrence": "active", "relapse": "active",
+    "remission": "in-remission", "inactive": "resolved", "resolved": "resolved",
+}
