@@ -19,6 +19,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("naltrack.cli.demo", "demo"),
     ("naltrack.cli.stats", "stats"),
     ("naltrack.cli.records", "record"),
+    ("naltrack.cli.score", "score_command"), ("naltrack.cli.readiness", "readiness"), ("naltrack.cli.rules", "rules"),
 )
 
 
