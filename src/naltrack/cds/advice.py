@@ -53,8 +53,10 @@ NALOXONE = ("1725059", "naloxone hydrochloride 4 mg nasal spray")
 #: Days before the end of protection when the next injection is flagged as due (clinical.md §1.2,
 #: every 4 weeks). Configurable default.
 DUE_SOON_DAYS = 7
+#: OUD diagnoses by SNOMED CT (codes.md §4), plus 191865004 "Combined opioid with other drug dependence",
+#: the diagnosis of the CDC opioid IG's Recommendation 12 example (anchors.md §5.3).
 _OUD_SNOMED = frozenset({"75544000", "5602001", "1081000119105", "724653003", "191819002", "191820008",
-                         "191821007"})  # codes.md §4
+                         "191821007", "191865004"})
 _MOUD_CLASSES = frozenset({"buprenorphine-oud", "methadone"})
 _CLASS_OF_ALERT = {"critical": "critical", "warning": "warning", "info": "info"}
 

@@ -10,7 +10,7 @@ discloses nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -112,15 +112,16 @@ class CdsEngine:
                 patient_id=request.patient_id, recipient=caller.name, purpose="treatment",
                 categories=CDS_CATEGORIES, now=now, service_id=service.id):
             local = None
-        if not any(r.get("resourceType") == "Patient" for r in resources):
-            if local is None:
-                raise precondition_failed("prefetch.patient", f"Patient/{request.patient_id} could not be had")
-        if local is not None:
-            resources = merge_local(local, resources)
+        has_patient = any(r.get("resourceType") == "Patient" for r in resources)
+        if not has_patient and local is None:
+            raise precondition_failed("prefetch.patient", f"Patient/{request.patient_id} could not be had")
+        if not has_patient:
+            return local  # type: ignore[return-value]
         try:
-            return self.read_chart(resources, request.patient_id)
+            theirs = self.read_chart(resources, request.patient_id)
         except DomainError as error:
             raise bad_request("prefetch", f"a resource cannot be read: {error}") from error
+        return theirs if local is None else merge_charts(local, theirs)
 
     def _advise(self, service_id: str, request: HookRequest, chart: PatientChart, today: date) -> list[Card]:
         if service_id == "naltrexone-patient-view":
@@ -140,12 +141,13 @@ def _selected(request: HookRequest) -> list[dict[str, Any]]:
     return [d for d in drafts if f"{d.get('resourceType')}/{d.get('id')}" in chosen] or drafts
 
 
-def merge_local(local: PatientChart, resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """naltrack's records (exported to FHIR) beside the EHR's; naltrack's win on the same type and id."""
-    from naltrack.adapters.fhir.r4_export import export_chart
-
-    mine = export_chart(local, provenance=False, labelled=False, validate=False)
-    keys = {(r["resourceType"], r["id"]) for r in mine}
-    theirs = [r for r in resources if (r.get("resourceType"), r.get("id")) not in keys
-              and r.get("resourceType") != "Patient"]
-    return mine + theirs
+def merge_charts(local: PatientChart, theirs: PatientChart) -> PatientChart:
+    """naltrack's chart plus the EHR's records; naltrack's record wins when both have the same id."""
+    changes: dict[str, Any] = {}
+    for item in fields(PatientChart):
+        if item.name == "patient":
+            continue
+        mine = getattr(local, item.name)
+        ids = {r.id for r in mine}
+        changes[item.name] = tuple(mine) + tuple(r for r in getattr(theirs, item.name) if r.id not in ids)
+    return replace(local, **changes)

@@ -1,0 +1,137 @@
+"""FHIR exchange use cases: disclose a patient's record as FHIR R4, in-program FHIR reads.
+
+A disclosure outside the program (an export, ``$everything`` for a named recipient) goes through
+:func:`naltrack.services.consents.disclose`: the patient's consent must name the recipient and the
+purpose (42 CFR 2.31); only the record categories that consent covers leave; the disclosure and
+an audit entry are written in one transaction; every resource carries the DS4P Part 2 labels and
+the bundle carries the redisclosure notice (42 CFR 2.32). A read inside the program (a clinician
+of the patient's clinic) is authorized by the role matrix and audited like any other read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+
+from naltrack.adapters.fhir.r4_common import FhirResource
+from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.patients import Patient
+from naltrack.domain.security.accounts import Actor
+from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
+from naltrack.domain.security.roles import CLINICAL_CATEGORIES, KIND_CATEGORY
+from naltrack.services import consents as consent_cases
+from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.records import load_chart
+from naltrack.services.security_ports import SecureUnitOfWork, SecureUnitOfWorkFactory
+from naltrack.services.unit_of_work import RECORD_TYPES
+
+NOTICE_SYSTEM = "urn:naltrack:part2-notice"
+
+
+class StorageLike(Protocol):
+    """What :class:`naltrack.bootstrap.Storage` offers (the adapters sit below bootstrap)."""
+
+    engine: Engine
+
+    def ensure_schema(self) -> None: ...
+
+
+def secure_factory(storage: StorageLike) -> SecureUnitOfWorkFactory:
+    """Units of work with the security repository, on ``storage``'s engine."""
+    from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork
+
+    def factory() -> SecureUnitOfWork:
+        storage.ensure_schema()
+        return SqlSecureUnitOfWork(storage.engine)
+
+    return factory
+
+
+@dataclass(frozen=True)
+class DisclosedRecord:
+    """What left the program: the resources, the notice, the disclosure id and the categories."""
+
+    patient_id: str
+    resources: list[FhirResource]
+    notice: str
+    disclosure_id: str | None
+    categories: tuple[str, ...]
+
+    def bundle(self, bundle_type: str = "collection") -> FhirResource:
+        bundle = as_bundle(self.resources, bundle_type, f"disclosure-{self.disclosure_id or 'read'}")
+        bundle["meta"] = {"tag": [{"system": NOTICE_SYSTEM, "code": "42CFR2.32", "display": self.notice}]}
+        return bundle
+
+
+def only_categories(chart: PatientChart, categories: tuple[str, ...]) -> PatientChart:
+    """The chart with the record kinds outside ``categories`` emptied (demographics always stay)."""
+    keep = set(categories)
+    changes: dict[str, Any] = {f.name: () for f in fields(PatientChart)
+               if f.name != "patient" and KIND_CATEGORY.get(f.name) not in keep}
+    return replace(chart, **changes)
+
+
+def consented_categories(uow: SecureUnitOfWork, patient_id: str, recipient: str, purpose: str,
+                         now: datetime) -> tuple[str, ...]:
+    """The clinical categories of the broadest consent in force for this recipient and purpose."""
+    best: tuple[str, ...] = ()
+    for consent in uow.security.consents_for(patient_id):
+        if consent.is_in_force(now) and consent.covers(recipient, purpose, ()):
+            cats = tuple(c for c in consent.categories if c in CLINICAL_CATEGORIES)
+            if len(cats) > len(best):
+                best = cats
+    return best
+
+
+def disclose_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, recipient: str,
+                    purpose: str, now: datetime, notice: str = REDISCLOSURE_NOTICE_DEFAULT) -> DisclosedRecord:
+    """Disclose what the patient's consent allows to ``recipient``; raises ``DisclosureRefused`` otherwise."""
+    with uow_factory() as uow:
+        categories = consented_categories(uow, patient_id, recipient, purpose, now)
+    # With no consent, ask for every category: the refusal reads the same whether or not a consent exists.
+    asked = categories or CLINICAL_CATEGORIES
+    package = consent_cases.disclose(uow_factory, actor, patient_id, recipient, purpose, asked, notice, now)
+    chart = only_categories(load_chart(uow_factory(), patient_id), asked)
+    return DisclosedRecord(patient_id, export_chart(chart), package.notice, package.disclosure.id, asked)
+
+
+def read_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str,
+                now: datetime) -> DisclosedRecord:
+    """A read inside the program: the categories the actor's role may read, audited."""
+    access = Access(actor=actor, action="read", category="clinical-views", now=now, record_type="fhir-everything")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> PatientChart:
+        patient = patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        return chart_in(uow, patient)
+
+    chart = run_audited(uow_factory, access, body)
+    return DisclosedRecord(patient_id, export_chart(chart), REDISCLOSURE_NOTICE_DEFAULT, None, CLINICAL_CATEGORIES)
+
+
+def chart_in(uow: SecureUnitOfWork, patient: Patient) -> PatientChart:
+    """The chart of ``patient`` inside an open unit of work."""
+    records = uow.records.for_patient(patient.id)
+    kinds: dict[str, Any] = {kind: tuple(records.get(kind, ())) for kind in RECORD_TYPES}
+    return PatientChart(patient=patient, **kinds)
+
+
+def search(resources: list[FhirResource], resource_type: str, params: dict[str, Any]) -> list[FhirResource]:
+    """Resources of one type matching ``_id`` and ``code`` (system|code or code) search parameters."""
+    out = [r for r in resources if r["resourceType"] == resource_type]
+    if "_id" in params:
+        ids = set(str(params["_id"]).split(","))
+        out = [r for r in out if r["id"] in ids]
+    if "code" in params:
+        wanted = {c.split("|")[-1] for c in str(params["code"]).split(",")}
+        out = [r for r in out if _codes(r) & wanted]
+    return out
+
+
+def _codes(resource: FhirResource) -> set[str]:
+    concept = resource.get("code") or resource.get("medicationCodeableConcept") or {}
+    return {str(c.get("code")) for c in concept.get("coding", [])}
