@@ -3,15 +3,17 @@
 * Oral: a dose taken within :data:`ORAL_BLOCKADE_HOURS`, or an active oral order or statement
   (the EHR rarely sees doses). 72 h is the interval ASAM gives for stopping oral naltrexone
   before elective surgery (clinical.md §3, "Emergency pain management"); a configurable default.
-* XR-NTX: the coverage engine's estimate of the end of protection when it is available; else the
-  label's ~28 days of blockade after the last injection (clinical.md §1.2, §3 "Vulnerability to
-  opioid overdose"), a configurable default.
+* XR-NTX: the coverage engine's estimate of the end of protection for recorded injections
+  (:func:`coverage_estimator`, pk.md); else the label's ~28 days of blockade after the last
+  injection (clinical.md §1.2, §3 "Vulnerability to opioid overdose"), a configurable default.
 * Implant: in place (inserted, not removed) until its expected duration ends (clinical.md §1.3);
   an implant with no expected duration blocks with an unknown end.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -71,6 +73,37 @@ def xr_protection_end(chart: PatientChart, today: date) -> date | None:
     if last is None:
         return _xr_from_medications(chart, today)
     return last.given_at.date() + timedelta(days=XR_BLOCKADE_DAYS)
+
+
+def coverage_estimator(cache_size: int = 4096) -> ProtectionEstimator:
+    """The coverage engine's end of protection (pk.md) for charts with recorded injections, cached.
+
+    A chart without injections (what an outside EHR usually sends) falls back to
+    :func:`xr_protection_end`. The PK estimate costs tens of milliseconds, so answers are
+    cached by patient, day and the injections recorded.
+    """
+    from naltrack.domain.coverage import estimate_protection_end
+
+    cache: OrderedDict[tuple[object, ...], date | None] = OrderedDict()
+    lock = threading.Lock()
+
+    def estimate(chart: PatientChart, today: date) -> date | None:
+        shots = tuple(s for s in chart.active_injections() if s.given_at.date() <= today)
+        if not shots:
+            return xr_protection_end(chart, today)
+        key = (chart.patient.id, today, tuple((s.id, s.given_at) for s in shots))
+        with lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        value = estimate_protection_end(PatientChart(patient=chart.patient, injections=shots), today)
+        with lock:
+            cache[key] = value
+            while len(cache) > cache_size:
+                cache.popitem(last=False)
+        return value
+
+    return estimate
 
 
 def _xr_from_medications(chart: PatientChart, today: date) -> date | None:

@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from naltrack.adapters.fhir.exchange import secure_factory
 from naltrack.bootstrap import Storage, build_storage
 from naltrack.cds.auth import CdsSettings, verifier_from_settings
+from naltrack.cds.blockade import coverage_estimator
 from naltrack.cds.engine import CdsEngine
 from naltrack.cds.feedback import FeedbackLog, FeedbackRecord
 from naltrack.cds.router import build_cds_router
@@ -92,7 +93,8 @@ def build_engine(settings: Settings, storage: Storage | None = None,
     factory = secure_factory(storage or build_storage(settings))
     notice = getattr(settings, "part2_redisclosure_notice", None) or REDISCLOSURE_NOTICE_DEFAULT
     return CdsEngine(verifier=verifier_from_settings(cds), feedback=FeedbackLog(feedback_sink(factory)),
-                     local=StoredCharts(factory), gate=ConsentGate(factory, notice), timezone=settings.timezone,
+                     local=StoredCharts(factory), gate=ConsentGate(factory, notice), estimate=coverage_estimator(),
+                     timezone=settings.timezone,
                      fhir_timeout_s=cds.fhir_timeout_s)
 
 

@@ -190,3 +190,16 @@ def test_every_card_summary_is_under_140_and_blocked_opioids_are_always_critical
     assert all(len(c.as_json()["summary"]) <= SUMMARY_MAX for c in cards)
     opioid_cards = [c for c in cards if c.rule == "IX-OPIOID"]
     assert [c.indicator for c in opioid_cards] == (["critical"] if blocked else [])
+
+
+def test_coverage_estimator_uses_the_pk_model_for_recorded_injections_and_caches_it() -> None:
+    from naltrack.cds.blockade import coverage_estimator
+
+    estimate = coverage_estimator()
+    chart = sample_chart()
+    first = estimate(chart, date(2026, 3, 12))
+    assert first is not None and date(2026, 3, 20) <= first <= date(2026, 4, 10)
+    assert estimate(chart, date(2026, 3, 12)) == first
+    ehr_only = PatientChart(patient=sample_patient(), medications=(
+        MedicationUse(id="m1", patient_id="pt-ada", rxnorm="637213", start=date(2026, 3, 1)),))
+    assert estimate(ehr_only, date(2026, 3, 12)) == date(2026, 3, 29)
