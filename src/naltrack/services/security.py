@@ -91,15 +91,21 @@ class SignInThrottle:
 def add_user(uow_factory: SecureUnitOfWorkFactory, username: str, password: str, role: str, clinic_id: str,
              now: datetime) -> User:
     """Create an account; raises InvalidInput for a bad name, role or weak password, NotFound for the clinic."""
+    with uow_factory() as uow:
+        user = _new_user(uow, username, password, role, clinic_id, now)
+        uow.commit()
+    return user
+
+
+def _new_user(uow: SecureUnitOfWork, username: str, password: str, role: str, clinic_id: str,
+              now: datetime) -> User:
     check_password_strength(password)
     user = User(id=new_id(), username=username, role=role, clinic_id=clinic_id,  # type: ignore[arg-type]
                 created_at=now)
-    with uow_factory() as uow:
-        uow.clinics.get(clinic_id)
-        if uow.security.find_credentials(username) is not None:
-            raise InvalidInput("user.username", username, "is taken")
-        uow.security.add_user(user, _HASHER.hash(password))
-        uow.commit()
+    uow.clinics.get(clinic_id)
+    if uow.security.find_credentials(username) is not None:
+        raise InvalidInput("user.username", username, "is taken")
+    uow.security.add_user(user, _HASHER.hash(password))
     return user
 
 
@@ -177,13 +183,45 @@ def _audit(uow: SecureUnitOfWork, actor: str, clinic_id: str | None, action: str
 
 def search_audit(uow_factory: SecureUnitOfWorkFactory, actor: Actor, query: AuditQuery,
                  now: datetime) -> list[AuditEntry]:
-    """The auditor's search; the search itself is audited."""
-    with uow_factory() as uow:
-        entries = uow.security.search_audit(query)
-        mine = [e for e in entries if e.clinic_id in (actor.clinic_id, None)]
-        _audit(uow, actor.user.id, actor.clinic_id, "read", "audit", now, actor.source)
-        uow.commit()
-    return mine
+    """The auditor's search of their clinic's entries; the search itself is audited."""
+    from naltrack.services.access import Access, authorize, run_audited
+
+    access = Access(actor=actor, action="read", category="audit", now=now, purpose="operations")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> list[AuditEntry]:
+        authorize(uow, access)
+        return [e for e in uow.security.search_audit(query, clinic_id=actor.clinic_id)]
+
+    return run_audited(uow_factory, access, body)
+
+
+def list_users(uow_factory: SecureUnitOfWorkFactory, actor: Actor, now: datetime) -> list[User]:
+    """The accounts of the actor's clinic (admin)."""
+    from naltrack.services.access import Access, authorize, run_audited
+
+    access = Access(actor=actor, action="read", category="users", now=now, purpose="operations")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> list[User]:
+        authorize(uow, access)
+        return uow.security.list_users(actor.clinic_id)
+
+    return run_audited(uow_factory, access, body)
+
+
+def create_user(uow_factory: SecureUnitOfWorkFactory, actor: Actor, username: str, password: str, role: str,
+                now: datetime) -> User:
+    """An admin creates an account in their own clinic."""
+    from naltrack.services.access import Access, authorize, run_audited
+
+    access = Access(actor=actor, action="create", category="users", now=now, purpose="operations")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> User:
+        authorize(uow, access)
+        user = _new_user(uow, username, password, role, actor.clinic_id, now)
+        access.record_id = user.id
+        return user
+
+    return run_audited(uow_factory, access, body)
 
 
 def verify_audit(uow_factory: SecureUnitOfWorkFactory) -> ChainReport:

@@ -126,7 +126,8 @@ class SecurityRepository(abc.ABC):
         """Chain ``event`` after the last entry, serialized with every other append."""
 
     @abc.abstractmethod
-    def search_audit(self, query: AuditQuery) -> list[AuditEntry]: ...
+    def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
+        """Entries newest first; with ``clinic_id``, that clinic's and those of no clinic (failed sign-ins)."""
 
     @abc.abstractmethod
     def iter_audit(self) -> Iterator[AuditEntry]:

@@ -156,9 +156,11 @@ class SqlSecurityRepository(SecurityRepository):
         self._c.execute(sa.insert(st.audit_log).values({k: getattr(entry, k) for k in _AUDIT_FIELDS}))
         return entry
 
-    def search_audit(self, query: AuditQuery) -> list[AuditEntry]:
+    def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
         t = st.audit_log
         select = sa.select(t).order_by(t.c.seq.desc()).limit(query.limit).offset(query.offset)
+        if clinic_id is not None:
+            select = select.where(sa.or_(t.c.clinic_id == clinic_id, t.c.clinic_id.is_(None)))
         for column, value in (("actor", query.actor), ("patient_id", query.patient_id), ("outcome", query.outcome)):
             if value is not None:
                 select = select.where(t.c[column] == value)

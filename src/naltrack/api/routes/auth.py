@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from naltrack.api import sessions
 from naltrack.api.deps import ActorDep, CurrentUser, NowDep, UowDep
 from naltrack.api.routes.records import ERRORS
-from naltrack.domain.security.roles import Role, require_permitted
+from naltrack.domain.security.roles import Role
 from naltrack.services import consents as consent_cases
 from naltrack.services import security as security_cases
 from naltrack.services.security_ports import AuditQuery
@@ -75,18 +75,15 @@ def me(auth: CurrentUser) -> Any:
 
 @router.get("/users", response_model=list[UserPublic], tags=["users"], responses=ERRORS,
             summary="Accounts of the clinic (admin)")
-def list_users(actor: ActorDep, uow: UowDep) -> Any:
-    require_permitted(actor.role, "users", "read")
-    with uow() as u:
-        users = u.security.list_users(actor.clinic_id)
+def list_users(actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
+    users = security_cases.list_users(uow, actor, now)
     return [UserPublic(**{k: v for k, v in asdict(x).items() if k in UserPublic.model_fields}) for x in users]
 
 
 @router.post("/users", status_code=201, response_model=UserPublic, tags=["users"], responses=ERRORS,
              summary="Create an account in the admin's clinic (admin)")
 def create_user(payload: UserCreate, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
-    require_permitted(actor.role, "users", "create")
-    user = security_cases.add_user(uow, payload.username, payload.password, payload.role, actor.clinic_id, now)
+    user = security_cases.create_user(uow, actor, payload.username, payload.password, payload.role, now)
     return UserPublic(**{k: v for k, v in asdict(user).items() if k in UserPublic.model_fields})
 
 
@@ -117,7 +114,6 @@ def search_audit(actor: ActorDep, uow: UowDep, now: NowDep, since: datetime | No
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                  offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                  format: Literal["json", "csv"] = "json") -> Any:
-    require_permitted(actor.role, "audit", "read")
     query = AuditQuery(since, until, user, patient_id, outcome, limit, offset)
     entries = security_cases.search_audit(uow, actor, query, now)
     if format == "csv":
