@@ -9,7 +9,7 @@ or add records with the small ``make_*`` functions.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from typing import Any
 
@@ -28,7 +28,7 @@ from naltrack.domain.observations import (
     SubstanceUseReport,
     UrineDrugScreen,
 )
-from naltrack.domain.patients import Patient, ReproductiveStatus
+from naltrack.domain.patients import Patient
 from naltrack.domain.regimens import Regimen
 from naltrack.instruments import score
 
@@ -42,7 +42,7 @@ def _id(prefix: str) -> str:
 
 
 def at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 def ago(days: int, on: date = DAY) -> date:

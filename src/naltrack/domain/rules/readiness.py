@@ -171,7 +171,9 @@ def check_screens(ctx: Context) -> list[Reason]:
     out: list[Reason] = []
     tested = {a for s in screens for a in (r.analyte for r in s.results) if a in facts.ANALYTE_ACTION}
     for analyte in sorted(tested):
-        latest = [s for s in screens if s.result_for(analyte) is not None][-1]
+        # The latest screen for the analyte; at the same time, a positive outweighs a negative.
+        latest = max((s for s in screens if s.result_for(analyte) is not None),
+                     key=lambda s: (s.collected_at, s.result_for(analyte) == "positive"))
         result, day = latest.result_for(analyte), latest.collected_at.date()
         if result == "positive":
             action = facts.ANALYTE_ACTION[analyte]
@@ -205,7 +207,8 @@ def check_naloxone_challenge(ctx: Context) -> list[Reason]:
     if not done:
         return [reason("RDY-NALOXONE-CHALLENGE", "info", "No naloxone challenge recorded; do one if occult "
                        "opioid dependence is in question (not in withdrawal, urine free of opioids).")]
-    latest = max(done, key=lambda c: c.performed_at)
+    # At the same time, a failed challenge outweighs a passed one.
+    latest = max(done, key=lambda c: (c.performed_at, not c.passed))
     if latest.passed:
         return [reason("RDY-NALOXONE-CHALLENGE", "info", f"Naloxone challenge passed on {latest.performed_at.date()}.")]
     signs = f" (signs: {', '.join(latest.signs)})" if latest.signs else ""
