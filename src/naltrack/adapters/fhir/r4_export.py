@@ -12,7 +12,7 @@ Diagnosis                  Condition (US Core Condition Problems and Health Conc
 Regimen                    MedicationRequest (US Core MedicationRequest)
 OralDose, Injection,       MedicationAdministration
 ImplantInsertion/Removal
-MedicationUse              MedicationStatement
+MedicationUse              MedicationRequest (prescribed) or MedicationStatement (reported)
 LabResult                  Observation (US Core Laboratory Result)
 UrineDrugScreen            Observation per analyte (US Core Laboratory Result)
 ReproductiveStatus         Observation 82810-3 (US Core Pregnancy Status)
@@ -41,6 +41,7 @@ from naltrack.adapters.fhir.r4_common import (
     FhirResource,
     concept,
     day,
+    fhir_id,
     identifier,
     instant,
     meta,
@@ -51,7 +52,7 @@ from naltrack.adapters.fhir.r4_common import (
 from naltrack.adapters.fhir.r4_medications import (
     implant_administration,
     injection_administration,
-    medication_statement,
+    medication_use_resource,
     oral_dose_administration,
     regimen_request,
 )
@@ -69,6 +70,7 @@ from naltrack.adapters.fhir.r4_observations import (
 from naltrack.adapters.fhir.r4_privacy import provenance_resource
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
+from naltrack.domain.observations import MedicationUse
 from naltrack.domain.patients import Patient
 
 _BIRTHSEX = {"female": "F", "male": "M", "intersex": "UNK", "unknown": "UNK"}
@@ -182,7 +184,10 @@ def _provenances(chart: PatientChart, labels: list[dict[str, Any]]) -> Iterator[
              "Allergy": "AllergyIntolerance"}
     for record in records:
         if record.recorded_at is not None:
-            target = f"{kinds[type(record).__name__]}/{record.id}"
+            kind = kinds[type(record).__name__]
+            if isinstance(record, MedicationUse) and record.source != "reported":
+                kind = "MedicationRequest"
+            target = f"{kind}/{fhir_id(record.id)}"
             yield provenance_resource(target, record.recorded_at, record.recorded_by, labels)
 
 
@@ -199,11 +204,13 @@ def export_chart(chart: PatientChart, *, provenance: bool = True, labelled: bool
     resources += [condition_resource(d, labels) for d in chart.diagnoses]
     resources += [regimen_request(r, labels) for r in chart.regimens]
     resources += _administrations(chart, labels)
-    resources += [medication_statement(m, labels) for m in chart.medications]
+    resources += [medication_use_resource(m, labels) for m in chart.medications]
     resources += _observations(chart, labels)
     resources += [allergy_intolerance(a, labels) for a in chart.allergies]
     if provenance:
         resources += _provenances(chart, labels)
+    for resource in resources:
+        resource["id"] = fhir_id(resource["id"])
     if validate:
         for resource in resources:
             validate_resource(resource)

@@ -3,8 +3,9 @@
 * :class:`~naltrack.domain.regimens.Regimen` -> MedicationRequest (US Core MedicationRequest).
 * :class:`~naltrack.domain.administrations.OralDose`, ``Injection``, ``ImplantInsertion`` (with
   its ``ImplantRemoval``) -> MedicationAdministration (no US Core profile exists for it).
-* :class:`~naltrack.domain.observations.MedicationUse` -> MedicationStatement (US Core has none);
-  ``effectivePeriod.end`` is the last dose when known, as the bundle reader reads it.
+* :class:`~naltrack.domain.observations.MedicationUse` -> MedicationRequest when prescribed or
+  dispensed, MedicationStatement when reported (US Core has no statement profile); the last
+  dose is ``effectivePeriod.end`` or the timing's ``boundsPeriod.end``, as the bundle reader reads it.
 
 Codes: RxNorm 1483744 oral tablet, 637213 XR-NTX (clinical.md §8.1), HCPCS J2315 beside it for
 the injection (billed in 1 mg units, clinical.md §8.1); implants have no RxNorm or HCPCS code
@@ -64,7 +65,6 @@ def _status(record_active: bool, open_: bool) -> str:
 def regimen_request(regimen: Regimen, labels: list[dict[str, Any]]) -> FhirResource:
     """A naltrexone order as a US Core MedicationRequest."""
     code = regimen.rxnorm or FORM_PRODUCT[regimen.form]
-    authored = instant(regimen.recorded_at) if regimen.recorded_at else day(regimen.start)
     resource: FhirResource = {
         "resourceType": "MedicationRequest",
         "id": regimen.id,
@@ -75,7 +75,7 @@ def regimen_request(regimen: Regimen, labels: list[dict[str, Any]]) -> FhirResou
         "intent": "order",
         "medicationCodeableConcept": medication_concept(code),
         "subject": ref("Patient", regimen.patient_id),
-        "authoredOn": authored,
+        "authoredOn": day(regimen.start),
         "requester": {"display": regimen.prescriber or "naltrack program prescriber"},
         "dosageInstruction": [_dosage(regimen)],
         "dispenseRequest": _dispense(regimen),
@@ -95,6 +95,9 @@ def _dosage(regimen: Regimen) -> dict[str, Any]:
         dosage["timing"] = {"repeat": {"dayOfWeek": [d.weekday for d in regimen.schedule]}}
     elif regimen.kind == "targeted":
         dosage["asNeededCodeableConcept"] = text_concept("about one hour before drinking (clinical.md §1.4)")
+    if regimen.end is not None:
+        repeat = dosage.setdefault("timing", {}).setdefault("repeat", {})
+        repeat["boundsPeriod"] = {"start": day(regimen.start), "end": day(regimen.end)}
     dosage["doseAndRate"] = [{"doseQuantity": quantity_mg(regimen.dose_mg)}]
     return dosage
 
@@ -196,11 +199,41 @@ def implant_administration(implant: ImplantInsertion, removal: ImplantRemoval | 
     return out
 
 
-_SOURCE_CATEGORY = {"prescribed": "outpatient", "dispensed": "community", "reported": "patientspecified"}
+def medication_use_resource(use: MedicationUse, labels: list[dict[str, Any]]) -> FhirResource:
+    """A medication outside the regimen: prescribed or dispensed -> MedicationRequest, reported -> statement."""
+    if use.source == "reported":
+        return medication_statement(use, labels)
+    return medication_order(use, labels)
+
+
+def medication_order(use: MedicationUse, labels: list[dict[str, Any]]) -> FhirResource:
+    """A prescribed (or dispensed) medication as a MedicationRequest; its last day bounds the timing."""
+    last = use.last_dose or use.end
+    dosage: dict[str, Any] = {"text": "as prescribed"}
+    if last is not None:
+        dosage["timing"] = {"repeat": {"boundsPeriod": {"start": day(use.start), "end": day(last)}}}
+    resource: FhirResource = {
+        "resourceType": "MedicationRequest",
+        "id": use.id,
+        "meta": meta("us-core-medicationrequest", labels),
+        "identifier": identifier("medication", use.id),
+        "extension": [extension("source", valueCode=use.source)],
+        "status": _status(use.is_active, last is None),
+        "intent": "order",
+        "medicationCodeableConcept": medication_concept(use.rxnorm),
+        "subject": ref("Patient", use.patient_id),
+        "authoredOn": day(use.start),
+        "requester": {"display": "outside prescriber"},
+        "dosageInstruction": [dosage],
+    }
+    if use.days_supply is not None:
+        resource["dispenseRequest"] = {"expectedSupplyDuration": {
+            "value": use.days_supply, "unit": "days", "system": UCUM, "code": "d"}}
+    return resource
 
 
 def medication_statement(use: MedicationUse, labels: list[dict[str, Any]]) -> FhirResource:
-    """A medication outside the regimen (opioids, disulfiram, ...)."""
+    """A reported medication; ``effectivePeriod.end`` is the last dose (or the stop date)."""
     period: dict[str, str] = {"start": day(use.start)}
     end = use.last_dose or use.end
     if end is not None:
@@ -210,19 +243,13 @@ def medication_statement(use: MedicationUse, labels: list[dict[str, Any]]) -> Fh
         "id": use.id,
         "meta": meta(None, labels),
         "identifier": identifier("medication", use.id),
-        "status": _status(use.is_active, use.end is None),
+        "status": _status(use.is_active, end is None),
         "category": concept("http://terminology.hl7.org/CodeSystem/medication-statement-category",
-                            _SOURCE_CATEGORY[use.source]),
+                            "patientspecified"),
         "medicationCodeableConcept": medication_concept(use.rxnorm),
         "subject": ref("Patient", use.patient_id),
         "effectivePeriod": period,
     }
-    extensions = [extension("source", valueCode=use.source)]
-    if use.days_supply is not None:
-        extensions.append(extension("days-supply", valueInteger=use.days_supply))
-    if use.end is not None and use.last_dose is not None:
-        extensions.append(extension("stop-date", valueDate=day(use.end)))
-    resource["extension"] = extensions
     if use.recorded_at is not None:
         resource["dateAsserted"] = instant(use.recorded_at)
     return resource
