@@ -9,26 +9,15 @@ import secrets
 
 from fastapi import FastAPI
 
-from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork
+from naltrack.adapters.db.security_repository import secure_uow_factory
 from naltrack.api.errors import install_error_handlers
 from naltrack.api.routes import auth, patients, records
-from naltrack.bootstrap import Storage, build_storage
+from naltrack.bootstrap import build_storage
 from naltrack.config import Settings
 from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.services.security import SignInThrottle
-from naltrack.services.security_ports import SecureUnitOfWork
 
 PREFIX = "/api/v1"
-
-
-def secure_uow_factory(storage: Storage) -> object:
-    """A factory of units of work that include the security repository, on ``storage``'s engine."""
-
-    def factory() -> SecureUnitOfWork:
-        storage.ensure_schema()
-        return SqlSecureUnitOfWork(storage.engine)
-
-    return factory
 
 
 def install_api(app: FastAPI, settings: Settings) -> None:
@@ -36,7 +25,7 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     state = app.state
     if getattr(state, "storage", None) is None:
         state.storage = build_storage(settings)
-    state.secure_uow = secure_uow_factory(state.storage)
+    state.secure_uow = secure_uow_factory(state.storage.engine, state.storage.ensure_schema)
     state.sign_in_throttle = SignInThrottle()
     state.generated_secret = secrets.token_hex(32)
     state.redisclosure_notice = settings.part2_redisclosure_notice or REDISCLOSURE_NOTICE_DEFAULT

@@ -20,6 +20,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("naltrack.cli.stats", "stats"),
     ("naltrack.cli.records", "record"),
     ("naltrack.cli.score", "score_command"), ("naltrack.cli.readiness", "readiness"), ("naltrack.cli.rules", "rules"),
+    ("naltrack.cli.security", "users"), ("naltrack.cli.security", "audit"),
+    ("naltrack.cli.simulate", "simulate"), ("naltrack.cli.measure", "measure"),
 )
 
 

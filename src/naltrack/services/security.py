@@ -243,3 +243,32 @@ def get_user(uow: SecureUnitOfWork, user_id: str) -> User:
     if user is None:
         raise NotFound("user", user_id)
     return user
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo account as printed at start: synthetic, for trying the program."""
+
+    username: str
+    role: str
+    clinic_id: str
+    password: str
+
+
+def create_demo_accounts(uow_factory: SecureUnitOfWorkFactory, clinic_id: str, now: datetime) -> list[DemoAccount]:
+    """One account per role in ``clinic_id`` (``demo.<role>``), each with a fresh random password.
+
+    Accounts that already exist are left alone (and not listed): their passwords are not known.
+    """
+    from naltrack.domain.security.roles import ROLES
+
+    created = []
+    for role in ROLES:
+        username = f"demo.{role}"
+        with uow_factory() as uow:
+            if uow.security.find_credentials(username) is not None:
+                continue
+        password = secrets.token_urlsafe(12)
+        add_user(uow_factory, username, password, role, clinic_id, now)
+        created.append(DemoAccount(username, role, clinic_id, password))
+    return created

@@ -8,7 +8,7 @@ There is no method that updates or deletes an audit row.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
@@ -27,6 +27,7 @@ from naltrack.services.security_ports import (
     AuditQuery,
     Disclosure,
     SecureUnitOfWork,
+    SecureUnitOfWorkFactory,
     SecurityRepository,
     StoredToken,
 )
@@ -227,3 +228,14 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         finally:
             if self._lock is not None:
                 self._lock.release()
+
+
+def secure_uow_factory(engine: Engine, ensure_schema: Callable[[], None] | None = None) -> SecureUnitOfWorkFactory:
+    """Build :class:`SqlSecureUnitOfWork` on ``engine``, running ``ensure_schema`` first (migrations once)."""
+
+    def factory() -> SecureUnitOfWork:
+        if ensure_schema is not None:
+            ensure_schema()
+        return SqlSecureUnitOfWork(engine)
+
+    return factory

@@ -1,0 +1,100 @@
+"""``naltrack users add`` and ``naltrack audit verify|export``.
+
+``users add`` reads the password from standard input (never from the command line, where
+it would land in the shell history and the process list).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+import click
+
+from naltrack.adapters.db.security_repository import secure_uow_factory
+from naltrack.bootstrap import Storage, build_storage
+from naltrack.cli.errors import bad_input_exits_2
+from naltrack.config import get_settings
+from naltrack.domain.security.roles import ROLES
+from naltrack.services import security as security_cases
+from naltrack.services.security_ports import SecureUnitOfWorkFactory
+
+AUDIT_FIELDS = ("seq", "at", "actor", "clinic_id", "action", "category", "record_type", "record_id", "patient_id",
+                "purpose", "outcome", "source", "detail", "prev_hash", "hash")
+EXIT_CHAIN_BROKEN = 1
+
+
+def _storage(database_url: str | None) -> tuple[Storage, SecureUnitOfWorkFactory]:
+    storage = build_storage(get_settings(), database_url=database_url)
+    return storage, secure_uow_factory(storage.engine, storage.ensure_schema)
+
+
+@click.group()
+def users() -> None:
+    """Accounts: one role in one clinic each."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="The account's role.")
+@click.option("--clinic", "clinic_id", required=True, help="The clinic (tenant) id.")
+@click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
+def add_user(username: str, role: str, clinic_id: str, database_url: str | None) -> None:
+    """Create USERNAME; the password is read from standard input (first line)."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    storage, factory = _storage(database_url)
+    try:
+        with bad_input_exits_2():
+            user = security_cases.add_user(factory, username, password, role, clinic_id, datetime.now(UTC))
+    finally:
+        storage.close()
+    click.echo(f"user {user.username} ({user.role}, clinic {user.clinic_id}) created")
+
+
+@click.group()
+def audit() -> None:
+    """The audit log: verify the hash chain, export entries."""
+
+
+@audit.command("verify")
+@click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
+def verify(database_url: str | None) -> None:
+    """Exit 0 if the chain is intact; 1 naming the first bad entry otherwise."""
+    storage, factory = _storage(database_url)
+    try:
+        report = security_cases.verify_audit(factory)
+    finally:
+        storage.close()
+    if not report.intact:
+        click.echo(report.describe(), err=True)
+        sys.exit(EXIT_CHAIN_BROKEN)
+    click.echo(report.describe())
+
+
+@audit.command("export")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Only entries at or after this UTC date or time.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
+def export(since: datetime | None, fmt: str, database_url: str | None) -> None:
+    """Write the entries to standard output (JSON lines or CSV), oldest first."""
+    start = since.replace(tzinfo=UTC) if since is not None else None
+    storage, factory = _storage(database_url)
+    out = sys.stdout
+    writer = csv.DictWriter(out, fieldnames=AUDIT_FIELDS) if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    try:
+        for entry in security_cases.export_audit(factory, start):
+            row = asdict(entry)
+            row["at"] = entry.at.isoformat()
+            if writer is not None:
+                writer.writerow({k: row[k] for k in AUDIT_FIELDS})
+            else:
+                out.write(json.dumps({k: row[k] for k in AUDIT_FIELDS}) + "\n")
+    finally:
+        storage.close()
+
