@@ -1,0 +1,219 @@
+"""Monitoring alerts: a table of cases per rule with the boundaries (clinical.md §1.2, §2.6, §2.7, §3, §5)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from naltrack.domain.administrations import ImplantRemoval
+from naltrack.domain.care import InjectionSiteDetails
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.patients import ReproductiveStatus
+from naltrack.domain.rules.monitoring import days_supply_protection_end, oral_blockade_hours, run_monitoring
+from naltrack.domain.rules.thresholds import DEFAULT
+
+from .builders import (
+    DAY,
+    ago,
+    at,
+    make_adverse_event,
+    make_document,
+    make_implant,
+    make_injection,
+    make_lab,
+    make_med,
+    make_oral_dose,
+    make_patient,
+    make_procedure,
+    make_regimen,
+    make_response,
+)
+
+
+def xr_chart(days_since_injection: int, **overrides: object) -> PatientChart:
+    """On XR-NTX, last injection ``days_since_injection`` days ago, pain guidance on file."""
+    chart = PatientChart(
+        patient=make_patient(),
+        regimens=(make_regimen("xr-ntx-q4w", start=ago(120)),),
+        injections=(make_injection(ago(days_since_injection)),),
+        documents=(make_document(),),
+        medications=(make_med("1725059", ago(100)),),
+    )
+    return replace(chart, **overrides)  # type: ignore[arg-type]
+
+
+def alerts_of(chart: PatientChart, rule: str, today: date = DAY, **kw: object) -> list:  # type: ignore[type-arg]
+    return [a for a in run_monitoring(chart, today, **kw) if a.rule == rule]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("days", "severity"),
+    [(20, None), (25, None), (26, "info"), (28, "info"), (29, "warning"), (34, "warning"), (35, "critical"),
+     (55, "critical"), (56, "critical")],
+)
+def test_injection_due_and_overdue_by_days_since_the_last(days: int, severity: str | None) -> None:
+    found = alerts_of(xr_chart(days), "MON-INJECTION-DUE")
+    assert [a.severity for a in found] == ([severity] if severity else [])
+    if days == 35:
+        assert "urine drug screen" in found[0].action
+    if days == 56:
+        assert "Consult" in found[0].action
+
+
+def test_no_injection_alert_without_an_xr_regimen() -> None:
+    assert alerts_of(xr_chart(40, regimens=()), "MON-INJECTION-DUE") == []
+
+
+@pytest.mark.parametrize(
+    ("days", "severity"),
+    [(24, None), (25, "warning"), (28, "warning"), (29, "critical"), (58, "critical"), (59, None)],
+)
+def test_end_of_protection_after_an_injection(days: int, severity: str | None) -> None:
+    found = alerts_of(xr_chart(days), "MON-PROTECTION-END")
+    assert [a.severity for a in found] == ([severity] if severity else [])
+
+
+def test_protection_alert_offers_naloxone_when_none_is_on_file() -> None:
+    chart = xr_chart(30, medications=(make_med("1010604", ago(5)),))  # buprenorphine/naloxone is not rescue
+    (alert,) = alerts_of(chart, "MON-PROTECTION-END")
+    assert "No rescue naloxone on file" in alert.action
+    (with_naloxone,) = alerts_of(xr_chart(30), "MON-PROTECTION-END")
+    assert "Rescue naloxone is on file" in with_naloxone.action
+    assert "overdose risk is high" in with_naloxone.message
+
+
+def test_the_protection_estimator_is_a_parameter() -> None:
+    chart = xr_chart(10)
+    assert alerts_of(chart, "MON-PROTECTION-END") == []
+    found = alerts_of(chart, "MON-PROTECTION-END", estimate_protection_end=lambda c, d: d - timedelta(days=2))
+    assert [a.severity for a in found] == ["critical"]
+    assert alerts_of(chart, "MON-PROTECTION-END", estimate_protection_end=lambda c, d: None) == []
+
+
+@pytest.mark.parametrize(("dose_mg", "hours"), [(25, 12.0), (50, 24.0), (100, 48.0), (150, 72.0)])
+def test_oral_blockade_hours_by_dose(dose_mg: float, hours: float) -> None:
+    assert oral_blockade_hours(dose_mg) == hours
+
+
+def test_days_supply_estimate_per_form() -> None:
+    base = PatientChart(patient=make_patient())
+    assert days_supply_protection_end(base, DAY) is None
+    oral = replace(base, oral_doses=(make_oral_dose(ago(1), 50.0, hour=9),))
+    assert days_supply_protection_end(oral, DAY) == DAY
+    oral_100 = replace(base, oral_doses=(make_oral_dose(ago(1), 100.0, hour=9),))
+    assert days_supply_protection_end(oral_100, DAY) == DAY + timedelta(days=1)
+    shot = replace(base, injections=(make_injection(ago(3)),))
+    assert days_supply_protection_end(shot, DAY) == ago(3) + timedelta(days=28)
+    implant = make_implant(ago(10), duration_days=90)
+    assert days_supply_protection_end(replace(base, implants=(implant,)), DAY) == ago(10) + timedelta(days=90)
+    default_implant = make_implant(ago(10))
+    assert days_supply_protection_end(replace(base, implants=(default_implant,)), DAY) == \
+        ago(10) + timedelta(days=DEFAULT.implant_default_days)
+    removal = ImplantRemoval(id="rm", patient_id=implant.patient_id, implant_id=implant.id, removed_at=at(ago(2)),
+                             reason="surgery", removed_by="Dr Ng")
+    removed = replace(base, implants=(implant,), implant_removals=(removal,))
+    assert days_supply_protection_end(removed, DAY) == ago(2)
+
+
+def test_a_missed_oral_dose_gives_no_protection() -> None:
+    missed = replace(make_oral_dose(ago(1)), dose_status="missed")
+    assert days_supply_protection_end(PatientChart(patient=make_patient(), oral_doses=(missed,)), DAY) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "severity"),
+    [
+        ((30.0,), None),
+        ((124.0,), "warning"),            # 3.1x ULN
+        ((116.0,), None),                 # 2.9x ULN, stable
+        ((50.0, 80.0), "warning"),        # rising 1.6x and above the ULN
+        ((20.0, 35.0), None),             # rising but under the ULN
+        ((60.0, 70.0), None),             # above the ULN but not rising by 1.5x
+        ((196.0,), "warning"),            # 4.9x
+        ((204.0,), "critical"),           # 5.1x
+    ],
+)
+def test_liver_tests(values: tuple[float, ...], severity: str | None) -> None:
+    labs = tuple(make_lab("1742-6", v, ref_high=40.0, day=ago(10 - i)) for i, v in enumerate(values))
+    found = alerts_of(xr_chart(5, labs=labs), "MON-LIVER-RISING")
+    assert [a.severity for a in found] == ([severity] if severity else [])
+
+
+@pytest.mark.parametrize(("item9", "days_ago", "alert"), [(0, 1, False), (1, 1, True), (3, 30, True), (1, 31, False)])
+def test_phq9_item9_above_zero_is_urgent(item9: int, days_ago: int, alert: bool) -> None:
+    response = make_response("phq-9", [0, 0, 0, 0, 0, 0, 0, 0, item9], ago(days_ago))
+    found = alerts_of(xr_chart(5, questionnaires=(response,)), "MON-PHQ9-ITEM9")
+    assert [a.severity for a in found] == (["critical"] if alert else [])
+
+
+def test_phq9_only_the_latest_response_counts() -> None:
+    earlier = make_response("phq-9", [0] * 8 + [2], ago(10))
+    later = make_response("phq-9", [0] * 9, ago(2))
+    assert alerts_of(xr_chart(5, questionnaires=(earlier, later)), "MON-PHQ9-ITEM9") == []
+
+
+@pytest.mark.parametrize(
+    ("onset_days", "necrosis", "outcome", "severity"),
+    [(5, False, "not-resolved", "warning"), (13, False, "resolving", "warning"),
+     (14, False, "not-resolved", "critical"), (2, True, "not-resolved", "critical"), (20, False, "resolved", None)],
+)
+def test_injection_site_reaction_follow_up(onset_days: int, necrosis: bool, outcome: str, severity: str | None) -> None:
+    event = make_adverse_event("injection-site-reaction", ago(onset_days), outcome=outcome,
+                               site=InjectionSiteDetails(side="left", induration_cm=3.0, necrosis=necrosis))
+    found = alerts_of(xr_chart(5, adverse_events=(event,)), "MON-INJECTION-SITE")
+    assert [a.severity for a in found] == ([severity] if severity else [])
+
+
+@pytest.mark.parametrize(("kind", "severity"), [("eosinophilic-pneumonia", "critical"), ("dyspnea", "warning"),
+                                                 ("nausea", None)])
+def test_eosinophilic_pneumonia_symptoms(kind: str, severity: str | None) -> None:
+    found = alerts_of(xr_chart(5, adverse_events=(make_adverse_event(kind, ago(2)),)), "MON-EOSINOPHILIC-PNEUMONIA")
+    assert [a.severity for a in found] == ([severity] if severity else [])
+
+
+def test_pregnancy_reported_on_naltrexone() -> None:
+    pregnant = make_patient(sex_at_birth="female",
+                            reproductive=ReproductiveStatus(pregnant=True, breastfeeding=False, as_of=ago(3)))
+    assert [a.severity for a in alerts_of(xr_chart(5, patient=pregnant), "MON-PREGNANCY")] == ["warning"]
+    assert alerts_of(xr_chart(5, patient=pregnant, regimens=()), "MON-PREGNANCY") == []
+
+
+@pytest.mark.parametrize(("days_ahead", "severity"), [(61, None), (40, "warning"), (30, "warning"), (29, "critical"),
+                                                      (0, "critical")])
+def test_planned_surgery_on_xr_ntx(days_ahead: int, severity: str | None) -> None:
+    chart = xr_chart(5, procedures=(make_procedure(DAY + timedelta(days=days_ahead)),))
+    found = alerts_of(chart, "MON-SURGERY")
+    assert [a.severity for a in found] == ([severity] if severity else [])
+
+
+def test_planned_surgery_on_oral_names_the_stop_date() -> None:
+    chart = xr_chart(5, regimens=(make_regimen("oral-daily", start=ago(30)),), injections=(),
+                     procedures=(make_procedure(DAY + timedelta(days=10)),))
+    (alert,) = alerts_of(chart, "MON-SURGERY")
+    assert alert.severity == "warning"
+    assert str(DAY + timedelta(days=7)) in alert.message
+
+
+def test_surgery_with_an_implant_in_place() -> None:
+    chart = xr_chart(5, regimens=(), injections=(), implants=(make_implant(ago(20)),),
+                     procedures=(make_procedure(DAY + timedelta(days=10)),))
+    assert "implant" in alerts_of(chart, "MON-SURGERY")[0].message
+
+
+def test_no_emergency_pain_guidance_on_file() -> None:
+    assert [a.severity for a in alerts_of(xr_chart(5, documents=()), "MON-PAIN-GUIDANCE")] == ["warning"]
+    assert alerts_of(xr_chart(5), "MON-PAIN-GUIDANCE") == []
+    assert alerts_of(xr_chart(5, documents=(), regimens=()), "MON-PAIN-GUIDANCE") == []
+
+
+def test_alerts_are_ordered_and_carry_source_and_action() -> None:
+    chart = xr_chart(40, documents=(), questionnaires=(make_response("phq-9", [0] * 8 + [1], ago(1)),))
+    alerts = run_monitoring(chart, DAY)
+    order = {"critical": 0, "warning": 1, "info": 2}
+    assert [order[a.severity] for a in alerts] == sorted(order[a.severity] for a in alerts)
+    assert {a.rule for a in alerts} >= {"MON-INJECTION-DUE", "MON-PROTECTION-END", "MON-PHQ9-ITEM9",
+                                        "MON-PAIN-GUIDANCE"}
+    assert all(a.source.startswith("clinical.md") and a.action for a in alerts)
+    assert set(alerts[0].as_dict()) == {"rule", "severity", "message", "source", "action", "subject"}
