@@ -12,7 +12,6 @@ import threading
 from sqlalchemy.engine import Engine
 
 from naltrack.adapters.db.engine import create_engine
-from naltrack.adapters.db.migrate import migrate
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from naltrack.config import Settings
 from naltrack.services.unit_of_work import AbstractUnitOfWork
@@ -32,6 +31,8 @@ class Storage:
         """Run the migrations (``upgrade head``) once per process."""
         with self._lock:
             if not self._ready and self._migrate:
+                from naltrack.adapters.db.migrate import migrate  # Alembic only when needed
+
                 migrate(self.engine)
             self._ready = True
 

@@ -1,0 +1,154 @@
+"""``naltrack demo``, ``stats`` and ``record`` as a user runs them: subprocesses on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from naltrack.bootstrap import Storage
+from naltrack.cli import main
+from naltrack.services.stats import count_records
+
+NALTRACK = [sys.executable, "-m", "naltrack.cli.main"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real command, in a subprocess."""
+    return subprocess.run([*NALTRACK, *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "NALTRACK_TIMEZONE": "UTC"})
+
+
+def invoke(*args: str) -> subprocess.CompletedProcess[str]:
+    """The same command in-process (the many bad-input cases; a subprocess costs seconds of imports)."""
+    main._register()
+    result = CliRunner().invoke(main.cli, list(args), env={"NALTRACK_TIMEZONE": "UTC"})
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'demo.db'}"
+    result = run("demo", "--patients", "40", "--seed", "2", "--database", url, "--end-date", "2026-11-20")
+    assert result.returncode == 0, result.stderr
+    assert "demo: 40 patients (seed 2, end 2026-11-20)" in result.stdout
+    assert "synthetic patients" in result.stderr  # the progress bar
+    return url
+
+
+def stats(url: str) -> dict[str, int]:
+    """Counts read in-process (the command under test is the subprocess)."""
+    storage = Storage(url)
+    try:
+        return count_records(storage.uow())
+    finally:
+        storage.close()
+
+
+def test_demo_then_stats_reports_the_counts(demo_db: str) -> None:
+    result = run("stats", "--format", "json", "--database", demo_db)
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout)
+    assert counts == stats(demo_db)
+    assert counts["patients"] == 40 and counts["clinics"] == 3
+    assert counts["episodes"] == 40
+    assert counts["administrations"] == counts["oral_doses"] + counts["injections"] + counts["implants"] + \
+        counts["implant_removals"]
+    assert counts["records"] > 40 * 20
+
+
+def test_stats_text_lists_each_kind(demo_db: str) -> None:
+    result = invoke("stats", "--format", "text", "--database", demo_db)
+    assert result.returncode == 0
+    assert any(line.split()[0] == "injections" for line in result.stdout.splitlines())
+
+
+def test_demo_if_empty_does_nothing_when_patients_exist(demo_db: str) -> None:
+    result = run("demo", "--patients", "5", "--seed", "99", "--database", demo_db, "--if-empty")
+    assert result.returncode == 0
+    assert "nothing to do" in result.stdout
+    assert stats(demo_db)["patients"] == 40
+
+
+def test_demo_with_the_same_seed_again_exits_2(demo_db: str) -> None:
+    result = run("demo", "--patients", "5", "--seed", "2", "--database", demo_db)
+    assert result.returncode == 2
+    assert "seed 2 is already loaded" in result.stderr
+
+
+def _injection(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    base = {"--patient": "s2-p000001", "--side": "left", "--lot": "VX1", "--expiry": "2099-01-01",
+            "--needle": "2", "--given-by": "RN Test", "--given-at": "2026-11-19T10:00:00+00:00"}
+    for key, value in zip(extra[::2], extra[1::2], strict=True):
+        base[key] = value
+    args = [item for key, value in base.items() if value != "-" for item in (key, value)]
+    return invoke("record", "injection", *args, "--database", url)
+
+
+def test_record_injection_writes_one_row(demo_db: str) -> None:
+    before = stats(demo_db)["injections"]
+    result = run("record", "injection", "--patient", "s2-p000001", "--side", "right", "--lot", "VX2",
+                 "--expiry", "2099-01-01", "--needle", "1.5", "--given-by", "RN Test", "--database", demo_db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("recorded Injection ")
+    assert stats(demo_db)["injections"] == before + 1
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--side", "-"), "injection.side: None must be one of left, right"),
+    (("--side", "middle"), "injection.side: 'middle' must be one of left, right"),
+    (("--needle", "1"), "injection.needle_length_in: 1.0 must be 1.5 or 2 inches"),
+    (("--given-at", "2099-01-01T10:00:00+00:00"), "injection.given_at: '2099-01-01T10:00:00+00:00' is in the future"),
+    (("--rxnorm", "0000000"), "RxNorm code '0000000' not found"),
+    (("--patient", "nobody"), "patient 'nobody' not found"),
+    (("--expiry", "soon"), "injection.expiry: 'soon' is not an ISO date"),
+])
+def test_record_injection_bad_input_exits_2_and_writes_nothing(demo_db: str, extra: tuple[str, str],
+                                                               message: str) -> None:
+    before = stats(demo_db)["injections"]
+    result = _injection(demo_db, *extra)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr
+    assert stats(demo_db)["injections"] == before
+
+
+def test_record_oral_dose_negative_dose_exits_2(demo_db: str) -> None:
+    result = run("record", "oral-dose", "--patient", "s2-p000001", "--dose-mg", "-50", "--database", demo_db)
+    assert result.returncode == 2
+    assert "oral_dose.dose_mg: -50.0 must be greater than 0" in result.stderr
+
+
+def test_record_oral_dose_observed(demo_db: str) -> None:
+    before = stats(demo_db)["oral_doses"]
+    result = invoke("record", "oral-dose", "--patient", "s2-p000001", "--dose-mg", "50", "--status", "observed",
+                 "--observed-by", "RN Test", "--taken-at", "2026-11-19T09:00", "--database", demo_db)
+    assert result.returncode == 0, result.stderr
+    assert stats(demo_db)["oral_doses"] == before + 1
+
+
+def test_record_lab_without_unit_exits_2(demo_db: str) -> None:
+    result = invoke("record", "lab", "--patient", "s2-p000001", "--loinc", "1742-6", "--name", "ALT", "--value", "30",
+                 "--database", demo_db)
+    assert result.returncode == 2
+    assert "lab.unit: '' is required" in result.stderr
+
+
+def test_record_lab_with_unit_is_stored(demo_db: str) -> None:
+    before = stats(demo_db)["labs"]
+    result = invoke("record", "lab", "--patient", "s2-p000001", "--loinc", "1742-6", "--name", "ALT", "--value", "30",
+                 "--unit", "U/L", "--ref-high", "56", "--collected-at", "2026-11-19T08:00+00:00",
+                 "--database", demo_db)
+    assert result.returncode == 0, result.stderr
+    assert stats(demo_db)["labs"] == before + 1
+
+
+def test_demo_on_a_fresh_file_creates_the_data_directory(tmp_path: Path) -> None:
+    target = tmp_path / "nested" / "dir" / "n.db"
+    result = run("demo", "--patients", "3", "--seed", "1", "--database", f"sqlite:///{target}")
+    assert result.returncode == 0, result.stderr
+    assert target.exists()
