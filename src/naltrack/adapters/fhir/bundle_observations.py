@@ -188,7 +188,7 @@ def read_questionnaire_response(at: At, rid: str, pid: str, sex: str | None = No
     if questionnaire is None or not questionnaire.text().startswith(codes.LOCAL_QUESTIONNAIRE):
         return None
     instrument = get_instrument(questionnaire.text()[len(codes.LOCAL_QUESTIONNAIRE):])
-    answers: list[float] = []
+    answers: list[int | float] = []
     for item in at.list_of("item"):
         values = item.list_of("answer")
         if not values:
@@ -196,7 +196,8 @@ def read_questionnaire_response(at: At, rid: str, pid: str, sex: str | None = No
         number = values[0].get("valueDecimal") or values[0].get("valueInteger")
         if number is None:
             raise InvalidInput(f"{values[0].path}.valueDecimal", None, "is required (the points of the answer)")
-        answers.append(number.number())
+        value = number.number()
+        answers.append(int(value) if value.is_integer() else value)
     try:
         result = score(instrument.id, answers, sex=sex)
     except InvalidInput as error:
@@ -228,5 +229,5 @@ def _last_use(at: At, rid: str, pid: str, substance: str) -> SubstanceUseReport:
         raise InvalidInput(f"{at.path}.code", substance, f"must name one of {', '.join(SUBSTANCES)}")
     last = at.need("valueDateTime", "the day of last use").day()
     reported = effective(at).day()
-    return SubstanceUseReport(id=rid, patient_id=pid, substance=substance,  # type: ignore[arg-type]
+    return SubstanceUseReport(id=rid, patient_id=pid, substance=substance,
                               last_use=last, reported_on=max(reported, last))
