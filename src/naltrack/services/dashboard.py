@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from naltrack.domain.observations import LIVER_LOINC
+from naltrack.domain.rules.monitoring import oral_blockade_hours
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 XR_KINDS = ("xr-ntx-q4w", "xr-ntx-bupropion")
@@ -39,8 +40,6 @@ ORAL_KINDS = ("oral-daily", "oral-schedule", "targeted")
 AMINOTRANSFERASES = ("1742-6", "1920-8")
 #: Outcomes of an adverse event that close it.
 CLOSED_OUTCOMES = ("resolved", "resolved-with-sequelae", "fatal")
-#: Oral blockade: 50 mg about 24 h, 100 mg 48 h, 150 mg 72 h (clinical.md §1.1, Davis's table).
-ORAL_BLOCKADE_HOURS_PER_50_MG = 24.0
 #: Dashboard window: protection ending within this many days (issue 6).
 PROTECTION_WINDOW_DAYS = 7
 #: How many inductions the dashboard lists (the patient list shows the rest).
@@ -193,9 +192,8 @@ def _most_days_first(item: DueInjection) -> tuple[int, str]:
 
 
 def _oral_days(dose_mg: float | None) -> int:
-    """Whole days of blockade after an oral dose (clinical.md §1.1: 24 h per 50 mg)."""
-    hours = ORAL_BLOCKADE_HOURS_PER_50_MG * max(dose_mg or 50.0, 25.0) / 50.0
-    return max(1, math.ceil(hours / 24.0))
+    """Whole days of blockade after an oral dose (rule MON-PROTECTION-END, clinical.md §1.1)."""
+    return max(1, math.ceil(oral_blockade_hours(dose_mg or 50.0) / 24.0))
 
 
 def _protection_ends(connection: Connection, clinic_id: str, today: date, clock: _Clock,

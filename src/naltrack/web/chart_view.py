@@ -1,0 +1,185 @@
+"""The patient chart as the page shows it: plain values computed from a :class:`PatientChart`.
+
+Nothing here decides a clinical question: alerts come from
+:func:`~naltrack.domain.rules.monitoring.run_monitoring`, the end of protection from the
+coverage engine (or the monitoring rules' days'-supply estimate while no dose has been
+simulated), liver multiples from :attr:`LabResult.times_upper_limit`. Sections follow the
+least-privilege matrix: a section shows only if the role may read its category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.observations import ANALYTES, LIVER_LOINC
+from naltrack.domain.records import current
+from naltrack.domain.rules.base import Alert
+from naltrack.domain.rules.monitoring import days_supply_protection_end, run_monitoring
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.security.roles import is_permitted
+from naltrack.instruments.definitions import get_instrument, instrument_ids
+
+#: Chart sections and the category each reads (domain/security/roles.py).
+SECTION_CATEGORY: dict[str, str] = {
+    "alerts": "clinical-views", "coverage": "clinical-views", "administrations": "administrations",
+    "labs": "labs", "screens": "urine-screens", "questionnaires": "questionnaires",
+    "adverse_events": "adverse-events", "counseling": "counseling", "schedule": "schedule",
+}
+#: Record links on the chart: (label, path suffix, category written).
+ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("Record injection", "injections/new", "administrations"),
+    ("Oral dose", "oral-doses/new", "administrations"),
+    ("Implant", "implants/new", "administrations"),
+    ("Lab result", "labs/new", "labs"),
+    ("Urine screen", "screens/new", "urine-screens"),
+    ("Questionnaire", "questionnaires", "questionnaires"),
+    ("Readiness checklist", "readiness", "clinical-views"),
+    ("Book appointment", "appointments/new", "schedule"),
+    ("Consents", "consents", "consents"),
+)
+UDS_COLUMNS = 8
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    when: datetime
+    text: str
+    by: str | None
+
+
+@dataclass
+class ChartView:
+    patient: Any
+    age: int
+    status: str
+    sections: dict[str, bool]
+    actions: list[Link]
+    alerts: list[Alert] = field(default_factory=list)
+    coverage: Any = None
+    next_injection_due: date | None = None
+    timeline: list[TimelineItem] = field(default_factory=list)
+    liver: list[dict[str, Any]] = field(default_factory=list)
+    liver_alert_times_uln: float = DEFAULT.liver_review_above_x_uln
+    uds: dict[str, Any] = field(default_factory=dict)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    instruments: list[Any] = field(default_factory=list)
+    adverse_events: list[Any] = field(default_factory=list)
+    counseling: list[Any] = field(default_factory=list)
+    support_groups: list[Any] = field(default_factory=list)
+    appointments: list[Any] = field(default_factory=list)
+
+
+def sections_for(role: str) -> dict[str, bool]:
+    return {name: is_permitted(role, category, "read") for name, category in SECTION_CATEGORY.items()}
+
+
+def status_of(chart: PatientChart, today: date) -> str:
+    """In treatment with which form, in induction, or discharged."""
+    regimens = chart.active_regimens_on(today)
+    if regimens:
+        forms = sorted({r.form for r in regimens})
+        since = min(r.start for r in regimens)
+        return f"on {', '.join(forms)} since {since.isoformat()}"
+    if chart.implants_in_place(today):
+        return "implant in place"
+    episode = chart.active_episode_on(today)
+    if episode is not None:
+        return f"in program ({episode.indication}, {episode.level_of_care}), no naltrexone yet"
+    return "not in an open episode"
+
+
+def timeline(chart: PatientChart) -> list[TimelineItem]:
+    """Every administration, newest first."""
+    items = [TimelineItem(i.given_at, f"XR-NTX 380 mg IM, {i.side} buttock, lot {i.lot}, "
+                                      f"needle {i.needle_length_in:g} in", i.given_by)
+             for i in current(chart.injections)]
+    items += [TimelineItem(d.taken_at, f"oral {d.dose_mg:g} mg ({d.dose_status})", d.observed_by)
+              for d in current(chart.oral_doses)]
+    items += [TimelineItem(m.inserted_at, f"implant {m.dose_mg:g} mg ({m.product})", m.inserted_by)
+              for m in current(chart.implants)]
+    items += [TimelineItem(r.removed_at, f"implant removed: {r.reason}", r.removed_by)
+              for r in current(chart.implant_removals)]
+    return sorted(items, key=lambda t: t.when, reverse=True)
+
+
+def liver_rows(chart: PatientChart, thresholds: Thresholds) -> list[dict[str, Any]]:
+    """Liver tests, newest first, as multiples of the upper limit of normal (clinical.md §2.7)."""
+    labs = sorted((lab for lab in current(chart.labs) if lab.loinc in LIVER_LOINC),
+                  key=lambda lab: lab.collected_at, reverse=True)
+    return [{"day": lab.collected_at.date(), "name": LIVER_LOINC[lab.loinc], "value": lab.value, "unit": lab.unit,
+             "times_uln": lab.times_upper_limit, "alert_times_uln": thresholds.liver_review_above_x_uln}
+            for lab in labs]
+
+
+def uds_grid(chart: PatientChart) -> dict[str, Any]:
+    """The last screens as columns (oldest left), one row per analyte tested at least once."""
+    screens = sorted(current(chart.screens), key=lambda s: s.collected_at)[-UDS_COLUMNS:]
+    tested = {r.analyte for s in screens for r in s.results}
+    rows = [{"analyte": analyte, "cells": [s.result_for(analyte) for s in screens]}
+            for analyte in ANALYTES if analyte in tested]
+    return {"dates": [s.collected_at.date() for s in screens], "rows": rows}
+
+
+def score_rows(chart: PatientChart) -> list[dict[str, Any]]:
+    responses = sorted(current(chart.questionnaires), key=lambda q: q.completed_at, reverse=True)
+    return [{"day": q.completed_at.date(), "instrument": q.instrument.upper(), "total": f"{q.total:g}",
+             "band": q.band, "flags": q.flags} for q in responses]
+
+
+def build_chart_view(chart: PatientChart, role: str, today: date, coverage: Any = None,
+                     thresholds: Thresholds = DEFAULT) -> ChartView:
+    """Everything the chart page shows for ``role`` on the clinic-local day ``today``."""
+    sections = sections_for(role)
+    pid = chart.patient.id
+    view = ChartView(
+        patient=chart.patient, age=chart.patient.age_on(today), status=status_of(chart, today),
+        sections=sections,
+        actions=[Link(label, f"/patients/{pid}/{suffix}") for label, suffix, category in ACTIONS
+                 if is_permitted(role, category, "create" if category != "clinical-views" else "read")],
+    )
+    if sections["alerts"]:
+        view.alerts = run_monitoring(chart, today, thresholds=thresholds)
+    if sections["coverage"]:
+        view.coverage = coverage
+        view.next_injection_due = next_injection_due(chart, today, thresholds)
+    if sections["administrations"]:
+        view.timeline = timeline(chart)
+    if sections["labs"]:
+        view.liver = liver_rows(chart, thresholds)
+    if sections["screens"]:
+        view.uds = uds_grid(chart)
+    if sections["questionnaires"]:
+        view.scores = score_rows(chart)
+        view.instruments = [get_instrument(i) for i in instrument_ids()]
+    if sections["adverse_events"]:
+        view.adverse_events = sorted(current(chart.adverse_events), key=lambda a: a.onset, reverse=True)
+    if sections["counseling"]:
+        view.counseling = sorted(current(chart.counseling), key=lambda c: c.held_on, reverse=True)
+        view.support_groups = sorted(current(chart.support_groups), key=lambda g: g.attended_on, reverse=True)
+    if sections["schedule"]:
+        view.appointments = sorted((a for a in current(chart.appointments) if a.starts_at.date() >= today),
+                                   key=lambda a: a.starts_at)
+    return view
+
+
+def next_injection_due(chart: PatientChart, today: date, thresholds: Thresholds = DEFAULT) -> date | None:
+    """Last injection + the regimen's interval (clinical.md §1.2), for a patient on XR-NTX."""
+    regimens = [r for r in chart.active_regimens_on(today) if r.form == "xr-ntx"]
+    last = chart.last_injection(today)
+    if not regimens or last is None:
+        return None
+    return last.given_at.date() + timedelta(days=regimens[0].interval_days or thresholds.injection_interval_days)
+
+
+def fallback_protection_end(chart: PatientChart, today: date) -> date | None:
+    """The monitoring rules' days'-supply estimate, used when no coverage simulation is available."""
+    return days_supply_protection_end(chart, today)

@@ -1,0 +1,128 @@
+"""What every web route needs: storage, the signed-in user, the CSRF token, the clinic's clock.
+
+Sessions and CSRF are the secure service's (:mod:`naltrack.api.sessions`): an opaque
+session token in an HttpOnly, SameSite=Strict cookie, and a CSRF token bound to it that
+every form posts as ``csrf_token`` (htmx sends it as ``X-CSRF-Token``). The least-privilege
+matrix (:mod:`naltrack.domain.security.roles`) decides what each role sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from naltrack.api import sessions
+from naltrack.bootstrap import Storage, build_storage
+from naltrack.config import Settings
+from naltrack.domain.errors import DomainError
+from naltrack.domain.security.accounts import Actor, User
+from naltrack.domain.security.roles import is_permitted
+from naltrack.services.security_ports import SecureUnitOfWork
+from naltrack.web.assets import Assets, discover_assets
+from naltrack.web.navigation import nav_for
+from naltrack.web.rendering import build_templates
+
+ROLE_LABELS = {"admin": "administrator", "prescriber": "prescriber", "nurse": "nurse", "counselor": "counselor",
+               "front-desk": "front desk", "auditor": "auditor"}
+
+
+class SignInRequired(DomainError):
+    """No valid web session: the route redirects to the sign-in page."""
+
+
+@dataclass
+class WebApp:
+    """The web face of one app, built on its first request from the app's state."""
+
+    settings: Settings
+    storage: Storage
+    templates: Jinja2Templates
+    assets: Assets
+    request_state: Any
+
+    def secure_uow(self) -> SecureUnitOfWork:
+        factory = self.request_state.secure_uow
+        return factory()  # type: ignore[no-any-return]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().astimezone(self.tz).date()
+
+
+def web_of(request: Request) -> WebApp:
+    """The app's :class:`WebApp`, sharing the API's storage when the app has one."""
+    state = request.app.state
+    web: WebApp | None = getattr(state, "web", None)
+    if web is None:
+        storage = getattr(state, "storage", None) or build_storage(state.settings)
+        web = WebApp(settings=state.settings, storage=storage, templates=build_templates(),
+                     assets=discover_assets(), request_state=state)
+        state.web = web
+        state.web_templates = web.templates
+    return web
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """The signed-in user as the templates show them."""
+
+    user: User
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def display_name(self) -> str:
+        return self.user.username
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.user.role, self.user.role)
+
+    def may(self, category: str, action: str = "read") -> bool:
+        return is_permitted(self.user.role, category, action)
+
+
+def find_user(request: Request) -> WebUser | None:
+    """The user of the session cookie, or ``None``."""
+    user = sessions.current_web_user(request)
+    return WebUser(user) if user is not None else None
+
+
+def require_user(request: Request) -> WebUser:
+    user = find_user(request)
+    if user is None:
+        raise SignInRequired("sign in first")
+    return user
+
+
+def actor_of(request: Request, user: WebUser) -> Actor:
+    return Actor(user=user.user, source=sessions.client_address(request))
+
+
+def check_csrf(request: Request, form: Any) -> None:
+    """Reject a post without this session's CSRF token (sign-in has no session yet)."""
+    if request.url.path == "/sign-in":
+        return
+    sessions.require_csrf(request, str(form.get(sessions.CSRF_FIELD) or "") or None)
+
+
+def page_context(request: Request, user: WebUser | None, title: str, **values: Any) -> dict[str, Any]:
+    """The values every page template reads."""
+    web = web_of(request)
+    return {
+        "title": title, "user": user, "csrf_token": sessions.csrf_token(request), "assets": web.assets,
+        "nav": nav_for(user.role, request.url.path) if user else [], **values,
+    }

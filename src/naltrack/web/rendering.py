@@ -1,0 +1,77 @@
+"""Rendering pages and partials.
+
+An htmx request (header ``HX-Request: true``) gets only the partial that the page
+includes; a normal request, and an htmx *history restore* (``HX-History-Restore-Request``,
+sent when the browser's history cache misses and htmx needs the whole page back), gets
+the full page. Responses say ``Vary: HX-Request`` so no cache mixes the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+#: Text shown for each coverage band (DESIGN.md, "The central idea: coverage").
+BAND_LABELS: dict[str, str] = {
+    "protected": "Protected",
+    "partial": "Partial",
+    "waning": "Waning",
+    "unprotected": "Unprotected",
+    "unknown": "No data",
+}
+
+
+def is_htmx(request: Request) -> bool:
+    """True for an htmx swap request, false for a full load or a history restore."""
+    if request.headers.get("HX-History-Restore-Request") == "true":
+        return False
+    return request.headers.get("HX-Request") == "true"
+
+
+def _format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def _format_number(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{digits}f}"
+
+
+def build_templates() -> Jinja2Templates:
+    """The Jinja2 environment of the web app (autoescaping on, strict undefined)."""
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.autoescape = True
+    env.filters["day"] = _format_date
+    env.filters["num"] = _format_number
+    env.globals["band_labels"] = BAND_LABELS
+    return templates
+
+
+def render(
+    request: Request,
+    page: str,
+    partial: str,
+    context: Mapping[str, object],
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render ``partial`` for an htmx swap, else the full ``page`` (which includes it)."""
+    templates: Jinja2Templates = request.app.state.web_templates
+    name = partial if is_htmx(request) else page
+    values = dict(context)
+    values.setdefault("partial", partial)
+    response = templates.TemplateResponse(request, name, values, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response

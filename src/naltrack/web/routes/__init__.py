@@ -1,0 +1,1 @@
+"""Web routes, one module per area; each calls one service and renders a template."""

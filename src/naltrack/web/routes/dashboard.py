@@ -1,0 +1,52 @@
+"""The dashboard: the morning's work of one clinic (services/dashboard.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from naltrack.domain.rules.thresholds import DEFAULT
+from naltrack.services.access import Access, authorize, run_audited
+from naltrack.services.dashboard import Dashboard, build_dashboard
+from naltrack.services.security_ports import SecureUnitOfWork
+from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
+from naltrack.web.navigation import home_for
+from naltrack.web.pages import page, redirect
+from naltrack.web.rendering import render
+
+router = APIRouter()
+
+
+def dashboard_sections(user: WebUser) -> dict[str, bool]:
+    """Which lists the role may see: injections need administrations, the rest clinical views."""
+    clinical = user.may("clinical-views")
+    return {"injections": user.may("administrations") and clinical, "protection": clinical,
+            "alerts": clinical, "inductions": clinical}
+
+
+@page(router, "/")
+def dashboard(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    sections = dashboard_sections(user)
+    if not any(sections.values()):
+        return redirect(request, home_for(user.role))
+    web = web_of(request)
+    now = web.now()
+    access = Access(actor=actor_of(request, user), action="read", category="clinical-views", now=now,
+                    record_type="dashboard")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Dashboard:
+        authorize(uow, access)
+        clinic = uow.clinics.get(user.user.clinic_id)
+        with web.storage.engine.connect() as connection:
+            board = build_dashboard(connection, clinic.id, web.today(), web.tz, sections=sections)
+        request.state.clinic_name = clinic.name
+        return board
+
+    board = run_audited(web.secure_uow, access, body)
+    context = page_context(request, user, "Dashboard", board=board, sections=sections,
+                           clinic_name=request.state.clinic_name, thresholds=DEFAULT)
+    return render(request, "pages/dashboard.html", "partials/dashboard.html", context)

@@ -1,0 +1,199 @@
+"""Recording forms: an injection, an oral dose, a urine drug screen.
+
+Each post parses the whole form first; the record is built and stored by one use case
+(:func:`naltrack.services.api_records.create_record`, one audited transaction), so a bad
+value leaves nothing behind and the form comes back with the entered values and the error
+next to its field. A form carries the id of the patient's latest record of its kind
+(``seen``): if someone else recorded one meanwhile, the form says so instead of recording
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from naltrack.domain.administrations import NEEDLE_LENGTHS_IN, Injection, OralDose, suggest_injection_side
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.observations import ANALYTES, AnalyteResult, UrineDrugScreen
+from naltrack.domain.records import current
+from naltrack.domain.security.roles import AccessDenied
+from naltrack.services import api_records
+from naltrack.web.chart_view import uds_grid
+from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
+from naltrack.web.forms import FormState
+from naltrack.web.pages import page, redirect
+from naltrack.web.rendering import render
+
+router = APIRouter()
+
+
+def _chart(request: Request, user: WebUser, category: str, action: str = "create") -> PatientChart:
+    if not user.may(category, action):
+        raise AccessDenied(user.role, category, action)
+    web = web_of(request)
+    pid = request.path_params["patient_id"]
+    chart: PatientChart = api_records.chart_view(web.secure_uow, actor_of(request, user), pid, f"form:{category}",
+                                                 lambda c: c, web.now())
+    return chart
+
+
+def _local_now(request: Request) -> str:
+    web = web_of(request)
+    return web.now().astimezone(web.tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def _latest_id(records: Any, when: str) -> str:
+    rows = sorted(current(records), key=lambda r: getattr(r, when))
+    return rows[-1].id if rows else ""
+
+
+RECORD_KEYS = ("id", "patient_id", "recorded_by", "recorded_at")
+
+
+def base_fields(base: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance fields the use case hands to a builder (it may pass more, for its own use)."""
+    return {k: base[k] for k in RECORD_KEYS if k in base}
+
+
+def _save(request: Request, user: WebUser, state: FormState, kind: str, build: Callable[[dict[str, Any]], Any],
+          fields: Mapping[str, str]) -> Any | None:
+    """Store the record, or put the domain error next to its field and return ``None``."""
+    web = web_of(request)
+    try:
+        return api_records.create_record(web.secure_uow, actor_of(request, user), kind,
+                                         request.path_params["patient_id"], build, web.now())
+    except InvalidInput as error:
+        state.apply(error, fields)
+        return None
+
+
+def _form(request: Request, user: WebUser, chart: PatientChart, template: str, title: str, state: FormState,
+          status: int = 200, **extra: Any) -> Response:
+    context = page_context(request, user, title, form=state, patient=chart.patient, **extra)
+    return render(request, "pages/record.html", f"partials/{template}.html", context, status_code=status)
+
+
+# --- injection -----------------------------------------------------------------------------
+
+INJECTION_FIELDS = {"injection.side": "side", "injection.lot": "lot", "injection.expiry": "expiry",
+                    "injection.needle_length_in": "needle_length_in", "injection.given_at": "given_at",
+                    "injection.given_by": "given_by", "given_at": "given_at"}
+
+
+def _injection_extra(chart: PatientChart) -> dict[str, Any]:
+    last = chart.last_injection()
+    return {"last": last, "suggested": suggest_injection_side(last),
+            "needles": [(f"{n:g}", f'{n:g} inch') for n in NEEDLE_LENGTHS_IN]}
+
+
+@page(router, "/patients/{patient_id}/injections/new")
+def injection_form(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    chart = _chart(request, user, "administrations")
+    extra = _injection_extra(chart)
+    state = FormState(values={"side": extra["suggested"], "given_at": _local_now(request),
+                              "given_by": user.user.username, "seen": _latest_id(chart.injections, "given_at")})
+    return _form(request, user, chart, "injection_form", "Record an injection", state, **extra)
+
+
+@page(router, "/patients/{patient_id}/injections/new", methods=("POST",))
+def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    chart = _chart(request, user, "administrations")
+    extra = _injection_extra(chart)
+    state = FormState.from_form(form or {})
+    web = web_of(request)
+    if state.raw("seen") != _latest_id(chart.injections, "given_at") and state.raw("confirm") != "yes":
+        last = extra["last"]
+        state.notice = (f"Someone else recorded an injection for this patient meanwhile ({last.given_at:%Y-%m-%d %H:%M}"
+                        f", {last.side} buttock, by {last.given_by}). Check the chart; submit again only if this is "
+                        "another injection.")
+        state.values["seen"] = last.id
+        state.values["side"] = extra["suggested"]
+        return _form(request, user, chart, "injection_form", "Record an injection", state, 409, **extra)
+    side = state.choice("side", ("left", "right"))
+    lot = state.text("lot", max_length=40)
+    expiry = state.day("expiry")
+    needle = state.choice("needle_length_in", tuple(f"{n:g}" for n in NEEDLE_LENGTHS_IN))
+    given_at = state.moment("given_at", web.tz)
+    given_by = state.text("given_by", max_length=100)
+    if state.ok:
+        regimen = next((r for r in chart.active_regimens_on(web.today()) if r.form == "xr-ntx"), None)
+
+        def build(base: dict[str, Any]) -> Injection:
+            return Injection(**base_fields(base), side=side, lot=lot, expiry=expiry,
+                             needle_length_in=float(needle or 0), given_at=given_at, given_by=given_by,
+                             regimen_id=regimen.id if regimen else None)
+
+        if _save(request, user, state, "injections", build, INJECTION_FIELDS) is not None:
+            return redirect(request, f"/patients/{chart.patient.id}?recorded=injection")
+    return _form(request, user, chart, "injection_form", "Record an injection", state, 422, **extra)
+
+
+# --- oral dose -----------------------------------------------------------------------------
+
+ORAL_FIELDS = {"oral_dose.dose_mg": "dose_mg", "oral_dose.taken_at": "taken_at", "oral_dose.dose_status": "dose_status",
+               "oral_dose.observed_by": "observed_by", "taken_at": "taken_at"}
+
+
+@page(router, "/patients/{patient_id}/oral-doses/new", methods=("GET", "POST"))
+def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    chart = _chart(request, user, "administrations")
+    web = web_of(request)
+    if form is None:
+        state = FormState(values={"dose_mg": "50", "dose_status": "observed", "taken_at": _local_now(request),
+                                  "observed_by": user.user.username})
+        return _form(request, user, chart, "oral_form", "Record an oral dose", state)
+    state = FormState.from_form(form)
+    dose = state.number("dose_mg", 1, 1000, "mg")
+    status = state.choice("dose_status", ("observed", "taken", "missed"))
+    taken_at = state.moment("taken_at", web.tz)
+    observed_by = state.text("observed_by", required=status == "observed", max_length=100)
+    if state.ok:
+        def build(base: dict[str, Any]) -> OralDose:
+            return OralDose(**base_fields(base), dose_mg=dose, dose_status=status, taken_at=taken_at,
+                            observed_by=observed_by)
+
+        if _save(request, user, state, "oral_doses", build, ORAL_FIELDS) is not None:
+            return redirect(request, f"/patients/{chart.patient.id}?recorded=oral-dose")
+    return _form(request, user, chart, "oral_form", "Record an oral dose", state, 422)
+
+
+# --- urine drug screen ---------------------------------------------------------------------
+
+SCREEN_FIELDS = {"screen.collected_at": "collected_at", "collected_at": "collected_at", "screen.results": "_form"}
+
+
+@page(router, "/patients/{patient_id}/screens/new", methods=("GET", "POST"))
+def urine_screen(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    chart = _chart(request, user, "urine-screens", "read" if form is None else "create")
+    web = web_of(request)
+    grid = {"uds": uds_grid(chart), "patient": chart.patient}
+    if form is None:
+        state = FormState(values={"collected_at": _local_now(request)})
+        return _form(request, user, chart, "screen_form", "Urine drug screens", state, analytes=ANALYTES, view=grid)
+    state = FormState.from_form(form)
+    collected = state.moment("collected_at", web.tz)
+    results = []
+    for analyte in ANALYTES:
+        value = state.raw(f"a_{analyte}")
+        if value:
+            choice = state.choice(f"a_{analyte}", ("positive", "negative", "invalid"))
+            if choice:
+                results.append(AnalyteResult(analyte=analyte, result=choice))  # type: ignore[arg-type]
+    if not results and state.ok:
+        state.add_error("_form", "no analyte has a result: mark at least one positive, negative or invalid")
+    if state.ok:
+        def build(base: dict[str, Any]) -> UrineDrugScreen:
+            return UrineDrugScreen(**base_fields(base), collected_at=collected, results=tuple(results))
+
+        if _save(request, user, state, "screens", build, SCREEN_FIELDS) is not None:
+            return redirect(request, f"/patients/{chart.patient.id}?recorded=screen")
+    return _form(request, user, chart, "screen_form", "Urine drug screens", state, 422, analytes=ANALYTES, view=grid)

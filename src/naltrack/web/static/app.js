@@ -1,0 +1,64 @@
+// naltrack: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // Long actions show progress: a plain form submit marks the form busy and disables its button.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) return;
+    form.classList.add("busy");
+    form.setAttribute("aria-busy", "true");
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+
+  // htmx requests carry the CSRF token as a header too (forms also carry it as a field).
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRF-Token"] = csrfToken();
+  });
+
+  function drawCoverage(root) {
+    var data = (root || document).querySelector("#coverage-data");
+    var target = document.getElementById("coverage-chart");
+    if (!data || !target || typeof window.Plotly === "undefined") return;
+    var c = JSON.parse(data.textContent);
+    var traces = [
+      { x: c.days, y: c.high, mode: "lines", line: { width: 0 }, hoverinfo: "skip", showlegend: false },
+      { x: c.days, y: c.low, mode: "lines", fill: "tonexty", fillcolor: "rgba(11,79,138,0.18)",
+        line: { width: 0 }, name: "90% band" },
+      { x: c.days, y: c.median, mode: "lines", line: { color: "#0b4f8a", width: 2 }, name: "median ng/mL" }
+    ];
+    if (c.doses && c.doses.length) {
+      traces.push({ x: c.doses.map(function (d) { return d.day; }), y: c.doses.map(function () { return c.ymax; }),
+        mode: "markers", marker: { symbol: "triangle-down", size: 11, color: "#1b1f24" },
+        text: c.doses.map(function (d) { return d.label; }), hoverinfo: "text+x", name: "doses" });
+    }
+    var shapes = c.thresholds.map(function (t) {
+      return { type: "line", xref: "paper", x0: 0, x1: 1, y0: t.ng_per_ml, y1: t.ng_per_ml,
+        line: { color: t.color, width: 1.5, dash: "dash" } };
+    });
+    var notes = c.thresholds.map(function (t) {
+      return { xref: "paper", x: 1, xanchor: "right", y: t.ng_per_ml, yanchor: "bottom", showarrow: false,
+        text: t.label + " " + t.ng_per_ml + " ng/mL", font: { size: 11, color: t.color } };
+    });
+    if (c.today) {
+      shapes.push({ type: "line", x0: c.today, x1: c.today, yref: "paper", y0: 0, y1: 1,
+        line: { color: "#4a5361", width: 1 } });
+    }
+    window.Plotly.react(target, traces, {
+      margin: { l: 50, r: 20, t: 10, b: 40 }, height: 340, shapes: shapes, annotations: notes,
+      yaxis: { title: { text: "naltrexone, ng/mL" }, type: c.log ? "log" : "linear", rangemode: "tozero" },
+      xaxis: { type: "date" }, legend: { orientation: "h", y: -0.2 }
+    }, { displaylogo: false, responsive: true });
+    target.setAttribute("data-drawn", "true");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { drawCoverage(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { drawCoverage(event.target); });
+})();

@@ -1,0 +1,175 @@
+"""The web pages through the real app (TestClient): sign-in, dashboard, chart, recording, roles, bad input."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from naltrack.api.app import create_app
+from naltrack.config import Settings
+from naltrack.domain.administrations import Injection
+from naltrack.domain.episodes import Episode
+from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.regimens import Regimen
+from naltrack.services import records
+from naltrack.services.security import add_user
+
+with warnings.catch_warnings():  # starlette asks for httpx2, not installed here; httpx works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+TZ = ZoneInfo("America/New_York")
+
+
+@pytest.fixture()
+def app(tmp_path):
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'web.db'}",
+                        secret_key="test-secret", timezone="America/New_York")
+    application = create_app(settings)
+    storage = application.state.storage
+    now = datetime.now(UTC)
+    today = now.astimezone(TZ).date()
+    records.register_clinic(storage.uow(), Clinic(id="c1", name="Harbor Clinic"))
+    for name, role in (("nurse.kim", "nurse"), ("desk.lee", "front-desk"), ("couns.ray", "counselor"),
+                       ("audit.max", "auditor")):
+        add_user(application.state.secure_uow, name, PASSWORD, role, "c1", now)
+    records.register_patient(storage.uow(), Patient(id="p1", clinic_id="c1", given_name="Dana", family_name="Reyes",
+                                                    birth_date=date(1988, 4, 2), sex_at_birth="female", mrn="MRN-1"))
+    last = datetime.combine(today - timedelta(days=28), datetime.min.time(), tzinfo=TZ).replace(hour=10)
+    records.add_records(storage.uow(), [
+        Episode(id="e1", patient_id="p1", indication="OUD", level_of_care="OP", start=today - timedelta(days=60)),
+        Regimen(id="r1", patient_id="p1", kind="xr-ntx-q4w", start=today - timedelta(days=60)),
+        Injection(id="i1", patient_id="p1", given_at=last.astimezone(UTC), side="right", lot="LOT-A",
+                  expiry=today + timedelta(days=200), needle_length_in=1.5, given_by="nurse.kim", regimen_id="r1"),
+    ], now=now)
+    return application
+
+
+def signed_in(app, username: str) -> TestClient:
+    client = TestClient(app, base_url="http://127.0.0.1")
+    response = client.post("/sign-in", data={"username": username, "password": PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert match, "form without a CSRF token"
+    return match.group(1)
+
+
+def test_pages_need_a_session_and_redirect_to_sign_in(app):
+    response = TestClient(app).get("/patients/p1", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=/patients/p1"
+
+
+def test_wrong_password_is_refused_without_echoing_it(app):
+    response = TestClient(app).post("/sign-in", data={"username": "nurse.kim", "password": "wrong password!"})
+    assert response.status_code == 401
+    assert "user name or password is wrong" in response.text
+    assert "wrong password!" not in response.text
+
+
+def test_dashboard_lists_the_injection_due_with_the_other_buttock(app):
+    html = signed_in(app, "nurse.kim").get("/").text
+    due = html.split('id="due-title"')[1].split("Overdue")[0]
+    assert "Reyes" in due and "day 28" in due and "<td>left</td>" in due
+
+
+def test_htmx_request_gets_the_partial_and_a_history_restore_the_full_page(app):
+    client = signed_in(app, "nurse.kim")
+    partial = client.get("/", headers={"HX-Request": "true"})
+    assert partial.text.lstrip().startswith("<section id=\"dashboard\"") and "<html" not in partial.text
+    assert partial.headers["vary"] == "HX-Request"
+    restore = client.get("/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.text and 'id="dashboard"' in restore.text
+
+
+def test_recording_an_injection_moves_the_due_date_to_day_28(app):
+    client = signed_in(app, "nurse.kim")
+    form = client.get("/patients/p1/injections/new").text
+    assert 'value="left" checked' in form
+    seen = re.search(r'name="seen" value="([^"]*)"', form).group(1)
+    today = datetime.now(UTC).astimezone(TZ).date()
+    response = client.post("/patients/p1/injections/new", follow_redirects=False, data={
+        "csrf_token": csrf(form), "seen": seen, "side": "left", "lot": "LOT-B",
+        "expiry": (today + timedelta(days=300)).isoformat(), "needle_length_in": "2",
+        "given_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"), "given_by": "nurse.kim"})
+    assert response.status_code == 303
+    chart = client.get("/patients/p1").text
+    assert f'id="next-due">{(today + timedelta(days=28)).isoformat()}' in chart
+    assert "lot LOT-B" in chart
+    assert "Reyes" not in client.get("/").text.split('id="due-title"')[1].split("Overdue")[0]
+
+
+def test_expired_kit_is_refused_next_to_its_field_with_values_kept_and_nothing_saved(app):
+    client = signed_in(app, "nurse.kim")
+    form = client.get("/patients/p1/injections/new").text
+    seen = re.search(r'name="seen" value="([^"]*)"', form).group(1)
+    response = client.post("/patients/p1/injections/new", data={
+        "csrf_token": csrf(form), "seen": seen, "side": "left", "lot": "LOT-OLD", "expiry": "2020-01-01",
+        "needle_length_in": "1.5", "given_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"), "given_by": "nurse.kim"})
+    assert response.status_code == 422
+    assert re.search(r'id="e-expiry">Expiry: &#39;2020-01-01&#39; is before the injection date', response.text)
+    assert 'value="LOT-OLD"' in response.text
+    assert "LOT-OLD" not in client.get("/patients/p1").text
+
+
+def test_a_stale_injection_form_says_so_instead_of_recording_twice(app):
+    client = signed_in(app, "nurse.kim")
+    form = client.get("/patients/p1/injections/new").text
+    fields = {"csrf_token": csrf(form), "seen": "i1", "side": "left", "lot": "LOT-C",
+              "expiry": "2031-01-01", "needle_length_in": "1.5",
+              "given_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"), "given_by": "nurse.kim"}
+    assert client.post("/patients/p1/injections/new", data=fields, follow_redirects=False).status_code == 303
+    again = client.post("/patients/p1/injections/new", data={**fields, "lot": "LOT-D"})
+    assert again.status_code == 409
+    assert "Someone else recorded an injection for this patient meanwhile" in again.text
+    assert "LOT-D" not in client.get("/patients/p1").text
+
+
+def test_post_without_csrf_token_is_refused(app):
+    client = signed_in(app, "nurse.kim")
+    response = client.post("/patients/p1/injections/new", data={"side": "left"})
+    assert response.status_code == 403 and "CSRF" in response.text
+
+
+def test_front_desk_is_refused_the_urine_screen_page_and_the_chart(app):
+    client = signed_in(app, "desk.lee")
+    screens = client.get("/patients/p1/screens/new")
+    assert screens.status_code == 403
+    assert "The front-desk role may not read urine drug screens" in screens.text
+    assert client.get("/patients/p1").status_code == 403
+    assert "Reyes" in client.get("/patients?q=rey").text
+
+
+def test_audit_questionnaire_shows_score_and_band_on_submit(app):
+    client = signed_in(app, "couns.ray")
+    form = client.get("/patients/p1/questionnaires/audit").text
+    answers = {f"audit-{n}": "2" for n in range(1, 9)} | {"audit-9": "0", "audit-10": "0"}
+    response = client.post("/patients/p1/questionnaires/audit", data={"csrf_token": csrf(form), **answers})
+    assert response.status_code == 200
+    assert re.search(r'id="score-total">16<.*id="score-band">zone-iii', response.text, re.S)
+
+
+def test_questionnaire_with_a_missing_answer_names_the_item_and_saves_nothing(app):
+    client = signed_in(app, "couns.ray")
+    form = client.get("/patients/p1/questionnaires/phq-9").text
+    answers = {f"phq-9-{n}": "1" for n in range(1, 9)}
+    response = client.post("/patients/p1/questionnaires/phq-9", data={"csrf_token": csrf(form), **answers})
+    assert response.status_code == 422
+    assert 'id="e-phq-9-9"' in response.text and 'value="1" checked' in response.text
+
+
+def test_static_assets_are_served_with_plotly_from_the_python_package(app):
+    client = TestClient(app)
+    assert "--brand" in client.get("/static/app.css").text
+    plotly = client.get("/static/vendor/plotly.js")
+    assert plotly.status_code == 200 and plotly.headers["content-type"].startswith("text/javascript")
+    assert client.get("/static/../config.py").status_code == 404
