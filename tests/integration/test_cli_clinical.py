@@ -1,0 +1,177 @@
+"""The clinical CLI end to end: ``naltrack score``, ``naltrack readiness`` and ``naltrack rules``
+through the ``naltrack`` group (click's runner) and once through the installed console script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from naltrack.cli.main import _register, cli
+from naltrack.cli.rules import render_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLES = ROOT / "tests" / "fixtures" / "fhir" / "readiness"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    _register()
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_score_json_has_exactly_the_documented_shape() -> None:
+    code, out, _ = run("score", "phq-9", "--answers", "1,1,1,1,1,0,0,0,1", "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {"instrument": "phq-9", "total": 6, "band": "mild", "flags": ["item-9-positive"]}
+
+
+@pytest.mark.parametrize(("sex", "band"), [("female", "positive"), ("male", "negative")])
+def test_score_audit_c_by_sex(sex: str, band: str) -> None:
+    code, out, _ = run("score", "AUDIT-C", "--answers", "1,1,1", "--sex", sex, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["band"] == band
+
+
+def test_score_text_explains_flags() -> None:
+    code, out, _ = run("score", "phq-9", "--answers", "0,0,0,0,0,0,0,0,2")
+    assert code == 0
+    assert out.splitlines()[0] == "phq-9: total 2, band minimal"
+    assert "item-9-positive: PHQ-9 item 9" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("score", "phq-9", "--answers", "1,1,1,1,1,0,0,0,4"), "phq-9.phq-9-9 (Thoughts of self-harm"),
+        (("score", "phq-9", "--answers", "1,1,1,1,1,0,0,0"), "is missing: phq-9 needs all 9 answers"),
+        (("score", "phq-9", "--answers", "1,,1,1,1,0,0,0,0"), "phq-9.phq-9-2 (Feeling down"),
+        (("score", "phq-9", "--answers", "1,two"), "--answers: 'two' at position 2 is not a number"),
+        (("score", "bdi", "--answers", "1"), "instrument: 'bdi' is not an instrument"),
+        (("score", "audit-c", "--answers", "1,1,1", "--sex", "f"), "'f' is not one of 'female', 'male'"),
+        (("score", "cows", "--answers", "1,1,1,1,1,1,1,1,1,1,1", "--format", "xml"), "'xml' is not one of"),
+    ],
+)
+def test_score_bad_input_exits_2_naming_the_field(args: tuple[str, ...], message: str) -> None:
+    code, out, err = run(*args)
+    assert code == 2
+    assert message in err
+    assert out == ""
+
+
+def test_readiness_json_has_exactly_the_documented_shape() -> None:
+    code, out, _ = run("readiness", str(BUNDLES / "fentanyl-positive.json"), "--form", "xr-ntx", "--on", "2026-03-10",
+                       "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"verdict", "reasons", "earliest_ready_date"}
+    assert data["verdict"] == "not-ready"
+    assert data["earliest_ready_date"] == "2026-03-19"
+    assert all(set(r) == {"rule", "severity", "message", "source"} for r in data["reasons"])
+    assert data["reasons"][0]["rule"] == "RDY-UDS-POSITIVE"
+    assert data["reasons"][0]["source"] == "clinical.md §2.2, §2.5"
+
+
+@pytest.mark.parametrize(
+    ("bundle", "form", "verdict", "earliest"),
+    [
+        ("ready-oud.json", "xr-ntx", "ready", "2026-03-10"),
+        ("ready-oud.json", "oral", "ready", "2026-03-10"),
+        ("ready-oud.json", "implant", "ready", "2026-03-10"),
+        ("aud-first-injection.json", "xr-ntx", "not-ready", None),
+        ("aud-first-injection.json", "oral", "review", None),
+    ],
+)
+def test_readiness_verdicts_for_the_fixture_bundles(bundle: str, form: str, verdict: str, earliest: str | None) -> None:
+    code, out, _ = run("readiness", str(BUNDLES / bundle), "--form", form, "--on", "2026-03-10", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["verdict"], data["earliest_ready_date"]) == (verdict, earliest)
+
+
+def test_readiness_text_report() -> None:
+    code, out, _ = run("readiness", str(BUNDLES / "fentanyl-positive.json"), "--form", "xr-ntx", "--on",
+                       "2026-03-10")
+    assert code == 0
+    assert out.splitlines()[0] == "Readiness for xr-ntx on 2026-03-10 (Sam Rivera, pt-1): NOT-READY"
+    assert "Earliest ready date: 2026-03-19" in out
+    assert "[contraindication] RDY-UDS-POSITIVE" in out
+    assert "Bundle.entry[11].resource: Encounter not read" in out
+
+
+def test_readiness_with_an_unreadable_medicine_asks_for_review(tmp_path: Path) -> None:
+    data = json.loads((BUNDLES / "ready-oud.json").read_text())
+    data["entry"].append({"resource": {"resourceType": "MedicationStatement", "status": "active",
+                                       "subject": {"reference": "Patient/pt-1"},
+                                       "medicationCodeableConcept": {"text": "Percocet 5/325"},
+                                       "effectivePeriod": {"start": "2026-03-01"}}})
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(data))
+    code, out, _ = run("readiness", str(path), "--form", "oral", "--on", "2026-03-10", "--format", "json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["verdict"] == "review"
+    assert "Percocet 5/325" in result["reasons"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("bad-lab-unit.json", "--form", "xr-ntx", "--on", "2026-03-10"),
+         "Bundle.entry[8].resource.valueQuantity.unit: None is required for ALT (1742-6)"),
+        (("ready-oud.json", "--form", "patch", "--on", "2026-03-10"), "'patch' is not one of 'oral', 'xr-ntx'"),
+        (("ready-oud.json", "--form", "oral", "--on", "10/03/2026"), "'10/03/2026' does not match the format"),
+        (("ready-oud.json", "--form", "oral"), "Missing option '--on'"),
+        (("missing.json", "--form", "oral", "--on", "2026-03-10"), "does not exist"),
+    ],
+)
+def test_readiness_bad_input_exits_2(args: tuple[str, ...], message: str) -> None:
+    code, out, err = run("readiness", str(BUNDLES / args[0]), *args[1:])
+    assert code == 2
+    assert message in err
+
+
+def test_readiness_rejects_a_file_that_is_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_text("<Bundle/>")
+    code, _, err = run("readiness", str(path), "--form", "oral", "--on", "2026-03-10")
+    assert code == 2
+    assert "Bundle: 'line 1 column 1' is not valid JSON" in err
+
+
+def test_rules_markdown_matches_the_committed_docs() -> None:
+    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    stale = "docs/rules.md is stale: run `naltrack rules --format markdown > docs/rules.md`"
+    assert committed == render_markdown(), stale
+    code, out, _ = run("rules", "--format", "markdown")
+    assert code == 0 and out == committed
+
+
+def test_rules_json_lists_every_rule_with_id_severity_and_source() -> None:
+    code, out, _ = run("rules", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    ids = [r["id"] for r in data["rules"]]
+    assert len(ids) == len(set(ids)) >= 30
+    assert all(r["severities"] and r["source"] for r in data["rules"])
+    assert {t["name"] for t in data["thresholds"]} >= {"opioid_free_days_short", "liver_review_above_x_uln"}
+    assert any("UNCONFIRMED" in t["source"] for t in data["thresholds"])
+
+
+def test_the_installed_console_script_scores() -> None:
+    exe = shutil.which("naltrack", path=str(Path(sys.executable).parent))
+    assert exe is not None, "the naltrack console script is not installed next to this Python"
+    done = subprocess.run([exe, "score", "gad-7", "--answers", "3,3,3,3,3,3,3", "--format", "json"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"instrument": "gad-7", "total": 21, "band": "severe",
+                                       "flags": ["further-evaluation"]}
+    bad = subprocess.run([exe, "score", "gad-7", "--answers", "9"], capture_output=True, text=True, timeout=60,
+                         check=False)
+    assert bad.returncode == 2
+    assert "gad-7.gad-7-1" in bad.stderr
