@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.care import AdverseEvent, CounselingSession, SupportGroupAttendance
@@ -129,7 +130,8 @@ def load_chart(uow: AbstractUnitOfWork, patient_id: str) -> PatientChart:
     with uow:
         patient = uow.patients.get(patient_id)
         records = uow.records.for_patient(patient_id)
-    return PatientChart(patient=patient, **{kind: tuple(records.get(kind, ())) for kind in RECORD_TYPES})
+    by_kind: dict[str, Any] = {kind: tuple(records.get(kind, ())) for kind in RECORD_TYPES}
+    return PatientChart(patient=patient, **by_kind)
 
 
 def list_patients(uow: AbstractUnitOfWork, *, clinic_id: str | None = None, text: str | None = None,

@@ -62,7 +62,7 @@ class RecordMapping:
             self.encode(row)
         return row
 
-    def from_row(self, row: Mapping[str, Any]) -> ClinicalRecord:
+    def from_row(self, row: Mapping[Any, Any]) -> ClinicalRecord:
         values = dict(row)
         if self.decode is not None:
             self.decode(values)
@@ -164,7 +164,7 @@ def clinic_to_row(clinic: Clinic) -> Row:
     return {"id": clinic.id, "name": clinic.name, "timezone": clinic.timezone}
 
 
-def clinic_from_row(row: Mapping[str, Any]) -> Clinic:
+def clinic_from_row(row: Mapping[Any, Any]) -> Clinic:
     return Clinic(id=row["id"], name=row["name"], timezone=row["timezone"])
 
 
@@ -182,7 +182,7 @@ def patient_to_row(patient: Patient) -> Row:
     }
 
 
-def patient_from_row(row: Mapping[str, Any]) -> Patient:
+def patient_from_row(row: Mapping[Any, Any]) -> Patient:
     as_of = row["reproductive_as_of"]
     return Patient(
         id=row["id"], clinic_id=row["clinic_id"], given_name=row["given_name"],

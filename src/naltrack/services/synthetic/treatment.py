@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.regimens import XR_NTX_INTERVAL_DAYS, Regimen, ScheduledDose
@@ -152,7 +153,7 @@ def _implants(b: PatientBuilder, regimen: Regimen) -> Course:
 def make_regimen(b: PatientBuilder, kind: str, start: date) -> Regimen:
     """The order for ``kind`` starting on ``start`` (built, not yet kept: its end comes later)."""
     prescriber = b.staff_member("prescribers")
-    common = {"kind": kind, "start": start, "prescriber": prescriber}
+    common: dict[str, Any] = {"kind": kind, "start": start, "prescriber": prescriber}
     if kind in ("xr-ntx-q4w", "xr-ntx-bupropion"):
         return b.build(Regimen, dose_mg=380.0, interval_days=XR_NTX_INTERVAL_DAYS, rxnorm="637213", **common)
     if kind == "implant":
