@@ -217,3 +217,19 @@ def test_alerts_are_ordered_and_carry_source_and_action() -> None:
                                         "MON-PAIN-GUIDANCE"}
     assert all(a.source.startswith("clinical.md") and a.action for a in alerts)
     assert set(alerts[0].as_dict()) == {"rule", "severity", "message", "source", "action", "subject"}
+
+
+def test_days_supply_estimate_reads_naltrexone_known_only_as_a_medicine() -> None:
+    base = PatientChart(patient=make_patient())
+    reported_xr = make_med("637213", ago(40), end=ago(10), source="reported")
+    assert days_supply_protection_end(replace(base, medications=(reported_xr,)), DAY) == ago(10) + timedelta(days=28)
+    prescribed_only = make_med("1483744", ago(5), source="prescribed")
+    assert days_supply_protection_end(replace(base, medications=(prescribed_only,)), DAY) is None
+
+
+def test_monitoring_accepts_the_pk_coverage_estimator() -> None:
+    from naltrack.domain.coverage import estimate_protection_end
+
+    chart = xr_chart(40)
+    alerts = run_monitoring(chart, DAY, estimate_protection_end=estimate_protection_end)
+    assert [a.severity for a in alerts if a.rule == "MON-PROTECTION-END"] == ["critical"]

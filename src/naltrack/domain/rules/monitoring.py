@@ -57,6 +57,7 @@ def days_supply_protection_end(chart: PatientChart, today: date, thresholds: Thr
     for dose in current(chart.oral_doses):
         if dose.was_taken and dose.taken_at.date() <= today:
             ends.append((dose.taken_at + timedelta(hours=oral_blockade_hours(dose.dose_mg))).date())
+    ends += _medication_ends(chart, today, thresholds)
     removals = {r.implant_id: r.removed_at.date() for r in current(chart.implant_removals)}
     for implant in current(chart.implants):
         if implant.inserted_at.date() > today:
@@ -65,6 +66,20 @@ def days_supply_protection_end(chart: PatientChart, today: date, thresholds: Thr
         end = implant.inserted_at.date() + timedelta(days=days)
         ends.append(min(end, removals.get(implant.id, end)))
     return max(ends) if ends else None
+
+
+def _medication_ends(chart: PatientChart, today: date, thresholds: Thresholds) -> list[date]:
+    """Naltrexone known only as a medicine (e.g. from an imported bundle), dispensed or reported:
+    the last day taken plus the blockade of its form (XR-NTX 28 days, oral 1 day, implant default)."""
+    days = {"naltrexone-xr": thresholds.xr_ntx_blockade_days, "naltrexone-oral": 1,
+            "naltrexone-implant": thresholds.implant_default_days}
+    ends = []
+    for med in current(chart.medications):
+        entry = find_medication(med.rxnorm)
+        if entry is None or entry.medication_class not in days or med.source == "prescribed" or med.start > today:
+            continue
+        ends.append(facts.medication_last_day(med, today) + timedelta(days=days[entry.medication_class]))
+    return ends
 
 
 def run_monitoring(
