@@ -22,6 +22,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("naltrack.cli.score", "score_command"), ("naltrack.cli.readiness", "readiness"), ("naltrack.cli.rules", "rules"),
     ("naltrack.cli.security", "users"), ("naltrack.cli.security", "audit"),
     ("naltrack.cli.simulate", "simulate"), ("naltrack.cli.measure", "measure"),
+    ("naltrack.cli.fhir", "fhir"),
 )
 
 

@@ -72,6 +72,8 @@ def only_categories(chart: PatientChart, categories: tuple[str, ...]) -> Patient
     keep = set(categories)
     changes: dict[str, Any] = {f.name: () for f in fields(PatientChart)
                if f.name != "patient" and KIND_CATEGORY.get(f.name) not in keep}
+    if "labs" not in keep:  # pregnancy status travels with the labs (a test result or its report)
+        changes["patient"] = replace(chart.patient, reproductive=None)
     return replace(chart, **changes)
 
 

@@ -1,0 +1,288 @@
+"""Import of FHIR R4 data: transaction or collection Bundles (Synthea writes transaction bundles,
+one per patient) and NDJSON files (FHIR Bulk Data, one resource per line), or a folder of them.
+
+All or nothing, in three steps:
+
+1. **Load**: every resource with its position (``file#entry[3]`` or ``file:12``). A Bundle of another
+   type than ``transaction``, ``collection`` or ``batch`` is refused.
+2. **Check**: every resource validates with fhir.resources R4B (see :mod:`.r4_common` for why R4B),
+   then each patient's resources go through the bundle reader, the one FHIR -> domain mapping.
+   Any problem, anywhere, names the resource and the element path, and nothing is written.
+3. **Write**: new patients and records in one transaction, with one audit entry per patient.
+   A patient or record whose id is already stored is left as it is, so importing the same data
+   twice changes nothing (record ids are the source ids).
+
+Resource types the reader does not map (Encounter, Claim, ...) are counted in the report as skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from naltrack.adapters.fhir.bundle_reader import read_bundle_detailed
+from naltrack.adapters.fhir.r4_common import ValidationProblem, find_problems, resource_label
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.errors import DomainError, InvalidInput
+from naltrack.domain.records import ClinicalRecord
+from naltrack.domain.security.audit import AuditEvent
+from naltrack.domain.units import require_not_future
+from naltrack.services.records import EVENT_TIME_FIELD
+from naltrack.services.security_ports import SecureUnitOfWorkFactory
+from naltrack.services.unit_of_work import RECORD_TYPES
+
+BUNDLE_TYPES = ("transaction", "collection", "batch")
+IMPORTER = "fhir-import"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A resource and where it came from."""
+
+    resource: dict[str, Any]
+    position: str
+    full_url: str | None = None
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would have done: counts, skipped types and problems."""
+
+    resources: int = 0
+    patients_created: int = 0
+    patients_unchanged: int = 0
+    records_created: Counter[str] = field(default_factory=Counter)
+    records_unchanged: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    problems: list[ValidationProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "resources": self.resources, "patients_created": self.patients_created,
+                "patients_unchanged": self.patients_unchanged, "records_created": dict(self.records_created),
+                "records_unchanged": self.records_unchanged, "skipped": dict(self.skipped),
+                "problems": [str(p) for p in self.problems]}
+
+
+class ImportRefused(InvalidInput):
+    """The data has problems; nothing was imported. ``report.problems`` names each one."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        first = report.problems[0]
+        super().__init__(f"{first.resource}: {first.path}", "(see report)",
+                         f"{first.message}; {len(report.problems)} problem(s), nothing imported")
+
+
+# 1. Load ---------------------------------------------------------------------------------------
+
+def load_resources(path: Path) -> tuple[list[Located], list[ValidationProblem]]:
+    """Every resource under ``path`` (a .json bundle, an .ndjson file, or a folder of them)."""
+    files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".ndjson")) if path.is_dir() else [path]
+    if not files:
+        return [], [ValidationProblem(str(path), "(file)", "holds no .json or .ndjson file")]
+    found: list[Located] = []
+    problems: list[ValidationProblem] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(ValidationProblem(str(file), "(file)", f"cannot be read ({error})"))
+            continue
+        reader = _ndjson if file.suffix == ".ndjson" else _bundle_file
+        for item in reader(file.name, text):
+            (problems if isinstance(item, ValidationProblem) else found).append(item)  # type: ignore[arg-type]
+    return found, problems
+
+
+def _ndjson(name: str, text: str) -> Iterator[Located | ValidationProblem]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield Located(json.loads(line), f"{name}:{number}")
+        except json.JSONDecodeError as error:
+            yield ValidationProblem(f"{name}:{number}", "(line)", f"is not valid JSON ({error.msg})")
+
+
+def _bundle_file(name: str, text: str) -> Iterator[Located | ValidationProblem]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        yield ValidationProblem(name, "(file)", f"is not valid JSON (line {error.lineno}: {error.msg})")
+        return
+    if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
+        yield Located(data, name) if isinstance(data, dict) else ValidationProblem(name, "(file)", "not a resource")
+        return
+    if data.get("type") not in BUNDLE_TYPES:
+        yield ValidationProblem(name, "Bundle.type", f"{data.get('type')!r} must be one of {', '.join(BUNDLE_TYPES)}")
+        return
+    for n, entry in enumerate(data.get("entry") or []):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            yield ValidationProblem(f"{name}#entry[{n}]", "resource", "is missing")
+            continue
+        yield Located(resource, f"{name}#entry[{n}]", entry.get("fullUrl"))
+
+
+# 2. Check --------------------------------------------------------------------------------------
+
+def _subject(resource: dict[str, Any]) -> str | None:
+    for key in ("subject", "patient"):
+        ref = resource.get(key)
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            return str(ref["reference"])
+    return None
+
+
+def group_by_patient(items: list[Located]) -> tuple[dict[str, list[Located]], list[Located]]:
+    """Each Patient's resources (by the references ``Patient/id`` or its ``fullUrl``), and the rest."""
+    groups: dict[str, list[Located]] = {}
+    aliases: dict[str, str] = {}
+    for item in items:
+        if item.resource.get("resourceType") == "Patient":
+            key = f"Patient/{item.resource.get('id') or item.full_url}"
+            groups[key] = [item]
+            aliases[key] = key
+            if item.full_url:
+                aliases[item.full_url] = key
+    others: list[Located] = []
+    for item in items:
+        if item.resource.get("resourceType") == "Patient":
+            continue
+        owner = aliases.get(_subject(item.resource) or "")
+        (groups[owner] if owner else others).append(item)
+    return groups, others
+
+
+def read_charts(items: list[Located], clinic_id: str, report: ImportReport) -> list[PatientChart]:
+    """Validate every resource and read each patient's chart; problems go to ``report``."""
+    invalid: set[int] = set()
+    for item in items:
+        found = find_problems(item.resource, item.position)
+        if found:
+            invalid.add(id(item))
+            report.problems += found
+    groups, orphans = group_by_patient(items)
+    for item in orphans:
+        report.skipped[f"{item.resource.get('resourceType')} (no patient in the data)"] += 1
+    charts = []
+    for group in groups.values():
+        if any(id(item) in invalid for item in group):
+            continue  # already reported; the reader would only repeat it
+        bundle = {"resourceType": "Bundle", "type": "collection",
+                  "entry": [{"resource": i.resource, **({"fullUrl": i.full_url} if i.full_url else {})}
+                            for i in group]}
+        try:
+            result = read_bundle_detailed(bundle, clinic_id=clinic_id)
+        except (DomainError, ValueError) as error:  # ValueError: a date the reader's parser rejects
+            report.problems.append(_reader_problem(error, group))
+            continue
+        for line in (*result.skipped, *result.unrecognized_medications):
+            report.skipped[_skipped_kind(line)] += 1
+        charts.append(_scoped_ids(result.chart))
+    return charts
+
+
+def _reader_problem(error: Exception, group: list[Located]) -> ValidationProblem:
+    field_name = getattr(error, "field", "")
+    where = group[0].position
+    if field_name.startswith("Bundle.entry["):
+        index = int(field_name[len("Bundle.entry["):].split("]", 1)[0])
+        if 0 <= index < len(group):
+            where = resource_label(group[index].resource, group[index].position)
+        field_name = field_name.split("]", 1)[1].lstrip(".").removeprefix("resource.") or "(resource)"
+    return ValidationProblem(where, field_name or "(resource)", str(error))
+
+
+def _skipped_kind(line: str) -> str:
+    words = line.split(": ", 1)[-1].split()
+    return words[0] if words else "resource"
+
+
+def _scoped_ids(chart: PatientChart) -> PatientChart:
+    """Screens get ids from their time; scope them to the patient so two patients cannot collide."""
+    screens = tuple(replace(s, id=f"{chart.patient.id}-{s.id}") if s.id.startswith("uds-") else s
+                    for s in chart.screens)
+    return replace(chart, screens=screens)
+
+
+# 3. Write --------------------------------------------------------------------------------------
+
+def _records(chart: PatientChart) -> list[ClinicalRecord]:
+    return [r for kind in RECORD_TYPES for r in getattr(chart, kind)]
+
+
+def _check_times(records: list[ClinicalRecord], now: datetime, report: ImportReport) -> None:
+    for record in records:
+        name = EVENT_TIME_FIELD.get(type(record))
+        if name is None:
+            continue
+        try:
+            require_not_future(f"{type(record).__name__}.{name}", getattr(record, name), now)
+        except InvalidInput as error:
+            report.problems.append(ValidationProblem(f"{type(record).__name__}/{record.id}", name, str(error)))
+
+
+def write_charts(uow_factory: SecureUnitOfWorkFactory, charts: list[PatientChart], clinic_id: str,
+                 now: datetime, report: ImportReport, *, dry_run: bool = False) -> None:
+    """Store what is new in one transaction; nothing when ``report`` has problems or ``dry_run``."""
+    with uow_factory() as uow:
+        if uow.clinics.find(clinic_id) is None:
+            report.problems.append(ValidationProblem(f"Clinic/{clinic_id}", "clinic", "does not exist"))
+            return
+        new_patients, new_records = [], []
+        for chart in charts:
+            stored = uow.patients.find(chart.patient.id)
+            if stored is not None and stored.clinic_id != clinic_id:
+                report.problems.append(ValidationProblem(f"Patient/{chart.patient.id}", "id",
+                                                         f"is a patient of another clinic ({stored.clinic_id})"))
+                continue
+            if stored is None:
+                new_patients.append(chart.patient)
+            for record in _records(chart):
+                if uow.records.find(type(record), record.id) is None:
+                    new_records.append(replace(record, recorded_at=now, recorded_by=IMPORTER))
+                else:
+                    report.records_unchanged += 1
+        _check_times(new_records, now, report)
+        if report.problems or dry_run:
+            return
+        uow.patients.add_many(new_patients)
+        uow.records.add_many(new_records)
+        for patient_id in {r.patient_id for r in new_records} | {p.id for p in new_patients}:
+            uow.security.append_audit(AuditEvent(
+                at=now, actor=IMPORTER, clinic_id=clinic_id, action="create", category="clinical-views",
+                record_type="fhir-import", patient_id=patient_id, detail="FHIR R4 import"))
+        uow.commit()
+    report.patients_created = len(new_patients)
+    report.patients_unchanged = len(charts) - len(new_patients)
+    report.records_created.update(type(r).__name__ for r in new_records)
+
+
+def import_path(uow_factory: SecureUnitOfWorkFactory, path: Path, *, clinic_id: str, now: datetime,
+                dry_run: bool = False) -> ImportReport:
+    """Import everything under ``path`` or nothing; raises :class:`ImportRefused` naming each problem."""
+    report = ImportReport()
+    items, problems = load_resources(path)
+    report.resources = len(items)
+    report.problems += problems
+    charts = read_charts(items, clinic_id, report)
+    if not report.problems:
+        write_charts(uow_factory, charts, clinic_id, now, report, dry_run=dry_run)
+    if report.problems:
+        raise ImportRefused(report)
+    return report
+
+
+def count_types(items: list[Located]) -> dict[str, int]:
+    return dict(Counter(str(i.resource.get("resourceType")) for i in items))
+

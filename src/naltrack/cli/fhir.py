@@ -1,0 +1,109 @@
+"""``naltrack fhir export`` and ``naltrack fhir import``: FHIR R4 NDJSON out, bundles and NDJSON in.
+
+An export leaves the program, so it is a Part 2 disclosure (42 CFR 2.31): it names the user who
+makes it, the recipient and the purpose; each patient's consent must name that recipient and
+purpose, only the consented record categories leave, and each disclosure is recorded and audited.
+Patients without such a consent are left out and listed. The redisclosure notice (42 CFR 2.32)
+is written beside the NDJSON files as ``NOTICE.txt``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from naltrack.cli.errors import BadInput, bad_input_exits_2
+from naltrack.config import get_settings
+from naltrack.domain.security.accounts import Actor
+from naltrack.domain.security.consent import PURPOSES, REDISCLOSURE_NOTICE_DEFAULT
+
+
+@click.group("fhir")
+def fhir() -> None:
+    """Exchange records as FHIR R4: bulk NDJSON export, bundle and NDJSON import."""
+
+
+def _uow_factory(database_url: str | None):  # type: ignore[no-untyped-def]
+    from naltrack.adapters.fhir.exchange import secure_factory
+    from naltrack.bootstrap import build_storage
+
+    return secure_factory(build_storage(get_settings(), database_url=database_url))
+
+
+def _actor(factory, username: str) -> Actor:  # type: ignore[no-untyped-def]
+    with factory() as uow:
+        found = uow.security.find_credentials(username)
+    if found is None or not found[0].active:
+        raise BadInput(f"--as: {username!r} is not an active user")
+    return Actor(found[0], "cli", "treatment")
+
+
+@fhir.command("export")
+@click.option("--patient", "patient_ids", multiple=True, help="Patient id (repeatable).")
+@click.option("--all", "all_patients", is_flag=True, help="Every patient of the user's clinic.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for <Type>.ndjson files.")
+@click.option("--recipient", required=True, help="Who receives the records (as the consent names them).")
+@click.option("--purpose", type=click.Choice([p for p in PURPOSES if p != "emergency"]), default="treatment",
+              show_default=True)
+@click.option("--as", "username", required=True, help="The naltrack user making the disclosure.")
+@click.option("--database-url", default=None, help="Database (default: the settings').")
+def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Path, recipient: str, purpose: str,
+                   username: str, database_url: str | None) -> None:
+    """Export patients as FHIR R4 NDJSON, one file per resource type (FHIR Bulk Data style)."""
+    from naltrack.adapters.fhir.exchange import disclose_record
+    from naltrack.adapters.fhir.r4_export import write_ndjson
+    from naltrack.services.consents import DisclosureRefused
+
+    if bool(patient_ids) == all_patients:
+        raise BadInput("give either --patient ID (one or more) or --all")
+    with bad_input_exits_2():
+        factory = _uow_factory(database_url)
+        actor = _actor(factory, username)
+        ids = list(patient_ids) or _clinic_patients(factory, actor.clinic_id)
+        now = datetime.now(UTC)
+        resources, refused = [], []
+        for pid in ids:
+            try:
+                resources += disclose_record(factory, actor, pid, recipient, purpose, now).resources
+            except DisclosureRefused as error:
+                refused.append(f"{pid}: {error}")
+        if patient_ids and refused:
+            raise BadInput("; ".join(refused))
+        counts = write_ndjson(resources, out_dir)
+        (out_dir / "NOTICE.txt").write_text(REDISCLOSURE_NOTICE_DEFAULT + "\n", encoding="utf-8")
+    click.echo(json.dumps({"out": str(out_dir), "patients": len(ids) - len(refused), "resources": counts,
+                           "left_out_without_consent": refused}, indent=2))
+
+
+def _clinic_patients(factory, clinic_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    with factory() as uow:
+        total = uow.patients.count(clinic_id=clinic_id)
+        return [p.id for p in uow.patients.search(clinic_id=clinic_id, limit=max(total, 1), offset=0)]
+
+
+@fhir.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--clinic", "clinic_id", required=True, help="The clinic the patients belong to.")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--database-url", default=None, help="Database (default: the settings').")
+def import_command(path: Path, clinic_id: str, dry_run: bool, database_url: str | None) -> None:
+    """Import a transaction/collection Bundle, an NDJSON file, or a folder of them: all or nothing."""
+    from naltrack.adapters.fhir.r4_import import ImportRefused, import_path
+
+    try:
+        with bad_input_exits_2():
+            report = import_path(_uow_factory(database_url), path, clinic_id=clinic_id,
+                                 now=datetime.now(UTC), dry_run=dry_run)
+    except BadInput as error:
+        cause = error.__cause__
+        if isinstance(cause, ImportRefused):
+            lines = [str(p) for p in cause.report.problems[:50]]
+            more = len(cause.report.problems) - len(lines)
+            raise BadInput("nothing imported:\n  " + "\n  ".join(lines) + (f"\n  ... {more} more" if more else "")) \
+                from cause
+        raise
+    click.echo(json.dumps({**report.as_dict(), "dry_run": dry_run}, indent=2))
