@@ -1,0 +1,175 @@
+"""Browser tests: the real server (uvicorn on a loopback port, in a thread) against a temporary
+SQLite database with a small seeded program, driven by Playwright through Debian's Chromium.
+
+Chromium is launched from ``/usr/bin/chromium`` with the flags of the platform notes (no
+``playwright install``: there is no download host). Without Chromium the tests skip, unless
+``NALTRACK_REQUIRE_BROWSER=1`` (CI), where they fail. Screenshots of the main pages go to
+``test-artifacts/screenshots/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("NALTRACK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "synthetic-demo-pass"
+TZ_NAME = "America/New_York"
+USERS = {"nurse": "nurse.kim", "prescriber": "dr.okafor", "counselor": "couns.ray", "front-desk": "desk.lee",
+         "auditor": "audit.max"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here drives a browser; skip (or fail in CI) when Chromium is missing."""
+    for item in items:
+        if "tests/e2e/" not in str(item.fspath).replace(os.sep, "/"):
+            continue
+        item.add_marker(pytest.mark.browser)
+        if not CHROMIUM.exists() and os.environ.get("NALTRACK_REQUIRE_BROWSER") != "1":
+            item.add_marker(pytest.mark.skip(reason=f"browser tests need Chromium at {CHROMIUM}"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """pytest-playwright's launch arguments: Debian's Chromium, headless, no network chatter."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"NALTRACK_REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM}")
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    today: date
+    app: Any
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def seed_program(app: Any) -> date:
+    """A small synthetic program: one clinic, one user per role, patients the tests look for."""
+    from naltrack.domain.administrations import Injection
+    from naltrack.domain.episodes import Episode
+    from naltrack.domain.observations import AnalyteResult, LabResult, UrineDrugScreen
+    from naltrack.domain.patients import Clinic, Patient
+    from naltrack.domain.regimens import Regimen
+    from naltrack.services import records
+    from naltrack.services.security import add_user
+
+    storage, now = app.state.storage, datetime.now(UTC)
+    tz = ZoneInfo(TZ_NAME)
+    today = now.astimezone(tz).date()
+    records.register_clinic(storage.uow(), Clinic(id="c1", name="Harbor Street Clinic", timezone=TZ_NAME))
+    for role, name in USERS.items():
+        add_user(app.state.secure_uow, name, PASSWORD, role, "c1", now)
+
+    def at(days_ago: int, hour: int = 10) -> datetime:
+        day = today - timedelta(days=days_ago)
+        return datetime(day.year, day.month, day.day, hour, tzinfo=tz).astimezone(UTC)
+
+    people = [("p-due", "Dana", "Reyes", "female", 28, "right"), ("p-late", "Omar", "Quinn", "male", 33, "left"),
+              ("p-ok", "Lena", "Moss", "female", 9, "left")]
+    for pid, given, family, sex, last, side in people:
+        records.register_patient(storage.uow(), Patient(
+            id=pid, clinic_id="c1", given_name=given, family_name=family, birth_date=date(1986, 3, 14),
+            sex_at_birth=sex, mrn=f"MRN-{pid[2:].upper()}"))
+        records.add_records(storage.uow(), [
+            Episode(id=f"{pid}-e", patient_id=pid, indication="OUD", level_of_care="OP",
+                    start=today - timedelta(days=last + 40)),
+            Regimen(id=f"{pid}-r", patient_id=pid, kind="xr-ntx-q4w", start=today - timedelta(days=last + 30)),
+            Injection(id=f"{pid}-i1", patient_id=pid, given_at=at(last + 28), side="left" if side == "right"
+                      else "right", lot="LOT-2231", expiry=today + timedelta(days=200), needle_length_in=1.5,
+                      given_by="nurse.kim", regimen_id=f"{pid}-r"),
+            Injection(id=f"{pid}-i2", patient_id=pid, given_at=at(last), side=side, lot="LOT-2290",
+                      expiry=today + timedelta(days=220), needle_length_in=1.5, given_by="nurse.kim",
+                      regimen_id=f"{pid}-r"),
+            LabResult(id=f"{pid}-alt", patient_id=pid, loinc="1742-6", name="ALT", value=34.0, unit="U/L",
+                      reference_high=40.0, collected_at=at(last + 30)),
+            UrineDrugScreen(id=f"{pid}-uds", patient_id=pid, collected_at=at(last + 29), results=(
+                AnalyteResult("opiates", "negative"), AnalyteResult("fentanyl", "negative"),
+                AnalyteResult("buprenorphine", "negative"))),
+        ], now=now)
+    records.register_patient(storage.uow(), Patient(
+        id="p-new", clinic_id="c1", given_name="Theo", family_name="Vance", birth_date=date(1992, 7, 1),
+        sex_at_birth="male", mrn="MRN-NEW"))
+    records.add_records(storage.uow(), [
+        Episode(id="p-new-e", patient_id="p-new", indication="OUD", level_of_care="IOP",
+                start=today - timedelta(days=3)),
+        UrineDrugScreen(id="p-new-uds", patient_id="p-new", collected_at=at(1), results=(
+            AnalyteResult("fentanyl", "positive"), AnalyteResult("opiates", "negative"))),
+    ], now=now)
+    return today
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    import uvicorn
+
+    from naltrack.api.app import create_app
+    from naltrack.config import Settings
+
+    data = tmp_path_factory.mktemp("e2e")
+    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'e2e.db'}", secret_key="e2e-secret",
+                        timezone=TZ_NAME, host="127.0.0.1")
+    app = create_app(settings)
+    today = seed_program(app)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", today, app)
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.storage.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    """Replaces pytest-base-url's fixture (deprecated shape under pytest 9): the live server."""
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture()
+def sign_in(page: Any, live_server: LiveServer) -> Any:
+    """``sign_in("nurse")`` signs that role's user in on ``page`` and returns the page."""
+
+    def go(role: str) -> Any:
+        page.goto(f"{live_server.url}/sign-in")
+        page.get_by_label("User name").fill(USERS[role])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state("networkidle")
+        return page
+
+    return go

@@ -1,0 +1,124 @@
+"""The clinic's daily flows in a real browser (issue 6 §4)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from playwright.sync_api import expect
+
+
+def shoot(page: Any, screenshots: Any, name: str) -> None:
+    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+
+
+def test_sign_in_lands_on_the_dashboard_and_sign_out_ends_the_session(page, live_server, sign_in, screenshots):
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=/$"))
+    shoot(page, screenshots, "sign-in")
+    sign_in("nurse")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
+    expect(page.locator(".who")).to_contain_text("nurse.kim")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    page.goto(f"{live_server.url}/patients")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=/patients$"))
+
+
+def test_dashboard_lists_the_due_injection_and_the_overdue_one(page, live_server, sign_in, screenshots):
+    sign_in("nurse")
+    due = page.locator("section[aria-labelledby=due-title]")
+    due_row = due.locator("tr", has_text="Reyes")
+    expect(due_row).to_contain_text("day 28")
+    expect(due_row.locator("td").nth(3)).to_have_text("left")
+    expect(due.locator("tr", has_text="Quinn")).to_contain_text("day 33")
+    expect(page.locator("section[aria-labelledby=prot-title]")).to_contain_text("Quinn")
+    expect(page.locator("section[aria-labelledby=ind-title]")).to_contain_text("Vance")
+    shoot(page, screenshots, "dashboard")
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
+    shoot(page, screenshots, "dashboard-tablet")
+
+
+def test_recording_an_injection_updates_the_chart_coverage(page, live_server, sign_in, screenshots):
+    sign_in("nurse")
+    page.goto(f"{live_server.url}/patients/p-due")
+    expect(page.locator("#next-due")).to_have_text((live_server.today).isoformat())
+    before = page.locator("#protection-end").inner_text()
+    shoot(page, screenshots, "chart")
+    page.get_by_role("link", name="Record injection").click()
+    expect(page.get_by_label("Left buttock")).to_be_checked()
+    page.get_by_label("Kit lot number").fill("LOT-3001")
+    page.get_by_label("Kit expiry date").fill((live_server.today + timedelta(days=180)).isoformat())
+    page.get_by_label("Needle length").select_option("2")
+    shoot(page, screenshots, "injection-form")
+    page.get_by_role("button", name="Record injection").click()
+    expect(page).to_have_url(re.compile(r"/patients/p-due\?recorded=injection$"))
+    expect(page.locator("#next-due")).to_have_text((live_server.today + timedelta(days=28)).isoformat())
+    expect(page.locator("#protection-end")).not_to_have_text(before)
+    expect(page.locator("#band-today")).to_contain_text("Protected")
+    expect(page.get_by_text("lot LOT-3001")).to_be_visible()
+    shoot(page, screenshots, "chart-after-injection")
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("section[aria-labelledby=due-title]").locator("tr", has_text="Reyes")).to_have_count(0)
+
+
+def test_injection_form_keeps_values_and_shows_the_error_next_to_the_field(page, live_server, sign_in):
+    sign_in("nurse")
+    page.goto(f"{live_server.url}/patients/p-ok/injections/new")
+    page.get_by_label("Kit lot number").fill("LOT-OLD")
+    page.get_by_label("Kit expiry date").fill("2020-01-31")
+    page.get_by_label("Needle length").select_option("1.5")
+    page.get_by_role("button", name="Record injection").click()
+    expect(page.locator("#e-expiry")).to_contain_text("'2020-01-31' is before the injection date")
+    expect(page.get_by_label("Kit lot number")).to_have_value("LOT-OLD")
+    expect(page.get_by_label("Kit expiry date")).to_have_attribute("aria-invalid", "true")
+
+
+def test_audit_form_shows_score_and_band_on_submit(page, live_server, sign_in, screenshots):
+    sign_in("counselor")
+    page.goto(f"{live_server.url}/patients/p-ok/questionnaires/audit")
+    for n in range(1, 9):
+        page.locator(f"input[name=audit-{n}][value='2']").check()
+    for n in (9, 10):
+        page.locator(f"input[name=audit-{n}][value='0']").check()
+    shoot(page, screenshots, "audit-form")
+    page.get_by_role("button", name="Score and save").click()
+    expect(page.locator("#score-total")).to_have_text("16")
+    expect(page.locator("#score-band")).to_have_text("zone-iii")
+    shoot(page, screenshots, "audit-result")
+
+
+def test_front_desk_is_refused_the_urine_screen_page(page, live_server, sign_in, screenshots):
+    sign_in("front-desk")
+    expect(page).to_have_url(re.compile(r"/patients$"))
+    response = page.goto(f"{live_server.url}/patients/p-due/screens/new")
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not available to your role")
+    expect(page.locator("main")).to_contain_text("may not read urine drug screens")
+    expect(page.locator("table")).to_have_count(0)
+    shoot(page, screenshots, "refused-front-desk")
+
+
+def test_patient_search_and_readiness_checklist(page, live_server, sign_in, screenshots):
+    sign_in("prescriber")
+    page.goto(f"{live_server.url}/patients")
+    page.get_by_label("Search by name or MRN").fill("vance")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#patient-results")).to_contain_text("Vance, Theo")
+    expect(page.locator("#patient-results")).not_to_contain_text("Reyes")
+    shoot(page, screenshots, "patients")
+    page.get_by_role("link", name="Vance, Theo").click()
+    page.get_by_role("link", name="Readiness checklist", exact=True).click()
+    expect(page.locator("#verdict")).to_contain_text("not-ready")
+    expect(page.locator(".checklist")).to_contain_text("RDY-UDS-POSITIVE")
+    shoot(page, screenshots, "readiness")
+
+
+def test_keyboard_reaches_the_main_content_with_a_visible_focus(page, live_server, sign_in):
+    sign_in("nurse")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    expect(skip).to_be_focused()
+    outline = skip.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline == "solid"
