@@ -1,0 +1,112 @@
+"""HEDIS POD over 1,000,000 patients / 20,000,000 generated dispensing rows: time and peak memory.
+
+The data are generated (synthetic, seeded by hashing the row number) straight to CSV by
+DuckDB. Both implementations read that CSV, validate it, and compute episodes and totals,
+each in its own child process (peak RSS from ``wait4``):
+
+* naltrack: ``naltrack.analytics.pod.measure_pod`` (DuckDB, two threads);
+* baseline: the same steps written plainly with pandas (read_csv, merge, groupby cumsum,
+  cummax, shift), below.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import Figure, run_child
+
+ROWS_PER_PATIENT = 20
+_KINDS = (("637213", "", 30), ("1483744", "30", 30), ("1010604", "14", 14), ("864706", "28", 28))
+
+
+def generate(path: str, patients: int) -> dict[str, float]:
+    """Write ``patients * 20`` rows: one medication per patient, refills with 0-8 days of jitter."""
+    import duckdb
+
+    codes = " ".join(f"WHEN {k} THEN '{c}'" for k, (c, _, _) in enumerate(_KINDS))
+    supply = " ".join(f"WHEN {k} THEN '{s}'" for k, (_, s, _) in enumerate(_KINDS))
+    spacing = " ".join(f"WHEN {k} THEN {g}" for k, (_, _, g) in enumerate(_KINDS))
+    start = time.perf_counter()
+    duckdb.sql(f"""
+        COPY (
+            SELECT 'P' || lpad(CAST(p AS VARCHAR), 7, '0') AS patient_id,
+                   strftime(DATE '2024-07-01' + CAST(hash(p) % 365 AS INTEGER)
+                            + CAST(k * (CASE kind {spacing} END) + hash(i) % 9 AS INTEGER), '%Y-%m-%d') AS date,
+                   CASE WHEN hash(i * 31) % 50 = 0 THEN '1551468' ELSE CASE kind {codes} END END AS rxnorm,
+                   CASE WHEN hash(i * 31) % 50 = 0 THEN '30' ELSE CASE kind {supply} END END AS days_supply
+            FROM (SELECT i, i // {ROWS_PER_PATIENT} AS p, i % {ROWS_PER_PATIENT} AS k,
+                         hash(i // {ROWS_PER_PATIENT} * 7919) % 4 AS kind
+                  FROM range({patients * ROWS_PER_PATIENT}) AS t(i))
+            ORDER BY i
+        ) TO '{path}' (HEADER, DELIMITER ',')
+    """)
+    return {"seconds": time.perf_counter() - start}
+
+
+def naltrack_pod(path: str) -> dict[str, float]:
+    from naltrack.analytics.pod import measure_pod
+
+    start = time.perf_counter()
+    result = measure_pod(path, include_episodes=False, threads=2)
+    return {"seconds": time.perf_counter() - start, "denominator": result.denominator,
+            "numerator": result.numerator}
+
+
+def pandas_pod(path: str) -> dict[str, float]:
+    """The plain pandas version of the same measure (validation, supply chain, islands)."""
+    import numpy as np
+    import pandas as pd
+
+    from naltrack.analytics.pod import pod_code_rules
+
+    start = time.perf_counter()
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rules = pd.DataFrame([(r.code, r.group, r.fixed_days, r.default_days) for r in pod_code_rules().values()],
+                         columns=["rxnorm", "grp", "fixed", "default"])
+    day = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
+    supply = pd.to_numeric(df["days_supply"].replace("", np.nan), errors="coerce")
+    m = df[["patient_id", "rxnorm"]].merge(rules, on="rxnorm", how="left", indicator=True)
+    bad = day.isna() | (m["_merge"] == "left_only") | ((df["days_supply"] != "") & ~supply.between(1, 365))
+    if bad.any():
+        raise ValueError(f"bad row {int(np.flatnonzero(bad)[0]) + 1}")
+    x = pd.DataFrame({"pid": df["patient_id"], "grp": m["grp"],
+                      "d": (day - pd.Timestamp("1970-01-01")).dt.days,
+                      "days": m["fixed"].fillna(supply).fillna(m["default"])})
+    x = x[x["grp"].notna()].groupby(["pid", "grp", "d"], as_index=False)["days"].sum()
+    x = x.sort_values(["pid", "grp", "d"])
+    cum = x.groupby(["pid", "grp"])["days"].cumsum()
+    anchor = (x["d"] - (cum - x["days"])).groupby([x["pid"], x["grp"]]).cummax()
+    iv = pd.DataFrame({"pid": x["pid"], "s": anchor + cum - x["days"], "e": anchor + cum - 1})
+    iv = iv.drop_duplicates().sort_values(["pid", "s", "e"]).reset_index(drop=True)
+    prev_end = iv.groupby("pid")["e"].cummax().groupby(iv["pid"]).shift()
+    iv["episode"] = (prev_end.isna() | (iv["s"] > prev_end + 31)).groupby(iv["pid"]).cumsum()
+    iv["run"] = (prev_end.isna() | (iv["s"] > prev_end + 8)).groupby(iv["pid"]).cumsum()
+    runs = iv.groupby(["pid", "run"], as_index=False)["e"].max().rename(columns={"e": "run_end"})
+    starts = iv.groupby(["pid", "episode"], as_index=False).agg(start=("s", "min"), run=("run", "min"))
+    episodes = starts.merge(runs, on=["pid", "run"])
+    hits = int((episodes["run_end"] >= episodes["start"] + 179).sum())
+    return {"seconds": time.perf_counter() - start, "denominator": len(episodes), "numerator": hits}
+
+
+def run(quick: bool = False) -> list[Figure]:
+    patients = 20_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "dispensing.csv")
+        gen = run_child("pod", "generate", path=path, patients=patients)
+        size_mb = os.path.getsize(path) / 2**20
+        print(f"   generated {patients * ROWS_PER_PATIENT:,} rows for {patients:,} patients "
+              f"({size_mb:,.0f} MB CSV) in {gen.value['seconds']:.1f} s")
+        ours = run_child("pod", "naltrack_pod", path=path)
+        base = run_child("pod", "pandas_pod", path=path)
+    same = (ours.value["denominator"], ours.value["numerator"]) == (base.value["denominator"], base.value["numerator"])
+    print(f"   episodes {ours.value['denominator']:,}, numerator {ours.value['numerator']:,}; "
+          f"pandas gives the same totals: {same}")
+    return [
+        Figure("POD time (DuckDB)", ours.value["seconds"], "s", "plain pandas", base.value["seconds"], "<= 20 s",
+               lower_is_better=True),
+        Figure("POD peak RSS (DuckDB)", ours.peak_rss_mb, "MB", "plain pandas", base.peak_rss_mb, "<= 3,072 MB",
+               lower_is_better=True),
+    ]
