@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -69,7 +71,12 @@ class PatientBuilder:
         return bool(self.rng.random() < p)
 
     def pick(self, options: tuple[str, ...] | list[str], p: list[float] | tuple[float, ...] | None = None) -> str:
-        return str(options[int(self.rng.choice(len(options), p=p))])
+        """One of ``options``, uniformly or with probabilities ``p`` (one uniform draw either way)."""
+        u = float(self.rng.random())
+        if p is None:
+            return str(options[min(int(u * len(options)), len(options) - 1)])
+        index = bisect.bisect_right(list(itertools.accumulate(p)), u * sum(p))
+        return str(options[min(index, len(options) - 1)])
 
     def days(self, low: int, high: int) -> timedelta:
         """A random whole number of days in ``[low, high]``."""

@@ -68,16 +68,17 @@ def liver_panel(b: PatientBuilder, day: date, rise: float) -> float:
 
 
 def answers_for(b: PatientBuilder, instrument_id: str, severity: float) -> tuple[float, ...]:
-    """Answers drawn around ``severity`` (0 none to 1 worst), item by item."""
+    """Answers drawn around ``severity`` (0 none to 1 worst), all items in one draw."""
+    items = get_instrument(instrument_id).items
+    levels = np.clip(severity + b.rng.normal(0.0, 0.12, size=len(items)), 0.0, 1.0)
+    steps = b.rng.binomial([max(len(item.allowed) - 1, 0) for item in items], levels)
     answers: list[float] = []
-    for item in get_instrument(instrument_id).items:
+    for item, level, step in zip(items, levels.tolist(), steps.tolist(), strict=True):
         if item.is_continuous:
             low, high = float(item.low or 0.0), float(item.high or 100.0)
-            answers.append(round(float(np.clip(low + (high - low) * (severity + b.rng.normal(0, 0.12)), low, high))))
+            answers.append(float(round(low + (high - low) * level)))
         else:
-            options = sorted(item.allowed)
-            k = int(b.rng.binomial(len(options) - 1, float(np.clip(severity + b.rng.normal(0, 0.1), 0, 1))))
-            answers.append(float(options[k]))
+            answers.append(float(sorted(item.allowed)[step]))
     return tuple(answers)
 
 
