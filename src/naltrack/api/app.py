@@ -29,6 +29,9 @@ def create_app(settings: Settings) -> FastAPI:
     from naltrack.api.v1 import install_api  # the REST API: /api/v1, errors as problem+json
 
     install_api(app, settings)
+    from naltrack.api.interop import install_interop  # CDS Hooks at /cds-services, FHIR R4 at /fhir/R4
+
+    install_interop(app, settings)
     from naltrack.web.router import build_web_router  # the clinician web pages (Jinja2 + htmx)
 
     app.include_router(build_web_router(settings))
