@@ -7,7 +7,7 @@ import json
 import click
 
 from naltrack.cli.errors import BadInput, bad_input_exits_2
-from naltrack.instruments import instrument_ids, score
+from naltrack.instruments import score
 from naltrack.instruments.scoring import FLAG_MEANINGS
 
 
@@ -44,6 +44,3 @@ def score_command(instrument: str, answers: str, sex: str | None, fmt: str) -> N
     for flag in result.flags:
         click.echo(f"  flag {flag}: {FLAG_MEANINGS.get(flag, '')}")
 
-
-score_command.help = (score_command.help or "").replace(
-    "audit, audit-c, cage, dast-10, phq-9, gad-7, cows, craving-vas", ", ".join(instrument_ids()))

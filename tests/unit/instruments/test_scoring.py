@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from naltrack.domain.errors import InvalidInput
@@ -163,6 +163,7 @@ def test_rejects_unknown_sex() -> None:
         score("audit-c", [0, 0, 0], sex="f")
 
 
+@settings(deadline=None)
 @given(st.data())
 def test_every_valid_response_scores_within_the_instrument_range(data: st.DataObject) -> None:
     instrument = data.draw(st.sampled_from(INSTRUMENTS))
