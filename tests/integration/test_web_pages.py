@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,11 +27,17 @@ PASSWORD = "correct horse battery"
 TZ = ZoneInfo("America/New_York")
 
 
-@pytest.fixture()
-def app(tmp_path):
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'web.db'}",
+def make_app(folder):
+    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'web.db'}",
                         secret_key="test-secret", timezone="America/New_York")
-    application = create_app(settings)
+    return create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def seeded_database(tmp_path_factory):
+    """Seed once (password hashing is slow on purpose); each test gets a copy of the file."""
+    folder = tmp_path_factory.mktemp("web-seed")
+    application = make_app(folder)
     storage = application.state.storage
     now = datetime.now(UTC)
     today = now.astimezone(TZ).date()
@@ -47,7 +54,16 @@ def app(tmp_path):
         Injection(id="i1", patient_id="p1", given_at=last.astimezone(UTC), side="right", lot="LOT-A",
                   expiry=today + timedelta(days=200), needle_length_in=1.5, given_by="nurse.kim", regimen_id="r1"),
     ], now=now)
-    return application
+    storage.close()
+    return folder / "web.db"
+
+
+@pytest.fixture()
+def app(seeded_database, tmp_path):
+    shutil.copyfile(seeded_database, tmp_path / "web.db")
+    application = make_app(tmp_path)
+    yield application
+    application.state.storage.close()
 
 
 def signed_in(app, username: str) -> TestClient:

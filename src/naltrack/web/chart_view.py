@@ -2,13 +2,14 @@
 
 Nothing here decides a clinical question: alerts come from
 :func:`~naltrack.domain.rules.monitoring.run_monitoring`, the end of protection from the
-coverage engine (or the monitoring rules' days'-supply estimate while no dose has been
-simulated), liver multiples from :attr:`LabResult.times_upper_limit`. Sections follow the
+coverage engine (the monitoring rules' days'-supply estimate only for a patient without
+doses), liver multiples from :attr:`LabResult.times_upper_limit`. Sections follow the
 least-privilege matrix: a section shows only if the role may read its category.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -147,7 +148,8 @@ def build_chart_view(chart: PatientChart, role: str, today: date, coverage: Any 
                  if is_permitted(role, category, "create" if category != "clinical-views" else "read")],
     )
     if sections["alerts"]:
-        view.alerts = run_monitoring(chart, today, thresholds=thresholds)
+        view.alerts = run_monitoring(chart, today, thresholds=thresholds,
+                                     estimate_protection_end=_estimator(coverage))
     if sections["coverage"]:
         view.coverage = coverage
         view.next_injection_due = next_injection_due(chart, today, thresholds)
@@ -180,6 +182,8 @@ def next_injection_due(chart: PatientChart, today: date, thresholds: Thresholds 
     return last.given_at.date() + timedelta(days=regimens[0].interval_days or thresholds.injection_interval_days)
 
 
-def fallback_protection_end(chart: PatientChart, today: date) -> date | None:
-    """The monitoring rules' days'-supply estimate, used when no coverage simulation is available."""
-    return days_supply_protection_end(chart, today)
+def _estimator(coverage: Any) -> Callable[[PatientChart, date], date | None]:
+    """The alerts read the same end of protection as the coverage chart (PK), else the days' supply."""
+    if coverage is None:
+        return days_supply_protection_end
+    return lambda _chart, _today: coverage.protection_ends_on

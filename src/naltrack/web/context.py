@@ -66,8 +66,9 @@ def web_of(request: Request) -> WebApp:
     web: WebApp | None = getattr(state, "web", None)
     if web is None:
         storage = getattr(state, "storage", None) or build_storage(state.settings)
-        web = WebApp(settings=state.settings, storage=storage, templates=build_templates(),
-                     assets=discover_assets(), request_state=state)
+        templates = build_templates(ZoneInfo(state.settings.timezone))
+        web = WebApp(settings=state.settings, storage=storage, templates=templates, assets=discover_assets(),
+                     request_state=state)
         state.web = web
         state.web_templates = web.templates
     return web

@@ -1,25 +1,30 @@
-"""The coverage of one patient as the chart shows it: today's band, the end of protection,
-and the series behind the Plotly chart, with the band thresholds drawn.
+"""The coverage of one patient as the chart shows it: today's band and level, the projected end
+of protection, and the series behind the Plotly chart with the band thresholds drawn.
 
-Bands and thresholds are the PK engine's (:mod:`naltrack.pk.bands`: protected >= 2,
-partial 1-2, waning 0.5-1, unprotected < 0.5 ng/mL; pk.md §4.1). The series come from the
-coverage engine when it is installed (``naltrack.domain.coverage``); without it the chart
-shows the monitoring rules' days'-supply estimate of the end of protection only.
+Everything comes from the coverage engine (:func:`naltrack.domain.coverage.calculate_coverage`:
+hourly median and 90% interval of a fixed-seed virtual population, daily bands, projected
+end of protection); the thresholds are :mod:`naltrack.pk.bands` (protected >= 2, partial
+1-2, waning 0.5-1, unprotected < 0.5 ng/mL; pk.md §4.1).
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from naltrack.domain.chart import PatientChart
-from naltrack.domain.rules.monitoring import days_supply_protection_end
-from naltrack.pk.bands import DEFAULT_THRESHOLDS
+from naltrack.domain.coverage import PatientCoverage, calculate_coverage
+from naltrack.domain.records import current
+from naltrack.pk.bands import BandThresholds
 
 THRESHOLD_COLORS = ("#1e6b34", "#7a4a00", "#a4161a")
+#: Window of the chart: this many days back and ahead of today.
+DAYS_BACK = 120
+DAYS_AHEAD = 45
+#: One point every this many hours on the plot (the table keeps every day).
+PLOT_STEP_H = 3
 
 
 @dataclass
@@ -34,28 +39,47 @@ class CoverageView:
     thresholds: list[dict[str, Any]] = field(default_factory=list)
 
 
-def thresholds() -> list[dict[str, Any]]:
-    t = DEFAULT_THRESHOLDS
+def threshold_lines(t: BandThresholds) -> list[dict[str, Any]]:
     values = (("protected", t.protected_ng_ml), ("partial", t.partial_ng_ml), ("waning", t.waning_ng_ml))
     return [{"label": label, "ng_per_ml": value, "color": color}
             for (label, value), color in zip(values, THRESHOLD_COLORS, strict=True)]
 
 
-def _engine() -> Any:
-    try:
-        return importlib.import_module("naltrack.domain.coverage")
-    except ImportError:
-        return None
+def _dose_marks(chart: PatientChart, first: date, tz: ZoneInfo) -> list[dict[str, str]]:
+    marks = [(i.given_at, f"XR-NTX {i.side}") for i in current(chart.injections)]
+    marks += [(m.inserted_at, f"implant {m.dose_mg:g} mg") for m in current(chart.implants)]
+    marks += [(d.taken_at, f"oral {d.dose_mg:g} mg") for d in current(chart.oral_doses) if d.was_taken]
+    return [{"day": when.astimezone(tz).strftime("%Y-%m-%d %H:%M"), "label": label}
+            for when, label in sorted(marks) if when.astimezone(tz).date() >= first][-60:]
+
+
+def _plot(coverage: PatientCoverage, chart: PatientChart, today: date, tz: ZoneInfo) -> dict[str, Any]:
+    step = slice(None, None, PLOT_STEP_H)
+    origin = coverage.origin
+    stamps = [(origin + timedelta(hours=float(h))).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+              for h in coverage.hours[step]]
+    peak = float(max(coverage.p95_ng_ml.max(initial=0.0), coverage.thresholds.protected_ng_ml * 2))
+    return {"days": stamps, "median": [round(float(v), 3) for v in coverage.median_ng_ml[step]],
+            "low": [round(float(v), 3) for v in coverage.p5_ng_ml[step]],
+            "high": [round(float(v), 3) for v in coverage.p95_ng_ml[step]],
+            "thresholds": threshold_lines(coverage.thresholds), "today": today.isoformat(),
+            "doses": _dose_marks(chart, coverage.days[0].day, tz), "ymax": round(peak * 1.05, 2), "log": False}
 
 
 def coverage_view(chart: PatientChart, today: date, tz: ZoneInfo) -> CoverageView | None:
     """``None`` for a patient who never received naltrexone."""
-    end = days_supply_protection_end(chart, today)
-    if end is None:
+    if not (current(chart.injections) or current(chart.implants) or current(chart.oral_doses)):
         return None
-    engine = _engine()
-    if engine is not None and hasattr(engine, "web_series"):
-        return engine.web_series(chart, today, tz)  # type: ignore[no-any-return]
-    band = "protected" if end >= today else "unprotected"
-    return CoverageView(band_today=band, level_today=None, protection_ends_on=end, thresholds=thresholds(),
-                        summary=f"protection estimated to {'end' if end >= today else 'have ended'} on {end}")
+    coverage = calculate_coverage(chart, today, days_back=DAYS_BACK, days_ahead=DAYS_AHEAD, tz=tz)
+    now = coverage.day(today)
+    end = coverage.protection_ends
+    table = [{"day": d.day, "median": d.median_ng_ml, "band": d.band} for d in reversed(coverage.days)
+             if d.day <= today][:60]
+    if end is None:
+        summary = f"no protected day in the last {DAYS_BACK} days; today {now.band}"
+    else:
+        summary = f"today {now.band} at {now.median_ng_ml:.2f} ng/mL; protection {'ends' if end >= today else 'ended'}"
+        summary += f" on {end.isoformat()}"
+    return CoverageView(band_today=now.band, level_today=now.median_ng_ml, protection_ends_on=end,
+                        days=[d.day.isoformat() for d in coverage.days], plot=_plot(coverage, chart, today, tz),
+                        table=table, summary=summary, thresholds=threshold_lines(coverage.thresholds))

@@ -8,9 +8,10 @@ the full page. Responses say ``Vary: HX-Request`` so no cache mixes the two.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -35,12 +36,18 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _format_date(value: date | datetime | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return value.isoformat()
+def _date_formatter(tz: ZoneInfo | None) -> Callable[[date | datetime | None], str]:
+    """Dates as ISO days; instants in the clinic's local time (clinical dates are local)."""
+
+    def format_date(value: date | datetime | None) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, datetime):
+            local = value.astimezone(tz) if tz is not None and value.tzinfo is not None else value
+            return local.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat()
+
+    return format_date
 
 
 def _format_number(value: float | None, digits: int = 1) -> str:
@@ -49,12 +56,12 @@ def _format_number(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
-def build_templates() -> Jinja2Templates:
-    """The Jinja2 environment of the web app (autoescaping on, strict undefined)."""
+def build_templates(tz: ZoneInfo | None = None) -> Jinja2Templates:
+    """The Jinja2 environment of the web app (autoescaping on); times shown in ``tz``."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.autoescape = True
-    env.filters["day"] = _format_date
+    env.filters["day"] = _date_formatter(tz)
     env.filters["num"] = _format_number
     env.globals["band_labels"] = BAND_LABELS
     return templates
