@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from naltrack.api.sessions import CsrfFailed
 from naltrack.domain.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
 from naltrack.domain.security.roles import AccessDenied
 from naltrack.services.api_records import StaleVersion
@@ -48,7 +49,7 @@ def _domain(request: Request, error: Exception) -> JSONResponse:
         return problem(401, "Not authenticated", str(error), headers={"WWW-Authenticate": "Bearer"})
     if isinstance(error, TooManyAttempts):
         return problem(429, "Too many attempts", str(error), headers={"Retry-After": str(error.retry_after_s)})
-    if isinstance(error, AccessDenied):
+    if isinstance(error, AccessDenied | CsrfFailed):
         return problem(403, "Forbidden", str(error))
     if isinstance(error, NotFound):
         return problem(404, "Not found", str(error))

@@ -26,12 +26,14 @@ from naltrack.domain.security.audit import AuditEntry, AuditEvent, ChainReport, 
 from naltrack.services.security_ports import AuditQuery, SecureUnitOfWork, SecureUnitOfWorkFactory, StoredToken
 
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not a password of anyone: equalizes the time of an unknown user")
+_DUMMY: dict[int, str] = {}
 #: Lifetimes of a bearer token and a web session (configurable defaults, not clinical facts).
 TOKEN_TTL = timedelta(hours=12)
 SESSION_TTL = timedelta(hours=8)
-#: Sign-in throttling: failures allowed per name or address within the window.
+#: Sign-in throttling: failures allowed per user name, and per source address (a clinic behind
+#: one address has many users), within the window.
 MAX_FAILURES = 5
+MAX_FAILURES_PER_ADDRESS = 30
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
@@ -62,8 +64,10 @@ def hash_token(raw: str) -> str:
 class SignInThrottle:
     """Counts failed sign-ins per key (user name, source address) in a sliding window; in memory."""
 
-    def __init__(self, max_failures: int = MAX_FAILURES, window: timedelta = FAILURE_WINDOW) -> None:
+    def __init__(self, max_failures: int = MAX_FAILURES, window: timedelta = FAILURE_WINDOW,
+                 max_failures_per_address: int = MAX_FAILURES_PER_ADDRESS) -> None:
         self.max_failures = max_failures
+        self.max_failures_per_address = max_failures_per_address
         self.window = window
         self._failures: dict[str, deque[datetime]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -75,7 +79,8 @@ class SignInThrottle:
                 times = self._failures[key]
                 while times and now - times[0] >= self.window:
                     times.popleft()
-                if len(times) >= self.max_failures:
+                limit = self.max_failures_per_address if key.startswith("addr:") else self.max_failures
+                if len(times) >= limit:
                     raise TooManyAttempts(max(1, int((times[0] + self.window - now).total_seconds())))
 
     def record_failure(self, keys: tuple[str, ...], now: datetime) -> None:
@@ -143,8 +148,16 @@ def sign_in(uow_factory: SecureUnitOfWorkFactory, throttle: SignInThrottle, user
     return IssuedToken(raw, stored.expires_at, user, stored.id)
 
 
+def _dummy_hash() -> str:
+    """A hash with the current parameters, verified for unknown users so they take as long as known ones."""
+    key = id(_HASHER)
+    if key not in _DUMMY:
+        _DUMMY[key] = _HASHER.hash(secrets.token_urlsafe(16))
+    return _DUMMY[key]
+
+
 def _verify(found: tuple[User, str] | None, password: str) -> User | None:
-    user, stored_hash = found if found is not None else (None, _DUMMY_HASH)
+    user, stored_hash = found if found is not None else (None, _dummy_hash())
     try:
         _HASHER.verify(stored_hash, password or "")
     except (VerificationError, InvalidHashError):

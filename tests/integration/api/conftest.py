@@ -150,6 +150,16 @@ def build_env(url: str) -> SecureEnv:
     return env
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 with its smallest cost: the tests sign in hundreds of times (production keeps the defaults)."""
+    from argon2 import PasswordHasher
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security_cases, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
+
+
 def url_for(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
     """A fresh database URL on ``backend``."""
     if backend == "sqlite":
