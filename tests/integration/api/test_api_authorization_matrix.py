@@ -122,6 +122,14 @@ def _other_endpoints() -> list[Endpoint]:
                  lambda e, c: ("GET", f"/api/v1/patients/{e.patients[c]}/alerts", None, {})),
         Endpoint("views:readiness", "clinical-views", "read",
                  lambda e, c: ("GET", f"/api/v1/patients/{e.patients[c]}/readiness?form=oral", None, {})),
+        Endpoint("views:coverage", "clinical-views", "read",
+                 lambda e, c: ("GET", f"/api/v1/patients/{e.patients[c]}/coverage?days_back=30&days_ahead=0", None,
+                               {})),
+        Endpoint("users:list", "users", "read", lambda e, c: ("GET", "/api/v1/users", None, {}),
+                 patient_scoped=False),
+        Endpoint("users:create", "users", "create", lambda e, c: (
+            "POST", "/api/v1/users", {"username": f"new.{new_id()[:8]}", "password": "synthetic-password-99",
+                                      "role": "nurse"}, {}), patient_scoped=False),
     ]
 
 

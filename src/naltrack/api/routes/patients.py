@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -208,24 +207,18 @@ def readiness(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, n
 
 
 @router.get("/patients/{patient_id}/coverage", tags=["views"], responses=ERRORS,
-            summary="Daily coverage bands from the pharmacokinetic model")
+            summary="Daily coverage bands from the pharmacokinetic model (coverage engine)")
 def coverage(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, now: NowDep,
-             start: date | None = None, end: date | None = None) -> Any:
-    today = _today(request, now)
-    compute = _coverage_function()
-    result = cases.chart_view(uow, actor, patient_id, "coverage",
-                              lambda chart: compute(chart, start, end or today), now)
-    return _plain(result)
+             days_back: Annotated[int, Query(ge=1, le=730)] = 180,
+             days_ahead: Annotated[int, Query(ge=0, le=365)] = 60) -> Any:
+    from naltrack.domain.coverage import calculate_coverage
 
+    tz = ZoneInfo(request.app.state.settings.timezone)
+    today = now.astimezone(tz).date()
 
-def _coverage_function() -> Any:
-    """The coverage engine's entry point (``naltrack.domain.coverage``), adapted to (chart, start, end)."""
-    try:
-        module = importlib.import_module("naltrack.domain.coverage")
-    except ModuleNotFoundError as error:
-        raise HTTPException(503, "the coverage engine is not installed in this build") from error
+    def compute(chart: PatientChart) -> dict[str, Any]:
+        result = calculate_coverage(chart, today, days_back=days_back, days_ahead=days_ahead, tz=tz)
+        return {"patient_id": result.patient_id, "today": result.today, "protection_ends": result.protection_ends,
+                "days_in_band": result.days_in_band, "thresholds": result.thresholds, "days": result.days}
 
-    def compute(chart: PatientChart, start: date | None, end: date) -> Any:
-        return module.calculate_coverage(chart, start=start, end=end)
-
-    return compute
+    return _plain(cases.chart_view(uow, actor, patient_id, "coverage", compute, now))
