@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -22,15 +23,17 @@ from naltrack.services.synthetic import load_program
 @click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has patients.")
 @click.option("--end-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The program's 'today' (default: the local date).")
-def demo(n_patients: int, seed: int, database_url: str | None, if_empty: bool, end_date: object) -> None:
+              help="The program's 'today' (default: today in NALTRACK_TIMEZONE).")
+def demo(n_patients: int, seed: int, database_url: str | None, if_empty: bool,
+         end_date: datetime | None) -> None:
     """Fill the database with a synthetic naltrexone program (obviously synthetic people)."""
-    storage = build_storage(get_settings(), database_url=database_url)
+    settings = get_settings()
+    storage = build_storage(settings, database_url=database_url)
     try:
         if if_empty and list_patients(storage.uow(), limit=1).total > 0:
             click.echo("demo: the database already has patients; nothing to do")
             return
-        end = end_date.date() if hasattr(end_date, "date") else date.today()
+        end = end_date.date() if end_date is not None else datetime.now(ZoneInfo(settings.timezone)).date()
         started = time.perf_counter()
         with click.progressbar(length=n_patients, label="synthetic patients", file=sys.stderr) as bar, \
                 bad_input_exits_2():
