@@ -52,7 +52,7 @@ def resources_of(value: Any) -> list[dict[str, Any]]:
     return [value] if isinstance(value.get("resourceType"), str) else []
 
 
-async def gather(request: HookRequest, service: ServiceDefinition, client: httpx.AsyncClient,
+async def gather(request: HookRequest, service: ServiceDefinition, client: httpx.AsyncClient | None,
                  timeout_s: float) -> list[dict[str, Any]]:
     """Every resource the service's prefetch templates name, prefetched or fetched."""
     out: list[dict[str, Any]] = []
@@ -62,7 +62,7 @@ async def gather(request: HookRequest, service: ServiceDefinition, client: httpx
         if value is not None:
             out += resources_of(value)
             continue
-        if request.fhir_server is None:
+        if request.fhir_server is None or client is None:
             if key in service.required:
                 raise precondition_failed(f"prefetch.{key}", "was not prefetched and no fhirServer was given")
             continue

@@ -1,0 +1,178 @@
+"""CDS Hooks order-sign with prefetch at 50 concurrent clients: latency percentiles and throughput.
+
+The server (uvicorn, one worker, the ``opioid-order-on-naltrexone`` service answering from prefetch)
+runs in its own process on a loopback port; the clients are 50 keep-alive connections driven by asyncio in
+this process, each sending a request as soon as its previous answer arrives (closed loop, no think time: the hardest
+load 50 clients can make). Every request is a real EHR-shaped order-sign call (a draft oxycodone
+order, prefetched Patient and medication bundles, the patient on XR-NTX) and gets a critical card.
+
+Baseline: ``GET /cds-services`` (discovery, no work) under the same load: the floor of the HTTP
+stack on this machine. Goal (issue 7): p99 at most 50 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from benchmarks import Figure
+
+CLIENTS = 50
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def request_body(n: int) -> dict[str, Any]:
+    pid = f"ehr-{n % 500}"
+    ref = {"reference": f"Patient/{pid}"}
+    statement = {"resourceType": "MedicationStatement", "id": f"ms-{n}", "status": "active", "subject": ref,
+                 "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "637213"}]},
+                 "effectivePeriod": {"start": "2026-01-01", "end": "2026-03-02"}}
+    disulfiram = {"resourceType": "MedicationRequest", "id": f"mr-{n}", "status": "active", "intent": "order",
+                  "subject": ref, "authoredOn": "2025-12-01",
+                  "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "197623"}]}}
+    draft = {"resourceType": "MedicationRequest", "id": f"draft-{n}", "status": "draft", "intent": "order",
+             "subject": ref, "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "7804",
+                                                                        "display": "oxycodone"}]}}
+    return {
+        "hook": "order-sign", "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/doc-1", "patientId": pid,
+                    "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]}},
+        "prefetch": {
+            "patient": {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1984-02-03",
+                        "name": [{"family": "Synth", "given": ["Pat"]}]},
+            "medicationRequests": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": disulfiram}]},
+            "medicationAdministrations": {"resourceType": "Bundle", "type": "searchset", "entry": []},
+            "medicationStatements": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": statement}]},
+        },
+    }
+
+
+def build_app() -> Any:
+    """The server's app: the CDS router alone, prefetch only, a fixed clock."""
+    from fastapi import FastAPI
+
+    from naltrack.cds.auth import JwtVerifier
+    from naltrack.cds.engine import CdsEngine
+    from naltrack.cds.router import build_cds_router
+
+    engine = CdsEngine(verifier=JwtVerifier({}, required=False, audience=None),
+                       clock=lambda: datetime(2026, 3, 12, 16, tzinfo=UTC), timezone="UTC")
+    app = FastAPI()
+    app.include_router(build_cds_router(engine))
+    if os.environ.get("CDS_BENCH_GC"):
+        import gc
+        gc.freeze()
+        gc.set_threshold(*map(int, os.environ["CDS_BENCH_GC"].split(",")))
+    return app
+
+
+def serve(port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run("benchmarks.cds_order_sign:build_app", factory=True, host="127.0.0.1", port=port, workers=workers,
+                log_level="error", access_log=False, ws="none", lifespan="off")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _one_client(host: str, port: int, requests: list[bytes], check: bool,
+                      latencies: list[float]) -> None:
+    """One keep-alive HTTP/1.1 connection sending ``requests`` one after the other.
+
+    A plain asyncio stream, not an HTTP library, so that the client's own cost stays small
+    beside the server's (both share this machine's two cores).
+    """
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        for raw in requests:
+            start = time.perf_counter()
+            writer.write(raw)
+            status = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            body = await reader.readexactly(length)
+            latencies.append((time.perf_counter() - start) * 1000)
+            if b" 200 " not in status or (check and b'"critical"' not in body):
+                raise RuntimeError(f"unexpected answer {status!r}: {body[:200]!r}")
+    finally:
+        writer.close()
+
+
+def _http(method: str, path: str, port: int, body: bytes = b"") -> bytes:
+    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+async def _load(port: int, requests: list[bytes], per_client: int, check: bool) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    start = time.perf_counter()
+    await asyncio.gather(*(
+        _one_client("127.0.0.1", port, [requests[(k * per_client + i) % len(requests)] for i in range(per_client)],
+                    check, latencies)
+        for k in range(CLIENTS)))
+    return latencies, time.perf_counter() - start
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def run(quick: bool = False) -> list[Figure]:
+    port = _free_port()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    server = subprocess.Popen([sys.executable, "-m", "benchmarks.cds_order_sign", "serve", str(port),
+                               os.environ.get("CDS_BENCH_WORKERS", "2")], cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base)
+        path = "/cds-services/opioid-order-on-naltrexone"
+        calls = [_http("POST", path, port, json.dumps(request_body(n)).encode()) for n in range(1000)]
+        per_client = 20 if quick else 200
+        asyncio.run(_load(port, calls, 10, True))  # warm up
+        latencies, seconds = asyncio.run(_load(port, calls, per_client, True))
+        floor, _ = asyncio.run(_load(port, [_http("GET", "/cds-services", port)], per_client, False))
+    finally:
+        server.terminate()
+        server.wait(10)
+    n = len(latencies)
+    return [
+        Figure("order-sign p50 latency, 50 clients", _percentile(latencies, 50), "ms",
+               "discovery GET p50", _percentile(floor, 50), lower_is_better=True),
+        Figure("order-sign p99 latency, 50 clients", _percentile(latencies, 99), "ms",
+               "discovery GET p99", _percentile(floor, 99), goal="<= 50 ms", lower_is_better=True),
+        Figure(f"order-sign throughput ({n:,} requests)", n / seconds, "requests/s"),
+    ]
+
+
+def _wait(base: str) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/cds-services", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("the CDS server did not start")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "serve":
+        serve(int(sys.argv[2]), int(sys.argv[3]))
