@@ -104,11 +104,12 @@ def test_notice_is_the_part_2_redisclosure_statement() -> None:
 @given(
     consents=st.lists(st.builds(
         consent,
+        id=st.uuids().map(str),
         recipient=st.sampled_from(["A", "B"]), purpose=st.sampled_from(PURPOSES[:-1]),
         categories=st.lists(st.sampled_from(CLINICAL_CATEGORIES), min_size=1, max_size=4, unique=True).map(tuple),
         expires_on=st.dates(date(2026, 1, 1), date(2027, 1, 1)),
         revoked_at=st.none() | st.datetimes(datetime(2026, 1, 1), datetime(2027, 1, 1), timezones=st.just(UTC)),
-    ), max_size=4),
+    ), max_size=4, unique_by=lambda c: c.id),
     recipient=st.sampled_from(["A", "B", "C"]),
     purpose=st.sampled_from(PURPOSES[:-1]),
     categories=st.lists(st.sampled_from(CLINICAL_CATEGORIES), min_size=1, max_size=3, unique=True),
