@@ -143,9 +143,13 @@ def measure_pod(path: Path | str, *, start: date | None = None, end: date | None
             con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
             con.execute("SET memory_limit = ?", [memory_limit])
-        _load(con, path, rules)
+        con.execute("SET enable_progress_bar = false; SET preserve_insertion_order = false")
+        try:
+            _load(con, path, rules)
+        except duckdb.Error as error:  # a value the typed scan could not convert
+            raise _first_bad_row(path, rules, str(error)) from error
         if con.execute("SELECT count(*) FROM raw WHERE NOT valid").fetchone()[0]:  # type: ignore[index]
-            raise _first_bad_row(path, rules)
+            raise _first_bad_row(path, rules, "")
         con.execute(_EPISODES_SQL)
         return _result(con, start, end, include_episodes)
     finally:
@@ -154,36 +158,36 @@ def measure_pod(path: Path | str, *, start: date | None = None, end: date | None
 
 def _check_header(path: Path) -> None:
     with path.open(newline="", encoding="utf-8") as handle:
-        header = next(csv.reader(handle), [])
-    for column in COLUMNS:
-        if column not in [h.strip() for h in header]:
-            raise InvalidInput("header", ",".join(header), f"has no column {column!r} (need {','.join(COLUMNS)})")
+        header = [h.strip() for h in next(csv.reader(handle), [])]
+    if tuple(header) != COLUMNS:
+        raise InvalidInput("header", ",".join(header), f"must be {','.join(COLUMNS)}")
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, rules: dict[str, CodeRule]) -> None:
-    """Typed scan and the code join; ``valid`` marks rows that pass every check."""
+    """Typed scan, patient keys and the code join; ``valid`` marks rows that pass every check.
+
+    Dates and supplies are typed by the scan itself (a value that does not convert raises,
+    and :func:`_first_bad_row` then names it). Patients get integer keys so that the
+    windows below sort integers, not strings.
+    """
+    groups = sorted({r.group for r in rules.values() if r.group})
     values = ", ".join(
-        f"('{r.code}', {_sql(r.group)}, {_sql(r.fixed_days)}, {_sql(r.default_days)})" for r in rules.values()
+        f"('{r.code}', {groups.index(r.group) + 1 if r.group else 'NULL'}, {_sql(r.fixed_days)}, "
+        f"{_sql(r.default_days)})" for r in rules.values()
     )
-    con.execute(f"CREATE TEMP TABLE codes(code VARCHAR, grp VARCHAR, fixed_days INTEGER, default_days INTEGER);"
+    con.execute("CREATE TEMP TABLE codes(code VARCHAR, grp TINYINT, fixed_days INTEGER, default_days INTEGER);"
                 f"INSERT INTO codes VALUES {values}")
     con.execute(
         """
         CREATE TEMP TABLE raw AS
-        SELECT r.patient_id, r.day, c.grp,
-               coalesce(c.fixed_days, r.supply, c.default_days) AS days,
-               (coalesce(r.patient_id, '') <> '' AND r.day IS NOT NULL AND c.code IS NOT NULL
-                AND (r.supply_text = '' OR (r.supply IS NOT NULL AND r.supply BETWEEN 1 AND ?))
-                AND (c.grp IS NULL OR coalesce(c.fixed_days, r.supply, c.default_days) IS NOT NULL)) AS valid
-        FROM (
-            SELECT patient_id, trim(rxnorm) AS code,
-                   CASE WHEN length(trim(date)) = 10
-                        THEN CAST(try_strptime(trim(date), '%Y-%m-%d') AS DATE) END AS day,
-                   coalesce(trim(days_supply), '') AS supply_text,
-                   TRY_CAST(trim(days_supply) AS INTEGER) AS supply
-            FROM read_csv(?, header = true, all_varchar = true)
-        ) AS r
-        LEFT JOIN codes AS c ON c.code = r.code
+        SELECT r.patient_id, r.date AS day, c.grp, coalesce(c.fixed_days, r.days_supply, c.default_days) AS days,
+               (coalesce(r.patient_id, '') <> '' AND r.date IS NOT NULL AND c.code IS NOT NULL
+                AND (r.days_supply IS NULL OR r.days_supply BETWEEN 1 AND ?)
+                AND (c.grp IS NULL OR coalesce(c.fixed_days, r.days_supply, c.default_days) IS NOT NULL)) AS valid
+        FROM read_csv(?, header = true, dateformat = '%Y-%m-%d',
+                      columns = {'patient_id': 'VARCHAR', 'date': 'DATE', 'rxnorm': 'VARCHAR',
+                                 'days_supply': 'INTEGER'}) AS r
+        LEFT JOIN codes AS c ON c.code = trim(r.rxnorm)
         """,
         [MAX_DAYS_SUPPLY, str(path)],
     )
@@ -196,43 +200,40 @@ def _sql(value: object) -> str:
 # Day numbers are integers (days since 1970-01-01). Each step is a window or a group-by.
 _EPISODES_SQL = f"""
 CREATE TEMP TABLE episodes AS
-WITH disp AS (          -- same-day fills of one medication add up
-    SELECT patient_id, grp, CAST(day - DATE '1970-01-01' AS BIGINT) AS d, CAST(SUM(days) AS BIGINT) AS days
-    FROM raw WHERE grp IS NOT NULL GROUP BY patient_id, grp, day
+WITH keys AS (           -- integer patient keys: the windows sort integers
+    SELECT patient_id, CAST(row_number() OVER () AS INTEGER) AS pk FROM (SELECT DISTINCT patient_id FROM raw)
+), disp AS (             -- rid (the row's position; monotonically_increasing_id() on Spark) breaks date ties
+    SELECT k.pk, r.grp, CAST(r.day - DATE '1970-01-01' AS INTEGER) AS d, r.days, r.rowid AS rid
+    FROM raw AS r JOIN keys AS k USING (patient_id) WHERE r.grp IS NOT NULL
 ), chained AS (          -- same medication: a refill starts when the previous supply ends
-    SELECT patient_id, grp, d, days,
-           SUM(days) OVER (PARTITION BY patient_id, grp ORDER BY d ROWS UNBOUNDED PRECEDING) AS cum
+    SELECT pk, grp, d, days, rid,
+           SUM(days) OVER (PARTITION BY pk, grp ORDER BY d, rid ROWS UNBOUNDED PRECEDING) AS cum
     FROM disp
 ), anchored AS (         -- end_i = S_i - 1 + max_(j<=i) (start_j - S_(j-1))
-    SELECT patient_id, days, cum,
-           MAX(d - (cum - days)) OVER (PARTITION BY patient_id, grp ORDER BY d ROWS UNBOUNDED PRECEDING) AS anchor
+    SELECT pk, days, cum,
+           MAX(d - (cum - days)) OVER (PARTITION BY pk, grp ORDER BY d, rid ROWS UNBOUNDED PRECEDING) AS anchor
     FROM chained
-), intervals AS (        -- distinct intervals, so that (s, e) orders them without ties
-    SELECT DISTINCT patient_id, anchor + cum - days AS s, anchor + cum - 1 AS e FROM anchored
+), intervals AS (        -- equal intervals of two medications tie in the order below: harmless, one window
+    SELECT pk, CAST(anchor + cum - days AS INTEGER) AS s, CAST(anchor + cum - 1 AS INTEGER) AS e FROM anchored
 ), ordered AS (          -- across medications: the latest end seen before each interval
-    SELECT patient_id, s, e,
-           MAX(e) OVER (PARTITION BY patient_id ORDER BY s, e
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    SELECT pk, s, e,
+           MAX(e) OVER (PARTITION BY pk ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
     FROM intervals
-), flagged AS (
-    SELECT patient_id, s, e,
-           CASE WHEN prev_end IS NULL OR s > prev_end + {NEGATIVE_HISTORY_DAYS} THEN 1 ELSE 0 END AS new_episode,
-           CASE WHEN prev_end IS NULL OR s > prev_end + 1 + {ALLOWED_GAP_DAYS} THEN 1 ELSE 0 END AS new_run
-    FROM ordered
-), numbered AS (
-    SELECT patient_id, s, e,
-           SUM(new_episode) OVER (PARTITION BY patient_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS episode,
-           SUM(new_run) OVER (PARTITION BY patient_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS run
-    FROM flagged
-), runs AS (
-    SELECT patient_id, run, MAX(e) AS run_end FROM numbered GROUP BY patient_id, run
-), starts AS (
-    SELECT patient_id, episode, MIN(s) AS start_day, MIN(run) AS first_run FROM numbered GROUP BY patient_id, episode
+), run_starts AS (       -- first interval of each run: after a gap of 8+ days (or the first of all)
+    SELECT pk, s, prev_end, (prev_end IS NULL OR s > prev_end + {NEGATIVE_HISTORY_DAYS}) AS new_episode
+    FROM ordered WHERE prev_end IS NULL OR s > prev_end + 1 + {ALLOWED_GAP_DAYS}
+), last_end AS (
+    SELECT pk, MAX(e) AS max_e FROM intervals GROUP BY pk
+), runs AS (             -- a run ends where the next one's "latest end before" stands, or at the last end
+    SELECT rs.pk, rs.s AS start_day, rs.new_episode,
+           coalesce(LEAD(rs.prev_end) OVER (PARTITION BY rs.pk ORDER BY rs.s), le.max_e) AS run_end
+    FROM run_starts AS rs JOIN last_end AS le ON le.pk = rs.pk
 )
-SELECT st.patient_id, st.start_day,
-       least(r.run_end, st.start_day + {TREATMENT_DAYS - 1}) - st.start_day + 1 AS continuous_days,
-       r.run_end >= st.start_day + {TREATMENT_DAYS - 1} AS numerator
-FROM starts AS st JOIN runs AS r ON r.patient_id = st.patient_id AND r.run = st.first_run
+SELECT k.patient_id, r.start_day,
+       least(r.run_end, r.start_day + {TREATMENT_DAYS - 1}) - r.start_day + 1 AS continuous_days,
+       r.run_end >= r.start_day + {TREATMENT_DAYS - 1} AS numerator
+FROM runs AS r JOIN keys AS k ON k.pk = r.pk
+WHERE r.new_episode
 """
 
 
@@ -257,14 +258,14 @@ def _result(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None
     return PodResult(start, end, int(total), int(hits), episodes)
 
 
-def _first_bad_row(path: Path, rules: dict[str, CodeRule]) -> InvalidInput:
+def _first_bad_row(path: Path, rules: dict[str, CodeRule], reader_error: str) -> InvalidInput:
     """Find the first invalid row again, in file order, to name its row, field and value."""
     for number, row in _rows(path):
         problem = check_row(row, rules)
         if problem is not None:
             field, value, rule = problem
             return InvalidInput(f"{path.name} row {number}, {field}", value, rule)
-    return InvalidInput(path.name, "", "has an invalid row")  # pragma: no cover - SQL and Python agree
+    return InvalidInput(path.name, reader_error.splitlines()[0] if reader_error else "", "is not a readable CSV")
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:

@@ -119,7 +119,7 @@ def test_bad_rows_name_row_field_and_value(tmp_path: Path, bad: Row,
 def test_missing_column_is_named(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_text("patient_id,date,code\np,2026-01-01,637213\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="header: 'patient_id,date,code' has no column 'rxnorm'"):
+    with pytest.raises(InvalidInput, match="header: 'patient_id,date,code' must be patient_id,date,rxnorm,days_supply"):
         measure_pod(path)
 
 
