@@ -21,7 +21,7 @@ so this module does not import the storage adapter; the caller passes a connecti
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -38,6 +38,8 @@ XR_KINDS = ("xr-ntx-q4w", "xr-ntx-bupropion")
 ORAL_KINDS = ("oral-daily", "oral-schedule", "targeted")
 #: Aminotransferases the liver alert reads (clinical.md §2.7, §8.3).
 AMINOTRANSFERASES = ("1742-6", "1920-8")
+#: How a PHQ-9 response names its instrument (instruments.definitions id and aliases).
+PHQ9_IDS = ("phq-9", "PHQ-9", "phq9", "PHQ9")
 #: Outcomes of an adverse event that close it.
 CLOSED_OUTCOMES = ("resolved", "resolved-with-sequelae", "fatal")
 #: Dashboard window: protection ending within this many days (issue 6).
@@ -130,9 +132,21 @@ class _Clock:
         moment = datetime.combine(day, time.min, tzinfo=self.tz).astimezone(UTC)
         return moment.replace(tzinfo=None) if self.naive else moment
 
-    def local_day(self, stored: datetime) -> date:
-        aware = stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored
+    def local_day(self, stored: datetime | str) -> date:
+        """The clinic-local day of a stored instant (a string when read raw from SQLite)."""
+        moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
+        aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
         return aware.astimezone(self.tz).date()
+
+
+def _raw(expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """Read a time column without SQLAlchemy's per-row string parsing (SQLite stores ISO text);
+    :meth:`_Clock.local_day` parses it with ``datetime.fromisoformat``, which is many times faster."""
+    return sa.type_coerce(expr, sa.String())
+
+
+def _day(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _name(row: Any) -> PatientRef:
@@ -143,40 +157,56 @@ def _in_clinic(clinic_id: str) -> sa.ColumnElement[bool]:
     return patients_t.c.clinic_id == clinic_id
 
 
-def _active_regimen(kinds: Sequence[str], today: date) -> sa.Select[Any]:
-    r = regimens_t.c
-    return (sa.select(r.patient_id, sa.func.max(r.interval_days).label("interval_days"))
-            .where(r.status == "active", r.kind.in_(kinds), r.start <= today,
-                   sa.or_(r.end.is_(None), r.end >= today))
-            .group_by(r.patient_id))
+def _correlated_last(table: sa.TableClause, when: str, *extra: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """The newest active row of ``table`` for the outer patient (an index range per patient)."""
+    c = table.c
+    return (sa.select(c[when]).where(c.patient_id == patients_t.c.id, c.status == "active", *extra)
+            .order_by(c[when].desc()).limit(1))
+
+
+def _on_treatment(connection: Connection, clinic_id: str, today: date) -> list[Any]:
+    """One row per patient of the clinic with a regimen active today: the newest injection, oral
+    dose and implant in place (time, side, dose, duration) and the XR-NTX interval when on XR-NTX.
+
+    The plan: ``patients(clinic_id)``, then per patient index ranges on ``regimens(patient_id)``,
+    ``injections(patient_id, given_at)`` and ``oral_doses(patient_id, taken_at)``.
+    """
+    p, r, i, o = patients_t.c, regimens_t.c, injections_t.c, oral_t.c
+    active = sa.and_(r.patient_id == p.id, r.status == "active", r.start <= today,
+                     sa.or_(r.end.is_(None), r.end >= today))
+    xr_interval = sa.select(sa.func.coalesce(sa.func.max(r.interval_days), 0)).where(active, r.kind.in_(XR_KINDS))
+    on_xr = sa.exists(sa.select(r.id).where(active, r.kind.in_(XR_KINDS)))
+    taken = o.dose_status != "missed"
+    in_place = implants_t.c.id.not_in(sa.select(removals_t.c.implant_id).where(removals_t.c.status == "active"))
+    implant = _correlated_last(implants_t, "inserted_at", in_place)
+    query = sa.select(
+        p.id.label("patient_id"), p.given_name, p.family_name, p.mrn,
+        on_xr.label("on_xr"), xr_interval.scalar_subquery().label("interval_days"),
+        _raw(_correlated_last(injections_t, "given_at").scalar_subquery()).label("last_injection"),
+        _correlated_last(injections_t, "given_at").with_only_columns(i.side).scalar_subquery().label("side"),
+        _raw(_correlated_last(oral_t, "taken_at", taken).scalar_subquery()).label("last_oral"),
+        _correlated_last(oral_t, "taken_at", taken).with_only_columns(o.dose_mg).scalar_subquery().label("oral_mg"),
+        _raw(implant.scalar_subquery()).label("last_implant"),
+        implant.with_only_columns(implants_t.c.expected_duration_days).scalar_subquery().label("implant_days"),
+    ).where(_in_clinic(clinic_id), sa.exists(sa.select(r.id).where(active)))
+    return list(connection.execute(query))
 
 
 def find_due_injections(connection: Connection, clinic_id: str, today: date, tz: ZoneInfo,
-                        thresholds: Thresholds = DEFAULT) -> tuple[list[DueInjection], list[DueInjection]]:
+                        thresholds: Thresholds = DEFAULT,
+                        rows: list[Any] | None = None) -> tuple[list[DueInjection], list[DueInjection]]:
     """XR-NTX patients due (from ``interval - due_window`` days) and overdue (after ``interval``).
 
-    Only patients on an active XR-NTX regimen count (rule MON-INJECTION-DUE, clinical.md §1.2);
-    the query returns only those whose last injection is at least that old.
+    Only patients on an active XR-NTX regimen with an injection count (rule MON-INJECTION-DUE,
+    clinical.md §1.2).
     """
     clock = _Clock(connection, tz)
-    i = injections_t.c
-    last = (sa.select(i.patient_id, sa.func.max(i.given_at).label("last_at"))
-            .where(i.status == "active").group_by(i.patient_id).subquery())
-    regimen = _active_regimen(XR_KINDS, today).subquery()
-    earliest_due = thresholds.injection_interval_days - thresholds.injection_due_window_days
-    # Shortest regimen interval is 21 days (domain/regimens.py): nobody is due sooner.
-    bound = clock.start_of(today - timedelta(days=min(earliest_due, 21) - 1))
-    p = patients_t.c
-    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, last.c.last_at,
-                       regimen.c.interval_days, i.side)
-             .join(last, last.c.patient_id == p.id)
-             .join(regimen, regimen.c.patient_id == p.id)
-             .join(injections_t, sa.and_(i.patient_id == p.id, i.given_at == last.c.last_at, i.status == "active"))
-             .where(_in_clinic(clinic_id), last.c.last_at < bound))
     due, overdue = [], []
-    for row in connection.execute(query):
+    for row in rows if rows is not None else _on_treatment(connection, clinic_id, today):
+        if not row.on_xr or row.last_injection is None:
+            continue
         interval = row.interval_days or thresholds.injection_interval_days
-        last_day = clock.local_day(row.last_at)
+        last_day = clock.local_day(row.last_injection)
         days_since = (today - last_day).days
         if days_since < interval - thresholds.injection_due_window_days:
             continue
@@ -196,50 +226,9 @@ def _oral_days(dose_mg: float | None) -> int:
     return max(1, math.ceil(oral_blockade_hours(dose_mg or 50.0) / 24.0))
 
 
-def _protection_ends(connection: Connection, clinic_id: str, today: date, clock: _Clock,
-                     thresholds: Thresholds, lookback_days: int) -> dict[str, tuple[str, date, date, PatientRef]]:
-    """Per patient with an active regimen and a recent dose: (form, last dose day, protection end)."""
-    p, i, o, m = patients_t.c, injections_t.c, oral_t.c, implants_t.c
-    active = (sa.select(regimens_t.c.patient_id).where(
-        regimens_t.c.status == "active", regimens_t.c.start <= today,
-        sa.or_(regimens_t.c.end.is_(None), regimens_t.c.end >= today)).distinct().subquery())
-    horizon = max(thresholds.xr_ntx_blockade_days, 3, 365) + lookback_days
-    since = clock.start_of(today - timedelta(days=horizon))
-    removed = sa.select(removals_t.c.implant_id).where(removals_t.c.status == "active")
-    parts = [
-        sa.select(i.patient_id, sa.literal("xr-ntx").label("form"), sa.func.max(i.given_at).label("last_at"),
-                  sa.literal(None).label("extra"))
-        .where(i.status == "active", i.given_at >= since).group_by(i.patient_id),
-        sa.select(o.patient_id, sa.literal("oral").label("form"), sa.func.max(o.taken_at).label("last_at"),
-                  sa.func.max(o.dose_mg).label("extra"))
-        .where(o.status == "active", o.dose_status != "missed", o.taken_at >= since).group_by(o.patient_id),
-        sa.select(m.patient_id, sa.literal("implant").label("form"), m.inserted_at.label("last_at"),
-                  m.expected_duration_days.label("extra"))
-        .where(m.status == "active", m.inserted_at >= since, m.id.not_in(removed)),
-    ]
-    events = sa.union_all(*parts).subquery()
-    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, events.c.form,
-                       events.c.last_at, events.c.extra)
-             .join(events, events.c.patient_id == p.id).join(active, active.c.patient_id == p.id)
-             .where(_in_clinic(clinic_id)))
-    ends: dict[str, tuple[str, date, date, PatientRef]] = {}
-    for row in connection.execute(query):
-        last_day = clock.local_day(row.last_at)
-        if row.form == "xr-ntx":
-            days = thresholds.xr_ntx_blockade_days
-        elif row.form == "oral":
-            days = _oral_days(row.extra)
-        else:
-            days = int(row.extra or thresholds.implant_default_days)
-        end = last_day + timedelta(days=days)
-        if row.patient_id not in ends or end > ends[row.patient_id][2]:
-            ends[row.patient_id] = (row.form, last_day, end, _name(row))
-    return ends
-
-
 def find_protection_ending(connection: Connection, clinic_id: str, today: date, tz: ZoneInfo,
-                           thresholds: Thresholds = DEFAULT,
-                           window_days: int = PROTECTION_WINDOW_DAYS) -> list[ProtectionEnding]:
+                           thresholds: Thresholds = DEFAULT, window_days: int = PROTECTION_WINDOW_DAYS,
+                           rows: list[Any] | None = None) -> list[ProtectionEnding]:
     """Patients on an active regimen whose protection ends within ``window_days`` or ended lately.
 
     The end of protection is the days'-supply estimate of rule MON-PROTECTION-END: XR-NTX
@@ -247,116 +236,166 @@ def find_protection_ending(connection: Connection, clinic_id: str, today: date, 
     expected duration or the configured default (§1.3). "Lately" is ``lapse_alert_days``.
     """
     clock = _Clock(connection, tz)
-    ends = _protection_ends(connection, clinic_id, today, clock, thresholds, thresholds.lapse_alert_days)
     items = []
-    for patient_id, (form, last_day, end, ref) in ends.items():
+    for row in rows if rows is not None else _on_treatment(connection, clinic_id, today):
+        ends: list[tuple[date, str, date]] = []
+        if row.last_injection is not None:
+            given = clock.local_day(row.last_injection)
+            ends.append((given + timedelta(days=thresholds.xr_ntx_blockade_days), "xr-ntx", given))
+        if row.last_oral is not None:
+            taken = clock.local_day(row.last_oral)
+            ends.append((taken + timedelta(days=_oral_days(row.oral_mg)), "oral", taken))
+        if row.last_implant is not None:
+            inserted = clock.local_day(row.last_implant)
+            days = int(row.implant_days or thresholds.implant_default_days)
+            ends.append((inserted + timedelta(days=days), "implant", inserted))
+        if not ends:
+            continue
+        end, form, last_day = max(ends)
         days_left = (end - today).days
         if -thresholds.lapse_alert_days <= days_left <= window_days:
-            items.append(ProtectionEnding(patient_id, ref.name, ref.mrn, form, last_day, end, days_left))
+            ref = _name(row)
+            items.append(ProtectionEnding(ref.patient_id, ref.name, ref.mrn, form, last_day, end, days_left))
     return sorted(items, key=lambda e: (e.days_left, e.name))
 
 
-def find_urgent_alerts(connection: Connection, clinic_id: str, today: date, tz: ZoneInfo,
-                       thresholds: Thresholds = DEFAULT,
-                       acknowledged: Iterable[tuple[str, str]] = ()) -> list[UrgentAlert]:
-    """PHQ-9 item 9, aminotransferases above the review multiple of ULN, open injection-site reactions.
+@dataclass(frozen=True)
+class InCare:
+    """The clinic's current patients (an episode open today), by id, with their episode start."""
 
+    refs: dict[str, PatientRef]
+    started_on: dict[str, date]
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted(self.refs)
+
+
+def find_in_care(connection: Connection, clinic_id: str, today: date) -> InCare:
+    """One pass over ``patients(clinic_id)`` and ``episodes(patient_id, start)``."""
+    p, e = patients_t.c, episodes_t.c
+    started = (sa.select(sa.func.max(e.start)).where(e.patient_id == p.id, e.status == "active", e.start <= today,
+                                                     sa.or_(e.end.is_(None), e.end >= today)).scalar_subquery())
+    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn,
+                       _raw(started).label("started_on"))
+             .where(_in_clinic(clinic_id), started.is_not(None)))
+    refs, starts = {}, {}
+    for row in connection.execute(query):
+        refs[row.patient_id] = _name(row)
+        starts[row.patient_id] = _day(row.started_on)
+    return InCare(refs, starts)
+
+
+def _ids() -> sa.BindParameter[Any]:
+    return sa.bindparam("ids", expanding=True)
+
+
+def find_urgent_alerts(connection: Connection, clinic_id: str, today: date, tz: ZoneInfo,
+                       thresholds: Thresholds = DEFAULT, acknowledged: Iterable[tuple[str, str]] = (),
+                       care: InCare | None = None) -> list[UrgentAlert]:
+    """PHQ-9 item 9, aminotransferases above the review multiple of ULN, open injection-site reactions,
+    for the patients in care (a discharged patient's old results do not fill the morning list).
+
+    Each query probes the record's ``(patient_id, ...)`` index for the patients in care only.
     ``acknowledged`` holds ``(kind, patient_id:record_id)`` keys to leave out.
     """
     clock = _Clock(connection, tz)
+    care = care or find_in_care(connection, clinic_id, today)
     done = set(acknowledged)
-    alerts = [*_phq9_alerts(connection, clinic_id, today, clock, thresholds),
-              *_liver_alerts(connection, clinic_id, today, clock, thresholds),
-              *_site_alerts(connection, clinic_id, today, thresholds)]
-    alerts = [a for a, key in alerts if (a.kind, key) not in done]
+    found = [*_phq9_alerts(connection, care, today, clock, thresholds),
+             *_liver_alerts(connection, care, today, clock, thresholds),
+             *_site_alerts(connection, care, today, thresholds)]
+    alerts = [a for a, key in found if (a.kind, key) not in done]
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(alerts, key=lambda a: (order.get(a.severity, 3), -a.on.toordinal(), a.name))
 
 
-def _phq9_alerts(connection: Connection, clinic_id: str, today: date, clock: _Clock,
+def _alert(care: InCare, patient_id: str, **fields: Any) -> UrgentAlert:
+    ref = care.refs[patient_id]
+    return UrgentAlert(ref.patient_id, ref.name, ref.mrn, **fields)
+
+
+def _phq9_alerts(connection: Connection, care: InCare, today: date, clock: _Clock,
                  thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
     """Rule MON-PHQ9-ITEM9 (clinical.md §5): item 9 above 0 within ``phq9_lookback_days``."""
-    q, p = questionnaires_t.c, patients_t.c
+    q = questionnaires_t.c
     since = clock.start_of(today - timedelta(days=thresholds.phq9_lookback_days))
-    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, q.id, q.completed_at)
-             .join(questionnaires_t, q.patient_id == p.id)
-             .where(_in_clinic(clinic_id), q.status == "active", q.completed_at >= since,
-                    sa.func.lower(q.instrument) == "phq-9",
-                    sa.cast(q.flags, sa.Text).like("%item-9-positive%")))
-    return [(UrgentAlert(**vars(_name(row)), kind="phq9-item9", kind_label="PHQ-9 item 9",
-                         message="thoughts of self-harm reported: start the safety workflow today",
-                         on=clock.local_day(row.completed_at), severity="critical"), f"{row.patient_id}:{row.id}")
-            for row in connection.execute(query)]
+    query = (sa.select(q.patient_id, q.id, q.completed_at)
+             .where(q.patient_id.in_(_ids()), q.instrument.in_(PHQ9_IDS), q.completed_at >= since,
+                    q.status == "active", sa.cast(q.flags, sa.Text).like("%item-9-positive%")))
+    return [(_alert(care, row.patient_id, kind="phq9-item9", kind_label="PHQ-9 item 9",
+                    message="thoughts of self-harm reported: start the safety workflow today",
+                    on=clock.local_day(row.completed_at), severity="critical"), f"{row.patient_id}:{row.id}")
+            for row in connection.execute(query, {"ids": care.ids})]
 
 
-def _liver_alerts(connection: Connection, clinic_id: str, today: date, clock: _Clock,
+def _liver_alerts(connection: Connection, care: InCare, today: date, clock: _Clock,
                   thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
-    """The latest ALT or AST of each patient above ``liver_review_above_x_uln`` (clinical.md §2.7)."""
-    lab, p = labs_t.c, patients_t.c
+    """The latest ALT or AST of each patient, when above ``liver_review_above_x_uln`` (clinical.md §2.7).
+
+    Only elevated results are candidates; a correlated ``max(collected_at)`` on
+    ``lab_results(patient_id, loinc, collected_at)`` keeps those that are the latest of their test.
+    """
+    lab = labs_t.c
     since = clock.start_of(today - timedelta(days=thresholds.liver_lookback_days))
-    ranked = (sa.select(lab.patient_id, lab.id, lab.loinc, lab.value, lab.reference_high, lab.collected_at,
-                        sa.func.row_number().over(partition_by=(lab.patient_id, lab.loinc),
-                                                  order_by=lab.collected_at.desc()).label("rank"))
-              .join(patients_t, p.id == lab.patient_id)
-              .where(_in_clinic(clinic_id), lab.status == "active", lab.loinc.in_(AMINOTRANSFERASES),
-                     lab.collected_at >= since, lab.reference_high > 0).subquery())
-    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, ranked.c.id, ranked.c.loinc,
-                       ranked.c.value, ranked.c.reference_high, ranked.c.collected_at)
-             .join(ranked, ranked.c.patient_id == p.id)
-             .where(ranked.c.rank == 1,
-                    ranked.c.value > ranked.c.reference_high * thresholds.liver_review_above_x_uln))
+    later = labs_t.alias("later")
+    newest = (sa.select(sa.func.max(later.c.collected_at))
+              .where(later.c.patient_id == lab.patient_id, later.c.loinc == lab.loinc, later.c.status == "active")
+              .scalar_subquery())
+    query = (sa.select(lab.patient_id, lab.id, lab.loinc, lab.value, lab.reference_high, lab.collected_at)
+             .where(lab.patient_id.in_(_ids()), lab.loinc.in_(AMINOTRANSFERASES), lab.collected_at >= since,
+                    lab.status == "active", lab.reference_high > 0,
+                    lab.value > lab.reference_high * thresholds.liver_review_above_x_uln,
+                    lab.collected_at == newest))
     out = []
-    for row in connection.execute(query):
+    for row in connection.execute(query, {"ids": care.ids}):
         multiple = row.value / row.reference_high
         severe = multiple > thresholds.liver_not_ready_above_x_uln
-        out.append((UrgentAlert(**vars(_name(row)), kind="liver", kind_label="Liver",
-                                message=f"{LIVER_LOINC.get(row.loinc, row.loinc)} {row.value:g} U/L is "
-                                        f"{multiple:.1f}x the upper limit of normal",
-                                on=clock.local_day(row.collected_at), severity="critical" if severe else "warning"),
+        out.append((_alert(care, row.patient_id, kind="liver", kind_label="Liver",
+                           message=f"{LIVER_LOINC.get(row.loinc, row.loinc)} {row.value:g} U/L is "
+                                   f"{multiple:.1f}x the upper limit of normal",
+                           on=clock.local_day(row.collected_at), severity="critical" if severe else "warning"),
                     f"{row.patient_id}:{row.id}"))
     return out
 
 
-def _site_alerts(connection: Connection, clinic_id: str, today: date,
+def _site_alerts(connection: Connection, care: InCare, today: date,
                  thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
     """Open injection-site reactions (clinical.md §3); critical with necrosis or after two weeks."""
-    a, p = adverse_t.c, patients_t.c
-    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, a.id, a.onset,
-                       a.site_necrosis, a.ctcae_grade)
-             .join(adverse_t, a.patient_id == p.id)
-             .where(_in_clinic(clinic_id), a.status == "active", a.kind == "injection-site-reaction",
-                    a.outcome.not_in(CLOSED_OUTCOMES), a.onset <= today))
+    a = adverse_t.c
+    query = (sa.select(a.patient_id, a.id, a.onset, a.site_necrosis)
+             .where(a.patient_id.in_(_ids()), a.kind == "injection-site-reaction", a.onset <= today,
+                    a.status == "active", a.outcome.not_in(CLOSED_OUTCOMES)))
     out = []
-    for row in connection.execute(query):
+    for row in connection.execute(query, {"ids": care.ids}):
         days = (today - row.onset).days
         critical = bool(row.site_necrosis) or days >= thresholds.injection_site_escalate_days
         message = ("necrosis reported: refer to a surgeon" if row.site_necrosis else
                    f"not resolved after {days} days: review the site" if critical else
                    f"open since {days} days: check the site at the next visit")
-        out.append((UrgentAlert(**vars(_name(row)), kind="injection-site", kind_label="Injection site",
-                                message=message, on=row.onset, severity="critical" if critical else "warning"),
+        out.append((_alert(care, row.patient_id, kind="injection-site", kind_label="Injection site",
+                           message=message, on=row.onset, severity="critical" if critical else "warning"),
                     f"{row.patient_id}:{row.id}"))
     return out
 
 
-def find_inductions(connection: Connection, clinic_id: str, today: date,
-                    limit: int = INDUCTION_LIST_LIMIT) -> tuple[list[InductionInProgress], int]:
-    """Patients with an open episode and no naltrexone given yet, newest episodes first; and their count."""
-    p, e = patients_t.c, episodes_t.c
-    given = sa.union(
-        sa.select(injections_t.c.patient_id).where(injections_t.c.status == "active"),
-        sa.select(oral_t.c.patient_id).where(oral_t.c.status == "active", oral_t.c.dose_status != "missed"),
-        sa.select(implants_t.c.patient_id).where(implants_t.c.status == "active"),
-    ).subquery()
-    open_episode = (sa.select(e.patient_id, sa.func.max(e.start).label("started_on"))
-                    .where(e.status == "active", e.start <= today, sa.or_(e.end.is_(None), e.end >= today))
-                    .group_by(e.patient_id).subquery())
-    base = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, open_episode.c.started_on)
-            .join(open_episode, open_episode.c.patient_id == p.id)
-            .where(_in_clinic(clinic_id), p.id.not_in(sa.select(given.c.patient_id))))
-    total = connection.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
-    rows = connection.execute(base.order_by(open_episode.c.started_on.desc(), p.family_name).limit(limit))
-    return [InductionInProgress(**vars(_name(row)), started_on=row.started_on) for row in rows], int(total)
+def find_inductions(connection: Connection, clinic_id: str, today: date, limit: int = INDUCTION_LIST_LIMIT,
+                    care: InCare | None = None) -> tuple[list[InductionInProgress], int]:
+    """Patients in care who have had no naltrexone yet, newest episodes first; and their count."""
+    care = care or find_in_care(connection, clinic_id, today)
+    p = patients_t.c
+
+    def given(table: sa.TableClause, *extra: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+        c = table.c
+        return sa.exists(sa.select(c.id).where(c.patient_id == p.id, c.status == "active", *extra))
+
+    query = sa.select(p.id).where(p.id.in_(_ids()), sa.or_(
+        given(injections_t), given(oral_t, oral_t.c.dose_status != "missed"), given(implants_t)))
+    treated = {row.id for row in connection.execute(query, {"ids": care.ids})}
+    waiting = [pid for pid in care.refs if pid not in treated]
+    waiting.sort(key=lambda pid: (-care.started_on[pid].toordinal(), care.refs[pid].name))
+    items = [InductionInProgress(**vars(care.refs[pid]), started_on=care.started_on[pid]) for pid in waiting[:limit]]
+    return items, len(waiting)
 
 
 def count_patients(connection: Connection, clinic_id: str) -> int:
@@ -373,12 +412,16 @@ def build_dashboard(connection: Connection, clinic_id: str, today: date, tz: Zon
     ``alerts``, ``inductions``), so nothing it may not read is even queried.
     """
     shown = {"injections": True, "protection": True, "alerts": True, "inductions": True, **(sections or {})}
-    due, overdue = (find_due_injections(connection, clinic_id, today, tz, thresholds)
+    rows = _on_treatment(connection, clinic_id, today) if shown["injections"] or shown["protection"] else []
+    due, overdue = (find_due_injections(connection, clinic_id, today, tz, thresholds, rows)
                     if shown["injections"] else ([], []))
-    protection = find_protection_ending(connection, clinic_id, today, tz, thresholds) if shown["protection"] else []
-    alerts = (find_urgent_alerts(connection, clinic_id, today, tz, thresholds, acknowledged)
+    protection = (find_protection_ending(connection, clinic_id, today, tz, thresholds, rows=rows)
+                  if shown["protection"] else [])
+    care = find_in_care(connection, clinic_id, today) if shown["alerts"] or shown["inductions"] else None
+    alerts = (find_urgent_alerts(connection, clinic_id, today, tz, thresholds, acknowledged, care)
               if shown["alerts"] else [])
-    inductions, total = find_inductions(connection, clinic_id, today) if shown["inductions"] else ([], 0)
+    inductions, total = (find_inductions(connection, clinic_id, today, care=care)
+                         if shown["inductions"] else ([], 0))
     return Dashboard(today=today, patient_count=count_patients(connection, clinic_id), due_today=tuple(due),
                      overdue=tuple(overdue), protection=tuple(protection), alerts=tuple(alerts),
                      inductions=tuple(inductions), induction_total=total)

@@ -25,6 +25,8 @@ DAYS_BACK = 120
 DAYS_AHEAD = 45
 #: One point every this many hours on the plot (the table keeps every day).
 PLOT_STEP_H = 3
+#: Lowest level drawn on the log axis, ng/mL: a tenth of the waning threshold.
+PLOT_FLOOR_NG_ML = 0.05
 
 
 @dataclass
@@ -59,11 +61,16 @@ def _plot(coverage: PatientCoverage, chart: PatientChart, today: date, tz: ZoneI
     stamps = [(origin + timedelta(hours=float(h))).astimezone(tz).strftime("%Y-%m-%d %H:%M")
               for h in coverage.hours[step]]
     peak = float(max(coverage.p95_ng_ml.max(initial=0.0), coverage.thresholds.protected_ng_ml * 2))
-    return {"days": stamps, "median": [round(float(v), 3) for v in coverage.median_ng_ml[step]],
-            "low": [round(float(v), 3) for v in coverage.p5_ng_ml[step]],
-            "high": [round(float(v), 3) for v in coverage.p95_ng_ml[step]],
+    return {"days": stamps, "median": _floor(coverage.median_ng_ml[step]), "low": _floor(coverage.p5_ng_ml[step]),
+            "high": _floor(coverage.p95_ng_ml[step]),
             "thresholds": threshold_lines(coverage.thresholds), "today": today.isoformat(),
-            "doses": _dose_marks(chart, coverage.days[0].day, tz), "ymax": round(peak * 1.05, 2), "log": False}
+            "doses": _dose_marks(chart, coverage.days[0].day, tz), "ymax": round(peak * 1.05, 2), "log": True,
+            "ymin": PLOT_FLOOR_NG_ML}
+
+
+def _floor(values: Any) -> list[float]:
+    """Levels for a log axis: below the floor reads as "none" (the thresholds stay far above it)."""
+    return [round(max(float(v), PLOT_FLOOR_NG_ML), 3) for v in values]
 
 
 def coverage_view(chart: PatientChart, today: date, tz: ZoneInfo) -> CoverageView | None:

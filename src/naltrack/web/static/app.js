@@ -53,7 +53,8 @@
     }
     window.Plotly.react(target, traces, {
       margin: { l: 50, r: 20, t: 10, b: 40 }, height: 340, shapes: shapes, annotations: notes,
-      yaxis: { title: { text: "naltrexone, ng/mL" }, type: c.log ? "log" : "linear", rangemode: "tozero" },
+      yaxis: { title: { text: "naltrexone, ng/mL (log scale)" }, type: c.log ? "log" : "linear",
+        range: c.log ? [Math.log10(c.ymin), Math.log10(c.ymax)] : [0, c.ymax] },
       xaxis: { type: "date" }, legend: { orientation: "h", y: -0.2 }
     }, { displaylogo: false, responsive: true });
     target.setAttribute("data-drawn", "true");
