@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +23,8 @@ from naltrack.domain.observations import LabResult
 from naltrack.services import records as cases
 from naltrack.services.stats import count_records
 from naltrack.services.unit_of_work import KIND_OF, RECORD_TYPES
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -170,3 +175,15 @@ def test_lab_without_unit_is_rejected_before_storage() -> None:
     with pytest.raises(InvalidInput, match=r"lab\.unit: '' is required"):
         LabResult(id="x", patient_id="p", loinc="1742-6", name="ALT", value=1.0, unit="",
                   collected_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_alembic_command_line_upgrades_an_empty_database(empty_database_url: str) -> None:
+    result = subprocess.run([str(Path(sys.executable).with_name("alembic")), "-c", str(ROOT / "alembic.ini"),
+                             "-x", f"url={empty_database_url}", "upgrade", "head"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    engine = sa.create_engine(empty_database_url)
+    try:
+        assert set(metadata.tables) <= set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
