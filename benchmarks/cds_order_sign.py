@@ -6,8 +6,10 @@ this process, each sending a request as soon as its previous answer arrives (clo
 load 50 clients can make). Every request is a real EHR-shaped order-sign call (a draft oxycodone
 order, prefetched Patient and medication bundles, the patient on XR-NTX) and gets a critical card.
 
-Baseline: ``GET /cds-services`` (discovery, no work) under the same load: the floor of the HTTP
-stack on this machine. Goal (issue 7): p99 at most 50 ms.
+The server runs two uvicorn workers (``CDS_BENCH_WORKERS``, default 2: one per core). Baseline:
+``GET /cds-services`` (discovery, no work) under the same load: the floor of the HTTP stack on this
+machine. A last figure is the mean service time of one call through the ASGI app in this process,
+without network or client, the part the service itself costs. Goal (issue 7): p99 at most 50 ms.
 """
 
 from __future__ import annotations
@@ -67,10 +69,6 @@ def build_app() -> Any:
                        clock=lambda: datetime(2026, 3, 12, 16, tzinfo=UTC), timezone="UTC")
     app = FastAPI()
     app.include_router(build_cds_router(engine))
-    if os.environ.get("CDS_BENCH_GC"):
-        import gc
-        gc.freeze()
-        gc.set_threshold(*map(int, os.environ["CDS_BENCH_GC"].split(",")))
     return app
 
 
@@ -128,6 +126,38 @@ async def _load(port: int, requests: list[bytes], per_client: int, check: bool) 
     return latencies, time.perf_counter() - start
 
 
+def service_time_ms(requests: int) -> float:
+    """Mean time of one order-sign call through the ASGI app in this process: no network, no client."""
+    app = build_app()
+    bodies = [json.dumps(request_body(n)).encode() for n in range(100)]
+    path = "/cds-services/opioid-order-on-naltrexone"
+
+    async def call(body: bytes) -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"bench"), (b"content-type", b"application/json")],
+                 "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop() if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message["status"] != 200:
+                raise RuntimeError(f"status {message['status']}")
+
+        await app(scope, receive, send)
+
+    async def many(n: int) -> None:
+        for i in range(n):
+            await call(bodies[i % len(bodies)])
+
+    asyncio.run(many(200))
+    start = time.perf_counter()
+    asyncio.run(many(requests))
+    return (time.perf_counter() - start) / requests * 1000
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
@@ -151,7 +181,9 @@ def run(quick: bool = False) -> list[Figure]:
         server.terminate()
         server.wait(10)
     n = len(latencies)
+    in_process = service_time_ms(500 if quick else 5000)
     return [
+        Figure("order-sign service time in process (ASGI app, no network)", in_process, "ms"),
         Figure("order-sign p50 latency, 50 clients", _percentile(latencies, 50), "ms",
                "discovery GET p50", _percentile(floor, 50), lower_is_better=True),
         Figure("order-sign p99 latency, 50 clients", _percentile(latencies, 99), "ms",
