@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -63,14 +64,14 @@ def test_patient_round_trips_with_contacts_and_pregnancy_status(seeded: Storage)
         assert uow.clinics.get("c-test") == make_clinic()
 
 
-def test_times_come_back_aware_and_equal_whatever_the_offset(seeded: Storage) -> None:
+def test_times_come_back_aware_at_the_offset_they_were_recorded_with(seeded: Storage) -> None:
     given = datetime(2026, 2, 2, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
     shot = make_injection(given_at=given)
     cases.add_record(seeded.uow(), shot, now=NOW)
     with seeded.uow() as uow:
         stored = uow.records.get(Injection, shot.id)
     assert stored.given_at == given
-    assert stored.given_at.utcoffset() == timedelta(0)
+    assert stored.given_at.utcoffset() == timedelta(hours=-5)
 
 
 def test_a_batch_with_one_bad_record_writes_nothing(seeded: Storage) -> None:
@@ -187,3 +188,14 @@ def test_alembic_command_line_upgrades_an_empty_database(empty_database_url: str
         assert set(metadata.tables) <= set(sa.inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_evening_injection_on_the_expiry_day_comes_back_on_the_same_local_date(seeded: Storage) -> None:
+    evening = datetime(2026, 1, 31, 20, 30, tzinfo=ZoneInfo("America/New_York"))  # 01:30 UTC on Feb 1
+    shot = make_injection(given_at=evening, expiry=date(2026, 1, 31))
+    cases.add_record(seeded.uow(), shot, now=NOW)
+    with seeded.uow() as uow:
+        stored = uow.records.get(Injection, shot.id)
+    assert stored.given_at == evening
+    assert stored.given_at.date() == date(2026, 1, 31)
+    assert stored.given_at.utcoffset() == timedelta(hours=-5)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,18 +56,35 @@ class RecordMapping:
     field_names: tuple[str, ...]
     encode: Codec | None = None
     decode: Codec | None = None
+    aware_fields: tuple[str, ...] = ()
 
     def to_row(self, record: ClinicalRecord) -> Row:
         row = {name: getattr(record, name) for name in self.field_names}
+        for name in self.aware_fields:
+            row[t.offset_column(name)] = _offset_seconds(row[name])
         if self.encode is not None:
             self.encode(row)
         return row
 
     def from_row(self, row: Mapping[Any, Any]) -> ClinicalRecord:
         values = dict(row)
+        for name in self.aware_fields:
+            values[name] = _at_offset(values[name], values.pop(t.offset_column(name)))
         if self.decode is not None:
             self.decode(values)
         return self.cls(**values)
+
+
+def _offset_seconds(value: datetime | None) -> int | None:
+    offset = None if value is None else value.utcoffset()
+    return None if offset is None else int(offset.total_seconds())
+
+
+def _at_offset(value: datetime | None, offset_s: int | None) -> datetime | None:
+    """The stored UTC instant at the local offset it was recorded with (same instant, same local date)."""
+    if value is None or offset_s is None:
+        return value
+    return value.astimezone(timezone(timedelta(seconds=offset_s)))
 
 
 # --- nested value objects ---------------------------------------------------------------
@@ -121,7 +139,8 @@ def _decode_adverse_event(row: Row) -> None:
 
 def _mapping(cls: type[ClinicalRecord], table: sa.Table, encode: Codec | None = None,
              decode: Codec | None = None) -> RecordMapping:
-    return RecordMapping(cls, table, tuple(f.name for f in fields(cls)), encode, decode)
+    aware = tuple(c.name for c in table.columns if isinstance(c.type, t.UtcDateTime))
+    return RecordMapping(cls, table, tuple(f.name for f in fields(cls)), encode, decode, aware)
 
 
 #: The mapping of every record class, in insertion order (parents before children).

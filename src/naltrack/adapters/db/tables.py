@@ -8,7 +8,11 @@ site, a patient's pregnancy status) and kept as JSON where they are read whole (
 weekly schedule, a screen's analyte results, questionnaire answers).
 
 Times are stored in UTC (:class:`UtcDateTime`): ``timestamptz`` on PostgreSQL, naive
-UTC text on SQLite, and come back timezone-aware on both.
+UTC text on SQLite, and come back timezone-aware on both. Beside each one, a
+``<name>_utc_offset_s`` column keeps the UTC offset it was recorded with, so that a time
+comes back at the same local wall-clock time and, above all, on the same local date: the
+rules compare ``given_at.date()`` with kit expiry dates and due days, and 20:00 in New
+York is already tomorrow in UTC.
 """
 
 from __future__ import annotations
@@ -82,6 +86,17 @@ patients = sa.Table(
 )
 
 
+def offset_column(name: str) -> str:
+    """The column that keeps the UTC offset of the time column ``name``."""
+    return f"{name}_utc_offset_s"
+
+
+def _aware(name: str, nullable: bool = False) -> tuple[sa.Column[Any], sa.Column[Any]]:
+    """An aware time: the instant in UTC, and the offset it was recorded with (seconds)."""
+    return (sa.Column(name, UtcDateTime, nullable=nullable),
+            sa.Column(offset_column(name), sa.Integer, nullable=True))
+
+
 def _record_table(name: str, *columns: sa.Column[Any] | sa.Index) -> sa.Table:
     """A clinical table: the shared record columns, then the type's own."""
     return sa.Table(
@@ -90,7 +105,7 @@ def _record_table(name: str, *columns: sa.Column[Any] | sa.Index) -> sa.Table:
         sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), nullable=False, index=True),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("supersedes", sa.String(64), sa.ForeignKey(f"{name}.id")),
-        sa.Column("recorded_at", UtcDateTime),
+        *_aware("recorded_at", nullable=True),
         sa.Column("recorded_by", sa.String(100)),
         sa.Column("version", sa.Integer, nullable=False),
         *columns,
@@ -130,13 +145,13 @@ regimens = _record_table(
 )
 oral_doses = _record_table(
     "oral_doses",
-    _col("taken_at", UtcDateTime, False), _col("dose_mg", sa.Float, False), _col("dose_status", S(16), False),
+    *_aware("taken_at"), _col("dose_mg", sa.Float, False), _col("dose_status", S(16), False),
     _ref("regimen_id", "regimens"), _col("observed_by", S(100)),
     sa.Index(None, "patient_id", "taken_at"),
 )
 injections = _record_table(
     "injections",
-    _col("given_at", UtcDateTime, False), _col("side", S(8), False), _col("lot", S(40), False),
+    *_aware("given_at"), _col("side", S(8), False), _col("lot", S(40), False),
     _col("expiry", sa.Date, False), _col("needle_length_in", sa.Float, False), _col("given_by", S(100), False),
     _col("dose_mg", sa.Float, False), _ref("regimen_id", "regimens"),
     _col("rxnorm", S(32), False),
@@ -145,14 +160,14 @@ injections = _record_table(
 )
 implant_insertions = _record_table(
     "implant_insertions",
-    _col("inserted_at", UtcDateTime, False), _col("dose_mg", sa.Float, False), _col("product", S(200), False),
+    *_aware("inserted_at"), _col("dose_mg", sa.Float, False), _col("product", S(200), False),
     _col("inserted_by", S(100), False), _col("expected_duration_days", sa.Integer), _col("site", S(100), False),
     _col("lot", S(40)), _ref("regimen_id", "regimens"),
     sa.Index(None, "patient_id", "inserted_at"),
 )
 implant_removals = _record_table(
     "implant_removals",
-    _ref("implant_id", "implant_insertions", nullable=False), _col("removed_at", UtcDateTime, False),
+    _ref("implant_id", "implant_insertions", nullable=False), *_aware("removed_at"),
     _col("reason", S(200), False),
     _col("removed_by", S(100), False),
 )
@@ -174,24 +189,24 @@ drinking_days = _record_table(
 lab_results = _record_table(
     "lab_results",
     _col("loinc", S(16), False), _col("name", S(200), False), _col("value", sa.Float, False),
-    _col("unit", S(32), False), _col("collected_at", UtcDateTime, False),
+    _col("unit", S(32), False), *_aware("collected_at"),
     _col("reference_low", sa.Float), _col("reference_high", sa.Float),
     sa.Index(None, "patient_id", "loinc", "collected_at"),
 )
 urine_drug_screens = _record_table(
     "urine_drug_screens",
-    _col("collected_at", UtcDateTime, False), _col("results", JsonType, False),
+    *_aware("collected_at"), _col("results", JsonType, False),
     _col("point_of_care", sa.Boolean, False),
     sa.Index(None, "patient_id", "collected_at"),
 )
 naloxone_challenges = _record_table(
     "naloxone_challenges",
-    _col("performed_at", UtcDateTime, False), _col("route", S(8), False), _col("passed", sa.Boolean, False),
+    *_aware("performed_at"), _col("route", S(8), False), _col("passed", sa.Boolean, False),
     _col("signs", JsonType, False),
 )
 questionnaire_responses = _record_table(
     "questionnaire_responses",
-    _col("instrument", S(40), False), _col("answers", JsonType, False), _col("completed_at", UtcDateTime, False),
+    _col("instrument", S(40), False), _col("answers", JsonType, False), *_aware("completed_at"),
     _col("total", sa.Float, False), _col("band", S(64), False), _col("flags", JsonType, False),
     sa.Index(None, "patient_id", "instrument", "completed_at"),
     sa.Index(None, "completed_at"),
@@ -223,7 +238,7 @@ support_group_attendance = _record_table(
 )
 appointments = _record_table(
     "appointments",
-    _col("kind", S(16), False), _col("starts_at", UtcDateTime, False), _col("duration_min", sa.Integer, False),
+    _col("kind", S(16), False), *_aware("starts_at"), _col("duration_min", sa.Integer, False),
     _col("appointment_status", S(16), False), _col("clinician", S(100)),
     sa.Index(None, "starts_at"),
     sa.Index(None, "patient_id", "starts_at"),
