@@ -141,3 +141,18 @@ def test_loading_the_same_seed_twice_conflicts_and_adds_nothing(storage: Storage
     with pytest.raises(Conflict, match="seed 9 is already loaded"):
         load_program(storage.uow, n_patients=5, seed=9, end=END)
     assert count_records(storage.uow())["patients"] == 5
+
+
+def test_every_generated_record_reads_back_equal(storage: Storage) -> None:
+    generated = list(generate_patients(40, seed=6, end=END))
+    load_program(storage.uow, n_patients=40, seed=6, end=END)
+    for patient, records in generated:
+        chart = load_chart(storage.uow(), patient.id)
+        assert chart.patient == patient
+        stored = [r for kind in KIND_OF.values() for r in getattr(chart, kind)]
+        assert sorted(stored, key=lambda r: r.id) == sorted(records, key=lambda r: r.id)
+        for back, original in zip(sorted(stored, key=lambda r: r.id), sorted(records, key=lambda r: r.id),
+                                  strict=True):
+            for name, value in vars(original).items():
+                if isinstance(value, datetime):
+                    assert getattr(back, name).date() == value.date(), (back.id, name)
