@@ -79,8 +79,8 @@ def band_index(concentration_ng_ml: npt.ArrayLike,
     """
     c = np.asarray(concentration_ng_ml, dtype=np.float64)
     # Count the thresholds a value falls below: 0 for >= protected, 3 for < waning.
-    below = (c[..., None] < thresholds.as_array()).sum(axis=-1)
-    return below.astype(np.int8)
+    below: npt.NDArray[np.int8] = (c[..., None] < thresholds.as_array()).sum(axis=-1).astype(np.int8)
+    return below
 
 
 def count_days_in_bands(indices: npt.ArrayLike) -> dict[Band, int]:
