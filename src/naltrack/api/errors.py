@@ -86,7 +86,7 @@ def _http(request: Request, error: Exception) -> JSONResponse:
 
 
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     return problem(500, "Internal error", "the server could not complete the request")
 
 

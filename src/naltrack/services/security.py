@@ -169,11 +169,11 @@ def _verify(found: tuple[User, str] | None, password: str) -> User | None:
 
 def authenticate(uow: SecureUnitOfWork, raw: str, now: datetime, kind: str = "bearer") -> tuple[User, str]:
     """The user of a token and the token id; NotAuthenticated if unknown, expired, revoked or disabled."""
-    stored = uow.security.find_token(hash_token(raw or ""))
-    if stored is None or stored.kind != kind or not stored.is_valid(now):
+    found = uow.security.find_token_user(hash_token(raw or ""))
+    if found is None:
         raise NotAuthenticated("the token is unknown, expired or revoked")
-    user = uow.security.find_user(stored.user_id)
-    if user is None or not user.active:
+    stored, user = found
+    if stored.kind != kind or not stored.is_valid(now) or not user.active:
         raise NotAuthenticated("the token is unknown, expired or revoked")
     return user, stored.id
 

@@ -86,6 +86,12 @@ class SecurityRepository(abc.ABC):
     @abc.abstractmethod
     def find_token(self, token_hash: str) -> StoredToken | None: ...
 
+    def find_token_user(self, token_hash: str) -> tuple[StoredToken, User] | None:
+        """The token and its user in one look-up (adapters may do it in one query)."""
+        token = self.find_token(token_hash)
+        user = None if token is None else self.find_user(token.user_id)
+        return None if token is None or user is None else (token, user)
+
     @abc.abstractmethod
     def revoke_token(self, token_id: str, at: datetime) -> None: ...
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -21,7 +20,7 @@ from naltrack.adapters.db import security_tables as st
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from naltrack.domain.errors import Conflict
 from naltrack.domain.security.accounts import User
-from naltrack.domain.security.audit import AuditEntry, AuditEvent, chain_entry
+from naltrack.domain.security.audit import GENESIS_HASH, AuditEntry, AuditEvent, chain_after
 from naltrack.domain.security.consent import BreakGlass, Consent
 from naltrack.services.security_ports import (
     AuditQuery,
@@ -81,6 +80,16 @@ class SqlSecurityRepository(SecurityRepository):
     def find_token(self, token_hash: str) -> StoredToken | None:
         row = self._one(sa.select(st.api_tokens).where(st.api_tokens.c.token_hash == token_hash))
         return None if row is None else StoredToken(**row)
+
+    def find_token_user(self, token_hash: str) -> tuple[StoredToken, User] | None:
+        t, u = st.api_tokens, st.users
+        query = (sa.select(t, *(c.label(f"u__{c.name}") for c in u.c))
+                 .join(u, u.c.id == t.c.user_id).where(t.c.token_hash == token_hash))
+        row = self._one(query)
+        if row is None:
+            return None
+        token = StoredToken(**{c.name: row[c.name] for c in t.c})
+        return token, _user({c.name: row[f"u__{c.name}"] for c in u.c})
 
     def revoke_token(self, token_id: str, at: datetime) -> None:
         self._c.execute(sa.update(st.api_tokens).where(st.api_tokens.c.id == token_id,
@@ -142,19 +151,24 @@ class SqlSecurityRepository(SecurityRepository):
                         .values(reviewed_by=reviewer, reviewed_at=at))
 
     def append_audit(self, event: AuditEvent) -> AuditEntry:
-        head_query = sa.select(st.audit_head).where(st.audit_head.c.id == 1)
+        head_query = sa.select(st.audit_head.c.seq, st.audit_head.c.hash).where(st.audit_head.c.id == 1)
         if self._c.dialect.name == "postgresql":
             head_query = head_query.with_for_update()
-        head = self._one(head_query)
-        if head is None:  # first entry ever; a racing first insert fails on the primary key and retries
-            entry = chain_entry(event, None)
+        head = self._c.execute(head_query).first()
+        if head is None:  # the first entry ever; a racing first insert fails on the primary key
+            entry = chain_after(event, 0, GENESIS_HASH)
             self._c.execute(sa.insert(st.audit_head).values(id=1, seq=entry.seq, hash=entry.hash))
+            self._c.execute(sa.insert(st.audit_log).values({k: getattr(entry, k) for k in _AUDIT_FIELDS}))
+            return entry
+        entry = chain_after(event, int(head[0]), str(head[1]))
+        move_head = (sa.update(st.audit_head).where(st.audit_head.c.id == 1)
+                     .values(seq=entry.seq, hash=entry.hash))
+        insert = sa.insert(st.audit_log).values({k: getattr(entry, k) for k in _AUDIT_FIELDS})
+        if self._c.dialect.name == "postgresql":  # one round trip: a writable CTE moves the head
+            self._c.execute(insert.add_cte(move_head.cte("moved_head")))
         else:
-            prev = self._one(sa.select(st.audit_log).where(st.audit_log.c.seq == head["seq"]))
-            entry = chain_entry(event, _entry(prev) if prev is not None else _stub(head))
-            self._c.execute(sa.update(st.audit_head).where(st.audit_head.c.id == 1)
-                            .values(seq=entry.seq, hash=entry.hash))
-        self._c.execute(sa.insert(st.audit_log).values({k: getattr(entry, k) for k in _AUDIT_FIELDS}))
+            self._c.execute(move_head)
+            self._c.execute(insert)
         return entry
 
     def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
@@ -179,13 +193,6 @@ class SqlSecurityRepository(SecurityRepository):
     def audit_head(self) -> tuple[int, str] | None:
         row = self._one(sa.select(st.audit_head).where(st.audit_head.c.id == 1))
         return None if row is None else (int(row["seq"]), str(row["hash"]))
-
-
-def _stub(head: Mapping[str, Any]) -> AuditEntry:
-    """The previous entry is gone (tampering): keep chaining from the recorded head; verify will tell."""
-    placeholder = chain_entry(AuditEvent(at=datetime.fromisoformat("2000-01-01T00:00:00+00:00"), actor="-",
-                                         clinic_id=None, action="-", category="-"), None)
-    return replace(placeholder, seq=int(head["seq"]), hash=str(head["hash"]))
 
 
 _SQLITE_LOCKS: dict[int, threading.RLock] = {}

@@ -93,8 +93,15 @@ def chain_entry(event: AuditEvent, prev: AuditEntry | None) -> AuditEntry:
     >>> verify_chain([first, second]).intact
     True
     """
-    seq = 1 if prev is None else prev.seq + 1
-    prev_hash = GENESIS_HASH if prev is None else prev.hash
+    if prev is None:
+        return chain_after(event, 0, GENESIS_HASH)
+    return chain_after(event, prev.seq, prev.hash)
+
+
+def chain_after(event: AuditEvent, prev_seq: int, prev_hash: str) -> AuditEntry:
+    """Place ``event`` after the entry numbered ``prev_seq`` whose hash is ``prev_hash`` (0 and
+    :data:`GENESIS_HASH` start the chain)."""
+    seq = prev_seq + 1
     fields = {k: v for k, v in asdict(event).items() if k not in ("seq", "prev_hash", "hash")}
     return AuditEntry(**fields, seq=seq, prev_hash=prev_hash, hash=calculate_hash(prev_hash, event, seq))
 

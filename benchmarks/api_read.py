@@ -1,0 +1,188 @@
+"""Throughput and p99 latency of an audited patient read, ``GET /api/v1/patients/{id}``, under
+concurrent load on PostgreSQL, side by side with the same server's bare ``GET /health``.
+
+The server is the real app (``create_app``) under uvicorn in a subprocess on loopback; the
+load comes from this process (plain asyncio keep-alive connections, so the client's cost
+stays small beside the server's on a two-core machine). Each patient read authenticates a
+bearer token, checks tenancy and the least-privilege matrix, reads the patient and appends a
+hash-chained audit entry in the same transaction. The PostgreSQL server is a throwaway
+cluster in a temporary directory (or ``NALTRACK_BENCH_DATABASE_URL``).
+
+Goal (issue 5): patient-read throughput at least 50% of ``/health``'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+from benchmarks import Figure
+
+CLIENTS = 16
+WORKERS = int(os.environ.get("API_BENCH_WORKERS", "2"))
+PASSWORD = "benchmark-prescriber-pass"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on loopback (reference/platform-notes.md), or the given URL."""
+    given = os.environ.get("NALTRACK_BENCH_DATABASE_URL")
+    if given:
+        yield given
+        return
+    bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+    root = tempfile.mkdtemp(prefix="naltrack-bench-pg-")
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    port = _free_port()
+    data = os.path.join(root, "data")
+    subprocess.run(_as_postgres([f"{bindir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                                 "--locale=C.UTF-8", "--no-sync"]), check=True, capture_output=True)
+    subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(root, "log"), "-w", "-o",
+                                 f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=200 " + os.environ.get("API_BENCH_PG_EXTRA", ""),
+                                 "start"]), check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"]),
+                       check=False, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def seed(url: str) -> tuple[str, str]:
+    """A clinic, a synthetic patient and a prescriber; returns (patient id, bearer token)."""
+    from naltrack.adapters.db.engine import create_engine
+    from naltrack.adapters.db.migrate import migrate
+    from naltrack.adapters.db.security_repository import secure_uow_factory
+    from naltrack.domain.patients import Clinic, Patient
+    from naltrack.services import security
+
+    engine = create_engine(url)
+    migrate(engine)
+    factory = secure_uow_factory(engine)
+    with factory() as uow:
+        uow.clinics.add(Clinic(id="bench", name="Benchmark clinic"))
+        uow.patients.add(Patient(id="bench-p1", clinic_id="bench", given_name="Ada", family_name="Synthetic",
+                                 birth_date=date(1990, 5, 1), sex_at_birth="female", mrn="BENCH-1"))
+        uow.commit()
+    now = datetime.now(UTC)
+    security.add_user(factory, "bench.prescriber", PASSWORD, "prescriber", "bench", now)
+    issued = security.sign_in(factory, security.SignInThrottle(), "bench.prescriber", PASSWORD, "bench", now)
+    engine.dispose()
+    return "bench-p1", issued.token
+
+
+def build_app() -> object:
+    from naltrack.api.app import create_app
+    from naltrack.config import Settings
+
+    return create_app(Settings(database_url=os.environ["NALTRACK_BENCH_URL"]))
+
+
+def serve(port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run("benchmarks.api_read:build_app", factory=True, host="127.0.0.1", port=port, workers=workers,
+                log_level="warning", access_log=False)
+
+
+async def _one_client(port: int, raw: bytes, n: int, latencies: list[float]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for _ in range(n):
+            start = time.perf_counter()
+            writer.write(raw)
+            status = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append((time.perf_counter() - start) * 1000)
+            if b" 200 " not in status:
+                raise RuntimeError(f"unexpected answer {status!r}")
+    finally:
+        writer.close()
+
+
+async def _load(port: int, raw: bytes, per_client: int) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    start = time.perf_counter()
+    await asyncio.gather(*(_one_client(port, raw, per_client, latencies) for _ in range(CLIENTS)))
+    return latencies, time.perf_counter() - start
+
+
+def _get(path: str, port: int, token: str | None = None) -> bytes:
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}\r\n".encode()
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+
+
+def _wait(port: int) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError("the API server did not start")
+
+
+def run(quick: bool = False) -> list[Figure]:
+    per_client = 20 if quick else 150
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with postgres() as url:
+        patient_id, token = seed(url)
+        port = _free_port()
+        env = {**os.environ, "NALTRACK_BENCH_URL": url}
+        server = subprocess.Popen([sys.executable, "-m", "benchmarks.api_read", "serve", str(port), str(WORKERS)],
+                                  cwd=root, env=env)
+        try:
+            _wait(port)
+            read, health = _get(f"/api/v1/patients/{patient_id}", port, token), _get("/health", port)
+            asyncio.run(_load(port, read, 10))  # warm up both
+            asyncio.run(_load(port, health, 10))
+            health_ms, health_s = asyncio.run(_load(port, health, per_client))
+            read_ms, read_s = asyncio.run(_load(port, read, per_client))
+        finally:
+            server.terminate()
+            server.wait(20)
+    n = CLIENTS * per_client
+    return [
+        Figure(f"patient read throughput ({CLIENTS} clients, {n:,} requests, {WORKERS} workers)", n / read_s,
+               "requests/s", "/health", n / health_s, goal=">= 0.5x /health"),
+        Figure("patient read p99 latency", _p99(read_ms), "ms", "/health p99", _p99(health_ms),
+               lower_is_better=True),
+    ]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "serve":
+        serve(int(sys.argv[2]), int(sys.argv[3]))
