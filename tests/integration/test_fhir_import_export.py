@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -29,8 +30,9 @@ NOW = datetime(2026, 3, 12, 16, tzinfo=UTC)
 
 
 @pytest.fixture()
-def db(tmp_path: Path) -> tuple[str, Storage]:
-    url = f"sqlite:///{tmp_path / 'naltrack.db'}"
+def db(database_url: str) -> Iterator[tuple[str, Storage]]:
+    """A fresh migrated database on SQLite and on PostgreSQL (``tests/conftest.py``), with one clinic."""
+    url = database_url
     storage = Storage(url)
     register_clinic(storage.uow(), Clinic(id="clinic-1", name="Riverside MAT"))
     yield url, storage

@@ -17,6 +17,7 @@ Resource types the reader does not map (Encounter, Claim, ...) are counted in th
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -209,9 +210,9 @@ def _skipped_kind(line: str) -> str:
 
 
 def _scoped_ids(chart: PatientChart) -> PatientChart:
-    """Screens get ids from their time; scope them to the patient so two patients cannot collide."""
-    screens = tuple(replace(s, id=f"{chart.patient.id}-{s.id}") if s.id.startswith("uds-") else s
-                    for s in chart.screens)
+    """Screens get ids from their time; scope them to the patient (a digest: ids hold 64 characters)."""
+    screens = tuple(replace(s, id="uds-" + hashlib.sha1(f"{chart.patient.id}|{s.id}".encode()).hexdigest()[:32])
+                    if s.id.startswith("uds-") else s for s in chart.screens)
     return replace(chart, screens=screens)
 
 
