@@ -59,7 +59,7 @@ def postgres() -> Iterator[str]:
     subprocess.run(_as_postgres([f"{bindir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                                  "--locale=C.UTF-8", "--no-sync"]), check=True, capture_output=True)
     subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(root, "log"), "-w", "-o",
-                                 f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=200 " + os.environ.get("API_BENCH_PG_EXTRA", ""),
+                                 f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=200",
                                  "start"]), check=True, capture_output=True)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
