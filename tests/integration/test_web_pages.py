@@ -43,7 +43,7 @@ def seeded_database(tmp_path_factory):
     today = now.astimezone(TZ).date()
     records.register_clinic(storage.uow(), Clinic(id="c1", name="Harbor Clinic"))
     for name, role in (("nurse.kim", "nurse"), ("desk.lee", "front-desk"), ("couns.ray", "counselor"),
-                       ("audit.max", "auditor")):
+                       ("audit.max", "auditor"), ("dr.okafor", "prescriber")):
         add_user(application.state.secure_uow, name, PASSWORD, role, "c1", now)
     records.register_patient(storage.uow(), Patient(id="p1", clinic_id="c1", given_name="Dana", family_name="Reyes",
                                                     birth_date=date(1988, 4, 2), sex_at_birth="female", mrn="MRN-1"))
@@ -189,3 +189,58 @@ def test_static_assets_are_served_with_plotly_from_the_python_package(app):
     plotly = client.get("/static/vendor/plotly.js")
     assert plotly.status_code == 200 and plotly.headers["content-type"].startswith("text/javascript")
     assert client.get("/static/../config.py").status_code == 404
+
+
+def test_lab_result_shows_as_a_multiple_of_the_upper_limit(app):
+    client = signed_in(app, "nurse.kim")
+    form = client.get("/patients/p1/labs/new").text
+    response = client.post("/patients/p1/labs/new", follow_redirects=False, data={
+        "csrf_token": csrf(form), "loinc": "1742-6", "value": "130", "reference_high": "40",
+        "collected_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 303
+    assert '<span class="pos">3.2×</span>' in client.get("/patients/p1").text
+
+
+def test_intake_with_a_bad_birth_date_saves_neither_patient_nor_episode(app):
+    assert signed_in(app, "couns.ray").get("/patients/new").status_code == 403  # counselors read demographics only
+    desk = signed_in(app, "desk.lee")
+    page = desk.get("/patients/new").text
+    response = desk.post("/patients/new", data={"csrf_token": csrf(page), "given_name": "Ivy", "family_name": "Stone",
+                                                "birth_date": "1850-02-30", "sex_at_birth": "female"})
+    assert response.status_code == 422 and "is not a date" in response.text and 'value="Stone"' in response.text
+    assert "Stone" not in desk.get("/patients?q=stone").text.split('id="patient-results"')[1]
+
+
+def test_front_desk_books_an_appointment_that_the_schedule_lists(app):
+    desk = signed_in(app, "desk.lee")
+    page = desk.get("/patients/p1/appointments/new").text
+    day = (datetime.now(TZ) + timedelta(days=2)).date()
+    response = desk.post("/patients/p1/appointments/new", follow_redirects=False, data={
+        "csrf_token": csrf(page), "kind": "injection", "starts_at": f"{day.isoformat()}T09:30", "duration_min": "30"})
+    assert response.status_code == 303
+    schedule = desk.get(f"/schedule?day={day.isoformat()}").text
+    assert re.search(r"<td>09:30</td>\s*<td>Dana Reyes</td>\s*<td>injection</td>", schedule)
+
+
+def test_a_stale_consent_revocation_is_refused(app):
+    client = signed_in(app, "dr.okafor")
+    page = client.get("/patients/p1/consents").text
+    assert "No consent on file" in page
+    created = client.post("/patients/p1/consents", follow_redirects=False, data={
+        "csrf_token": csrf(page), "recipient": "County Hospital ED", "purpose": "treatment",
+        "cat_medications": "on", "signed_on": "2026-01-02", "expires_on": "2030-12-31"})
+    assert created.status_code == 303
+    listing = client.get("/patients/p1/consents").text
+    assert "County Hospital ED" in listing and "in force" in listing
+    action = re.search(r'action="(/patients/p1/consents/[0-9a-f]+/revoke)"', listing).group(1)
+    stale = client.post(action, data={"csrf_token": csrf(listing), "version": "7"})
+    assert stale.status_code == 409 and "Someone else changed this consent" in stale.text
+
+
+def test_auditor_sees_the_chain_and_the_reads_of_a_patient_but_no_chart(app):
+    signed_in(app, "nurse.kim").get("/patients/p1")
+    auditor = signed_in(app, "audit.max")
+    page = auditor.get("/audit?patient_id=p1")
+    assert page.status_code == 200 and "audit chain intact" in page.text
+    assert "clinical-views (chart)" in page.text
+    assert auditor.get("/patients/p1").status_code == 403

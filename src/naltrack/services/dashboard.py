@@ -20,7 +20,6 @@ so this module does not import the storage adapter; the caller passes a connecti
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -134,9 +133,13 @@ class _Clock:
 
     def local_day(self, stored: datetime | str) -> date:
         """The clinic-local day of a stored instant (a string when read raw from SQLite)."""
-        moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
-        aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-        return aware.astimezone(self.tz).date()
+        return _moment(stored).astimezone(self.tz).date()
+
+
+def _moment(stored: datetime | str) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite gives naive UTC text)."""
+    moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _raw(expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
@@ -221,11 +224,6 @@ def _most_days_first(item: DueInjection) -> tuple[int, str]:
     return -item.days_since, item.name
 
 
-def _oral_days(dose_mg: float | None) -> int:
-    """Whole days of blockade after an oral dose (rule MON-PROTECTION-END, clinical.md §1.1)."""
-    return max(1, math.ceil(oral_blockade_hours(dose_mg or 50.0) / 24.0))
-
-
 def find_protection_ending(connection: Connection, clinic_id: str, today: date, tz: ZoneInfo,
                            thresholds: Thresholds = DEFAULT, window_days: int = PROTECTION_WINDOW_DAYS,
                            rows: list[Any] | None = None) -> list[ProtectionEnding]:
@@ -243,8 +241,9 @@ def find_protection_ending(connection: Connection, clinic_id: str, today: date, 
             given = clock.local_day(row.last_injection)
             ends.append((given + timedelta(days=thresholds.xr_ntx_blockade_days), "xr-ntx", given))
         if row.last_oral is not None:
-            taken = clock.local_day(row.last_oral)
-            ends.append((taken + timedelta(days=_oral_days(row.oral_mg)), "oral", taken))
+            taken_at = _moment(row.last_oral)
+            blockade_end = taken_at + timedelta(hours=oral_blockade_hours(row.oral_mg or 50.0))
+            ends.append((clock.local_day(blockade_end), "oral", clock.local_day(taken_at)))
         if row.last_implant is not None:
             inserted = clock.local_day(row.last_implant)
             days = int(row.implant_days or thresholds.implant_default_days)
@@ -425,3 +424,35 @@ def build_dashboard(connection: Connection, clinic_id: str, today: date, tz: Zon
     return Dashboard(today=today, patient_count=count_patients(connection, clinic_id), due_today=tuple(due),
                      overdue=tuple(overdue), protection=tuple(protection), alerts=tuple(alerts),
                      inductions=tuple(inductions), induction_total=total)
+
+
+appointments_t = _t("appointments", *_REC, "kind", ("starts_at", _TS), "duration_min", "appointment_status",
+                    "clinician")
+
+
+@dataclass(frozen=True)
+class ScheduledVisit(PatientRef):
+    starts_at: datetime
+    kind: str
+    duration_min: int
+    status: str
+    clinician: str | None
+
+
+def find_appointments(connection: Connection, clinic_id: str, day: date, tz: ZoneInfo) -> list[ScheduledVisit]:
+    """The clinic's appointments on one local day, in time order (index ``appointments(starts_at)``)."""
+    clock = _Clock(connection, tz)
+    a, p = appointments_t.c, patients_t.c
+    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, a.starts_at, a.kind,
+                       a.duration_min, a.appointment_status, a.clinician)
+             .join(appointments_t, a.patient_id == p.id)
+             .where(_in_clinic(clinic_id), a.status == "active", a.starts_at >= clock.start_of(day),
+                    a.starts_at < clock.start_of(day + timedelta(days=1)))
+             .order_by(a.starts_at))
+    visits = []
+    for row in connection.execute(query):
+        moment = row.starts_at if row.starts_at.tzinfo else row.starts_at.replace(tzinfo=UTC)
+        visits.append(ScheduledVisit(**vars(_name(row)), starts_at=moment.astimezone(tz), kind=row.kind,
+                                     duration_min=row.duration_min, status=row.appointment_status,
+                                     clinician=row.clinician))
+    return visits

@@ -6,13 +6,27 @@ from fastapi import APIRouter
 
 from naltrack.config import Settings
 from naltrack.web.assets import build_static_router, discover_assets
-from naltrack.web.routes import auth, dashboard, patients, questionnaires, readiness, recording
+from naltrack.web.routes import (
+    audit,
+    auth,
+    consents,
+    dashboard,
+    intake,
+    labs_implants,
+    patients,
+    questionnaires,
+    readiness,
+    recording,
+    schedule,
+)
 
 
 def build_web_router(settings: Settings) -> APIRouter:
     """Every web route. ``settings`` is read when the first request builds the web face."""
     router = APIRouter(include_in_schema=False)
     router.include_router(build_static_router(discover_assets()))
-    for module in (auth, dashboard, patients, recording, questionnaires, readiness):
+    # intake first: /patients/new must win over /patients/{patient_id}.
+    for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
+                   consents, audit):
         router.include_router(module.router)
     return router

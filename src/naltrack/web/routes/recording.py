@@ -32,7 +32,7 @@ from naltrack.web.rendering import render
 router = APIRouter()
 
 
-def _chart(request: Request, user: WebUser, category: str, action: str = "create") -> PatientChart:
+def chart_for(request: Request, user: WebUser, category: str, action: str = "create") -> PatientChart:
     if not user.may(category, action):
         raise AccessDenied(user.role, category, action)
     web = web_of(request)
@@ -42,7 +42,7 @@ def _chart(request: Request, user: WebUser, category: str, action: str = "create
     return chart
 
 
-def _local_now(request: Request) -> str:
+def local_now(request: Request) -> str:
     web = web_of(request)
     return web.now().astimezone(web.tz).strftime("%Y-%m-%dT%H:%M")
 
@@ -60,7 +60,7 @@ def base_fields(base: Mapping[str, Any]) -> dict[str, Any]:
     return {k: base[k] for k in RECORD_KEYS if k in base}
 
 
-def _save(request: Request, user: WebUser, state: FormState, kind: str, build: Callable[[dict[str, Any]], Any],
+def save_record(request: Request, user: WebUser, state: FormState, kind: str, build: Callable[[dict[str, Any]], Any],
           fields: Mapping[str, str]) -> Any | None:
     """Store the record, or put the domain error next to its field and return ``None``."""
     web = web_of(request)
@@ -72,7 +72,7 @@ def _save(request: Request, user: WebUser, state: FormState, kind: str, build: C
         return None
 
 
-def _form(request: Request, user: WebUser, chart: PatientChart, template: str, title: str, state: FormState,
+def form_page(request: Request, user: WebUser, chart: PatientChart, template: str, title: str, state: FormState,
           status: int = 200, **extra: Any) -> Response:
     context = page_context(request, user, title, form=state, patient=chart.patient, **extra)
     return render(request, "pages/record.html", f"partials/{template}.html", context, status_code=status)
@@ -94,17 +94,17 @@ def _injection_extra(chart: PatientChart) -> dict[str, Any]:
 @page(router, "/patients/{patient_id}/injections/new")
 def injection_form(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
-    chart = _chart(request, user, "administrations")
+    chart = chart_for(request, user, "administrations")
     extra = _injection_extra(chart)
-    state = FormState(values={"side": extra["suggested"], "given_at": _local_now(request),
+    state = FormState(values={"side": extra["suggested"], "given_at": local_now(request),
                               "given_by": user.user.username, "seen": _latest_id(chart.injections, "given_at")})
-    return _form(request, user, chart, "injection_form", "Record an injection", state, **extra)
+    return form_page(request, user, chart, "injection_form", "Record an injection", state, **extra)
 
 
 @page(router, "/patients/{patient_id}/injections/new", methods=("POST",))
 def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
-    chart = _chart(request, user, "administrations")
+    chart = chart_for(request, user, "administrations")
     extra = _injection_extra(chart)
     state = FormState.from_form(form or {})
     web = web_of(request)
@@ -115,7 +115,7 @@ def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Respon
                         "another injection.")
         state.values["seen"] = last.id
         state.values["side"] = extra["suggested"]
-        return _form(request, user, chart, "injection_form", "Record an injection", state, 409, **extra)
+        return form_page(request, user, chart, "injection_form", "Record an injection", state, 409, **extra)
     side = state.choice("side", ("left", "right"))
     lot = state.text("lot", max_length=40)
     expiry = state.day("expiry")
@@ -130,9 +130,9 @@ def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Respon
                              needle_length_in=float(needle or 0), given_at=given_at, given_by=given_by,
                              regimen_id=regimen.id if regimen else None)
 
-        if _save(request, user, state, "injections", build, INJECTION_FIELDS) is not None:
+        if save_record(request, user, state, "injections", build, INJECTION_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=injection")
-    return _form(request, user, chart, "injection_form", "Record an injection", state, 422, **extra)
+    return form_page(request, user, chart, "injection_form", "Record an injection", state, 422, **extra)
 
 
 # --- oral dose -----------------------------------------------------------------------------
@@ -144,12 +144,12 @@ ORAL_FIELDS = {"oral_dose.dose_mg": "dose_mg", "oral_dose.taken_at": "taken_at",
 @page(router, "/patients/{patient_id}/oral-doses/new", methods=("GET", "POST"))
 def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
-    chart = _chart(request, user, "administrations")
+    chart = chart_for(request, user, "administrations")
     web = web_of(request)
     if form is None:
-        state = FormState(values={"dose_mg": "50", "dose_status": "observed", "taken_at": _local_now(request),
+        state = FormState(values={"dose_mg": "50", "dose_status": "observed", "taken_at": local_now(request),
                                   "observed_by": user.user.username})
-        return _form(request, user, chart, "oral_form", "Record an oral dose", state)
+        return form_page(request, user, chart, "oral_form", "Record an oral dose", state)
     state = FormState.from_form(form)
     dose = state.number("dose_mg", 1, 1000, "mg")
     status = state.choice("dose_status", ("observed", "taken", "missed"))
@@ -160,9 +160,9 @@ def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
             return OralDose(**base_fields(base), dose_mg=dose, dose_status=status, taken_at=taken_at,
                             observed_by=observed_by)
 
-        if _save(request, user, state, "oral_doses", build, ORAL_FIELDS) is not None:
+        if save_record(request, user, state, "oral_doses", build, ORAL_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=oral-dose")
-    return _form(request, user, chart, "oral_form", "Record an oral dose", state, 422)
+    return form_page(request, user, chart, "oral_form", "Record an oral dose", state, 422)
 
 
 # --- urine drug screen ---------------------------------------------------------------------
@@ -173,12 +173,12 @@ SCREEN_FIELDS = {"screen.collected_at": "collected_at", "collected_at": "collect
 @page(router, "/patients/{patient_id}/screens/new", methods=("GET", "POST"))
 def urine_screen(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
-    chart = _chart(request, user, "urine-screens", "read" if form is None else "create")
+    chart = chart_for(request, user, "urine-screens", "read" if form is None else "create")
     web = web_of(request)
     grid = {"uds": uds_grid(chart), "patient": chart.patient}
     if form is None:
-        state = FormState(values={"collected_at": _local_now(request)})
-        return _form(request, user, chart, "screen_form", "Urine drug screens", state, analytes=ANALYTES, view=grid)
+        state = FormState(values={"collected_at": local_now(request)})
+        return form_page(request, user, chart, "screen_form", "Urine drug screens", state, analytes=ANALYTES, view=grid)
     state = FormState.from_form(form)
     collected = state.moment("collected_at", web.tz)
     results = []
@@ -194,6 +194,7 @@ def urine_screen(request: Request, form: Mapping[str, Any] | None) -> Response:
         def build(base: dict[str, Any]) -> UrineDrugScreen:
             return UrineDrugScreen(**base_fields(base), collected_at=collected, results=tuple(results))
 
-        if _save(request, user, state, "screens", build, SCREEN_FIELDS) is not None:
+        if save_record(request, user, state, "screens", build, SCREEN_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=screen")
-    return _form(request, user, chart, "screen_form", "Urine drug screens", state, 422, analytes=ANALYTES, view=grid)
+    return form_page(request, user, chart, "screen_form", "Urine drug screens", state, 422, analytes=ANALYTES,
+                     view=grid)

@@ -1,0 +1,76 @@
+"""Intake: register a patient and, for a clinician, open the treatment episode.
+
+Both records are built and checked before anything is stored, so a bad value saves neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from naltrack.domain.episodes import INDICATIONS, LEVELS_OF_CARE, Episode
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.patients import SEXES, Patient
+from naltrack.domain.security.roles import AccessDenied
+from naltrack.services import api_records
+from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
+from naltrack.web.forms import FormState
+from naltrack.web.pages import page, redirect
+from naltrack.web.rendering import render
+from naltrack.web.routes.recording import base_fields
+
+router = APIRouter()
+FIELDS = {"patient.given_name": "given_name", "patient.family_name": "family_name", "patient.mrn": "mrn",
+          "patient.birth_date": "birth_date", "patient.sex_at_birth": "sex_at_birth",
+          "episode.indication": "indication", "episode.level_of_care": "level_of_care", "episode.start": "start"}
+
+
+def _form(request: Request, user: WebUser, state: FormState, status: int = 200) -> Response:
+    context = page_context(request, user, "Intake", form=state, sexes=[(s, s) for s in SEXES],
+                           indications=[(i, i) for i in INDICATIONS], levels=[(lv, lv) for lv in LEVELS_OF_CARE],
+                           with_episode=user.may("episodes", "create"))
+    return render(request, "pages/record.html", "partials/intake.html", context, status_code=status)
+
+
+@page(router, "/patients/new", methods=("GET", "POST"))
+def intake(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    if not user.may("demographics", "create"):
+        raise AccessDenied(user.role, "demographics", "create")
+    web = web_of(request)
+    if form is None:
+        return _form(request, user, FormState(values={"start": web.today().isoformat(), "indication": "OUD",
+                                                      "level_of_care": "OP"}))
+    state = FormState.from_form(form)
+    values = {"given_name": state.text("given_name", max_length=100),
+              "family_name": state.text("family_name", max_length=100), "birth_date": state.day("birth_date"),
+              "sex_at_birth": state.choice("sex_at_birth", SEXES), "mrn": state.text("mrn", required=False,
+                                                                                       max_length=64)}
+    episode = None
+    if user.may("episodes", "create"):
+        episode = {"indication": state.choice("indication", INDICATIONS),
+                   "level_of_care": state.choice("level_of_care", LEVELS_OF_CARE), "start": state.day("start")}
+    if state.ok:
+        try:
+            return _save(request, user, values, episode)
+        except InvalidInput as error:
+            state.apply(error, FIELDS)
+    return _form(request, user, state, 422)
+
+
+def _save(request: Request, user: WebUser, values: dict[str, Any], episode: dict[str, Any] | None) -> Response:
+    web = web_of(request)
+    actor = actor_of(request, user)
+    Patient(id="check", clinic_id=user.user.clinic_id, **values)  # every check before anything is stored
+    if episode is not None:
+        Episode(id="check", patient_id="check", **episode)
+    patient = api_records.create_patient(
+        web.secure_uow, actor, lambda base: Patient(id=base["id"], clinic_id=base["clinic_id"], **values), web.now())
+    if episode is not None:
+        api_records.create_record(web.secure_uow, actor, "episodes", patient.id,
+                                  lambda base: Episode(**base_fields(base), **episode), web.now())
+    target = f"/patients/{patient.id}" if user.may("clinical-views") else f"/patients?q={patient.family_name}"
+    return redirect(request, target)

@@ -1,0 +1,83 @@
+"""The clinic's schedule for a day, and booking an appointment for a patient."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from naltrack.domain.care import APPOINTMENT_KINDS, Appointment
+from naltrack.domain.errors import InvalidInput
+from naltrack.services import api_records
+from naltrack.services.access import Access, authorize, run_audited
+from naltrack.services.dashboard import ScheduledVisit, find_appointments
+from naltrack.services.security_ports import SecureUnitOfWork
+from naltrack.web.context import actor_of, page_context, require_user, web_of
+from naltrack.web.forms import FormState
+from naltrack.web.pages import page, redirect
+from naltrack.web.rendering import render
+from naltrack.web.routes.recording import base_fields
+
+router = APIRouter()
+APPOINTMENT_FIELDS = {"appointment.kind": "kind", "appointment.starts_at": "starts_at",
+                      "appointment.duration_min": "duration_min"}
+
+
+@page(router, "/schedule")
+def schedule(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    web = web_of(request)
+    raw_day = request.query_params.get("day", "")
+    try:
+        day = date.fromisoformat(raw_day) if raw_day else web.today()
+    except ValueError:
+        day = web.today()
+    access = Access(actor=actor_of(request, user), action="read", category="schedule", now=web.now(),
+                    record_type="appointments")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> list[ScheduledVisit]:
+        authorize(uow, access)
+        with web.storage.engine.connect() as connection:
+            return find_appointments(connection, user.user.clinic_id, day, web.tz)
+
+    visits = run_audited(web.secure_uow, access, body)
+    context = page_context(request, user, "Schedule", day=day, visits=visits, previous=day - timedelta(days=1),
+                           following=day + timedelta(days=1), today=web.today())
+    return render(request, "pages/record.html", "partials/schedule.html", context)
+
+
+@page(router, "/patients/{patient_id}/appointments/new", methods=("GET", "POST"))
+def book(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    web = web_of(request)
+    pid = request.path_params["patient_id"]
+    patient = api_records.get_patient(web.secure_uow, actor_of(request, user), pid, web.now())
+    if form is None:
+        tomorrow = web.today() + timedelta(days=1)
+        state = FormState(values={"kind": "injection", "starts_at": f"{tomorrow.isoformat()}T09:00",
+                                  "duration_min": "30"})
+        return _form(request, user, patient, state)
+    state = FormState.from_form(form)
+    kind = state.choice("kind", APPOINTMENT_KINDS)
+    starts_at = state.moment("starts_at", web.tz)
+    duration = state.number("duration_min", 5, 480, "minutes")
+    clinician = state.text("clinician", required=False, max_length=100)
+    if state.ok:
+        def build(base: dict[str, Any]) -> Appointment:
+            return Appointment(**base_fields(base), kind=kind, starts_at=starts_at, duration_min=int(duration or 30),
+                               clinician=clinician)
+        try:
+            api_records.create_record(web.secure_uow, actor_of(request, user), "appointments", pid, build, web.now())
+            return redirect(request, f"/schedule?day={starts_at.date().isoformat() if starts_at else ''}")
+        except InvalidInput as error:
+            state.apply(error, APPOINTMENT_FIELDS)
+    return _form(request, user, patient, state, 422)
+
+
+def _form(request: Request, user: Any, patient: Any, state: FormState, status: int = 200) -> Response:
+    context = page_context(request, user, "Book an appointment", patient=patient, form=state,
+                           kinds=[(k, k) for k in APPOINTMENT_KINDS])
+    return render(request, "pages/record.html", "partials/appointment_form.html", context, status_code=status)

@@ -1,0 +1,124 @@
+"""The dashboard's set-based queries agree with the per-patient monitoring rules.
+
+For random small programs (XR-NTX patients at any day since their last injection, oral
+patients with doses of 25 to 150 mg at any hour, corrections, stopped regimens), the
+injections due and overdue and the ends of protection that ``services/dashboard.py``
+computes in SQL are exactly those that :func:`run_monitoring` (rule MON-INJECTION-DUE) and
+:func:`days_supply_protection_end` (rule MON-PROTECTION-END) give chart by chart. The clinic
+runs on UTC here because the rules read an instant's UTC date.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from naltrack.bootstrap import Storage
+from naltrack.domain.administrations import Injection, OralDose
+from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.regimens import Regimen
+from naltrack.domain.rules.monitoring import days_supply_protection_end, run_monitoring
+from naltrack.domain.rules.thresholds import DEFAULT
+from naltrack.services import records
+from naltrack.services.dashboard import find_due_injections, find_protection_ending
+
+TODAY = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
+UTC_ZONE = ZoneInfo("UTC")
+_clinics = itertools.count()
+
+
+@lru_cache(maxsize=1)
+def storage() -> Storage:
+    """One in-memory database for every example; each example is a clinic of its own."""
+    return Storage("sqlite://")
+
+
+xr_patient = st.fixed_dictionaries({
+    "form": st.just("xr"), "days_ago": st.integers(0, 70), "hour": st.integers(0, 23),
+    "interval": st.sampled_from([None, 21, 28, 35]), "stopped": st.booleans(), "corrected": st.booleans(),
+})
+oral_patient = st.fixed_dictionaries({
+    "form": st.just("oral"), "days_ago": st.integers(0, 40), "hour": st.integers(0, 23),
+    "dose": st.sampled_from([25.0, 50.0, 100.0, 150.0]), "stopped": st.booleans(), "corrected": st.booleans(),
+})
+
+
+def _at(days_ago: int, hour: int) -> datetime:
+    day = TODAY - timedelta(days=days_ago)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def _records(pid: str, spec: dict) -> list:
+    start = TODAY - timedelta(days=120)
+    end = TODAY - timedelta(days=1) if spec["stopped"] else None
+    if spec["form"] == "xr":
+        regimen = Regimen(id=f"{pid}-r", patient_id=pid, kind="xr-ntx-q4w", start=start, end=end,
+                          interval_days=spec["interval"])
+        dose = Injection(id=f"{pid}-d", patient_id=pid, given_at=_at(spec["days_ago"], spec["hour"]), side="left",
+                         lot="L1", expiry=date(2027, 1, 1), needle_length_in=1.5, given_by="nurse")
+    else:
+        regimen = Regimen(id=f"{pid}-r", patient_id=pid, kind="oral-daily", start=start, end=end)
+        dose = OralDose(id=f"{pid}-d", patient_id=pid, taken_at=_at(spec["days_ago"], spec["hour"]),
+                        dose_mg=spec["dose"])
+    return [regimen, dose]
+
+
+def _load(specs: list[dict]) -> str:
+    store = storage()
+    clinic_id = f"c{next(_clinics)}"
+    records.register_clinic(store.uow(), Clinic(id=clinic_id, name=clinic_id, timezone="UTC"))
+    for n, spec in enumerate(specs):
+        pid = f"{clinic_id}-p{n}"
+        records.register_patient(store.uow(), Patient(id=pid, clinic_id=clinic_id, given_name="Syn",
+                                                      family_name=f"P{n}", birth_date=date(1980, 1, 1),
+                                                      sex_at_birth="unknown"))
+        batch = _records(pid, spec)
+        records.add_records(store.uow(), batch, now=NOW)
+        if spec["corrected"]:  # the correction, one day earlier, replaces the dose
+            dose = batch[1]
+            moved = {"given_at": dose.given_at - timedelta(days=1)} if spec["form"] == "xr" else \
+                {"taken_at": dose.taken_at - timedelta(days=1)}
+            records.correct_record(store.uow(), dose.id, replace(dose, id=f"{pid}-d2", **moved), now=NOW)
+    return clinic_id
+
+
+def _charts(clinic_id: str, count: int) -> dict:
+    return {f"{clinic_id}-p{n}": records.load_chart(storage().uow(), f"{clinic_id}-p{n}") for n in range(count)}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(xr_patient, oral_patient), min_size=1, max_size=6))
+def test_due_and_overdue_injections_match_the_monitoring_rule(specs):
+    clinic_id = _load(specs)
+    with storage().engine.connect() as connection:
+        due, overdue = find_due_injections(connection, clinic_id, TODAY, UTC_ZONE)
+    expected_due, expected_overdue = set(), set()
+    for pid, chart in _charts(clinic_id, len(specs)).items():
+        for alert in run_monitoring(chart, TODAY):
+            if alert.rule == "MON-INJECTION-DUE":
+                (expected_due if alert.severity == "info" else expected_overdue).add(pid)
+    assert {d.patient_id for d in due} == expected_due
+    assert {d.patient_id for d in overdue} == expected_overdue
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(xr_patient, oral_patient), min_size=1, max_size=6))
+def test_protection_ending_matches_the_days_supply_rule(specs):
+    clinic_id = _load(specs)
+    with storage().engine.connect() as connection:
+        listed = {p.patient_id: p.protection_ends_on
+                  for p in find_protection_ending(connection, clinic_id, TODAY, UTC_ZONE)}
+    expected = {}
+    for pid, chart in _charts(clinic_id, len(specs)).items():
+        end = days_supply_protection_end(chart, TODAY)
+        on_regimen = bool(chart.active_regimens_on(TODAY))
+        if on_regimen and end is not None and -DEFAULT.lapse_alert_days <= (end - TODAY).days <= 7:
+            expected[pid] = end
+    assert listed == expected
