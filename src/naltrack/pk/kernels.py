@@ -72,6 +72,49 @@ def series_on_grid(rates: npt.NDArray[np.float64], times_h: npt.NDArray[np.float
     return out
 
 
+@njit(cache=True, fastmath=True, inline="always")
+def _add_due_components(rates: npt.NDArray[np.float32], times_h: npt.NDArray[np.float64],
+                        amplitudes: npt.NDArray[np.float32], start: int, nb: int, h: int,
+                        ptr: npt.NDArray[np.int64], state: npt.NDArray[np.float32]) -> None:  # pragma: no cover
+    """Add to each subject of the block the components due at or before hour ``h``."""
+    k_comp = times_h.shape[1]
+    for b in range(nb):
+        i = start + b
+        while ptr[b] < k_comp and times_h[i, ptr[b]] <= h:
+            k = ptr[b]
+            lag = h - times_h[i, k]
+            for m in range(state.shape[0]):
+                state[m, b] += amplitudes[i, k, m] * np.float32(np.exp(-rates[i, m] * lag))
+            ptr[b] += 1
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _step_modes(state: npt.NDArray[np.float32], decay: npt.NDArray[np.float32],
+                conc: npt.NDArray[np.float32]) -> None:  # pragma: no cover
+    """Sum the modes into ``conc`` and decay them by one hour; subjects side by side (SIMD)."""
+    for b in range(BLOCK):
+        conc[b] = 0.0
+    for m in range(state.shape[0]):
+        for b in range(BLOCK):
+            conc[b] += state[m, b]
+            state[m, b] *= decay[m, b]
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _close_day(day: int, nb: int, threshold_sum: np.float32, day_sum: npt.NDArray[np.float32],
+               ever: npt.NDArray[np.bool_], lapsed: npt.NDArray[np.bool_], day_protected: npt.NDArray[np.int64],
+               lapse_day: npt.NDArray[np.int64]) -> None:  # pragma: no cover
+    """Count the subjects protected on ``day`` (day mean >= threshold) and first lapses."""
+    for b in range(nb):
+        if day_sum[b] >= threshold_sum:
+            day_protected[day] += 1
+            ever[b] = True
+        elif ever[b] and not lapsed[b]:
+            lapsed[b] = True
+            lapse_day[day] += 1
+        day_sum[b] = 0.0
+
+
 @njit(cache=True, fastmath=True)
 def population_chunk(rates: npt.NDArray[np.float32], times_h: npt.NDArray[np.float64],
                      amplitudes: npt.NDArray[np.float32], n_hours: int, protected_ng_ml: float,
@@ -90,7 +133,6 @@ def population_chunk(rates: npt.NDArray[np.float32], times_h: npt.NDArray[np.flo
         last two cells count subjects never lapsing and never protected.
     """
     n, m_modes = rates.shape
-    k_comp = times_h.shape[1]
     n_days = day_protected.shape[0]
     state = np.zeros((m_modes, BLOCK), dtype=np.float32)
     decay = np.empty((m_modes, BLOCK), dtype=np.float32)
@@ -103,49 +145,25 @@ def population_chunk(rates: npt.NDArray[np.float32], times_h: npt.NDArray[np.flo
     threshold_sum = np.float32(protected_ng_ml * 24.0)
     for start in range(0, n, BLOCK):
         nb = min(BLOCK, n - start)
-        for b in range(BLOCK):
-            ptr[b] = 0
-            day_sum[b] = 0.0
-            ever[b] = False
-            lapsed[b] = False
+        ptr[:] = 0
+        day_sum[:] = 0.0
+        ever[:] = False
+        lapsed[:] = False
+        state[:, :] = 0.0
+        decay[:, :] = 0.0
+        for b in range(nb):
             for m in range(m_modes):
-                state[m, b] = 0.0
-                decay[m, b] = np.exp(-rates[start + b, m]) if b < nb else 0.0
+                decay[m, b] = np.exp(-rates[start + b, m])
         for h in range(n_hours):
+            _add_due_components(rates, times_h, amplitudes, start, nb, h, ptr, state)
+            _step_modes(state, decay, conc)
             for b in range(nb):
-                i = start + b
-                while ptr[b] < k_comp and times_h[i, ptr[b]] <= h:
-                    k = ptr[b]
-                    lag = h - times_h[i, k]
-                    for m in range(m_modes):
-                        state[m, b] += amplitudes[i, k, m] * np.float32(np.exp(-rates[i, m] * lag))
-                    ptr[b] += 1
-            for b in range(BLOCK):
-                conc[b] = 0.0
-            for m in range(m_modes):
-                for b in range(BLOCK):
-                    conc[b] += state[m, b]
-                    state[m, b] *= decay[m, b]
-            for b in range(nb):
-                if conc[b] < 0.0:
-                    conc[b] = 0.0
+                conc[b] = max(conc[b], np.float32(0.0))  # round-off of opposite-signed modes
                 day_sum[b] += conc[b]
-                j = (bits[b] >> BIN_SHIFT) - _BIN_BASE + 1
-                if j < 0:
-                    j = 0
-                elif j >= N_BINS:
-                    j = N_BINS - 1
-                hist[h, j] += 1
+                # Log bin from the float32 bits: exponent and top mantissa bits (no log10).
+                hist[h, min(max((bits[b] >> BIN_SHIFT) - _BIN_BASE + 1, 0), N_BINS - 1)] += 1
             if (h + 1) % 24 == 0 and (h + 1) // 24 <= n_days:
-                day = (h + 1) // 24 - 1
-                for b in range(nb):
-                    if day_sum[b] >= threshold_sum:
-                        day_protected[day] += 1
-                        ever[b] = True
-                    elif ever[b] and not lapsed[b]:
-                        lapsed[b] = True
-                        lapse_day[day] += 1
-                    day_sum[b] = 0.0
+                _close_day((h + 1) // 24 - 1, nb, threshold_sum, day_sum, ever, lapsed, day_protected, lapse_day)
         for b in range(nb):
             if not ever[b]:
                 lapse_day[n_days + 1] += 1
