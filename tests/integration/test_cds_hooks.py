@@ -415,3 +415,15 @@ def test_naltrack_records_reach_the_ehr_only_with_part2_consent(tmp_path: Path, 
     assert [e.outcome for e in audit] == ["allowed" if consent_to else "denied"]
     assert len(disclosures) == (1 if consent_to else 0)
     storage.close()
+
+
+def test_a_vivitrol_administration_recorded_by_the_ehr_counts_as_naltrexone_on_board(cds_url: str) -> None:
+    given = {"resourceType": "MedicationAdministration", "id": "ma-viv", "status": "completed",
+             "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "637213"}]},
+             "subject": {"reference": f"Patient/{PID}"}, "effectiveDateTime": "2026-03-02T10:30:00-05:00",
+             "dosage": {"dose": {"value": 380, "unit": "mg"}}}
+    prefetch = {"patient": patient(), "medicationAdministrations": bundle(given)}
+    body = order_request("order-sign", [draft(*OXYCODONE)], prefetch)
+    cards = httpx.post(f"{cds_url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
+    assert [c["indicator"] for c in cards] == ["critical"]
+    assert "2026-03-30" in cards[0]["summary"]

@@ -196,3 +196,19 @@ def test_export_needs_patient_or_all(db: tuple[str, Storage], tmp_path: Path) ->
     code, out = _run("fhir", "export", "--out", str(tmp_path / "x"), "--recipient", "R", "--as", "dr.okafor",
                      "--database-url", url)
     assert code == 2 and "either --patient" in out
+
+
+def test_naltrack_export_imports_with_injections_as_medication_uses(db: tuple[str, Storage], tmp_path: Path) -> None:
+    from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
+
+    url, storage = db
+    source = tmp_path / "ada.json"
+    source.write_text(json.dumps(as_bundle(export_chart(sample_chart("pt-ada")), "transaction")))
+    code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
+    assert code == 0, out
+    with storage.uow() as uow:
+        uses = {m.id: m for m in uow.records.for_patient("pt-ada")["medications"]}
+    assert uses["pt-ada-inj-1"].rxnorm == "637213"
+    assert uses["pt-ada-inj-1"].last_dose == date(2026, 3, 2)
+    code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
+    assert code == 0 and json.loads(out)["records_created"] == {}

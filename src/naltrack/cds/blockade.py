@@ -61,7 +61,14 @@ def _oral(chart: PatientChart, today: date) -> Blockade | None:
                             "active oral naltrexone order", "clinical.md §3 (ASAM: 72 h)")
     for use in current(chart.medications):
         med = find_medication(use.rxnorm)
-        if med is not None and med.medication_class == "naltrexone-oral" and use.is_active_on(today):
+        if med is None or med.medication_class != "naltrexone-oral" or use.start > today:
+            continue
+        if use.last_dose is not None:  # a last dose known (an administration): 72 h from it
+            until = use.last_dose + timedelta(days=ORAL_BLOCKADE_HOURS // 24)
+            if until >= today:
+                return Blockade("oral", use.start, until, f"oral naltrexone, last dose {use.last_dose}",
+                                "clinical.md §3 (ASAM: 72 h)")
+        elif use.is_active_on(today):
             return Blockade("oral", use.start, today + timedelta(days=ORAL_BLOCKADE_HOURS // 24),
                             "oral naltrexone on the medication list", "clinical.md §3 (ASAM: 72 h)")
     return None

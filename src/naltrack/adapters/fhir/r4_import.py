@@ -12,6 +12,8 @@ All or nothing, in three steps:
    A patient or record whose id is already stored is left as it is, so importing the same data
    twice changes nothing (record ids are the source ids).
 
+MedicationAdministrations are restated as MedicationStatements first (:mod:`.r4_normalize`), so an
+administered dose arrives as a medication use whose last dose is the administration date.
 Resource types the reader does not map (Encounter, Claim, ...) are counted in the report as skipped.
 """
 
@@ -28,6 +30,7 @@ from typing import Any
 
 from naltrack.adapters.fhir.bundle_reader import read_bundle_detailed
 from naltrack.adapters.fhir.r4_common import ValidationProblem, find_problems, resource_label
+from naltrack.adapters.fhir.r4_normalize import administration_as_statement
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import DomainError, InvalidInput
 from naltrack.domain.records import ClinicalRecord
@@ -180,8 +183,8 @@ def read_charts(items: list[Located], clinic_id: str, report: ImportReport) -> l
         if any(id(item) in invalid for item in group):
             continue  # already reported; the reader would only repeat it
         bundle = {"resourceType": "Bundle", "type": "collection",
-                  "entry": [{"resource": i.resource, **({"fullUrl": i.full_url} if i.full_url else {})}
-                            for i in group]}
+                  "entry": [{"resource": administration_as_statement(i.resource),
+                             **({"fullUrl": i.full_url} if i.full_url else {})} for i in group]}
         try:
             result = read_bundle_detailed(bundle, clinic_id=clinic_id)
         except (DomainError, ValueError) as error:  # ValueError: a date the reader's parser rejects
