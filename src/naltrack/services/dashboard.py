@@ -204,7 +204,8 @@ def find_due_injections(connection: Connection, clinic_id: str, today: date, tz:
     clinical.md §1.2).
     """
     clock = _Clock(connection, tz)
-    due, overdue = [], []
+    due: list[DueInjection] = []
+    overdue: list[DueInjection] = []
     for row in rows if rows is not None else _on_treatment(connection, clinic_id, today):
         if not row.on_xr or row.last_injection is None:
             continue

@@ -10,7 +10,7 @@ end of protection); the thresholds are :mod:`naltrack.pk.bands` (protected >= 2,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +48,7 @@ def threshold_lines(t: BandThresholds) -> list[dict[str, Any]]:
 
 
 def _dose_marks(chart: PatientChart, first: date, tz: ZoneInfo) -> list[dict[str, str]]:
-    marks = [(i.given_at, f"XR-NTX {i.side}") for i in current(chart.injections)]
+    marks: list[tuple[datetime, str]] = [(i.given_at, f"XR-NTX {i.side}") for i in current(chart.injections)]
     marks += [(m.inserted_at, f"implant {m.dose_mg:g} mg") for m in current(chart.implants)]
     marks += [(d.taken_at, f"oral {d.dose_mg:g} mg") for d in current(chart.oral_doses) if d.was_taken]
     return [{"day": when.astimezone(tz).strftime("%Y-%m-%d %H:%M"), "label": label}
@@ -75,7 +75,8 @@ def _floor(values: Any) -> list[float]:
 
 def coverage_view(chart: PatientChart, today: date, tz: ZoneInfo) -> CoverageView | None:
     """``None`` for a patient who never received naltrexone."""
-    if not (current(chart.injections) or current(chart.implants) or current(chart.oral_doses)):
+    has_doses = bool(current(chart.injections)) or bool(current(chart.implants)) or bool(current(chart.oral_doses))
+    if not has_doses:
         return None
     coverage = calculate_coverage(chart, today, days_back=DAYS_BACK, days_ahead=DAYS_AHEAD, tz=tz)
     now = coverage.day(today)

@@ -38,15 +38,16 @@ def lab(request: Request, form: Mapping[str, Any] | None) -> Response:
         return form_page(request, user, chart, "lab_form", "Record a lab result", state, tests=tests)
     state = FormState.from_form(form)
     code = state.choice("loinc", tuple(LAB_TESTS))
-    value = state.number("value", 0, 100_000)
-    high = state.number("reference_high", 0.001, 100_000, required=False)
-    collected = state.moment("collected_at", web_of(request).tz)
+    values: dict[str, Any] = {
+        "value": state.number("value", 0, 100_000), "reference_high": state.number("reference_high", 0.001, 100_000,
+                                                                                    required=False),
+        "collected_at": state.moment("collected_at", web_of(request).tz),
+    }
     if state.ok and code is not None:
         name, unit = LAB_TESTS[code]
 
         def build(base: dict[str, Any]) -> LabResult:
-            return LabResult(**base_fields(base), loinc=code, name=name, value=value, unit=unit,
-                             reference_high=high, collected_at=collected)
+            return LabResult(**base_fields(base), **values, loinc=code, name=name, unit=unit)
 
         if save_record(request, user, state, "labs", build, LAB_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=lab")
@@ -62,18 +63,17 @@ def implant(request: Request, form: Mapping[str, Any] | None) -> Response:
                                   "site": "lower abdomen"})
         return form_page(request, user, chart, "implant_form", "Record an implant", state, max_mg=IMPLANT_MAX_DOSE_MG)
     state = FormState.from_form(form)
-    dose = state.number("dose_mg", 1, IMPLANT_MAX_DOSE_MG, "mg")
-    product = state.text("product")
-    inserted_at = state.moment("inserted_at", web_of(request).tz)
-    inserted_by = state.text("inserted_by", max_length=100)
     days = state.number("expected_duration_days", 14, 365, "days", required=False)
-    lot = state.text("lot", required=False, max_length=40)
-    site = state.text("site", max_length=100)
+    values: dict[str, Any] = {
+        "dose_mg": state.number("dose_mg", 1, IMPLANT_MAX_DOSE_MG, "mg"), "product": state.text("product"),
+        "inserted_at": state.moment("inserted_at", web_of(request).tz),
+        "inserted_by": state.text("inserted_by", max_length=100),
+        "lot": state.text("lot", required=False, max_length=40),
+        "site": state.text("site", max_length=100), "expected_duration_days": int(days) if days else None,
+    }
     if state.ok:
         def build(base: dict[str, Any]) -> ImplantInsertion:
-            return ImplantInsertion(**base_fields(base), dose_mg=dose, product=product, inserted_at=inserted_at,
-                                    inserted_by=inserted_by, expected_duration_days=int(days) if days else None,
-                                    lot=lot, site=site)
+            return ImplantInsertion(**base_fields(base), **values)
 
         if save_record(request, user, state, "implants", build, IMPLANT_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=implant")

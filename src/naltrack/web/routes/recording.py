@@ -116,19 +116,18 @@ def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Respon
         state.values["seen"] = last.id
         state.values["side"] = extra["suggested"]
         return form_page(request, user, chart, "injection_form", "Record an injection", state, 409, **extra)
-    side = state.choice("side", ("left", "right"))
-    lot = state.text("lot", max_length=40)
-    expiry = state.day("expiry")
-    needle = state.choice("needle_length_in", tuple(f"{n:g}" for n in NEEDLE_LENGTHS_IN))
-    given_at = state.moment("given_at", web.tz)
-    given_by = state.text("given_by", max_length=100)
+    # Parsed values are None only with an error next to their field; then nothing is built.
+    values: dict[str, Any] = {
+        "side": state.choice("side", ("left", "right")), "lot": state.text("lot", max_length=40),
+        "expiry": state.day("expiry"), "given_at": state.moment("given_at", web.tz),
+        "given_by": state.text("given_by", max_length=100),
+        "needle_length_in": state.number("needle_length_in", min(NEEDLE_LENGTHS_IN), max(NEEDLE_LENGTHS_IN), "in"),
+    }
     if state.ok:
         regimen = next((r for r in chart.active_regimens_on(web.today()) if r.form == "xr-ntx"), None)
 
         def build(base: dict[str, Any]) -> Injection:
-            return Injection(**base_fields(base), side=side, lot=lot, expiry=expiry,
-                             needle_length_in=float(needle or 0), given_at=given_at, given_by=given_by,
-                             regimen_id=regimen.id if regimen else None)
+            return Injection(**base_fields(base), **values, regimen_id=regimen.id if regimen else None)
 
         if save_record(request, user, state, "injections", build, INJECTION_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=injection")
@@ -151,14 +150,15 @@ def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
                                   "observed_by": user.user.username})
         return form_page(request, user, chart, "oral_form", "Record an oral dose", state)
     state = FormState.from_form(form)
-    dose = state.number("dose_mg", 1, 1000, "mg")
     status = state.choice("dose_status", ("observed", "taken", "missed"))
-    taken_at = state.moment("taken_at", web.tz)
-    observed_by = state.text("observed_by", required=status == "observed", max_length=100)
+    values: dict[str, Any] = {
+        "dose_mg": state.number("dose_mg", 1, 1000, "mg"), "dose_status": status,
+        "taken_at": state.moment("taken_at", web.tz),
+        "observed_by": state.text("observed_by", required=status == "observed", max_length=100),
+    }
     if state.ok:
         def build(base: dict[str, Any]) -> OralDose:
-            return OralDose(**base_fields(base), dose_mg=dose, dose_status=status, taken_at=taken_at,
-                            observed_by=observed_by)
+            return OralDose(**base_fields(base), **values)
 
         if save_record(request, user, state, "oral_doses", build, ORAL_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=oral-dose")
@@ -180,19 +180,19 @@ def urine_screen(request: Request, form: Mapping[str, Any] | None) -> Response:
         state = FormState(values={"collected_at": local_now(request)})
         return form_page(request, user, chart, "screen_form", "Urine drug screens", state, analytes=ANALYTES, view=grid)
     state = FormState.from_form(form)
-    collected = state.moment("collected_at", web.tz)
+    values: dict[str, Any] = {"collected_at": state.moment("collected_at", web.tz)}
     results = []
     for analyte in ANALYTES:
         value = state.raw(f"a_{analyte}")
         if value:
             choice = state.choice(f"a_{analyte}", ("positive", "negative", "invalid"))
             if choice:
-                results.append(AnalyteResult(analyte=analyte, result=choice))  # type: ignore[arg-type]
+                results.append(AnalyteResult(analyte, choice))  # type: ignore[arg-type]  # checked just above
     if not results and state.ok:
         state.add_error("_form", "no analyte has a result: mark at least one positive, negative or invalid")
     if state.ok:
         def build(base: dict[str, Any]) -> UrineDrugScreen:
-            return UrineDrugScreen(**base_fields(base), collected_at=collected, results=tuple(results))
+            return UrineDrugScreen(**base_fields(base), **values, results=tuple(results))
 
         if save_record(request, user, state, "screens", build, SCREEN_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=screen")

@@ -61,14 +61,14 @@ def book(request: Request, form: Mapping[str, Any] | None) -> Response:
                                   "duration_min": "30"})
         return _form(request, user, patient, state)
     state = FormState.from_form(form)
-    kind = state.choice("kind", APPOINTMENT_KINDS)
     starts_at = state.moment("starts_at", web.tz)
     duration = state.number("duration_min", 5, 480, "minutes")
-    clinician = state.text("clinician", required=False, max_length=100)
+    values: dict[str, Any] = {"kind": state.choice("kind", APPOINTMENT_KINDS), "starts_at": starts_at,
+                              "duration_min": int(duration or 30),
+                              "clinician": state.text("clinician", required=False, max_length=100)}
     if state.ok:
         def build(base: dict[str, Any]) -> Appointment:
-            return Appointment(**base_fields(base), kind=kind, starts_at=starts_at, duration_min=int(duration or 30),
-                               clinician=clinician)
+            return Appointment(**base_fields(base), **values)
         try:
             api_records.create_record(web.secure_uow, actor_of(request, user), "appointments", pid, build, web.now())
             return redirect(request, f"/schedule?day={starts_at.date().isoformat() if starts_at else ''}")
