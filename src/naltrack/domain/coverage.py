@@ -12,6 +12,10 @@ its scale, and a multiplier set would be wrong after a switch of form or a late 
 subjects stepped by the compiled kernel cost about 3 ms for 240 days of hours, and the fixed
 seed makes the interval reproducible from one page load to the next.
 
+When the chart holds measured plasma naltrexone levels (and the caller names their LOINC
+code), the estimate becomes individual: a larger virtual population is reweighted by how
+well each subject predicts those levels, and 99 subjects are drawn from it.
+
 A day's band comes from the median subject's mean concentration over the clinic-local day
 (docs/pk.md "Daily bands"); thresholds are :class:`naltrack.pk.bands.BandThresholds`.
 """
@@ -19,7 +23,7 @@ A day's band comes from the median subject's mean concentration over the clinic-
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
@@ -31,7 +35,7 @@ from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import current
 from naltrack.pk.bands import BANDS, DEFAULT_THRESHOLDS, Band, BandThresholds, band_index, count_days_in_bands
 from naltrack.pk.kernels import series_on_grid
-from naltrack.pk.models import DoseEvent, Form, Subjects, build_components
+from naltrack.pk.models import DoseEvent, Form, Subjects, build_components, evaluate
 from naltrack.pk.params import PkParameters
 from naltrack.pk.population import sample_subjects
 
@@ -39,6 +43,9 @@ FloatArray = npt.NDArray[np.float64]
 #: Size and seed of the virtual population behind the 90% interval.
 VIRTUAL_SUBJECTS = 99
 VIRTUAL_SEED = 4_2026
+#: Prior population and residual SD (log scale, an assumption) of the individual estimate.
+INDIVIDUAL_PRIOR_SUBJECTS = 2000
+LEVEL_RESIDUAL_SD_LOG = 0.3
 #: LOINC body weight; its latest value (kg) sets the weight covariate (pk.md §2.3).
 BODY_WEIGHT_LOINC = "29463-7"
 #: How far to look ahead for the end of protection: beyond the longest implant (pk.md §3).
@@ -74,6 +81,8 @@ class PatientCoverage:
     days_in_band: dict[Band, int]
     protection_ends: date | None
     thresholds: BandThresholds = field(default=DEFAULT_THRESHOLDS)
+    #: Measured levels the estimate was fitted to (0: population estimate).
+    levels_used: int = 0
 
     def day(self, day: date) -> DayCoverage:
         """The coverage of one day of the window."""
@@ -85,7 +94,8 @@ class PatientCoverage:
 
 def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180, days_ahead: int = 60,
                        tz: tzinfo | None = None, thresholds: BandThresholds = DEFAULT_THRESHOLDS,
-                       extra_doses: Sequence[DoseEvent] = (), params: PkParameters | None = None) -> PatientCoverage:
+                       extra_doses: Sequence[DoseEvent] = (), params: PkParameters | None = None,
+                       level_loinc: str | None = None) -> PatientCoverage:
     """Hourly and daily coverage of a patient from ``today - days_back`` to ``today + days_ahead``.
 
     Parameters
@@ -100,6 +110,10 @@ def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180
         Clinic time zone; default: that of the latest administration, else UTC.
     extra_doses : sequence of DoseEvent
         Hypothetical doses (what-ifs), hours from the window origin.
+    level_loinc : str, optional
+        LOINC code under which the clinic records measured plasma naltrexone (ng/mL). The
+        references name no such code, so there is no default. When the chart has such
+        levels, the estimate is individual: see :func:`_individual_subjects`.
 
     Raises
     ------
@@ -121,6 +135,9 @@ def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180
     origin = datetime.combine(first_day, time(0), tzinfo=tz)
     doses = [*dose_events(chart, origin), *extra_doses]
     subjects = _virtual_population(_weight_key(chart, today), params or PkParameters())
+    levels = _measured_levels(chart, today, level_loinc, origin)
+    if levels:
+        subjects = _individual_subjects(doses, levels, _weight_key(chart, today), params or PkParameters())
     day_edges = _day_edges(origin, first_day, n_days, tz)
     n_hours = int(day_edges[-1]) + 1
     conc = _population_series(doses, subjects, params, n_hours)
@@ -139,7 +156,7 @@ def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180
         ends = _project_end(doses, subjects, params, origin, first_day, horizon, tz, thresholds) or ends
     return PatientCoverage(
         chart.patient.id, today, origin, np.arange(n_hours, dtype=np.float64), median, p5, p95, days,
-        count_days_in_bands(bands[: days_back + 1]), ends, thresholds,
+        count_days_in_bands(bands[: days_back + 1]), ends, thresholds, len(levels),
     )
 
 
@@ -258,10 +275,42 @@ def _weight_key(chart: PatientChart, today: date) -> float | None:
 
 
 @lru_cache(maxsize=64)
-def _virtual_population(weight_kg: float | None, params: PkParameters) -> Subjects:
+def _virtual_population(weight_kg: float | None, params: PkParameters, n: int = VIRTUAL_SUBJECTS) -> Subjects:
     rng = np.random.default_rng(VIRTUAL_SEED)
-    weights = None if weight_kg is None else np.full(VIRTUAL_SUBJECTS, weight_kg)
-    return sample_subjects(VIRTUAL_SUBJECTS, rng, params, weights_kg=weights)
+    weights = None if weight_kg is None else np.full(n, weight_kg)
+    return sample_subjects(n, rng, params, weights_kg=weights)
+
+
+def _measured_levels(chart: PatientChart, today: date, loinc: str | None,
+                     origin: datetime) -> list[tuple[float, float]]:
+    """(hours from origin, ng/mL) of positive plasma naltrexone levels recorded up to ``today``."""
+    if loinc is None:
+        return []
+    return [(_hours(lab.collected_at, origin), lab.value) for lab in chart.labs_for(loinc, on_or_before=today)
+            if lab.unit == "ng/mL" and lab.value > 0]
+
+
+def _individual_subjects(doses: Sequence[DoseEvent], levels: list[tuple[float, float]], weight_kg: float | None,
+                         params: PkParameters) -> Subjects:
+    """Virtual subjects reweighted by how well they predict the patient's measured levels.
+
+    A larger fixed-seed population is the prior; each subject's weight is the likelihood
+    of the levels under a log-normal residual (SD :data:`LEVEL_RESIDUAL_SD_LOG`, an
+    assumption). Systematic resampling with a fixed offset then picks
+    :data:`VIRTUAL_SUBJECTS` of them (repeats allowed), so the rest of the computation and
+    its cost are those of the population estimate.
+    """
+    prior = _virtual_population(weight_kg, params, INDIVIDUAL_PRIOR_SUBJECTS)
+    rates, times, amps = build_components(doses, prior, params)
+    at = np.array([t for t, _ in levels])
+    observed = np.log(np.array([v for _, v in levels]))
+    predicted = np.log(np.maximum(evaluate(rates, times, amps, at), 1e-3))
+    log_w = -0.5 * (((predicted - observed) / LEVEL_RESIDUAL_SD_LOG) ** 2).sum(axis=1)
+    w = np.exp(log_w - log_w.max())
+    cumulative = np.cumsum(w / w.sum())
+    picks = np.minimum(np.searchsorted(cumulative, (np.arange(VIRTUAL_SUBJECTS) + 0.5) / VIRTUAL_SUBJECTS),
+                       prior.n - 1)
+    return Subjects(*(getattr(prior, f.name)[picks] for f in fields(Subjects)))
 
 
 def _population_series(doses: Sequence[DoseEvent], subjects: Subjects, params: PkParameters | None,

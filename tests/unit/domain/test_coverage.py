@@ -158,3 +158,23 @@ def test_body_weight_moves_the_estimate() -> None:
     heavy = replace(chart, labs=(weight,))
     assert calculate_coverage(heavy, TODAY).day(TODAY).median_ng_ml < calculate_coverage(chart, TODAY).day(
         TODAY).median_ng_ml
+
+
+def test_measured_levels_make_the_estimate_individual() -> None:
+    """A level twice the population's pulls the median toward it and lengthens protection."""
+    shot_day = TODAY - timedelta(days=14)
+    chart = PatientChart(patient=PATIENT, injections=(_shot(1, shot_day),))
+    population = calculate_coverage(chart, TODAY, level_loinc="99999-9")
+    assert population.levels_used == 0
+    drawn = datetime.combine(TODAY - timedelta(days=1), datetime.min.time(), NY) + timedelta(hours=10)
+    level = LabResult(id="n1", patient_id="p1", loinc="99999-9", name="Naltrexone, plasma", value=6.0,
+                      unit="ng/mL", collected_at=drawn)
+    individual = calculate_coverage(replace(chart, labs=(level,)), TODAY, level_loinc="99999-9")
+    assert individual.levels_used == 1
+    hour = int((drawn - individual.origin).total_seconds() // 3600)
+    assert individual.median_ng_ml[hour] == pytest.approx(6.0, rel=0.25)
+    assert population.median_ng_ml[hour] < 4.0
+    assert individual.protection_ends is not None and population.protection_ends is not None
+    assert individual.protection_ends > population.protection_ends
+    # Without the code, recorded levels are not read.
+    assert calculate_coverage(replace(chart, labs=(level,)), TODAY).levels_used == 0
