@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -52,11 +53,11 @@ def _number(field: str, text: str | None) -> float:
         raise InvalidInput(field, text, "must be a number") from error
 
 
-def _save(database_url: str | None, build: object) -> None:
+def _save(database_url: str | None, build: Callable[[datetime], ClinicalRecord]) -> None:
     settings = get_settings()
     now = datetime.now(ZoneInfo(settings.timezone))
     with bad_input_exits_2():
-        record = build(now)  # type: ignore[operator]
+        record = build(now)
         storage = build_storage(settings, database_url=database_url)
         try:
             stored: ClinicalRecord = add_record(storage.uow(), record, now=now)
