@@ -11,6 +11,7 @@ import click
 
 from naltrack.bootstrap import build_storage
 from naltrack.cli.errors import bad_input_exits_2
+from naltrack.cli.security import echo_demo_accounts
 from naltrack.config import get_settings
 from naltrack.services.records import list_patients
 from naltrack.services.synthetic import load_program
@@ -32,6 +33,7 @@ def demo(n_patients: int, seed: int, database_url: str | None, if_empty: bool,
     try:
         if if_empty and list_patients(storage.uow(), limit=1).total > 0:
             click.echo("demo: the database already has patients; nothing to do")
+            echo_demo_accounts(database_url)
             return
         end = end_date.date() if end_date is not None else datetime.now(ZoneInfo(settings.timezone)).date()
         started = time.perf_counter()
@@ -44,3 +46,4 @@ def demo(n_patients: int, seed: int, database_url: str | None, if_empty: bool,
     click.echo(f"demo: {n_patients} patients (seed {seed}, end {end}) in {elapsed:.1f} s")
     for kind, count in sorted(counts.items()):
         click.echo(f"  {kind:<20} {count:>9}")
+    echo_demo_accounts(database_url)

@@ -98,3 +98,19 @@ def export(since: datetime | None, fmt: str, database_url: str | None) -> None:
     finally:
         storage.close()
 
+
+
+def echo_demo_accounts(database_url: str | None) -> None:
+    """Create ``demo.<role>`` accounts (one per role, in the first clinic) and print their passwords."""
+    storage, factory = _storage(database_url)
+    try:
+        with factory() as uow:
+            clinics = sorted(c.id for c in uow.clinics.list())
+        accounts = security_cases.create_demo_accounts(factory, clinics[0], datetime.now(UTC)) if clinics else []
+    finally:
+        storage.close()
+    if not accounts:
+        return
+    click.echo(f"demo accounts (clinic {accounts[0].clinic_id}; synthetic, for trying the program):")
+    for account in accounts:
+        click.echo(f"  {account.username:<18} {account.role:<11} password: {account.password}")

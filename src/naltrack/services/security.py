@@ -271,17 +271,21 @@ class DemoAccount:
 def create_demo_accounts(uow_factory: SecureUnitOfWorkFactory, clinic_id: str, now: datetime) -> list[DemoAccount]:
     """One account per role in ``clinic_id`` (``demo.<role>``), each with a fresh random password.
 
-    Accounts that already exist are left alone (and not listed): their passwords are not known.
+    Demo accounts that exist already get a new password (so that every demo start can print
+    them); they keep their clinic.
     """
     from naltrack.domain.security.roles import ROLES
 
-    created = []
+    accounts = []
     for role in ROLES:
-        username = f"demo.{role}"
+        username, password = f"demo.{role}", secrets.token_urlsafe(12)
         with uow_factory() as uow:
-            if uow.security.find_credentials(username) is not None:
+            found = uow.security.find_credentials(username)
+            if found is not None:
+                uow.security.set_password_hash(found[0].id, _HASHER.hash(password))
+                uow.commit()
+                accounts.append(DemoAccount(username, found[0].role, found[0].clinic_id, password))
                 continue
-        password = secrets.token_urlsafe(12)
         add_user(uow_factory, username, password, role, clinic_id, now)
-        created.append(DemoAccount(username, role, clinic_id, password))
-    return created
+        accounts.append(DemoAccount(username, role, clinic_id, password))
+    return accounts

@@ -81,6 +81,9 @@ class SecurityRepository(abc.ABC):
     def list_users(self, clinic_id: str) -> list[User]: ...
 
     @abc.abstractmethod
+    def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
+
+    @abc.abstractmethod
     def add_token(self, token: StoredToken) -> None: ...
 
     @abc.abstractmethod

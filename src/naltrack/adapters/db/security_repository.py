@@ -74,6 +74,9 @@ class SqlSecurityRepository(SecurityRepository):
         query = sa.select(st.users).where(st.users.c.clinic_id == clinic_id).order_by(st.users.c.username)
         return [_user(r) for r in self._c.execute(query).mappings()]
 
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self._c.execute(sa.update(st.users).where(st.users.c.id == user_id).values(password_hash=password_hash))
+
     def add_token(self, token: StoredToken) -> None:
         self._c.execute(sa.insert(st.api_tokens).values(**token.__dict__))
 
