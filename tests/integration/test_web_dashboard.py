@@ -133,7 +133,7 @@ def test_acknowledged_alert_is_left_out(storage):
                               completed_at=at(days_ago(1)), total=9, band="mild", flags=("item-9-positive",)),
     ], now=NOW)
     with storage.engine.connect() as connection:
-        board = build_dashboard(connection, "c1", TODAY, TZ, acknowledged=[("phq9-item9", "pq:q1")])
+        board = build_dashboard(connection, "c1", TODAY, TZ, acknowledged=[("MON-PHQ9-ITEM9", "q1")])
     assert board.alerts == ()
 
 

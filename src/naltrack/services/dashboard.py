@@ -40,7 +40,7 @@ AMINOTRANSFERASES = ("1742-6", "1920-8")
 #: How a PHQ-9 response names its instrument (instruments.definitions id and aliases).
 PHQ9_IDS = ("phq-9", "PHQ-9", "phq9", "PHQ9")
 #: Outcomes of an adverse event that close it.
-CLOSED_OUTCOMES = ("resolved", "resolved-with-sequelae", "fatal")
+CLOSED_OUTCOMES = ("resolved", "resolved-with-sequelae")
 #: Dashboard window: protection ending within this many days (issue 6).
 PROTECTION_WINDOW_DAYS = 7
 #: How many inductions the dashboard lists (the patient list shows the rest).
@@ -94,6 +94,7 @@ class ProtectionEnding(PatientRef):
 @dataclass(frozen=True)
 class UrgentAlert(PatientRef):
     kind: str
+    rule: str
     kind_label: str
     message: str
     on: date
@@ -297,7 +298,8 @@ def find_urgent_alerts(connection: Connection, clinic_id: str, today: date, tz: 
     for the patients in care (a discharged patient's old results do not fill the morning list).
 
     Each query probes the record's ``(patient_id, ...)`` index for the patients in care only.
-    ``acknowledged`` holds ``(kind, patient_id:record_id)`` keys to leave out.
+    Each alert is named like the monitoring rule's (rule id, record id); ``acknowledged`` holds
+    those names to leave out (services/acknowledgements.py).
     """
     clock = _Clock(connection, tz)
     care = care or find_in_care(connection, clinic_id, today)
@@ -305,7 +307,7 @@ def find_urgent_alerts(connection: Connection, clinic_id: str, today: date, tz: 
     found = [*_phq9_alerts(connection, care, today, clock, thresholds),
              *_liver_alerts(connection, care, today, clock, thresholds),
              *_site_alerts(connection, care, today, thresholds)]
-    alerts = [a for a, key in found if (a.kind, key) not in done]
+    alerts = [a for a, record_id in found if (a.rule, record_id) not in done]
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(alerts, key=lambda a: (order.get(a.severity, 3), -a.on.toordinal(), a.name))
 
@@ -317,15 +319,20 @@ def _alert(care: InCare, patient_id: str, **fields: Any) -> UrgentAlert:
 
 def _phq9_alerts(connection: Connection, care: InCare, today: date, clock: _Clock,
                  thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
-    """Rule MON-PHQ9-ITEM9 (clinical.md §5): item 9 above 0 within ``phq9_lookback_days``."""
+    """Rule MON-PHQ9-ITEM9 (clinical.md §5): the latest PHQ-9, within ``phq9_lookback_days``, has item 9 above 0."""
     q = questionnaires_t.c
     since = clock.start_of(today - timedelta(days=thresholds.phq9_lookback_days))
+    later = questionnaires_t.alias("later")
+    newest = (sa.select(sa.func.max(later.c.completed_at))
+              .where(later.c.patient_id == q.patient_id, later.c.instrument.in_(PHQ9_IDS), later.c.status == "active")
+              .scalar_subquery())
     query = (sa.select(q.patient_id, q.id, q.completed_at)
              .where(q.patient_id.in_(_ids()), q.instrument.in_(PHQ9_IDS), q.completed_at >= since,
-                    q.status == "active", sa.cast(q.flags, sa.Text).like("%item-9-positive%")))
-    return [(_alert(care, row.patient_id, kind="phq9-item9", kind_label="PHQ-9 item 9",
+                    q.status == "active", sa.cast(q.flags, sa.Text).like("%item-9-positive%"),
+                    q.completed_at == newest))
+    return [(_alert(care, row.patient_id, kind="phq9-item9", rule="MON-PHQ9-ITEM9", kind_label="PHQ-9 item 9",
                     message="thoughts of self-harm reported: start the safety workflow today",
-                    on=clock.local_day(row.completed_at), severity="critical"), f"{row.patient_id}:{row.id}")
+                    on=clock.local_day(row.completed_at), severity="critical"), row.id)
             for row in connection.execute(query, {"ids": care.ids})]
 
 
@@ -351,11 +358,11 @@ def _liver_alerts(connection: Connection, care: InCare, today: date, clock: _Clo
     for row in connection.execute(query, {"ids": care.ids}):
         multiple = row.value / row.reference_high
         severe = multiple > thresholds.liver_not_ready_above_x_uln
-        out.append((_alert(care, row.patient_id, kind="liver", kind_label="Liver",
+        out.append((_alert(care, row.patient_id, kind="liver", rule="MON-LIVER-RISING", kind_label="Liver",
                            message=f"{LIVER_LOINC.get(row.loinc, row.loinc)} {row.value:g} U/L is "
                                    f"{multiple:.1f}x the upper limit of normal",
                            on=clock.local_day(row.collected_at), severity="critical" if severe else "warning"),
-                    f"{row.patient_id}:{row.id}"))
+                    row.id))
     return out
 
 
@@ -373,9 +380,10 @@ def _site_alerts(connection: Connection, care: InCare, today: date,
         message = ("necrosis reported: refer to a surgeon" if row.site_necrosis else
                    f"not resolved after {days} days: review the site" if critical else
                    f"open since {days} days: check the site at the next visit")
-        out.append((_alert(care, row.patient_id, kind="injection-site", kind_label="Injection site",
+        out.append((_alert(care, row.patient_id, kind="injection-site", rule="MON-INJECTION-SITE",
+                           kind_label="Injection site",
                            message=message, on=row.onset, severity="critical" if critical else "warning"),
-                    f"{row.patient_id}:{row.id}"))
+                    row.id))
     return out
 
 

@@ -65,6 +65,7 @@ class ChartView:
     sections: dict[str, bool]
     actions: list[Link]
     alerts: list[Alert] = field(default_factory=list)
+    acknowledged: dict[tuple[str, str], Any] = field(default_factory=dict)
     coverage: Any = None
     next_injection_due: date | None = None
     timeline: list[TimelineItem] = field(default_factory=list)

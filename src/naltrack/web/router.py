@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from naltrack.config import Settings
 from naltrack.web.assets import build_static_router, discover_assets
 from naltrack.web.routes import (
+    alerts,
     audit,
     auth,
     consents,
@@ -27,6 +28,6 @@ def build_web_router(settings: Settings) -> APIRouter:
     router.include_router(build_static_router(discover_assets()))
     # intake first: /patients/new must win over /patients/{patient_id}.
     for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
-                   consents, audit):
+                   consents, audit, alerts):
         router.include_router(module.router)
     return router

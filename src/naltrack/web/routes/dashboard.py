@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,6 +11,7 @@ from fastapi.responses import Response
 
 from naltrack.domain.rules.thresholds import DEFAULT
 from naltrack.services.access import Access, authorize, run_audited
+from naltrack.services.acknowledgements import acknowledged_since
 from naltrack.services.dashboard import Dashboard, build_dashboard
 from naltrack.services.security_ports import SecureUnitOfWork
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
@@ -18,6 +20,8 @@ from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
 
 router = APIRouter()
+#: Acknowledgements older than the longest alert look-back (liver, 90 days) no longer matter.
+ACKNOWLEDGED_LOOKBACK = timedelta(days=DEFAULT.liver_lookback_days)
 
 
 def dashboard_sections(user: WebUser) -> dict[str, bool]:
@@ -42,7 +46,8 @@ def dashboard(request: Request, form: Mapping[str, Any] | None) -> Response:
         authorize(uow, access)
         clinic = uow.clinics.get(user.user.clinic_id)
         with web.storage.engine.connect() as connection:
-            board = build_dashboard(connection, clinic.id, web.today(), web.tz, sections=sections)
+            seen = acknowledged_since(connection, clinic.id, now - ACKNOWLEDGED_LOOKBACK)
+            board = build_dashboard(connection, clinic.id, web.today(), web.tz, sections=sections, acknowledged=seen)
         request.state.clinic_name = clinic.name
         return board
 

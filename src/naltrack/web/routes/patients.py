@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.security.roles import AccessDenied
 from naltrack.services import api_records
+from naltrack.services.acknowledgements import acknowledgements_for
 from naltrack.web.chart_view import build_chart_view
 from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.coverage_view import coverage_view
@@ -49,5 +50,7 @@ def patient_chart(request: Request, form: Mapping[str, Any] | None) -> Response:
         return build_chart_view(chart, user.role, today, coverage_view(chart, today, web.tz))
 
     view = api_records.chart_view(web.secure_uow, actor_of(request, user), patient_id, "chart", compute, web.now())
+    with web.storage.engine.connect() as connection:
+        view.acknowledged = acknowledgements_for(connection, patient_id)
     context = page_context(request, user, view.patient.display_name, view=view)
     return render(request, "pages/chart.html", "partials/chart.html", context)
