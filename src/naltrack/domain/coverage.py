@@ -48,8 +48,10 @@ INDIVIDUAL_PRIOR_SUBJECTS = 2000
 LEVEL_RESIDUAL_SD_LOG = 0.3
 #: LOINC body weight; its latest value (kg) sets the weight covariate (pk.md §2.3).
 BODY_WEIGHT_LOINC = "29463-7"
-#: How far to look ahead for the end of protection: beyond the longest implant (pk.md §3).
+#: How far to look ahead for the end of protection: beyond the longest implant (pk.md §3);
+#: without an implant, far beyond any XR-NTX median above 2 ng/mL (about 24 days, pk.md §7.2).
 PROJECTION_HORIZON_DAYS = 400
+PROJECTION_HORIZON_NO_IMPLANT_DAYS = 120
 #: Doses older than this before the window no longer contribute (> 10 half-lives of every form).
 LOOKBACK_HOURS = {"oral": 7 * 24.0, "xr-ntx": 150 * 24.0, "implant": 800 * 24.0}
 
@@ -152,8 +154,10 @@ def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180
     )
     ends = _last_protected_day(days, thresholds)
     if days and days[-1].band == "protected":
-        horizon = days_back + PROJECTION_HORIZON_DAYS + 1
-        ends = _project_end(doses, subjects, params, origin, first_day, horizon, tz, thresholds) or ends
+        horizon = PROJECTION_HORIZON_DAYS if any(d.form == "implant" for d in doses) else (
+            PROJECTION_HORIZON_NO_IMPLANT_DAYS)
+        after = first_day + timedelta(days=n_days)
+        ends = _project_end(doses, subjects, params, origin, after, horizon - days_ahead, tz, thresholds) or ends
     return PatientCoverage(
         chart.patient.id, today, origin, np.arange(n_hours, dtype=np.float64), median, p5, p95, days,
         count_days_in_bands(bands[: days_back + 1]), ends, thresholds, len(levels),
@@ -164,8 +168,9 @@ def estimate_protection_end(chart: PatientChart, today: date) -> date | None:
     """The last date whose median level is at or above the protected threshold (>= 2 ng/mL).
 
     Projected forward from the recorded doses only (no future dose assumed), from 180 days
-    back to :data:`PROJECTION_HORIZON_DAYS` ahead. ``None`` when no such day exists. This
-    is the callable the monitoring rules take: ``(chart, today) -> date | None``.
+    back to :data:`PROJECTION_HORIZON_DAYS` ahead (120 days without an implant). ``None``
+    when no such day exists. This is the callable the monitoring rules take:
+    ``(chart, today) -> date | None``.
     """
     return calculate_coverage(chart, today, days_back=180, days_ahead=0).protection_ends
 
@@ -340,9 +345,11 @@ def _last_protected_day(days: Sequence[DayCoverage], thresholds: BandThresholds)
 
 def _project_end(doses: Sequence[DoseEvent], subjects: Subjects, params: PkParameters | None, origin: datetime,
                  first_day: date, n_days: int, tz: tzinfo, thresholds: BandThresholds) -> date | None:
-    """Extend the window to the projection horizon when the window ends protected."""
+    """Look ``n_days`` past the window (from ``first_day``) when the window ends protected."""
+    if n_days < 1:
+        return None
     edges = _day_edges(origin, first_day, n_days, tz)
-    conc = _population_series(doses, subjects, params, int(edges[-1]) + 1)
-    median = np.median(_daily_means(conc, edges), axis=0)
+    conc = _population_series(doses, subjects, params, int(edges[-1] - edges[0]) + 1, t0_h=float(edges[0]))
+    median = np.median(_daily_means(conc, edges - edges[0]), axis=0)
     protected = np.nonzero(median >= thresholds.protected_ng_ml)[0]
     return first_day + timedelta(days=int(protected[-1])) if protected.size else None
