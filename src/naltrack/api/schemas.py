@@ -45,7 +45,7 @@ def _convert(tp: Any, prefix: str, public: bool) -> Any:
     if origin is Literal:
         return tp
     if dataclasses.is_dataclass(tp):
-        return model_for(tp, f"{prefix}{tp.__name__}", (), public)  # type: ignore[arg-type]
+        return model_for(tp, f"{prefix}{tp.__name__}", (), public)  # type: ignore[arg-type,union-attr]
     if tp is type(None):
         return tp
     if public:
@@ -72,7 +72,7 @@ def model_for(cls: type, name: str, exclude: tuple[str, ...] = (), public: bool 
         tp = _convert(hints[field.name], name, public)
         fields[field.name] = (tp, ... if public else _default(field))
     base = Public if public else Forbid
-    return create_model(name, __base__=base, **fields)  # type: ignore[call-overload,no-any-return]
+    return create_model(name, __base__=base, **fields)
 
 
 def create_schema(cls: type, extra_exclude: tuple[str, ...] = ()) -> type[BaseModel]:

@@ -88,7 +88,7 @@ def run_audited(uow_factory: SecureUnitOfWorkFactory, access: Access,
             uow.commit()
             return result
     except DomainError as error:
-        outcome = next((o for cls, o in _OUTCOME if isinstance(error, cls)), "invalid")
+        outcome: Outcome = next((o for cls, o in _OUTCOME if isinstance(error, cls)), "invalid")
         if outcome == "invalid" and access.patient_id is None:
             raise
         access.detail = str(error)[:500]

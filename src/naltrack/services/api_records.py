@@ -262,7 +262,7 @@ def chart_view(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: s
         patient = patient_in_clinic(uow, access, patient_id)
         authorize(uow, access)
         records = uow.records.for_patient(patient_id)
-        chart = PatientChart(patient=patient, **{k: tuple(records.get(k, ())) for k in RECORD_TYPES})
+        chart = PatientChart(patient=patient, **{k: tuple(records.get(k, ())) for k in RECORD_TYPES})  # type: ignore[arg-type]
         return compute(chart)
 
     return run_audited(uow_factory, access, body)

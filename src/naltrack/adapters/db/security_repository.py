@@ -8,7 +8,7 @@ There is no method that updates or deletes an audit row.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -35,18 +35,18 @@ _AUDIT_FIELDS = ("at", "actor", "clinic_id", "action", "category", "record_type"
                  "purpose", "outcome", "source", "detail", "seq", "prev_hash", "hash")
 
 
-def _user(row: Mapping[str, Any]) -> User:
+def _user(row: Any) -> User:
     return User(id=row["id"], username=row["username"], role=row["role"], clinic_id=row["clinic_id"],
                 active=row["active"], created_at=row["created_at"])
 
 
-def _consent(row: Mapping[str, Any]) -> Consent:
+def _consent(row: Any) -> Consent:
     values = dict(row)
     values["categories"] = tuple(values["categories"])
     return Consent(**values)
 
 
-def _entry(row: Mapping[str, Any]) -> AuditEntry:
+def _entry(row: Any) -> AuditEntry:
     return AuditEntry(**{k: row[k] for k in _AUDIT_FIELDS})
 
 
@@ -54,7 +54,7 @@ class SqlSecurityRepository(SecurityRepository):
     def __init__(self, connection: Connection) -> None:
         self._c = connection
 
-    def _one(self, query: sa.Select[Any]) -> Mapping[str, Any] | None:
+    def _one(self, query: sa.Select[Any]) -> Any:
         return self._c.execute(query).mappings().first()
 
     def add_user(self, user: User, password_hash: str) -> None:

@@ -51,7 +51,7 @@ def list_patients(actor: ActorDep, uow: UowDep, now: NowDep, q: Annotated[str | 
              summary="Register a patient in the user's clinic")
 def create_patient(payload: PatientCreate, actor: ActorDep, uow: UowDep, now: NowDep,  # type: ignore[valid-type]
                    response: Response) -> Any:
-    patient = cases.create_patient(uow, actor, lambda base: to_domain(Patient, {**payload.model_dump(), **base}), now)
+    patient = cases.create_patient(uow, actor, lambda base: to_domain(Patient, {**payload.model_dump(), **base}), now)  # type: ignore[attr-defined]
     response.headers["ETag"] = etag(patient.version)
     response.headers["Location"] = f"/api/v1/patients/{patient.id}"
     return to_public(PatientPublic, patient)
@@ -72,8 +72,8 @@ class ConsentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     recipient: Annotated[str, Field(min_length=1, max_length=200, strict=True)]
-    purpose: Purpose  # type: ignore[valid-type]
-    categories: Annotated[list[ClinicalCategory], Field(min_length=1, max_length=20)]  # type: ignore[valid-type]
+    purpose: Purpose
+    categories: Annotated[list[ClinicalCategory], Field(min_length=1, max_length=20)]
     signed_on: date
     expires_on: date
     signed_by: Annotated[str, Field(min_length=1, max_length=100, strict=True)] = "patient"
@@ -82,8 +82,8 @@ class ConsentCreate(BaseModel):
 class DisclosureRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     recipient: Annotated[str, Field(min_length=1, max_length=200, strict=True)]
-    purpose: Purpose  # type: ignore[valid-type]
-    categories: Annotated[list[ClinicalCategory], Field(min_length=1, max_length=20)]  # type: ignore[valid-type]
+    purpose: Purpose
+    categories: Annotated[list[ClinicalCategory], Field(min_length=1, max_length=20)]
 
 
 class DisclosurePublic(BaseModel):
@@ -112,8 +112,8 @@ class BreakGlassRequest(BaseModel):
     minutes: Annotated[int, Field(strict=True, ge=1, le=BREAK_GLASS_MAX_MINUTES)] = BREAK_GLASS_DEFAULT_MINUTES
 
 
-@router.get("/patients/{patient_id}/consents", response_model=list[ConsentPublic], tags=["consents"],
-            responses=ERRORS, summary="A patient's Part 2 consents")
+@router.get("/patients/{patient_id}/consents", response_model=list[ConsentPublic],  # type: ignore[valid-type]
+            tags=["consents"], responses=ERRORS, summary="A patient's Part 2 consents")
 def list_consents(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
     return [to_public(ConsentPublic, c) for c in consent_cases.list_consents(uow, actor, patient_id, now)]
 

@@ -109,7 +109,7 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
     """The five routes of one kind of record."""
     create_model_ = create_schema(api.cls, api.extra_exclude)
     public_model = public_schema(api.cls)
-    page_model = create_model(f"{api.cls.__name__}Page", __base__=PageOf, items=(list[public_model], ...))
+    page_model = create_model(f"{api.cls.__name__}Page", __base__=PageOf, items=(list[public_model], ...))  # type: ignore[valid-type]
     tag = api.path
     _set_payload_type = _payload_setter(create_model_)
 
