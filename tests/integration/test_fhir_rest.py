@@ -112,7 +112,10 @@ def test_everything_for_a_recipient_discloses_only_the_consented_categories_with
     assert response.status_code == 200
     bundle = response.json()
     kinds = sorted({e["resource"]["resourceType"] for e in bundle["entry"]})
-    assert kinds == ["Condition", "MedicationAdministration", "Patient", "Provenance"]
+    assert kinds == ["AuditEvent", "Condition", "Consent", "MedicationAdministration", "Patient", "Provenance"]
+    consent = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Consent")
+    assert consent["provision"]["actor"][0]["reference"]["display"] == "County Hospital"
+    assert consent["status"] == "active"
     assert "42 CFR part 2" in bundle["meta"]["tag"][0]["display"]
     assert env.audit()[-1].action == "disclose"
 

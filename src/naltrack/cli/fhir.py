@@ -65,16 +65,17 @@ def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Pa
         actor = _actor(factory, username)
         ids = list(patient_ids) or _clinic_patients(factory, actor.clinic_id)
         now = datetime.now(UTC)
+        notice = getattr(get_settings(), "part2_redisclosure_notice", None) or REDISCLOSURE_NOTICE_DEFAULT
         resources, refused = [], []
         for pid in ids:
             try:
-                resources += disclose_record(factory, actor, pid, recipient, purpose, now).resources
+                resources += disclose_record(factory, actor, pid, recipient, purpose, now, notice).resources
             except DisclosureRefused as error:
                 refused.append(f"{pid}: {error}")
         if patient_ids and refused:
             raise BadInput("; ".join(refused))
         counts = write_ndjson(resources, out_dir)
-        (out_dir / "NOTICE.txt").write_text(REDISCLOSURE_NOTICE_DEFAULT + "\n", encoding="utf-8")
+        (out_dir / "NOTICE.txt").write_text(notice + "\n", encoding="utf-8")
     click.echo(json.dumps({"out": str(out_dir), "patients": len(ids) - len(refused), "resources": counts,
                            "left_out_without_consent": refused}, indent=2))
 

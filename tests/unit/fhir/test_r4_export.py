@@ -218,3 +218,25 @@ def test_any_sample_chart_exports_valid_and_fully_labelled(shots: int, offset: i
     assert all(find_problems(r) == [] for r in resources)
     assert all(is_part2_labelled(r) for r in resources)
     assert sum(r["resourceType"] == "MedicationAdministration" for r in resources) == shots + 1
+
+
+def test_consent_and_disclosure_audit_event_validate() -> None:
+    from datetime import UTC, datetime
+
+    from naltrack.adapters.fhir.r4_common import part2_labels
+    from naltrack.adapters.fhir.r4_privacy import consent_resource, disclosure_audit_event
+    from naltrack.domain.security.consent import Consent
+
+    consent = Consent(id="c1", patient_id="pt-ada", recipient="County Hospital", purpose="referral",
+                      categories=("medications",), signed_on=date(2026, 1, 2), expires_on=date(2026, 6, 30))
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    resource = validate_resource(consent_resource(consent, part2_labels(), now))
+    assert resource["status"] == "active"
+    assert resource["provision"]["period"] == {"start": "2026-01-02", "end": "2026-06-30"}
+    assert resource["provision"]["purpose"][0]["code"] == "TREAT"
+    assert consent_resource(consent, [], datetime(2026, 7, 1, tzinfo=UTC))["status"] == "inactive"
+    event = validate_resource(disclosure_audit_event(
+        event_id="d1", recorded=now, patient_id="pt-ada", actor="dr.okafor", recipient="County Hospital",
+        purpose="referral", records=["Condition/x"]))
+    assert event["type"]["code"] == "110106"
+    assert [e["what"]["reference"] for e in event["entity"]] == ["Patient/pt-ada", "Condition/x"]

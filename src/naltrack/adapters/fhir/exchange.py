@@ -16,8 +16,9 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
-from naltrack.adapters.fhir.r4_common import FhirResource
-from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
+from naltrack.adapters.fhir.r4_common import FhirResource, fhir_id, part2_labels, validate_resource
+from naltrack.adapters.fhir.r4_export import as_bundle, export_chart, sensitivities
+from naltrack.adapters.fhir.r4_privacy import consent_resource, disclosure_audit_event
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.patients import Patient
 from naltrack.domain.security.accounts import Actor
@@ -26,7 +27,7 @@ from naltrack.domain.security.roles import CLINICAL_CATEGORIES, KIND_CATEGORY
 from naltrack.services import consents as consent_cases
 from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
 from naltrack.services.records import load_chart
-from naltrack.services.security_ports import SecureUnitOfWork, SecureUnitOfWorkFactory
+from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
 from naltrack.services.unit_of_work import RECORD_TYPES
 
 NOTICE_SYSTEM = "urn:naltrack:part2-notice"
@@ -98,7 +99,28 @@ def disclose_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_
     asked = categories or CLINICAL_CATEGORIES
     package = consent_cases.disclose(uow_factory, actor, patient_id, recipient, purpose, asked, notice, now)
     chart = only_categories(load_chart(uow_factory(), patient_id), asked)
-    return DisclosedRecord(patient_id, export_chart(chart), package.notice, package.disclosure.id, asked)
+    resources = export_chart(chart)
+    resources += _disclosure_resources(uow_factory, package.disclosure, resources, actor, chart, now)
+    return DisclosedRecord(patient_id, resources, package.notice, package.disclosure.id, asked)
+
+
+def _disclosure_resources(uow_factory: SecureUnitOfWorkFactory, disclosure: Disclosure,
+                          resources: list[FhirResource], actor: Actor, chart: PatientChart,
+                          now: datetime) -> list[FhirResource]:
+    """The Consent that allowed the disclosure and the AuditEvent that records it travel with it."""
+    out: list[FhirResource] = []
+    if disclosure.consent_id is not None:
+        with uow_factory() as uow:
+            consent = uow.security.find_consent(disclosure.consent_id)
+        if consent is not None:
+            out.append(consent_resource(consent, part2_labels(sensitivities(chart)), now))
+    out.append(disclosure_audit_event(
+        event_id=fhir_id(f"disclosure-{disclosure.id}"), recorded=now, patient_id=disclosure.patient_id,
+        actor=actor.user.username, recipient=disclosure.recipient, purpose=disclosure.purpose,
+        records=[f"{r['resourceType']}/{r['id']}" for r in resources if r["resourceType"] != "Provenance"]))
+    for resource in out:
+        validate_resource(resource)
+    return out
 
 
 def read_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str,

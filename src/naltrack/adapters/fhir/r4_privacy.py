@@ -32,28 +32,33 @@ DICOM = "http://dicom.nema.org/resources/ontology/DCM"
 #: Purposes of use (HL7 v3 ActReason) by the words naltrack uses.
 PURPOSE_OF_USE = {
     "treatment": ("TREAT", "treatment"),
+    "referral": ("TREAT", "treatment"),
     "payment": ("HPAYMT", "healthcare payment"),
-    "operations": ("HOPERAT", "healthcare operations"),
+    "health-care-operations": ("HOPERAT", "healthcare operations"),
     "emergency": ("ETREAT", "Emergency Treatment"),
     "research": ("HRESCH", "healthcare research"),
     "patient-request": ("PATRQT", "patient requested"),
+    "legal": ("HLEGAL", "legal"),
 }
-REDISCLOSURE_NOTICE = (
-    "This record is protected by federal confidentiality rules (42 CFR part 2). Federal law prohibits "
-    "any further disclosure of it unless the patient's written consent or the rules permit it."
-)
 
 
 class ConsentTerms(Protocol):
-    """What a Part 2 consent says: to whom, for what, until when."""
+    """What a Part 2 consent says (:class:`naltrack.domain.security.consent.Consent`)."""
 
-    id: str
-    patient_id: str
-    recipient: str
-    purpose: str
-    starts_on: date
-    expires_on: date | None
-    status: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def signed_on(self) -> date: ...
+    @property
+    def expires_on(self) -> date: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
 
 
 def purpose_coding(purpose: str) -> dict[str, str]:
@@ -61,30 +66,25 @@ def purpose_coding(purpose: str) -> dict[str, str]:
     return coding(V3_ACTREASON, code, display)
 
 
-_CONSENT_STATUS = {"active": "active", "revoked": "inactive", "expired": "inactive",
-                   "draft": "draft", "rejected": "rejected", "entered-in-error": "entered-in-error"}
-
-
-def consent_resource(terms: ConsentTerms, labels: list[dict[str, Any]]) -> FhirResource:
-    """A Part 2 opt-in consent naming recipient, purpose and period."""
-    period: dict[str, str] = {"start": day(terms.starts_on)}
-    if terms.expires_on is not None:
-        period["end"] = day(terms.expires_on)
+def consent_resource(terms: ConsentTerms, labels: list[dict[str, Any]], now: datetime) -> FhirResource:
+    """A Part 2 opt-in consent naming recipient, purpose and period; ``inactive`` once revoked or expired."""
+    in_force = (terms.revoked_at is None or terms.revoked_at > now) and terms.expires_on >= now.date()
     return {
         "resourceType": "Consent",
         "id": terms.id,
         "meta": meta(None, labels),
         "identifier": identifier("consent", terms.id),
-        "status": _CONSENT_STATUS.get(terms.status, "inactive"),
+        "status": "active" if in_force else "inactive",
         "scope": concept("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy",
                          "Privacy Consent"),
         "category": [concept(LOINC, "59284-0", "Patient Consent")],
         "patient": ref("Patient", terms.patient_id),
+        "dateTime": day(terms.signed_on),
         "policy": [{"authority": "https://www.hhs.gov", "uri": PART2_POLICY_URI}],
         "policyRule": concept(V3_ACTCODE, "OPTIN", "opt-in"),
         "provision": {
             "type": "permit",
-            "period": period,
+            "period": {"start": day(terms.signed_on), "end": day(terms.expires_on)},
             "actor": [{
                 "role": concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP",
                                 "information recipient"),

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from naltrack.adapters.fhir.exchange import disclose_record, read_record, search
 from naltrack.api.deps import ActorDep, NowDep, UowDep
 from naltrack.domain.errors import DomainError, InvalidInput, NotFound
+from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.domain.security.roles import AccessDenied
 
 FHIR_JSON = "application/fhir+json"
@@ -72,13 +73,14 @@ def read_patient(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep) -> 
 
 
 @router.get("/Patient/{patient_id}/$everything", summary="Everything about a patient (Part 2 aware)")
-def everything(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep,
+def everything(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, now: NowDep,
                recipient: Annotated[str | None, Query(max_length=200)] = None,
                purpose: Annotated[str, Query(max_length=32)] = "treatment") -> JSONResponse:
     """Inside the program: the chart. With ``recipient``: a disclosure under the patient's consent."""
     try:
         if recipient:
-            record = disclose_record(uow, actor, patient_id, recipient, purpose, now)
+            notice = getattr(request.app.state, "redisclosure_notice", None) or REDISCLOSURE_NOTICE_DEFAULT
+            record = disclose_record(uow, actor, patient_id, recipient, purpose, now, notice)
         else:
             record = read_record(uow, actor, patient_id, now)
     except DomainError as error:
