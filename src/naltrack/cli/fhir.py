@@ -19,6 +19,7 @@ from naltrack.cli.errors import BadInput, bad_input_exits_2
 from naltrack.config import get_settings
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.consent import PURPOSES, REDISCLOSURE_NOTICE_DEFAULT
+from naltrack.services.security_ports import SecureUnitOfWorkFactory
 
 
 @click.group("fhir")
@@ -26,14 +27,14 @@ def fhir() -> None:
     """Exchange records as FHIR R4: bulk NDJSON export, bundle and NDJSON import."""
 
 
-def _uow_factory(database_url: str | None):  # type: ignore[no-untyped-def]
+def _uow_factory(database_url: str | None) -> SecureUnitOfWorkFactory:
     from naltrack.adapters.fhir.exchange import secure_factory
     from naltrack.bootstrap import build_storage
 
     return secure_factory(build_storage(get_settings(), database_url=database_url))
 
 
-def _actor(factory, username: str) -> Actor:  # type: ignore[no-untyped-def]
+def _actor(factory: SecureUnitOfWorkFactory, username: str) -> Actor:
     with factory() as uow:
         found = uow.security.find_credentials(username)
     if found is None or not found[0].active:
@@ -80,7 +81,7 @@ def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Pa
                            "left_out_without_consent": refused}, indent=2))
 
 
-def _clinic_patients(factory, clinic_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _clinic_patients(factory: SecureUnitOfWorkFactory, clinic_id: str) -> list[str]:
     with factory() as uow:
         total = uow.patients.count(clinic_id=clinic_id)
         return [p.id for p in uow.patients.search(clinic_id=clinic_id, limit=max(total, 1), offset=0)]
