@@ -35,6 +35,8 @@ def test_dashboard_lists_the_due_injection_and_the_overdue_one(page, live_server
     expect(due.locator("tr", has_text="Quinn")).to_contain_text("day 33")
     expect(page.locator("section[aria-labelledby=prot-title]")).to_contain_text("Quinn")
     expect(page.locator("section[aria-labelledby=ind-title]")).to_contain_text("Vance")
+    # htmx fills in the earliest ready date after the page loads (fentanyl-positive screen yesterday)
+    expect(page.locator("#inductions .badge")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d$"))
     shoot(page, screenshots, "dashboard")
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
     shoot(page, screenshots, "dashboard-tablet")

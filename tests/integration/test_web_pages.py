@@ -14,7 +14,7 @@ from naltrack.api.app import create_app
 from naltrack.config import Settings
 from naltrack.domain.administrations import Injection
 from naltrack.domain.episodes import Episode
-from naltrack.domain.observations import QuestionnaireResponse
+from naltrack.domain.observations import QuestionnaireResponse, SubstanceUseReport
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.regimens import Regimen
 from naltrack.services import records
@@ -264,3 +264,22 @@ def test_acknowledging_an_alert_keeps_it_visible_as_acknowledged_and_clears_the_
     bad = client.post("/patients/p1/alerts/acknowledge", data={"csrf_token": csrf(chart), "rule": "RDY-AGE",
                                                                "subject": "q9"})
     assert bad.status_code == 422 and "is not a monitoring rule" in bad.text
+
+
+def test_inductions_show_the_earliest_ready_date_after_the_dashboard_loads(app):
+    storage, now = app.state.storage, datetime.now(UTC)
+    today = now.astimezone(TZ).date()
+    records.register_patient(storage.uow(), Patient(id="p2", clinic_id="c1", given_name="Theo", family_name="Vance",
+                                                    birth_date=date(1990, 1, 1), sex_at_birth="male"))
+    records.add_records(storage.uow(), [
+        Episode(id="e2", patient_id="p2", indication="OUD", level_of_care="IOP", start=today - timedelta(days=2)),
+        SubstanceUseReport(id="s2", patient_id="p2", substance="heroin", last_use=today - timedelta(days=2),
+                           reported_on=today),
+    ], now=now)
+    client = signed_in(app, "nurse.kim")
+    board = client.get("/").text
+    assert 'hx-get="/dashboard/inductions"' in board or 'href="/dashboard/inductions"' in board
+    swap = client.get("/dashboard/inductions", headers={"HX-Request": "true"}).text
+    assert swap.lstrip().startswith('<div id="inductions-body"') and "Vance" in swap
+    assert "not-ready" in swap or re.search(r'band-partial">\d{4}-\d\d-\d\d<', swap)
+    assert "<html" in client.get("/dashboard/inductions").text

@@ -73,10 +73,14 @@ def render(
     partial: str,
     context: Mapping[str, object],
     status_code: int = 200,
+    swap: str | None = None,
 ) -> HTMLResponse:
-    """Render ``partial`` for an htmx swap, else the full ``page`` (which includes it)."""
+    """Render ``partial`` for an htmx swap, else the full ``page`` (which includes it).
+
+    ``swap`` names a smaller partial for the htmx swap when the page's partial wraps it.
+    """
     templates: Jinja2Templates = request.app.state.web_templates
-    name = partial if is_htmx(request) else page
+    name = (swap or partial) if is_htmx(request) else page
     values = dict(context)
     values.setdefault("partial", partial)
     response = templates.TemplateResponse(request, name, values, status_code=status_code)

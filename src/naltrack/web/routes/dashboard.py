@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from naltrack.domain.rules.readiness import assess_readiness
 from naltrack.domain.rules.thresholds import DEFAULT
+from naltrack.domain.security.roles import AccessDenied
+from naltrack.services import api_records
 from naltrack.services.access import Access, authorize, run_audited
 from naltrack.services.acknowledgements import acknowledged_since
-from naltrack.services.dashboard import Dashboard, build_dashboard
+from naltrack.services.dashboard import Dashboard, build_dashboard, find_inductions
 from naltrack.services.security_ports import SecureUnitOfWork
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.navigation import home_for
@@ -55,3 +59,24 @@ def dashboard(request: Request, form: Mapping[str, Any] | None) -> Response:
     context = page_context(request, user, "Dashboard", board=board, sections=sections,
                            clinic_name=request.state.clinic_name, thresholds=DEFAULT)
     return render(request, "pages/dashboard.html", "partials/dashboard.html", context)
+
+
+@page(router, "/dashboard/inductions")
+def inductions(request: Request, form: Mapping[str, Any] | None) -> Response:
+    """The inductions card with each patient's earliest ready date (one readiness check per chart)."""
+    user = require_user(request)
+    if not user.may("clinical-views"):
+        raise AccessDenied(user.role, "clinical-views", "read")
+    web = web_of(request)
+    today, actor = web.today(), actor_of(request, user)
+    with web.storage.engine.connect() as connection:
+        listed, total = find_inductions(connection, user.user.clinic_id, today)
+    readiness = {
+        item.patient_id: api_records.chart_view(web.secure_uow, actor, item.patient_id, "readiness",
+                                                lambda chart: assess_readiness(chart, "xr-ntx", today), web.now())
+        for item in listed
+    }
+    board = SimpleNamespace(inductions=listed, induction_total=total)
+    context = page_context(request, user, "Inductions", board=board, readiness=readiness)
+    return render(request, "pages/record.html", "partials/inductions_page.html", context,
+                  swap="partials/inductions.html")
