@@ -427,3 +427,20 @@ def test_a_vivitrol_administration_recorded_by_the_ehr_counts_as_naltrexone_on_b
     cards = httpx.post(f"{cds_url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
     assert [c["indicator"] for c in cards] == ["critical"]
     assert "2026-03-30" in cards[0]["summary"]
+
+
+def test_the_ehr_patient_is_matched_to_naltrack_by_the_identifier_of_an_earlier_export(tmp_path: Path) -> None:
+    storage = _program_with_patient(tmp_path, "unverified EHR")
+    engine = build_engine(Settings(data_dir=tmp_path, timezone="UTC"), storage)
+    engine.clock = lambda: NOW
+    app = FastAPI()
+    app.include_router(build_cds_router(engine))
+    ehr_patient = {**patient("ehr-77"), "identifier": [{"system": "urn:naltrack:patient", "value": PID}]}
+    body = order_request("order-sign", [draft(*OXYCODONE, pid="ehr-77")], {"patient": ehr_patient})
+    body["context"]["patientId"] = "ehr-77"
+    with LiveServer(app) as url:
+        cards = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
+    assert [c["indicator"] for c in cards] == ["critical"]
+    with secure_factory(storage)() as uow:
+        assert [d.patient_id for d in uow.security.disclosures_for(PID)] == [PID]
+    storage.close()

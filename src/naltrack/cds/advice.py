@@ -17,7 +17,7 @@ module only picks which of those apply to the draft orders and renders them as c
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -96,18 +96,32 @@ def _codes(resource: dict[str, Any]) -> list[str]:
 
 # naltrexone-order-check -------------------------------------------------------------------------
 
-def order_check(chart: PatientChart, drafts: list[DraftOrder], today: date) -> list[Card]:
+def order_check(chart: PatientChart, drafts: list[DraftOrder], today: date,
+                estimate: ProtectionEstimator = xr_protection_end) -> list[Card]:
+    """Readiness for each draft naltrexone order; a patient with naltrexone on board is continuing,
+    not starting: only contraindications are re-checked (the opioid-free interval, screens and
+    challenge are induction checks, clinical.md §2.1-§2.2)."""
+    blockade = naltrexone_on_board(chart, today, estimate)
     cards: list[Card] = []
     for draft in drafts:
         if not is_naltrexone_therapy(draft.medication):
             continue
         form = FORM_OF_CLASS[draft.medication.medication_class]
-        cards.append(_readiness_card(chart, draft, form, today))
+        cards.append(_readiness_card(chart, draft, form, today, blockade))
     return cards
 
 
-def _readiness_card(chart: PatientChart, draft: DraftOrder, form: str, today: date) -> Card:
+def _readiness_card(chart: PatientChart, draft: DraftOrder, form: str, today: date,
+                    blockade: Blockade | None = None) -> Card:
     result = assess_readiness(chart, form, today)  # type: ignore[arg-type]
+    if blockade is not None:
+        hard = [r for r in result.reasons if r.severity == "contraindication"]
+        if not hard:
+            return Card(f"Continuing naltrexone: on board {_until_text(blockade)}; no contraindication", "info",
+                        "clinical.md §2.1", f"Naltrexone on board: {blockade.basis} ({blockade.source}). The "
+                        "opioid-free interval, urine screens and naloxone challenge are induction checks; "
+                        "contraindications were re-checked and none applies.", "CDS-CONTINUATION")
+        result = replace(result, reasons=tuple(hard))
     blocking = [r for r in result.reasons if r.severity in ("contraindication", "not-ready")]
     review = [r for r in result.reasons if r.severity == "review"]
     lines = [f"- **{r.severity}** {r.message} _({r.source}; rule {r.rule})_" for r in result.reasons
@@ -116,12 +130,11 @@ def _readiness_card(chart: PatientChart, draft: DraftOrder, form: str, today: da
         lines.append(f"\nEarliest date it could become ready: **{result.earliest_ready_date}**.")
     if blocking:
         first = blocking[0]
-        hard = first.severity == "contraindication"
         summary = f"Do not start {FORM_NAME[form]}: {first.message}"
         return Card(summary, "critical", first.source, "\n".join(lines), first.rule,
                     [suggestion("Remove the naltrexone order", [delete_action(
                         "Remove the draft naltrexone order", draft.resource_type, draft.id)], recommended=True)],
-                    [LABEL_LINK], overridable=not hard)
+                    [LABEL_LINK], overridable=first.severity != "contraindication")
     if review:
         summary = f"Review before starting {FORM_NAME[form]}: {review[0].message}"
         return Card(summary, "warning", review[0].source, "\n".join(lines), review[0].rule, links=[LABEL_LINK])

@@ -108,9 +108,9 @@ class CdsEngine:
         else:
             async with httpx.AsyncClient() as client:
                 resources = await gather(request, service, client, self.fhir_timeout_s)
-        local = self.local.find_chart(request.patient_id)
+        local = self._local_chart(request.patient_id, resources)
         if local is not None and not self.gate.permit(
-                patient_id=request.patient_id, recipient=caller.name, purpose="treatment",
+                patient_id=local.patient.id, recipient=caller.name, purpose="treatment",
                 categories=CDS_CATEGORIES, now=now, service_id=service.id):
             local = None
         has_patient = any(r.get("resourceType") == "Patient" for r in resources)
@@ -124,13 +124,29 @@ class CdsEngine:
             raise bad_request("prefetch", f"a resource cannot be read: {error}") from error
         return theirs if local is None else merge_charts(local, theirs)
 
+    def _local_chart(self, patient_id: str, resources: list[dict[str, Any]]) -> PatientChart | None:
+        """naltrack's chart of the patient: by a ``urn:naltrack:patient`` identifier the EHR kept from an
+        earlier naltrack export, else by the same id."""
+        for candidate in (*naltrack_ids(resources), patient_id):
+            chart = self.local.find_chart(candidate)
+            if chart is not None:
+                return chart
+        return None
+
     def _advise(self, service_id: str, request: HookRequest, chart: PatientChart, today: date) -> list[Card]:
         if service_id == "naltrexone-patient-view":
             return advice.patient_view(chart, today, self.estimate)
         drafts = advice.draft_medications(_selected(request))
         if service_id == "naltrexone-order-check":
-            return advice.order_check(chart, drafts, today)
+            return advice.order_check(chart, drafts, today, self.estimate)
         return advice.opioid_on_naltrexone(chart, drafts, today, self.estimate)
+
+
+def naltrack_ids(resources: list[dict[str, Any]]) -> list[str]:
+    """naltrack patient ids named by the EHR's Patient identifiers (system ``urn:naltrack:patient``)."""
+    return [str(i["value"]) for r in resources if r.get("resourceType") == "Patient"
+            for i in r.get("identifier") or [] if isinstance(i, dict) and i.get("system") == "urn:naltrack:patient"
+            and i.get("value")]
 
 
 def _selected(request: HookRequest) -> list[dict[str, Any]]:

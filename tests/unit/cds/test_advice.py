@@ -110,8 +110,12 @@ def test_order_check_is_critical_and_not_overridable_for_a_hypersensitivity() ->
     assert cards[0]["suggestions"][0]["actions"][0]["type"] == "delete"
 
 
+def _not_on_naltrexone() -> PatientChart:
+    return replace(sample_chart(), injections=(), oral_doses=())
+
+
 def test_order_check_is_critical_for_fentanyl_four_days_ago() -> None:
-    chart = replace(sample_chart(), allergies=(), substance_use=(
+    chart = replace(_not_on_naltrexone(), allergies=(), substance_use=(
         replace(sample_chart().substance_use[0], last_use=date(2026, 3, 8), reported_on=date(2026, 3, 12)),))
     cards = order_check(chart, [_draft("637213")], date(2026, 3, 12))
     assert cards[0].indicator == "critical"
@@ -119,10 +123,23 @@ def test_order_check_is_critical_for_fentanyl_four_days_ago() -> None:
 
 
 def test_order_check_review_items_are_a_warning() -> None:
-    chart = replace(sample_chart(), allergies=())
+    chart = replace(_not_on_naltrexone(), allergies=())
     cards = order_check(chart, [_draft("1483744")], date(2026, 3, 12))
     assert [c.indicator for c in cards] == ["warning"]
     assert cards[0].as_json()["summary"].startswith("Review before starting oral naltrexone")
+
+
+def test_next_injection_for_a_patient_on_xr_ntx_is_a_continuation_not_an_induction() -> None:
+    chart = replace(sample_chart(), allergies=())
+    cards = order_check(chart, [_draft("637213")], date(2026, 3, 26))
+    assert [(c.indicator, c.rule) for c in cards] == [("info", "CDS-CONTINUATION")]
+    assert "2026-03-30" in cards[0].as_json()["summary"]
+
+
+def test_a_contraindication_still_counts_when_continuing() -> None:
+    cards = order_check(sample_chart(), [_draft("637213")], date(2026, 3, 26))
+    assert [c.indicator for c in cards] == ["critical"]
+    assert "carboxymethylcellulose" in cards[0].summary
 
 
 def test_order_check_ignores_contrave_and_opioids() -> None:
