@@ -68,7 +68,7 @@ def seed_program(app: Any) -> date:
     """A small synthetic program: one clinic, one user per role, patients the tests look for."""
     from naltrack.domain.administrations import Injection
     from naltrack.domain.episodes import Episode
-    from naltrack.domain.observations import AnalyteResult, LabResult, UrineDrugScreen
+    from naltrack.domain.observations import AnalyteResult, LabResult, QuestionnaireResponse, UrineDrugScreen
     from naltrack.domain.patients import Clinic, Patient
     from naltrack.domain.regimens import Regimen
     from naltrack.services import records
@@ -107,6 +107,9 @@ def seed_program(app: Any) -> date:
                 AnalyteResult("opiates", "negative"), AnalyteResult("fentanyl", "negative"),
                 AnalyteResult("buprenorphine", "negative"))),
         ], now=now)
+    records.add_records(storage.uow(), [QuestionnaireResponse(
+        id="p-ok-phq9", patient_id="p-ok", instrument="phq-9", answers=(1, 1, 1, 1, 1, 0, 0, 0, 1),
+        completed_at=now - timedelta(hours=12), total=6, band="mild", flags=("item-9-positive",))], now=now)
     records.register_patient(storage.uow(), Patient(
         id="p-new", clinic_id="c1", given_name="Theo", family_name="Vance", birth_date=date(1992, 7, 1),
         sex_at_birth="male", mrn="MRN-NEW"))

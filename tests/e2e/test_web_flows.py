@@ -124,3 +124,46 @@ def test_keyboard_reaches_the_main_content_with_a_visible_focus(page, live_serve
     expect(skip).to_be_focused()
     outline = skip.evaluate("e => getComputedStyle(e).outlineStyle")
     assert outline == "solid"
+
+
+def test_acknowledging_the_phq9_alert_clears_it_from_the_dashboard(page, live_server, sign_in, screenshots):
+    sign_in("prescriber")
+    alerts = page.locator("section[aria-labelledby=alerts-title]")
+    expect(alerts).to_contain_text("PHQ-9 item 9")
+    alerts.get_by_role("link", name="Lena Moss").click()
+    item = page.locator("#alert-list li", has_text="item 9")
+    item.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    expect(item.locator(".ack")).to_contain_text("acknowledged by dr.okafor")
+    shoot(page, screenshots, "chart-alert-acknowledged")
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("section[aria-labelledby=alerts-title]")).not_to_contain_text("Lena Moss")
+
+
+def test_front_desk_registers_a_patient_and_books_the_first_visit(page, live_server, sign_in, screenshots):
+    sign_in("front-desk")
+    page.get_by_role("link", name="Register a patient").click()
+    page.get_by_label("Given name").fill("Rosa")
+    page.get_by_label("Family name").fill("Quill")
+    page.get_by_label("Birth date").fill("1850-02-28")
+    page.get_by_label("Sex at birth").select_option("female")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("#e-birth_date")).to_contain_text("'1850-02-28' must be after 1900")
+    expect(page.get_by_label("Family name")).to_have_value("Quill")
+    shoot(page, screenshots, "intake-error")
+    page.get_by_label("Birth date").fill("1979-02-28")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("#patient-results")).to_contain_text("Quill, Rosa")
+    page.goto(f"{live_server.url}/schedule")
+    shoot(page, screenshots, "schedule")
+
+
+def test_auditor_reads_the_audit_log_and_no_clinical_page(page, live_server, sign_in, screenshots):
+    sign_in("auditor")
+    expect(page).to_have_url(re.compile(r"/audit$"))
+    expect(page.locator("#chain-status")).to_contain_text("audit chain intact")
+    page.get_by_label("Patient id").fill("p-due")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#audit table")).to_contain_text("clinical-views")
+    shoot(page, screenshots, "audit")
+    response = page.goto(f"{live_server.url}/patients/p-due")
+    assert response is not None and response.status == 403
