@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from naltrack.config import get_settings
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.consent import PURPOSES, REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.services.security_ports import SecureUnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from naltrack.adapters.fhir.exchange import DisclosedRecord
 
 
 @click.group("fhir")
@@ -55,9 +59,7 @@ def _actor(factory: SecureUnitOfWorkFactory, username: str) -> Actor:
 def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Path, recipient: str, purpose: str,
                    username: str, database_url: str | None) -> None:
     """Export patients as FHIR R4 NDJSON, one file per resource type (FHIR Bulk Data style)."""
-    from naltrack.adapters.fhir.exchange import disclose_record
-    from naltrack.adapters.fhir.r4_export import write_ndjson
-    from naltrack.services.consents import DisclosureRefused
+    from naltrack.adapters.fhir.r4_export import NdjsonWriter
 
     if bool(patient_ids) == all_patients:
         raise BadInput("give either --patient ID (one or more) or --all")
@@ -67,18 +69,45 @@ def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Pa
         ids = list(patient_ids) or _clinic_patients(factory, actor.clinic_id)
         now = datetime.now(UTC)
         notice = getattr(get_settings(), "part2_redisclosure_notice", None) or REDISCLOSURE_NOTICE_DEFAULT
-        resources, refused = [], []
-        for pid in ids:
-            try:
-                resources += disclose_record(factory, actor, pid, recipient, purpose, now, notice).resources
-            except DisclosureRefused as error:
-                refused.append(f"{pid}: {error}")
-        if patient_ids and refused:
-            raise BadInput("; ".join(refused))
-        counts = write_ndjson(resources, out_dir)
+        if patient_ids:  # named patients must all be covered: refuse before anything is disclosed or written
+            refusals = []
+            for pid in ids:
+                if not _has_consent(factory, pid, recipient, purpose, now):  # the refusal is audited
+                    refusals.append(str(disclose_or_refuse(factory, actor, pid, recipient, purpose, now, notice)))
+            if refusals:
+                raise BadInput("; ".join(refusals))
+        refused: list[str] = []
+        with NdjsonWriter(out_dir) as writer:
+            for pid in ids:  # one patient at a time: memory stays flat for a whole clinic
+                record = disclose_or_refuse(factory, actor, pid, recipient, purpose, now, notice)
+                if isinstance(record, str):
+                    refused.append(record)
+                else:
+                    writer.write(record.resources)
+        counts = writer.counts
         (out_dir / "NOTICE.txt").write_text(notice + "\n", encoding="utf-8")
     click.echo(json.dumps({"out": str(out_dir), "patients": len(ids) - len(refused), "resources": counts,
                            "left_out_without_consent": refused}, indent=2))
+
+
+def disclose_or_refuse(factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, recipient: str,
+                       purpose: str, now: datetime, notice: str) -> DisclosedRecord | str:
+    """The disclosed record, or the refusal as text."""
+    from naltrack.adapters.fhir.exchange import disclose_record
+    from naltrack.services.consents import DisclosureRefused
+
+    try:
+        return disclose_record(factory, actor, patient_id, recipient, purpose, now, notice)
+    except DisclosureRefused as error:
+        return f"{patient_id}: {error}"
+
+
+def _has_consent(factory: SecureUnitOfWorkFactory, patient_id: str, recipient: str, purpose: str,
+                 now: datetime) -> bool:
+    from naltrack.adapters.fhir.exchange import consented_categories
+
+    with factory() as uow:
+        return bool(consented_categories(uow, patient_id, recipient, purpose, now))
 
 
 def _clinic_patients(factory: SecureUnitOfWorkFactory, clinic_id: str) -> list[str]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from naltrack.adapters.fhir.r4_common import (
     ICD10CM,
@@ -243,13 +243,37 @@ def by_type(resources: Iterable[FhirResource]) -> dict[str, list[FhirResource]]:
     return out
 
 
+class NdjsonWriter:
+    """Streams resources to one ``<Type>.ndjson`` per type (FHIR Bulk Data style), patient after patient.
+
+    Use as a context manager; :attr:`counts` gives the resources written per type.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.counts: dict[str, int] = {}
+        self._handles: dict[str, IO[str]] = {}
+
+    def __enter__(self) -> NdjsonWriter:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def write(self, resources: Iterable[FhirResource]) -> None:
+        for resource in resources:
+            kind = resource["resourceType"]
+            handle = self._handles.get(kind)
+            if handle is None:
+                handle = self._handles[kind] = (self.out_dir / f"{kind}.ndjson").open("w", encoding="utf-8")
+            handle.write(json.dumps(resource, separators=(",", ":"), ensure_ascii=False) + "\n")
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self._handles.values():
+            handle.close()
+
+
 def write_ndjson(resources: Iterable[FhirResource], out_dir: Path) -> dict[str, int]:
-    """Write one ``<Type>.ndjson`` per resource type (FHIR Bulk Data style); returns counts per type."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for kind, items in by_type(resources).items():
-        with (out_dir / f"{kind}.ndjson").open("w", encoding="utf-8") as handle:
-            for item in items:
-                handle.write(json.dumps(item, separators=(",", ":"), ensure_ascii=False) + "\n")
-        counts[kind] = len(items)
-    return counts
+    """Write one ``<Type>.ndjson`` per resource type; returns counts per type."""
+    with NdjsonWriter(out_dir) as writer:
+        writer.write(resources)
+    return writer.counts
