@@ -54,8 +54,12 @@ def get_current_user(request: Request, uow_factory: UowDep,
         raw, kind = request.cookies[sessions.SESSION_COOKIE], "session"
     else:
         raise NotAuthenticated("sign in: send 'Authorization: Bearer <token>'")
-    with uow_factory() as uow:
-        user, token_id = security_cases.authenticate(uow, raw, now, kind=kind)
+    lookup = getattr(request.app.state, "token_lookup", None)
+    if lookup is not None:
+        user, token_id = security_cases.authenticate_with(lookup, raw, now, kind=kind)
+    else:
+        with uow_factory() as uow:
+            user, token_id = security_cases.authenticate(uow, raw, now, kind=kind)
     if kind == "session" and request.method in _UNSAFE:
         sessions.require_csrf(request)
     return Authenticated(user, token_id)

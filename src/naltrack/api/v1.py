@@ -9,7 +9,7 @@ import secrets
 
 from fastapi import FastAPI
 
-from naltrack.adapters.db.security_repository import secure_uow_factory
+from naltrack.adapters.db.security_repository import secure_uow_factory, token_lookup
 from naltrack.api.errors import install_error_handlers
 from naltrack.api.routes import auth, patients, records
 from naltrack.bootstrap import build_storage
@@ -26,6 +26,7 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     if getattr(state, "storage", None) is None:
         state.storage = build_storage(settings)
     state.secure_uow = secure_uow_factory(state.storage.engine, state.storage.ensure_schema)
+    state.token_lookup = token_lookup(state.storage.engine, state.storage.ensure_schema)
     state.sign_in_throttle = SignInThrottle()
     state.generated_secret = secrets.token_hex(32)
     state.redisclosure_notice = settings.part2_redisclosure_notice or REDISCLOSURE_NOTICE_DEFAULT

@@ -13,7 +13,7 @@ import secrets
 import threading
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -169,7 +169,13 @@ def _verify(found: tuple[User, str] | None, password: str) -> User | None:
 
 def authenticate(uow: SecureUnitOfWork, raw: str, now: datetime, kind: str = "bearer") -> tuple[User, str]:
     """The user of a token and the token id; NotAuthenticated if unknown, expired, revoked or disabled."""
-    found = uow.security.find_token_user(hash_token(raw or ""))
+    return authenticate_with(uow.security.find_token_user, raw, now, kind)
+
+
+def authenticate_with(lookup: Callable[[str], tuple[StoredToken, User] | None], raw: str, now: datetime,
+                      kind: str = "bearer") -> tuple[User, str]:
+    """:func:`authenticate` with any look-up of a token hash (e.g. one outside a transaction)."""
+    found = lookup(hash_token(raw or ""))
     if found is None:
         raise NotAuthenticated("the token is unknown, expired or revoked")
     stored, user = found

@@ -249,3 +249,22 @@ def secure_uow_factory(engine: Engine, ensure_schema: Callable[[], None] | None 
         return SqlSecureUnitOfWork(engine)
 
     return factory
+
+
+TokenLookup = Callable[[str], tuple[StoredToken, User] | None]
+
+
+def token_lookup(engine: Engine, ensure_schema: Callable[[], None] | None = None) -> TokenLookup:
+    """Find a token and its user by the token's hash, outside any transaction (autocommit).
+
+    Authentication is one read; without a transaction it costs no BEGIN and no ROLLBACK.
+    """
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def lookup(token_hash: str) -> tuple[StoredToken, User] | None:
+        if ensure_schema is not None:
+            ensure_schema()
+        with autocommit.connect() as connection:
+            return SqlSecurityRepository(connection).find_token_user(token_hash)
+
+    return lookup
