@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from naltrack.adapters.db.engine import create_engine
 from naltrack.adapters.db.security_repository import secure_uow_factory
 from naltrack.adapters.db.security_tables import SQLITE_AUDIT_UNGUARD
-from naltrack.cli.main import _register, cli
+from naltrack.cli.main import cli
 from naltrack.domain.patients import Clinic
 from naltrack.domain.security.audit import AuditEvent
 
@@ -26,7 +26,6 @@ T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
 
 def run(args: list[str], stdin: str = "") -> tuple[int, str, str]:
-    _register()
     result = CliRunner().invoke(cli, args, input=stdin)
     return result.exit_code, result.stdout, result.stderr
 
