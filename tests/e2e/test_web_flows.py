@@ -152,7 +152,8 @@ def test_front_desk_registers_a_patient_and_books_the_first_visit(page, live_ser
     shoot(page, screenshots, "intake-error")
     page.get_by_label("Birth date").fill("1979-02-28")
     page.get_by_role("button", name="Register").click()
-    expect(page.locator("#patient-results")).to_contain_text("Quill, Rosa")
+    expect(page.locator("#chart-title")).to_have_text("Rosa Quill")
+    expect(page.locator("#chart")).not_to_contain_text("Urine drug screens")
     page.goto(f"{live_server.url}/schedule")
     shoot(page, screenshots, "schedule")
 

@@ -162,7 +162,10 @@ def test_front_desk_is_refused_the_urine_screen_page_and_the_chart(app):
     screens = client.get("/patients/p1/screens/new")
     assert screens.status_code == 403
     assert "The front-desk role may not read urine drug screens" in screens.text
-    assert client.get("/patients/p1").status_code == 403
+    chart = client.get("/patients/p1")
+    assert chart.status_code == 200 and "Dana Reyes" in chart.text
+    assert "Urine drug screens" not in chart.text and "Administrations" not in chart.text
+    assert "/screens/new" not in chart.text and "Book appointment" in chart.text
     assert "Reyes" in client.get("/patients?q=rey").text
 
 
@@ -220,7 +223,7 @@ def test_front_desk_books_an_appointment_that_the_schedule_lists(app):
         "csrf_token": csrf(page), "kind": "injection", "starts_at": f"{day.isoformat()}T09:30", "duration_min": "30"})
     assert response.status_code == 303
     schedule = desk.get(f"/schedule?day={day.isoformat()}").text
-    assert re.search(r"<td>09:30</td>\s*<td>Dana Reyes</td>\s*<td>injection</td>", schedule)
+    assert re.search(r'<td>09:30</td>\s*<td><a href="/patients/p1">Dana Reyes</a></td>\s*<td>injection</td>', schedule)
 
 
 def test_a_stale_consent_revocation_is_refused(app):
@@ -283,3 +286,20 @@ def test_inductions_show_the_earliest_ready_date_after_the_dashboard_loads(app):
     assert swap.lstrip().startswith('<div id="inductions-body"') and "Vance" in swap
     assert "not-ready" in swap or re.search(r'band-partial">\d{4}-\d\d-\d\d<', swap)
     assert "<html" in client.get("/dashboard/inductions").text
+
+
+def test_counselor_records_a_cbt_group_and_sees_it_on_the_chart_without_clinical_sections(app):
+    client = signed_in(app, "couns.ray")
+    page = client.get("/patients/p1/counseling/new").text
+    today = datetime.now(TZ).date().isoformat()
+    response = client.post("/patients/p1/counseling/new", follow_redirects=False, data={
+        "csrf_token": csrf(page), "record": "session", "kind": "group", "held_on": today, "duration_min": "90",
+        "counselor": "couns.ray", "attended": "yes", "group_id": "Tuesday CBT group"})
+    assert response.status_code == 303
+    chart = client.get("/patients/p1").text
+    assert "group (90 min, couns.ray)" in chart
+    assert "Liver tests" not in chart and "Coverage" not in chart and "Alerts" not in chart
+    bad = client.post("/patients/p1/counseling/new", data={
+        "csrf_token": csrf(page), "record": "session", "kind": "group", "held_on": today, "duration_min": "2",
+        "counselor": "couns.ray", "attended": "yes"})
+    assert bad.status_code == 422 and "2 must be between 5 and 480 minutes" in bad.text

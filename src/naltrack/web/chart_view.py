@@ -37,6 +37,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Lab result", "labs/new", "labs"),
     ("Urine screen", "screens/new", "urine-screens"),
     ("Questionnaire", "questionnaires", "questionnaires"),
+    ("Counseling", "counseling/new", "counseling"),
     ("Readiness checklist", "readiness", "clinical-views"),
     ("Book appointment", "appointments/new", "schedule"),
     ("Consents", "consents", "consents"),
@@ -143,7 +144,8 @@ def build_chart_view(chart: PatientChart, role: str, today: date, coverage: Any 
     sections = sections_for(role)
     pid = chart.patient.id
     view = ChartView(
-        patient=chart.patient, age=chart.patient.age_on(today), status=status_of(chart, today),
+        patient=chart.patient, age=chart.patient.age_on(today),
+        status=status_of(chart, today) if is_permitted(role, "regimens", "read") else "—",
         sections=sections,
         actions=[Link(label, f"/patients/{pid}/{suffix}") for label, suffix, category in ACTIONS
                  if is_permitted(role, category, "create" if category != "clinical-views" else "read")],

@@ -11,6 +11,7 @@ from naltrack.web.routes import (
     audit,
     auth,
     consents,
+    counseling,
     dashboard,
     intake,
     labs_implants,
@@ -28,6 +29,6 @@ def build_web_router(settings: Settings) -> APIRouter:
     router.include_router(build_static_router(discover_assets()))
     # intake first: /patients/new must win over /patients/{patient_id}.
     for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
-                   consents, audit, alerts):
+                   consents, audit, alerts, counseling):
         router.include_router(module.router)
     return router

@@ -72,5 +72,4 @@ def _save(request: Request, user: WebUser, values: dict[str, Any], episode: dict
     if episode is not None:
         api_records.create_record(web.secure_uow, actor, "episodes", patient.id,
                                   lambda base: Episode(**base_fields(base), **episode), web.now())
-    target = f"/patients/{patient.id}" if user.may("clinical-views") else f"/patients?q={patient.family_name}"
-    return redirect(request, target)
+    return redirect(request, f"/patients/{patient.id}")

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from naltrack.domain.chart import PatientChart
-from naltrack.domain.security.roles import AccessDenied
 from naltrack.services import api_records
 from naltrack.services.acknowledgements import acknowledgements_for
 from naltrack.web.chart_view import build_chart_view
@@ -17,6 +16,7 @@ from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.coverage_view import coverage_view
 from naltrack.web.pages import page
 from naltrack.web.rendering import render
+from naltrack.web.routes.recording import permitted_chart
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -44,7 +44,10 @@ def patient_chart(request: Request, form: Mapping[str, Any] | None) -> Response:
     patient_id = request.path_params["patient_id"]
     today = web.today()
     if not user.may("clinical-views"):
-        raise AccessDenied(user.role, "clinical-views", "read")
+        chart = permitted_chart(request, user, patient_id)
+        view = build_chart_view(chart, user.role, today)
+        context = page_context(request, user, view.patient.display_name, view=view)
+        return render(request, "pages/chart.html", "partials/chart.html", context)
 
     def compute(chart: PatientChart) -> Any:
         return build_chart_view(chart, user.role, today, coverage_view(chart, today, web.tz))

@@ -21,8 +21,9 @@ from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, AnalyteResult, UrineDrugScreen
 from naltrack.domain.records import current
-from naltrack.domain.security.roles import AccessDenied
+from naltrack.domain.security.roles import KIND_CATEGORY, AccessDenied
 from naltrack.services import api_records
+from naltrack.services.api_records import MAX_PAGE, RecordFilter
 from naltrack.web.chart_view import uds_grid
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
@@ -32,11 +33,28 @@ from naltrack.web.rendering import render
 router = APIRouter()
 
 
+#: What a role without clinical summaries may still see of a chart, kind by kind (each read audited).
+PARTIAL_CHART_KINDS = ("episodes", "substance_use", "questionnaires", "counseling", "support_groups", "appointments")
+
+
+def permitted_chart(request: Request, user: WebUser, patient_id: str) -> PatientChart:
+    """The chart of a role that may not read clinical summaries: only the kinds it may read."""
+    web, actor = web_of(request), actor_of(request, user)
+    patient = api_records.get_patient(web.secure_uow, actor, patient_id, web.now())
+    kinds = {kind: api_records.list_records(web.secure_uow, actor, kind, patient_id, RecordFilter(), MAX_PAGE, 0,
+                                            web.now()).items
+             for kind in PARTIAL_CHART_KINDS if user.may(KIND_CATEGORY[kind])}
+    return PatientChart(patient=patient, **kinds)
+
+
 def chart_for(request: Request, user: WebUser, category: str, action: str = "create") -> PatientChart:
+    """The chart behind a form that writes ``category``: whole for a clinician, else what the role may read."""
     if not user.may(category, action):
         raise AccessDenied(user.role, category, action)
     web = web_of(request)
     pid = request.path_params["patient_id"]
+    if not user.may("clinical-views"):
+        return permitted_chart(request, user, pid)
     chart: PatientChart = api_records.chart_view(web.secure_uow, actor_of(request, user), pid, f"form:{category}",
                                                  lambda c: c, web.now())
     return chart
