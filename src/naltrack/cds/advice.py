@@ -85,13 +85,16 @@ def draft_medications(resources: Iterable[dict[str, Any]]) -> list[DraftOrder]:
 
 
 def _codes(resource: dict[str, Any]) -> list[str]:
+    """RxNorm (or local) codes of a draft order, from its concept or its contained Medication."""
     concept = resource.get("medicationCodeableConcept")
-    ref = (resource.get("medicationReference") or {}).get("reference", "")
-    if concept is None and ref.startswith("#"):
-        contained = [c for c in resource.get("contained", []) if c.get("id") == ref[1:]]
+    reference = resource.get("medicationReference")
+    ref = reference.get("reference", "") if isinstance(reference, dict) else ""
+    if concept is None and isinstance(ref, str) and ref.startswith("#"):
+        contained = [c for c in resource.get("contained") or [] if isinstance(c, dict) and c.get("id") == ref[1:]]
         concept = contained[0].get("code") if contained else None
-    codings = (concept or {}).get("coding", [])
-    return [str(c.get("code")) for c in codings if c.get("system") in (RXNORM, "urn:naltrack:medication")]
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return [str(c.get("code")) for c in codings or [] if isinstance(c, dict)
+            and c.get("system") in (RXNORM, "urn:naltrack:medication")]
 
 
 # naltrexone-order-check -------------------------------------------------------------------------

@@ -144,9 +144,13 @@ class CdsEngine:
 
 def naltrack_ids(resources: list[dict[str, Any]]) -> list[str]:
     """naltrack patient ids named by the EHR's Patient identifiers (system ``urn:naltrack:patient``)."""
-    return [str(i["value"]) for r in resources if r.get("resourceType") == "Patient"
-            for i in r.get("identifier") or [] if isinstance(i, dict) and i.get("system") == "urn:naltrack:patient"
-            and i.get("value")]
+    found = []
+    for resource in resources:
+        identifiers = resource.get("identifier") if resource.get("resourceType") == "Patient" else None
+        for item in identifiers if isinstance(identifiers, list) else []:
+            if isinstance(item, dict) and item.get("system") == "urn:naltrack:patient" and item.get("value"):
+                found.append(str(item["value"]))
+    return found
 
 
 def _selected(request: HookRequest) -> list[dict[str, Any]]:

@@ -47,8 +47,9 @@ def resources_of(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, dict):
         return []
     if value.get("resourceType") == "Bundle":
-        return [e["resource"] for e in value.get("entry", []) or []
-                if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+        entries = value.get("entry")
+        return [e["resource"] for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)] \
+            if isinstance(entries, list) else []
     return [value] if isinstance(value.get("resourceType"), str) else []
 
 

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from naltrack.adapters.fhir.r4_common import find_problems
 from naltrack.cds.problems import bad_request
 
 ORDER_HOOKS = ("order-select", "order-sign")
@@ -173,6 +174,9 @@ def _check_draft_orders(context: dict[str, Any], hook: str) -> None:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             raise bad_request(f"context.draftOrders.entry[{n}].resource", "must be a FHIR resource")
+        problems = find_problems(resource)  # the draft orders are read here, so they must be valid FHIR
+        if problems:
+            raise bad_request(f"context.draftOrders.entry[{n}].resource.{problems[0].path}", problems[0].message)
     selections = context.get("selections")
     if selections is not None and not (isinstance(selections, list) and all(isinstance(s, str) for s in selections)):
         raise bad_request("context.selections", "must be an array of resource references")

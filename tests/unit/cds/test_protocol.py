@@ -19,6 +19,8 @@ from naltrack.cds.hooks import SERVICES, discovery_document, parse_request
 from naltrack.cds.problems import CdsProblem
 
 OPIOID = SERVICES["opioid-order-on-naltrexone"]
+DRAFT = {"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+         "subject": {"reference": "Patient/p1"}, "medicationCodeableConcept": {"text": "oxycodone"}}
 
 
 def _request(**context: object) -> bytes:
@@ -65,11 +67,19 @@ def test_selections_and_draft_orders_are_read_from_context() -> None:
     body = {"hook": "order-select", "hookInstance": "h", "context": {
         "patientId": "p1", "selections": ["MedicationRequest/b"],
         "draftOrders": {"resourceType": "Bundle", "entry": [
-            {"resource": {"resourceType": "MedicationRequest", "id": "a"}},
-            {"resource": {"resourceType": "MedicationRequest", "id": "b"}}]}}}
+            {"resource": {**DRAFT, "id": "a"}}, {"resource": {**DRAFT, "id": "b"}}]}}}
     request = parse_request(json.dumps(body).encode(), OPIOID)
     assert [d["id"] for d in request.draft_orders] == ["a", "b"]
     assert request.selections == ["MedicationRequest/b"]
+
+
+def test_an_invalid_draft_order_is_400_naming_its_element() -> None:
+    body = {"hook": "order-sign", "hookInstance": "h", "context": {
+        "patientId": "p1", "draftOrders": {"resourceType": "Bundle", "entry": [
+            {"resource": {**DRAFT, "intent": 7}}]}}}
+    with pytest.raises(CdsProblem) as caught:
+        parse_request(json.dumps(body).encode(), OPIOID)
+    assert caught.value.path == "context.draftOrders.entry[0].resource.intent"
 
 
 @pytest.mark.parametrize(("auth", "path"), [
