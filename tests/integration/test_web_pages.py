@@ -6,6 +6,7 @@ import re
 import shutil
 import warnings
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -303,3 +304,58 @@ def test_counselor_records_a_cbt_group_and_sees_it_on_the_chart_without_clinical
         "csrf_token": csrf(page), "record": "session", "kind": "group", "held_on": today, "duration_min": "2",
         "counselor": "couns.ray", "attended": "yes"})
     assert bad.status_code == 422 and "2 must be between 5 and 480 minutes" in bad.text
+
+
+class FieldAudit(HTMLParser):
+    """Collects the form fields of a page and the labels that name them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+        self.label_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "label":
+            self.label_depth += 1
+            if a.get("for"):
+                self.label_for.add(a["for"] or "")
+        elif tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit", "button"):
+            self.fields.append({"id": a.get("id"), "name": a.get("name"), "aria": a.get("aria-label"),
+                                "wrapped": "yes" if self.label_depth else None})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.label_depth -= 1
+
+    def unlabelled(self) -> list[str | None]:
+        return [f["name"] for f in self.fields
+                if not (f["wrapped"] or f["aria"] or (f["id"] and f["id"] in self.label_for))]
+
+
+def unlabelled_fields(html: str) -> list[str | None]:
+    audit = FieldAudit()
+    audit.feed(html)
+    assert audit.fields, "the page has no form field to check"
+    return audit.unlabelled()
+
+
+def test_every_form_field_of_the_main_pages_has_a_label(app):
+    """WCAG 2.1 1.3.1: a label names every field (``for``, wrapping ``label`` or ``aria-label``)."""
+    nurse, counselor, desk = (signed_in(app, name) for name in ("nurse.kim", "couns.ray", "desk.lee"))
+    pages = {
+        "/sign-in": nurse, "/patients": nurse, "/patients/p1/injections/new": nurse,
+        "/patients/p1/oral-doses/new": nurse, "/patients/p1/implants/new": nurse, "/patients/p1/labs/new": nurse,
+        "/patients/p1/screens/new": nurse, "/patients/p1/readiness": nurse, "/patients/new": desk,
+        "/patients/p1/appointments/new": desk, "/patients/p1/questionnaires/audit": counselor,
+        "/patients/p1/questionnaires/craving-vas": counselor, "/patients/p1/counseling/new": counselor,
+        "/patients/p1/consents": counselor,
+    }
+    missing = {}
+    for path, client in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        if path != "/sign-in" and (gaps := unlabelled_fields(response.text)):
+            missing[path] = gaps
+    assert missing == {}
