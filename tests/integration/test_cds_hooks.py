@@ -144,7 +144,7 @@ def test_discovery_lists_the_three_services_with_prefetch_templates(cds_url: str
         "naltrexone-patient-view": "patient-view"}
     opioid = next(s for s in services if s["id"] == "opioid-order-on-naltrexone")
     assert opioid["prefetch"]["patient"] == "Patient/{{context.patientId}}"
-    assert opioid["extension"]["org.naltrack.hooks"] == ["order-select", "order-sign"]
+    assert opioid["extension"]["org.naltrack.hooks"] == ["order-select", "order-sign", "medication-prescribe"]
 
 
 @pytest.mark.parametrize("hook", ["order-sign", "order-select"])
@@ -444,3 +444,11 @@ def test_the_ehr_patient_is_matched_to_naltrack_by_the_identifier_of_an_earlier_
     with secure_factory(storage)() as uow:
         assert [d.patient_id for d in uow.security.disclosures_for(PID)] == [PID]
     storage.close()
+
+
+def test_the_sandbox_medication_prescribe_hook_is_read_like_order_select(cds_url: str) -> None:
+    body = order_request("order-sign", [draft(*OXYCODONE)], _prefetch_on_vivitrol())
+    body["hook"] = "medication-prescribe"
+    body["context"]["medications"] = body["context"].pop("draftOrders")
+    cards = httpx.post(f"{cds_url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
+    assert [c["indicator"] for c in cards] == ["critical"]

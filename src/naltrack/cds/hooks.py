@@ -8,7 +8,8 @@ Anything else is a 400 naming the JSON path.
 A CDS Hooks service declares one ``hook`` in discovery. The order services here answer both
 ``order-select`` and ``order-sign`` (the CDC opioid IG uses order-select to compute ahead for
 order-sign, anchors.md §3.1); discovery declares the preferred hook and lists both in the
-``extension`` member (``org.naltrack.hooks``).
+``extension`` member (``org.naltrack.hooks``). They also accept the deprecated ``medication-prescribe``
+that the CDS Hooks sandbox still sends, reading its ``context.medications`` as the draft orders.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from naltrack.adapters.fhir.r4_common import find_problems
 from naltrack.cds.problems import bad_request
 
 ORDER_HOOKS = ("order-select", "order-sign")
+#: The deprecated hook the CDS Hooks sandbox still sends (anchors.md §3.4); its ``context.medications``
+#: bundle is read as ``draftOrders``.
+LEGACY_PRESCRIBE = "medication-prescribe"
 
 _PATIENT = "Patient/{{context.patientId}}"
 _BY_PATIENT = "?patient={{context.patientId}}"
@@ -67,7 +71,7 @@ _PART2 = ("Answers that use naltrack's own records need the patient's Part 2 con
 SERVICES: dict[str, ServiceDefinition] = {
     s.id: s for s in (
         ServiceDefinition(
-            id="naltrexone-order-check", hook="order-sign", hooks=ORDER_HOOKS,
+            id="naltrexone-order-check", hook="order-sign", hooks=(*ORDER_HOOKS, LEGACY_PRESCRIBE),
             title="Naltrexone order check",
             description="Checks a draft naltrexone order (tablet, XR-NTX injection, implant) against the "
                         "induction readiness rules: opioids on board, contraindications, review items.",
@@ -75,7 +79,7 @@ SERVICES: dict[str, ServiceDefinition] = {
                                "medicationStatements", "observations", "allergies"),
             required=("patient",), usage=_PART2),
         ServiceDefinition(
-            id="opioid-order-on-naltrexone", hook="order-select", hooks=ORDER_HOOKS,
+            id="opioid-order-on-naltrexone", hook="order-select", hooks=(*ORDER_HOOKS, LEGACY_PRESCRIBE),
             title="Opioid order for a patient on naltrexone",
             description="Warns when an opioid (analgesic, antitussive, antidiarrheal), buprenorphine or "
                         "methadone is ordered while naltrexone blocks opioids, with the expected end of "
@@ -146,7 +150,9 @@ def parse_request(body: bytes, service: ServiceDefinition) -> HookRequest:
     if not isinstance(context, dict):
         raise bad_request("context", "is required and must be an object")
     _require_str(context, "patientId", "context.")
-    if hook in ORDER_HOOKS:
+    if hook == LEGACY_PRESCRIBE and "draftOrders" not in context:
+        context = {**context, "draftOrders": context.get("medications")}
+    if hook in (*ORDER_HOOKS, LEGACY_PRESCRIBE):
         _check_draft_orders(context, hook)
     prefetch = data.get("prefetch")
     if prefetch is not None and not isinstance(prefetch, dict):
