@@ -153,3 +153,17 @@ def test_sections_a_role_may_not_see_are_not_queried(storage):
     with storage.engine.connect() as connection:
         board = build_dashboard(connection, "c1", TODAY, TZ, sections={"injections": False, "protection": False})
     assert board.overdue == () and board.protection == () and board.patient_count == 1
+
+
+def test_two_connections_give_the_same_dashboard_as_one(storage):
+    xr_patient(storage, "p28", "Due", 28)
+    xr_patient(storage, "p31", "Late", 31)
+    add_patient(storage, "pi", "Induct")
+    records.add_records(storage.uow(), [
+        Episode(id="pi-e", patient_id="pi", indication="OUD", level_of_care="OP", start=days_ago(4)),
+    ], now=NOW)
+    with storage.engine.connect() as connection:
+        alone = build_dashboard(connection, "c1", TODAY, TZ)
+        paired = build_dashboard(connection, "c1", TODAY, TZ, connect=storage.engine.connect)
+    assert paired == alone
+    assert [d.patient_id for d in paired.overdue] == ["p31"] and paired.induction_total == 1

@@ -20,10 +20,12 @@ so this module does not import the storage adapter; the caller passes a connecti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -47,23 +49,26 @@ PROTECTION_WINDOW_DAYS = 7
 INDUCTION_LIST_LIMIT = 12
 
 
-def _t(name: str, *cols: str | tuple[str, sa.types.TypeEngine[Any]]) -> sa.TableClause:
+def table_clause(name: str, *cols: str | tuple[str, sa.types.TypeEngine[Any]]) -> sa.TableClause:
     columns = [sa.column(c) if isinstance(c, str) else sa.column(c[0], c[1]) for c in cols]
     return sa.table(name, *columns)
 
 
-_TS = sa.DateTime()
-_REC = ("id", "patient_id", "status")
-patients_t = _t("patients", "id", "clinic_id", "given_name", "family_name", "mrn")
-injections_t = _t("injections", *_REC, ("given_at", _TS), "side")
-regimens_t = _t("regimens", *_REC, "kind", ("start", sa.Date()), ("end", sa.Date()), "interval_days")
-oral_t = _t("oral_doses", *_REC, ("taken_at", _TS), "dose_mg", "dose_status")
-implants_t = _t("implant_insertions", *_REC, ("inserted_at", _TS), "expected_duration_days")
-removals_t = _t("implant_removals", *_REC, "implant_id")
-episodes_t = _t("episodes", *_REC, ("start", sa.Date()), ("end", sa.Date()))
-questionnaires_t = _t("questionnaire_responses", *_REC, "instrument", ("completed_at", _TS), "flags", "total")
-labs_t = _t("lab_results", *_REC, "loinc", "name", "value", "reference_high", ("collected_at", _TS))
-adverse_t = _t("adverse_events", *_REC, "kind", ("onset", sa.Date()), "outcome", "ctcae_grade",
+TIMESTAMP = sa.DateTime()
+RECORD_COLUMNS = ("id", "patient_id", "status")
+patients_t = table_clause("patients", "id", "clinic_id", "given_name", "family_name", "mrn")
+injections_t = table_clause("injections", *RECORD_COLUMNS, ("given_at", TIMESTAMP), "side")
+regimens_t = table_clause("regimens", *RECORD_COLUMNS, "kind", ("start", sa.Date()), ("end", sa.Date()),
+                          "interval_days")
+oral_t = table_clause("oral_doses", *RECORD_COLUMNS, ("taken_at", TIMESTAMP), "dose_mg", "dose_status")
+implants_t = table_clause("implant_insertions", *RECORD_COLUMNS, ("inserted_at", TIMESTAMP), "expected_duration_days")
+removals_t = table_clause("implant_removals", *RECORD_COLUMNS, "implant_id")
+episodes_t = table_clause("episodes", *RECORD_COLUMNS, ("start", sa.Date()), ("end", sa.Date()))
+questionnaires_t = table_clause("questionnaire_responses", *RECORD_COLUMNS, "instrument",
+                                ("completed_at", TIMESTAMP), "flags", "total")
+labs_t = table_clause("lab_results", *RECORD_COLUMNS, "loinc", "name", "value", "reference_high",
+                      ("collected_at", TIMESTAMP))
+adverse_t = table_clause("adverse_events", *RECORD_COLUMNS, "kind", ("onset", sa.Date()), "outcome", "ctcae_grade",
                "site_necrosis", "description")
 
 
@@ -121,7 +126,7 @@ class Dashboard:
     protection_window_days: int = PROTECTION_WINDOW_DAYS
 
 
-class _Clock:
+class ClinicClock:
     """Turns clinic-local days into the stored UTC instants of one backend."""
 
     def __init__(self, connection: Connection, tz: ZoneInfo) -> None:
@@ -145,7 +150,7 @@ def _moment(stored: datetime | str) -> datetime:
 
 def _raw(expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     """Read a time column without SQLAlchemy's per-row string parsing (SQLite stores ISO text);
-    :meth:`_Clock.local_day` parses it with ``datetime.fromisoformat``, which is many times faster."""
+    :meth:`ClinicClock.local_day` parses it with ``datetime.fromisoformat``, which is many times faster."""
     return sa.type_coerce(expr, sa.String())
 
 
@@ -153,11 +158,11 @@ def _day(value: date | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _name(row: Any) -> PatientRef:
+def patient_ref(row: Any) -> PatientRef:
     return PatientRef(row.patient_id, f"{row.given_name} {row.family_name}", row.mrn)
 
 
-def _in_clinic(clinic_id: str) -> sa.ColumnElement[bool]:
+def in_clinic(clinic_id: str) -> sa.ColumnElement[bool]:
     return patients_t.c.clinic_id == clinic_id
 
 
@@ -192,7 +197,7 @@ def _on_treatment(connection: Connection, clinic_id: str, today: date) -> list[A
         _correlated_last(oral_t, "taken_at", taken).with_only_columns(o.dose_mg).scalar_subquery().label("oral_mg"),
         _raw(implant.scalar_subquery()).label("last_implant"),
         implant.with_only_columns(implants_t.c.expected_duration_days).scalar_subquery().label("implant_days"),
-    ).where(_in_clinic(clinic_id), sa.exists(sa.select(r.id).where(active)))
+    ).where(in_clinic(clinic_id), sa.exists(sa.select(r.id).where(active)))
     return list(connection.execute(query))
 
 
@@ -204,7 +209,7 @@ def find_due_injections(connection: Connection, clinic_id: str, today: date, tz:
     Only patients on an active XR-NTX regimen with an injection count (rule MON-INJECTION-DUE,
     clinical.md §1.2).
     """
-    clock = _Clock(connection, tz)
+    clock = ClinicClock(connection, tz)
     due: list[DueInjection] = []
     overdue: list[DueInjection] = []
     for row in rows if rows is not None else _on_treatment(connection, clinic_id, today):
@@ -215,7 +220,7 @@ def find_due_injections(connection: Connection, clinic_id: str, today: date, tz:
         days_since = (today - last_day).days
         if days_since < interval - thresholds.injection_due_window_days:
             continue
-        item = DueInjection(**vars(_name(row)), last_given_on=last_day, days_since=days_since,
+        item = DueInjection(**vars(patient_ref(row)), last_given_on=last_day, days_since=days_since,
                             due_on=last_day + timedelta(days=interval), last_side=row.side,
                             suggested_side="right" if row.side == "left" else "left")
         (overdue if days_since > interval else due).append(item)
@@ -235,7 +240,7 @@ def find_protection_ending(connection: Connection, clinic_id: str, today: date, 
     blockade about 28 days (clinical.md §1.2), an oral dose 24 h per 50 mg (§1.1), an implant its
     expected duration or the configured default (§1.3). "Lately" is ``lapse_alert_days``.
     """
-    clock = _Clock(connection, tz)
+    clock = ClinicClock(connection, tz)
     items = []
     for row in rows if rows is not None else _on_treatment(connection, clinic_id, today):
         ends: list[tuple[date, str, date]] = []
@@ -255,7 +260,7 @@ def find_protection_ending(connection: Connection, clinic_id: str, today: date, 
         end, form, last_day = max(ends)
         days_left = (end - today).days
         if -thresholds.lapse_alert_days <= days_left <= window_days:
-            ref = _name(row)
+            ref = patient_ref(row)
             items.append(ProtectionEnding(ref.patient_id, ref.name, ref.mrn, form, last_day, end, days_left))
     return sorted(items, key=lambda e: (e.days_left, e.name))
 
@@ -273,16 +278,17 @@ class InCare:
 
 
 def find_in_care(connection: Connection, clinic_id: str, today: date) -> InCare:
-    """One pass over ``patients(clinic_id)`` and ``episodes(patient_id, start)``."""
+    """One pass over ``patients(clinic_id)`` joined to ``episodes(patient_id, start)``."""
     p, e = patients_t.c, episodes_t.c
-    started = (sa.select(sa.func.max(e.start)).where(e.patient_id == p.id, e.status == "active", e.start <= today,
-                                                     sa.or_(e.end.is_(None), e.end >= today)).scalar_subquery())
-    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn,
-                       _raw(started).label("started_on"))
-             .where(_in_clinic(clinic_id), started.is_not(None)))
+    started = sa.func.max(e.start)
+    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, _raw(started).label("started_on"))
+             .join(episodes_t, e.patient_id == p.id)
+             .where(in_clinic(clinic_id), e.status == "active", e.start <= today,
+                    sa.or_(e.end.is_(None), e.end >= today))
+             .group_by(p.id, p.given_name, p.family_name, p.mrn))
     refs, starts = {}, {}
     for row in connection.execute(query):
-        refs[row.patient_id] = _name(row)
+        refs[row.patient_id] = patient_ref(row)
         starts[row.patient_id] = _day(row.started_on)
     return InCare(refs, starts)
 
@@ -301,7 +307,7 @@ def find_urgent_alerts(connection: Connection, clinic_id: str, today: date, tz: 
     Each alert is named like the monitoring rule's (rule id, record id); ``acknowledged`` holds
     those names to leave out (services/acknowledgements.py).
     """
-    clock = _Clock(connection, tz)
+    clock = ClinicClock(connection, tz)
     care = care or find_in_care(connection, clinic_id, today)
     done = set(acknowledged)
     found = [*_phq9_alerts(connection, care, today, clock, thresholds),
@@ -317,7 +323,7 @@ def _alert(care: InCare, patient_id: str, **fields: Any) -> UrgentAlert:
     return UrgentAlert(ref.patient_id, ref.name, ref.mrn, **fields)
 
 
-def _phq9_alerts(connection: Connection, care: InCare, today: date, clock: _Clock,
+def _phq9_alerts(connection: Connection, care: InCare, today: date, clock: ClinicClock,
                  thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
     """Rule MON-PHQ9-ITEM9 (clinical.md §5): the latest PHQ-9, within ``phq9_lookback_days``, has item 9 above 0."""
     q = questionnaires_t.c
@@ -336,7 +342,7 @@ def _phq9_alerts(connection: Connection, care: InCare, today: date, clock: _Cloc
             for row in connection.execute(query, {"ids": care.ids})]
 
 
-def _liver_alerts(connection: Connection, care: InCare, today: date, clock: _Clock,
+def _liver_alerts(connection: Connection, care: InCare, today: date, clock: ClinicClock,
                   thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
     """The latest ALT or AST of each patient, when above ``liver_review_above_x_uln`` (clinical.md §2.7).
 
@@ -408,60 +414,57 @@ def find_inductions(connection: Connection, clinic_id: str, today: date, limit: 
 
 def count_patients(connection: Connection, clinic_id: str) -> int:
     return int(connection.execute(sa.select(sa.func.count()).select_from(patients_t)
-                                  .where(_in_clinic(clinic_id))).scalar_one())
+                                  .where(in_clinic(clinic_id))).scalar_one())
+
+
+#: Opens another connection to the same database, for the half of the dashboard run alongside.
+Connect = Callable[[], AbstractContextManager[Connection]]
 
 
 def build_dashboard(connection: Connection, clinic_id: str, today: date, tz: ZoneInfo, *,
                     thresholds: Thresholds = DEFAULT, sections: Mapping[str, bool] | None = None,
-                    acknowledged: Iterable[tuple[str, str]] = ()) -> Dashboard:
+                    acknowledged: Iterable[tuple[str, str]] = (), connect: Connect | None = None) -> Dashboard:
     """The dashboard of ``clinic_id`` on the clinic-local day ``today``.
 
     ``sections`` switches off the lists a role may not see (``injections``, ``protection``,
-    ``alerts``, ``inductions``), so nothing it may not read is even queried.
+    ``alerts``, ``inductions``), so nothing it may not read is even queried. With ``connect``,
+    the treatment lists (due injections, protection) are read on a second connection in a
+    second thread while this one reads the patients in care (alerts, inductions): the
+    database driver releases the interpreter while a query runs, so two cores serve one page.
     """
     shown = {"injections": True, "protection": True, "alerts": True, "inductions": True, **(sections or {})}
-    rows = _on_treatment(connection, clinic_id, today) if shown["injections"] or shown["protection"] else []
-    due, overdue = (find_due_injections(connection, clinic_id, today, tz, thresholds, rows)
-                    if shown["injections"] else ([], []))
-    protection = (find_protection_ending(connection, clinic_id, today, tz, thresholds, rows=rows)
-                  if shown["protection"] else [])
-    care = find_in_care(connection, clinic_id, today) if shown["alerts"] or shown["inductions"] else None
-    alerts = (find_urgent_alerts(connection, clinic_id, today, tz, thresholds, acknowledged, care)
-              if shown["alerts"] else [])
-    inductions, total = (find_inductions(connection, clinic_id, today, care=care)
-                         if shown["inductions"] else ([], 0))
-    return Dashboard(today=today, patient_count=count_patients(connection, clinic_id), due_today=tuple(due),
-                     overdue=tuple(overdue), protection=tuple(protection), alerts=tuple(alerts),
-                     inductions=tuple(inductions), induction_total=total)
+
+    def treatment(conn: Connection) -> tuple[list[DueInjection], list[DueInjection], list[ProtectionEnding]]:
+        rows = _on_treatment(conn, clinic_id, today) if shown["injections"] or shown["protection"] else []
+        due, overdue = (find_due_injections(conn, clinic_id, today, tz, thresholds, rows)
+                        if shown["injections"] else ([], []))
+        protection = (find_protection_ending(conn, clinic_id, today, tz, thresholds, rows=rows)
+                      if shown["protection"] else [])
+        return due, overdue, protection
+
+    def in_care(conn: Connection) -> tuple[list[UrgentAlert], list[InductionInProgress], int, int]:
+        care = find_in_care(conn, clinic_id, today) if shown["alerts"] or shown["inductions"] else None
+        alerts = (find_urgent_alerts(conn, clinic_id, today, tz, thresholds, acknowledged, care)
+                  if shown["alerts"] else [])
+        inductions, total = find_inductions(conn, clinic_id, today, care=care) if shown["inductions"] else ([], 0)
+        return alerts, inductions, total, count_patients(conn, clinic_id)
+
+    if connect is None:
+        due, overdue, protection = treatment(connection)
+        alerts, inductions, total, count = in_care(connection)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(_on_own_connection, connect, treatment)
+            alerts, inductions, total, count = in_care(connection)
+            due, overdue, protection = future.result()
+    return Dashboard(today=today, patient_count=count, due_today=tuple(due), overdue=tuple(overdue),
+                     protection=tuple(protection), alerts=tuple(alerts), inductions=tuple(inductions),
+                     induction_total=total)
 
 
-appointments_t = _t("appointments", *_REC, "kind", ("starts_at", _TS), "duration_min", "appointment_status",
-                    "clinician")
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class ScheduledVisit(PatientRef):
-    starts_at: datetime
-    kind: str
-    duration_min: int
-    status: str
-    clinician: str | None
-
-
-def find_appointments(connection: Connection, clinic_id: str, day: date, tz: ZoneInfo) -> list[ScheduledVisit]:
-    """The clinic's appointments on one local day, in time order (index ``appointments(starts_at)``)."""
-    clock = _Clock(connection, tz)
-    a, p = appointments_t.c, patients_t.c
-    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, a.starts_at, a.kind,
-                       a.duration_min, a.appointment_status, a.clinician)
-             .join(appointments_t, a.patient_id == p.id)
-             .where(_in_clinic(clinic_id), a.status == "active", a.starts_at >= clock.start_of(day),
-                    a.starts_at < clock.start_of(day + timedelta(days=1)))
-             .order_by(a.starts_at))
-    visits = []
-    for row in connection.execute(query):
-        moment = row.starts_at if row.starts_at.tzinfo else row.starts_at.replace(tzinfo=UTC)
-        visits.append(ScheduledVisit(**vars(_name(row)), starts_at=moment.astimezone(tz), kind=row.kind,
-                                     duration_min=row.duration_min, status=row.appointment_status,
-                                     clinician=row.clinician))
-    return visits
+def _on_own_connection(connect: Connect, work: Callable[[Connection], T]) -> T:
+    with connect() as connection:
+        return work(connection)

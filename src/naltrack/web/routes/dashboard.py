@@ -51,7 +51,8 @@ def dashboard(request: Request, form: Mapping[str, Any] | None) -> Response:
         clinic = uow.clinics.get(user.user.clinic_id)
         with web.storage.engine.connect() as connection:
             seen = acknowledged_since(connection, clinic.id, now - ACKNOWLEDGED_LOOKBACK)
-            board = build_dashboard(connection, clinic.id, web.today(), web.tz, sections=sections, acknowledged=seen)
+            board = build_dashboard(connection, clinic.id, web.today(), web.tz, sections=sections, acknowledged=seen,
+                                    connect=web.storage.engine.connect)
         request.state.clinic_name = clinic.name
         return board
 

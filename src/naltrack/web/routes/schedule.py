@@ -13,7 +13,7 @@ from naltrack.domain.care import APPOINTMENT_KINDS, Appointment
 from naltrack.domain.errors import InvalidInput
 from naltrack.services import api_records
 from naltrack.services.access import Access, authorize, run_audited
-from naltrack.services.dashboard import ScheduledVisit, find_appointments
+from naltrack.services.schedule import ScheduledVisit, find_appointments
 from naltrack.services.security_ports import SecureUnitOfWork
 from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
