@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.pool import StaticPool
 
 from naltrack.domain.rules.readiness import assess_readiness
 from naltrack.domain.rules.thresholds import DEFAULT
@@ -16,9 +17,9 @@ from naltrack.domain.security.roles import AccessDenied
 from naltrack.services import api_records
 from naltrack.services.access import Access, authorize, run_audited
 from naltrack.services.acknowledgements import acknowledged_since
-from naltrack.services.dashboard import Dashboard, build_dashboard, find_inductions
+from naltrack.services.dashboard import Connect, Dashboard, build_dashboard, find_inductions
 from naltrack.services.security_ports import SecureUnitOfWork
-from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
+from naltrack.web.context import WebApp, WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.navigation import home_for
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
@@ -33,6 +34,13 @@ def dashboard_sections(user: WebUser) -> dict[str, bool]:
     clinical = user.may("clinical-views")
     return {"injections": user.may("administrations") and clinical, "protection": clinical,
             "alerts": clinical, "inductions": clinical}
+
+
+def _second_connection(web: WebApp) -> Connect | None:
+    """A second connection for the dashboard's parallel half; not for an in-memory SQLite database,
+    whose one shared connection must not serve two threads at once."""
+    engine = web.storage.engine
+    return None if isinstance(engine.pool, StaticPool) else engine.connect
 
 
 @page(router, "/")
@@ -52,7 +60,7 @@ def dashboard(request: Request, form: Mapping[str, Any] | None) -> Response:
         with web.storage.engine.connect() as connection:
             seen = acknowledged_since(connection, clinic.id, now - ACKNOWLEDGED_LOOKBACK)
             board = build_dashboard(connection, clinic.id, web.today(), web.tz, sections=sections, acknowledged=seen,
-                                    connect=web.storage.engine.connect)
+                                    connect=_second_connection(web))
         request.state.clinic_name = clinic.name
         return board
 
