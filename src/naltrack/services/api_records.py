@@ -244,13 +244,36 @@ def create_patient(uow_factory: SecureUnitOfWorkFactory, actor: Actor, build: Ca
         authorize(uow, access)
         patient = build({"id": new_id(), "clinic_id": actor.clinic_id})
         access.record_id = access.patient_id = patient.id
-        if patient.mrn and any(p.mrn == patient.mrn for p in uow.patients.search(
-                clinic_id=actor.clinic_id, text=patient.mrn, limit=MAX_PAGE)):
-            raise InvalidInput("patient.mrn", patient.mrn, "is already used in this clinic")
+        _check_mrn(uow, patient)
         uow.patients.add(patient)
         return patient
 
     return run_audited(uow_factory, access, body)
+
+
+def update_patient(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, expected_version: int,
+                   build: Callable[[dict[str, Any]], Patient], now: datetime) -> Patient:
+    """Replace a patient's demographics (a new version; If-Match names the one it replaces)."""
+    access = Access(actor=actor, action="update", category="demographics", now=now, record_type="patients",
+                    record_id=patient_id)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Patient:
+        old = patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        if old.version != expected_version:
+            raise StaleVersion(f"version {expected_version} is stale: the patient is at version {old.version}")
+        new = build({"id": old.id, "clinic_id": old.clinic_id, "version": old.version + 1})
+        _check_mrn(uow, new)
+        uow.patients.update(new)
+        return new
+
+    return run_audited(uow_factory, access, body)
+
+
+def _check_mrn(uow: SecureUnitOfWork, patient: Patient) -> None:
+    if patient.mrn and any(p.mrn == patient.mrn and p.id != patient.id for p in uow.patients.search(
+            clinic_id=patient.clinic_id, text=patient.mrn, limit=MAX_PAGE)):
+        raise InvalidInput("patient.mrn", patient.mrn, "is already used in this clinic")
 
 
 def chart_view(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, view: str,

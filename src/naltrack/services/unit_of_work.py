@@ -74,6 +74,11 @@ class PatientRepository(abc.ABC):
     @abc.abstractmethod
     def count(self, *, clinic_id: str | None = None, text: str | None = None) -> int: ...
 
+    def update(self, patient: Patient) -> None:
+        """Store a new version of ``patient``; the stored one must be ``patient.version - 1``, else
+        :class:`~naltrack.domain.errors.Conflict`. (Not abstract, so that existing fakes still build.)"""
+        raise NotImplementedError(f"{type(self).__name__} cannot update patients")
+
     def get(self, patient_id: str) -> Patient:
         """The patient, or :class:`NotFound`."""
         patient = self.find(patient_id)

@@ -89,6 +89,21 @@ def _grant(env: SecureEnv, clinic: str) -> str:
     return grant.id
 
 
+def _patient(env: SecureEnv, clinic: str) -> str:
+    from naltrack.domain.patients import Patient
+
+    patient = Patient(id=new_id(), clinic_id=clinic, given_name="Di", family_name="Synth", birth_date=date(1975, 3, 4),
+                      sex_at_birth="unknown")
+    with env.uow() as uow:
+        uow.patients.add(patient)
+        uow.commit()
+    return patient.id
+
+
+PATIENT_BODY = {"given_name": "Di", "family_name": "Synth-Moved", "birth_date": "1975-03-04",
+                "sex_at_birth": "unknown", "contacts": [{"kind": "phone", "value": "555-0100"}]}
+
+
 def _other_endpoints() -> list[Endpoint]:
     consent_body = {"recipient": "Synthetic Referral Clinic", "purpose": "referral", "categories": ["medications"],
                     "signed_on": "2026-01-01", "expires_on": "2026-12-31"}
@@ -100,6 +115,8 @@ def _other_endpoints() -> list[Endpoint]:
         Endpoint("patients:create", "demographics", "create", lambda e, c: (
             "POST", "/api/v1/patients", {"given_name": "Bo", "family_name": "Synth", "birth_date": "1985-02-03",
                                          "sex_at_birth": "male"}, {}), patient_scoped=False),
+        Endpoint("patients:update", "demographics", "update", lambda e, c: (
+            "PUT", f"/api/v1/patients/{_patient(e, c)}", PATIENT_BODY, {"If-Match": '"v1"'})),
         Endpoint("consents:list", "consents", "read",
                  lambda e, c: ("GET", f"/api/v1/patients/{e.patients[c]}/consents", None, {})),
         Endpoint("consents:create", "consents", "create",

@@ -244,3 +244,18 @@ def test_a_web_session_needs_the_csrf_token_for_changes(env: SecureEnv) -> None:
     token = env.client.get("/test-csrf").json()["token"]
     assert env.client.post(url, json=LAB, headers={sessions.CSRF_HEADER: token}).status_code == 201
     assert env.client.post(url, json=LAB, headers={sessions.CSRF_HEADER: "0" * 64}).status_code == 403
+
+
+def test_patient_demographics_update_needs_the_current_version(env: SecureEnv) -> None:
+    body = {"given_name": "Ada", "family_name": "Synthc1", "birth_date": "1990-05-01", "sex_at_birth": "female",
+            "mrn": "MRN-c1", "reproductive": {"pregnant": False, "breastfeeding": False, "as_of": "2026-05-01"}}
+    url = f"/api/v1/patients/{env.patients['c1']}"
+    etag = env.client.get(url, headers=env.headers("c1", "front-desk")).headers["ETag"]
+    updated = env.client.put(url, json=body, headers=env.headers("c1", "front-desk", **{"If-Match": etag}))
+    assert updated.status_code == 200 and updated.json()["reproductive"]["pregnant"] is False
+    assert updated.headers["ETag"] == f'"v{int(etag.strip(chr(34)).lstrip("v")) + 1}"'
+    stale = env.client.put(url, json=body, headers=env.headers("c1", "front-desk", **{"If-Match": etag}))
+    assert stale.status_code == 412 and problem_of(stale)["field"] == "If-Match"
+    taken = env.client.put(url, json={**body, "mrn": "MRN-c1-other"}, headers=env.headers(
+        "c1", "front-desk", **{"If-Match": updated.headers["ETag"]}))
+    assert taken.status_code == 200

@@ -80,6 +80,15 @@ class SqlPatientRepository(PatientRepository):
     def add_many(self, patients: Iterable[Patient]) -> None:
         _insert(self._connection, t.patients, (patient_to_row(p) for p in patients))
 
+    def update(self, patient: Patient) -> None:
+        row = patient_to_row(patient)
+        statement = (sa.update(t.patients)
+                     .where(t.patients.c.id == patient.id, t.patients.c.version == patient.version - 1)
+                     .values({k: v for k, v in row.items() if k != "id"}))
+        if self._connection.execute(statement).rowcount != 1:
+            raise Conflict(f"patient {patient.id!r} was changed by someone else "
+                           f"(expected stored version {patient.version - 1})")
+
     def find(self, patient_id: str) -> Patient | None:
         query = sa.select(t.patients).where(t.patients.c.id == patient_id)
         row = self._connection.execute(query).mappings().first()

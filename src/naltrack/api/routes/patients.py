@@ -65,6 +65,19 @@ def get_patient(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep, resp
     return to_public(PatientPublic, patient)
 
 
+@router.put("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
+            summary="Replace a patient's demographics (If-Match with the patient's ETag)")
+def update_patient(patient_id: str, payload: PatientCreate, actor: ActorDep, uow: UowDep,  # type: ignore[valid-type]
+                   now: NowDep, response: Response,
+                   if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
+    expected = parse_if_match(if_match)
+    patient = cases.update_patient(uow, actor, patient_id, expected,
+                                   lambda base: to_domain(Patient, {**payload.model_dump(), **base}),  # type: ignore[attr-defined]
+                                   now)
+    response.headers["ETag"] = etag(patient.version)
+    return to_public(PatientPublic, patient)
+
+
 # --- consents and disclosures -------------------------------------------------------------
 
 class ConsentCreate(BaseModel):
