@@ -66,11 +66,11 @@ def current_web_user(request: Request) -> User | None:
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
-    with request.app.state.secure_uow() as uow:
-        try:
-            user, _token_id = security_cases.authenticate(uow, raw, datetime.now(UTC), kind="session")
-        except NotAuthenticated:
-            return None
+    try:
+        user, _token_id = security_cases.authenticate_with(request.app.state.token_lookup, raw, datetime.now(UTC),
+                                                           kind="session")
+    except NotAuthenticated:
+        return None
     return user
 
 
