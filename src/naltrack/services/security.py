@@ -135,7 +135,8 @@ def sign_in(uow_factory: SecureUnitOfWorkFactory, throttle: SignInThrottle, user
         user = _verify(found, password)
         if user is None:
             throttle.record_failure(keys, now)
-            _audit(uow, name or "-", None, "sign-in", "users", now, source, outcome="denied")
+            clinic = found[0].clinic_id if found is not None else None  # unknown names belong to no clinic
+            _audit(uow, name or "-", clinic, "sign-in", "users", now, source, outcome="denied")
             uow.commit()
             raise NotAuthenticated()
         throttle.reset(keys[0])
