@@ -152,6 +152,16 @@ def test_a_stale_injection_form_says_so_instead_of_recording_twice(app):
     assert "LOT-D" not in client.get("/patients/p1").text
 
 
+def test_sign_in_posted_from_another_site_is_refused(app):
+    client = TestClient(app, base_url="http://127.0.0.1")
+    response = client.post("/sign-in", headers={"Origin": "https://evil.example"},
+                           data={"username": "nurse.kim", "password": PASSWORD}, follow_redirects=False)
+    assert response.status_code == 403 and "another site (https://evil.example)" in response.text
+    same = client.post("/sign-in", headers={"Origin": "http://127.0.0.1"},
+                       data={"username": "nurse.kim", "password": PASSWORD}, follow_redirects=False)
+    assert same.status_code == 303
+
+
 def test_post_without_csrf_token_is_refused(app):
     client = signed_in(app, "nurse.kim")
     response = client.post("/patients/p1/injections/new", data={"side": "left"})

@@ -114,8 +114,15 @@ def actor_of(request: Request, user: WebUser) -> Actor:
 
 
 def check_csrf(request: Request, form: Any) -> None:
-    """Reject a post without this session's CSRF token (sign-in has no session yet)."""
+    """Reject a post without this session's CSRF token.
+
+    Sign-in has no session yet: there a post from another site's page is refused by its
+    ``Origin`` header (login CSRF: signing the victim in to an account the attacker controls).
+    """
     if request.url.path == "/sign-in":
+        origin = request.headers.get("Origin")
+        if origin and origin != "null" and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
+            raise sessions.CsrfFailed(f"a sign-in from another site ({origin}) is refused")
         return
     sessions.require_csrf(request, str(form.get(sessions.CSRF_FIELD) or "") or None)
 
