@@ -4,7 +4,10 @@ For random small programs (XR-NTX patients at any day since their last injection
 patients with doses of 25 to 150 mg at any hour, corrections, stopped regimens), the
 injections due and overdue and the ends of protection that ``services/dashboard.py``
 computes in SQL are exactly those that :func:`run_monitoring` (rule MON-INJECTION-DUE) and
-:func:`days_supply_protection_end` (rule MON-PROTECTION-END) give chart by chart. The clinic
+:func:`days_supply_protection_end` (rule MON-PROTECTION-END) give chart by chart; and for
+patients in care with random PHQ-9s, injection-site reactions and ALT results, the urgent
+alerts are the rules' MON-PHQ9-ITEM9, MON-INJECTION-SITE and MON-LIVER-RISING above 3x ULN,
+with the same severities. The clinic
 runs on UTC here because the rules read an instant's UTC date.
 """
 
@@ -121,4 +124,69 @@ def test_protection_ending_matches_the_days_supply_rule(specs):
         on_regimen = bool(chart.active_regimens_on(TODAY))
         if on_regimen and end is not None and -DEFAULT.lapse_alert_days <= (end - TODAY).days <= 7:
             expected[pid] = end
+    assert listed == expected
+
+
+care_patient = st.fixed_dictionaries({
+    "phq9_days_ago": st.one_of(st.none(), st.integers(0, 45)), "item9": st.sampled_from([0, 1, 3]),
+    "later_phq9_clear": st.booleans(),
+    "site_days_ago": st.one_of(st.none(), st.integers(0, 30)), "necrosis": st.booleans(),
+    "site_outcome": st.sampled_from(["not-resolved", "resolving", "resolved"]),
+    "alt_x_uln": st.one_of(st.none(), st.sampled_from([0.8, 2.9, 3.5, 6.0])),
+})
+
+
+def _care_records(pid: str, spec: dict) -> list:
+    from naltrack.domain.care import AdverseEvent, InjectionSiteDetails
+    from naltrack.domain.episodes import Episode
+    from naltrack.domain.observations import LabResult, QuestionnaireResponse
+
+    batch: list = [Episode(id=f"{pid}-e", patient_id=pid, indication="OUD", level_of_care="OP",
+                           start=TODAY - timedelta(days=90))]
+    if spec["phq9_days_ago"] is not None:
+        answers = (1,) * 8 + (spec["item9"],)
+        flags = ("item-9-positive",) if spec["item9"] else ()
+        batch.append(QuestionnaireResponse(id=f"{pid}-q", patient_id=pid, instrument="phq-9", answers=answers,
+                                           completed_at=_at(spec["phq9_days_ago"], 10), total=sum(answers),
+                                           band="mild", flags=flags))
+        if spec["later_phq9_clear"] and spec["phq9_days_ago"] > 0:
+            batch.append(QuestionnaireResponse(id=f"{pid}-q2", patient_id=pid, instrument="phq-9", answers=(0,) * 9,
+                                               completed_at=_at(spec["phq9_days_ago"] - 1, 10), total=0,
+                                               band="minimal"))
+    if spec["site_days_ago"] is not None:
+        batch.append(AdverseEvent(id=f"{pid}-a", patient_id=pid, kind="injection-site-reaction",
+                                  onset=TODAY - timedelta(days=spec["site_days_ago"]), ctcae_grade=2,
+                                  outcome=spec["site_outcome"],
+                                  resolved_on=TODAY if spec["site_outcome"] == "resolved" else None,
+                                  site=InjectionSiteDetails(side="left", necrosis=spec["necrosis"])))
+    if spec["alt_x_uln"] is not None:
+        batch.append(LabResult(id=f"{pid}-l", patient_id=pid, loinc="1742-6", name="ALT", unit="U/L",
+                               value=40.0 * spec["alt_x_uln"], reference_high=40.0, collected_at=_at(5, 9)))
+    return batch
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(care_patient, min_size=1, max_size=5))
+def test_urgent_alerts_match_the_monitoring_rules(specs):
+    from naltrack.services.dashboard import find_urgent_alerts
+
+    store = storage()
+    clinic_id = f"c{next(_clinics)}"
+    records.register_clinic(store.uow(), Clinic(id=clinic_id, name=clinic_id, timezone="UTC"))
+    for n, spec in enumerate(specs):
+        pid = f"{clinic_id}-p{n}"
+        records.register_patient(store.uow(), Patient(id=pid, clinic_id=clinic_id, given_name="Syn",
+                                                      family_name=f"P{n}", birth_date=date(1980, 1, 1),
+                                                      sex_at_birth="unknown"))
+        records.add_records(store.uow(), _care_records(pid, spec), now=NOW)
+    with store.engine.connect() as connection:
+        alerts = find_urgent_alerts(connection, clinic_id, TODAY, UTC_ZONE)
+    listed = {(a.patient_id, a.rule, a.severity) for a in alerts}
+    expected = set()
+    urgent = {"MON-PHQ9-ITEM9", "MON-INJECTION-SITE"}
+    for pid, chart in _charts(clinic_id, len(specs)).items():
+        for alert in run_monitoring(chart, TODAY):
+            liver_above_3x = alert.rule == "MON-LIVER-RISING" and "up from" not in alert.message
+            if alert.rule in urgent or liver_above_3x:
+                expected.add((pid, alert.rule, alert.severity))
     assert listed == expected
