@@ -369,3 +369,15 @@ def test_every_form_field_of_the_main_pages_has_a_label(app):
         if path != "/sign-in" and (gaps := unlabelled_fields(response.text)):
             missing[path] = gaps
     assert missing == {}
+
+
+def test_screening_scores_over_time_feed_one_small_chart_per_instrument(app):
+    storage, now = app.state.storage, datetime.now(UTC)
+    records.add_records(storage.uow(), [
+        QuestionnaireResponse(id=f"g{n}", patient_id="p1", instrument="gad-7", answers=(n,) * 7,
+                              completed_at=now - timedelta(days=30 - 10 * n), total=7 * n, band="b")
+        for n in range(3)], now=now)
+    chart = signed_in(app, "nurse.kim").get("/patients/p1").text
+    data = re.search(r'<script type="application/json" id="scores-data">(.*?)</script>', chart, re.S).group(1)
+    assert '"id": "gad-7"' in data and '"totals": [0.0, 7.0, 14.0]' in data and '"max": 21' in data
+    assert 'aria-label="GAD-7 totals over time: 0, 7, 14"' in chart

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, LIVER_LOINC
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert
@@ -74,6 +75,7 @@ class ChartView:
     liver_alert_times_uln: float = DEFAULT.liver_review_above_x_uln
     uds: dict[str, Any] = field(default_factory=dict)
     scores: list[dict[str, Any]] = field(default_factory=list)
+    score_series: list[dict[str, Any]] = field(default_factory=list)
     instruments: list[Any] = field(default_factory=list)
     adverse_events: list[Any] = field(default_factory=list)
     counseling: list[Any] = field(default_factory=list)
@@ -132,6 +134,25 @@ def uds_grid(chart: PatientChart) -> dict[str, Any]:
     return {"dates": [s.collected_at.date() for s in screens], "rows": rows}
 
 
+def score_series(chart: PatientChart) -> list[dict[str, Any]]:
+    """Totals over time, one series per instrument answered at least twice (for the small charts)."""
+    by_instrument: dict[str, list[Any]] = {}
+    for response in sorted(current(chart.questionnaires), key=lambda q: q.completed_at):
+        by_instrument.setdefault(response.instrument, []).append(response)
+    series = []
+    for instrument_id, responses in sorted(by_instrument.items()):
+        if len(responses) < 2:
+            continue
+        try:
+            top = get_instrument(instrument_id).max_total
+        except InvalidInput:
+            continue
+        series.append({"id": instrument_id, "title": instrument_id.upper(), "max": top,
+                       "days": [r.completed_at.date().isoformat() for r in responses],
+                       "totals": [r.total for r in responses], "bands": [r.band for r in responses]})
+    return series
+
+
 def score_rows(chart: PatientChart) -> list[dict[str, Any]]:
     responses = sorted(current(chart.questionnaires), key=lambda q: q.completed_at, reverse=True)
     return [{"day": q.completed_at.date(), "instrument": q.instrument.upper(), "total": f"{q.total:g}",
@@ -164,6 +185,7 @@ def build_chart_view(chart: PatientChart, role: str, today: date, coverage: Any 
         view.uds = uds_grid(chart)
     if sections["questionnaires"]:
         view.scores = score_rows(chart)
+        view.score_series = score_series(chart)
         view.instruments = [get_instrument(i) for i in instrument_ids()]
     if sections["adverse_events"]:
         view.adverse_events = sorted(current(chart.adverse_events), key=lambda a: a.onset, reverse=True)

@@ -60,6 +60,22 @@
     target.setAttribute("data-drawn", "true");
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawCoverage(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { drawCoverage(event.target); });
+  // Screening scores over time: one small chart per instrument, its full range on the axis.
+  function drawScores(root) {
+    var data = (root || document).querySelector("#scores-data");
+    if (!data || typeof window.Plotly === "undefined") return;
+    JSON.parse(data.textContent).forEach(function (sr, i) {
+      var target = document.getElementById("score-chart-" + (i + 1));
+      if (!target) return;
+      window.Plotly.react(target, [{ x: sr.days, y: sr.totals, text: sr.bands, mode: "lines+markers",
+        line: { color: "#0b4f8a" }, hovertemplate: "%{x}: %{y} (%{text})<extra></extra>" }], {
+        title: { text: sr.title, font: { size: 13 } }, height: 180, margin: { l: 35, r: 10, t: 30, b: 30 },
+        yaxis: { range: [0, sr.max] }, xaxis: { type: "date" }, showlegend: false
+      }, { displaylogo: false, responsive: true, staticPlot: false });
+      target.setAttribute("data-drawn", "true");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { drawCoverage(document); drawScores(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { drawCoverage(event.target); drawScores(event.target); });
 })();
