@@ -157,7 +157,10 @@ def correct_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, kind: str
         new = build({"id": new_id(), "patient_id": old.patient_id, "recorded_by": actor.user.id,
                      "recorded_at": now, "_sex": patient.sex_at_birth})
         access.detail = f"superseded by {new.id}"
-        return record_cases.correct_record(_Borrowed(uow), record_id, new, now=now)
+        try:
+            return record_cases.correct_record(_Borrowed(uow), record_id, new, now=now)
+        except Conflict as error:  # another correction committed between our read and our write
+            raise StaleVersion(f"version {expected_version} is stale: {error}") from error
 
     return run_audited(uow_factory, access, body)
 
