@@ -259,3 +259,23 @@ def test_patient_demographics_update_needs_the_current_version(env: SecureEnv) -
     taken = env.client.put(url, json={**body, "mrn": "MRN-c1-other"}, headers=env.headers(
         "c1", "front-desk", **{"If-Match": updated.headers["ETag"]}))
     assert taken.status_code == 200
+
+
+def test_concurrent_audited_reads_keep_one_unbroken_chain(env: SecureEnv) -> None:
+    before = env.audit_head()
+    url = f"/api/v1/patients/{env.patients['c1']}/labs"
+    statuses: list[int] = []
+
+    def read(role: str) -> None:
+        for _ in range(10):
+            statuses.append(env.client.get(url, headers=env.headers("c1", role)).status_code)
+
+    threads = [threading.Thread(target=read, args=(role,)) for role in ("nurse", "prescriber") * 4]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 80
+    entries = env.audit_since(before)
+    assert [e.seq for e in entries] == list(range(before + 1, before + 81))
+    assert security_cases.verify_audit(env.client.app.state.secure_uow).intact  # type: ignore[attr-defined]
