@@ -120,6 +120,9 @@ def test_patient_search_and_readiness_checklist(page, live_server, sign_in, scre
     expect(page.locator("#verdict")).to_contain_text("not-ready")
     expect(page.locator(".checklist")).to_contain_text("RDY-UDS-POSITIVE")
     shoot(page, screenshots, "readiness")
+    page.goto(f"{live_server.url}/patients/p-new/consents")
+    expect(page.locator("#consents")).to_contain_text("No consent on file")
+    shoot(page, screenshots, "consents")
 
 
 def test_keyboard_reaches_the_main_content_with_a_visible_focus(page, live_server, sign_in):
