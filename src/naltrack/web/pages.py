@@ -21,7 +21,7 @@ from naltrack.api.sessions import CsrfFailed
 from naltrack.domain.errors import Conflict, InvalidInput, NotFound
 from naltrack.domain.security.roles import AccessDenied
 from naltrack.web.context import SignInRequired, check_csrf, find_user, page_context, web_of
-from naltrack.web.rendering import is_htmx, render
+from naltrack.web.rendering import render
 
 Handler = Callable[[Request, Mapping[str, Any] | None], Response]
 CATEGORY_WORDS = {"urine-screens": "urine drug screens", "clinical-views": "clinical summaries",
@@ -82,5 +82,3 @@ def page(router: APIRouter, path: str, methods: Sequence[str] = ("GET",)) -> Cal
 
     return decorate
 
-
-__all__ = ["Handler", "is_htmx", "message_page", "page", "redirect"]
