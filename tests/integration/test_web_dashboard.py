@@ -31,12 +31,11 @@ def days_ago(n: int) -> date:
 
 
 @pytest.fixture()
-def storage(tmp_path):
-    store = Storage(f"sqlite:///{tmp_path / 'dash.db'}")
-    records.register_clinic(store.uow(), Clinic(id="c1", name="Harbor Clinic", timezone="America/New_York"))
-    records.register_clinic(store.uow(), Clinic(id="c2", name="Other Clinic", timezone="America/New_York"))
-    yield store
-    store.close()
+def storage(storage):
+    """The suite's fresh database on each backend (SQLite, PostgreSQL), with two clinics."""
+    records.register_clinic(storage.uow(), Clinic(id="c1", name="Harbor Clinic", timezone="America/New_York"))
+    records.register_clinic(storage.uow(), Clinic(id="c2", name="Other Clinic", timezone="America/New_York"))
+    return storage
 
 
 def add_patient(store: Storage, pid: str, family: str, clinic: str = "c1") -> None:
