@@ -166,3 +166,31 @@ def test_two_connections_give_the_same_dashboard_as_one(storage):
         paired = build_dashboard(connection, "c1", TODAY, TZ, connect=storage.engine.connect)
     assert paired == alone
     assert [d.patient_id for d in paired.overdue] == ["p31"] and paired.induction_total == 1
+
+
+def test_acknowledgement_is_stored_once_audited_and_found_by_clinic_and_patient(storage):
+    from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork
+    from naltrack.domain.errors import InvalidInput
+    from naltrack.domain.security.accounts import Actor
+    from naltrack.services.acknowledgements import acknowledge_alert, acknowledged_since, acknowledgements_for
+    from naltrack.services.security import add_user, search_audit
+    from naltrack.services.security_ports import AuditQuery
+
+    def secure():
+        return SqlSecureUnitOfWork(storage.engine)
+
+    xr_patient(storage, "pq", "Phq", 5)
+    nurse = Actor(add_user(secure, "nurse.kim", "correct horse battery", "nurse", "c1", NOW))
+    for _ in range(2):  # a second acknowledgement of the same alert is one row
+        with storage.engine.connect() as connection:
+            acknowledge_alert(secure, connection, nurse, "pq", "MON-PHQ9-ITEM9", "q1", NOW)
+    with storage.engine.connect() as connection:
+        assert acknowledged_since(connection, "c1", NOW - timedelta(days=1)) == {("MON-PHQ9-ITEM9", "q1")}
+        assert acknowledged_since(connection, "c2", NOW - timedelta(days=1)) == set()
+        (ack,) = acknowledgements_for(connection, "pq").values()
+        assert (ack.acknowledged_by, ack.acknowledged_at) == ("nurse.kim", NOW)
+        with pytest.raises(InvalidInput, match="'RDY-AGE' is not a monitoring rule"):
+            acknowledge_alert(secure, connection, nurse, "pq", "RDY-AGE", "q1", NOW)
+    auditor = Actor(add_user(secure, "audit.max", "correct horse battery", "auditor", "c1", NOW))
+    entries = search_audit(secure, auditor, AuditQuery(patient_id="pq"), NOW)
+    assert [e.action for e in entries].count("acknowledge") == 2
