@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -20,6 +22,24 @@ from naltrack.services.security import SignInThrottle
 PREFIX = "/api/v1"
 
 
+def data_dir_secret(data_dir: Path) -> str:
+    """The secret that signs CSRF tokens when ``NALTRACK_SECRET_KEY`` is unset and the database
+    is the embedded SQLite file: one per data directory (``.secret_key``, mode 0600), so that
+    every worker and every restart agree; a per-process one when the directory cannot be written."""
+    path = data_dir / ".secret_key"
+    try:
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text(encoding="ascii").strip()
+    except FileExistsError:  # another worker wrote it first
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        return secrets.token_hex(32)
+
+
 def install_api(app: FastAPI, settings: Settings) -> None:
     """Mount ``/api/v1`` on ``app`` and put what it needs on ``app.state``."""
     state = app.state
@@ -28,7 +48,10 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     state.secure_uow = secure_uow_factory(state.storage.engine, state.storage.ensure_schema)
     state.token_lookup = token_lookup(state.storage.engine, state.storage.ensure_schema)
     state.sign_in_throttle = SignInThrottle()
-    state.generated_secret = secrets.token_hex(32)
+    # Embedded mode keeps a secret in the data directory; with an explicit database (PostgreSQL,
+    # several workers) set NALTRACK_SECRET_KEY, else each process signs with its own.
+    state.generated_secret = data_dir_secret(settings.data_dir) if settings.database_url is None \
+        else secrets.token_hex(32)
     state.redisclosure_notice = settings.part2_redisclosure_notice or REDISCLOSURE_NOTICE_DEFAULT
     install_error_handlers(app)
     app.include_router(auth.router, prefix=PREFIX)
