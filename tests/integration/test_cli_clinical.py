@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from naltrack.cli.main import _register, cli
+from naltrack.cli.main import cli
 from naltrack.cli.rules import render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,6 @@ BUNDLES = ROOT / "tests" / "fixtures" / "fhir" / "readiness"
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    _register()
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.stdout, result.stderr
 

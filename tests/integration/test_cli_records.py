@@ -26,7 +26,6 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def invoke(*args: str) -> subprocess.CompletedProcess[str]:
     """The same command in-process (the many bad-input cases; a subprocess costs seconds of imports)."""
-    main._register()
     result = CliRunner().invoke(main.cli, list(args), env={"NALTRACK_TIMEZONE": "UTC"})
     return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
 
