@@ -310,6 +310,21 @@ def test_a_prefetched_resource_the_reader_rejects_is_400_not_500(cds_url: str) -
     assert "birthDate" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("when", ["1979-13-40", "2026-03-02T10:30:00", "2026-02-30T10:30:00Z"])
+def test_an_administration_with_an_impossible_date_is_400_naming_the_element(cds_url: str, when: str) -> None:
+    given = {"resourceType": "MedicationAdministration", "id": "ma-viv", "status": "completed",
+             "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "637213"}]},
+             "subject": {"reference": f"Patient/{PID}"}, "effectiveDateTime": when}
+    prefetch = {"patient": patient(), "medicationAdministrations": bundle(given)}
+    body = order_request("order-sign", [draft(*OXYCODONE)], prefetch)
+    response = httpx.post(f"{cds_url}/cds-services/opioid-order-on-naltrexone", json=body)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["path"] == "prefetch"
+    assert f"Bundle.entry[1].resource.effectiveDateTime: '{when}'" in problem["detail"]
+
+
 # Feedback -----------------------------------------------------------------------------------
 
 def test_feedback_records_accepted_and_overridden_cards() -> None:

@@ -135,6 +135,24 @@ def test_readiness_bad_input_exits_2(args: tuple[str, ...], message: str) -> Non
     assert message in err
 
 
+@pytest.mark.parametrize(("element", "value"), [("effectiveDateTime", "1979-13-40"),
+                                                ("effectiveDateTime", "2026-03-02T10:00:00+15:00")])
+def test_readiness_with_an_impossible_date_exits_2_naming_the_element(tmp_path: Path, element: str,
+                                                                      value: str) -> None:
+    data = json.loads((BUNDLES / "ready-oud.json").read_text())
+    data["entry"].append({"resource": {"resourceType": "MedicationAdministration", "status": "completed",
+                                       "subject": {"reference": "Patient/pt-1"}, element: value,
+                                       "medicationCodeableConcept": {"coding": [
+                                           {"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                            "code": "637213"}]}}})
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(data))
+    code, out, err = run("readiness", str(path), "--form", "xr-ntx", "--on", "2026-03-10")
+    assert (code, out) == (2, "")
+    assert f"Bundle.entry[{len(data['entry']) - 1}].resource.{element}: '{value}' is not a real" in err
+    assert "Traceback" not in err
+
+
 def test_readiness_rejects_a_file_that_is_not_json(tmp_path: Path) -> None:
     path = tmp_path / "b.json"
     path.write_text("<Bundle/>")

@@ -198,7 +198,8 @@ def test_export_needs_patient_or_all(db: tuple[str, Storage], tmp_path: Path) ->
     assert code == 2 and "either --patient" in out
 
 
-def test_naltrack_export_imports_with_injections_as_medication_uses(db: tuple[str, Storage], tmp_path: Path) -> None:
+def test_naltrack_export_imports_doses_and_injections_with_side_lot_and_needle(db: tuple[str, Storage],
+                                                                              tmp_path: Path) -> None:
     from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
 
     url, storage = db
@@ -206,9 +207,51 @@ def test_naltrack_export_imports_with_injections_as_medication_uses(db: tuple[st
     source.write_text(json.dumps(as_bundle(export_chart(sample_chart("pt-ada")), "transaction")))
     code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
     assert code == 0, out
+    assert json.loads(out)["records_created"]["Injection"] == 2
     with storage.uow() as uow:
-        uses = {m.id: m for m in uow.records.for_patient("pt-ada")["medications"]}
-    assert uses["pt-ada-inj-1"].rxnorm == "637213"
-    assert uses["pt-ada-inj-1"].last_dose == date(2026, 3, 2)
+        records = uow.records.for_patient("pt-ada")
+    shots = {i.id: i for i in records["injections"]}
+    assert (shots["pt-ada-inj-1"].side, shots["pt-ada-inj-1"].lot, shots["pt-ada-inj-1"].needle_length_in,
+            shots["pt-ada-inj-1"].expiry, shots["pt-ada-inj-1"].given_by) == ("right", "LOT001", 1.5,
+                                                                             date(2027, 6, 30), "nurse.kim")
+    assert shots["pt-ada-inj-1"].given_at == datetime(2026, 3, 2, 10, tzinfo=UTC)
+    assert shots["pt-ada-inj-0"].side == "left"
+    assert [(d.dose_status, d.observed_by, d.dose_mg) for d in records["oral_doses"]] == [
+        ("observed", "nurse.kim", 25.0)]
+    assert "pt-ada-inj-1" not in {m.id for m in records["medications"]}
     code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
     assert code == 0 and json.loads(out)["records_created"] == {}
+
+
+def test_naltrack_export_imports_an_implant_and_its_removal(db: tuple[str, Storage], tmp_path: Path) -> None:
+    from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
+    from naltrack.adapters.fhir.r4_samples import implant_chart
+
+    url, storage = db
+    source = tmp_path / "imp.json"
+    source.write_text(json.dumps(as_bundle(export_chart(implant_chart(removed=date(2026, 2, 1))), "transaction")))
+    code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
+    assert code == 0, out
+    with storage.uow() as uow:
+        records = uow.records.for_patient("pt-imp")
+    (implant,) = records["implants"]
+    (removal,) = records["implant_removals"]
+    assert (implant.dose_mg, implant.expected_duration_days, implant.inserted_by) == (1800.0, 90, "dr.okafor")
+    assert (removal.implant_id, removal.removed_at, removal.reason) == (
+        implant.id, datetime(2026, 2, 1, 10, tzinfo=UTC), "planned surgery")
+
+
+def test_an_impossible_date_is_reported_with_its_resource_and_element(db: tuple[str, Storage],
+                                                                      tmp_path: Path) -> None:
+    from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
+
+    url, _ = db
+    bundle = as_bundle(export_chart(sample_chart("pt-ada"), provenance=False), "transaction")
+    entry = next(e for e in bundle["entry"] if e["resource"]["id"] == "pt-ada-inj-1")
+    entry["resource"]["contained"][0]["batch"]["expirationDate"] = "2027-02-30"
+    source = tmp_path / "bad-date.json"
+    source.write_text(json.dumps(bundle))
+    code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
+    assert code == 2
+    assert "MedicationAdministration/pt-ada-inj-1" in out
+    assert "contained[0].batch.expirationDate: Input should be a valid datetime or date, day value is outside" in out

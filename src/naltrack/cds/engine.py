@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from naltrack.adapters.fhir.r4_normalize import with_administrations_as_statements
 from naltrack.cds import advice
 from naltrack.cds.auth import Caller, JwtVerifier
 from naltrack.cds.blockade import ProtectionEstimator, xr_protection_end
@@ -119,7 +118,7 @@ class CdsEngine:
         if not has_patient:
             return local  # type: ignore[return-value]
         try:
-            theirs = self.read_chart(with_administrations_as_statements(resources), request.patient_id)
+            theirs = self.read_chart(resources, request.patient_id)
         except (DomainError, ValueError) as error:  # ValueError: a date the reader's parser rejects
             raise bad_request("prefetch", f"a resource cannot be read: {error}") from error
         return theirs if local is None else merge_charts(local, theirs)

@@ -1,16 +1,18 @@
-"""Export -> bundle reader -> export: the second export equals the first for what the reader maps,
-and a further round changes nothing (the mapping is stable)."""
+"""Export -> bundle reader -> export: the second export equals the first for what the reader maps
+(administrations included: injection side, lot, expiry and needle), and a further round changes
+nothing (the mapping is stable)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from naltrack.adapters.fhir.bundle_reader import read_bundle
 from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
-from naltrack.adapters.fhir.r4_samples import sample_chart
+from naltrack.adapters.fhir.r4_samples import implant_chart, sample_chart
 from naltrack.domain.chart import PatientChart
 
 
@@ -56,6 +58,27 @@ def test_shared_resources_are_identical_after_the_round_trip() -> None:
                 ("Observation", "pt-ada-su-1"), ("MedicationStatement", "pt-ada-med-1")]:
         assert _by_key(first)[key]["code" if "code" in _by_key(first)[key] else "medicationCodeableConcept"] == \
             _by_key(second)[key]["code" if "code" in _by_key(second)[key] else "medicationCodeableConcept"], key
+
+
+def _administrations(resources: list[dict]) -> dict[str, dict]:
+    """MedicationAdministrations by id, without ``request``: the reader reads orders as medication uses, not
+    regimens, so a record read back names no regimen."""
+    return {r["id"]: {k: v for k, v in r.items() if k != "request"}
+            for r in resources if r["resourceType"] == "MedicationAdministration"}
+
+
+@pytest.mark.parametrize("chart", [sample_chart(), sample_chart("pt-b", injections=5),
+                                   implant_chart(), implant_chart(removed=date(2026, 2, 20))],
+                         ids=["xr-ntx", "five-shots", "implant", "implant-removed"])
+def test_administrations_are_identical_after_the_round_trip(chart: PatientChart) -> None:
+    first, back = _round(chart)
+    second = export_chart(back, provenance=False)
+    assert _administrations(first) and _administrations(second) == _administrations(first)
+    shot = _administrations(second).get(f"{chart.patient.id}-inj-1")
+    if shot is not None:
+        assert shot["dosage"]["site"] == {"text": "right gluteal"}
+        assert shot["contained"][0]["batch"] == {"lotNumber": "LOT001", "expirationDate": "2027-06-30"}
+        assert shot["extension"][0]["valueQuantity"]["value"] == 1.5
 
 
 @settings(max_examples=15, deadline=None)

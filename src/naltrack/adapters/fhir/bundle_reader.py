@@ -9,6 +9,10 @@ value and the rule. The bundle holds exactly one Patient; what each resource bec
 * MedicationStatement / MedicationRequest (RxNorm ingredient or product) -> ``MedicationUse``;
   ``effectiveDateTime`` or ``effectivePeriod.end`` is the last dose or use, prescribed or not;
   a code outside the catalog is matched by ingredient name in the text, else reported;
+* MedicationAdministration of naltrexone -> ``OralDose``, ``Injection`` or ``ImplantInsertion``
+  (with its ``ImplantRemoval``) when it states what that record needs, else a reported
+  ``MedicationUse`` on its date (:mod:`naltrack.adapters.fhir.bundle_administrations`); of any
+  other medicine (opioids included) -> a reported ``MedicationUse`` whose last dose is its date;
 * Observation -> labs, urine screens, pregnancy, instrument totals, naloxone challenge, last
   use and drinking days (:mod:`naltrack.adapters.fhir.bundle_observations`);
 * QuestionnaireResponse of a naltrack instrument -> ``QuestionnaireResponse`` (scored here);
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from naltrack.adapters.fhir import codes
+from naltrack.adapters.fhir.bundle_administrations import Administrations, administered_code, read_administration
 from naltrack.adapters.fhir.bundle_observations import ObservationBuckets, read_observation, read_questionnaire_response
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text, reference_id
 from naltrack.domain.catalog import all_medications, find_medication
@@ -152,6 +157,7 @@ class _Reader:
         self.medications: list[MedicationUse] = []
         self.allergies: list[Allergy] = []
         self.obs = ObservationBuckets()
+        self.given = Administrations()
         self.unrecognized: list[str] = []
 
     def read(self, at: At, rid: str) -> None:
@@ -162,7 +168,8 @@ class _Reader:
             return
         handler = {
             "Condition": self._condition, "MedicationStatement": self._medication,
-            "MedicationRequest": self._medication, "Observation": self._observation,
+            "MedicationRequest": self._medication, "MedicationAdministration": self._administration,
+            "Observation": self._observation,
             "QuestionnaireResponse": self._questionnaire, "AllergyIntolerance": self._allergy,
         }.get(kind)
         if handler is None:
@@ -200,28 +207,48 @@ class _Reader:
             return
         self.obs.skipped.append(f"{at.path}: Condition without an ICD-10-CM or SNOMED CT code not read")
 
-    def _medication(self, at: At, rid: str) -> None:
-        concept = at.get("medicationCodeableConcept") or self._contained_medication(at)
-        code = _catalog_code(concept)
+    def _medication(self, at: At, rid: str, code: str | None = None) -> None:
+        concept = self._medication_concept(at)
+        code = code or _catalog_code(concept)
         if code is None:
-            label = concept_text(concept) or ", ".join(c for (_, c), _ in codings(concept)) or "(no code)"
-            self.unrecognized.append(f"{at.path}: {label}")
+            self._unrecognized(at, concept)
             return
         start, last, end, days_supply = _medication_dates(at)
         source: MedicationSource = (
-            "reported" if at.need("resourceType", "").text() == "MedicationStatement" else "prescribed")
+            "prescribed" if at.need("resourceType", "").text() == "MedicationRequest" else "reported")
         try:
             self.medications.append(MedicationUse(id=rid, patient_id=self.patient.id, rxnorm=code, start=start,
                                                   end=end, last_dose=last, source=source, days_supply=days_supply))
         except (InvalidInput, NotFound) as error:
             raise InvalidInput(f"{at.path}.effectivePeriod", str(error), "dates or supply are inconsistent") from error
 
+    def _administration(self, at: At, rid: str) -> None:
+        concept = self._medication_concept(at)
+        code = administered_code(at, concept, _catalog_code(concept))
+        if code is None:
+            self._unrecognized(at, concept)
+            return
+        outcome = read_administration(at, rid, self.patient.id, code, self._contained_medication(at), self.given)
+        if outcome == "use":
+            self._medication(at, rid, code)
+        elif outcome == "not-given":
+            self.obs.skipped.append(f"{at.path}: MedicationAdministration not done (not given) not read")
+
+    def _unrecognized(self, at: At, concept: At | None) -> None:
+        label = concept_text(concept) or ", ".join(c for (_, c), _ in codings(concept)) or "(no code)"
+        self.unrecognized.append(f"{at.path}: {label}")
+
+    def _medication_concept(self, at: At) -> At | None:
+        contained = self._contained_medication(at)
+        return at.get("medicationCodeableConcept") or (contained.get("code") if contained is not None else None)
+
     def _contained_medication(self, at: At) -> At | None:
+        """The contained Medication that ``medicationReference`` names (``#kit``), if any."""
         ref = reference_id(at.get("medicationReference"))
         for contained in at.list_of("contained"):
             cid = contained.get("id")
             if ref is not None and cid is not None and ref.lstrip("#") == cid.text():
-                return contained.get("code")
+                return contained
         return None
 
     def _observation(self, at: At, rid: str) -> None:
@@ -262,6 +289,8 @@ class _Reader:
             for moment, results in sorted(self.obs.analytes.items()))
         chart = PatientChart(
             patient=patient, diagnoses=tuple(self.diagnoses), medications=tuple(self.medications),
+            oral_doses=tuple(self.given.oral_doses), injections=tuple(self.given.injections),
+            implants=tuple(self.given.implants), implant_removals=tuple(self.given.removals),
             substance_use=tuple(self.obs.reports), drinking_days=tuple(self.obs.drinking), labs=tuple(self.obs.labs),
             screens=screens, naloxone_challenges=tuple(self.obs.challenges),
             questionnaires=_without_duplicate_totals(self.obs.responses),

@@ -11,12 +11,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from naltrack.domain.errors import InvalidInput
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: FHIR R4 dateTime/instant with a time: seconds required, fraction optional, zone checked apart.
+_MAX_OFFSET = timedelta(hours=14)
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$")
 
 
 @dataclass(frozen=True)
@@ -70,21 +73,36 @@ class At:
         """A FHIR date or dateTime, as the calendar day it names (full dates only)."""
         raw = self.text()
         if _DATE.match(raw):
-            return date.fromisoformat(raw)
+            return self._calendar_day(raw)
         return self.moment().date()
 
     def moment(self) -> datetime:
         """A FHIR dateTime as an aware datetime; a date alone is taken as midnight UTC."""
         raw = self.text()
         if _DATE.match(raw):
-            return datetime.combine(date.fromisoformat(raw), datetime.min.time(), tzinfo=UTC)
+            return datetime.combine(self._calendar_day(raw), datetime.min.time(), tzinfo=UTC)
+        shape = _DATE_TIME.match(raw)
+        if shape is None:
+            raise InvalidInput(self.path, raw, "is not a full FHIR date (YYYY-MM-DD) or dateTime "
+                                               "(YYYY-MM-DDThh:mm:ss+zz:zz)")
+        if shape.group(2) is None:
+            raise InvalidInput(self.path, raw, "has a time but no time zone (FHIR requires one)")
         try:
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
-            raise InvalidInput(self.path, raw, "is not a full FHIR date (YYYY-MM-DD) or dateTime") from None
-        if parsed.tzinfo is None:
-            raise InvalidInput(self.path, raw, "has a time but no time zone (FHIR requires one)")
+            parsed = None
+        offset = parsed.utcoffset() if parsed is not None else None
+        if parsed is None or offset is None or abs(offset) > _MAX_OFFSET:
+            raise InvalidInput(self.path, raw, "is not a real date and time (month, day, hour, minute or "
+                                               "offset out of range)")
         return parsed
+
+    def _calendar_day(self, raw: str) -> date:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidInput(self.path, raw, "is not a real calendar date (month 01-12, day within the month)") \
+                from None
 
 
 def _short(value: Any) -> Any:

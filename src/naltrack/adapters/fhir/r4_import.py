@@ -12,8 +12,9 @@ All or nothing, in three steps:
    A patient or record whose id is already stored is left as it is, so importing the same data
    twice changes nothing (record ids are the source ids).
 
-MedicationAdministrations are restated as MedicationStatements first (:mod:`.r4_normalize`), so an
-administered dose arrives as a medication use whose last dose is the administration date.
+MedicationAdministrations are read by the bundle reader itself: naltrack's exported doses,
+injections and implants come back as such (side, lot, needle length included); an outside
+administration lacking those facts arrives as a medication use whose last dose is its date.
 Resource types the reader does not map (Encounter, Claim, ...) are counted in the report as skipped.
 """
 
@@ -30,7 +31,6 @@ from typing import Any
 
 from naltrack.adapters.fhir.bundle_reader import read_bundle_detailed
 from naltrack.adapters.fhir.r4_common import ValidationProblem, find_problems, resource_label
-from naltrack.adapters.fhir.r4_normalize import administration_as_statement
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import DomainError, InvalidInput
 from naltrack.domain.records import ClinicalRecord
@@ -183,7 +183,7 @@ def read_charts(items: list[Located], clinic_id: str, report: ImportReport) -> l
         if any(id(item) in invalid for item in group):
             continue  # already reported; the reader would only repeat it
         bundle = {"resourceType": "Bundle", "type": "collection",
-                  "entry": [{"resource": administration_as_statement(i.resource),
+                  "entry": [{"resource": i.resource,
                              **({"fullUrl": i.full_url} if i.full_url else {})} for i in group]}
         try:
             result = read_bundle_detailed(bundle, clinic_id=clinic_id)
