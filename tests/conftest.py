@@ -143,3 +143,10 @@ def storage(database_url: str) -> Iterator[object]:
         yield store
     finally:
         store.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, and tests that call ``asyncio.run`` cannot follow it."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.fspath).replace(os.sep, "/"))
