@@ -17,7 +17,6 @@ import asyncio
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,16 +26,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from benchmarks import Figure
+from benchmarks._http import free_port, percentile, wait_until_up
 
 CLIENTS = 16
 WORKERS = int(os.environ.get("API_BENCH_WORKERS", "2"))
 PASSWORD = "benchmark-prescriber-pass"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -54,7 +48,7 @@ def postgres() -> Iterator[str]:
     root = tempfile.mkdtemp(prefix="naltrack-bench-pg-")
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     data = os.path.join(root, "data")
     subprocess.run(_as_postgres([f"{bindir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                                  "--locale=C.UTF-8", "--no-sync"]), check=True, capture_output=True)
@@ -137,35 +131,17 @@ def _get(path: str, port: int, token: str | None = None) -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}\r\n".encode()
 
 
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
-
-
-def _wait(port: int) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("the API server did not start")
-
-
 def run(quick: bool = False) -> list[Figure]:
     per_client = 20 if quick else 150
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with postgres() as url:
         patient_id, token = seed(url)
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "NALTRACK_BENCH_URL": url}
         server = subprocess.Popen([sys.executable, "-m", "benchmarks.api_read", "serve", str(port), str(WORKERS)],
                                   cwd=root, env=env)
         try:
-            _wait(port)
+            wait_until_up(f"http://127.0.0.1:{port}/health", what="the API server")
             read, health = _get(f"/api/v1/patients/{patient_id}", port, token), _get("/health", port)
             asyncio.run(_load(port, read, 10))  # warm up both
             asyncio.run(_load(port, health, 10))
@@ -178,7 +154,7 @@ def run(quick: bool = False) -> list[Figure]:
     return [
         Figure(f"patient read throughput ({CLIENTS} clients, {n:,} requests, {WORKERS} workers)", n / read_s,
                "requests/s", "/health", n / health_s, goal=">= 0.5x /health"),
-        Figure("patient read p99 latency", _p99(read_ms), "ms", "/health p99", _p99(health_ms),
+        Figure("patient read p99 latency", percentile(read_ms, 99), "ms", "/health p99", percentile(health_ms, 99),
                lower_is_better=True),
     ]
 

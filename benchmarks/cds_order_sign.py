@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks import Figure
+from benchmarks._http import free_port, percentile, wait_until_up
 
 CLIENTS = 50
 #: The paced scenario: each client sends one order-sign every PACE_S seconds (50 busy prescribers).
@@ -84,12 +84,6 @@ def serve(port: int, workers: int) -> None:
 
     uvicorn.run("benchmarks.cds_order_sign:build_app", factory=True, host="127.0.0.1", port=port, workers=workers,
                 log_level="error", access_log=False, ws="none", lifespan="off")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _one_client(host: str, port: int, requests: list[bytes], check: bool,
@@ -168,19 +162,14 @@ def service_time_ms(requests: int) -> float:
     return (time.perf_counter() - start) / requests * 1000
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
 def run(quick: bool = False) -> list[Figure]:
-    port = _free_port()
+    port = free_port()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     server = subprocess.Popen([sys.executable, "-m", "benchmarks.cds_order_sign", "serve", str(port),
                                os.environ.get("CDS_BENCH_WORKERS", "2")], cwd=root)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(base)
+        wait_until_up(f"{base}/cds-services", timeout_s=30, what="the CDS server")
         path = "/cds-services/opioid-order-on-naltrexone"
         calls = [_http("POST", path, port, json.dumps(request_body(n)).encode()) for n in range(1000)]
         per_client = 20 if quick else 200
@@ -195,28 +184,15 @@ def run(quick: bool = False) -> list[Figure]:
     in_process = service_time_ms(500 if quick else 5000)
     return [
         Figure("order-sign service time in process (ASGI app, no network)", in_process, "ms"),
-        Figure("order-sign p50 latency, 50 clients", _percentile(latencies, 50), "ms",
-               "discovery GET p50", _percentile(floor, 50), lower_is_better=True),
-        Figure("order-sign p99 latency, 50 clients", _percentile(latencies, 99), "ms",
-               "discovery GET p99", _percentile(floor, 99), goal="<= 50 ms", lower_is_better=True),
+        Figure("order-sign p50 latency, 50 clients", percentile(latencies, 50), "ms",
+               "discovery GET p50", percentile(floor, 50), lower_is_better=True),
+        Figure("order-sign p99 latency, 50 clients", percentile(latencies, 99), "ms",
+               "discovery GET p99", percentile(floor, 99), goal="<= 50 ms", lower_is_better=True),
         Figure(f"order-sign throughput ({n:,} requests)", n / seconds, "requests/s"),
         Figure(f"order-sign p99 latency, 50 clients paced at one request per {PACE_S * 1000:g} ms each "
-               f"({CLIENTS / PACE_S:g} requests/s offered)", _percentile(paced, 99), "ms", goal="<= 50 ms",
+               f"({CLIENTS / PACE_S:g} requests/s offered)", percentile(paced, 99), "ms", goal="<= 50 ms",
                lower_is_better=True),
     ]
-
-
-def _wait(base: str) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/cds-services", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("the CDS server did not start")
 
 
 if __name__ == "__main__":
