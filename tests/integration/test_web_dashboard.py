@@ -88,21 +88,26 @@ def test_another_clinic_and_a_corrected_injection_are_left_out(storage):
 
 
 def test_protection_ended_three_days_ago_and_ending_within_a_week(storage):
-    xr_patient(storage, "pend", "Ended", 31)
-    xr_patient(storage, "psoon", "Soon", 23)
+    """The typical subject's XR-NTX level stays >= 2 ng/mL for 23 days after the injection
+    (docs/pk.md "End of protection"): 26 days ago ended 3 days ago, 18 days ago ends in 5."""
+    xr_patient(storage, "pend", "Ended", 26)
+    xr_patient(storage, "psoon", "Soon", 18)
     xr_patient(storage, "pfine", "Fine", 5)
+    xr_patient(storage, "plong", "Long", 60)  # ended 37 days ago: past lapse_alert_days (30)
     board = dashboard(storage)
     assert {(p.patient_id, p.days_left) for p in board.protection} == {("pend", -3), ("psoon", 5)}
 
 
-def test_oral_dose_protects_one_day_per_50_mg(storage):
+def test_oral_dose_protects_the_day_it_is_taken(storage):
+    """100 mg at 09:00: the day's mean is about 4 ng/mL (AUC/24 h), the next day's under 1 (t½ 4 h)."""
     add_patient(storage, "po", "Oral")
     records.add_records(storage.uow(), [
         Regimen(id="po-r", patient_id="po", kind="oral-daily", start=days_ago(20)),
-        OralDose(id="po-d", patient_id="po", taken_at=at(days_ago(2)), dose_mg=100.0),
+        OralDose(id="po-d", patient_id="po", taken_at=at(days_ago(2), hour=14), dose_mg=100.0),
     ], now=NOW)
     (item,) = dashboard(storage).protection
-    assert (item.form, item.protection_ends_on, item.days_left) == ("oral", TODAY, 0)
+    assert (item.form, item.last_dose_on, item.protection_ends_on, item.days_left) == \
+        ("oral", days_ago(2), days_ago(2), -2)
 
 
 def test_urgent_alerts_phq9_item9_liver_above_3x_uln_and_open_site_reaction(storage):

@@ -4,7 +4,7 @@ For random small programs (XR-NTX patients at any day since their last injection
 patients with doses of 25 to 150 mg at any hour, corrections, stopped regimens), the
 injections due and overdue and the ends of protection that ``services/dashboard.py``
 computes in SQL are exactly those that :func:`run_monitoring` (rule MON-INJECTION-DUE) and
-:func:`days_supply_protection_end` (rule MON-PROTECTION-END) give chart by chart; and for
+:func:`estimate_protection_end` (rule MON-PROTECTION-END, the coverage engine) give chart by chart; and for
 patients in care with random PHQ-9s, injection-site reactions and ALT results, the urgent
 alerts are the rules' MON-PHQ9-ITEM9, MON-INJECTION-SITE and MON-LIVER-RISING above 3x ULN,
 with the same severities. The clinic
@@ -24,9 +24,10 @@ from hypothesis import strategies as st
 
 from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection, OralDose
+from naltrack.domain.coverage import estimate_protection_end
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.regimens import Regimen
-from naltrack.domain.rules.monitoring import days_supply_protection_end, run_monitoring
+from naltrack.domain.rules.monitoring import run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT
 from naltrack.services import records
 from naltrack.services.dashboard import find_due_injections, find_protection_ending
@@ -113,14 +114,14 @@ def test_due_and_overdue_injections_match_the_monitoring_rule(specs):
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(xr_patient, oral_patient), min_size=1, max_size=6))
-def test_protection_ending_matches_the_days_supply_rule(specs):
+def test_protection_ending_matches_the_coverage_engine(specs):
     clinic_id = _load(specs)
     with storage().engine.connect() as connection:
         listed = {p.patient_id: p.protection_ends_on
                   for p in find_protection_ending(connection, clinic_id, TODAY, UTC_ZONE)}
     expected = {}
     for pid, chart in _charts(clinic_id, len(specs)).items():
-        end = days_supply_protection_end(chart, TODAY)
+        end = estimate_protection_end(chart, TODAY, UTC_ZONE)
         on_regimen = bool(chart.active_regimens_on(TODAY))
         if on_regimen and end is not None and -DEFAULT.lapse_alert_days <= (end - TODAY).days <= 7:
             expected[pid] = end

@@ -86,8 +86,9 @@ def coverage_estimator(cache_size: int = 4096) -> ProtectionEstimator:
     """The coverage engine's end of protection (pk.md) for charts with recorded injections, cached.
 
     A chart without injections (what an outside EHR usually sends) falls back to
-    :func:`xr_protection_end`. The PK estimate costs tens of milliseconds, so answers are
-    cached by patient, day and the injections recorded.
+    :func:`xr_protection_end`. Answers are cached by patient, day and the injections recorded
+    (the same :func:`~naltrack.domain.coverage.estimate_protection_end` the chart and the
+    monitoring rules read, docs/pk.md "End of protection").
     """
     from naltrack.domain.coverage import estimate_protection_end
 

@@ -18,12 +18,18 @@ well each subject predicts those levels, and 99 subjects are drawn from it.
 
 A day's band comes from the median subject's mean concentration over the clinic-local day
 (docs/pk.md "Daily bands"); thresholds are :class:`naltrack.pk.bands.BandThresholds`.
+
+The end of protection has one definition, for the chart, the monitoring rules, the CDS
+services and the dashboard: the last clinic-local day whose *typical subject* mean is
+protected (:mod:`naltrack.pk.protection`, docs/pk.md "End of protection").
+:func:`estimate_protection_end` gives it for one chart, :func:`estimate_protection_ends`
+for the doses of many patients at once, by the same computation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
@@ -38,6 +44,7 @@ from naltrack.pk.kernels import series_on_grid
 from naltrack.pk.models import DoseEvent, Form, Subjects, build_components, evaluate
 from naltrack.pk.params import PkParameters
 from naltrack.pk.population import sample_subjects
+from naltrack.pk.protection import FORM_CODES, Dosing, last_protected_days
 
 FloatArray = npt.NDArray[np.float64]
 #: Size and seed of the virtual population behind the 90% interval.
@@ -48,10 +55,11 @@ INDIVIDUAL_PRIOR_SUBJECTS = 2000
 LEVEL_RESIDUAL_SD_LOG = 0.3
 #: LOINC body weight; its latest value (kg) sets the weight covariate (pk.md §2.3).
 BODY_WEIGHT_LOINC = "29463-7"
-#: How far to look ahead for the end of protection: beyond the longest implant (pk.md §3);
-#: without an implant, far beyond any XR-NTX median above 2 ng/mL (about 24 days, pk.md §7.2).
+#: The end of protection is looked for from this many days before today (the longest any
+#: reader looks back at a lapse: the CDS lapse window, 90 days) ...
+PROTECTION_LOOKBACK_DAYS = 90
+#: ... to this many days ahead: beyond the longest implant (pk.md §3).
 PROJECTION_HORIZON_DAYS = 400
-PROJECTION_HORIZON_NO_IMPLANT_DAYS = 120
 #: Doses older than this before the window no longer contribute (> 10 half-lives of every form).
 LOOKBACK_HOURS = {"oral": 7 * 24.0, "xr-ntx": 150 * 24.0, "implant": 800 * 24.0}
 
@@ -81,6 +89,7 @@ class PatientCoverage:
     p95_ng_ml: FloatArray
     days: tuple[DayCoverage, ...]
     days_in_band: dict[Band, int]
+    #: The end of protection (:func:`estimate_protection_end`, with the what-if doses), not the band's.
     protection_ends: date | None
     thresholds: BandThresholds = field(default=DEFAULT_THRESHOLDS)
     #: Measured levels the estimate was fitted to (0: population estimate).
@@ -152,27 +161,74 @@ def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180
                     BANDS[int(bands[i])], first_day + timedelta(days=i) > today)
         for i in range(n_days)
     )
-    ends = _last_protected_day(days, thresholds)
-    if days and days[-1].band == "protected":
-        horizon = PROJECTION_HORIZON_DAYS if any(d.form == "implant" for d in doses) else (
-            PROJECTION_HORIZON_NO_IMPLANT_DAYS)
-        after = first_day + timedelta(days=n_days)
-        ends = _project_end(doses, subjects, params, origin, after, horizon - days_ahead, tz, thresholds) or ends
+    shift = _hours(origin, protection_origin(today, tz))  # what-if doses, rebased for the end of protection
+    shifted = [replace(d, time_h=d.time_h + shift, end_h=d.end_h + shift) for d in extra_doses]
+    ends = _protection_end(chart, today, tz, shifted, thresholds, params)
     return PatientCoverage(
         chart.patient.id, today, origin, np.arange(n_hours, dtype=np.float64), median, p5, p95, days,
         count_days_in_bands(bands[: days_back + 1]), ends, thresholds, len(levels),
     )
 
 
-def estimate_protection_end(chart: PatientChart, today: date) -> date | None:
-    """The last date whose median level is at or above the protected threshold (>= 2 ng/mL).
+def estimate_protection_end(chart: PatientChart, today: date, tz: tzinfo | None = None) -> date | None:
+    """The end of protection: the last day whose typical-subject mean level is protected (>= 2 ng/mL).
 
-    Projected forward from the recorded doses only (no future dose assumed), from 180 days
-    back to :data:`PROJECTION_HORIZON_DAYS` ahead (120 days without an implant). ``None``
-    when no such day exists. This is the callable the monitoring rules take:
-    ``(chart, today) -> date | None``.
+    The typical subject (all random effects zero) at the patient's recorded body weight,
+    from the recorded doses only (no future dose assumed), looked for from
+    :data:`PROTECTION_LOOKBACK_DAYS` back to :data:`PROJECTION_HORIZON_DAYS` ahead; ``None``
+    when no such day exists. Days are those of ``tz`` (default: that of the latest
+    administration). This is the callable the monitoring rules take:
+    ``(chart, today) -> date | None``; :func:`estimate_protection_ends` is its batch form.
+
+    Examples
+    --------
+    >>> from naltrack.domain.administrations import Injection
+    >>> from naltrack.domain.patients import Patient
+    >>> p = Patient(id="p1", clinic_id="c1", given_name="A", family_name="B",
+    ...             birth_date=date(1990, 1, 1), sex_at_birth="female")
+    >>> shot = Injection(id="i1", patient_id="p1", given_at=datetime(2026, 3, 1, 10, tzinfo=UTC), dose_mg=380.0,
+    ...                  side="left", lot="L1", expiry=date(2027, 1, 1), needle_length_in=1.5, given_by="RN")
+    >>> estimate_protection_end(PatientChart(patient=p, injections=(shot,)), date(2026, 3, 10))
+    datetime.date(2026, 3, 24)
     """
-    return calculate_coverage(chart, today, days_back=180, days_ahead=0).protection_ends
+    return _protection_end(chart, today, tz or _chart_timezone(chart))
+
+
+def estimate_protection_ends(dosing: Dosing, today: date, tz: tzinfo,
+                             thresholds: BandThresholds = DEFAULT_THRESHOLDS,
+                             params: PkParameters | None = None) -> list[date | None]:
+    """:func:`estimate_protection_end` of many patients at once, one per patient of ``dosing``.
+
+    ``dosing`` holds the administrations in force (oral doses taken or observed, injections,
+    implants with their removal), hours from :func:`protection_origin`, and each patient's
+    latest body weight (kg) or NaN. Doses older than :data:`LOOKBACK_HOURS` before the origin
+    are left out here, as for one chart.
+    """
+    lookback = np.array([LOOKBACK_HOURS[form] for form in FORM_CODES])
+    keep = dosing.time_h >= -lookback[dosing.form]
+    weights = 5.0 * np.round(dosing.weight_kg / 5.0)
+    kept = Dosing(dosing.patient[keep], dosing.form[keep], dosing.time_h[keep], dosing.amount_mg[keep],
+                  dosing.end_h[keep], weights)
+    first = today - timedelta(days=PROTECTION_LOOKBACK_DAYS)
+    edges = _day_edges(protection_origin(today, tz), first, PROTECTION_LOOKBACK_DAYS + PROJECTION_HORIZON_DAYS + 1,
+                       tz)
+    found = last_protected_days(kept, edges, thresholds.protected_ng_ml, params)
+    return [None if i < 0 else first + timedelta(days=int(i)) for i in found]
+
+
+def protection_origin(today: date, tz: tzinfo) -> datetime:
+    """Hour 0 of the end-of-protection computation: the start of the first clinic-local day looked at."""
+    return datetime.combine(today - timedelta(days=PROTECTION_LOOKBACK_DAYS), time(0), tzinfo=tz)
+
+
+def _protection_end(chart: PatientChart, today: date, tz: tzinfo, extra: Sequence[DoseEvent] = (),
+                    thresholds: BandThresholds = DEFAULT_THRESHOLDS,
+                    params: PkParameters | None = None) -> date | None:
+    """The chart's end of protection (``extra``: what-if doses, hours from :func:`protection_origin`)."""
+    doses = [*dose_events(chart, protection_origin(today, tz)), *extra]
+    weights = [lab for lab in chart.labs_for(BODY_WEIGHT_LOINC, on_or_before=today) if lab.unit == "kg"]
+    dosing = Dosing.of([(doses, weights[-1].value if weights else None)])
+    return estimate_protection_ends(dosing, today, tz, thresholds, params)[0]
 
 
 def what_if_injection_late(chart: PatientChart, today: date, late_days: int, *, days_back: int = 180,
@@ -336,20 +392,3 @@ def _daily_means(conc: FloatArray, edges: npt.NDArray[np.int64]) -> FloatArray:
     """Mean of each subject's hourly values within each local day: shape ``(n, n_days)``."""
     sums = np.add.reduceat(conc[:, : edges[-1]], edges[:-1], axis=1)
     return sums / np.diff(edges)[None, :]
-
-
-def _last_protected_day(days: Sequence[DayCoverage], thresholds: BandThresholds) -> date | None:
-    protected = [d.day for d in days if d.median_ng_ml >= thresholds.protected_ng_ml]
-    return protected[-1] if protected else None
-
-
-def _project_end(doses: Sequence[DoseEvent], subjects: Subjects, params: PkParameters | None, origin: datetime,
-                 first_day: date, n_days: int, tz: tzinfo, thresholds: BandThresholds) -> date | None:
-    """Look ``n_days`` past the window (from ``first_day``) when the window ends protected."""
-    if n_days < 1:
-        return None
-    edges = _day_edges(origin, first_day, n_days, tz)
-    conc = _population_series(doses, subjects, params, int(edges[-1] - edges[0]) + 1, t0_h=float(edges[0]))
-    median = np.median(_daily_means(conc, edges - edges[0]), axis=0)
-    protected = np.nonzero(median >= thresholds.protected_ng_ml)[0]
-    return first_day + timedelta(days=int(protected[-1])) if protected.size else None

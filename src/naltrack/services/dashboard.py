@@ -28,12 +28,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from naltrack.domain.coverage import (
+    BODY_WEIGHT_LOINC,
+    LOOKBACK_HOURS,
+    estimate_protection_ends,
+    protection_origin,
+)
 from naltrack.domain.observations import LIVER_LOINC
-from naltrack.domain.rules.monitoring import oral_blockade_hours
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.pk.protection import FORM_CODES, Dosing
 
 XR_KINDS = ("xr-ntx-q4w", "xr-ntx-bupropion")
 ORAL_KINDS = ("oral-daily", "oral-schedule", "targeted")
@@ -57,16 +65,17 @@ def table_clause(name: str, *cols: str | tuple[str, sa.types.TypeEngine[Any]]) -
 TIMESTAMP = sa.DateTime()
 RECORD_COLUMNS = ("id", "patient_id", "status")
 patients_t = table_clause("patients", "id", "clinic_id", "given_name", "family_name", "mrn")
-injections_t = table_clause("injections", *RECORD_COLUMNS, ("given_at", TIMESTAMP), "side")
+injections_t = table_clause("injections", *RECORD_COLUMNS, ("given_at", TIMESTAMP), "side", "dose_mg")
 regimens_t = table_clause("regimens", *RECORD_COLUMNS, "kind", ("start", sa.Date()), ("end", sa.Date()),
                           "interval_days")
 oral_t = table_clause("oral_doses", *RECORD_COLUMNS, ("taken_at", TIMESTAMP), "dose_mg", "dose_status")
-implants_t = table_clause("implant_insertions", *RECORD_COLUMNS, ("inserted_at", TIMESTAMP), "expected_duration_days")
-removals_t = table_clause("implant_removals", *RECORD_COLUMNS, "implant_id")
+implants_t = table_clause("implant_insertions", *RECORD_COLUMNS, ("inserted_at", TIMESTAMP), "expected_duration_days",
+                          "dose_mg")
+removals_t = table_clause("implant_removals", *RECORD_COLUMNS, "implant_id", ("removed_at", TIMESTAMP))
 episodes_t = table_clause("episodes", *RECORD_COLUMNS, ("start", sa.Date()), ("end", sa.Date()))
 questionnaires_t = table_clause("questionnaire_responses", *RECORD_COLUMNS, "instrument",
                                 ("completed_at", TIMESTAMP), "flags", "total")
-labs_t = table_clause("lab_results", *RECORD_COLUMNS, "loinc", "name", "value", "reference_high",
+labs_t = table_clause("lab_results", *RECORD_COLUMNS, "loinc", "name", "value", "unit", "reference_high",
                       ("collected_at", TIMESTAMP))
 adverse_t = table_clause("adverse_events", *RECORD_COLUMNS, "kind", ("onset", sa.Date()), "outcome", "ctcae_grade",
                "site_necrosis", "description")
@@ -223,7 +232,10 @@ def find_due_injections(connection: Connection, clinic_id: str, today: date, tz:
         item = DueInjection(**vars(patient_ref(row)), last_given_on=last_day, days_since=days_since,
                             due_on=last_day + timedelta(days=interval), last_side=row.side,
                             suggested_side="right" if row.side == "left" else "left")
-        (overdue if days_since > interval else due).append(item)
+        # Overdue as the rule has it: past the interval, or at the day a drug screen is required.
+        late = days_since > interval or days_since >= min(thresholds.injection_uds_required_from_day,
+                                                          thresholds.injection_consult_from_day)
+        (overdue if late else due).append(item)
     return sorted(due, key=_most_days_first), sorted(overdue, key=_most_days_first)
 
 
@@ -236,33 +248,110 @@ def find_protection_ending(connection: Connection, clinic_id: str, today: date, 
                            rows: list[Any] | None = None) -> list[ProtectionEnding]:
     """Patients on an active regimen whose protection ends within ``window_days`` or ended lately.
 
-    The end of protection is the days'-supply estimate of rule MON-PROTECTION-END: XR-NTX
-    blockade about 28 days (clinical.md §1.2), an oral dose 24 h per 50 mg (§1.1), an implant its
-    expected duration or the configured default (§1.3). "Lately" is ``lapse_alert_days``.
+    The end of protection is the coverage engine's (rule MON-PROTECTION-END, docs/pk.md "End
+    of protection"): the recent administrations of every patient on treatment are read in
+    three set-based queries (:func:`_dosing`) and :func:`estimate_protection_ends` computes
+    all the ends at once, as :func:`estimate_protection_end` does for one chart. "Lately" is
+    ``lapse_alert_days``. ``form`` and ``last_dose_on`` name the latest administration.
     """
     clock = ClinicClock(connection, tz)
+    rows = rows if rows is not None else _on_treatment(connection, clinic_id, today)
+    ends = estimate_protection_ends(_dosing(connection, [r.patient_id for r in rows], today, tz), today, tz)
     items = []
-    for row in rows if rows is not None else _on_treatment(connection, clinic_id, today):
-        ends: list[tuple[date, str, date]] = []
-        if row.last_injection is not None:
-            given = clock.local_day(row.last_injection)
-            ends.append((given + timedelta(days=thresholds.xr_ntx_blockade_days), "xr-ntx", given))
-        if row.last_oral is not None:
-            taken_at = _moment(row.last_oral)
-            blockade_end = taken_at + timedelta(hours=oral_blockade_hours(row.oral_mg or 50.0))
-            ends.append((clock.local_day(blockade_end), "oral", clock.local_day(taken_at)))
-        if row.last_implant is not None:
-            inserted = clock.local_day(row.last_implant)
-            days = int(row.implant_days or thresholds.implant_default_days)
-            ends.append((inserted + timedelta(days=days), "implant", inserted))
-        if not ends:
+    for row, end in zip(rows, ends, strict=True):
+        latest = [(clock.local_day(when), form) for when, form in
+                  ((row.last_injection, "xr-ntx"), (row.last_oral, "oral"), (row.last_implant, "implant"))
+                  if when is not None]
+        if end is None or not latest:
             continue
-        end, form, last_day = max(ends)
         days_left = (end - today).days
         if -thresholds.lapse_alert_days <= days_left <= window_days:
+            last_day, form = max(latest)
             ref = patient_ref(row)
             items.append(ProtectionEnding(ref.patient_id, ref.name, ref.mrn, form, last_day, end, days_left))
     return sorted(items, key=lambda e: (e.days_left, e.name))
+
+
+def _dosing(connection: Connection, ids: list[str], today: date, tz: ZoneInfo) -> Dosing:
+    """The administrations in force of ``ids`` (in that order) that reach the end-of-protection window.
+
+    Injections, oral doses taken or observed and implants (with their earliest active removal)
+    since the window's origin less the form's look-back, by index ranges on
+    ``(patient_id, given_at | taken_at | inserted_at)``; and each patient's latest body weight.
+    One row per patient and form, the times and doses joined as text: ten thousand doses come
+    back as a few hundred rows and are parsed by NumPy, not as ten thousand Python rows.
+    """
+    clock = ClinicClock(connection, tz)
+    origin = protection_origin(today, tz)
+    since = {form: clock.start_of(origin.date() - timedelta(days=LOOKBACK_HOURS[form] / 24 + 1))
+             for form in FORM_CODES}
+    i, o, m, rm = injections_t.c, oral_t.c, implants_t.c, removals_t.c
+    removed = (sa.select(sa.func.min(rm.removed_at)).where(rm.implant_id == m.id, rm.status == "active")
+               .scalar_subquery())
+    never = sa.func.coalesce(_time_text(connection, removed), NEVER)
+    queries = (
+        ("xr-ntx", i, i.given_at, sa.literal(NEVER), i.given_at >= since["xr-ntx"]),
+        ("oral", o, o.taken_at, sa.literal(NEVER), sa.and_(o.dose_status != "missed", o.taken_at >= since["oral"])),
+        ("implant", m, m.inserted_at, never, m.inserted_at >= since["implant"]),
+    )
+    index = {pid: n for n, pid in enumerate(ids)}
+    patients: list[int] = []
+    forms: list[int] = []
+    texts: tuple[list[str], list[str], list[str]] = ([], [], [])
+    for form, c, when, until, recent in queries:
+        query = (sa.select(c.patient_id, _joined(connection, _time_text(connection, when)),
+                           _joined(connection, sa.cast(c.dose_mg, sa.Text)), _joined(connection, until))
+                 .where(c.patient_id.in_(_ids()), c.status == "active", recent).group_by(c.patient_id))
+        for pid, *joined in connection.execute(query, {"ids": ids}) if ids else []:
+            count = joined[0].count(",") + 1
+            patients += [index[pid]] * count
+            forms += [FORM_CODES[form]] * count  # type: ignore[index]
+            for column, text in zip(texts, joined, strict=True):
+                column.append(text)
+    start, stop = (_hours_since(",".join(texts[k]), origin) for k in (0, 2))
+    dose = np.array(",".join(texts[1]).split(",") if patients else [], dtype=np.float64)
+    return Dosing(np.array(patients, dtype=np.int64), np.array(forms, dtype=np.int64), start, dose,
+                  np.where(stop > start, stop, np.inf), _weights(connection, ids, today, clock))
+
+
+#: A removal that never happened, as stored-time text (later than any time read).
+NEVER = "9999-12-31T00:00:00"
+
+
+def _time_text(connection: Connection, expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A stored instant as ISO text in UTC (SQLite stores it so; PostgreSQL formats it)."""
+    if connection.dialect.name == "sqlite":
+        return _raw(expr)
+    return sa.func.to_char(sa.func.timezone("UTC", expr), 'YYYY-MM-DD"T"HH24:MI:SS.US')
+
+
+def _joined(connection: Connection, text: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The group's values joined by commas (one pass: every column of a group keeps the row order)."""
+    if connection.dialect.name == "sqlite":
+        return sa.func.group_concat(text, ",")
+    return sa.func.string_agg(text, ",")
+
+
+def _weights(connection: Connection, ids: list[str], today: date, clock: ClinicClock) -> npt.NDArray[np.float64]:
+    """Each patient's latest body weight in kg (NaN when none), the coverage engine's covariate."""
+    lab = labs_t.c
+    query = (sa.select(lab.patient_id, lab.value).where(
+        lab.patient_id.in_(_ids()), lab.loinc == BODY_WEIGHT_LOINC, lab.status == "active", lab.unit == "kg",
+        lab.collected_at < clock.start_of(today + timedelta(days=1))).order_by(lab.collected_at))
+    weights = np.full(len(ids), np.nan)
+    index = {pid: n for n, pid in enumerate(ids)}
+    for row in connection.execute(query, {"ids": ids}) if ids else []:
+        weights[index[row.patient_id]] = row.value
+    return weights
+
+
+def _hours_since(joined: str, origin: datetime) -> npt.NDArray[np.float64]:
+    """Comma-joined UTC times (ISO text) as hours from ``origin``, parsed by NumPy."""
+    if not joined:
+        return np.zeros(0)
+    moments = np.array(joined.split(","), dtype="datetime64[us]")
+    zero = np.datetime64(origin.astimezone(UTC).replace(tzinfo=None), "us")
+    return (moments - zero).astype(np.float64) / 3.6e9
 
 
 @dataclass(frozen=True)

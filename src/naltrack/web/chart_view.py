@@ -2,8 +2,8 @@
 
 Nothing here decides a clinical question: alerts come from
 :func:`~naltrack.domain.rules.monitoring.run_monitoring`, the end of protection from the
-coverage engine (the monitoring rules' days'-supply estimate only for a patient without
-doses), liver multiples from :attr:`LabResult.times_upper_limit`. Sections follow the
+coverage engine, the same the dashboard and the REST API show (for a patient without doses,
+the monitoring rules' own default), liver multiples from :attr:`LabResult.times_upper_limit`. Sections follow the
 least-privilege matrix: a section shows only if the role may read its category.
 """
 
@@ -19,7 +19,7 @@ from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, LIVER_LOINC
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert
-from naltrack.domain.rules.monitoring import days_supply_protection_end, run_monitoring
+from naltrack.domain.rules.monitoring import protection_end_of, run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.domain.security.roles import is_permitted
 from naltrack.instruments.definitions import get_instrument, instrument_ids
@@ -208,7 +208,7 @@ def next_injection_due(chart: PatientChart, today: date, thresholds: Thresholds 
 
 
 def _estimator(coverage: Any) -> Callable[[PatientChart, date], date | None]:
-    """The alerts read the same end of protection as the coverage chart (PK), else the days' supply."""
+    """The alerts read the end of protection the coverage chart shows (one definition, docs/pk.md)."""
     if coverage is None:
-        return days_supply_protection_end
+        return protection_end_of
     return lambda _chart, _today: coverage.protection_ends_on

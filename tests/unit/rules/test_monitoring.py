@@ -11,8 +11,7 @@ from naltrack.domain.administrations import ImplantRemoval
 from naltrack.domain.care import InjectionSiteDetails
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.patients import ReproductiveStatus
-from naltrack.domain.rules.monitoring import days_supply_protection_end, oral_blockade_hours, run_monitoring
-from naltrack.domain.rules.thresholds import DEFAULT
+from naltrack.domain.rules.monitoring import medication_supply_protection_end, protection_end_of, run_monitoring
 
 from .builders import (
     DAY,
@@ -68,9 +67,14 @@ def test_no_injection_alert_without_an_xr_regimen() -> None:
 
 @pytest.mark.parametrize(
     ("days", "severity"),
-    [(24, None), (25, "warning"), (28, "warning"), (29, "critical"), (58, "critical"), (59, None)],
+    [(19, None), (20, "warning"), (23, "warning"), (24, "critical"), (53, "critical"), (54, None)],
 )
 def test_end_of_protection_after_an_injection(days: int, severity: str | None) -> None:
+    """The coverage engine's end (docs/pk.md "End of protection"): the typical subject's XR-NTX
+    level stays >= 2 ng/mL to the 23rd day after the injection (pk.md §7.2 surrogate: about 24
+    days). So the end is injection + 23: announced from 3 days before it (day 20; day 19 is one
+    too early), on the end day itself (day 23) still a warning, critical from the day after
+    (day 24) through ``lapse_alert_days`` = 30 days after it (day 53), then quiet (day 54)."""
     found = alerts_of(xr_chart(days), "MON-PROTECTION-END")
     assert [a.severity for a in found] == ([severity] if severity else [])
 
@@ -92,34 +96,34 @@ def test_the_protection_estimator_is_a_parameter() -> None:
     assert alerts_of(chart, "MON-PROTECTION-END", estimate_protection_end=lambda c, d: None) == []
 
 
-@pytest.mark.parametrize(("dose_mg", "hours"), [(25, 12.0), (50, 24.0), (100, 48.0), (150, 72.0)])
-def test_oral_blockade_hours_by_dose(dose_mg: float, hours: float) -> None:
-    assert oral_blockade_hours(dose_mg) == hours
+def test_default_end_of_protection_per_form() -> None:
+    """The typical subject's last protected day (daily mean >= 2 ng/mL, docs/pk.md).
 
-
-def test_days_supply_estimate_per_form() -> None:
+    Oral, taken at 09:00 the day before: 50 to 150 mg keep that day's mean above 2 ng/mL
+    (50 mg: AUC 65 ng·h/mL, most of it before midnight) and the next day's far below (t½ 4 h):
+    the end is the day taken; 25 mg never reaches a protected day. XR-NTX: injection + 23 days.
+    A 1 g implant: its plateau and tail (pk.md §3, §7.3) give 92 days; removed at 09:00 two days
+    ago, the day of removal averages below 2 ng/mL, so the last protected day is the day before.
+    """
     base = PatientChart(patient=make_patient())
-    assert days_supply_protection_end(base, DAY) is None
-    oral = replace(base, oral_doses=(make_oral_dose(ago(1), 50.0, hour=9),))
-    assert days_supply_protection_end(oral, DAY) == DAY
-    oral_100 = replace(base, oral_doses=(make_oral_dose(ago(1), 100.0, hour=9),))
-    assert days_supply_protection_end(oral_100, DAY) == DAY + timedelta(days=1)
+    assert protection_end_of(base, DAY) is None
+    for dose_mg in (50.0, 100.0, 150.0):
+        oral = replace(base, oral_doses=(make_oral_dose(ago(1), dose_mg, hour=9),))
+        assert protection_end_of(oral, DAY) == ago(1)
+    assert protection_end_of(replace(base, oral_doses=(make_oral_dose(ago(1), 25.0, hour=9),)), DAY) is None
     shot = replace(base, injections=(make_injection(ago(3)),))
-    assert days_supply_protection_end(shot, DAY) == ago(3) + timedelta(days=28)
+    assert protection_end_of(shot, DAY) == ago(3) + timedelta(days=23)
     implant = make_implant(ago(10), duration_days=90)
-    assert days_supply_protection_end(replace(base, implants=(implant,)), DAY) == ago(10) + timedelta(days=90)
-    default_implant = make_implant(ago(10))
-    assert days_supply_protection_end(replace(base, implants=(default_implant,)), DAY) == \
-        ago(10) + timedelta(days=DEFAULT.implant_default_days)
+    assert protection_end_of(replace(base, implants=(implant,)), DAY) == ago(10) + timedelta(days=92)
     removal = ImplantRemoval(id="rm", patient_id=implant.patient_id, implant_id=implant.id, removed_at=at(ago(2)),
                              reason="surgery", removed_by="Dr Ng")
     removed = replace(base, implants=(implant,), implant_removals=(removal,))
-    assert days_supply_protection_end(removed, DAY) == ago(2)
+    assert protection_end_of(removed, DAY) == ago(3)
 
 
 def test_a_missed_oral_dose_gives_no_protection() -> None:
     missed = replace(make_oral_dose(ago(1)), dose_status="missed")
-    assert days_supply_protection_end(PatientChart(patient=make_patient(), oral_doses=(missed,)), DAY) is None
+    assert protection_end_of(PatientChart(patient=make_patient(), oral_doses=(missed,)), DAY) is None
 
 
 @pytest.mark.parametrize(
@@ -219,12 +223,19 @@ def test_alerts_are_ordered_and_carry_source_and_action() -> None:
     assert set(alerts[0].as_dict()) == {"rule", "severity", "message", "source", "action", "subject"}
 
 
-def test_days_supply_estimate_reads_naltrexone_known_only_as_a_medicine() -> None:
+def test_without_administrations_the_end_is_the_days_supply_of_a_medicine() -> None:
+    """Naltrexone known only as a medicine (no dose time to model): its last day + 28 days for
+    XR-NTX (clinical.md §1.2); a prescription alone is no supply. With an administration on
+    file, the coverage engine's estimate is used instead."""
     base = PatientChart(patient=make_patient())
     reported_xr = make_med("637213", ago(40), end=ago(10), source="reported")
-    assert days_supply_protection_end(replace(base, medications=(reported_xr,)), DAY) == ago(10) + timedelta(days=28)
+    assert protection_end_of(replace(base, medications=(reported_xr,)), DAY) == ago(10) + timedelta(days=28)
+    assert medication_supply_protection_end(replace(base, medications=(reported_xr,)), DAY) == ago(10) + \
+        timedelta(days=28)
     prescribed_only = make_med("1483744", ago(5), source="prescribed")
-    assert days_supply_protection_end(replace(base, medications=(prescribed_only,)), DAY) is None
+    assert protection_end_of(replace(base, medications=(prescribed_only,)), DAY) is None
+    shot = replace(base, medications=(reported_xr,), injections=(make_injection(ago(3)),))
+    assert protection_end_of(shot, DAY) == ago(3) + timedelta(days=23)
 
 
 def test_monitoring_accepts_the_pk_coverage_estimator() -> None:

@@ -138,7 +138,8 @@ RULES: tuple[Rule, ...] = (
     Rule("MON-INJECTION-DUE", "monitoring", "XR-NTX injection due or overdue by days since the last one",
          ("critical", "warning", "info"), "clinical.md §1.2", ("xr-ntx",)),
     Rule("MON-PROTECTION-END", "monitoring", "End of protection: overdose risk, offer naloxone",
-         ("critical", "warning"), "clinical.md §1.2 (label 2.2), §3 (vulnerability to overdose)"),
+         ("critical", "warning"), "clinical.md §1.2 (label 2.2), §3 (vulnerability to overdose); "
+         "pk.md §4.1, §7 (end of protection: coverage engine)"),
     Rule("MON-LIVER-RISING", "monitoring", "Rising liver tests (ALT, AST) against the upper limit of normal",
          ("critical", "warning"), "clinical.md §2.7, §3 (hepatotoxicity)"),
     Rule("MON-PHQ9-ITEM9", "monitoring", "PHQ-9 item 9 above 0: thoughts of self-harm", ("critical",),

@@ -2,11 +2,13 @@
 
 :func:`run_monitoring` runs every monitoring rule. The end of protection comes from an
 ``estimate_protection_end(chart, today) -> date | None`` callable: the default,
-:func:`days_supply_protection_end`, counts days of blockade per administration; the PK
-coverage engine provides a callable with the same signature.
+:func:`protection_end_of`, is the coverage engine's end of protection (the typical
+subject's last protected day, docs/pk.md "End of protection"), the one the chart, the
+dashboard and the CDS services show; only a chart with no administration at all falls back
+to the days' supply of naltrexone known as a medicine (:func:`medication_supply_protection_end`).
 
 Sources: clinical.md §1.2 (schedule, naloxone at every injection and after a missed dose),
-§2.6, §2.7, §3 (warnings), §5 (PHQ-9 item 9).
+§2.6, §2.7, §3 (warnings), §5 (PHQ-9 item 9); pk.md §4.1, §7 (end of protection).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from naltrack.domain.catalog import find_medication, is_rescue_naloxone
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.coverage import estimate_protection_end
 from naltrack.domain.records import current
 from naltrack.domain.rules import facts
 from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
@@ -23,54 +26,24 @@ from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 ProtectionEstimator = Callable[[PatientChart, date], date | None]
 
-#: Hours of opioid blockade by oral dose (clinical.md §1.1; pk.md §1.2): 50 mg 24 h, 100 mg 48 h, 150 mg 72 h.
-#: Doses below 50 mg are scaled down linearly (derived, not sourced).
-ORAL_BLOCKADE_HOURS: tuple[tuple[float, int], ...] = ((150.0, 72), (100.0, 48), (50.0, 24))
 
+def protection_end_of(chart: PatientChart, today: date) -> date | None:
+    """The end of protection rule MON-PROTECTION-END reads by default.
 
-def oral_blockade_hours(dose_mg: float) -> float:
-    """Hours of blockade after one oral dose.
-
-    Examples
-    --------
-    >>> oral_blockade_hours(50), oral_blockade_hours(100), oral_blockade_hours(25)
-    (24.0, 48.0, 12.0)
+    The coverage engine's :func:`~naltrack.domain.coverage.estimate_protection_end` when the
+    chart holds an administration (oral dose taken, injection, implant); otherwise, for
+    naltrexone known only as a medicine (an imported bundle), its days' supply.
     """
-    for threshold_mg, hours in ORAL_BLOCKADE_HOURS:
-        if dose_mg >= threshold_mg:
-            return float(hours)
-    return 24.0 * dose_mg / 50.0
+    given = (any(d.was_taken for d in current(chart.oral_doses)) or bool(current(chart.injections))
+             or bool(current(chart.implants)))
+    return estimate_protection_end(chart, today) if given else medication_supply_protection_end(chart, today)
 
 
-def days_supply_protection_end(chart: PatientChart, today: date, thresholds: Thresholds = DEFAULT) -> date | None:
-    """The last day of expected blockade from administrations on or before ``today``.
-
-    Injection: given day + 28 days (label blockade, clinical.md §1.2); oral dose: the day its
-    blockade hours end (clinical.md §1.1); implant: inserted + expected duration (or the
-    configurable default, clinical.md §1.3), cut short by a removal. ``None`` when the patient
-    never received naltrexone.
-    """
-    ends: list[date] = []
-    last = chart.last_injection(today)
-    if last is not None:
-        ends.append(last.given_at.date() + timedelta(days=thresholds.xr_ntx_blockade_days))
-    for dose in current(chart.oral_doses):
-        if dose.was_taken and dose.taken_at.date() <= today:
-            ends.append((dose.taken_at + timedelta(hours=oral_blockade_hours(dose.dose_mg))).date())
-    ends += _medication_ends(chart, today, thresholds)
-    removals = {r.implant_id: r.removed_at.date() for r in current(chart.implant_removals)}
-    for implant in current(chart.implants):
-        if implant.inserted_at.date() > today:
-            continue
-        days = implant.expected_duration_days or thresholds.implant_default_days
-        end = implant.inserted_at.date() + timedelta(days=days)
-        ends.append(min(end, removals.get(implant.id, end)))
-    return max(ends) if ends else None
-
-
-def _medication_ends(chart: PatientChart, today: date, thresholds: Thresholds) -> list[date]:
-    """Naltrexone known only as a medicine (e.g. from an imported bundle), dispensed or reported:
-    the last day taken plus the blockade of its form (XR-NTX 28 days, oral 1 day, implant default)."""
+def medication_supply_protection_end(chart: PatientChart, today: date,
+                                     thresholds: Thresholds = DEFAULT) -> date | None:
+    """Naltrexone known only as a medicine, dispensed or reported: the last day taken plus the
+    blockade of its form (XR-NTX 28 days, clinical.md §1.2; oral 1 day, §1.1; implant the
+    configured default, §1.3). ``None`` when there is none."""
     days = {"naltrexone-xr": thresholds.xr_ntx_blockade_days, "naltrexone-oral": 1,
             "naltrexone-implant": thresholds.implant_default_days}
     ends = []
@@ -79,14 +52,14 @@ def _medication_ends(chart: PatientChart, today: date, thresholds: Thresholds) -
         if entry is None or entry.medication_class not in days or med.source == "prescribed" or med.start > today:
             continue
         ends.append(facts.medication_last_day(med, today) + timedelta(days=days[entry.medication_class]))
-    return ends
+    return max(ends) if ends else None
 
 
 def run_monitoring(
     chart: PatientChart,
     today: date,
     *,
-    estimate_protection_end: ProtectionEstimator = days_supply_protection_end,
+    estimate_protection_end: ProtectionEstimator = protection_end_of,
     thresholds: Thresholds = DEFAULT,
 ) -> list[Alert]:
     """Every alert the chart raises on ``today``, most severe first.
@@ -98,7 +71,8 @@ def run_monitoring(
     today : date
         The clinic's local date.
     estimate_protection_end : callable
-        ``(chart, today) -> date | None``: last day of expected opioid blockade.
+        ``(chart, today) -> date | None``: last day of expected opioid blockade
+        (default :func:`protection_end_of`).
     thresholds : Thresholds
         Configurable defaults.
 

@@ -49,7 +49,7 @@ class Thresholds:
     injection_due_window_days: int = 2
     injection_uds_required_from_day: int = 35
     injection_consult_from_day: int = 56
-    # Protection (days' supply estimate) and overdose risk.
+    # Protection (days' supply of a medicine known without doses) and overdose risk.
     xr_ntx_blockade_days: int = 28
     implant_default_days: int = 60
     protection_warning_days: int = 3

@@ -1,0 +1,220 @@
+"""The end of protection of many patients at once: the typical subject's daily means, in closed form.
+
+The end of protection is the last clinic-local day whose mean plasma naltrexone of the
+*typical subject* (all random effects zero, at the patient's body weight) is at or above
+the protected threshold (docs/pk.md, "End of protection"). The typical subject is one
+curve per patient, so thousands of patients cost what 99 virtual subjects of one chart
+would: the dashboard asks for the whole clinic at once.
+
+Every dose is a sum of exponential modes (:mod:`naltrack.pk.models`). Rates do not depend
+on body weight (only clearance and volume do, together, pk.md §2.3), so the modes are
+shared by every patient and a dose's amplitudes are its unit response scaled by the amount
+and by ``CL_ref / CL(weight)``. A day's mean of the hourly values of a mode is a geometric
+series, so :func:`last_protected_days` steps day by day, not hour by hour, and stops once
+no later hour can reach the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from naltrack.pk.models import DoseEvent, Form, build_modes, typical_subject
+from naltrack.pk.params import PkParameters
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+#: Codes of the forms in :class:`Dosing` ``form``.
+FORM_CODES: dict[Form, int] = {"oral": 0, "xr-ntx": 1, "implant": 2}
+
+
+@dataclass(frozen=True)
+class Dosing:
+    """The doses of ``n_patients`` patients as columns (one row per dose, any order).
+
+    ``patient`` indexes the patient (0 .. n_patients-1); ``form`` is a :data:`FORM_CODES`
+    code; ``time_h`` and ``end_h`` (implant removal, ``inf`` when in place) are hours from
+    the shared origin. ``weight_kg`` has one value per patient, NaN when unknown.
+    """
+
+    patient: IntArray
+    form: IntArray
+    time_h: FloatArray
+    amount_mg: FloatArray
+    end_h: FloatArray
+    weight_kg: FloatArray
+
+    @property
+    def n_patients(self) -> int:
+        return int(self.weight_kg.shape[0])
+
+    @classmethod
+    def of(cls, histories: list[tuple[list[DoseEvent], float | None]]) -> Dosing:
+        """From ``(doses, weight_kg)`` pairs, one per patient (tests and the single chart)."""
+        rows = [(p, FORM_CODES[d.form], d.time_h, d.amount_mg, d.end_h)
+                for p, (doses, _) in enumerate(histories) for d in doses]
+        cols = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+        weights = [math.nan if w is None else w for _, w in histories]
+        return cls(np.asarray(cols[0], dtype=np.int64), np.asarray(cols[1], dtype=np.int64),
+                   np.asarray(cols[2], dtype=np.float64), np.asarray(cols[3], dtype=np.float64),
+                   np.asarray(cols[4], dtype=np.float64), np.asarray(weights, dtype=np.float64))
+
+
+class _Modes:
+    """Mode keys and rates shared by all patients, grown as dose shapes are met."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, float], int] = {}
+        self.rates: list[float] = []
+
+    def columns(self, keys: list[tuple[str, float]], rates: list[float]) -> list[int]:
+        for key, rate in zip(keys, rates, strict=True):
+            if key not in self.index:
+                self.index[key] = len(self.rates)
+                self.rates.append(rate)
+        return [self.index[k] for k in keys]
+
+
+Response = tuple[tuple[tuple[str, float], ...], tuple[float, ...], FloatArray, FloatArray]
+
+
+@lru_cache(maxsize=16384)
+def _unit_response(form: Form, amount_mg: float, duration_h: float, params: PkParameters) -> Response:
+    """Mode keys, rates, component offsets (h) and amplitudes ``(k, m)`` of one dose, typical subject at 70 kg."""
+    table = build_modes([DoseEvent(form, 0.0, amount_mg, duration_h)], typical_subject(params), params)
+    rates = tuple(float(col[0]) for col in table.rate_columns)
+    return tuple(table.keys), rates, table.times_h, table.amplitudes[0]
+
+
+def _components(dosing: Dosing, params: PkParameters) -> tuple[FloatArray, IntArray, FloatArray, FloatArray]:
+    """``(rates (m,), starts (n+1,), times (k,), amplitudes (k, m))``: components sorted by patient, then time."""
+    modes = _Modes()
+    d = params.disposition
+    weight = np.where(np.isnan(dosing.weight_kg), d.reference_weight_kg, dosing.weight_kg)
+    scale = d.cl_l_per_h / (d.cl_l_per_h + d.cl_per_kg_l_per_h * (weight - d.reference_weight_kg))
+    patients: list[IntArray] = []
+    times: list[FloatArray] = []
+    blocks: list[tuple[FloatArray, list[int]]] = []
+    for form, code in (("oral", 0), ("xr-ntx", 1)):
+        chosen = dosing.form == code
+        if chosen.any():
+            keys, rates, _, amps = _unit_response(form, 1.0, math.inf, params)
+            amount = dosing.amount_mg[chosen] * scale[dosing.patient[chosen]]
+            patients.append(dosing.patient[chosen])
+            times.append(dosing.time_h[chosen])
+            blocks.append((amount[:, None] * amps[0][None, :], modes.columns(list(keys), list(rates))))
+    for i in np.nonzero(dosing.form == FORM_CODES["implant"])[0]:
+        start, end = float(dosing.time_h[i]), float(dosing.end_h[i])
+        keys, rates, offsets, amps = _unit_response("implant", float(dosing.amount_mg[i]), end - start, params)
+        patients.append(np.full(offsets.shape[0], dosing.patient[i], dtype=np.int64))
+        times.append(start + offsets)
+        blocks.append((amps * scale[dosing.patient[i]], modes.columns(list(keys), list(rates))))
+    n_modes = len(modes.rates)
+    if not blocks:
+        return np.zeros(0), np.zeros(dosing.n_patients + 1, dtype=np.int64), np.zeros(0), np.zeros((0, 0))
+    amplitudes = np.concatenate([_widen(a, cols, n_modes) for a, cols in blocks])
+    patient = np.concatenate(patients)
+    time_h = np.concatenate(times)
+    order = np.lexsort((time_h, patient))
+    starts = np.concatenate([[0], np.cumsum(np.bincount(patient, minlength=dosing.n_patients))]).astype(np.int64)
+    return np.asarray(modes.rates), starts, time_h[order], amplitudes[order]
+
+
+def _widen(amps: FloatArray, columns: list[int], n_modes: int) -> FloatArray:
+    out = np.zeros((amps.shape[0], n_modes))
+    out[:, columns] = amps
+    return out
+
+
+def canonical_order(dosing: Dosing) -> Dosing:
+    """The same doses sorted by patient, time, form, amount and end: sums then add up in one order."""
+    order = np.lexsort((dosing.end_h, dosing.amount_mg, dosing.form, dosing.time_h, dosing.patient))
+    return Dosing(dosing.patient[order], dosing.form[order], dosing.time_h[order], dosing.amount_mg[order],
+                  dosing.end_h[order], dosing.weight_kg)
+
+
+def last_protected_days(dosing: Dosing, day_edges: IntArray, protected_ng_ml: float,
+                        params: PkParameters | None = None) -> IntArray:
+    """Index of each patient's last day whose typical-subject mean is >= ``protected_ng_ml``; -1 if none.
+
+    ``day_edges`` (``n_days + 1``, increasing, whole hours from the origin) bound the days;
+    the day's mean is that of the hourly values ``edges[i] .. edges[i+1] - 1``. A dose acts
+    from the first whole hour at or after its time, as in :func:`naltrack.pk.kernels.series_on_grid`.
+
+    Examples
+    --------
+    >>> one = Dosing.of([([DoseEvent("xr-ntx", 0.0, 380.0)], None), ([], None)])
+    >>> [int(i) for i in last_protected_days(one, np.arange(0, 24 * 61, 24), 2.0)]
+    [23, -1]
+    """
+    params = params or PkParameters()
+    rates, starts, times, amps = _components(canonical_order(dosing), params)
+    return _scan(rates, starts, times, amps, np.asarray(day_edges, dtype=np.int64), float(protected_ng_ml))
+
+
+@njit(cache=True)
+def _scan(rates: FloatArray, starts: IntArray, times: FloatArray, amps: FloatArray, edges: IntArray,
+          threshold: float) -> IntArray:  # pragma: no cover - compiled
+    n_days = edges.shape[0] - 1
+    out = np.full(starts.shape[0] - 1, -1, dtype=np.int64)
+    state = np.zeros(rates.shape[0])
+    sum_day = np.empty(rates.shape[0])  # a whole 24-hour day without a dose: sum and decay of each mode
+    decay_day = np.empty(rates.shape[0])
+    for m in range(rates.shape[0]):
+        sum_day[m] = 24.0 if rates[m] == 0.0 else math.expm1(-rates[m] * 24.0) / math.expm1(-rates[m])
+        decay_day[m] = math.exp(-rates[m] * 24.0)
+    for p in range(starts.shape[0] - 1):
+        ptr, stop = starts[p], starts[p + 1]
+        if ptr == stop:
+            continue
+        state[:] = 0.0
+        day = max(np.searchsorted(edges, math.ceil(times[ptr]), side="right") - 1, 0)
+        while day < n_days:
+            total = _day_sum(rates, times, amps, state, ptr, stop, edges[day], edges[day + 1], sum_day, decay_day)
+            while ptr < stop and times[ptr] <= edges[day + 1] - 1:
+                ptr += 1
+            if total >= threshold * (edges[day + 1] - edges[day]):
+                out[p] = day
+            if ptr == stop and np.sum(np.maximum(state, 0.0)) < threshold:
+                break  # every mode only decays from here: no later hour reaches the threshold
+            day += 1
+    return out
+
+
+@njit(cache=True)
+def _day_sum(rates: FloatArray, times: FloatArray, amps: FloatArray, state: FloatArray, ptr: int, stop: int,
+             first: int, end: int, sum_day: FloatArray, decay_day: FloatArray) -> float:  # pragma: no cover
+    """Sum of the hourly values ``first .. end - 1``; ``state`` leaves holding the modes at hour ``end``."""
+    total = 0.0
+    hour = first
+    if end - first == 24 and (ptr >= stop or times[ptr] > end - 1):
+        for m in range(rates.shape[0]):  # a 24-hour day no dose enters: precomputed closed form
+            if state[m] != 0.0:
+                total += state[m] * sum_day[m]
+                state[m] *= decay_day[m]
+        return total
+    while hour < end:
+        while ptr < stop and times[ptr] <= hour:
+            for m in range(rates.shape[0]):
+                state[m] += amps[ptr, m] * math.exp(-rates[m] * (hour - times[ptr]))
+            ptr += 1
+        nxt = end
+        if ptr < stop:
+            nxt = min(end, int(math.ceil(times[ptr])))
+        n = nxt - hour
+        for m in range(rates.shape[0]):
+            k = rates[m]
+            if state[m] == 0.0:
+                continue
+            if k == 0.0:
+                total += state[m] * n
+            else:
+                total += state[m] * math.expm1(-k * n) / math.expm1(-k)
+                state[m] *= math.exp(-k * n)
+        hour = nxt
+    return total
