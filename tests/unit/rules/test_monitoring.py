@@ -67,14 +67,17 @@ def test_no_injection_alert_without_an_xr_regimen() -> None:
 
 @pytest.mark.parametrize(
     ("days", "severity"),
-    [(19, None), (20, "warning"), (23, "warning"), (24, "critical"), (53, "critical"), (54, None)],
+    [(19, None), (20, "warning"), (23, "warning"), (24, "warning"), (28, "warning"), (29, "critical"),
+     (53, "critical"), (54, None)],
 )
 def test_end_of_protection_after_an_injection(days: int, severity: str | None) -> None:
     """The coverage engine's end (docs/pk.md "End of protection"): the typical subject's XR-NTX
     level stays >= 2 ng/mL to the 23rd day after the injection (pk.md §7.2 surrogate: about 24
     days). So the end is injection + 23: announced from 3 days before it (day 20; day 19 is one
-    too early), on the end day itself (day 23) still a warning, critical from the day after
-    (day 24) through ``lapse_alert_days`` = 30 days after it (day 53), then quiet (day 54)."""
+    too early), on the end day itself (day 23) still a warning; below it but before the injection is
+    overdue (days 24 to 28 of the 28-day interval) a warning that the blockade is incomplete; critical
+    once the injection is overdue (day 29) through ``lapse_alert_days`` = 30 days after the end (day 53),
+    then quiet (day 54)."""
     found = alerts_of(xr_chart(days), "MON-PROTECTION-END")
     assert [a.severity for a in found] == ([severity] if severity else [])
 
@@ -92,7 +95,10 @@ def test_the_protection_estimator_is_a_parameter() -> None:
     chart = xr_chart(10)
     assert alerts_of(chart, "MON-PROTECTION-END") == []
     found = alerts_of(chart, "MON-PROTECTION-END", estimate_protection_end=lambda c, d: d - timedelta(days=2))
-    assert [a.severity for a in found] == ["critical"]
+    assert [a.severity for a in found] == ["warning"]  # injection not yet overdue on day 10
+    assert "incomplete until the injection due on" in found[0].message
+    overdue = alerts_of(xr_chart(30), "MON-PROTECTION-END", estimate_protection_end=lambda c, d: d - timedelta(days=2))
+    assert [a.severity for a in overdue] == ["critical"]
     assert alerts_of(chart, "MON-PROTECTION-END", estimate_protection_end=lambda c, d: None) == []
 
 

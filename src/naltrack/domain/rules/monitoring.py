@@ -142,12 +142,23 @@ def _has_rescue_naloxone(chart: PatientChart, today: date) -> bool:
 
 
 def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresholds) -> list[Alert]:
-    """End of blockade: overdose risk after detox; offer rescue naloxone (label 2.2, clinical.md §1.2)."""
+    """End of blockade: overdose risk after detox; offer rescue naloxone (label 2.2, clinical.md §1.2, §3).
+
+    ``end`` is the last day the estimated level stays protective (>= 2 ng/mL, docs/pk.md). On XR-NTX
+    the typical level falls below that a few days before the label's 4-week interval: while the next
+    injection is not yet overdue the alert is a warning that the blockade is incomplete until it is
+    given; past the interval, or on oral or implant, a lapse is critical.
+    """
     if end is None:
         return []
     naloxone = ("Rescue naloxone is on file: confirm the patient still has it." if _has_rescue_naloxone(chart, today)
                 else "No rescue naloxone on file (buprenorphine/naloxone does not count): prescribe or give naloxone.")
     if end < today and (today - end).days <= t.lapse_alert_days:
+        due_day = _injection_not_yet_overdue(chart, today, t)
+        if due_day is not None:
+            return [_alert("MON-PROTECTION-END", "warning", f"Estimated blockade below the protective level "
+                           f"since {end}: incomplete until the injection due on {due_day}.",
+                           f"Give the injection on time; do not let it slip. {naloxone}")]
         return [_alert("MON-PROTECTION-END", "critical", f"Opioid blockade ended on {end} ({(today - end).days} days "
                        "ago): tolerance is low after detox, so overdose risk is high.",
                        f"Contact the patient; resume treatment. {naloxone}")]
@@ -155,6 +166,16 @@ def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresh
         return [_alert("MON-PROTECTION-END", "warning", f"Opioid blockade is expected to end on {end}.",
                        f"Give the next dose before then. {naloxone}")]
     return []
+
+
+def _injection_not_yet_overdue(chart: PatientChart, today: date, t: Thresholds) -> date | None:
+    """The due date of the next XR-NTX injection when the patient is on XR-NTX and not yet past it."""
+    regimens = [r for r in chart.active_regimens_on(today) if r.form == "xr-ntx"]
+    last = chart.last_injection(today)
+    if not regimens or last is None:
+        return None
+    due = last.given_at.date() + timedelta(days=regimens[0].interval_days or t.injection_interval_days)
+    return due if today <= due else None
 
 
 def liver_rising(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
