@@ -10,6 +10,7 @@ DEMO_PATIENTS ?= 300
 
 $(STAMP): pyproject.toml src/naltrack/web/package.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install -q --python $(BIN)/python -e ".[test]"
 	mkdir -p build/web && cp src/naltrack/web/package.json build/web/package.json
