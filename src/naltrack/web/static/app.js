@@ -44,7 +44,9 @@
         line: { color: t.color, width: 1.5, dash: "dash" } };
     });
     var notes = c.thresholds.map(function (t) {
-      return { xref: "paper", x: 1, xanchor: "right", y: t.ng_per_ml, yanchor: "bottom", showarrow: false,
+      // On a log axis Plotly places annotations in log10 units (shapes take data values).
+      return { xref: "paper", x: 1, xanchor: "right", y: c.log ? Math.log10(t.ng_per_ml) : t.ng_per_ml,
+        yanchor: "bottom", showarrow: false,
         text: t.label + " " + t.ng_per_ml + " ng/mL", font: { size: 11, color: t.color } };
     });
     if (c.today) {
@@ -54,7 +56,8 @@
     window.Plotly.react(target, traces, {
       margin: { l: 50, r: 20, t: 10, b: 40 }, height: 340, shapes: shapes, annotations: notes,
       yaxis: { title: { text: "naltrexone, ng/mL (log scale)" }, type: c.log ? "log" : "linear",
-        range: c.log ? [Math.log10(c.ymin), Math.log10(c.ymax)] : [0, c.ymax] },
+        range: c.log ? [Math.log10(c.ymin), Math.log10(c.ymax)] : [0, c.ymax],
+        tickvals: c.log ? [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50] : undefined },
       xaxis: { type: "date" }, legend: { orientation: "h", y: -0.2 }
     }, { displaylogo: false, responsive: true });
     target.setAttribute("data-drawn", "true");
