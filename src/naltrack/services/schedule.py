@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from naltrack.services.dashboard import (
+from naltrack.services.dashboard_sql import (
     RECORD_COLUMNS,
     TIMESTAMP,
     ClinicClock,
