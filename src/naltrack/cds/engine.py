@@ -119,7 +119,7 @@ class CdsEngine:
             return local  # type: ignore[return-value]
         try:
             theirs = self.read_chart(resources, request.patient_id)
-        except (DomainError, ValueError) as error:  # ValueError: a date the reader's parser rejects
+        except DomainError as error:  # the reader names the element path of anything it cannot read
             raise bad_request("prefetch", f"a resource cannot be read: {error}") from error
         return theirs if local is None else merge_charts(local, theirs)
 

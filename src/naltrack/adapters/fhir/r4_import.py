@@ -187,7 +187,7 @@ def read_charts(items: list[Located], clinic_id: str, report: ImportReport) -> l
                              **({"fullUrl": i.full_url} if i.full_url else {})} for i in group]}
         try:
             result = read_bundle_detailed(bundle, clinic_id=clinic_id)
-        except (DomainError, ValueError) as error:  # ValueError: a date the reader's parser rejects
+        except DomainError as error:  # the reader names the element path of anything it cannot read
             report.problems.append(_reader_problem(error, group))
             continue
         for line in (*result.skipped, *result.unrecognized_medications):
