@@ -338,6 +338,25 @@ def test_aud_condition_applies_only_to_the_first_injection() -> None:
     assert assess_readiness(chart, "xr-ntx", DAY).verdict == "ready"
 
 
+@pytest.mark.parametrize(("last_injection_days", "verdict"), [(55, "ready"), (56, "not-ready")])
+def test_aud_restart_after_the_gap_counts_as_a_first_injection(last_injection_days: int, verdict: str) -> None:
+    chart = _aud_chart(drinking_days=(make_drinking_day(ago(1)),),
+                       injections=(make_injection(ago(last_injection_days)),))
+    result = assess_readiness(chart, "xr-ntx", DAY)
+    assert result.verdict == verdict
+    drinking = [r for r in result.reasons if r.rule == "RDY-AUD-DRINKING"]
+    assert drinking[0].severity == ("info" if verdict == "ready" else "not-ready")
+    if verdict == "not-ready":
+        assert result.earliest_ready_date == ago(1) + timedelta(days=3)
+
+
+def test_aud_restart_gap_is_configurable() -> None:
+    chart = _aud_chart(drinking_days=(make_drinking_day(ago(1)),), injections=(make_injection(ago(40)),))
+    assert assess_readiness(chart, "xr-ntx", DAY).verdict == "ready"
+    stricter = replace(DEFAULT, xr_ntx_restart_gap_days=40)
+    assert assess_readiness(chart, "xr-ntx", DAY, stricter).verdict == "not-ready"
+
+
 def test_aud_oral_with_recent_drinking_gives_review() -> None:
     assert assess_readiness(_aud_chart(drinking_days=(make_drinking_day(ago(2)),)), "oral", DAY).verdict == "review"
 

@@ -159,6 +159,18 @@ def has_taken_naltrexone(chart: PatientChart, on: date, medication_class: str | 
     return given
 
 
+def last_xr_ntx_day(chart: PatientChart, on: date) -> date | None:
+    """The day of the latest XR-NTX injection on or before ``on``: a recorded injection, or a
+    dispensed or reported XR-NTX medicine (its last dose, else its start); ``None`` if none."""
+    days = [i.given_at.date() for i in current(chart.injections) if i.given_at.date() <= on]
+    for med in current(chart.medications):
+        entry = find_medication(med.rxnorm)
+        if (entry is not None and entry.medication_class == "naltrexone-xr" and med.source != "prescribed"
+                and med.start < on):
+            days.append(min(med.last_dose or med.start, on))
+    return max(days) if days else None
+
+
 def days_between(earlier: date, later: date) -> int:
     """Whole days from ``earlier`` to ``later``."""
     return (later - earlier).days

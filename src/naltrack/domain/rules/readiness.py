@@ -276,10 +276,12 @@ def check_aud_drinking(ctx: Context) -> list[Reason]:
     if not ctx.treats_aud or ctx.form == "implant":
         return []
     last = facts.last_drink(ctx.chart, ctx.on)
-    first_injection = ctx.form == "xr-ntx" and not facts.has_taken_naltrexone(ctx.chart, ctx.on, "naltrexone-xr")
-    if ctx.form == "xr-ntx" and not first_injection:
-        return [reason("RDY-AUD-DRINKING", "info", "Not the first injection: the no-drinking condition applies to "
-                       "the initial administration.")]
+    if ctx.form == "xr-ntx":
+        previous = facts.last_xr_ntx_day(ctx.chart, ctx.on)
+        gap = ctx.thresholds.xr_ntx_restart_gap_days
+        if previous is not None and facts.days_between(previous, ctx.on) < gap:
+            return [reason("RDY-AUD-DRINKING", "info", f"Continuing injections (last on {previous}, less than "
+                           f"{gap} days ago): the no-drinking condition applies to the initial administration.")]
     if last is None:
         return [reason("RDY-AUD-DRINKING", "review", "Date of the last drink is not recorded: record it (drinking "
                        "diary or report).")]

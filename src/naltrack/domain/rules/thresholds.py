@@ -44,6 +44,8 @@ class Thresholds:
     # AUD: days without a drink before the first XR-NTX injection, and before oral naltrexone.
     alcohol_free_days_xr_ntx: int = 3
     alcohol_free_days_oral: int = 3
+    # AUD: an XR-NTX restart this many days after the last injection counts as a first injection.
+    xr_ntx_restart_gap_days: int = 56
     # XR-NTX schedule (clinical.md §1.2).
     injection_interval_days: int = 28
     injection_due_window_days: int = 2
@@ -119,6 +121,10 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "alcohol_free_days_xr_ntx": f"UNCONFIRMED {_C}: label 'not actively drinking at initial administration' "
                                 "(clinical.md §1.2); TIP 28 3-7 days (§1.1); payer example 7 days (§2.5)",
     "alcohol_free_days_oral": "clinical.md §1.1: TIP 28 abstinent 3-7 days before naltrexone (lower bound)",
+    "xr_ntx_restart_gap_days": f"UNCONFIRMED {_C}: clinical.md §1.2 says 'data on resumption of treatment after "
+                               "a break are not available'; default is the late-dose table's consult day 56 (>8 "
+                               "weeks, local protocol), from which the no-drinking condition of the initial "
+                               "administration applies again",
     "injection_interval_days": "clinical.md §1.2: 380 mg every 4 weeks",
     "injection_due_window_days": f"{_C}: shows the injection as due this many days before day 28",
     "injection_uds_required_from_day": "clinical.md §1.2: public late-dose table (local protocol, not a standard)",
