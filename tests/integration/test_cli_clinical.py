@@ -81,7 +81,7 @@ def test_readiness_json_has_exactly_the_documented_shape() -> None:
     [
         ("ready-oud.json", "xr-ntx", "ready", "2026-03-10"),
         ("ready-oud.json", "oral", "ready", "2026-03-10"),
-        ("ready-oud.json", "implant", "ready", "2026-03-10"),
+        ("ready-oud.json", "implant", "review", None),  # implants are not FDA-approved (clinical.md §1.3)
         ("aud-first-injection.json", "xr-ntx", "not-ready", None),
         ("aud-first-injection.json", "oral", "review", None),
     ],

@@ -39,12 +39,22 @@ def rules_with(result, severity: str) -> list[str]:  # type: ignore[no-untyped-d
     return [r.rule for r in result.reasons if r.severity == severity]
 
 
-@pytest.mark.parametrize("form", ["oral", "xr-ntx", "implant"])
+@pytest.mark.parametrize("form", ["oral", "xr-ntx"])
 def test_the_baseline_chart_is_ready_today(form: str) -> None:
     result = assess_readiness(make_chart(), form, DAY)  # type: ignore[arg-type]
     assert result.verdict == "ready"
     assert result.earliest_ready_date == DAY
     assert rules_with(result, "review") == []
+
+
+def test_an_implant_on_a_clean_chart_needs_review_because_it_is_not_approved() -> None:
+    result = assess_readiness(make_chart(), "implant", DAY)
+    assert result.verdict == "review"
+    assert result.earliest_ready_date is None
+    assert rules_with(result, "review") == ["RDY-IMPLANT-UNAPPROVED"]
+    assert "not FDA-approved" in result.reasons[0].message
+    assert result.reasons[0].source == "clinical.md §1.3"
+    assert "RDY-IMPLANT-UNAPPROVED" not in [r.rule for r in assess_readiness(make_chart(), "xr-ntx", DAY).reasons]
 
 
 @pytest.mark.parametrize(
@@ -355,6 +365,22 @@ def test_aud_restart_gap_is_configurable() -> None:
     assert assess_readiness(chart, "xr-ntx", DAY).verdict == "ready"
     stricter = replace(DEFAULT, xr_ntx_restart_gap_days=40)
     assert assess_readiness(chart, "xr-ntx", DAY, stricter).verdict == "not-ready"
+
+
+@pytest.mark.parametrize(("days", "severity"), [(2, "not-ready"), (3, "info")])
+def test_aud_implant_needs_abstinent_days_like_the_injection(days: int, severity: str) -> None:
+    result = assess_readiness(_aud_chart(drinking_days=(make_drinking_day(ago(days)),)), "implant", DAY)
+    drinking = [r for r in result.reasons if r.rule == "RDY-AUD-DRINKING"]
+    assert [r.severity for r in drinking] == [severity]
+    assert result.verdict == ("not-ready" if severity == "not-ready" else "review")
+    if severity == "not-ready":
+        assert result.earliest_ready_date == ago(days) + timedelta(days=3)
+        assert "TIP 28" in drinking[0].message
+
+
+def test_aud_implant_without_a_last_drink_gives_review() -> None:
+    result = assess_readiness(_aud_chart(), "implant", DAY)
+    assert "RDY-AUD-DRINKING" in rules_with(result, "review")
 
 
 def test_aud_oral_with_recent_drinking_gives_review() -> None:

@@ -112,8 +112,10 @@ RULES: tuple[Rule, ...] = (
     Rule("RDY-BLEEDING", "readiness", "IM injection: thrombocytopenia, bleeding disorder or anticoagulant",
          ("review", "info"), "clinical.md §2.5 (bleeding)", ("xr-ntx",)),
     Rule("RDY-AUD-DRINKING", "readiness", "AUD: not actively drinking at the first injection (or a restart after "
-         "a long gap); abstinent days before oral naltrexone", _RNR,
+         "a long gap); abstinent days before oral naltrexone or an implant", _RNR,
          "clinical.md §1.2 (indication; late-dose table), §2.5, §1.1 (TIP 28)"),
+    Rule("RDY-IMPLANT-UNAPPROVED", "readiness", "Naltrexone implants are not FDA-approved (compounded products)",
+         ("review",), "clinical.md §1.3", ("implant",)),
     Rule("RDY-UNREAD-DATA", "readiness", "Records that could not be read (e.g. a medicine outside the catalog)",
          ("review",), "clinical.md §2.5, §4 (an unread medicine could be an opioid)"),
     Rule("RDY-ORAL-TEST-DOSE", "readiness", "OUD with oral naltrexone: 25 mg test dose before 50 mg daily",

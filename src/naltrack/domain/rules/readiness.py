@@ -273,7 +273,7 @@ def _active_opioid(ctx: Context, rule: str, med: MedicationUse, display: str, ac
 
 
 def check_aud_drinking(ctx: Context) -> list[Reason]:
-    if not ctx.treats_aud or ctx.form == "implant":
+    if not ctx.treats_aud:
         return []
     last = facts.last_drink(ctx.chart, ctx.on)
     if ctx.form == "xr-ntx":
@@ -286,7 +286,8 @@ def check_aud_drinking(ctx: Context) -> list[Reason]:
         return [reason("RDY-AUD-DRINKING", "review", "Date of the last drink is not recorded: record it (drinking "
                        "diary or report).")]
     t = ctx.thresholds
-    required = t.alcohol_free_days_xr_ntx if ctx.form == "xr-ntx" else t.alcohol_free_days_oral
+    required = {"xr-ntx": t.alcohol_free_days_xr_ntx, "implant": t.alcohol_free_days_implant}.get(
+        ctx.form, t.alcohol_free_days_oral)
     since = facts.days_between(last, ctx.on)
     if since >= required:
         return [reason("RDY-AUD-DRINKING", "info", f"Last drink {last}, {_days(since)} ago ({required} needed).")]
@@ -294,8 +295,18 @@ def check_aud_drinking(ctx: Context) -> list[Reason]:
     if ctx.form == "xr-ntx":
         return [reason("RDY-AUD-DRINKING", "not-ready", f"Last drink {last} ({_days(since)} ago): the patient must not "
                        f"be actively drinking at the first injection; not before {ready_on}.", ready_on)]
+    if ctx.form == "implant":
+        return [reason("RDY-AUD-DRINKING", "not-ready", f"Last drink {last} ({_days(since)} ago): TIP 28 advises 3-7 "
+                       f"abstinent days before naltrexone ({required} configured); not before {ready_on}.", ready_on)]
     return [reason("RDY-AUD-DRINKING", "review", f"Last drink {last} ({_days(since)} ago): TIP 28 advises "
                    f"{required}-7 abstinent days before naltrexone.")]
+
+
+def check_implant_approval(ctx: Context) -> list[Reason]:
+    if ctx.form != "implant":
+        return []
+    return [reason("RDY-IMPLANT-UNAPPROVED", "review", "Naltrexone implants are not FDA-approved (patient-specific "
+                   "compounded products): document informed consent and the product before insertion.")]
 
 
 def check_oral_test_dose(ctx: Context) -> list[Reason]:
@@ -315,7 +326,7 @@ def check_oral_test_dose(ctx: Context) -> list[Reason]:
 CHECKS: tuple[Callable[[Context], list[Reason]], ...] = (
     check_indication, check_age, check_opioid_free, check_screens, check_naloxone_challenge, check_withdrawal,
     check_opioid_medicines, check_hypersensitivity, check_liver, check_hepatitis, check_pregnancy, check_bleeding,
-    check_aud_drinking, check_oral_test_dose,
+    check_aud_drinking, check_implant_approval, check_oral_test_dose,
 )
 
 __all__ = ["CHECKS", "FORMS", "Readiness", "assess_readiness", "get_rule"]

@@ -44,6 +44,7 @@ class Thresholds:
     # AUD: days without a drink before the first XR-NTX injection, and before oral naltrexone.
     alcohol_free_days_xr_ntx: int = 3
     alcohol_free_days_oral: int = 3
+    alcohol_free_days_implant: int = 3
     # AUD: an XR-NTX restart this many days after the last injection counts as a first injection.
     xr_ntx_restart_gap_days: int = 56
     # XR-NTX schedule (clinical.md §1.2).
@@ -121,6 +122,8 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "alcohol_free_days_xr_ntx": f"UNCONFIRMED {_C}: label 'not actively drinking at initial administration' "
                                 "(clinical.md §1.2); TIP 28 3-7 days (§1.1); payer example 7 days (§2.5)",
     "alcohol_free_days_oral": "clinical.md §1.1: TIP 28 abstinent 3-7 days before naltrexone (lower bound)",
+    "alcohol_free_days_implant": "clinical.md §1.1: TIP 28 abstinent 3-7 days before naltrexone (lower bound); "
+                                 "implants are not FDA-approved (§1.3), so no label condition applies",
     "xr_ntx_restart_gap_days": f"UNCONFIRMED {_C}: clinical.md §1.2 says 'data on resumption of treatment after "
                                "a break are not available'; default is the late-dose table's consult day 56 (>8 "
                                "weeks, local protocol), from which the no-drinking condition of the initial "
