@@ -49,7 +49,9 @@ MedicationClass = Literal[
 ]
 
 #: How long an opioid acts, which sets the opioid-free interval before naltrexone.
-OpioidAction = Literal["short", "long", "fentanyl", "buprenorphine", "methadone"]
+#: ``long-acting-buprenorphine`` marks the extended-release depots and implant (Sublocade, Brixadi,
+#: Probuphine): the label's "up to two weeks" is for daily agonists (clinical.md §2.1).
+OpioidAction = Literal["short", "long", "fentanyl", "buprenorphine", "methadone", "long-acting-buprenorphine"]
 
 OPIOID_CLASSES: frozenset[str] = frozenset(
     {
@@ -174,11 +176,16 @@ _ENTRIES: tuple[Medication, ...] = (
     _m("351265", "buprenorphine 8 MG Sublingual Tablet", "buprenorphine-oud", "buprenorphine",
        "codes.md §2e", opioid_action="buprenorphine"),
     _m("1996184", "0.5 ML buprenorphine 200 MG/ML Prefilled Syringe (Sublocade 100 mg)", "buprenorphine-oud",
-       "buprenorphine", "codes.md §2f", opioid_action="buprenorphine"),
+       "buprenorphine", "codes.md §2f", opioid_action="long-acting-buprenorphine"),
     _m("1996192", "1.5 ML buprenorphine 200 MG/ML Prefilled Syringe (Sublocade 300 mg)", "buprenorphine-oud",
-       "buprenorphine", "codes.md §2f", opioid_action="buprenorphine"),
+       "buprenorphine", "codes.md §2f", opioid_action="long-acting-buprenorphine"),
+    *(_m(code, f"{volume} buprenorphine {conc} MG/ML Prefilled Syringe (Brixadi)", "buprenorphine-oud",
+         "buprenorphine", "codes.md §2f", opioid_action="long-acting-buprenorphine")
+      for code, volume, conc in (("2639021", "0.16 ML", "50"), ("2639029", "0.32 ML", "50"),
+                                 ("2639031", "0.48 ML", "50"), ("2639033", "0.64 ML", "50"),
+                                 ("2639036", "0.18 ML", "356"), ("2639041", "0.27 ML", "356"))),
     _m("1797650", "buprenorphine 74.2 MG Drug Implant (Probuphine)", "buprenorphine-oud", "buprenorphine",
-       "codes.md §2f", opioid_action="buprenorphine"),
+       "codes.md §2f", opioid_action="long-acting-buprenorphine"),
     _m("238129", "1 ML buprenorphine 0.3 MG/ML Injection (Buprenex)", "buprenorphine-pain", "buprenorphine",
        "codes.md §2f", opioid_action="buprenorphine", note="analgesic injection, not OUD treatment"),
     _m("904880", "168 HR buprenorphine 0.005 MG/HR Transdermal System (Butrans)", "buprenorphine-pain",

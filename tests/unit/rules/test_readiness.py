@@ -211,6 +211,43 @@ def test_medicines_on_board(rxnorm: str, end_days_ago: int | None, verdict: str)
     assert result.verdict == verdict
 
 
+@pytest.mark.parametrize("rxnorm", ["1996184", "1996192", "2639021", "2639036", "1797650"])
+def test_long_acting_buprenorphine_gives_review_without_an_earliest_date(rxnorm: str) -> None:
+    # The daily tablet stopped 30 days ago would be ready; a depot persists (clinical.md §2.1).
+    med = make_med(rxnorm, ago(60), end=ago(30), source="prescribed")
+    result = assess_readiness(make_chart(medications=(med,)), "xr-ntx", DAY)
+    assert result.verdict == "review"
+    assert result.earliest_ready_date is None
+    depot = [r for r in result.reasons if r.rule == "RDY-OPIOID-FREE" and r.severity == "review"]
+    assert len(depot) == 1 and "Long-acting buprenorphine" in depot[0].message
+    assert "configurable judgement" in depot[0].message and depot[0].source == "clinical.md §2.1"
+    assert result.reasons[0].ready_on is None
+
+
+@pytest.mark.parametrize(("days", "severity"), [(179, "review"), (180, "info")])
+def test_long_acting_buprenorphine_review_window_boundaries(days: int, severity: str) -> None:
+    med = make_med("1996184", ago(days + 30), end=ago(days), source="prescribed")
+    result = assess_readiness(make_chart(medications=(med,)), "xr-ntx", DAY)
+    depot = [r for r in result.reasons if r.rule == "RDY-OPIOID-FREE" and "long-acting" in r.message.lower()]
+    assert [r.severity for r in depot] == [severity]
+    assert result.verdict == ("review" if severity == "review" else "ready")
+
+
+def test_an_active_depot_contraindicates_without_an_earliest_date() -> None:
+    med = make_med("1996184", ago(20), end=DAY + timedelta(days=10), source="prescribed")
+    result = assess_readiness(make_chart(medications=(med,)), "xr-ntx", DAY)
+    assert result.verdict == "not-ready"
+    assert result.earliest_ready_date is None
+    agonist = [r for r in result.reasons if r.rule == "RDY-AGONIST-TREATMENT"]
+    assert agonist[0].severity == "contraindication" and "Sublocade" in agonist[0].message
+
+
+def test_a_daily_buprenorphine_tablet_keeps_its_dated_interval() -> None:
+    med = make_med("1010604", ago(60), end=ago(13), source="prescribed")
+    result = assess_readiness(make_chart(medications=(med,)), "xr-ntx", DAY)
+    assert (result.verdict, result.earliest_ready_date) == ("not-ready", ago(13) + timedelta(days=14))
+
+
 def test_active_opioid_with_a_stop_date_gives_an_earliest_date() -> None:
     med = make_med("1049621", ago(10), end=DAY + timedelta(days=2))
     result = assess_readiness(make_chart(medications=(med,)), "xr-ntx", DAY)

@@ -40,6 +40,8 @@ OPIOID_CLASSES_BLOCKING = frozenset(
     {"opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "mixed-agonist-antagonist", "illicit-opioid"}
 )
 AGONIST_CLASSES = frozenset({"buprenorphine-oud", "buprenorphine-pain", "methadone"})
+#: The opioid action of extended-release buprenorphine (Sublocade, Brixadi, Probuphine), clinical.md §2.1.
+DEPOT = "long-acting-buprenorphine"
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,9 @@ def check_opioid_free(ctx: Context) -> list[Reason]:
     reported = facts.reported_last_use(ctx.chart, ctx.on)
     out = []
     for action, use in sorted(uses.items()):
+        if action == DEPOT:
+            out.append(_depot_buprenorphine(ctx, use))
+            continue
         required = ctx.thresholds.opioid_free_days(action)
         since = facts.days_between(use.day, ctx.on)
         label = f"{action}-acting opioid" if action in ("short", "long") else action
@@ -164,6 +169,19 @@ def check_opioid_free(ctx: Context) -> list[Reason]:
                               f"Opioid-free {_days(since)} since {label} on {use.day} ({use.evidence}); "
                               f"{required} needed.{wins}"))
     return out
+
+
+def _depot_buprenorphine(ctx: Context, use: facts.LastUse) -> Reason:
+    """Sublocade, Brixadi, Probuphine: the depot persists, so no interval is computed (clinical.md §2.1)."""
+    since = facts.days_between(use.day, ctx.on)
+    window = ctx.thresholds.depot_buprenorphine_review_days
+    if since >= window:
+        return reason("RDY-OPIOID-FREE", "info", f"Last long-acting buprenorphine {use.day} ({use.evidence}), "
+                      f"{_days(since)} ago (reviewed within {window} days).")
+    return reason("RDY-OPIOID-FREE", "review", f"Long-acting buprenorphine {use.evidence}, last on {use.day} "
+                  f"({_days(since)} ago): the depot keeps releasing buprenorphine; the label's 'up to two weeks' is "
+                  "for daily agonists. Decide the start with the prescriber (no earliest date; a configurable "
+                  "judgement).")
 
 
 def check_screens(ctx: Context) -> list[Reason]:
@@ -190,8 +208,9 @@ def check_screens(ctx: Context) -> list[Reason]:
 def _screen_recency(ctx: Context, screens: list[UrineDrugScreen]) -> list[Reason]:
     oldest = ctx.on - timedelta(days=ctx.thresholds.uds_max_age_days)
     recent = [s for s in screens if s.collected_at.date() >= oldest]
-    needed = set(REQUIRED_ANALYTES) | {a for a in ("buprenorphine", "methadone")
-                                       if a in facts.last_opioid_use(ctx.chart, ctx.on)}
+    used = set(facts.last_opioid_use(ctx.chart, ctx.on)) | ({"buprenorphine"} if DEPOT in
+                                                             facts.last_opioid_use(ctx.chart, ctx.on) else set())
+    needed = set(REQUIRED_ANALYTES) | {a for a in ("buprenorphine", "methadone") if a in used}
     covered = {r.analyte for s in recent for r in s.results}
     missing = sorted(needed - covered)
     if missing:
@@ -266,6 +285,10 @@ def check_opioid_medicines(ctx: Context) -> list[Reason]:
 
 def _active_opioid(ctx: Context, rule: str, med: MedicationUse, display: str, action: str) -> Reason:
     end = med.end
+    if action == DEPOT:
+        return reason(rule, "contraindication", f"{display} is active: a long-acting buprenorphine depot keeps "
+                      "releasing buprenorphine after the last dose, so no earliest date is given; naltrexone would "
+                      "precipitate withdrawal. Decide the start with the prescriber.")
     ready_on = end + timedelta(days=ctx.thresholds.opioid_free_days(action)) if end else None
     until = f" until {end}; not before {ready_on}" if end else ""
     return reason(rule, "contraindication", f"{display} is active{until}: a patient receiving opioids or agonist "

@@ -24,6 +24,8 @@ class Thresholds:
     opioid_free_days_fentanyl: int = 10
     opioid_free_days_buprenorphine: int = 14
     opioid_free_days_methadone: int = 14
+    # Long-acting buprenorphine (depot injection or implant): readiness is reviewed, never dated, this long.
+    depot_buprenorphine_review_days: int = 180
     # Freshness of the data the readiness rules read.
     uds_max_age_days: int = 3
     cows_max_age_days: int = 1
@@ -107,6 +109,9 @@ THRESHOLD_SOURCES: dict[str, str] = {
                                  "of the range because fentanyl use needs caution (clinical.md §1.2 late-dose table)",
     "opioid_free_days_buprenorphine": "clinical.md §2.1: label 'as long as two weeks'; ASAM 7-14 days",
     "opioid_free_days_methadone": "clinical.md §2.1: label 'as long as two weeks'",
+    "depot_buprenorphine_review_days": f"UNCONFIRMED {_C}: a clinical judgement; clinical.md §2.1 gives 'up to "
+                                       "two weeks' for daily agonists only, and a Sublocade/Brixadi depot or "
+                                       "Probuphine implant persists, so within this window readiness is review",
     "uds_max_age_days": f"UNCONFIRMED {_C}: label says verify by urine analysis (clinical.md §1.1) without an age",
     "cows_max_age_days": f"UNCONFIRMED {_C}: withdrawal is assessed on the day (clinical.md §1.1)",
     "lft_max_age_days": f"UNCONFIRMED {_C}: LFTs are part of the pre-treatment work-up (clinical.md §1.1)",
