@@ -136,6 +136,46 @@ def test_buprenorphine_use_needs_a_buprenorphine_screen() -> None:
     assert "buprenorphine" in next(r.message for r in result.reasons if r.rule == "RDY-UDS-MISSING")
 
 
+def _screen_without_oxycodone(day=None):  # type: ignore[no-untyped-def]
+    screen = make_screen(day or ago(1))
+    return replace(screen, results=tuple(r for r in screen.results if r.analyte != "oxycodone"))
+
+
+@pytest.mark.parametrize(("last_use_days", "verdict"), [(30, "review"), (31, "ready")])
+def test_prescription_opioid_use_needs_the_oxycodone_analyte(last_use_days: int, verdict: str) -> None:
+    reports = (make_report("heroin", ago(10)), make_report("prescription-opioids", ago(last_use_days)))
+    chart = make_chart(substance_use=reports, screens=(_screen_without_oxycodone(),))
+    result = assess_readiness(chart, "xr-ntx", DAY)
+    assert result.verdict == verdict
+    missing = [r for r in result.reasons if r.rule == "RDY-UDS-MISSING"]
+    if verdict == "review":
+        assert missing[0].severity == "review"
+        assert "No urine drug screen for oxycodone" in missing[0].message
+        assert "often miss oxycodone" in missing[0].message
+
+
+def test_prescription_opioid_use_with_the_oxycodone_analyte_is_ready() -> None:
+    chart = make_chart(substance_use=(make_report("prescription-opioids", ago(10)),))
+    assert assess_readiness(chart, "xr-ntx", DAY).verdict == "ready"
+
+
+@pytest.mark.parametrize(("end_days", "verdict"), [(30, "review"), (31, "ready")])
+def test_an_oxycodone_medicine_needs_the_oxycodone_analyte(end_days: int, verdict: str) -> None:
+    med = make_med("1049621", ago(60), end=ago(end_days), source="prescribed")
+    chart = make_chart(medications=(med,), screens=(_screen_without_oxycodone(),))
+    assert assess_readiness(chart, "xr-ntx", DAY).verdict == verdict
+
+
+def test_the_oxycodone_analyte_requirement_is_configurable() -> None:
+    chart = make_chart(substance_use=(make_report("prescription-opioids", ago(10)),),
+                       screens=(_screen_without_oxycodone(),))
+    assert assess_readiness(chart, "xr-ntx", DAY).verdict == "review"
+    off = replace(DEFAULT, oxycodone_analyte_required=False)
+    assert assess_readiness(chart, "xr-ntx", DAY, off).verdict == "ready"
+    heroin_only = make_chart(screens=(_screen_without_oxycodone(),))
+    assert assess_readiness(heroin_only, "xr-ntx", DAY).verdict == "ready"
+
+
 def test_invalid_screen_result_gives_review() -> None:
     result = assess_readiness(make_chart(screens=(make_screen(ago(1), fentanyl="invalid"),)), "xr-ntx", DAY)
     assert result.verdict == "review"

@@ -91,8 +91,9 @@ RULES: tuple[Rule, ...] = (
          "buprenorphine, methadone)", _RNR, "clinical.md §2.1"),
     Rule("RDY-UDS-POSITIVE", "readiness", "Urine drug screen positive for an opioid (a positive after the "
          "reported last use wins over the report)", ("contraindication", "review", "info"), "clinical.md §2.2, §2.5"),
-    Rule("RDY-UDS-MISSING", "readiness", "A recent urine drug screen verifies the opioid-free interval",
-         ("review", "info"), "clinical.md §1.1 (verify by urine analysis), §2.2"),
+    Rule("RDY-UDS-MISSING", "readiness", "A recent urine drug screen verifies the opioid-free interval (with "
+         "the oxycodone analyte after reported prescription-opioid or oxycodone use)", ("review", "info"),
+         "clinical.md §1.1 (verify by urine analysis), §2.2; oxycodone analyte: UNCONFIRMED configurable default"),
     Rule("RDY-NALOXONE-CHALLENGE", "readiness", "Naloxone challenge: a failed challenge contraindicates",
          _RC, "clinical.md §2.2, §2.5"),
     Rule("RDY-WITHDRAWAL", "readiness", "Current opioid withdrawal (COWS score or withdrawal diagnosis)",

@@ -211,14 +211,34 @@ def _screen_recency(ctx: Context, screens: list[UrineDrugScreen]) -> list[Reason
     used = set(facts.last_opioid_use(ctx.chart, ctx.on)) | ({"buprenorphine"} if DEPOT in
                                                              facts.last_opioid_use(ctx.chart, ctx.on) else set())
     needed = set(REQUIRED_ANALYTES) | {a for a in ("buprenorphine", "methadone") if a in used}
+    if _oxycodone_suspected(ctx):
+        needed.add("oxycodone")
     covered = {r.analyte for s in recent for r in s.results}
     missing = sorted(needed - covered)
     if missing:
+        why = (" Opiate immunoassays often miss oxycodone: add the oxycodone analyte."
+               if "oxycodone" in missing else "")
         return [reason("RDY-UDS-MISSING", "review",
                        f"No urine drug screen for {', '.join(missing)} in the last "
-                       f"{ctx.thresholds.uds_max_age_days} days: screen to verify the opioid-free interval.")]
+                       f"{ctx.thresholds.uds_max_age_days} days: screen to verify the opioid-free interval.{why}")]
     return [reason("RDY-UDS-MISSING", "info",
                    f"Recent urine screen covers {', '.join(sorted(needed))}.")]
+
+
+def _oxycodone_suspected(ctx: Context) -> bool:
+    """Reported prescription-opioid use, or an oxycodone medicine, within the look-back (UNCONFIRMED default)."""
+    t = ctx.thresholds
+    if not t.oxycodone_analyte_required:
+        return False
+    oldest = ctx.on - timedelta(days=t.oxycodone_analyte_lookback_days)
+    if any(r.substance == "prescription-opioids" and oldest <= r.last_use and r.reported_on <= ctx.on
+           for r in current(ctx.chart.substance_use)):
+        return True
+    for med in facts.medications_used(ctx.chart, ctx.on):
+        entry = find_medication(med.rxnorm)
+        if entry is not None and "oxycodone" in entry.ingredient and facts.medication_last_day(med, ctx.on) >= oldest:
+            return True
+    return False
 
 
 def check_naloxone_challenge(ctx: Context) -> list[Reason]:

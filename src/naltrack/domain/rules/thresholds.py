@@ -28,6 +28,9 @@ class Thresholds:
     depot_buprenorphine_review_days: int = 180
     # Freshness of the data the readiness rules read.
     uds_max_age_days: int = 3
+    # Reported prescription-opioid use or an oxycodone medicine this recent requires the oxycodone analyte.
+    oxycodone_analyte_required: bool = True
+    oxycodone_analyte_lookback_days: int = 30
     cows_max_age_days: int = 1
     lft_max_age_days: int = 30
     pregnancy_status_max_age_days: int = 30
@@ -113,6 +116,10 @@ THRESHOLD_SOURCES: dict[str, str] = {
                                        "two weeks' for daily agonists only, and a Sublocade/Brixadi depot or "
                                        "Probuphine implant persists, so within this window readiness is review",
     "uds_max_age_days": f"UNCONFIRMED {_C}: label says verify by urine analysis (clinical.md §1.1) without an age",
+    "oxycodone_analyte_required": f"UNCONFIRMED {_C}: clinical judgement, not in clinical.md (opiate "
+                                  "immunoassays often miss oxycodone); the screen verifies the interval (§1.1, §2.2)",
+    "oxycodone_analyte_lookback_days": f"UNCONFIRMED {_C}: clinical judgement; how recent reported "
+                                       "prescription-opioid use or an oxycodone medicine must be",
     "cows_max_age_days": f"UNCONFIRMED {_C}: withdrawal is assessed on the day (clinical.md §1.1)",
     "lft_max_age_days": f"UNCONFIRMED {_C}: LFTs are part of the pre-treatment work-up (clinical.md §1.1)",
     "pregnancy_status_max_age_days": f"UNCONFIRMED {_C}: pregnancy test in the work-up (clinical.md §1.1)",
