@@ -19,6 +19,8 @@ from .builders import (
     at,
     make_adverse_event,
     make_document,
+    make_dx,
+    make_episode,
     make_implant,
     make_injection,
     make_lab,
@@ -27,6 +29,7 @@ from .builders import (
     make_patient,
     make_procedure,
     make_regimen,
+    make_report,
     make_response,
 )
 
@@ -89,6 +92,27 @@ def test_protection_alert_offers_naloxone_when_none_is_on_file() -> None:
     (with_naloxone,) = alerts_of(xr_chart(30), "MON-PROTECTION-END")
     assert "Rescue naloxone is on file" in with_naloxone.action
     assert "overdose risk is high" in with_naloxone.message
+
+
+@pytest.mark.parametrize(
+    ("records", "severity"),
+    [
+        ({"episodes": (make_episode("AUD"),)}, "warning"),
+        ({"diagnoses": (make_dx("F10.20", "Alcohol dependence"),)}, "warning"),
+        ({"episodes": (make_episode("OUD+AUD"),)}, "critical"),
+        ({"episodes": (make_episode("OUD"),)}, "critical"),
+        ({"episodes": (make_episode("AUD"),), "diagnoses": (make_dx("F11.20", "Opioid dependence"),)}, "critical"),
+        ({"episodes": (make_episode("AUD"),), "substance_use": (make_report("heroin", ago(200)),)}, "critical"),
+        ({}, "critical"),  # no indication on file: treated as OUD
+    ],
+)
+def test_lapse_severity_and_overdose_wording_follow_oud(records: dict, severity: str) -> None:  # type: ignore[type-arg]
+    (alert,) = alerts_of(xr_chart(40, **records), "MON-PROTECTION-END")
+    assert alert.severity == severity
+    assert ("overdose risk" in alert.message) == (severity == "critical")
+    assert "naloxone" in alert.action
+    if severity == "warning":
+        assert "missed" in alert.message
 
 
 def test_the_protection_estimator_is_a_parameter() -> None:

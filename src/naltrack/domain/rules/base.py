@@ -141,7 +141,8 @@ RULES: tuple[Rule, ...] = (
     # Monitoring rules
     Rule("MON-INJECTION-DUE", "monitoring", "XR-NTX injection due or overdue by days since the last one",
          ("critical", "warning", "info"), "clinical.md §1.2", ("xr-ntx",)),
-    Rule("MON-PROTECTION-END", "monitoring", "End of protection: overdose risk, offer naloxone",
+    Rule("MON-PROTECTION-END", "monitoring", "End of protection: overdose risk with OUD (a warning for AUD only), "
+         "offer naloxone",
          ("critical", "warning"), "clinical.md §1.2 (label 2.2), §3 (vulnerability to overdose); "
          "pk.md §4.1, §7 (end of protection: coverage engine)"),
     Rule("MON-LIVER-RISING", "monitoring", "Rising liver tests (ALT, AST) against the upper limit of normal",

@@ -147,7 +147,8 @@ def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresh
     ``end`` is the last day the estimated level stays protective (>= 2 ng/mL, docs/pk.md). On XR-NTX
     the typical level falls below that a few days before the label's 4-week interval: while the next
     injection is not yet overdue the alert is a warning that the blockade is incomplete until it is
-    given; past the interval, or on oral or implant, a lapse is critical.
+    given; past the interval, or on oral or implant, a lapse is critical for a patient with OUD (or no
+    indication on file) and a warning without the overdose wording for an AUD-only patient.
     """
     if end is None:
         return []
@@ -159,6 +160,10 @@ def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresh
             return [_alert("MON-PROTECTION-END", "warning", f"Estimated blockade below the protective level "
                            f"since {end}: incomplete until the injection due on {due_day}.",
                            f"Give the injection on time; do not let it slip. {naloxone}")]
+        if _aud_only(chart, today):
+            return [_alert("MON-PROTECTION-END", "warning", f"Naltrexone blockade ended on {end} "
+                           f"({(today - end).days} days ago): a dose was missed or treatment lapsed.",
+                           f"Contact the patient; resume treatment. {naloxone}")]
         return [_alert("MON-PROTECTION-END", "critical", f"Opioid blockade ended on {end} ({(today - end).days} days "
                        "ago): tolerance is low after detox, so overdose risk is high.",
                        f"Contact the patient; resume treatment. {naloxone}")]
@@ -166,6 +171,17 @@ def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresh
         return [_alert("MON-PROTECTION-END", "warning", f"Opioid blockade is expected to end on {end}.",
                        f"Give the next dose before then. {naloxone}")]
     return []
+
+
+def _aud_only(chart: PatientChart, today: date) -> bool:
+    """AUD on record (episode or F10 diagnosis) and no sign of OUD: no OUD/OUD+AUD episode, no F11
+    diagnosis, no opioid use reported, taken or detected. A chart with neither indication counts as OUD."""
+    episodes = [e for e in current(chart.episodes) if e.start <= today]
+    diagnoses = facts.active_diagnoses(chart, today)
+    if (any(e.treats_oud for e in episodes) or facts.has_code(diagnoses, facts.SNOMED_OUD, ("F11",))
+            or facts.last_opioid_use(chart, today)):
+        return False
+    return any(e.treats_aud for e in episodes) or bool(facts.has_code(diagnoses, facts.SNOMED_AUD, ("F10",)))
 
 
 def _injection_not_yet_overdue(chart: PatientChart, today: date, t: Thresholds) -> date | None:
