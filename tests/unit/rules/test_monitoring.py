@@ -70,26 +70,28 @@ def test_no_injection_alert_without_an_xr_regimen() -> None:
 
 @pytest.mark.parametrize(
     ("days", "severity"),
-    [(19, None), (20, "warning"), (23, "warning"), (24, "warning"), (28, "warning"), (29, "critical"),
-     (53, "critical"), (54, None)],
+    [(19, None), (20, "warning"), (23, "warning"), (24, "warning"), (28, "warning"), (29, "warning"),
+     (34, "warning"), (35, "critical"), (53, "critical"), (54, None)],
 )
 def test_end_of_protection_after_an_injection(days: int, severity: str | None) -> None:
     """The coverage engine's end (docs/pk.md "End of protection"): the typical subject's XR-NTX
     level stays >= 2 ng/mL to the 23rd day after the injection (pk.md §7.2 surrogate: about 24
     days). So the end is injection + 23: announced from 3 days before it (day 20; day 19 is one
-    too early), on the end day itself (day 23) still a warning; below it but before the injection is
-    overdue (days 24 to 28 of the 28-day interval) a warning that the blockade is incomplete; critical
-    once the injection is overdue (day 29) through ``lapse_alert_days`` = 30 days after the end (day 53),
-    then quiet (day 54)."""
+    too early), on the end day itself (day 23) still a warning; below it through the late-dose table's
+    administer window (days 24 to 34, clinical.md §1.2) a warning that the blockade is incomplete;
+    critical from day 35 (urine screen required first) through ``lapse_alert_days`` = 30 days after
+    the end (day 53), then quiet (day 54)."""
     found = alerts_of(xr_chart(days), "MON-PROTECTION-END")
     assert [a.severity for a in found] == ([severity] if severity else [])
+    if days in (29, 34):
+        assert "is late; it can still be given without a urine screen until day 34" in found[0].message
 
 
 def test_protection_alert_offers_naloxone_when_none_is_on_file() -> None:
     chart = xr_chart(30, medications=(make_med("1010604", ago(5)),))  # buprenorphine/naloxone is not rescue
     (alert,) = alerts_of(chart, "MON-PROTECTION-END")
     assert "No rescue naloxone on file" in alert.action
-    (with_naloxone,) = alerts_of(xr_chart(30), "MON-PROTECTION-END")
+    (with_naloxone,) = alerts_of(xr_chart(35), "MON-PROTECTION-END")
     assert "Rescue naloxone is on file" in with_naloxone.action
     assert "overdose risk is high" in with_naloxone.message
 
@@ -121,7 +123,7 @@ def test_the_protection_estimator_is_a_parameter() -> None:
     found = alerts_of(chart, "MON-PROTECTION-END", estimate_protection_end=lambda c, d: d - timedelta(days=2))
     assert [a.severity for a in found] == ["warning"]  # injection not yet overdue on day 10
     assert "incomplete until the injection due on" in found[0].message
-    overdue = alerts_of(xr_chart(30), "MON-PROTECTION-END", estimate_protection_end=lambda c, d: d - timedelta(days=2))
+    overdue = alerts_of(xr_chart(35), "MON-PROTECTION-END", estimate_protection_end=lambda c, d: d - timedelta(days=2))
     assert [a.severity for a in overdue] == ["critical"]
     assert alerts_of(chart, "MON-PROTECTION-END", estimate_protection_end=lambda c, d: None) == []
 

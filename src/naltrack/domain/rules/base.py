@@ -93,7 +93,7 @@ RULES: tuple[Rule, ...] = (
          "reported last use wins over the report)", ("contraindication", "review", "info"), "clinical.md §2.2, §2.5"),
     Rule("RDY-UDS-MISSING", "readiness", "A recent urine drug screen verifies the opioid-free interval (with "
          "the oxycodone analyte after reported prescription-opioid or oxycodone use)", ("review", "info"),
-         "clinical.md §1.1 (verify by urine analysis), §2.2; oxycodone analyte: UNCONFIRMED configurable default"),
+         "clinical.md §1.1, §2.2; oxycodone analyte UNCONFIRMED"),
     Rule("RDY-NALOXONE-CHALLENGE", "readiness", "Naloxone challenge: a failed challenge contraindicates",
          _RC, "clinical.md §2.2, §2.5"),
     Rule("RDY-WITHDRAWAL", "readiness", "Current opioid withdrawal (COWS score or withdrawal diagnosis)",
@@ -143,8 +143,8 @@ RULES: tuple[Rule, ...] = (
          ("critical", "warning", "info"), "clinical.md §1.2", ("xr-ntx",)),
     Rule("MON-PROTECTION-END", "monitoring", "End of protection: overdose risk with OUD (a warning for AUD only), "
          "offer naloxone",
-         ("critical", "warning"), "clinical.md §1.2 (label 2.2), §3 (vulnerability to overdose); "
-         "pk.md §4.1, §7 (end of protection: coverage engine)"),
+         ("critical", "warning"), "clinical.md §1.2 (label 2.2, late-dose table), §3; pk.md §4.1, §7 (end of "
+         "protection)"),
     Rule("MON-LIVER-RISING", "monitoring", "Rising liver tests (ALT, AST) against the upper limit of normal",
          ("critical", "warning"), "clinical.md §2.7, §3 (hepatotoxicity)"),
     Rule("MON-PHQ9-ITEM9", "monitoring", "PHQ-9 item 9 above 0: thoughts of self-harm", ("critical",),

@@ -145,9 +145,10 @@ def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresh
     """End of blockade: overdose risk after detox; offer rescue naloxone (label 2.2, clinical.md §1.2, §3).
 
     ``end`` is the last day the estimated level stays protective (>= 2 ng/mL, docs/pk.md). On XR-NTX
-    the typical level falls below that a few days before the label's 4-week interval: while the next
-    injection is not yet overdue the alert is a warning that the blockade is incomplete until it is
-    given; past the interval, or on oral or implant, a lapse is critical for a patient with OUD (or no
+    the typical level falls below that a few days before the label's 4-week interval: through the
+    late-dose table's administer window (day 34, clinical.md §1.2) the alert is a warning that the
+    blockade is incomplete until the injection is given; from day 35 (a urine screen is required
+    first), or on oral or implant, a lapse is critical for a patient with OUD (or no
     indication on file) and a warning without the overdose wording for an AUD-only patient.
     """
     if end is None:
@@ -155,11 +156,13 @@ def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresh
     naloxone = ("Rescue naloxone is on file: confirm the patient still has it." if _has_rescue_naloxone(chart, today)
                 else "No rescue naloxone on file (buprenorphine/naloxone does not count): prescribe or give naloxone.")
     if end < today and (today - end).days <= t.lapse_alert_days:
-        due_day = _injection_not_yet_overdue(chart, today, t)
+        due_day = _injection_in_administer_window(chart, today, t)
         if due_day is not None:
+            late = (f"incomplete until the injection due on {due_day}." if today <= due_day else
+                    f"the injection due on {due_day} is late; it can still be given without a urine screen "
+                    f"until day {t.injection_uds_required_from_day - 1}.")
             return [_alert("MON-PROTECTION-END", "warning", f"Estimated blockade below the protective level "
-                           f"since {end}: incomplete until the injection due on {due_day}.",
-                           f"Give the injection on time; do not let it slip. {naloxone}")]
+                           f"since {end}: {late}", f"Give the injection on time; do not let it slip. {naloxone}")]
         if _aud_only(chart, today):
             return [_alert("MON-PROTECTION-END", "warning", f"Naltrexone blockade ended on {end} "
                            f"({(today - end).days} days ago): a dose was missed or treatment lapsed.",
@@ -184,14 +187,20 @@ def _aud_only(chart: PatientChart, today: date) -> bool:
     return any(e.treats_aud for e in episodes) or bool(facts.has_code(diagnoses, facts.SNOMED_AUD, ("F10",)))
 
 
-def _injection_not_yet_overdue(chart: PatientChart, today: date, t: Thresholds) -> date | None:
-    """The due date of the next XR-NTX injection when the patient is on XR-NTX and not yet past it."""
+def _injection_in_administer_window(chart: PatientChart, today: date, t: Thresholds) -> date | None:
+    """The due date of the next XR-NTX injection while the late-dose table still says administer.
+
+    That is through day ``injection_uds_required_from_day - 1`` (day 34) after the last injection
+    (clinical.md §1.2 late-dose table; label blockade about 28 days); from day 35 a urine screen
+    is required first, so ``None`` (and ``None`` when the patient is not on XR-NTX).
+    """
     regimens = [r for r in chart.active_regimens_on(today) if r.form == "xr-ntx"]
     last = chart.last_injection(today)
     if not regimens or last is None:
         return None
     due = last.given_at.date() + timedelta(days=regimens[0].interval_days or t.injection_interval_days)
-    return due if today <= due else None
+    window_ends = last.given_at.date() + timedelta(days=t.injection_uds_required_from_day - 1)
+    return due if today <= max(due, window_ends) else None
 
 
 def liver_rising(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
