@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import NotFound
 from naltrack.domain.rules.interactions import check_interactions, check_order_for_chart, naltrexone_on_board
+from naltrack.domain.rules.thresholds import DEFAULT
 
 from .builders import DAY, ago, make_implant, make_injection, make_med, make_patient, make_regimen
 
@@ -79,6 +82,20 @@ def test_several_interactions_are_sorted_by_severity_and_unknown_current_codes_a
 def test_an_unknown_ordered_code_is_not_found() -> None:
     with pytest.raises(NotFound, match="RxNorm code '424242' not found"):
         check_interactions("424242", [XR])
+
+
+@pytest.mark.parametrize(("days", "flagged"), [(28, True), (30, True), (31, False)])
+def test_an_opioid_order_is_flagged_for_30_days_after_an_injection(days: int, flagged: bool) -> None:
+    chart = PatientChart(patient=make_patient(), injections=(make_injection(ago(days)),))
+    assert naltrexone_on_board(chart, DAY) == ([XR] if flagged else [])
+    assert [a.rule for a in check_order_for_chart(chart, "1049621", DAY)] == (["IX-OPIOID"] if flagged else [])
+
+
+def test_the_window_after_an_injection_is_configurable() -> None:
+    chart = PatientChart(patient=make_patient(), injections=(make_injection(ago(29)),))
+    shorter = replace(DEFAULT, opioid_order_window_after_injection_days=28)
+    assert check_order_for_chart(chart, "1049621", DAY, shorter) == []
+    assert naltrexone_on_board(chart, DAY, blockade_days=29) == [XR]
 
 
 def test_chart_check_sees_recent_injections_and_implants() -> None:

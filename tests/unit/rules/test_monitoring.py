@@ -224,6 +224,12 @@ def test_planned_surgery_on_xr_ntx(days_ahead: int, severity: str | None) -> Non
     assert [a.severity for a in found] == ([severity] if severity else [])
 
 
+@pytest.mark.parametrize(("days_since", "alerted"), [(30, True), (31, False)])
+def test_surgery_after_the_xr_regimen_ended_counts_the_injection_for_30_days(days_since: int, alerted: bool) -> None:
+    chart = xr_chart(days_since, regimens=(), procedures=(make_procedure(DAY + timedelta(days=10)),))
+    assert [a.severity for a in alerts_of(chart, "MON-SURGERY")] == (["critical"] if alerted else [])
+
+
 def test_planned_surgery_on_oral_names_the_stop_date() -> None:
     chart = xr_chart(5, regimens=(make_regimen("oral-daily", start=ago(30)),), injections=(),
                      procedures=(make_procedure(DAY + timedelta(days=10)),))

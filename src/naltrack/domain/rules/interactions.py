@@ -21,6 +21,7 @@ from naltrack.domain.catalog import Medication, find_medication, get_medication,
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 OPIOID_BLOCKED = frozenset({"opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "illicit-opioid"})
 AGONIST_TREATMENT = frozenset({"buprenorphine-oud", "buprenorphine-pain", "methadone"})
@@ -147,8 +148,10 @@ def _contrave_with_opioid(new: Medication, others: list[Medication]) -> list[Ale
     return [alert] if alert is not None else []
 
 
-def naltrexone_on_board(chart: PatientChart, on: date, *, blockade_days: int = 28) -> list[str]:
-    """Codes of naltrexone therapy the patient is on: active regimens, recent injections, implants in place."""
+def naltrexone_on_board(chart: PatientChart, on: date, *,
+                        blockade_days: int = DEFAULT.opioid_order_window_after_injection_days) -> list[str]:
+    """Codes of naltrexone therapy the patient is on: active regimens, implants in place, and an injection
+    within ``blockade_days`` (default 30: ASAM waits about 30 days after XR-NTX, clinical.md §2.1)."""
     codes: list[str] = []
     for regimen in chart.active_regimens_on(on):
         codes.append(regimen.rxnorm or {"oral": "1483744", "xr-ntx": "637213", "implant": "NTX-IMPLANT"}[regimen.form])
@@ -160,7 +163,9 @@ def naltrexone_on_board(chart: PatientChart, on: date, *, blockade_days: int = 2
     return sorted(set(codes))
 
 
-def check_order_for_chart(chart: PatientChart, ordered: str, on: date) -> list[Alert]:
+def check_order_for_chart(chart: PatientChart, ordered: str, on: date,
+                          thresholds: Thresholds = DEFAULT) -> list[Alert]:
     """:func:`check_interactions` against everything the patient takes on ``on``, naltrexone included."""
     taking = [m.rxnorm for m in current(chart.medications) if m.is_active_on(on)]
-    return check_interactions(ordered, taking + naltrexone_on_board(chart, on))
+    on_board = naltrexone_on_board(chart, on, blockade_days=thresholds.opioid_order_window_after_injection_days)
+    return check_interactions(ordered, taking + on_board)

@@ -101,7 +101,7 @@ def _alert(rule: str, severity: AlertSeverity, message: str, action: str, subjec
 
 def _recent_injection(chart: PatientChart, today: date, t: Thresholds) -> bool:
     last = chart.last_injection(today)
-    return last is not None and (today - last.given_at.date()).days <= t.xr_ntx_blockade_days
+    return last is not None and (today - last.given_at.date()).days <= t.opioid_order_window_after_injection_days
 
 
 def _on_naltrexone(chart: PatientChart, today: date) -> bool:

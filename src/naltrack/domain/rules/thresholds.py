@@ -59,6 +59,8 @@ class Thresholds:
     injection_consult_from_day: int = 56
     # Protection (days' supply of a medicine known without doses) and overdose risk.
     xr_ntx_blockade_days: int = 28
+    # After an XR-NTX injection, an opioid order is flagged (and surgery planned) for this many days.
+    opioid_order_window_after_injection_days: int = 30
     implant_default_days: int = 60
     protection_warning_days: int = 3
     lapse_alert_days: int = 30
@@ -145,6 +147,8 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "injection_uds_required_from_day": "clinical.md §1.2: public late-dose table (local protocol, not a standard)",
     "injection_consult_from_day": "clinical.md §1.2: public late-dose table (local protocol, not a standard)",
     "xr_ntx_blockade_days": "clinical.md §1.2: blockade about 28 days",
+    "opioid_order_window_after_injection_days": f"{_C}: clinical.md §2.1, ASAM: wait about 30 days after "
+                                                "XR-NTX before an agonist (label blockade about 28 days, §1.2)",
     "implant_default_days": f"{_C}: clinical.md §1.3, US pellets about 2 months (2-6 months by product)",
     "protection_warning_days": f"{_C}: how early the end of protection is announced",
     "lapse_alert_days": f"{_C}: how long after a lapse the overdose-risk alert stays",
