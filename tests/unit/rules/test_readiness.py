@@ -380,6 +380,28 @@ def test_pregnancy_and_breastfeeding(patient: object, verdict: str) -> None:
     assert assess_readiness(make_chart(patient=patient), "xr-ntx", DAY).verdict == verdict
 
 
+@pytest.mark.parametrize(("heroin_days", "severity"), [(6, "not-ready"), (7, "review")])
+def test_pregnant_and_using_opioids_is_not_ready_without_a_date(heroin_days: int, severity: str) -> None:
+    pregnant = _woman(pregnant=True, breastfeeding=False, as_of=ago(5))
+    chart = make_chart(patient=pregnant, substance_use=(make_report("heroin", ago(heroin_days)),))
+    result = assess_readiness(chart, "xr-ntx", DAY)
+    (preg,) = [r for r in result.reasons if r.rule == "RDY-PREGNANCY"]
+    assert preg.severity == severity
+    assert result.earliest_ready_date is None
+    if severity == "not-ready":
+        assert result.verdict == "not-ready"
+        assert "initiation is not recommended" in preg.message and "agonist treatment" in preg.message
+        assert "NYSDOH A2" in preg.message and preg.ready_on is None
+    else:
+        assert result.verdict == "review" and "A3" in preg.message
+
+
+def test_not_pregnant_and_using_opioids_keeps_the_dated_interval() -> None:
+    woman = _woman(pregnant=False, breastfeeding=False, as_of=ago(5))
+    result = assess_readiness(make_chart(patient=woman, substance_use=(make_report("heroin", ago(6)),)), "oral", DAY)
+    assert (result.verdict, result.earliest_ready_date) == ("not-ready", ago(6) + timedelta(days=7))
+
+
 @pytest.mark.parametrize(
     ("extra", "xr_verdict", "oral_verdict"),
     [

@@ -108,8 +108,9 @@ RULES: tuple[Rule, ...] = (
          _RNR, "clinical.md §2.7, §1.1"),
     Rule("RDY-HEPATITIS", "readiness", "Acute hepatitis or liver failure", ("contraindication", "review"),
          "clinical.md §2.5 (version-dependent), §3"),
-    Rule("RDY-PREGNANCY", "readiness", "Pregnancy, breastfeeding, or unknown pregnancy status",
-         ("review", "info"), "clinical.md §2.6, §1.1 (pregnancy test in the work-up)"),
+    Rule("RDY-PREGNANCY", "readiness", "Pregnancy (with opioid use in the opioid-free window: not recommended, "
+         "agonist treatment preferred), breastfeeding, or unknown pregnancy status", _RNR,
+         "clinical.md §2.6 (NYSDOH A2, A3), §1.1 (pregnancy test in the work-up)"),
     Rule("RDY-BLEEDING", "readiness", "IM injection: thrombocytopenia, bleeding disorder or anticoagulant",
          ("review", "info"), "clinical.md §2.5 (bleeding)", ("xr-ntx",)),
     Rule("RDY-AUD-DRINKING", "readiness", "AUD: not actively drinking at the first injection (or a restart after "

@@ -99,8 +99,15 @@ def check_pregnancy(ctx: Context) -> list[Reason]:
              and (ctx.on - status.as_of).days <= t.pregnancy_status_max_age_days)
     out: list[Reason] = []
     if status is not None and status.as_of <= ctx.on and status.pregnant:
-        out.append(reason("RDY-PREGNANCY", "review", f"Pregnant (recorded {status.as_of}): naltrexone should not be "
-                          "initiated in a patient actively using opioids; otherwise discuss risks and benefits."))
+        using = _opioid_use_within_window(ctx)
+        if using is not None:
+            out.append(reason("RDY-PREGNANCY", "not-ready", f"Pregnant (recorded {status.as_of}) and using opioids "
+                              f"({using}): naltrexone initiation is not recommended; opioid agonist treatment "
+                              "(buprenorphine or methadone) is preferred (NYSDOH A2)."))
+        else:
+            out.append(reason("RDY-PREGNANCY", "review", f"Pregnant (recorded {status.as_of}), no opioid use in the "
+                              "opioid-free interval: discuss naltrexone as an alternative with its risks and benefits "
+                              "(NYSDOH A3)."))
     if status is not None and status.as_of <= ctx.on and status.breastfeeding:
         out.append(reason("RDY-PREGNANCY", "review", f"Breastfeeding (recorded {status.as_of}): naltrexone passes "
                           "into breast milk; discuss risks and benefits."))
@@ -112,6 +119,18 @@ def check_pregnancy(ctx: Context) -> list[Reason]:
     if not out:
         out.append(reason("RDY-PREGNANCY", "info", "Not pregnant or breastfeeding, or not applicable."))
     return out
+
+
+def _opioid_use_within_window(ctx: Context) -> str | None:
+    """The latest opioid use still inside its required opioid-free interval (clinical.md §2.1), if any."""
+    for action, use in sorted(facts.last_opioid_use(ctx.chart, ctx.on).items()):
+        if action == "long-acting-buprenorphine":
+            window = ctx.thresholds.depot_buprenorphine_review_days
+        else:
+            window = ctx.thresholds.opioid_free_days(action)
+        if facts.days_between(use.day, ctx.on) < window:
+            return f"last {use.evidence} on {use.day}"
+    return None
 
 
 def check_bleeding(ctx: Context) -> list[Reason]:
