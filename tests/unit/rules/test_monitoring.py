@@ -64,6 +64,21 @@ def test_injection_due_and_overdue_by_days_since_the_last(days: int, severity: s
         assert "Consult" in found[0].action
 
 
+@pytest.mark.parametrize(("days", "severity"), [(29, "warning"), (34, "warning"), (35, "critical"), (55, "critical"),
+                                             (56, "critical")])
+def test_late_injection_alerts_carry_the_naloxone_offer(days: int, severity: str) -> None:
+    (alert,) = alerts_of(xr_chart(days), "MON-INJECTION-DUE")
+    assert alert.severity == severity
+    assert "Rescue naloxone is on file: confirm the patient still has it." in alert.action
+    (without,) = alerts_of(xr_chart(days, medications=()), "MON-INJECTION-DUE")
+    assert "No rescue naloxone on file" in without.action and "prescribe or give naloxone" in without.action
+
+
+def test_an_injection_that_is_due_but_not_late_has_no_naloxone_text() -> None:
+    (alert,) = alerts_of(xr_chart(28), "MON-INJECTION-DUE")
+    assert alert.severity == "info" and "naloxone" not in alert.action
+
+
 def test_no_injection_alert_without_an_xr_regimen() -> None:
     assert alerts_of(xr_chart(40, regimens=()), "MON-INJECTION-DUE") == []
 

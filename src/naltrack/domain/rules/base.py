@@ -141,7 +141,7 @@ RULES: tuple[Rule, ...] = (
          "dextromethorphan", ("info",), "codes.md §3 traps 2 and 7"),
     # Monitoring rules
     Rule("MON-INJECTION-DUE", "monitoring", "XR-NTX injection due or overdue by days since the last one",
-         ("critical", "warning", "info"), "clinical.md §1.2", ("xr-ntx",)),
+         ("critical", "warning", "info"), "clinical.md §1.2 (late-dose table; label 2.2 naloxone)", ("xr-ntx",)),
     Rule("MON-PROTECTION-END", "monitoring", "End of protection: overdose risk with OUD (a warning for AUD only), "
          "offer naloxone",
          ("critical", "warning"), "clinical.md §1.2 (label 2.2, late-dose table), §3; pk.md §4.1, §7 (end of "

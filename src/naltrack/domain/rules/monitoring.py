@@ -119,14 +119,15 @@ def injection_due(chart: PatientChart, today: date, t: Thresholds) -> list[Alert
     if day >= t.injection_consult_from_day:
         return [_alert("MON-INJECTION-DUE", "critical", f"Injection overdue: day {day} since the last one "
                        f"({last.given_at.date()}).", "Consult the prescriber before the next injection; "
-                       "reassess opioid use and readiness.", last.id)]
+                       f"reassess opioid use and readiness. {_naloxone_offer(chart, today)}", last.id)]
     if day >= t.injection_uds_required_from_day:
         return [_alert("MON-INJECTION-DUE", "critical", f"Injection overdue: day {day} since the last one.",
-                       "Point-of-care urine drug screen before injecting; if positive do not inject, consult.",
-                       last.id)]
+                       "Point-of-care urine drug screen before injecting; if positive do not inject, consult. "
+                       f"{_naloxone_offer(chart, today)}", last.id)]
     if day > interval:
         return [_alert("MON-INJECTION-DUE", "warning", f"Injection overdue: day {day} since the last one (due on "
-                       f"day {interval}).", "Give the next dose as soon as possible; offer naloxone.", last.id)]
+                       f"day {interval}).", f"Give the next dose as soon as possible. {_naloxone_offer(chart, today)}",
+                       last.id)]
     if day >= interval - t.injection_due_window_days:
         return [_alert("MON-INJECTION-DUE", "info", f"Injection due: day {day} of {interval}.",
                        "Schedule the injection in the other buttock.", last.id)]
@@ -141,6 +142,13 @@ def _has_rescue_naloxone(chart: PatientChart, today: date) -> bool:
     return False
 
 
+def _naloxone_offer(chart: PatientChart, today: date) -> str:
+    """After a missed dose, offer an overdose reversal agent (label 2.2, clinical.md §1.2)."""
+    if _has_rescue_naloxone(chart, today):
+        return "Rescue naloxone is on file: confirm the patient still has it."
+    return "No rescue naloxone on file (buprenorphine/naloxone does not count): prescribe or give naloxone."
+
+
 def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresholds) -> list[Alert]:
     """End of blockade: overdose risk after detox; offer rescue naloxone (label 2.2, clinical.md §1.2, §3).
 
@@ -153,8 +161,7 @@ def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresh
     """
     if end is None:
         return []
-    naloxone = ("Rescue naloxone is on file: confirm the patient still has it." if _has_rescue_naloxone(chart, today)
-                else "No rescue naloxone on file (buprenorphine/naloxone does not count): prescribe or give naloxone.")
+    naloxone = _naloxone_offer(chart, today)
     if end < today and (today - end).days <= t.lapse_alert_days:
         due_day = _injection_in_administer_window(chart, today, t)
         if due_day is not None:
