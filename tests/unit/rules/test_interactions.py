@@ -98,6 +98,17 @@ def test_the_window_after_an_injection_is_configurable() -> None:
     assert naltrexone_on_board(chart, DAY, blockade_days=29) == [XR]
 
 
+@pytest.mark.parametrize("code", ["904880", "1716057"])  # Butrans, Belbuca
+def test_pain_buprenorphine_is_not_called_agonist_treatment(code: str) -> None:
+    (forward,) = check_interactions(XR, [code])
+    assert (forward.rule, forward.severity) == ("IX-AGONIST-TREATMENT", "critical")
+    assert "buprenorphine for pain" in forward.message and "agonist treatment" not in forward.message
+    (reverse,) = check_interactions(code, [XR])
+    assert "buprenorphine for pain" in reverse.message and "non-opioid analgesics" in reverse.action
+    (oud,) = check_interactions(XR, ["1010604"])
+    assert "opioid agonist treatment" in oud.message
+
+
 def test_chart_check_sees_recent_injections_and_implants() -> None:
     chart = PatientChart(patient=make_patient(), injections=(make_injection(ago(20)),))
     assert naltrexone_on_board(chart, DAY) == [XR]

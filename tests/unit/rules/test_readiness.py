@@ -483,7 +483,17 @@ def test_aud_implant_without_a_last_drink_gives_review() -> None:
 
 
 def test_aud_oral_with_recent_drinking_gives_review() -> None:
-    assert assess_readiness(_aud_chart(drinking_days=(make_drinking_day(ago(2)),)), "oral", DAY).verdict == "review"
+    result = assess_readiness(_aud_chart(drinking_days=(make_drinking_day(ago(2)),)), "oral", DAY)
+    assert result.verdict == "review"
+    (drinking,) = [r for r in result.reasons if r.rule == "RDY-AUD-DRINKING"]
+    assert "TIP 28 advises 3-7 abstinent days before naltrexone (3 configured)" in drinking.message
+    stricter = assess_readiness(_aud_chart(drinking_days=(make_drinking_day(ago(6)),)), "oral", DAY,
+                                replace(DEFAULT, alcohol_free_days_oral=7))
+    assert "(7 configured)" in stricter.reasons[0].message and "7-7" not in stricter.reasons[0].message
+
+
+def test_aud_oral_boundary_of_abstinent_days() -> None:
+    assert assess_readiness(_aud_chart(drinking_days=(make_drinking_day(ago(3)),)), "oral", DAY).verdict == "ready"
 
 
 def test_oral_oud_regimen_without_test_dose_gives_review() -> None:

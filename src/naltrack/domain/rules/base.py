@@ -101,7 +101,7 @@ RULES: tuple[Rule, ...] = (
     Rule("RDY-OPIOID-RX", "readiness", "Active opioid medicines: analgesics, antitussives, antidiarrheals",
          ("contraindication", "review", "info"), "clinical.md §2.5, §4"),
     Rule("RDY-AGONIST-TREATMENT", "readiness", "Buprenorphine or methadone treatment in progress",
-         _RC, "clinical.md §2.1, §2.2, §4"),
+         ("contraindication", "review", "info"), "clinical.md §2.1, §2.2, §4"),
     Rule("RDY-HYPERSENSITIVITY", "readiness", "Hypersensitivity to naltrexone or the XR-NTX components (PLG, "
          "carboxymethylcellulose)", ("contraindication", "review", "info"), "clinical.md §2.5, §3"),
     Rule("RDY-LIVER-ULN", "readiness", "Aminotransferases against the upper limit of normal (3x and 5x)",
@@ -125,8 +125,8 @@ RULES: tuple[Rule, ...] = (
     # Interaction rules
     Rule("IX-OPIOID", "interaction", "Naltrexone blocks opioid analgesics, antitussives and antidiarrheals",
          ("critical",), "clinical.md §4, §2.5"),
-    Rule("IX-AGONIST-TREATMENT", "interaction", "Naltrexone with buprenorphine or methadone: precipitated "
-         "withdrawal", ("critical",), "clinical.md §4, §2.1"),
+    Rule("IX-AGONIST-TREATMENT", "interaction", "Naltrexone with buprenorphine (OUD treatment or for pain) or "
+         "methadone: precipitated withdrawal", ("critical",), "clinical.md §4, §2.1"),
     Rule("IX-MIXED-AGONIST", "interaction", "Naltrexone with pentazocine, butorphanol or nalbuphine",
          ("critical",), "clinical.md §4"),
     Rule("IX-LOPERAMIDE", "interaction", "Loperamide (peripheral opioid antidiarrheal): not named in the label",

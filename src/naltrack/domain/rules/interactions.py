@@ -24,7 +24,7 @@ from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 OPIOID_BLOCKED = frozenset({"opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "illicit-opioid"})
-AGONIST_TREATMENT = frozenset({"buprenorphine-oud", "buprenorphine-pain", "methadone"})
+AGONIST_TREATMENT = frozenset({"buprenorphine-oud", "methadone"})
 _PAIN_ACTION = ("Use regional analgesia or non-opioid analgesics; if an opioid is essential, give it only with "
                 "close monitoring in a setting equipped for resuscitation.")
 
@@ -49,6 +49,12 @@ _BY_CLASS: dict[str, _Pairing] = {
                      "The patient is on naltrexone: {other} will be blocked and cannot be started until the "
                      "blockade ends (about 1 day after oral, 30 days after XR-NTX).",
                      "Do not combine; plan the switch with the prescriber.") for cls in AGONIST_TREATMENT},
+    "buprenorphine-pain": _Pairing(
+        "IX-AGONIST-TREATMENT", "critical",
+        "{other} is buprenorphine for pain (a partial opioid agonist analgesic, not OUD treatment): naltrexone "
+        "would precipitate withdrawal and block its analgesia (wait up to 14 days after the last dose).",
+        "The patient is on naltrexone: {other} (buprenorphine for pain) will be blocked, and trying to overcome "
+        "the blockade can cause a fatal overdose.", _PAIN_ACTION),
     "mixed-agonist-antagonist": _Pairing(
         "IX-MIXED-AGONIST", "critical",
         "{other} is a mixed agonist-antagonist opioid: naltrexone would precipitate withdrawal and block it.",

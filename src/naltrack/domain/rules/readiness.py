@@ -341,8 +341,8 @@ def check_aud_drinking(ctx: Context) -> list[Reason]:
     if ctx.form == "implant":
         return [reason("RDY-AUD-DRINKING", "not-ready", f"Last drink {last} ({_days(since)} ago): TIP 28 advises 3-7 "
                        f"abstinent days before naltrexone ({required} configured); not before {ready_on}.", ready_on)]
-    return [reason("RDY-AUD-DRINKING", "review", f"Last drink {last} ({_days(since)} ago): TIP 28 advises "
-                   f"{required}-7 abstinent days before naltrexone.")]
+    return [reason("RDY-AUD-DRINKING", "review", f"Last drink {last} ({_days(since)} ago): TIP 28 advises 3-7 "
+                   f"abstinent days before naltrexone ({required} configured).")]
 
 
 def check_implant_approval(ctx: Context) -> list[Reason]:

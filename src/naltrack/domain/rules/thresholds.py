@@ -125,9 +125,11 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "cows_max_age_days": f"UNCONFIRMED {_C}: withdrawal is assessed on the day (clinical.md §1.1)",
     "lft_max_age_days": f"UNCONFIRMED {_C}: LFTs are part of the pre-treatment work-up (clinical.md §1.1)",
     "pregnancy_status_max_age_days": f"UNCONFIRMED {_C}: pregnancy test in the work-up (clinical.md §1.1)",
-    "cows_withdrawal_from": "clinical.md §2.4: mild withdrawal starts at 5; no naltrexone-specific cut-off found",
+    "cows_withdrawal_from": f"{_C}: clinical.md §2.4, mild withdrawal starts at 5; no naltrexone-specific COWS "
+                            "cut-off exists",
     "liver_review_above_x_uln": "clinical.md §2.7: TIP 28 caution above 3x normal; Krupitsky excluded >3x ULN",
-    "liver_not_ready_above_x_uln": "clinical.md §2.7: X:BOT excluded LFTs >5x ULN; the label has no number",
+    "liver_not_ready_above_x_uln": f"{_C}: clinical.md §2.7, 5x ULN is an X:BOT trial exclusion, not a label "
+                                   "number (the label has none)",
     "liver_rise_ratio": f"UNCONFIRMED {_C}: the reference gives no numeric 'rising' criterion",
     "liver_lookback_days": f"{_C}: window in which two liver results are compared",
     "hepatitis_contraindicates_oral": "clinical.md §2.5: older oral monographs list it; version-dependent",
