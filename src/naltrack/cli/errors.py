@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import wraps
-from typing import ParamSpec, TypeVar
 
 import click
 
-from naltrack.domain.errors import DomainError, InvalidInput, NotFound
-
-P = ParamSpec("P")
-T = TypeVar("T")
+from naltrack.domain.errors import DomainError
 
 EXIT_BAD_INPUT = 2
 
@@ -28,18 +23,5 @@ def bad_input_exits_2() -> Iterator[None]:
     """Turn domain input errors into :class:`BadInput` (exit 2)."""
     try:
         yield
-    except (InvalidInput, NotFound) as error:
+    except DomainError as error:  # InvalidInput, NotFound, NotEligible, Conflict: all the caller's input
         raise BadInput(str(error)) from error
-    except DomainError as error:
-        raise BadInput(str(error)) from error
-
-
-def exits_2_on_bad_input(func: Callable[P, T]) -> Callable[P, T]:
-    """Decorator form of :func:`bad_input_exits_2` for click commands."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        with bad_input_exits_2():
-            return func(*args, **kwargs)
-
-    return wrapper

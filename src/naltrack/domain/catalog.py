@@ -255,11 +255,6 @@ def get_medication(code: str) -> Medication:
     return med
 
 
-def medications_in_class(medication_class: MedicationClass) -> tuple[Medication, ...]:
-    """Every entry of one class."""
-    return tuple(m for m in _ENTRIES if m.medication_class == medication_class)
-
-
 def is_naltrexone_therapy(med: Medication) -> bool:
     """True for oral, injectable and implanted naltrexone; False for Contrave, Embeda, Troxyca."""
     return med.medication_class in NALTREXONE_THERAPY_CLASSES

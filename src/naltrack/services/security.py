@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from naltrack.domain.errors import DomainError, InvalidInput, NotFound
+from naltrack.domain.errors import DomainError, InvalidInput
 from naltrack.domain.security.accounts import Actor, User, check_password_strength
 from naltrack.domain.security.audit import AuditEntry, AuditEvent, ChainReport, Outcome, verify_chain
 from naltrack.services.security_ports import AuditQuery, SecureUnitOfWork, SecureUnitOfWorkFactory, StoredToken
@@ -256,13 +256,6 @@ def export_audit(uow_factory: SecureUnitOfWorkFactory, since: datetime | None) -
         for entry in uow.security.iter_audit():
             if since is None or entry.at >= since:
                 yield entry
-
-
-def get_user(uow: SecureUnitOfWork, user_id: str) -> User:
-    user = uow.security.find_user(user_id)
-    if user is None:
-        raise NotFound("user", user_id)
-    return user
 
 
 @dataclass(frozen=True)

@@ -285,8 +285,3 @@ def import_path(uow_factory: SecureUnitOfWorkFactory, path: Path, *, clinic_id: 
     if report.problems:
         raise ImportRefused(report)
     return report
-
-
-def count_types(items: list[Located]) -> dict[str, int]:
-    return dict(Counter(str(i.resource.get("resourceType")) for i in items))
-
