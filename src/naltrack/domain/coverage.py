@@ -153,14 +153,7 @@ def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180
     n_hours = int(day_edges[-1]) + 1
     conc = _population_series(doses, subjects, params, n_hours)
     p5, median, p95 = np.percentile(conc, [5.0, 50.0, 95.0], axis=0)
-    daily = _daily_means(conc, day_edges)
-    d5, dmed, d95 = np.percentile(daily, [5.0, 50.0, 95.0], axis=0)
-    bands = band_index(dmed, thresholds)
-    days = tuple(
-        DayCoverage(first_day + timedelta(days=i), float(dmed[i]), float(d5[i]), float(d95[i]),
-                    BANDS[int(bands[i])], first_day + timedelta(days=i) > today)
-        for i in range(n_days)
-    )
+    days, bands = _daily_coverage(_daily_means(conc, day_edges), first_day, today, thresholds)
     shift = _hours(origin, protection_origin(today, tz))  # what-if doses, rebased for the end of protection
     shifted = [replace(d, time_h=d.time_h + shift, end_h=d.end_h + shift) for d in extra_doses]
     ends = _protection_end(chart, today, tz, shifted, thresholds, params)
@@ -168,6 +161,19 @@ def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180
         chart.patient.id, today, origin, np.arange(n_hours, dtype=np.float64), median, p5, p95, days,
         count_days_in_bands(bands[: days_back + 1]), ends, thresholds, len(levels),
     )
+
+
+def _daily_coverage(daily: FloatArray, first_day: date, today: date,
+                    thresholds: BandThresholds) -> tuple[tuple[DayCoverage, ...], npt.NDArray[np.int8]]:
+    """Per day: the median and 90% interval of the subjects' daily means, and the median's band."""
+    d5, dmed, d95 = np.percentile(daily, [5.0, 50.0, 95.0], axis=0)
+    bands = band_index(dmed, thresholds)
+    days = tuple(
+        DayCoverage(first_day + timedelta(days=i), float(dmed[i]), float(d5[i]), float(d95[i]),
+                    BANDS[int(bands[i])], first_day + timedelta(days=i) > today)
+        for i in range(len(dmed))
+    )
+    return days, bands
 
 
 def estimate_protection_end(chart: PatientChart, today: date, tz: tzinfo | None = None) -> date | None:
