@@ -37,7 +37,7 @@ ROUNDS = 60
 def build_program(n_patients: int) -> Path:
     """The demo program's database, generated once per size."""
     from naltrack.bootstrap import Storage
-    from naltrack.services.synthetic import load_program
+    from naltrack.synthetic import load_program
 
     path = CACHE / f"web-{n_patients}-seed{SEED}.db"
     if not path.exists():

@@ -17,7 +17,7 @@ from naltrack.domain.rules.thresholds import DEFAULT
 from naltrack.services import records
 from naltrack.services import security as security_cases
 from naltrack.services.dashboard import build_dashboard
-from naltrack.services.synthetic import load_program
+from naltrack.synthetic import load_program
 
 with warnings.catch_warnings():  # starlette asks for httpx2; httpx works
     warnings.simplefilter("ignore")

@@ -17,9 +17,9 @@ from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen
 from naltrack.services.records import load_chart
 from naltrack.services.stats import count_records
-from naltrack.services.synthetic import ProgramParams, generate_patients, load_program
-from naltrack.services.synthetic.treatment import Course
 from naltrack.services.unit_of_work import KIND_OF
+from naltrack.synthetic import ProgramParams, generate_patients, load_program
+from naltrack.synthetic.treatment import Course
 
 END = date(2026, 11, 20)
 

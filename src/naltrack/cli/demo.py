@@ -14,7 +14,7 @@ from naltrack.cli.errors import bad_input_exits_2
 from naltrack.cli.security import echo_demo_accounts
 from naltrack.config import get_settings
 from naltrack.services.records import list_patients
-from naltrack.services.synthetic import load_program
+from naltrack.synthetic import load_program
 
 
 @click.command()

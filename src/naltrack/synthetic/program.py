@@ -16,10 +16,10 @@ import numpy as np
 from naltrack.domain.errors import Conflict
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
-from naltrack.services.synthetic.journey import build_patient
-from naltrack.services.synthetic.params import ProgramParams
-from naltrack.services.synthetic.people import make_clinics, make_staff
 from naltrack.services.unit_of_work import KIND_OF, UnitOfWorkFactory
+from naltrack.synthetic.journey import build_patient
+from naltrack.synthetic.params import ProgramParams
+from naltrack.synthetic.people import make_clinics, make_staff
 
 #: Patients written per transaction.
 BATCH_PATIENTS = 500

@@ -15,7 +15,7 @@ import numpy as np
 
 from naltrack.domain.observations import AnalyteResult, DrinkingDay, LabResult, QuestionnaireResponse, UrineDrugScreen
 from naltrack.instruments import get_instrument, score
-from naltrack.services.synthetic.builder import PatientBuilder
+from naltrack.synthetic.builder import PatientBuilder
 
 #: (LOINC, name, unit, reference low, reference high, typical value) of the liver panel.
 LIVER_PANEL: tuple[tuple[str, str, str, float, float, float], ...] = (

@@ -7,7 +7,7 @@ source.
 
 from __future__ import annotations
 
-from naltrack.services.synthetic.params import ProgramParams
-from naltrack.services.synthetic.program import generate_clinics, generate_patients, load_program
+from naltrack.synthetic.params import ProgramParams
+from naltrack.synthetic.program import generate_clinics, generate_patients, load_program
 
 __all__ = ["ProgramParams", "generate_clinics", "generate_patients", "load_program"]

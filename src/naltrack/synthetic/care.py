@@ -18,7 +18,7 @@ from naltrack.domain.care import (
     InjectionSiteDetails,
     SupportGroupAttendance,
 )
-from naltrack.services.synthetic.builder import PatientBuilder
+from naltrack.synthetic.builder import PatientBuilder
 
 #: Days around the program end date that get appointment records (past ones with an outcome).
 APPOINTMENT_WINDOW_DAYS = 14

@@ -13,8 +13,8 @@ import numpy as np
 
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord, supersede
-from naltrack.services.synthetic.params import ProgramParams
-from naltrack.services.synthetic.people import Staff
+from naltrack.synthetic.params import ProgramParams
+from naltrack.synthetic.people import Staff
 
 R = TypeVar("R", bound=ClinicalRecord)
 

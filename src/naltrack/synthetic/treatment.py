@@ -15,7 +15,7 @@ from typing import Any
 
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.regimens import XR_NTX_INTERVAL_DAYS, Regimen, ScheduledDose
-from naltrack.services.synthetic.builder import PatientBuilder
+from naltrack.synthetic.builder import PatientBuilder
 
 DAY = timedelta(days=1)
 #: Implant products (clinical.md §1.3): 1000 mg (Krupitsky 2012) and the 6 x 200 mg pellet kit.

@@ -25,11 +25,11 @@ from naltrack.domain.observations import (
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen
-from naltrack.services.synthetic import care, monitoring
-from naltrack.services.synthetic.builder import PatientBuilder
-from naltrack.services.synthetic.params import ProgramParams
-from naltrack.services.synthetic.people import Staff, make_patient
-from naltrack.services.synthetic.treatment import Course, add_targeted_doses, make_regimen, run_course
+from naltrack.synthetic import care, monitoring
+from naltrack.synthetic.builder import PatientBuilder
+from naltrack.synthetic.params import ProgramParams
+from naltrack.synthetic.people import Staff, make_patient
+from naltrack.synthetic.treatment import Course, add_targeted_doses, make_regimen, run_course
 
 #: ICD-10-CM codes per indication (clinical.md §8.2; F15.20 other stimulant dependence).
 DIAGNOSES: dict[str, tuple[tuple[str, str], ...]] = {
