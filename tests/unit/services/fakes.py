@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TypeVar
 
 from naltrack.domain.errors import Conflict
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
+from naltrack.domain.security.accounts import User
+from naltrack.domain.security.audit import AuditEntry, AuditEvent, chain_entry
+from naltrack.domain.security.consent import BreakGlass, Consent
+from naltrack.services.security_ports import (
+    AuditQuery,
+    Disclosure,
+    SecureUnitOfWork,
+    SecurityRepository,
+    StoredToken,
+)
 from naltrack.services.unit_of_work import (
     KIND_OF,
     AbstractUnitOfWork,
@@ -130,3 +141,136 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def rollback(self) -> None:
         self.__enter__()
+
+
+@dataclass
+class SecurityStore:
+    """What a fake secure database holds besides the clinical store; committed state only."""
+
+    users: dict[str, tuple[User, str]] = field(default_factory=dict)
+    tokens: dict[str, StoredToken] = field(default_factory=dict)
+    consents: dict[str, Consent] = field(default_factory=dict)
+    disclosures: list[Disclosure] = field(default_factory=list)
+    grants: dict[str, BreakGlass] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def copy(self) -> SecurityStore:
+        return SecurityStore(dict(self.users), dict(self.tokens), dict(self.consents), list(self.disclosures),
+                             dict(self.grants), list(self.audit))
+
+
+class FakeSecurityRepository(SecurityRepository):
+    """Users, tokens, consents, disclosures, grants and the audit chain in dictionaries and lists."""
+
+    def __init__(self, data: SecurityStore) -> None:
+        self.data = data
+
+    def add_user(self, user: User, password_hash: str) -> None:
+        if user.id in self.data.users:
+            raise Conflict(f"duplicate user {user.id}")
+        self.data.users[user.id] = (user, password_hash)
+
+    def find_user(self, user_id: str) -> User | None:
+        found = self.data.users.get(user_id)
+        return None if found is None else found[0]
+
+    def find_credentials(self, username: str) -> tuple[User, str] | None:
+        return next((found for found in self.data.users.values() if found[0].username == username), None)
+
+    def list_users(self, clinic_id: str) -> list[User]:
+        return sorted((u for u, _ in self.data.users.values() if u.clinic_id == clinic_id), key=lambda u: u.username)
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self.data.users[user_id] = (self.data.users[user_id][0], password_hash)
+
+    def add_token(self, token: StoredToken) -> None:
+        self.data.tokens[token.token_hash] = token
+
+    def find_token(self, token_hash: str) -> StoredToken | None:
+        return self.data.tokens.get(token_hash)
+
+    def revoke_token(self, token_id: str, at: datetime) -> None:
+        for key, token in self.data.tokens.items():
+            if token.id == token_id:
+                self.data.tokens[key] = replace(token, revoked_at=at)
+
+    def add_consent(self, consent: Consent) -> None:
+        self.data.consents[consent.id] = consent
+
+    def find_consent(self, consent_id: str) -> Consent | None:
+        return self.data.consents.get(consent_id)
+
+    def update_consent(self, consent: Consent) -> None:
+        stored = self.data.consents.get(consent.id)
+        if stored is None or stored.version != consent.version - 1:
+            raise Conflict(f"consent {consent.id} was changed by someone else")
+        self.data.consents[consent.id] = consent
+
+    def consents_for(self, patient_id: str) -> list[Consent]:
+        return [c for c in self.data.consents.values() if c.patient_id == patient_id]
+
+    def add_disclosure(self, disclosure: Disclosure) -> None:
+        self.data.disclosures.append(disclosure)
+
+    def disclosures_for(self, patient_id: str) -> list[Disclosure]:
+        return [d for d in self.data.disclosures if d.patient_id == patient_id]
+
+    def add_break_glass(self, grant: BreakGlass) -> None:
+        self.data.grants[grant.id] = grant
+
+    def find_break_glass(self, grant_id: str) -> BreakGlass | None:
+        return self.data.grants.get(grant_id)
+
+    def break_glass_for(self, *, user_id: str | None = None, patient_id: str | None = None,
+                        clinic_id: str | None = None) -> list[BreakGlass]:
+        clinic_users = {u.id for u, _ in self.data.users.values() if u.clinic_id == clinic_id}
+        return [g for g in self.data.grants.values()
+                if (user_id is None or g.user_id == user_id) and (patient_id is None or g.patient_id == patient_id)
+                and (clinic_id is None or g.user_id in clinic_users)]
+
+    def review_break_glass(self, grant_id: str, reviewer: str, at: datetime) -> None:
+        self.data.grants[grant_id] = replace(self.data.grants[grant_id], reviewed_by=reviewer, reviewed_at=at)
+
+    def append_audit(self, event: AuditEvent) -> AuditEntry:
+        entry = chain_entry(event, self.data.audit[-1] if self.data.audit else None)
+        self.data.audit.append(entry)
+        return entry
+
+    def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
+        found = [e for e in reversed(self.data.audit)
+                 if (clinic_id is None or e.clinic_id in (clinic_id, None))
+                 and all(value is None or getattr(e, name) == value
+                         for name, value in (("actor", query.actor), ("patient_id", query.patient_id),
+                                             ("outcome", query.outcome)))
+                 and (query.since is None or e.at >= query.since) and (query.until is None or e.at < query.until)]
+        return found[query.offset:query.offset + query.limit]
+
+    def iter_audit(self) -> Iterator[AuditEntry]:
+        return iter(list(self.data.audit))
+
+    def audit_head(self) -> tuple[int, str] | None:
+        return (self.data.audit[-1].seq, self.data.audit[-1].hash) if self.data.audit else None
+
+
+class FakeSecureUnitOfWork(FakeUnitOfWork, SecureUnitOfWork):
+    """The clinical fake plus :attr:`security`, committed and rolled back together.
+
+    The set-based read models are not faked: the use cases tested over this unit of work
+    do not read them.
+    """
+
+    def __init__(self, store: Store | None = None, security_store: SecurityStore | None = None) -> None:
+        super().__init__(store)
+        self.security_store = security_store or SecurityStore()
+
+    def __enter__(self) -> FakeSecureUnitOfWork:
+        super().__enter__()
+        self._security_work = self.security_store.copy()
+        self.security = FakeSecurityRepository(self._security_work)
+        return self
+
+    def commit(self) -> None:
+        super().commit()
+        work, store = self._security_work.copy(), self.security_store
+        store.users, store.tokens, store.consents = work.users, work.tokens, work.consents
+        store.disclosures, store.grants, store.audit = work.disclosures, work.grants, work.audit
