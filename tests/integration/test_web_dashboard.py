@@ -1,21 +1,31 @@
-"""The dashboard's set-based queries (services/dashboard.py) on a real SQLite database."""
+"""The dashboard's set-based read models (adapters/db/read_models/) and the dashboard and
+acknowledgement use cases (services/dashboard.py, services/acknowledgements.py), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from naltrack.adapters.db.read_models import SqlReadModels
+from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork, SqlSecurityRepository
 from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection, OralDose
 from naltrack.domain.care import AdverseEvent, InjectionSiteDetails
 from naltrack.domain.episodes import Episode
 from naltrack.domain.observations import LabResult, QuestionnaireResponse
 from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.records import supersede
 from naltrack.domain.regimens import Regimen
-from naltrack.services import records
-from naltrack.services.dashboard import build_dashboard
+from naltrack.domain.rules.thresholds import DEFAULT
+from naltrack.domain.security.accounts import Actor
+from naltrack.services.acknowledgements import acknowledge_alert, list_acknowledgements
+from naltrack.services.context import AppContext
+from naltrack.services.dashboard import get_dashboard
+from naltrack.services.security import add_user, search_audit
+from naltrack.services.security_ports import AuditQuery
 
 TZ = ZoneInfo("America/New_York")
 TODAY = date(2026, 3, 2)
@@ -33,13 +43,13 @@ def days_ago(n: int) -> date:
 @pytest.fixture()
 def storage(storage):
     """The suite's fresh database on each backend (SQLite, PostgreSQL), with two clinics."""
-    records.register_clinic(storage.uow(), Clinic(id="c1", name="Harbor Clinic", timezone="America/New_York"))
-    records.register_clinic(storage.uow(), Clinic(id="c2", name="Other Clinic", timezone="America/New_York"))
+    seed(storage, Clinic(id="c1", name="Harbor Clinic", timezone="America/New_York"),
+         Clinic(id="c2", name="Other Clinic", timezone="America/New_York"))
     return storage
 
 
 def add_patient(store: Storage, pid: str, family: str, clinic: str = "c1") -> None:
-    records.register_patient(store.uow(), Patient(id=pid, clinic_id=clinic, given_name="Sam", family_name=family,
+    seed(store, Patient(id=pid, clinic_id=clinic, given_name="Sam", family_name=family,
                                                   birth_date=date(1985, 1, 1), sex_at_birth="male", mrn=pid.upper()))
 
 
@@ -47,17 +57,49 @@ def xr_patient(store: Storage, pid: str, family: str, last_days_ago: int, side: 
                clinic: str = "c1") -> None:
     add_patient(store, pid, family, clinic)
     start = days_ago(last_days_ago + 30)
-    records.add_records(store.uow(), [
+    seed(store, *[
         Episode(id=f"{pid}-e", patient_id=pid, indication="OUD", level_of_care="OP", start=start),
         Regimen(id=f"{pid}-r", patient_id=pid, kind="xr-ntx-q4w", start=start),
         Injection(id=f"{pid}-i", patient_id=pid, given_at=at(days_ago(last_days_ago)), side=side, lot="L1",
                   expiry=date(2027, 1, 1), needle_length_in=1.5, given_by="nurse.kim", regimen_id=f"{pid}-r"),
-    ], now=NOW)
+    ])
 
 
-def dashboard(store: Storage, clinic: str = "c1"):
-    with store.engine.connect() as connection:
-        return build_dashboard(connection, clinic, TODAY, TZ)
+def seed(store: Storage, *items) -> None:
+    """Store clinics, patients and records as they are, in one unit of work."""
+    with SqlSecureUnitOfWork(store.engine) as uow:
+        for item in items:
+            if isinstance(item, Clinic):
+                uow.clinics.add(item)
+            elif isinstance(item, Patient):
+                uow.patients.add(item)
+            else:
+                uow.records.add(item)
+        uow.commit()
+
+
+def correct(store: Storage, old_id: str, new) -> None:
+    """Replace a record by its correction (the old one stays, entered-in-error)."""
+    with SqlSecureUnitOfWork(store.engine) as uow:
+        old = uow.records.get(type(new), old_id)
+        retired, linked = supersede(old, new)
+        uow.records.update(replace(retired, version=old.version + 1))
+        uow.records.add(linked)
+        uow.commit()
+
+
+def context(store: Storage) -> AppContext:
+    return AppContext(uow=lambda: SqlSecureUnitOfWork(store.engine))
+
+
+def dashboard(store: Storage, clinic: str = "c1", **options):
+    """The read model's dashboard of ``clinic`` on TODAY, in the unit of work's transaction."""
+    with context(store).uow() as uow:
+        return uow.read_models.dashboard(clinic, TODAY, TZ, DEFAULT, **options)
+
+
+def user(store: Storage, username: str, role: str = "nurse", clinic: str = "c1") -> Actor:
+    return Actor(add_user(context(store).uow, username, "correct horse battery", role, clinic, NOW))
 
 
 def test_lists_injection_due_on_day_28_and_overdue_on_day_31_with_the_other_buttock(storage):
@@ -81,7 +123,7 @@ def test_another_clinic_and_a_corrected_injection_are_left_out(storage):
     xr_patient(storage, "pc", "Corrected", 30)
     correction = Injection(id="pc-i2", patient_id="pc", given_at=at(days_ago(2)), side="left", lot="L2",
                            expiry=date(2027, 1, 1), needle_length_in=1.5, given_by="nurse.kim")
-    records.correct_record(storage.uow(), "pc-i", correction, now=NOW)
+    correct(storage, "pc-i", correction)
     board = dashboard(storage)
     assert board.overdue == () and board.due_today == ()
     assert dashboard(storage, "c2").overdue[0].patient_id == "px"
@@ -101,10 +143,10 @@ def test_protection_ended_three_days_ago_and_ending_within_a_week(storage):
 def test_oral_dose_protects_the_day_it_is_taken(storage):
     """100 mg at 09:00: the day's mean is about 4 ng/mL (AUC/24 h), the next day's under 1 (t½ 4 h)."""
     add_patient(storage, "po", "Oral")
-    records.add_records(storage.uow(), [
+    seed(storage, *[
         Regimen(id="po-r", patient_id="po", kind="oral-daily", start=days_ago(20)),
         OralDose(id="po-d", patient_id="po", taken_at=at(days_ago(2), hour=14), dose_mg=100.0),
-    ], now=NOW)
+    ])
     (item,) = dashboard(storage).protection
     assert (item.form, item.last_dose_on, item.protection_ends_on, item.days_left) == \
         ("oral", days_ago(2), days_ago(2), -2)
@@ -113,7 +155,7 @@ def test_oral_dose_protects_the_day_it_is_taken(storage):
 def test_urgent_alerts_phq9_item9_liver_above_3x_uln_and_open_site_reaction(storage):
     for pid, name in (("pq", "Phq"), ("pl", "Liver"), ("ps", "Site"), ("pn", "Normal")):
         xr_patient(storage, pid, name, 5)
-    records.add_records(storage.uow(), [
+    seed(storage, *[
         QuestionnaireResponse(id="q1", patient_id="pq", instrument="phq-9", answers=(1,) * 9,
                               completed_at=at(days_ago(1)), total=9, band="mild", flags=("item-9-positive",)),
         LabResult(id="l1", patient_id="pl", loinc="1742-6", name="ALT", value=130.0, unit="U/L",
@@ -124,7 +166,7 @@ def test_urgent_alerts_phq9_item9_liver_above_3x_uln_and_open_site_reaction(stor
                   reference_high=40.0, collected_at=at(days_ago(2))),
         AdverseEvent(id="a1", patient_id="ps", kind="injection-site-reaction", onset=days_ago(15), ctcae_grade=2,
                      site=InjectionSiteDetails(side="left", induration_cm=3.0)),
-    ], now=NOW)
+    ])
     alerts = {(a.patient_id, a.kind, a.severity) for a in dashboard(storage).alerts}
     assert alerts == {("pq", "phq9-item9", "critical"), ("pl", "liver", "warning"),
                       ("ps", "injection-site", "critical")}
@@ -132,20 +174,20 @@ def test_urgent_alerts_phq9_item9_liver_above_3x_uln_and_open_site_reaction(stor
 
 def test_acknowledged_alert_is_left_out(storage):
     xr_patient(storage, "pq", "Phq", 5)
-    records.add_records(storage.uow(), [
+    seed(storage, *[
         QuestionnaireResponse(id="q1", patient_id="pq", instrument="phq-9", answers=(1,) * 9,
                               completed_at=at(days_ago(1)), total=9, band="mild", flags=("item-9-positive",)),
-    ], now=NOW)
-    with storage.engine.connect() as connection:
-        board = build_dashboard(connection, "c1", TODAY, TZ, acknowledged=[("MON-PHQ9-ITEM9", "q1")])
+    ])
+    assert dashboard(storage).alerts != ()
+    board = dashboard(storage, acknowledged=[("MON-PHQ9-ITEM9", "q1")])
     assert board.alerts == ()
 
 
 def test_induction_in_progress_is_an_open_episode_without_any_dose(storage):
     add_patient(storage, "pi", "Induct")
-    records.add_records(storage.uow(), [
+    seed(storage, *[
         Episode(id="pi-e", patient_id="pi", indication="OUD", level_of_care="OP", start=days_ago(4)),
-    ], now=NOW)
+    ])
     xr_patient(storage, "pg", "Given", 5)
     board = dashboard(storage)
     assert [(i.patient_id, i.started_on) for i in board.inductions] == [("pi", days_ago(4))]
@@ -154,8 +196,7 @@ def test_induction_in_progress_is_an_open_episode_without_any_dose(storage):
 
 def test_sections_a_role_may_not_see_are_not_queried(storage):
     xr_patient(storage, "p31", "Late", 31)
-    with storage.engine.connect() as connection:
-        board = build_dashboard(connection, "c1", TODAY, TZ, sections={"injections": False, "protection": False})
+    board = dashboard(storage, sections={"injections": False, "protection": False})
     assert board.overdue == () and board.protection == () and board.patient_count == 1
 
 
@@ -163,39 +204,74 @@ def test_two_connections_give_the_same_dashboard_as_one(storage):
     xr_patient(storage, "p28", "Due", 28)
     xr_patient(storage, "p31", "Late", 31)
     add_patient(storage, "pi", "Induct")
-    records.add_records(storage.uow(), [
+    seed(storage, *[
         Episode(id="pi-e", patient_id="pi", indication="OUD", level_of_care="OP", start=days_ago(4)),
-    ], now=NOW)
+    ])
     with storage.engine.connect() as connection:
-        alone = build_dashboard(connection, "c1", TODAY, TZ)
-        paired = build_dashboard(connection, "c1", TODAY, TZ, connect=storage.engine.connect)
+        alone = SqlReadModels(connection).dashboard("c1", TODAY, TZ, DEFAULT)
+        paired = SqlReadModels(connection, storage.engine).dashboard("c1", TODAY, TZ, DEFAULT)
     assert paired == alone
     assert [d.patient_id for d in paired.overdue] == ["p31"] and paired.induction_total == 1
 
 
 def test_acknowledgement_is_stored_once_audited_and_found_by_clinic_and_patient(storage):
-    from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork
     from naltrack.domain.errors import InvalidInput
-    from naltrack.domain.security.accounts import Actor
-    from naltrack.services.acknowledgements import acknowledge_alert, acknowledged_since, acknowledgements_for
-    from naltrack.services.security import add_user, search_audit
-    from naltrack.services.security_ports import AuditQuery
 
-    def secure():
-        return SqlSecureUnitOfWork(storage.engine)
-
+    ctx = context(storage)
     xr_patient(storage, "pq", "Phq", 5)
-    nurse = Actor(add_user(secure, "nurse.kim", "correct horse battery", "nurse", "c1", NOW))
+    nurse = user(storage, "nurse.kim")
     for _ in range(2):  # a second acknowledgement of the same alert is one row
-        with storage.engine.connect() as connection:
-            acknowledge_alert(secure, connection, nurse, "pq", "MON-PHQ9-ITEM9", "q1", NOW)
-    with storage.engine.connect() as connection:
-        assert acknowledged_since(connection, "c1", NOW - timedelta(days=1)) == {("MON-PHQ9-ITEM9", "q1")}
-        assert acknowledged_since(connection, "c2", NOW - timedelta(days=1)) == set()
-        (ack,) = acknowledgements_for(connection, "pq").values()
-        assert (ack.acknowledged_by, ack.acknowledged_at) == ("nurse.kim", NOW)
-        with pytest.raises(InvalidInput, match="'RDY-AGE' is not a monitoring rule"):
-            acknowledge_alert(secure, connection, nurse, "pq", "RDY-AGE", "q1", NOW)
-    auditor = Actor(add_user(secure, "audit.max", "correct horse battery", "auditor", "c1", NOW))
-    entries = search_audit(secure, auditor, AuditQuery(patient_id="pq"), NOW)
+        acknowledge_alert(ctx, nurse, "pq", "MON-PHQ9-ITEM9", "q1", NOW)
+    with ctx.uow() as uow:
+        assert uow.read_models.acknowledged_since("c1", NOW - timedelta(days=1)) == {("MON-PHQ9-ITEM9", "q1")}
+        assert uow.read_models.acknowledged_since("c2", NOW - timedelta(days=1)) == set()
+    (ack,) = list_acknowledgements(ctx, nurse, "pq", NOW).values()
+    assert (ack.acknowledged_by, ack.acknowledged_at) == ("nurse.kim", NOW)
+    with pytest.raises(InvalidInput, match="'RDY-AGE' is not a monitoring rule"):
+        acknowledge_alert(ctx, nurse, "pq", "RDY-AGE", "q1", NOW)
+    auditor = user(storage, "audit.max", "auditor")
+    entries = search_audit(ctx.uow, auditor, AuditQuery(patient_id="pq"), NOW)
     assert [e.action for e in entries].count("acknowledge") == 2
+
+
+def test_acknowledgement_and_its_audit_entry_are_one_transaction(storage, monkeypatch):
+    """A failure in the audit append leaves no acknowledgement behind."""
+    ctx = context(storage)
+    xr_patient(storage, "pq", "Phq", 5)
+    nurse = user(storage, "nurse.kim")
+    append = SqlSecurityRepository.append_audit
+
+    def failing(self, event):
+        if event.action == "acknowledge":
+            raise RuntimeError("audit log unavailable")
+        return append(self, event)
+
+    monkeypatch.setattr(SqlSecurityRepository, "append_audit", failing)
+    with pytest.raises(RuntimeError, match="audit log unavailable"):
+        acknowledge_alert(ctx, nurse, "pq", "MON-PHQ9-ITEM9", "q1", NOW)
+    monkeypatch.setattr(SqlSecurityRepository, "append_audit", append)
+    assert list_acknowledgements(ctx, nurse, "pq", NOW) == {}
+    with ctx.uow() as uow:
+        assert uow.read_models.acknowledged_since("c1", NOW - timedelta(days=1)) == set()
+
+
+def test_dashboard_use_case_reads_the_clinic_day_leaves_acknowledged_alerts_out_and_audits(storage):
+    """At 03:00 UTC it is still the evening before in New York: the clinic's day, not UTC's."""
+    ctx = context(storage)
+    xr_patient(storage, "pq", "Phq", 5)
+    seed(storage, *[
+        QuestionnaireResponse(id="q1", patient_id="pq", instrument="phq-9", answers=(1,) * 9,
+                              completed_at=at(days_ago(1)), total=9, band="mild", flags=("item-9-positive",)),
+    ])
+    nurse = user(storage, "nurse.kim")
+    late_evening = datetime(2026, 3, 3, 3, 0, tzinfo=UTC)
+    view = get_dashboard(ctx, nurse, late_evening)
+    assert (view.clinic.name, view.board.today) == ("Harbor Clinic", TODAY)
+    assert [(a.patient_id, a.rule) for a in view.board.alerts] == [("pq", "MON-PHQ9-ITEM9")]
+    assert view.board == dashboard(storage)
+    acknowledge_alert(ctx, nurse, "pq", "MON-PHQ9-ITEM9", "q1", NOW)
+    assert get_dashboard(ctx, nurse, late_evening).board.alerts == ()
+    auditor = user(storage, "audit.max", "auditor")
+    reads = [e for e in search_audit(ctx.uow, auditor, AuditQuery(actor=nurse.user.id), NOW)
+             if e.record_type == "dashboard"]
+    assert [(e.action, e.outcome) for e in reads] == [("read", "allowed")] * 2

@@ -3,50 +3,30 @@
 An alert is named by its rule and the record it is about (``Alert.rule`` and
 ``Alert.subject`` of :mod:`naltrack.domain.rules.monitoring`), so an acknowledgement
 holds for that record only: a new PHQ-9 with item 9 positive, a new liver result or a new
-injection raises a new alert. Acknowledging is audited (action ``acknowledge``); it changes
-no clinical record. The table is ``alert_acknowledgements`` (migration 0004).
+injection raises a new alert. Acknowledging is audited (action ``acknowledge``) in the
+same transaction that stores it; it changes no clinical record.
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from datetime import datetime
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.rules.base import RULES
 from naltrack.domain.security.accounts import Actor
 from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
-from naltrack.services.security_ports import SecureUnitOfWork, SecureUnitOfWorkFactory
+from naltrack.services.context import AppContext
+from naltrack.services.read_models import Acknowledgement
+from naltrack.services.security_ports import SecureUnitOfWork
 
-acks_t = sa.table("alert_acknowledgements", sa.column("id"), sa.column("clinic_id"), sa.column("patient_id"),
-                  sa.column("rule"), sa.column("subject"), sa.column("acknowledged_by"),
-                  sa.column("acknowledged_at", sa.DateTime(timezone=True)), sa.column("note"))
 MONITORING_RULES = frozenset(r.id for r in RULES if r.kind == "monitoring")
 
 
-@dataclass(frozen=True)
-class Acknowledgement:
-    patient_id: str
-    rule: str
-    subject: str
-    acknowledged_by: str
-    acknowledged_at: datetime
-
-
-def _stored(at: datetime, connection: Connection) -> datetime:
-    utc = at.astimezone(UTC)
-    return utc.replace(tzinfo=None) if connection.dialect.name == "sqlite" else utc
-
-
-def acknowledge_alert(uow_factory: SecureUnitOfWorkFactory, connection: Connection, actor: Actor, patient_id: str,
-                      rule: str, subject: str, now: datetime, note: str | None = None) -> Acknowledgement:
+def acknowledge_alert(ctx: AppContext, actor: Actor, patient_id: str, rule: str, subject: str, now: datetime,
+                      note: str | None = None) -> Acknowledgement:
     """Record that ``actor`` acknowledged the alert ``(rule, subject)`` of a patient of their clinic.
+
+    An alert acknowledged already keeps its first acknowledgement; this one is audited all the same.
 
     Raises
     ------
@@ -62,38 +42,31 @@ def acknowledge_alert(uow_factory: SecureUnitOfWorkFactory, connection: Connecti
     access = Access(actor=actor, action="acknowledge", category="clinical-views", now=now,
                     record_type=f"alert {rule}", record_id=subject)
 
-    def body(uow: SecureUnitOfWork, access: Access) -> None:
+    def body(uow: SecureUnitOfWork, access: Access) -> Acknowledgement:
         patient_in_clinic(uow, access, patient_id)
         authorize(uow, access, action="read")
+        ack = Acknowledgement(patient_id, rule, subject, actor.user.username, now)
+        uow.read_models.acknowledge(actor.clinic_id, ack, note)
+        return ack
 
-    run_audited(uow_factory, access, body)
-    ack = Acknowledgement(patient_id, rule, subject, actor.user.username, now)
-    try:
-        with connection.begin():
-            connection.execute(sa.insert(acks_t).values(
-                id=uuid.uuid4().hex, clinic_id=actor.clinic_id, patient_id=patient_id, rule=rule, subject=subject,
-                acknowledged_by=ack.acknowledged_by, acknowledged_at=_stored(now, connection), note=note))
-    except IntegrityError:
-        pass  # acknowledged already (by someone else a moment ago): one acknowledgement is enough
-    return ack
+    return run_audited(ctx.uow, access, body)
 
 
-def _rows(connection: Connection, where: Any) -> list[Acknowledgement]:
-    a = acks_t.c
-    rows = connection.execute(sa.select(a.patient_id, a.rule, a.subject, a.acknowledged_by, a.acknowledged_at)
-                              .where(where))
-    return [Acknowledgement(r.patient_id, r.rule, r.subject, r.acknowledged_by,
-                            r.acknowledged_at if r.acknowledged_at.tzinfo else r.acknowledged_at.replace(tzinfo=UTC))
-            for r in rows]
+def list_acknowledgements(ctx: AppContext, actor: Actor, patient_id: str,
+                          now: datetime) -> dict[tuple[str, str], Acknowledgement]:
+    """A patient's acknowledged alerts by ``(rule, subject)``, for a patient of the actor's clinic.
 
+    Raises
+    ------
+    NotFound, AccessDenied
+        For a patient of another clinic, or a role that does not see clinical views.
+    """
+    access = Access(actor=actor, action="read", category="clinical-views", now=now,
+                    record_type="alert acknowledgements")
 
-def acknowledgements_for(connection: Connection, patient_id: str) -> dict[tuple[str, str], Acknowledgement]:
-    """A patient's acknowledgements by ``(rule, subject)``."""
-    return {(a.rule, a.subject): a for a in _rows(connection, acks_t.c.patient_id == patient_id)}
+    def body(uow: SecureUnitOfWork, access: Access) -> dict[tuple[str, str], Acknowledgement]:
+        patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        return uow.read_models.acknowledgements(patient_id)
 
-
-def acknowledged_since(connection: Connection, clinic_id: str, since: datetime) -> set[tuple[str, str]]:
-    """``(rule, subject)`` of the clinic's alerts acknowledged since ``since`` (index clinic_id, acknowledged_at)."""
-    a = acks_t.c
-    return {(ack.rule, ack.subject) for ack in _rows(connection, sa.and_(
-        a.clinic_id == clinic_id, a.acknowledged_at >= _stored(since, connection)))}
+    return run_audited(ctx.uow, access, body)

@@ -15,6 +15,7 @@ from datetime import datetime
 from naltrack.domain.security.accounts import User
 from naltrack.domain.security.audit import AuditEntry, AuditEvent
 from naltrack.domain.security.consent import BreakGlass, Consent
+from naltrack.services.read_models import ReadModels
 from naltrack.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -148,9 +149,10 @@ class SecurityRepository(abc.ABC):
 
 
 class SecureUnitOfWork(AbstractUnitOfWork):
-    """The clinical repositories plus :attr:`security`, in one transaction."""
+    """The clinical repositories plus :attr:`security` and the set-based :attr:`read_models`, in one transaction."""
 
     security: SecurityRepository
+    read_models: ReadModels
 
 
 SecureUnitOfWorkFactory = Callable[[], SecureUnitOfWork]

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from naltrack.adapters.db import security_tables as st
+from naltrack.adapters.db.read_models import SqlReadModels
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from naltrack.domain.errors import Conflict
 from naltrack.domain.security.accounts import User
@@ -208,7 +209,7 @@ def _sqlite_lock(engine: Engine) -> threading.RLock:
 
 
 class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
-    """The clinical unit of work plus the security repository, on one connection.
+    """The clinical unit of work plus the security repository and the read models, on one connection.
 
     Every audited access writes (the audit entry), so on SQLite the units of work of one
     process take turns: SQLite has one writer, and a transaction that read first and
@@ -229,6 +230,7 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
                 self._lock.release()
             raise
         self.security = SqlSecurityRepository(self._connection)  # type: ignore[arg-type]
+        self.read_models = SqlReadModels(self._connection, self._engine)  # type: ignore[arg-type]
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

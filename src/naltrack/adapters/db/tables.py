@@ -251,3 +251,18 @@ care_documents = _record_table(
     "care_documents",
     _col("kind", S(40), False), _col("issued_on", sa.Date, False),
 )
+
+# Who saw which monitoring alert (rule and the record it is about) and when (migration 0004).
+alert_acknowledgements = sa.Table(
+    "alert_acknowledgements", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("clinic_id", sa.String(64), sa.ForeignKey("clinics.id"), nullable=False),
+    sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), nullable=False),
+    sa.Column("rule", sa.String(40), nullable=False),
+    sa.Column("subject", sa.String(64), nullable=False),
+    sa.Column("acknowledged_by", sa.String(100), nullable=False),
+    sa.Column("acknowledged_at", UtcDateTime, nullable=False),
+    sa.Column("note", sa.String(500)),
+    sa.UniqueConstraint("patient_id", "rule", "subject", name="uq_alert_acknowledgements_alert"),
+    sa.Index("ix_alert_acknowledgements_clinic_id_acknowledged_at", "clinic_id", "acknowledged_at"),
+)

@@ -11,15 +11,15 @@ from fastapi.responses import Response
 
 from naltrack.domain.care import APPOINTMENT_KINDS, Appointment
 from naltrack.domain.errors import InvalidInput
-from naltrack.services import api_records
-from naltrack.services.access import Access, authorize, run_audited
-from naltrack.services.schedule import ScheduledVisit, find_appointments
-from naltrack.services.security_ports import SecureUnitOfWork
+from naltrack.services import patients as patient_cases
+from naltrack.services import records as record_cases
+from naltrack.services.schedule import get_schedule
 from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import base_fields
+from naltrack.web.routes.dashboard import app_context
+from naltrack.web.routes.recording import base_fields, context_of
 
 router = APIRouter()
 APPOINTMENT_FIELDS = {"appointment.kind": "kind", "appointment.starts_at": "starts_at",
@@ -32,20 +32,13 @@ def schedule(request: Request, form: Mapping[str, Any] | None) -> Response:
     web = web_of(request)
     raw_day = request.query_params.get("day", "")
     try:
-        day = date.fromisoformat(raw_day) if raw_day else web.today()
+        day = date.fromisoformat(raw_day) if raw_day else None
     except ValueError:
-        day = web.today()
-    access = Access(actor=actor_of(request, user), action="read", category="schedule", now=web.now(),
-                    record_type="appointments")
-
-    def body(uow: SecureUnitOfWork, access: Access) -> list[ScheduledVisit]:
-        authorize(uow, access)
-        with web.storage.engine.connect() as connection:
-            return find_appointments(connection, user.user.clinic_id, day, web.tz)
-
-    visits = run_audited(web.secure_uow, access, body)
-    context = page_context(request, user, "Schedule", day=day, visits=visits, previous=day - timedelta(days=1),
-                           following=day + timedelta(days=1), today=web.today())
+        day = None
+    shown = get_schedule(app_context(request), actor_of(request, user), day, web.now())
+    context = page_context(request, user, "Schedule", day=shown.day, visits=shown.visits,
+                           previous=shown.day - timedelta(days=1), following=shown.day + timedelta(days=1),
+                           today=shown.today)
     return render(request, "pages/record.html", "partials/schedule.html", context)
 
 
@@ -54,7 +47,7 @@ def book(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     web = web_of(request)
     pid = request.path_params["patient_id"]
-    patient = api_records.get_patient(web.secure_uow, actor_of(request, user), pid, web.now())
+    patient = patient_cases.get_patient(context_of(request), actor_of(request, user), pid, web.now())
     if form is None:
         tomorrow = web.today() + timedelta(days=1)
         state = FormState(values={"kind": "injection", "starts_at": f"{tomorrow.isoformat()}T09:00",
@@ -67,10 +60,11 @@ def book(request: Request, form: Mapping[str, Any] | None) -> Response:
                               "duration_min": int(duration or 30),
                               "clinician": state.text("clinician", required=False, max_length=100)}
     if state.ok:
-        def build(base: dict[str, Any]) -> Appointment:
+        def build(base: record_cases.NewRecord) -> Appointment:
             return Appointment(**base_fields(base), **values)
         try:
-            api_records.create_record(web.secure_uow, actor_of(request, user), "appointments", pid, build, web.now())
+            record_cases.create_record(context_of(request), actor_of(request, user), "appointments", pid, build,
+                                       web.now())
             return redirect(request, f"/schedule?day={starts_at.date().isoformat() if starts_at else ''}")
         except InvalidInput as error:
             state.apply(error, APPOINTMENT_FIELDS)

@@ -1,0 +1,158 @@
+"""The dashboard's urgent alerts and the clinic's patients in care, with set-based queries.
+
+PHQ-9 item 9, aminotransferases above the review multiple of ULN and open injection-site
+reactions, for the patients in care only (a discharged patient's old results do not fill
+the morning list). Each query probes the record's ``(patient_id, ...)`` index for those
+patients. Each alert is named like the monitoring rule's (rule id, record id), so an
+acknowledged one (:mod:`.acknowledgements`) is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from naltrack.adapters.db import tables as t
+from naltrack.adapters.db.read_models.sql import (
+    ClinicClock,
+    as_day,
+    in_clinic,
+    patient_ids,
+    patient_ref,
+    raw_time,
+)
+from naltrack.domain.observations import LIVER_LOINC
+from naltrack.domain.rules.thresholds import Thresholds
+from naltrack.services.read_models import PatientRef, UrgentAlert
+
+#: Aminotransferases the liver alert reads (clinical.md §2.7, §8.3).
+AMINOTRANSFERASES = ("1742-6", "1920-8")
+#: How a PHQ-9 response names its instrument (instruments.definitions id and aliases).
+PHQ9_IDS = ("phq-9", "PHQ-9", "phq9", "PHQ9")
+#: Outcomes of an adverse event that close it.
+CLOSED_OUTCOMES = ("resolved", "resolved-with-sequelae")
+_SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class InCare:
+    """The clinic's current patients (an episode open today), by id, with their episode start."""
+
+    refs: dict[str, PatientRef]
+    started_on: dict[str, date]
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted(self.refs)
+
+
+def find_in_care(connection: Connection, clinic_id: str, today: date) -> InCare:
+    """One pass over ``patients(clinic_id)`` joined to ``episodes(patient_id, start)``."""
+    p, e = t.patients.c, t.episodes.c
+    started = sa.func.max(e.start)
+    query = (sa.select(p.id.label("patient_id"), p.given_name, p.family_name, p.mrn,
+                       raw_time(started).label("started_on"))
+             .join(t.episodes, e.patient_id == p.id)
+             .where(in_clinic(clinic_id), e.status == "active", e.start <= today,
+                    sa.or_(e.end.is_(None), e.end >= today))
+             .group_by(p.id, p.given_name, p.family_name, p.mrn))
+    refs, starts = {}, {}
+    for row in connection.execute(query):
+        refs[row.patient_id] = patient_ref(row)
+        starts[row.patient_id] = as_day(row.started_on)
+    return InCare(refs, starts)
+
+
+def find_urgent_alerts(connection: Connection, care: InCare, today: date, tz: ZoneInfo, thresholds: Thresholds,
+                       acknowledged: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()
+                       ) -> list[UrgentAlert]:
+    """The urgent alerts of the patients in ``care``, less the ``acknowledged`` ``(rule, record id)``;
+    critical first, then newest first."""
+    clock = ClinicClock(tz)
+    found = [*_phq9_alerts(connection, care, today, clock, thresholds),
+             *_liver_alerts(connection, care, today, clock, thresholds),
+             *_site_alerts(connection, care, today, thresholds)]
+    alerts = [a for a, record_id in found if (a.rule, record_id) not in acknowledged]
+    return sorted(alerts, key=lambda a: (_SEVERITY_ORDER.get(a.severity, 3), -a.on.toordinal(), a.name))
+
+
+def _alert(care: InCare, patient_id: str, **fields: Any) -> UrgentAlert:
+    ref = care.refs[patient_id]
+    return UrgentAlert(ref.patient_id, ref.name, ref.mrn, **fields)
+
+
+def _phq9_alerts(connection: Connection, care: InCare, today: date, clock: ClinicClock,
+                 thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
+    """Rule MON-PHQ9-ITEM9 (clinical.md §5): the latest PHQ-9, within ``phq9_lookback_days``, has item 9 above 0."""
+    table = t.questionnaire_responses
+    q = table.c
+    since = clock.start_of(today - timedelta(days=thresholds.phq9_lookback_days))
+    later = table.alias("later")
+    newest = (sa.select(sa.func.max(later.c.completed_at))
+              .where(later.c.patient_id == q.patient_id, later.c.instrument.in_(PHQ9_IDS), later.c.status == "active")
+              .scalar_subquery())
+    query = (sa.select(q.patient_id, q.id, raw_time(q.completed_at).label("completed_at"))
+             .where(q.patient_id.in_(patient_ids()), q.instrument.in_(PHQ9_IDS), q.completed_at >= since,
+                    q.status == "active", sa.cast(q.flags, sa.Text).like("%item-9-positive%"),
+                    q.completed_at == newest))
+    return [(_alert(care, row.patient_id, kind="phq9-item9", rule="MON-PHQ9-ITEM9", kind_label="PHQ-9 item 9",
+                    message="thoughts of self-harm reported: start the safety workflow today",
+                    on=clock.local_day(row.completed_at), severity="critical"), row.id)
+            for row in connection.execute(query, {"ids": care.ids})]
+
+
+def _liver_alerts(connection: Connection, care: InCare, today: date, clock: ClinicClock,
+                  thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
+    """The latest ALT or AST of each patient, when above ``liver_review_above_x_uln`` (clinical.md §2.7).
+
+    Only elevated results are candidates; a correlated ``max(collected_at)`` on
+    ``lab_results(patient_id, loinc, collected_at)`` keeps those that are the latest of their test.
+    """
+    lab = t.lab_results.c
+    since = clock.start_of(today - timedelta(days=thresholds.liver_lookback_days))
+    later = t.lab_results.alias("later")
+    newest = (sa.select(sa.func.max(later.c.collected_at))
+              .where(later.c.patient_id == lab.patient_id, later.c.loinc == lab.loinc, later.c.status == "active")
+              .scalar_subquery())
+    query = (sa.select(lab.patient_id, lab.id, lab.loinc, lab.value, lab.reference_high,
+                       raw_time(lab.collected_at).label("collected_at"))
+             .where(lab.patient_id.in_(patient_ids()), lab.loinc.in_(AMINOTRANSFERASES), lab.collected_at >= since,
+                    lab.status == "active", lab.reference_high > 0,
+                    lab.value > lab.reference_high * thresholds.liver_review_above_x_uln,
+                    lab.collected_at == newest))
+    out = []
+    for row in connection.execute(query, {"ids": care.ids}):
+        multiple = row.value / row.reference_high
+        severe = multiple > thresholds.liver_not_ready_above_x_uln
+        out.append((_alert(care, row.patient_id, kind="liver", rule="MON-LIVER-RISING", kind_label="Liver",
+                           message=f"{LIVER_LOINC.get(row.loinc, row.loinc)} {row.value:g} U/L is "
+                                   f"{multiple:.1f}x the upper limit of normal",
+                           on=clock.local_day(row.collected_at), severity="critical" if severe else "warning"),
+                    row.id))
+    return out
+
+
+def _site_alerts(connection: Connection, care: InCare, today: date,
+                 thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
+    """Open injection-site reactions (clinical.md §3); critical with necrosis or after two weeks."""
+    a = t.adverse_events.c
+    query = (sa.select(a.patient_id, a.id, a.onset, a.site_necrosis)
+             .where(a.patient_id.in_(patient_ids()), a.kind == "injection-site-reaction", a.onset <= today,
+                    a.status == "active", a.outcome.not_in(CLOSED_OUTCOMES)))
+    out = []
+    for row in connection.execute(query, {"ids": care.ids}):
+        days = (today - row.onset).days
+        critical = bool(row.site_necrosis) or days >= thresholds.injection_site_escalate_days
+        message = ("necrosis reported: refer to a surgeon" if row.site_necrosis else
+                   f"not resolved after {days} days: review the site" if critical else
+                   f"open since {days} days: check the site at the next visit")
+        out.append((_alert(care, row.patient_id, kind="injection-site", rule="MON-INJECTION-SITE",
+                           kind_label="Injection site",
+                           message=message, on=row.onset, severity="critical" if critical else "warning"),
+                    row.id))
+    return out

@@ -1,0 +1,142 @@
+"""Patients whose protection ends within the dashboard's window or ended lately, for one clinic.
+
+The end of protection is the coverage engine's (``domain/coverage.py``, docs/pk.md "End of
+protection"), computed in one batch for the clinic's patients on treatment from their recent
+doses, so the dashboard, the chart and the monitoring rules give the same date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from naltrack.adapters.db import tables as t
+from naltrack.adapters.db.read_models.sql import ClinicClock, patient_ids, patient_ref, raw_time
+from naltrack.domain.coverage import (
+    BODY_WEIGHT_LOINC,
+    LOOKBACK_HOURS,
+    estimate_protection_ends,
+    protection_origin,
+)
+from naltrack.domain.rules.thresholds import Thresholds
+from naltrack.pk.protection import FORM_CODES, Dosing
+from naltrack.services.read_models import PROTECTION_WINDOW_DAYS, ProtectionEnding
+
+
+def find_protection_ending(connection: Connection, rows: Sequence[Any], today: date, tz: ZoneInfo,
+                           thresholds: Thresholds, window_days: int = PROTECTION_WINDOW_DAYS) -> list[ProtectionEnding]:
+    """Of the patients on treatment (``rows`` of :func:`~.sql.find_on_treatment`), those whose
+    protection ends within ``window_days`` or ended lately.
+
+    The end of protection is the coverage engine's (rule MON-PROTECTION-END, docs/pk.md "End
+    of protection"): the recent administrations of every patient on treatment are read in
+    three set-based queries (:func:`_dosing`) and :func:`estimate_protection_ends` computes
+    all the ends at once, as :func:`estimate_protection_end` does for one chart. "Lately" is
+    ``lapse_alert_days``. ``form`` and ``last_dose_on`` name the latest administration.
+    """
+    clock = ClinicClock(tz)
+    ends = estimate_protection_ends(_dosing(connection, [r.patient_id for r in rows], today, tz), today, tz)
+    items = []
+    for row, end in zip(rows, ends, strict=True):
+        latest = [(clock.local_day(when), form) for when, form in
+                  ((row.last_injection, "xr-ntx"), (row.last_oral, "oral"), (row.last_implant, "implant"))
+                  if when is not None]
+        if end is None or not latest:
+            continue
+        days_left = (end - today).days
+        if -thresholds.lapse_alert_days <= days_left <= window_days:
+            last_day, form = max(latest)
+            ref = patient_ref(row)
+            items.append(ProtectionEnding(ref.patient_id, ref.name, ref.mrn, form, last_day, end, days_left))
+    return sorted(items, key=lambda e: (e.days_left, e.name))
+
+
+def _dosing(connection: Connection, ids: list[str], today: date, tz: ZoneInfo) -> Dosing:
+    """The administrations in force of ``ids`` (in that order) that reach the end-of-protection window.
+
+    Injections, oral doses taken or observed and implants (with their earliest active removal)
+    since the window's origin less the form's look-back, by index ranges on
+    ``(patient_id, given_at | taken_at | inserted_at)``; and each patient's latest body weight.
+    One row per patient and form, the times and doses joined as text: ten thousand doses come
+    back as a few hundred rows and are parsed by NumPy, not as ten thousand Python rows.
+    """
+    clock = ClinicClock(tz)
+    origin = protection_origin(today, tz)
+    since = {form: clock.start_of(origin.date() - timedelta(days=LOOKBACK_HOURS[form] / 24 + 1))
+             for form in FORM_CODES}
+    i, o, m, rm = t.injections.c, t.oral_doses.c, t.implant_insertions.c, t.implant_removals.c
+    removed = (sa.select(sa.func.min(rm.removed_at)).where(rm.implant_id == m.id, rm.status == "active")
+               .scalar_subquery())
+    never = sa.func.coalesce(_time_text(connection, removed), NEVER)
+    queries = (
+        ("xr-ntx", i, i.given_at, sa.literal(NEVER), i.given_at >= since["xr-ntx"]),
+        ("oral", o, o.taken_at, sa.literal(NEVER), sa.and_(o.dose_status != "missed", o.taken_at >= since["oral"])),
+        ("implant", m, m.inserted_at, never, m.inserted_at >= since["implant"]),
+    )
+    index = {pid: n for n, pid in enumerate(ids)}
+    patients: list[int] = []
+    forms: list[int] = []
+    texts: tuple[list[str], list[str], list[str]] = ([], [], [])
+    for form, c, when, until, recent in queries:
+        query = (sa.select(c.patient_id, _joined(connection, _time_text(connection, when)),
+                           _joined(connection, sa.cast(c.dose_mg, sa.Text)), _joined(connection, until))
+                 .where(c.patient_id.in_(patient_ids()), c.status == "active", recent).group_by(c.patient_id))
+        for pid, *joined in connection.execute(query, {"ids": ids}) if ids else []:
+            count = joined[0].count(",") + 1
+            patients += [index[pid]] * count
+            forms += [FORM_CODES[form]] * count  # type: ignore[index]
+            for column, text in zip(texts, joined, strict=True):
+                column.append(text)
+    start, stop = (_hours_since(",".join(texts[k]), origin) for k in (0, 2))
+    dose = np.array(",".join(texts[1]).split(",") if patients else [], dtype=np.float64)
+    return Dosing(np.array(patients, dtype=np.int64), np.array(forms, dtype=np.int64), start, dose,
+                  np.where(stop > start, stop, np.inf), _weights(connection, ids, today, clock))
+
+
+#: A removal that never happened, as stored-time text (later than any time read).
+NEVER = "9999-12-31T00:00:00"
+
+
+def _time_text(connection: Connection, expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A stored instant as ISO text in UTC (SQLite stores it so; PostgreSQL formats it)."""
+    if connection.dialect.name == "sqlite":
+        return raw_time(expr)
+    return sa.func.to_char(sa.func.timezone("UTC", expr), 'YYYY-MM-DD"T"HH24:MI:SS.US')
+
+
+def _joined(connection: Connection, text: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The group's values joined by commas (one pass: every column of a group keeps the row order)."""
+    if connection.dialect.name == "sqlite":
+        return sa.func.group_concat(text, ",")
+    return sa.func.string_agg(text, ",")
+
+
+def _weights(connection: Connection, ids: list[str], today: date, clock: ClinicClock) -> npt.NDArray[np.float64]:
+    """Each patient's latest body weight in kg (NaN when none), the coverage engine's covariate."""
+    lab = t.lab_results.c
+    query = (sa.select(lab.patient_id, lab.value).where(
+        lab.patient_id.in_(patient_ids()), lab.loinc == BODY_WEIGHT_LOINC, lab.status == "active", lab.unit == "kg",
+        lab.collected_at < clock.start_of(today + timedelta(days=1))).order_by(lab.collected_at))
+    weights = np.full(len(ids), np.nan)
+    index = {pid: n for n, pid in enumerate(ids)}
+    for row in connection.execute(query, {"ids": ids}) if ids else []:
+        weights[index[row.patient_id]] = row.value
+    return weights
+
+
+def _hours_since(joined: str, origin: datetime) -> npt.NDArray[np.float64]:
+    """Comma-joined UTC times (ISO text) as hours from ``origin``, parsed by NumPy."""
+    if not joined:
+        return np.zeros(0)
+    moments = np.array(joined.split(","), dtype="datetime64[us]")
+    zero = np.datetime64(origin.astimezone(UTC).replace(tzinfo=None), "us")
+    return (moments - zero).astype(np.float64) / 3.6e9
+
+
