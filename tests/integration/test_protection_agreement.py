@@ -16,7 +16,6 @@ from naltrack.domain.rules.monitoring import protection_end_of, run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT
 from naltrack.services import records
 from naltrack.services import security as security_cases
-from naltrack.services.dashboard import build_dashboard
 from naltrack.synthetic import load_program
 
 with warnings.catch_warnings():  # starlette asks for httpx2; httpx works
@@ -43,8 +42,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 
 def test_dashboard_monitoring_api_and_chart_agree_on_the_end_of_protection(demo) -> None:
     app, today = demo
-    with app.state.storage.engine.connect() as connection:
-        board = build_dashboard(connection, CLINIC, today, ZoneInfo(TZ))
+    with app.state.secure_uow() as uow:
+        board = uow.read_models.dashboard(CLINIC, today, ZoneInfo(TZ), DEFAULT)
     # An XR-NTX patient the rule alerts on: ended lately, or ending within protection_warning_days (3).
     listed = [p for p in board.protection if p.form == "xr-ntx" and p.days_left <= DEFAULT.protection_warning_days]
     assert listed, "the demo clinic should have an XR-NTX patient whose protection ends within 3 days or ended"

@@ -2,13 +2,12 @@
 
 For random small programs (XR-NTX patients at any day since their last injection, oral
 patients with doses of 25 to 150 mg at any hour, corrections, stopped regimens), the
-injections due and overdue and the ends of protection that ``services/dashboard.py``
-computes in SQL are exactly those that :func:`run_monitoring` (rule MON-INJECTION-DUE) and
-:func:`estimate_protection_end` (rule MON-PROTECTION-END, the coverage engine) give chart by chart; and for
-patients in care with random PHQ-9s, injection-site reactions and ALT results, the urgent
-alerts are the rules' MON-PHQ9-ITEM9, MON-INJECTION-SITE and MON-LIVER-RISING above 3x ULN,
-with the same severities. The clinic
-runs on UTC here because the rules read an instant's UTC date.
+injections due and overdue and the ends of protection that the dashboard's read model
+(``adapters/db/read_models/``) computes in SQL are exactly those that :func:`run_monitoring`
+(rule MON-INJECTION-DUE) and :func:`estimate_protection_end` (rule MON-PROTECTION-END, the
+coverage engine) give chart by chart; and for patients in care with random PHQ-9s,
+injection-site reactions and ALT results, the urgent alerts are the rules' MON-PHQ9-ITEM9,
+MON-INJECTION-SITE and MON-LIVER-RISING above 3x ULN, with the same severities.
 """
 
 from __future__ import annotations
@@ -22,15 +21,18 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork
 from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection, OralDose
+from naltrack.domain.chart import PatientChart
 from naltrack.domain.coverage import estimate_protection_end
 from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.records import supersede
 from naltrack.domain.regimens import Regimen
 from naltrack.domain.rules.monitoring import run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT
-from naltrack.services import records
-from naltrack.services.dashboard import find_due_injections, find_protection_ending
+from naltrack.services.read_models import Dashboard
+from naltrack.services.unit_of_work import RECORD_TYPES
 
 TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
@@ -41,7 +43,38 @@ _clinics = itertools.count()
 @lru_cache(maxsize=1)
 def storage() -> Storage:
     """One in-memory database for every example; each example is a clinic of its own."""
-    return Storage("sqlite://")
+    store = Storage("sqlite://")
+    store.ensure_schema()
+    return store
+
+
+def _seed(*items) -> None:
+    """Store clinics, patients and records as they are, in one unit of work."""
+    with SqlSecureUnitOfWork(storage().engine) as uow:
+        for item in items:
+            if isinstance(item, Clinic):
+                uow.clinics.add(item)
+            elif isinstance(item, Patient):
+                uow.patients.add(item)
+            else:
+                uow.records.add(item)
+        uow.commit()
+
+
+def _correct(old_id: str, new) -> None:
+    """Replace a record by its correction (the old one stays, entered-in-error)."""
+    with SqlSecureUnitOfWork(storage().engine) as uow:
+        old = uow.records.get(type(new), old_id)
+        retired, linked = supersede(old, new)
+        uow.records.update(replace(retired, version=old.version + 1))
+        uow.records.add(linked)
+        uow.commit()
+
+
+def _dashboard(clinic_id: str) -> Dashboard:
+    """The read model's dashboard of the clinic on TODAY (the clinic runs on UTC)."""
+    with SqlSecureUnitOfWork(storage().engine) as uow:
+        return uow.read_models.dashboard(clinic_id, TODAY, UTC_ZONE, DEFAULT)
 
 
 xr_patient = st.fixed_dictionaries({
@@ -75,37 +108,41 @@ def _records(pid: str, spec: dict) -> list:
 
 
 def _load(specs: list[dict]) -> str:
-    store = storage()
     clinic_id = f"c{next(_clinics)}"
-    records.register_clinic(store.uow(), Clinic(id=clinic_id, name=clinic_id, timezone="UTC"))
+    _seed(Clinic(id=clinic_id, name=clinic_id, timezone="UTC"))
     for n, spec in enumerate(specs):
         pid = f"{clinic_id}-p{n}"
-        records.register_patient(store.uow(), Patient(id=pid, clinic_id=clinic_id, given_name="Syn",
-                                                      family_name=f"P{n}", birth_date=date(1980, 1, 1),
-                                                      sex_at_birth="unknown"))
         batch = _records(pid, spec)
-        records.add_records(store.uow(), batch, now=NOW)
+        _seed(Patient(id=pid, clinic_id=clinic_id, given_name="Syn", family_name=f"P{n}",
+                      birth_date=date(1980, 1, 1), sex_at_birth="unknown"), *batch)
         if spec["corrected"]:  # the correction, one day earlier, replaces the dose
             dose = batch[1]
             moved = {"given_at": dose.given_at - timedelta(days=1)} if spec["form"] == "xr" else \
                 {"taken_at": dose.taken_at - timedelta(days=1)}
-            records.correct_record(store.uow(), dose.id, replace(dose, id=f"{pid}-d2", **moved), now=NOW)
+            _correct(dose.id, replace(dose, id=f"{pid}-d2", **moved))
     return clinic_id
 
 
+def _chart(patient_id: str) -> PatientChart:
+    with SqlSecureUnitOfWork(storage().engine) as uow:
+        patient = uow.patients.get(patient_id)
+        stored = uow.records.for_patient(patient_id)
+    return PatientChart(patient=patient, **{kind: tuple(stored.get(kind, ())) for kind in RECORD_TYPES})
+
+
 def _charts(clinic_id: str, count: int) -> dict:
-    return {f"{clinic_id}-p{n}": records.load_chart(storage().uow(), f"{clinic_id}-p{n}") for n in range(count)}
+    return {f"{clinic_id}-p{n}": _chart(f"{clinic_id}-p{n}") for n in range(count)}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(xr_patient, oral_patient), min_size=1, max_size=6))
 def test_due_and_overdue_injections_match_the_monitoring_rule(specs):
     clinic_id = _load(specs)
-    with storage().engine.connect() as connection:
-        due, overdue = find_due_injections(connection, clinic_id, TODAY, UTC_ZONE)
+    board = _dashboard(clinic_id)
+    due, overdue = board.due_today, board.overdue
     expected_due, expected_overdue = set(), set()
     for pid, chart in _charts(clinic_id, len(specs)).items():
-        for alert in run_monitoring(chart, TODAY):
+        for alert in run_monitoring(chart, TODAY, UTC_ZONE):
             if alert.rule == "MON-INJECTION-DUE":
                 (expected_due if alert.severity == "info" else expected_overdue).add(pid)
     assert {d.patient_id for d in due} == expected_due
@@ -116,9 +153,7 @@ def test_due_and_overdue_injections_match_the_monitoring_rule(specs):
 @given(st.lists(st.one_of(xr_patient, oral_patient), min_size=1, max_size=6))
 def test_protection_ending_matches_the_coverage_engine(specs):
     clinic_id = _load(specs)
-    with storage().engine.connect() as connection:
-        listed = {p.patient_id: p.protection_ends_on
-                  for p in find_protection_ending(connection, clinic_id, TODAY, UTC_ZONE)}
+    listed = {p.patient_id: p.protection_ends_on for p in _dashboard(clinic_id).protection}
     expected = {}
     for pid, chart in _charts(clinic_id, len(specs)).items():
         end = estimate_protection_end(chart, TODAY, UTC_ZONE)
@@ -169,24 +204,18 @@ def _care_records(pid: str, spec: dict) -> list:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(care_patient, min_size=1, max_size=5))
 def test_urgent_alerts_match_the_monitoring_rules(specs):
-    from naltrack.services.dashboard import find_urgent_alerts
-
-    store = storage()
     clinic_id = f"c{next(_clinics)}"
-    records.register_clinic(store.uow(), Clinic(id=clinic_id, name=clinic_id, timezone="UTC"))
+    _seed(Clinic(id=clinic_id, name=clinic_id, timezone="UTC"))
     for n, spec in enumerate(specs):
         pid = f"{clinic_id}-p{n}"
-        records.register_patient(store.uow(), Patient(id=pid, clinic_id=clinic_id, given_name="Syn",
-                                                      family_name=f"P{n}", birth_date=date(1980, 1, 1),
-                                                      sex_at_birth="unknown"))
-        records.add_records(store.uow(), _care_records(pid, spec), now=NOW)
-    with store.engine.connect() as connection:
-        alerts = find_urgent_alerts(connection, clinic_id, TODAY, UTC_ZONE)
+        _seed(Patient(id=pid, clinic_id=clinic_id, given_name="Syn", family_name=f"P{n}",
+                      birth_date=date(1980, 1, 1), sex_at_birth="unknown"), *_care_records(pid, spec))
+    alerts = _dashboard(clinic_id).alerts
     listed = {(a.patient_id, a.rule, a.severity) for a in alerts}
     expected = set()
     urgent = {"MON-PHQ9-ITEM9", "MON-INJECTION-SITE"}
     for pid, chart in _charts(clinic_id, len(specs)).items():
-        for alert in run_monitoring(chart, TODAY):
+        for alert in run_monitoring(chart, TODAY, UTC_ZONE):
             liver_above_3x = alert.rule == "MON-LIVER-RISING" and "up from" not in alert.message
             if alert.rule in urgent or liver_above_3x:
                 expected.add((pid, alert.rule, alert.severity))
