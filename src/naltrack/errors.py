@@ -9,6 +9,7 @@ and ``pk`` can raise them too; ``naltrack.domain.errors`` re-exports every name)
     ├── NotEligible         a clinical rule forbids the action
     ├── NotFound            a record or code that does not exist
     └── Conflict            a stale version or a duplicate
+        └── StaleVersion    If-Match names a version that is no longer current
 
 Faces map these to exit code 2 (CLI), problem+json (API) or inline form errors (web).
 """
@@ -59,3 +60,7 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """A stale version (someone else changed the record) or a duplicate."""
+
+
+class StaleVersion(Conflict):
+    """An update names (If-Match) a version that is no longer the current one."""

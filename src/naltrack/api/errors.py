@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from naltrack.api.sessions import CsrfFailed
 from naltrack.domain.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
 from naltrack.domain.security.roles import AccessDenied
-from naltrack.services.api_records import StaleVersion
+from naltrack.errors import StaleVersion
 from naltrack.services.security import NotAuthenticated, TooManyAttempts
 
 PROBLEM = "application/problem+json"

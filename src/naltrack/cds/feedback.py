@@ -2,7 +2,9 @@
 
 The EHR posts ``{"feedback": [{"card", "outcome", "acceptedSuggestions", "overrideReason",
 "outcomeTimestamp"}]}``; each item is checked (400 naming the path otherwise) and recorded with
-the service, the rule and the patient of the card when naltrack issued it.
+the service, the rule and the patient of the card when naltrack issued it. The items of one
+call go to the sink together (:func:`naltrack.cds.wiring.feedback_sink` audits them in one
+transaction).
 """
 
 from __future__ import annotations
@@ -46,9 +48,9 @@ class FeedbackRecord:
 
 
 class FeedbackLog:
-    """Remembers issued cards and records feedback; ``sink`` also receives each record (audit)."""
+    """Remembers issued cards and records feedback; ``sink`` also receives each call's records (audit)."""
 
-    def __init__(self, sink: Callable[[FeedbackRecord], None] | None = None) -> None:
+    def __init__(self, sink: Callable[[list[FeedbackRecord]], None] | None = None) -> None:
         self._cards: OrderedDict[str, IssuedCard] = OrderedDict()
         self.records: list[FeedbackRecord] = []
         self._sink = sink
@@ -74,8 +76,7 @@ class FeedbackLog:
         with self._lock:
             self.records.extend(out)
         if self._sink is not None:
-            for item in out:
-                self._sink(item)
+            self._sink(out)
         return out
 
 

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from naltrack.bootstrap import build_storage
+from naltrack.bootstrap import Storage, build_storage
 from naltrack.cli.errors import bad_input_exits_2
 from naltrack.cli.security import echo_demo_accounts
 from naltrack.config import get_settings
-from naltrack.services.records import list_patients
 from naltrack.synthetic import load_program
 
 
@@ -31,7 +30,7 @@ def demo(n_patients: int, seed: int, database_url: str | None, if_empty: bool,
     settings = get_settings()
     storage = build_storage(settings, database_url=database_url)
     try:
-        if if_empty and list_patients(storage.uow(), limit=1).total > 0:
+        if if_empty and _patient_count(storage) > 0:
             click.echo("demo: the database already has patients; nothing to do")
             echo_demo_accounts(database_url)
             return
@@ -47,3 +46,8 @@ def demo(n_patients: int, seed: int, database_url: str | None, if_empty: bool,
     for kind, count in sorted(counts.items()):
         click.echo(f"  {kind:<20} {count:>9}")
     echo_demo_accounts(database_url)
+
+
+def _patient_count(storage: Storage) -> int:
+    with storage.uow() as uow:
+        return uow.patients.count()

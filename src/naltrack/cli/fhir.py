@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 import click
 
 from naltrack.cli.errors import BadInput, bad_input_exits_2
-from naltrack.config import get_settings
+from naltrack.cli.records import cli_actor, cli_context
 from naltrack.domain.security.accounts import Actor
-from naltrack.domain.security.consent import PURPOSES, REDISCLOSURE_NOTICE_DEFAULT
+from naltrack.domain.security.consent import PURPOSES
+from naltrack.services.context import AppContext
 from naltrack.services.security_ports import SecureUnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -29,21 +30,6 @@ if TYPE_CHECKING:
 @click.group("fhir")
 def fhir() -> None:
     """Exchange records as FHIR R4: bulk NDJSON export, bundle and NDJSON import."""
-
-
-def _uow_factory(database_url: str | None) -> SecureUnitOfWorkFactory:
-    from naltrack.adapters.fhir.exchange import secure_factory
-    from naltrack.bootstrap import build_storage
-
-    return secure_factory(build_storage(get_settings(), database_url=database_url))
-
-
-def _actor(factory: SecureUnitOfWorkFactory, username: str) -> Actor:
-    with factory() as uow:
-        found = uow.security.find_credentials(username)
-    if found is None or not found[0].active:
-        raise BadInput(f"--as: {username!r} is not an active user")
-    return Actor(found[0], "cli", "treatment")
 
 
 @fhir.command("export")
@@ -63,12 +49,11 @@ def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Pa
 
     if bool(patient_ids) == all_patients:
         raise BadInput("give either --patient ID (one or more) or --all")
-    with bad_input_exits_2():
-        factory = _uow_factory(database_url)
-        actor = _actor(factory, username)
+    with bad_input_exits_2(), cli_context(database_url) as ctx:
+        factory, actor = ctx.uow, cli_actor(ctx, username)
         ids = list(patient_ids) or _clinic_patients(factory, actor.clinic_id)
         now = datetime.now(UTC)
-        notice = getattr(get_settings(), "part2_redisclosure_notice", None) or REDISCLOSURE_NOTICE_DEFAULT
+        notice = ctx.redisclosure_notice
         if patient_ids:  # named patients must all be covered: refuse before anything is disclosed or written
             refusals = []
             for pid in ids:
@@ -118,17 +103,19 @@ def _clinic_patients(factory: SecureUnitOfWorkFactory, clinic_id: str) -> list[s
 
 @fhir.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--clinic", "clinic_id", required=True, help="The clinic the patients belong to.")
+@click.option("--as", "username", required=True, help="The naltrack user importing (each record audited).")
+@click.option("--clinic", "clinic_id", default=None, help="The clinic the patients belong to (the user's own).")
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
 @click.option("--database-url", default=None, help="Database (default: the settings').")
-def import_command(path: Path, clinic_id: str, dry_run: bool, database_url: str | None) -> None:
+def import_command(path: Path, username: str, clinic_id: str | None, dry_run: bool, database_url: str | None) -> None:
     """Import a transaction/collection Bundle, an NDJSON file, or a folder of them: all or nothing."""
     from naltrack.adapters.fhir.r4_import import ImportRefused, import_path
 
     try:
-        with bad_input_exits_2():
-            report = import_path(_uow_factory(database_url), path, clinic_id=clinic_id,
-                                 now=datetime.now(UTC), dry_run=dry_run)
+        with bad_input_exits_2(), cli_context(database_url) as ctx:
+            actor = cli_actor(ctx, username)
+            _check_clinic(ctx, actor, clinic_id)
+            report = import_path(ctx, actor, path, now=datetime.now(UTC), dry_run=dry_run)
     except BadInput as error:
         cause = error.__cause__
         if isinstance(cause, ImportRefused):
@@ -138,3 +125,13 @@ def import_command(path: Path, clinic_id: str, dry_run: bool, database_url: str 
                 from cause
         raise
     click.echo(json.dumps({**report.as_dict(), "dry_run": dry_run}, indent=2))
+
+
+def _check_clinic(ctx: AppContext, actor: Actor, clinic_id: str | None) -> None:
+    """``--clinic``, when given, must be the importing user's clinic."""
+    if clinic_id is None or clinic_id == actor.clinic_id:
+        return
+    with ctx.uow() as uow:
+        exists = uow.clinics.find(clinic_id) is not None
+    reason = f"is not the clinic of user {actor.user.username!r}" if exists else "does not exist"
+    raise BadInput(f"nothing imported:\n  Clinic/{clinic_id}: clinic: {reason}")

@@ -1,32 +1,64 @@
-"""``naltrack record ...``: record an injection, an oral dose or a lab result from a script.
+"""``naltrack record ... --as USER``: record an injection, an oral dose or a lab result from a script.
 
-Values are checked by the domain and the record use cases; bad input prints the field,
-the value and the rule, exits with code 2, and writes nothing. Times are ISO 8601; a time
-without an offset is read in the clinic's time zone (``NALTRACK_TIMEZONE``).
+The record goes through the same use case as the web and the API
+(:func:`naltrack.services.records.create_records`): the user named by ``--as`` must be an
+active account whose role may record it, the patient must be of that user's clinic, and the
+record and its audit entry (under that user) are written in one transaction. Values are
+checked by the domain and the use case; bad input (an unknown user included) prints the
+field, the value and the rule, exits with code 2, and writes nothing. Times are ISO 8601; a
+time without an offset is read in the clinic's time zone (``NALTRACK_TIMEZONE``).
 """
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import click
 
 from naltrack.bootstrap import build_storage
-from naltrack.cli.errors import bad_input_exits_2
+from naltrack.cli.errors import BadInput, bad_input_exits_2
 from naltrack.config import get_settings
 from naltrack.domain.administrations import Injection, OralDose
+from naltrack.domain.catalog import FORM_CODE
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import LabResult
 from naltrack.domain.records import ClinicalRecord
-from naltrack.services.records import add_record
+from naltrack.domain.security.accounts import Actor
+from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
+from naltrack.services.context import AppContext
+from naltrack.services.records import create_records
 
 _database = click.option("--database", "database_url", default=None, help="Database URL (default: configured).")
 _patient = click.option("--patient", "patient_id", required=True, help="Patient id.")
-_by = click.option("--by", "recorded_by", default=None, help="Who records it (default: $USER).")
+_by = click.option("--as", "username", required=True, help="The naltrack user who records it (audited).")
+
+
+@contextmanager
+def cli_context(database_url: str | None) -> Iterator[AppContext]:
+    """The application context of one command, on the configured (or given) database."""
+    from naltrack.adapters.db.security_repository import secure_uow_factory
+
+    settings = get_settings()
+    storage = build_storage(settings, database_url=database_url)
+    try:
+        yield AppContext(uow=secure_uow_factory(storage.engine, storage.ensure_schema),
+                         default_timezone=settings.timezone,
+                         redisclosure_notice=settings.part2_redisclosure_notice or REDISCLOSURE_NOTICE_DEFAULT)
+    finally:
+        storage.close()
+
+
+def cli_actor(ctx: AppContext, username: str) -> Actor:
+    """The active account named by ``--as``; exit code 2 naming the value otherwise."""
+    with ctx.uow() as uow:
+        found = uow.security.find_credentials(username)
+    if found is None or not found[0].active:
+        raise BadInput(f"--as: {username!r} is not an active user")
+    return Actor(found[0], "cli", "treatment")
 
 
 def _parse_time(field: str, text: str | None, now: datetime) -> datetime:
@@ -53,16 +85,13 @@ def _number(field: str, text: str | None) -> float:
         raise InvalidInput(field, text, "must be a number") from error
 
 
-def _save(database_url: str | None, build: Callable[[datetime], ClinicalRecord]) -> None:
-    settings = get_settings()
-    now = datetime.now(ZoneInfo(settings.timezone))
+def _save(database_url: str | None, username: str, build: Callable[[datetime], ClinicalRecord]) -> None:
+    now = datetime.now(ZoneInfo(get_settings().timezone))
     with bad_input_exits_2():
         record = build(now)
-        storage = build_storage(settings, database_url=database_url)
-        try:
-            stored: ClinicalRecord = add_record(storage.uow(), record, now=now)
-        finally:
-            storage.close()
+        with cli_context(database_url) as ctx:
+            actor = cli_actor(ctx, username)
+            stored = create_records(ctx, actor, [record], now)[0]
     click.echo(f"recorded {type(stored).__name__} {stored.id} for patient {stored.patient_id}")
 
 
@@ -80,18 +109,18 @@ def record() -> None:
 @click.option("--needle", "needle_in", default=None, help="Needle length in inches: 1.5 or 2.")
 @click.option("--given-by", default=None, help="Clinician who gave it.")
 @click.option("--regimen", "regimen_id", default=None, help="Regimen id.")
-@click.option("--rxnorm", default="637213", show_default=True, help="RxNorm code of the product.")
+@click.option("--rxnorm", default=FORM_CODE["xr-ntx"], show_default=True, help="RxNorm code of the product.")
 @_by
 @_database
 def injection(patient_id: str, given_at: str | None, side: str | None, lot: str | None, expiry: str | None,
               needle_in: str | None, given_by: str | None, regimen_id: str | None, rxnorm: str,
-              recorded_by: str | None, database_url: str | None) -> None:
+              username: str, database_url: str | None) -> None:
     """Record an XR-NTX 380 mg injection."""
-    _save(database_url, lambda now: Injection(
+    _save(database_url, username, lambda now: Injection(
         id=uuid.uuid4().hex, patient_id=patient_id, given_at=_parse_time("injection.given_at", given_at, now),
         side=side, lot=lot or "", expiry=_parse_date("injection.expiry", expiry),  # type: ignore[arg-type]
         needle_length_in=_number("injection.needle_length_in", needle_in), given_by=given_by or "",
-        regimen_id=regimen_id, rxnorm=rxnorm, recorded_by=recorded_by or os.environ.get("USER")))
+        regimen_id=regimen_id, rxnorm=rxnorm))
 
 
 @record.command("oral-dose")
@@ -104,13 +133,13 @@ def injection(patient_id: str, given_at: str | None, side: str | None, lot: str 
 @_by
 @_database
 def oral_dose(patient_id: str, dose_mg: str | None, taken_at: str | None, dose_status: str,
-              observed_by: str | None, regimen_id: str | None, recorded_by: str | None,
+              observed_by: str | None, regimen_id: str | None, username: str,
               database_url: str | None) -> None:
     """Record an oral naltrexone dose (taken, observed or missed)."""
-    _save(database_url, lambda now: OralDose(
+    _save(database_url, username, lambda now: OralDose(
         id=uuid.uuid4().hex, patient_id=patient_id, taken_at=_parse_time("oral_dose.taken_at", taken_at, now),
         dose_mg=_number("oral_dose.dose_mg", dose_mg), dose_status=dose_status,  # type: ignore[arg-type]
-        observed_by=observed_by, regimen_id=regimen_id, recorded_by=recorded_by or os.environ.get("USER")))
+        observed_by=observed_by, regimen_id=regimen_id))
 
 
 @record.command()
@@ -125,12 +154,11 @@ def oral_dose(patient_id: str, dose_mg: str | None, taken_at: str | None, dose_s
 @_by
 @_database
 def lab(patient_id: str, loinc: str, test_name: str, value: str, unit: str | None, collected_at: str | None,
-        ref_low: str | None, ref_high: str | None, recorded_by: str | None, database_url: str | None) -> None:
+        ref_low: str | None, ref_high: str | None, username: str, database_url: str | None) -> None:
     """Record a numeric lab result."""
-    _save(database_url, lambda now: LabResult(
+    _save(database_url, username, lambda now: LabResult(
         id=uuid.uuid4().hex, patient_id=patient_id, loinc=loinc, name=test_name,
         value=_number("lab.value", value), unit=unit or "",
         collected_at=_parse_time("lab.collected_at", collected_at, now),
         reference_low=None if ref_low is None else _number("lab.reference_low", ref_low),
-        reference_high=None if ref_high is None else _number("lab.reference_high", ref_high),
-        recorded_by=recorded_by or os.environ.get("USER")))
+        reference_high=None if ref_high is None else _number("lab.reference_high", ref_high)))

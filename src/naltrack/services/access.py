@@ -4,12 +4,17 @@ matrix, break-the-glass, and one audit entry in the same transaction as the acce
 A user sees only their clinic's patients; another clinic's patient is "not found", so its
 existence does not leak (issue 5 §2). A refused or failed attempt is audited in a
 transaction of its own, since the attempt's own transaction is rolled back.
+
+A use case that writes records names each one with :meth:`Access.wrote`; the audit log then
+gets exactly one entry per record written (a batch of N records, N entries), in the same
+transaction as the records, so a failure at the audit append leaves no record behind. A
+use case that writes nothing (a read, a retraction) gets one entry for the access.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -36,14 +41,40 @@ class Access:
     patient_id: str | None = None
     purpose: str | None = None
     detail: str | None = None
+    written: list[Written] = field(default_factory=list)
 
-    def event(self, outcome: Outcome) -> AuditEvent:
+    def wrote(self, record_type: str, record_id: str, patient_id: str, *, category: str | None = None,
+              detail: str | None = None) -> None:
+        """Name one record this access wrote: it gets its own audit entry."""
+        self.written.append(Written(record_type, record_id, patient_id, category or self.category, detail))
+
+    def event(self, outcome: Outcome, written: Written | None = None) -> AuditEvent:
         return AuditEvent(
             at=self.now, actor=self.actor.user.id, clinic_id=self.actor.clinic_id, action=self.action,
-            category=self.category, record_type=self.record_type, record_id=self.record_id,
-            patient_id=self.patient_id, purpose=self.purpose or self.actor.purpose, outcome=outcome,
-            source=self.actor.source, detail=self.detail,
+            category=written.category if written else self.category,
+            record_type=written.record_type if written else self.record_type,
+            record_id=written.record_id if written else self.record_id,
+            patient_id=written.patient_id if written else self.patient_id,
+            purpose=self.purpose or self.actor.purpose, outcome=outcome, source=self.actor.source,
+            detail=(written.detail if written else None) or self.detail,
         )
+
+    def events(self) -> list[AuditEvent]:
+        """The entries of an allowed access: one per record written, or one for the access itself."""
+        if not self.written:
+            return [self.event("allowed")]
+        return [self.event("allowed", w) for w in self.written]
+
+
+@dataclass(frozen=True)
+class Written:
+    """One record an access wrote, as its audit entry names it."""
+
+    record_type: str
+    record_id: str
+    patient_id: str
+    category: str
+    detail: str | None = None
 
 
 def patient_in_clinic(uow: SecureUnitOfWork, access: Access, patient_id: str) -> Patient:
@@ -84,7 +115,8 @@ def run_audited(uow_factory: SecureUnitOfWorkFactory, access: Access,
     try:
         with uow_factory() as uow:
             result = body(uow, access)
-            uow.security.append_audit(access.event("allowed"))
+            for event in access.events():
+                uow.security.append_audit(event)
             uow.commit()
             return result
     except DomainError as error:
@@ -92,6 +124,7 @@ def run_audited(uow_factory: SecureUnitOfWorkFactory, access: Access,
         if outcome == "invalid" and access.patient_id is None:
             raise
         access.detail = str(error)[:500]
+        access.written.clear()
         with uow_factory() as uow:
             uow.security.append_audit(access.event(outcome))
             uow.commit()

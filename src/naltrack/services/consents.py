@@ -21,8 +21,8 @@ from naltrack.domain.security.consent import (
     open_break_glass,
 )
 from naltrack.domain.security.roles import KIND_CATEGORY, AccessDenied
+from naltrack.errors import StaleVersion
 from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
-from naltrack.services.api_records import StaleVersion
 from naltrack.services.security import new_id
 from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
 

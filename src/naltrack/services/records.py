@@ -1,193 +1,277 @@
-"""Record use cases: register clinics and patients, add and correct clinical records,
-load a patient's chart, list patients.
+"""Record use cases: create (one or a batch), correct, retract, list and read clinical records,
+and load a patient's chart. Every face (web, REST API, CLI, FHIR import) calls these.
 
-Every use case takes a unit of work and, where a rule needs the clock, ``now`` (an aware
-datetime): the services never read the clock themselves. A batch is checked whole before
-anything is written, and written in one transaction, so a bad record leaves nothing behind.
+Each use case takes the application context, the acting user, its inputs and ``now``, and
+runs in ONE :func:`~naltrack.services.access.run_audited` call: tenancy, the role matrix, the
+checks of :mod:`naltrack.services.record_writes` (timing, codes, references), the write and
+its audit entries commit together or not at all. Every record written gets exactly one audit
+entry (a batch of N records writes N entries); a correction writes one record (the new
+version) and so one entry, which names the version it supersedes; a retraction writes no
+new record and gets one entry for the access.
+
+Corrections supersede (the old version stays, entered-in-error; DESIGN.md "Architecture");
+both corrections and retractions name the version they expect (If-Match), and a stale
+version is a :class:`~naltrack.errors.StaleVersion`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
-from naltrack.domain.care import AdverseEvent, CounselingSession, SupportGroupAttendance
-from naltrack.domain.catalog import get_medication
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import Conflict, InvalidInput, NotFound
-from naltrack.domain.observations import (
-    DrinkingDay,
-    LabResult,
-    NaloxoneChallenge,
-    QuestionnaireResponse,
-    SubstanceUseReport,
-    UrineDrugScreen,
-)
-from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.patients import Patient
 from naltrack.domain.records import ClinicalRecord, supersede
-from naltrack.domain.regimens import Regimen
-from naltrack.domain.units import require_aware, require_not_future
-from naltrack.services.unit_of_work import KIND_OF, RECORD_TYPES, AbstractUnitOfWork
+from naltrack.domain.security.accounts import Actor
+from naltrack.domain.security.roles import KIND_CATEGORY
+from naltrack.errors import StaleVersion
+from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.context import AppContext
+from naltrack.services.record_writes import EVENT_TIME_FIELD, check_record, check_references, write_records
+from naltrack.services.security import new_id
+from naltrack.services.security_ports import SecureUnitOfWork
+from naltrack.services.unit_of_work import RECORD_TYPES
 
-#: The field that dates each kind of event that has already happened; such an event
-#: cannot be recorded with a date after ``now`` (issue 2, "an administration dated in
-#: the future"). Appointments, planned procedures, regimens and episodes may be future.
-EVENT_TIME_FIELD: dict[type[ClinicalRecord], str] = {
-    OralDose: "taken_at", Injection: "given_at", ImplantInsertion: "inserted_at",
-    ImplantRemoval: "removed_at", LabResult: "collected_at", UrineDrugScreen: "collected_at",
-    NaloxoneChallenge: "performed_at", QuestionnaireResponse: "completed_at", DrinkingDay: "day",
-    SubstanceUseReport: "reported_on", CounselingSession: "held_on", SupportGroupAttendance: "attended_on",
-    AdverseEvent: "onset",
-}
-#: Largest page of patients one call returns.
-MAX_PAGE_SIZE = 500
+#: Largest page one listing returns.
+MAX_PAGE = 500
 
 
 @dataclass(frozen=True)
-class PatientPage:
-    """One page of a patient listing."""
+class Page:
+    """A page of results and the total that matched."""
 
-    items: tuple[Patient, ...]
+    items: tuple[Any, ...]
     total: int
     limit: int
     offset: int
 
 
-def register_clinic(uow: AbstractUnitOfWork, clinic: Clinic) -> Clinic:
-    """Add a clinic; :class:`Conflict` if the id is taken."""
-    with uow:
-        if uow.clinics.find(clinic.id) is not None:
-            raise Conflict(f"clinic {clinic.id!r} already exists")
-        uow.clinics.add(clinic)
-        uow.commit()
-    return clinic
+def check_page(limit: int, offset: int) -> None:
+    """``limit`` between 1 and :data:`MAX_PAGE`, ``offset`` 0 or more."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput("limit", limit, f"must be between 1 and {MAX_PAGE}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidInput("offset", offset, "must be 0 or more")
 
 
-def register_patient(uow: AbstractUnitOfWork, patient: Patient) -> Patient:
-    """Add a patient to an existing clinic; :class:`NotFound` for an unknown clinic."""
-    with uow:
-        uow.clinics.get(patient.clinic_id)
-        if uow.patients.find(patient.id) is not None:
-            raise Conflict(f"patient {patient.id!r} already exists")
-        uow.patients.add(patient)
-        uow.commit()
-    return patient
+@dataclass(frozen=True)
+class RecordFilter:
+    """Filters of a record listing: status, and a date window on the record's own date."""
+
+    status: str | None = "active"
+    since: date | None = None
+    until: date | None = None
 
 
-def add_record(uow: AbstractUnitOfWork, record: ClinicalRecord, *, now: datetime) -> ClinicalRecord:
-    """Check and store one clinical record; returns it as stored (``recorded_at`` filled)."""
-    return add_records(uow, [record], now=now)[0]
+@dataclass(frozen=True)
+class NewRecord:
+    """What the use case gives a builder: the new record's id and provenance, and its patient
+    (a questionnaire is scored with the patient's sex at birth, :mod:`naltrack.domain.questionnaires`)."""
+
+    id: str
+    patient: Patient
+    recorded_by: str
+    recorded_at: datetime
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The :class:`~naltrack.domain.records.ClinicalRecord` fields: id, patient, provenance."""
+        return {"id": self.id, "patient_id": self.patient.id, "recorded_by": self.recorded_by,
+                "recorded_at": self.recorded_at}
 
 
-def add_records(uow: AbstractUnitOfWork, records: Iterable[ClinicalRecord], *,
-                now: datetime) -> list[ClinicalRecord]:
-    """Check every record, then store them all in one transaction, or none.
+Builder = Callable[[NewRecord], ClinicalRecord]
+
+
+def _access(actor: Actor, action: str, kind: str, now: datetime) -> Access:
+    if kind not in RECORD_TYPES:
+        raise NotFound("record kind", kind)
+    return Access(actor=actor, action=action, category=KIND_CATEGORY[kind], now=now, record_type=kind)
+
+
+def create_records(ctx: AppContext, actor: Actor, records: Sequence[ClinicalRecord],
+                   now: datetime) -> list[ClinicalRecord]:
+    """Store a batch of records, all or nothing, written by ``actor`` at ``now``; one audit entry each.
 
     Raises
     ------
     InvalidInput
-        An event dated after ``now``, or a naive ``now``.
+        An event dated after ``now``, a naive ``now``, or an empty batch.
     NotFound
-        An unknown patient, RxNorm code, regimen or implant.
+        A patient outside the actor's clinic, an unknown RxNorm code, regimen or implant.
+    AccessDenied
+        The actor's role may not create one of the kinds.
     """
-    require_aware("now", now)
-    batch = [_stamp(record, now) for record in records]
-    for record in batch:
-        _check_timing(record, now)
-        _check_codes(record)
-    with uow:
-        _check_references(uow, batch)
-        uow.records.add_many(batch)
-        uow.commit()
-    return batch
+    if not records:
+        raise InvalidInput("records", 0, "must hold at least one record")
+    kinds = {type(r) for r in records}
+    kind = next(k for k, cls in RECORD_TYPES.items() if cls in kinds) if len(kinds) == 1 else "records"
+    access = Access(actor=actor, action="create", category=KIND_CATEGORY.get(kind, "clinical-views"), now=now,
+                    record_type=kind)
+    return run_audited(ctx.uow, access, lambda uow, access: write_records(uow, access, records, now))
 
 
-def correct_record(uow: AbstractUnitOfWork, old_id: str, new: ClinicalRecord, *,
+def create_record(ctx: AppContext, actor: Actor, kind: str, patient_id: str, build: Builder,
+                  now: datetime) -> ClinicalRecord:
+    """Build one record of ``kind`` from validated input (``build`` gets a :class:`NewRecord`) and store it."""
+    access = _access(actor, "create", kind, now)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> ClinicalRecord:
+        patient = patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        record = build(NewRecord(new_id(), patient, actor.user.id, now))
+        if type(record) is not RECORD_TYPES[kind]:
+            raise InvalidInput("record", type(record).__name__, f"is not a record of kind {kind}")
+        access.record_id = record.id
+        return write_records(uow, access, [record], now)[0]
+
+    return run_audited(ctx.uow, access, body)
+
+
+def correct_record(ctx: AppContext, actor: Actor, kind: str, record_id: str, expected_version: int, build: Builder,
                    now: datetime) -> ClinicalRecord:
-    """Replace record ``old_id`` by ``new``: the old one stays, marked entered-in-error.
+    """Supersede ``record_id`` by a new record built from the input; the old one becomes entered-in-error.
 
-    Returns the stored correction, whose ``supersedes`` names the old record.
+    Raises
+    ------
+    StaleVersion
+        ``expected_version`` is not the stored one (someone corrected it meanwhile).
+    Conflict
+        The record is already entered-in-error.
     """
-    require_aware("now", now)
-    new = _stamp(new, now)
-    _check_timing(new, now)
-    _check_codes(new)
-    with uow:
-        old = uow.records.get(type(new), old_id)
+    access = _access(actor, "update", kind, now)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> ClinicalRecord:
+        old, patient = _owned(uow, access, kind, record_id)
+        authorize(uow, access)
+        _check_version(old.version, expected_version, old.status)
+        new = replace(build(NewRecord(new_id(), patient, actor.user.id, now)), recorded_at=now,
+                      recorded_by=actor.user.id)
+        check_record(new, now)
         retired, linked = supersede(old, new)
-        _check_references(uow, [linked])
-        uow.records.update(replace(retired, version=old.version + 1))
+        check_references(uow, [linked])
+        try:
+            uow.records.update(replace(retired, version=old.version + 1))
+        except Conflict as error:  # another correction committed between our read and our write
+            raise StaleVersion(f"version {expected_version} is stale: {error}") from error
         uow.records.add(linked)
-        uow.commit()
-    return linked
+        access.wrote(kind, linked.id, linked.patient_id, detail=f"supersedes {record_id}")
+        return linked
+
+    return run_audited(ctx.uow, access, body)
 
 
-def load_chart(uow: AbstractUnitOfWork, patient_id: str) -> PatientChart:
-    """Everything recorded about one patient (superseded versions included)."""
-    with uow:
-        patient = uow.patients.get(patient_id)
-        records = uow.records.for_patient(patient_id)
-    by_kind: dict[str, Any] = {kind: tuple(records.get(kind, ())) for kind in RECORD_TYPES}
-    return PatientChart(patient=patient, **by_kind)
+def retract_record(ctx: AppContext, actor: Actor, kind: str, record_id: str, expected_version: int,
+                   now: datetime) -> ClinicalRecord:
+    """Mark a record entered-in-error without a replacement."""
+    access = _access(actor, "retract", kind, now)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> ClinicalRecord:
+        old = _owned(uow, access, kind, record_id)[0]
+        authorize(uow, access)
+        _check_version(old.version, expected_version, old.status)
+        retired = replace(old, status="entered-in-error", version=old.version + 1)
+        uow.records.update(retired)
+        return retired
+
+    return run_audited(ctx.uow, access, body)
 
 
-def list_patients(uow: AbstractUnitOfWork, *, clinic_id: str | None = None, text: str | None = None,
-                  limit: int = 50, offset: int = 0) -> PatientPage:
-    """A page of patients, ordered by name; ``text`` matches names and MRN."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidInput("limit", limit, f"must be between 1 and {MAX_PAGE_SIZE}")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InvalidInput("offset", offset, "must be 0 or more")
-    with uow:
-        items = uow.patients.search(clinic_id=clinic_id, text=text, limit=limit, offset=offset)
-        total = uow.patients.count(clinic_id=clinic_id, text=text)
-    return PatientPage(items=tuple(items), total=total, limit=limit, offset=offset)
+def _check_version(stored: int, expected: int, status: str) -> None:
+    if stored != expected:
+        raise StaleVersion(f"version {expected} is stale: the record is at version {stored}")
+    if status != "active":
+        raise Conflict("the record is already entered-in-error")
 
 
-# --- checks ----------------------------------------------------------------------------
+def _owned(uow: SecureUnitOfWork, access: Access, kind: str, record_id: str) -> tuple[ClinicalRecord, Patient]:
+    """The record and its patient, if the patient is of the actor's clinic; NotFound otherwise."""
+    access.record_id = record_id
+    record = uow.records.find(RECORD_TYPES[kind], record_id)
+    if record is None:
+        raise NotFound(kind.rstrip("s"), record_id)
+    try:
+        patient = patient_in_clinic(uow, access, record.patient_id)
+    except NotFound:
+        raise NotFound(kind.rstrip("s"), record_id) from None
+    return record, patient
 
-def _stamp(record: ClinicalRecord, now: datetime) -> ClinicalRecord:
-    if type(record) not in KIND_OF:
-        raise InvalidInput("record", type(record).__name__, "is not a clinical record type")
-    return record if record.recorded_at is not None else replace(record, recorded_at=now)
 
+# --- reads -------------------------------------------------------------------------------
 
-def _check_timing(record: ClinicalRecord, now: datetime) -> None:
+def record_day(record: ClinicalRecord) -> date | None:
+    """The day a record is about (its event, start, plan or signature), for listing and filters."""
     name = EVENT_TIME_FIELD.get(type(record))
-    if name is None:
-        return
-    value: datetime | date = getattr(record, name)
-    require_not_future(f"{KIND_OF[type(record)].rstrip('s')}.{name}", value, now)
+    for field in (name, "start", "starts_at", "planned_on", "issued_on", "onset", "signed_on"):
+        value = getattr(record, field, None) if field else None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+    return None
 
 
-def _check_codes(record: ClinicalRecord) -> None:
-    code = getattr(record, "rxnorm", None)
-    if isinstance(record, Regimen | Injection) and code is not None:
-        get_medication(code)  # NotFound names the unknown code
+def _matches(record: ClinicalRecord, filters: RecordFilter) -> bool:
+    if filters.status is not None and record.status != filters.status:
+        return False
+    day = record_day(record)
+    if day is None:
+        return filters.since is None and filters.until is None
+    return (filters.since is None or day >= filters.since) and (filters.until is None or day <= filters.until)
 
 
-def _check_references(uow: AbstractUnitOfWork, batch: Sequence[ClinicalRecord]) -> None:
-    """Patients, regimens and implants named by the batch exist (in the store or the batch)."""
-    in_batch = {(type(r), r.id) for r in batch}
-    for patient_id in sorted({r.patient_id for r in batch}):
-        uow.patients.get(patient_id)
-    for record in batch:
-        regimen_id = getattr(record, "regimen_id", None)
-        if regimen_id is not None:
-            _require(uow, in_batch, Regimen, regimen_id, record.patient_id)
-        if isinstance(record, ImplantRemoval):
-            _require(uow, in_batch, ImplantInsertion, record.implant_id, record.patient_id)
-        if isinstance(record, AdverseEvent) and record.injection_id is not None:
-            _require(uow, in_batch, Injection, record.injection_id, record.patient_id)
+def list_records(ctx: AppContext, actor: Actor, kind: str, patient_id: str, filters: RecordFilter, limit: int,
+                 offset: int, now: datetime) -> Page:
+    """A patient's records of one kind, newest first."""
+    check_page(limit, offset)
+    access = _access(actor, "read", kind, now)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Page:
+        patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        rows = [r for r in uow.records.for_patient(patient_id).get(kind, []) if _matches(r, filters)]
+        rows.sort(key=lambda r: (record_day(r) or date.min, r.id), reverse=True)
+        return Page(tuple(rows[offset:offset + limit]), len(rows), limit, offset)
+
+    return run_audited(ctx.uow, access, body)
 
 
-def _require(uow: AbstractUnitOfWork, in_batch: set[tuple[type[ClinicalRecord], str]],
-             cls: type[ClinicalRecord], record_id: str, patient_id: str) -> None:
-    if (cls, record_id) in in_batch:
-        return
-    found = uow.records.find(cls, record_id)
-    if found is None or found.patient_id != patient_id:
-        raise NotFound(KIND_OF[cls].rstrip("s"), record_id)
+def get_record(ctx: AppContext, actor: Actor, kind: str, record_id: str, now: datetime) -> ClinicalRecord:
+    """One record of ``kind``, if its patient is of the actor's clinic."""
+    access = _access(actor, "read", kind, now)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> ClinicalRecord:
+        record = _owned(uow, access, kind, record_id)[0]
+        authorize(uow, access)
+        return record
+
+    return run_audited(ctx.uow, access, body)
+
+
+def chart_in(uow: SecureUnitOfWork, patient: Patient) -> PatientChart:
+    """The whole chart of ``patient`` (superseded versions included) inside an open unit of work."""
+    records = uow.records.for_patient(patient.id)
+    kinds: dict[str, Any] = {kind: tuple(records.get(kind, ())) for kind in RECORD_TYPES}
+    return PatientChart(patient=patient, **kinds)
+
+
+def chart_view(ctx: AppContext, actor: Actor, patient_id: str, view: str, compute: Callable[[PatientChart], Any],
+               now: datetime) -> Any:
+    """A read view computed from the whole chart (alerts, readiness, coverage), audited as ``view``."""
+    access = Access(actor=actor, action="read", category="clinical-views", now=now, record_type=view)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Any:
+        patient = patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        return compute(chart_in(uow, patient))
+
+    return run_audited(ctx.uow, access, body)
+
+
+def load_chart(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> PatientChart:
+    """Everything recorded about one patient (superseded versions included); an audited read."""
+    chart: PatientChart = chart_view(ctx, actor, patient_id, "chart", lambda chart: chart, now)
+    return chart

@@ -3,7 +3,7 @@
 Analytes and LOINC codes as in :mod:`naltrack.domain.observations` (clinical.md §8.3).
 Liver-test reference ranges are typical adult ranges (ASSUMED; labs print their own);
 a few patients' tests rise during treatment (clinical.md §2.7). Questionnaires are
-scored by :func:`naltrack.instruments.score`, so totals and bands are the real ones.
+scored on submit (:func:`naltrack.domain.questionnaires.score_answers`), so totals and bands are the real ones.
 Heavy drinking days are 5+ drinks for men and 4+ for women (clinical.md §6).
 """
 
@@ -14,7 +14,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from naltrack.domain.observations import AnalyteResult, DrinkingDay, LabResult, QuestionnaireResponse, UrineDrugScreen
-from naltrack.instruments import get_instrument, score
+from naltrack.domain.questionnaires import score_answers
+from naltrack.instruments import get_instrument
 from naltrack.synthetic.builder import PatientBuilder
 
 #: (LOINC, name, unit, reference low, reference high, typical value) of the liver panel.
@@ -87,8 +88,7 @@ def questionnaire(b: PatientBuilder, instrument_id: str, day: date, severity: fl
     answers = list(answers_for(b, instrument_id, severity))
     if instrument_id == "phq-9":
         answers[8] = float(b.rng.integers(1, 3)) if b.chance(b.params.phq9_item9_positive) else 0.0
-    sex = b.patient.sex_at_birth if b.patient.sex_at_birth in ("male", "female") else None
-    result = score(instrument_id, answers, sex=sex)
+    result = score_answers(b.patient.sex_at_birth, instrument_id, answers)
     return b.add(QuestionnaireResponse, instrument=instrument_id, answers=tuple(answers),
                  completed_at=b.clinic_time(day), total=float(result.total), band=result.band,
                  flags=tuple(result.flags))

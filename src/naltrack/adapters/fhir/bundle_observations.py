@@ -34,8 +34,8 @@ from naltrack.domain.observations import (
     QuestionnaireResponse,
     SubstanceUseReport,
 )
+from naltrack.domain.questionnaires import score_response
 from naltrack.instruments import get_instrument
-from naltrack.instruments.scoring import score
 
 
 @dataclass
@@ -183,7 +183,8 @@ def _total(at: At, rid: str, pid: str, instrument_id: str) -> QuestionnaireRespo
 
 
 def read_questionnaire_response(at: At, rid: str, pid: str, sex: str | None = None) -> QuestionnaireResponse | None:
-    """A QuestionnaireResponse of a naltrack instrument (``urn:naltrack:questionnaire:<id>``), scored here."""
+    """A QuestionnaireResponse of a naltrack instrument (``urn:naltrack:questionnaire:<id>``), scored on
+    submit with the patient's sex (:func:`naltrack.domain.questionnaires.score_response`)."""
     questionnaire = at.get("questionnaire")
     if questionnaire is None or not questionnaire.text().startswith(codes.LOCAL_QUESTIONNAIRE):
         return None
@@ -198,13 +199,11 @@ def read_questionnaire_response(at: At, rid: str, pid: str, sex: str | None = No
             raise InvalidInput(f"{values[0].path}.valueDecimal", None, "is required (the points of the answer)")
         value = number.number()
         answers.append(int(value) if value.is_integer() else value)
+    completed_at = at.need("authored", "when it was completed").moment()
     try:
-        result = score(instrument.id, answers, sex=sex)
+        return score_response(sex, instrument.id, answers, id=rid, patient_id=pid, completed_at=completed_at)
     except InvalidInput as error:
         raise InvalidInput(f"{at.path}.item ({error.field})", error.value, error.rule) from error
-    return QuestionnaireResponse(id=rid, patient_id=pid, instrument=instrument.id, answers=tuple(answers),
-                                 completed_at=at.need("authored", "when it was completed").moment(),
-                                 total=result.total, band=result.band, flags=result.flags)
 
 
 def _challenge(at: At, rid: str, pid: str, *, failed: bool) -> NaloxoneChallenge:

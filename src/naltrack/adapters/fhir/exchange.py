@@ -20,15 +20,13 @@ from naltrack.adapters.fhir.r4_common import FhirResource, fhir_id, part2_labels
 from naltrack.adapters.fhir.r4_export import as_bundle, export_chart, sensitivities
 from naltrack.adapters.fhir.r4_privacy import consent_resource, disclosure_audit_event
 from naltrack.domain.chart import PatientChart
-from naltrack.domain.patients import Patient
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES, KIND_CATEGORY
 from naltrack.services import consents as consent_cases
 from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
-from naltrack.services.records import load_chart
+from naltrack.services.records import chart_in
 from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
-from naltrack.services.unit_of_work import RECORD_TYPES
 
 NOTICE_SYSTEM = "urn:naltrack:part2-notice"
 
@@ -98,7 +96,8 @@ def disclose_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_
     # With no consent, ask for every category: the refusal reads the same whether or not a consent exists.
     asked = categories or CLINICAL_CATEGORIES
     package = consent_cases.disclose(uow_factory, actor, patient_id, recipient, purpose, asked, notice, now)
-    chart = only_categories(load_chart(uow_factory(), patient_id), asked)
+    with uow_factory() as uow:  # what the audited disclosure above allowed, read whole
+        chart = only_categories(chart_in(uow, uow.patients.get(patient_id)), asked)
     resources = export_chart(chart)
     resources += _disclosure_resources(uow_factory, package.disclosure, resources, actor, chart, now)
     return DisclosedRecord(patient_id, resources, package.notice, package.disclosure.id, asked)
@@ -135,13 +134,6 @@ def read_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: 
 
     chart = run_audited(uow_factory, access, body)
     return DisclosedRecord(patient_id, export_chart(chart), REDISCLOSURE_NOTICE_DEFAULT, None, CLINICAL_CATEGORIES)
-
-
-def chart_in(uow: SecureUnitOfWork, patient: Patient) -> PatientChart:
-    """The chart of ``patient`` inside an open unit of work."""
-    records = uow.records.for_patient(patient.id)
-    kinds: dict[str, Any] = {kind: tuple(records.get(kind, ())) for kind in RECORD_TYPES}
-    return PatientChart(patient=patient, **kinds)
 
 
 def search(resources: list[FhirResource], resource_type: str, params: dict[str, Any]) -> list[FhirResource]:

@@ -8,9 +8,11 @@ All or nothing, in three steps:
 2. **Check**: every resource validates with fhir.resources R4B (see :mod:`.r4_common` for why R4B),
    then each patient's resources go through the bundle reader, the one FHIR -> domain mapping.
    Any problem, anywhere, names the resource and the element path, and nothing is written.
-3. **Write**: new patients and records in one transaction, with one audit entry per patient.
-   A patient or record whose id is already stored is left as it is, so importing the same data
-   twice changes nothing (record ids are the source ids).
+3. **Write**: through the record use cases (:func:`naltrack.services.imports.import_charts`):
+   new patients and records in one transaction, written and audited under the importing user,
+   one audit entry per patient and per record. A patient or record whose id is already stored
+   is left as it is, so importing the same data twice changes nothing (record ids are the
+   source ids).
 
 MedicationAdministrations are read by the bundle reader itself: naltrack's exported doses,
 injections and implants come back as such (side, lot, needle length included); an outside
@@ -33,15 +35,12 @@ from naltrack.adapters.fhir.bundle_reader import read_bundle_detailed
 from naltrack.adapters.fhir.r4_common import ValidationProblem, find_problems, resource_label
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import DomainError, InvalidInput
-from naltrack.domain.records import ClinicalRecord
-from naltrack.domain.security.audit import AuditEvent
-from naltrack.domain.units import require_not_future
-from naltrack.services.records import EVENT_TIME_FIELD
-from naltrack.services.security_ports import SecureUnitOfWorkFactory
-from naltrack.services.unit_of_work import RECORD_TYPES
+from naltrack.domain.security.accounts import Actor
+from naltrack.services.context import AppContext
+from naltrack.services.imports import chart_records, import_charts
+from naltrack.services.record_writes import check_record
 
 BUNDLE_TYPES = ("transaction", "collection", "batch")
-IMPORTER = "fhir-import"
 
 
 @dataclass(frozen=True)
@@ -221,67 +220,46 @@ def _scoped_ids(chart: PatientChart) -> PatientChart:
 
 # 3. Write --------------------------------------------------------------------------------------
 
-def _records(chart: PatientChart) -> list[ClinicalRecord]:
-    return [r for kind in RECORD_TYPES for r in getattr(chart, kind)]
+def check_records(charts: list[PatientChart], now: datetime, report: ImportReport) -> None:
+    """Every problem of every record that needs no database (timing, codes), named by the record."""
+    for chart in charts:
+        for record in chart_records(chart):
+            try:
+                check_record(record, now)
+            except DomainError as error:
+                field_name = getattr(error, "field", "").rsplit(".", 1)[-1] or "(record)"
+                report.problems.append(ValidationProblem(f"{type(record).__name__}/{record.id}", field_name,
+                                                         str(error)))
 
 
-def _check_times(records: list[ClinicalRecord], now: datetime, report: ImportReport) -> None:
-    for record in records:
-        name = EVENT_TIME_FIELD.get(type(record))
-        if name is None:
-            continue
-        try:
-            require_not_future(f"{type(record).__name__}.{name}", getattr(record, name), now)
-        except InvalidInput as error:
-            report.problems.append(ValidationProblem(f"{type(record).__name__}/{record.id}", name, str(error)))
+def write_charts(ctx: AppContext, actor: Actor, charts: list[PatientChart], now: datetime, report: ImportReport,
+                 *, dry_run: bool = False) -> None:
+    """Store what is new through the record use cases, all or nothing; a refusal becomes a problem."""
+    try:
+        outcome = import_charts(ctx, actor, charts, now, dry_run=dry_run)
+    except DomainError as error:
+        where = getattr(error, "field", "") if isinstance(error, InvalidInput) else ""
+        report.problems.append(ValidationProblem(where or "(import)", "(records)", str(error)))
+        return
+    report.patients_created = outcome.patients_created
+    report.patients_unchanged = outcome.patients_unchanged
+    report.records_created.update(outcome.records_created)
+    report.records_unchanged = outcome.records_unchanged
 
 
-def write_charts(uow_factory: SecureUnitOfWorkFactory, charts: list[PatientChart], clinic_id: str,
-                 now: datetime, report: ImportReport, *, dry_run: bool = False) -> None:
-    """Store what is new in one transaction; nothing when ``report`` has problems or ``dry_run``."""
-    with uow_factory() as uow:
-        if uow.clinics.find(clinic_id) is None:
-            report.problems.append(ValidationProblem(f"Clinic/{clinic_id}", "clinic", "does not exist"))
-            return
-        new_patients, new_records = [], []
-        for chart in charts:
-            stored = uow.patients.find(chart.patient.id)
-            if stored is not None and stored.clinic_id != clinic_id:
-                report.problems.append(ValidationProblem(f"Patient/{chart.patient.id}", "id",
-                                                         f"is a patient of another clinic ({stored.clinic_id})"))
-                continue
-            if stored is None:
-                new_patients.append(chart.patient)
-            for record in _records(chart):
-                if uow.records.find(type(record), record.id) is None:
-                    new_records.append(replace(record, recorded_at=now, recorded_by=IMPORTER))
-                else:
-                    report.records_unchanged += 1
-        _check_times(new_records, now, report)
-        if report.problems or dry_run:
-            return
-        uow.patients.add_many(new_patients)
-        uow.records.add_many(new_records)
-        for patient_id in {r.patient_id for r in new_records} | {p.id for p in new_patients}:
-            uow.security.append_audit(AuditEvent(
-                at=now, actor=IMPORTER, clinic_id=clinic_id, action="create", category="clinical-views",
-                record_type="fhir-import", patient_id=patient_id, detail="FHIR R4 import"))
-        uow.commit()
-    report.patients_created = len(new_patients)
-    report.patients_unchanged = len(charts) - len(new_patients)
-    report.records_created.update(type(r).__name__ for r in new_records)
+def import_path(ctx: AppContext, actor: Actor, path: Path, *, now: datetime, dry_run: bool = False) -> ImportReport:
+    """Import everything under ``path`` into the actor's clinic, or nothing.
 
-
-def import_path(uow_factory: SecureUnitOfWorkFactory, path: Path, *, clinic_id: str, now: datetime,
-                dry_run: bool = False) -> ImportReport:
-    """Import everything under ``path`` or nothing; raises :class:`ImportRefused` naming each problem."""
+    Raises :class:`ImportRefused` naming each problem.
+    """
     report = ImportReport()
     items, problems = load_resources(path)
     report.resources = len(items)
     report.problems += problems
-    charts = read_charts(items, clinic_id, report)
+    charts = read_charts(items, actor.clinic_id, report)
+    check_records(charts, now, report)
     if not report.problems:
-        write_charts(uow_factory, charts, clinic_id, now, report, dry_run=dry_run)
+        write_charts(ctx, actor, charts, now, report, dry_run=dry_run)
     if report.problems:
         raise ImportRefused(report)
     return report

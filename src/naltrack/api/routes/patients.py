@@ -6,21 +6,22 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
+from naltrack.api.app_context import ContextDep
 from naltrack.api.deps import ActorDep, NowDep, UowDep
 from naltrack.api.routes.records import ERRORS, etag, parse_if_match
 from naltrack.api.schemas import model_for, public_schema, to_domain, to_public
-from naltrack.domain.chart import PatientChart
 from naltrack.domain.patients import Patient
 from naltrack.domain.security.consent import BREAK_GLASS_DEFAULT_MINUTES, BREAK_GLASS_MAX_MINUTES, PURPOSES, Consent
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES
-from naltrack.services import api_records as cases
+from naltrack.services import clinical_views
 from naltrack.services import consents as consent_cases
+from naltrack.services import patients as patient_cases
+from naltrack.services import records as cases
 
 router = APIRouter()
 PatientCreate = model_for(Patient, "PatientCreate", ("id", "clinic_id", "version"))
@@ -39,19 +40,20 @@ class PatientPage(BaseModel):
 
 @router.get("/patients", response_model=PatientPage, tags=["patients"], responses=ERRORS,
             summary="The clinic's patients, by name; q matches names and MRN")
-def list_patients(actor: ActorDep, uow: UowDep, now: NowDep, q: Annotated[str | None, Query(max_length=100)] = None,
+def list_patients(actor: ActorDep, ctx: ContextDep, now: NowDep, q: Annotated[str | None, Query(max_length=100)] = None,
                   limit: Annotated[int, Query(ge=1, le=cases.MAX_PAGE)] = 50,
                   offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Any:
-    page = cases.list_patients(uow, actor, q, limit, offset, now)
+    page = patient_cases.list_patients(ctx, actor, q, limit, offset, now)
     return {"items": [to_public(PatientPublic, p) for p in page.items], "total": page.total, "limit": limit,
             "offset": offset}
 
 
 @router.post("/patients", status_code=201, response_model=PatientPublic, tags=["patients"], responses=ERRORS,
              summary="Register a patient in the user's clinic")
-def create_patient(payload: PatientCreate, actor: ActorDep, uow: UowDep, now: NowDep,  # type: ignore[valid-type]
+def create_patient(payload: PatientCreate, actor: ActorDep, ctx: ContextDep, now: NowDep,  # type: ignore[valid-type]
                    response: Response) -> Any:
-    patient = cases.create_patient(uow, actor, lambda base: to_domain(Patient, {**payload.model_dump(), **base}), now)  # type: ignore[attr-defined]
+    values = payload.model_dump()  # type: ignore[attr-defined]
+    patient = patient_cases.register_patient(ctx, actor, lambda base: to_domain(Patient, {**values, **base}), now)
     response.headers["ETag"] = etag(patient.version)
     response.headers["Location"] = f"/api/v1/patients/{patient.id}"
     return to_public(PatientPublic, patient)
@@ -59,19 +61,19 @@ def create_patient(payload: PatientCreate, actor: ActorDep, uow: UowDep, now: No
 
 @router.get("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
             summary="One patient's demographics")
-def get_patient(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep, response: Response) -> Any:
-    patient = cases.get_patient(uow, actor, patient_id, now)
+def get_patient(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
+    patient = patient_cases.get_patient(ctx, actor, patient_id, now)
     response.headers["ETag"] = etag(patient.version)
     return to_public(PatientPublic, patient)
 
 
 @router.put("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
             summary="Replace a patient's demographics (If-Match with the patient's ETag)")
-def update_patient(patient_id: str, payload: PatientCreate, actor: ActorDep, uow: UowDep,  # type: ignore[valid-type]
+def update_patient(patient_id: str, payload: PatientCreate, actor: ActorDep, ctx: ContextDep,  # type: ignore[valid-type]
                    now: NowDep, response: Response,
                    if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
     expected = parse_if_match(if_match)
-    patient = cases.update_patient(uow, actor, patient_id, expected,
+    patient = patient_cases.update_patient(ctx, actor, patient_id, expected,
                                    lambda base: to_domain(Patient, {**payload.model_dump(), **base}),  # type: ignore[attr-defined]
                                    now)
     response.headers["ETag"] = etag(patient.version)
@@ -185,10 +187,7 @@ def break_glass(patient_id: str, payload: BreakGlassRequest, actor: ActorDep, uo
 
 
 # --- read views --------------------------------------------------------------------------
-
-def _today(request: Request, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
-
+# Computed by services.clinical_views on the day of ``now`` in the patient's clinic's zone.
 
 def _plain(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
@@ -199,39 +198,27 @@ def _plain(value: Any) -> Any:
 
 
 @router.get("/patients/{patient_id}/alerts", tags=["views"], responses=ERRORS,
-            summary="Monitoring alerts on the clinic's today, most severe first")
-def alerts(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
-    from naltrack.domain.rules.monitoring import run_monitoring
-
-    today = _today(request, now)
-    result = cases.chart_view(uow, actor, patient_id, "alerts", lambda chart: run_monitoring(chart, today), now)
-    return {"date": today.isoformat(), "alerts": _plain(result)}
+            summary="Monitoring alerts on the clinic's today, most severe first, with the end of protection "
+                    "and the next injection due")
+def alerts(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+    found = clinical_views.patient_alerts(ctx, actor, patient_id, now)
+    return {"date": found.today.isoformat(), "alerts": _plain(found.alerts),
+            "protection_ends": jsonable_encoder(found.protection_ends),
+            "next_injection_due": jsonable_encoder(found.next_injection_due)}
 
 
 @router.get("/patients/{patient_id}/readiness", tags=["views"], responses=ERRORS,
             summary="Induction readiness for a form on a day (default today)")
-def readiness(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, now: NowDep,
+def readiness(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
               form: Literal["oral", "xr-ntx", "implant"] = "xr-ntx", on: date | None = None) -> Any:
-    from naltrack.domain.rules.readiness import assess_readiness
-
-    day = on or _today(request, now)
-    result = cases.chart_view(uow, actor, patient_id, "readiness", lambda c: assess_readiness(c, form, day), now)
-    return _plain(result)
+    return _plain(clinical_views.patient_readiness(ctx, actor, patient_id, now, form, on).result)
 
 
 @router.get("/patients/{patient_id}/coverage", tags=["views"], responses=ERRORS,
             summary="Daily coverage bands from the pharmacokinetic model (coverage engine)")
-def coverage(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, now: NowDep,
+def coverage(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
              days_back: Annotated[int, Query(ge=1, le=730)] = 180,
              days_ahead: Annotated[int, Query(ge=0, le=365)] = 60) -> Any:
-    from naltrack.domain.coverage import calculate_coverage
-
-    tz = ZoneInfo(request.app.state.settings.timezone)
-    today = now.astimezone(tz).date()
-
-    def compute(chart: PatientChart) -> dict[str, Any]:
-        result = calculate_coverage(chart, today, days_back=days_back, days_ahead=days_ahead, tz=tz)
-        return {"patient_id": result.patient_id, "today": result.today, "protection_ends": result.protection_ends,
-                "days_in_band": result.days_in_band, "thresholds": result.thresholds, "days": result.days}
-
-    return _plain(cases.chart_view(uow, actor, patient_id, "coverage", compute, now))
+    result = clinical_views.patient_coverage(ctx, actor, patient_id, now, days_back, days_ahead)
+    return _plain({"patient_id": result.patient_id, "today": result.today, "protection_ends": result.protection_ends,
+                   "days_in_band": result.days_in_band, "thresholds": result.thresholds, "days": result.days})

@@ -20,13 +20,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, create_model
 
-from naltrack.api.deps import ActorDep, NowDep, UowDep
+from naltrack.api.app_context import ContextDep
+from naltrack.api.deps import ActorDep, NowDep
 from naltrack.api.errors import PreconditionRequired
 from naltrack.api.schemas import ProblemDetail, create_schema, public_schema, to_domain, to_public
 from naltrack.domain.errors import InvalidInput, NotFound
+from naltrack.domain.questionnaires import score_answers
 from naltrack.domain.records import ClinicalRecord
-from naltrack.instruments import score
-from naltrack.services import api_records as cases
+from naltrack.services import records as cases
 from naltrack.services.unit_of_work import RECORD_TYPES
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -42,17 +43,16 @@ class RecordApi:
     path: str
     kind: str
     extra_exclude: tuple[str, ...] = ()
-    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    prepare: Callable[[dict[str, Any], cases.NewRecord], dict[str, Any]] | None = None
 
     @property
     def cls(self) -> type[ClinicalRecord]:
         return RECORD_TYPES[self.kind]
 
 
-def _score_questionnaire(data: dict[str, Any]) -> dict[str, Any]:
-    """Questionnaires are scored on submit (naltrack.instruments.score; clinical.md §5)."""
-    sex = data.pop("_sex", None)
-    result = score(data["instrument"], data["answers"], sex=sex if sex in ("female", "male") else None)
+def _score_questionnaire(data: dict[str, Any], new: cases.NewRecord) -> dict[str, Any]:
+    """Questionnaires are scored on submit, with the patient's sex (naltrack.domain.questionnaires)."""
+    result = score_answers(new.patient.sex_at_birth, data["instrument"], data["answers"])
     return {**data, "instrument": result.instrument, "total": float(result.total), "band": result.band,
             "flags": tuple(result.flags)}
 
@@ -86,11 +86,11 @@ def parse_if_match(value: str | None) -> int:
     return int(text)
 
 
-def _builder(api: RecordApi, payload: BaseModel) -> Callable[[dict[str, Any]], Any]:
-    def build(base: dict[str, Any]) -> ClinicalRecord:
-        data = {**payload.model_dump(), **base}
+def _builder(api: RecordApi, payload: BaseModel) -> cases.Builder:
+    def build(new: cases.NewRecord) -> ClinicalRecord:
+        data = {**payload.model_dump(), **new.fields}
         if api.prepare is not None:
-            data = api.prepare(data)
+            data = api.prepare(data, new)
         try:
             return to_domain(api.cls, data)  # type: ignore[no-any-return]
         except NotFound as error:  # an unknown code in the body is bad input, not a missing resource
@@ -115,49 +115,49 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
 
     @router.get(f"/patients/{{patient_id}}/{api.path}", response_model=page_model, tags=[tag], responses=ERRORS,
                 name=f"list_{api.kind}", summary=f"List a patient's {api.path}")
-    def list_(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep,
+    def list_(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
               status: Literal["active", "entered-in-error", "any"] = "active",
               since: date | None = None, until: date | None = None,
               limit: Annotated[int, Query(ge=1, le=cases.MAX_PAGE)] = 50,
               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Any:
         filters = cases.RecordFilter(None if status == "any" else status, since, until)
-        page = cases.list_records(uow, actor, api.kind, patient_id, filters, limit, offset, now)
+        page = cases.list_records(ctx, actor, api.kind, patient_id, filters, limit, offset, now)
         return {"items": [to_public(public_model, r) for r in page.items], "total": page.total,
                 "limit": page.limit, "offset": page.offset}
 
     @router.post(f"/patients/{{patient_id}}/{api.path}", status_code=201, response_model=public_model, tags=[tag],
                  responses=ERRORS, name=f"create_{api.kind}", summary=f"Record a new {api.path} entry")
     @_set_payload_type
-    def create(patient_id: str, payload: BaseModel, actor: ActorDep, uow: UowDep, now: NowDep,
+    def create(patient_id: str, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep,
                response: Response) -> Any:
-        record = cases.create_record(uow, actor, api.kind, patient_id, _builder(api, payload), now)
+        record = cases.create_record(ctx, actor, api.kind, patient_id, _builder(api, payload), now)
         response.headers["ETag"] = etag(record.version)
         response.headers["Location"] = f"/api/v1/{api.path}/{record.id}"
         return to_public(public_model, record)
 
     @router.get(f"/{api.path}/{{record_id}}", response_model=public_model, tags=[tag], responses=ERRORS,
                 name=f"get_{api.kind}", summary=f"Read one {api.path} entry")
-    def get(record_id: str, actor: ActorDep, uow: UowDep, now: NowDep, response: Response) -> Any:
-        record = cases.get_record(uow, actor, api.kind, record_id, now)
+    def get(record_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
+        record = cases.get_record(ctx, actor, api.kind, record_id, now)
         response.headers["ETag"] = etag(record.version)
         return to_public(public_model, record)
 
     @router.put(f"/{api.path}/{{record_id}}", response_model=public_model, tags=[tag], responses=ERRORS,
                 name=f"correct_{api.kind}", summary=f"Correct a {api.path} entry (supersedes it; If-Match)")
     @_set_payload_type
-    def correct(record_id: str, payload: BaseModel, actor: ActorDep, uow: UowDep, now: NowDep, response: Response,
+    def correct(record_id: str, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response,
                 if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
         expected = parse_if_match(if_match)
-        record = cases.correct_record(uow, actor, api.kind, record_id, expected, _builder(api, payload), now)
+        record = cases.correct_record(ctx, actor, api.kind, record_id, expected, _builder(api, payload), now)
         response.headers["ETag"] = etag(record.version)
         response.headers["Location"] = f"/api/v1/{api.path}/{record.id}"
         return to_public(public_model, record)
 
     @router.post(f"/{api.path}/{{record_id}}/entered-in-error", response_model=public_model, tags=[tag],
                  responses=ERRORS, name=f"retract_{api.kind}", summary=f"Mark a {api.path} entry entered-in-error")
-    def retract(record_id: str, actor: ActorDep, uow: UowDep, now: NowDep, response: Response,
+    def retract(record_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response,
                 if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
-        record = cases.retract_record(uow, actor, api.kind, record_id, parse_if_match(if_match), now)
+        record = cases.retract_record(ctx, actor, api.kind, record_id, parse_if_match(if_match), now)
         response.headers["ETag"] = etag(record.version)
         return to_public(public_model, record)
 

@@ -1,7 +1,7 @@
 """Part 2 consents of a patient: list, record, revoke (services/consents.py).
 
 Revoking names the version the page showed; if someone changed the consent meanwhile the
-page says so instead of overwriting (:class:`~naltrack.services.api_records.StaleVersion`).
+page says so instead of overwriting (:class:`~naltrack.errors.StaleVersion`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from fastapi.responses import Response
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.security.consent import PURPOSES
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES
-from naltrack.services import api_records, consents
-from naltrack.services.api_records import StaleVersion
+from naltrack.errors import StaleVersion
+from naltrack.services import consents
+from naltrack.services import patients as patient_cases
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
+from naltrack.web.routes.recording import context_of
 
 router = APIRouter()
 CONSENT_FIELDS = {"consent.recipient": "recipient", "consent.purpose": "purpose", "consent.categories": "categories",
@@ -33,7 +35,7 @@ def _page(request: Request, user: WebUser, state: FormState, status: int = 200,
     web = web_of(request)
     pid = request.path_params["patient_id"]
     actor = actor_of(request, user)
-    patient = api_records.get_patient(web.secure_uow, actor, pid, web.now())
+    patient = patient_cases.get_patient(context_of(request), actor, pid, web.now())
     items = sorted(consents.list_consents(web.secure_uow, actor, pid, web.now()), key=lambda c: c.signed_on,
                    reverse=True)
     context = page_context(request, user, "Consents", patient=patient, consents=items, form=state, now=web.now(),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from naltrack.domain.care import SESSION_KINDS, CounselingSession, SupportGroupAttendance
+from naltrack.services.records import NewRecord
 from naltrack.web.context import require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
@@ -46,7 +47,7 @@ def counseling(request: Request, form: Mapping[str, Any] | None) -> Response:
                   "note": state.text("note", required=False, max_length=2000)}
         kind, cls = "counseling", CounselingSession
     if state.ok:
-        def build(base: dict[str, Any]) -> Any:
+        def build(base: NewRecord) -> Any:
             return cls(**base_fields(base), **values)
 
         if save_record(request, user, state, kind, build, FIELDS) is not None:

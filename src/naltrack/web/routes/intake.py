@@ -15,12 +15,13 @@ from naltrack.domain.episodes import INDICATIONS, LEVELS_OF_CARE, Episode
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.patients import SEXES, Patient
 from naltrack.domain.security.roles import AccessDenied
-from naltrack.services import api_records
+from naltrack.services import patients as patient_cases
+from naltrack.services import records as record_cases
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import base_fields
+from naltrack.web.routes.recording import base_fields, context_of
 
 router = APIRouter()
 FIELDS = {"patient.given_name": "given_name", "patient.family_name": "family_name", "patient.mrn": "mrn",
@@ -67,9 +68,10 @@ def _save(request: Request, user: WebUser, values: dict[str, Any], episode: dict
     Patient(id="check", clinic_id=user.user.clinic_id, **values)  # every check before anything is stored
     if episode is not None:
         Episode(id="check", patient_id="check", **episode)
-    patient = api_records.create_patient(
-        web.secure_uow, actor, lambda base: Patient(id=base["id"], clinic_id=base["clinic_id"], **values), web.now())
+    ctx = context_of(request)
+    patient = patient_cases.register_patient(
+        ctx, actor, lambda base: Patient(id=base["id"], clinic_id=base["clinic_id"], **values), web.now())
     if episode is not None:
-        api_records.create_record(web.secure_uow, actor, "episodes", patient.id,
-                                  lambda base: Episode(**base_fields(base), **episode), web.now())
+        record_cases.create_record(ctx, actor, "episodes", patient.id,
+                                   lambda base: Episode(**base_fields(base), **episode), web.now())
     return redirect(request, f"/patients/{patient.id}")

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from naltrack.domain.administrations import ImplantInsertion
 from naltrack.domain.observations import LIVER_LOINC, PLATELETS_LOINC, LabResult
 from naltrack.domain.regimens import IMPLANT_MAX_DOSE_MG
+from naltrack.services.records import NewRecord
 from naltrack.web.context import require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
@@ -46,7 +47,7 @@ def lab(request: Request, form: Mapping[str, Any] | None) -> Response:
     if state.ok and code is not None:
         name, unit = LAB_TESTS[code]
 
-        def build(base: dict[str, Any]) -> LabResult:
+        def build(base: NewRecord) -> LabResult:
             return LabResult(**base_fields(base), **values, loinc=code, name=name, unit=unit)
 
         if save_record(request, user, state, "labs", build, LAB_FIELDS) is not None:
@@ -72,7 +73,7 @@ def implant(request: Request, form: Mapping[str, Any] | None) -> Response:
         "site": state.text("site", max_length=100), "expected_duration_days": int(days) if days else None,
     }
     if state.ok:
-        def build(base: dict[str, Any]) -> ImplantInsertion:
+        def build(base: NewRecord) -> ImplantInsertion:
             return ImplantInsertion(**base_fields(base), **values)
 
         if save_record(request, user, state, "implants", build, IMPLANT_FIELDS) is not None:

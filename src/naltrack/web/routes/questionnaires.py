@@ -1,4 +1,4 @@
-"""Questionnaires as forms: the score and band appear on submit (instruments.scoring)."""
+"""Questionnaires as forms: the score and band appear on submit (naltrack.domain.questionnaires)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from fastapi.responses import Response
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import QuestionnaireResponse
+from naltrack.domain.questionnaires import score_answers, score_response
 from naltrack.domain.security.roles import AccessDenied
 from naltrack.instruments.definitions import Instrument, get_instrument, instrument_ids
-from naltrack.instruments.scoring import FLAG_MEANINGS, Score, score
-from naltrack.services import api_records
+from naltrack.instruments.scoring import FLAG_MEANINGS, Score
+from naltrack.services import patients as patient_cases
+from naltrack.services import records as record_cases
+from naltrack.services.records import NewRecord
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import base_fields
+from naltrack.web.routes.recording import context_of
 
 router = APIRouter()
 
@@ -27,8 +30,8 @@ def _patient(request: Request, user: WebUser, action: str) -> Any:
     if not user.may("questionnaires", action):
         raise AccessDenied(user.role, "questionnaires", action)
     web = web_of(request)
-    return api_records.get_patient(web.secure_uow, actor_of(request, user), request.path_params["patient_id"],
-                                   web.now())
+    return patient_cases.get_patient(context_of(request), actor_of(request, user), request.path_params["patient_id"],
+                                     web.now())
 
 
 def _instrument(request: Request) -> Instrument:
@@ -84,16 +87,15 @@ def _score_and_save(request: Request, user: WebUser, patient: Any, instrument: I
                     state: FormState) -> Score | None:
     web = web_of(request)
     try:
-        result = score(instrument.id, answers, sex=patient.sex_at_birth)
+        result = score_answers(patient.sex_at_birth, instrument.id, answers)
     except InvalidInput as error:
         state.add_error("_form", f"{error.field}: {error.value!r} {error.rule}")
         return None
 
-    def build(base: dict[str, Any]) -> QuestionnaireResponse:
-        return QuestionnaireResponse(**base_fields(base), instrument=instrument.id, answers=tuple(answers),
-                                     completed_at=base["recorded_at"], total=float(result.total), band=result.band,
-                                     flags=result.flags)
+    def build(new: NewRecord) -> QuestionnaireResponse:
+        return score_response(new.patient.sex_at_birth, instrument.id, answers, completed_at=new.recorded_at,
+                              **new.fields)
 
-    api_records.create_record(web.secure_uow, actor_of(request, user), "questionnaires", patient.id, build,
-                              web.now())
+    record_cases.create_record(context_of(request), actor_of(request, user), "questionnaires", patient.id, build,
+                               web.now())
     return result

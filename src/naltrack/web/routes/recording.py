@@ -1,7 +1,7 @@
 """Recording forms: an injection, an oral dose, a urine drug screen.
 
 Each post parses the whole form first; the record is built and stored by one use case
-(:func:`naltrack.services.api_records.create_record`, one audited transaction), so a bad
+(:func:`naltrack.services.records.create_record`, one audited transaction), so a bad
 value leaves nothing behind and the form comes back with the entered values and the error
 next to its field. A form carries the id of the patient's latest record of its kind
 (``seen``): if someone else recorded one meanwhile, the form says so instead of recording
@@ -10,20 +10,23 @@ twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from naltrack.api.app_context import app_context
 from naltrack.domain.administrations import NEEDLE_LENGTHS_IN, Injection, OralDose, suggest_injection_side
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, AnalyteResult, UrineDrugScreen
 from naltrack.domain.records import current
 from naltrack.domain.security.roles import KIND_CATEGORY, AccessDenied
-from naltrack.services import api_records
-from naltrack.services.api_records import MAX_PAGE, RecordFilter
+from naltrack.services import patients as patient_cases
+from naltrack.services import records as record_cases
+from naltrack.services.context import AppContext
+from naltrack.services.records import MAX_PAGE, NewRecord, RecordFilter
 from naltrack.web.chart_view import uds_grid
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
@@ -37,12 +40,17 @@ router = APIRouter()
 PARTIAL_CHART_KINDS = ("episodes", "substance_use", "questionnaires", "counseling", "support_groups", "appointments")
 
 
+def context_of(request: Request) -> AppContext:
+    """The application context the web routes pass to the use cases."""
+    return app_context(request.app.state)
+
+
 def permitted_chart(request: Request, user: WebUser, patient_id: str) -> PatientChart:
     """The chart of a role that may not read clinical summaries: only the kinds it may read."""
-    web, actor = web_of(request), actor_of(request, user)
-    patient = api_records.get_patient(web.secure_uow, actor, patient_id, web.now())
-    kinds = {kind: api_records.list_records(web.secure_uow, actor, kind, patient_id, RecordFilter(), MAX_PAGE, 0,
-                                            web.now()).items
+    web, actor, ctx = web_of(request), actor_of(request, user), context_of(request)
+    patient = patient_cases.get_patient(ctx, actor, patient_id, web.now())
+    kinds = {kind: record_cases.list_records(ctx, actor, kind, patient_id, RecordFilter(), MAX_PAGE, 0,
+                                             web.now()).items
              for kind in PARTIAL_CHART_KINDS if user.may(KIND_CATEGORY[kind])}
     return PatientChart(patient=patient, **kinds)
 
@@ -55,8 +63,8 @@ def chart_for(request: Request, user: WebUser, category: str, action: str = "cre
     pid = request.path_params["patient_id"]
     if not user.may("clinical-views"):
         return permitted_chart(request, user, pid)
-    chart: PatientChart = api_records.chart_view(web.secure_uow, actor_of(request, user), pid, f"form:{category}",
-                                                 lambda c: c, web.now())
+    chart: PatientChart = record_cases.chart_view(context_of(request), actor_of(request, user), pid,
+                                                  f"form:{category}", lambda c: c, web.now())
     return chart
 
 
@@ -70,21 +78,18 @@ def _latest_id(records: Any, when: str) -> str:
     return rows[-1].id if rows else ""
 
 
-RECORD_KEYS = ("id", "patient_id", "recorded_by", "recorded_at")
+def base_fields(new: NewRecord) -> dict[str, Any]:
+    """The id and provenance fields the use case hands to a builder."""
+    return new.fields
 
 
-def base_fields(base: Mapping[str, Any]) -> dict[str, Any]:
-    """The provenance fields the use case hands to a builder (it may pass more, for its own use)."""
-    return {k: base[k] for k in RECORD_KEYS if k in base}
-
-
-def save_record(request: Request, user: WebUser, state: FormState, kind: str, build: Callable[[dict[str, Any]], Any],
-          fields: Mapping[str, str]) -> Any | None:
+def save_record(request: Request, user: WebUser, state: FormState, kind: str, build: record_cases.Builder,
+                fields: Mapping[str, str]) -> Any | None:
     """Store the record, or put the domain error next to its field and return ``None``."""
     web = web_of(request)
     try:
-        return api_records.create_record(web.secure_uow, actor_of(request, user), kind,
-                                         request.path_params["patient_id"], build, web.now())
+        return record_cases.create_record(context_of(request), actor_of(request, user), kind,
+                                          request.path_params["patient_id"], build, web.now())
     except InvalidInput as error:
         state.apply(error, fields)
         return None
@@ -144,7 +149,7 @@ def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Respon
     if state.ok:
         regimen = next((r for r in chart.active_regimens_on(web.today()) if r.form == "xr-ntx"), None)
 
-        def build(base: dict[str, Any]) -> Injection:
+        def build(base: NewRecord) -> Injection:
             return Injection(**base_fields(base), **values, regimen_id=regimen.id if regimen else None)
 
         if save_record(request, user, state, "injections", build, INJECTION_FIELDS) is not None:
@@ -175,7 +180,7 @@ def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
         "observed_by": state.text("observed_by", required=status == "observed", max_length=100),
     }
     if state.ok:
-        def build(base: dict[str, Any]) -> OralDose:
+        def build(base: NewRecord) -> OralDose:
             return OralDose(**base_fields(base), **values)
 
         if save_record(request, user, state, "oral_doses", build, ORAL_FIELDS) is not None:
@@ -209,7 +214,7 @@ def urine_screen(request: Request, form: Mapping[str, Any] | None) -> Response:
     if not results and state.ok:
         state.add_error("_form", "no analyte has a result: mark at least one positive, negative or invalid")
     if state.ok:
-        def build(base: dict[str, Any]) -> UrineDrugScreen:
+        def build(base: NewRecord) -> UrineDrugScreen:
             return UrineDrugScreen(**base_fields(base), **values, results=tuple(results))
 
         if save_record(request, user, state, "screens", build, SCREEN_FIELDS) is not None:

@@ -1,0 +1,99 @@
+"""Patient use cases: register a clinic, register, read, list and update a clinic's patients.
+
+Like the record use cases (:mod:`naltrack.services.records`), each one takes the application
+context, the acting user, its inputs and ``now``, and runs in one
+:func:`~naltrack.services.access.run_audited` call; a registered patient gets exactly one
+audit entry, in the same transaction. A user sees only their own clinic's patients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from naltrack.domain.errors import Conflict
+from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.security.accounts import Actor
+from naltrack.errors import StaleVersion
+from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.context import AppContext
+from naltrack.services.record_writes import check_mrn, write_patient
+from naltrack.services.records import Page, check_page
+from naltrack.services.security import new_id
+from naltrack.services.security_ports import SecureUnitOfWork
+
+PatientBuilder = Callable[[dict[str, Any]], Patient]
+
+
+def register_clinic(ctx: AppContext, clinic: Clinic) -> Clinic:
+    """Add a clinic (set-up, before it has users); :class:`Conflict` if the id is taken."""
+    with ctx.uow() as uow:
+        if uow.clinics.find(clinic.id) is not None:
+            raise Conflict(f"clinic {clinic.id!r} already exists")
+        uow.clinics.add(clinic)
+        uow.commit()
+    return clinic
+
+
+def _access(actor: Actor, action: str, now: datetime, patient_id: str | None = None) -> Access:
+    return Access(actor=actor, action=action, category="demographics", now=now, record_type="patients",
+                  record_id=patient_id)
+
+
+def register_patient(ctx: AppContext, actor: Actor, build: PatientBuilder, now: datetime) -> Patient:
+    """Register a patient in the actor's clinic; ``build`` gets the new ``id`` and the ``clinic_id``."""
+    access = _access(actor, "create", now)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Patient:
+        authorize(uow, access)
+        patient = build({"id": new_id(), "clinic_id": actor.clinic_id})
+        access.record_id = access.patient_id = patient.id
+        return write_patient(uow, access, patient)
+
+    return run_audited(ctx.uow, access, body)
+
+
+def get_patient(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> Patient:
+    """One patient of the actor's clinic; NotFound for any other."""
+    access = _access(actor, "read", now, patient_id)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Patient:
+        patient = patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        return patient
+
+    return run_audited(ctx.uow, access, body)
+
+
+def list_patients(ctx: AppContext, actor: Actor, text: str | None, limit: int, offset: int, now: datetime) -> Page:
+    """A page of the actor's clinic's patients, ordered by name; ``text`` matches names and MRN."""
+    check_page(limit, offset)
+    access = _access(actor, "read", now)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Page:
+        authorize(uow, access)
+        items = uow.patients.search(clinic_id=actor.clinic_id, text=text, limit=limit, offset=offset)
+        total = uow.patients.count(clinic_id=actor.clinic_id, text=text)
+        return Page(tuple(items), total, limit, offset)
+
+    return run_audited(ctx.uow, access, body)
+
+
+def update_patient(ctx: AppContext, actor: Actor, patient_id: str, expected_version: int, build: PatientBuilder,
+                   now: datetime) -> Patient:
+    """Replace a patient's demographics (a new version; If-Match names the one it replaces)."""
+    access = _access(actor, "update", now, patient_id)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> Patient:
+        old = patient_in_clinic(uow, access, patient_id)
+        authorize(uow, access)
+        if old.version != expected_version:
+            raise StaleVersion(f"version {expected_version} is stale: the patient is at version {old.version}")
+        new = build({"id": old.id, "clinic_id": old.clinic_id, "version": old.version + 1})
+        check_mrn(uow, new)
+        uow.patients.update(new)
+        access.wrote("patients", new.id, new.id, detail=f"version {new.version}")
+        return new
+
+    return run_audited(ctx.uow, access, body)
