@@ -1,8 +1,10 @@
 """What each CDS service says: from a patient's chart, the draft orders and today, to cards.
 
 The clinical judgement is the domain's: readiness (:func:`assess_readiness`), interactions
-(:func:`check_interactions`) and the blockade estimate (:mod:`naltrack.cds.blockade`). This
-module only picks which of those apply to the draft orders and renders them as cards.
+(:func:`check_interactions`), the blockade and end of protection (:mod:`naltrack.domain.protection`),
+the next injection (:mod:`naltrack.domain.due_dates`) and the indication and naloxone on file
+(:mod:`naltrack.domain.indications`). This module only picks which of those apply to the draft
+orders and renders them as cards. Days are those of the clinic's zone ``tz``.
 
 * ``naltrexone-order-check``: a contraindication or a not-ready reason (an opioid on board) is
   critical, review items are a warning, a ready verdict is info (clinical.md §2).
@@ -18,18 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
-from naltrack.cds.blockade import (
-    LAPSE_WINDOW_DAYS,
-    Blockade,
-    ProtectionEstimator,
-    has_naltrexone_treatment,
-    last_protection_end,
-    naltrexone_on_board,
-    xr_protection_end,
-)
 from naltrack.cds.cards import (
     LABEL_LINK,
     Card,
@@ -38,25 +31,28 @@ from naltrack.cds.cards import (
     draft_medication_request,
     suggestion,
 )
-from naltrack.domain.catalog import RXNORM, Medication, find_medication, is_naltrexone_therapy, is_rescue_naloxone
+from naltrack.domain.catalog import (
+    FORM_CODE,
+    FORM_OF_CLASS,
+    RESCUE_NALOXONE_CODE,
+    RXNORM,
+    Medication,
+    find_medication,
+    is_naltrexone_therapy,
+)
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.due_dates import injection_due_on, injection_interval_days, next_injection_due
+from naltrack.domain.indications import has_oud, has_rescue_naloxone
+from naltrack.domain.protection import Blockade, has_naltrexone_treatment, last_protection_end, naltrexone_on_board
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert
 from naltrack.domain.rules.interactions import check_interactions
 from naltrack.domain.rules.readiness import assess_readiness
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
-FORM_OF_CLASS = {"naltrexone-oral": "oral", "naltrexone-xr": "xr-ntx", "naltrexone-implant": "implant"}
-FORM_CODE = {"oral": "1483744", "xr-ntx": "637213", "implant": "NTX-IMPLANT"}
 FORM_NAME = {"oral": "oral naltrexone", "xr-ntx": "XR-naltrexone", "implant": "a naltrexone implant"}
-#: Rescue naloxone to suggest: 4 mg nasal spray (catalog, codes.md §2n).
-NALOXONE = ("1725059", "naloxone hydrochloride 4 mg nasal spray")
-#: Days before the end of protection when the next injection is flagged as due (clinical.md §1.2,
-#: every 4 weeks). Configurable default.
-DUE_SOON_DAYS = 7
-#: OUD diagnoses by SNOMED CT (codes.md §4), plus 191865004 "Combined opioid with other drug dependence",
-#: the diagnosis of the CDC opioid IG's Recommendation 12 example (anchors.md §5.3).
-_OUD_SNOMED = frozenset({"75544000", "5602001", "1081000119105", "724653003", "191819002", "191820008",
-                         "191821007", "191865004"})
+#: How the suggested rescue naloxone is named on the draft order (catalog, codes.md §2n).
+NALOXONE_DISPLAY = "naloxone hydrochloride 4 mg nasal spray"
 _MOUD_CLASSES = frozenset({"buprenorphine-oud", "methadone"})
 _CLASS_OF_ALERT = {"critical": "critical", "warning": "warning", "info": "info"}
 
@@ -99,12 +95,12 @@ def _codes(resource: dict[str, Any]) -> list[str]:
 
 # naltrexone-order-check -------------------------------------------------------------------------
 
-def order_check(chart: PatientChart, drafts: list[DraftOrder], today: date,
-                estimate: ProtectionEstimator = xr_protection_end) -> list[Card]:
+def order_check(chart: PatientChart, drafts: list[DraftOrder], today: date, tz: tzinfo,
+                thresholds: Thresholds = DEFAULT) -> list[Card]:
     """Readiness for each draft naltrexone order; a patient with naltrexone on board is continuing,
     not starting: only contraindications are re-checked (the opioid-free interval, screens and
     challenge are induction checks, clinical.md §2.1-§2.2)."""
-    blockade = naltrexone_on_board(chart, today, estimate)
+    blockade = naltrexone_on_board(chart, today, tz, thresholds)
     cards: list[Card] = []
     for draft in drafts:
         if not is_naltrexone_therapy(draft.medication):
@@ -147,9 +143,9 @@ def _readiness_card(chart: PatientChart, draft: DraftOrder, form: str, today: da
 
 # opioid-order-on-naltrexone ---------------------------------------------------------------------
 
-def opioid_on_naltrexone(chart: PatientChart, drafts: list[DraftOrder], today: date,
-                         estimate: ProtectionEstimator = xr_protection_end) -> list[Card]:
-    blockade = naltrexone_on_board(chart, today, estimate)
+def opioid_on_naltrexone(chart: PatientChart, drafts: list[DraftOrder], today: date, tz: tzinfo,
+                         thresholds: Thresholds = DEFAULT) -> list[Card]:
+    blockade = naltrexone_on_board(chart, today, tz, thresholds)
     if blockade is None:
         return []
     cards: list[Card] = []
@@ -163,7 +159,7 @@ def opioid_on_naltrexone(chart: PatientChart, drafts: list[DraftOrder], today: d
 
 
 def _until_text(blockade: Blockade) -> str:
-    return f"until about {blockade.until}" if blockade.until else "until the implant is removed or spent"
+    return f"until about {blockade.until}"
 
 
 def _interaction_card(chart: PatientChart, draft: DraftOrder, alert: Alert, blockade: Blockade) -> Card:
@@ -189,92 +185,88 @@ def _interaction_card(chart: PatientChart, draft: DraftOrder, alert: Alert, bloc
 
 # naltrexone-patient-view ------------------------------------------------------------------------
 
-def patient_view(chart: PatientChart, today: date, estimate: ProtectionEstimator = xr_protection_end) -> list[Card]:
-    blockade = naltrexone_on_board(chart, today, estimate)
+def patient_view(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thresholds = DEFAULT) -> list[Card]:
+    blockade = naltrexone_on_board(chart, today, tz, thresholds)
     cards: list[Card] = []
     if blockade is not None:
-        cards.append(_protection_card(chart, blockade, today))
+        cards.append(_protection_card(chart, blockade, today, tz, thresholds))
     else:
-        lapse = _lapse_card(chart, today, estimate)
+        lapse = _lapse_card(chart, today, tz, thresholds)
         if lapse is not None:
             cards.append(lapse)
-    treatment = _oud_treatment_card(chart, today)
+    treatment = _oud_treatment_card(chart, today, tz, thresholds)
     if treatment is not None:
         cards.append(treatment)
     return cards
 
 
-def _protection_card(chart: PatientChart, blockade: Blockade, today: date) -> Card:
+def injection_due_for_card(chart: PatientChart, blockade: Blockade, today: date, tz: tzinfo,
+                           thresholds: Thresholds) -> date | None:
+    """The next injection the card names: the chart's (:func:`next_injection_due`); for XR-NTX known only
+    from the EHR's medication list (no injection, no regimen on file), one interval after its last dose."""
+    due = next_injection_due(chart, today, tz, thresholds)
+    if due is None and blockade.form == "xr-ntx" and chart.last_injection(today, tz) is None:
+        return injection_due_on(blockade.since, injection_interval_days(chart.active_regimens_on(today), thresholds))
+    return due
+
+
+def _protection_card(chart: PatientChart, blockade: Blockade, today: date, tz: tzinfo,
+                     thresholds: Thresholds) -> Card:
     detail = f"Naltrexone on board: {blockade.basis}; opioids blocked {_until_text(blockade)} ({blockade.source})."
-    if blockade.form == "xr-ntx" and blockade.until is not None:
-        last = chart.last_injection(on_or_before=today)
-        due = (last.given_at.date() if last else blockade.since) + timedelta(days=28)
+    due = injection_due_for_card(chart, blockade, today, tz, thresholds) if blockade.form == "xr-ntx" else None
+    if due is not None:
         detail += f"\n\nNext injection due **{due}** (every 4 weeks, clinical.md §1.2)."
-        if (blockade.until - today).days <= DUE_SOON_DAYS:
+        if (blockade.until - today).days <= thresholds.cds_due_soon_days:
             return Card(f"XR-naltrexone injection due {due}: protection ends about {blockade.until}", "warning",
-                        "Vivitrol label", detail + _naloxone_note(chart), "CDS-INJECTION-DUE",
-                        _naloxone_suggestions(chart), [LABEL_LINK])
+                        "Vivitrol label", detail + _naloxone_note(chart, today), "CDS-INJECTION-DUE",
+                        _naloxone_suggestions(chart, today), [LABEL_LINK])
         return Card(f"Protected by XR-naltrexone until about {blockade.until}; next injection due {due}", "info",
                     "Vivitrol label", detail, "CDS-PROTECTED", links=[LABEL_LINK])
     return Card(f"Opioids blocked by {FORM_NAME[blockade.form]} {_until_text(blockade)}", "info",
                 blockade.source, detail, "CDS-PROTECTED")
 
 
-def _lapse_card(chart: PatientChart, today: date, estimate: ProtectionEstimator) -> Card | None:
-    ended = last_protection_end(chart, today, estimate)
-    if ended is None or ended >= today or (today - ended).days > LAPSE_WINDOW_DAYS:
+def _lapse_card(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thresholds) -> Card | None:
+    ended = last_protection_end(chart, today, tz, thresholds)
+    if ended is None or (today - ended).days > thresholds.lapse_window_days:
         return None
     detail = (f"Naltrexone protection ended about **{ended}** ({(today - ended).days} days ago). After detox, "
               "tolerance is low: opioid use now, or an attempt to overcome a waning blockade, can be fatal "
-              "(clinical.md §3, Vivitrol label 5.1)." + _naloxone_note(chart))
+              "(clinical.md §3, Vivitrol label 5.1)." + _naloxone_note(chart, today))
     return Card(f"Naltrexone protection lapsed {ended}: high overdose risk, offer naloxone", "critical",
-                "Vivitrol label 5.1", detail, "CDS-LAPSE", _naloxone_suggestions(chart), [LABEL_LINK],
+                "Vivitrol label 5.1", detail, "CDS-LAPSE", _naloxone_suggestions(chart, today), [LABEL_LINK],
                 overridable=True)
 
 
-def _has_rescue_naloxone(chart: PatientChart) -> bool:
-    meds = (find_medication(u.rxnorm) for u in current(chart.medications))
-    return any(m is not None and is_rescue_naloxone(m) for m in meds)
-
-
-def _naloxone_note(chart: PatientChart) -> str:
-    if _has_rescue_naloxone(chart):
+def _naloxone_note(chart: PatientChart, today: date) -> str:
+    if has_rescue_naloxone(chart, today):
         return "\n\nRescue naloxone is on the medication list; review overdose recognition."
     return "\n\nNo rescue naloxone on file: the label asks to consider prescribing it (clinical.md §3)."
 
 
-def _naloxone_suggestions(chart: PatientChart) -> list[dict[str, Any]]:
-    if _has_rescue_naloxone(chart):
+def _naloxone_suggestions(chart: PatientChart, today: date) -> list[dict[str, Any]]:
+    if has_rescue_naloxone(chart, today):
         return []
-    code, display = NALOXONE
-    order = draft_medication_request(chart.patient.id, display, (RXNORM, code, display),
+    code = (RXNORM, RESCUE_NALOXONE_CODE, NALOXONE_DISPLAY)
+    order = draft_medication_request(chart.patient.id, NALOXONE_DISPLAY, code,
                                      "Use for suspected opioid overdose; call 911")
     return [suggestion("Prescribe rescue naloxone", [create_action("Order naloxone 4 mg nasal spray", order)],
                        recommended=True)]
 
 
-def _has_oud(chart: PatientChart, today: date) -> bool:
-    if any(e.treats_oud and e.is_open_on(today) for e in current(chart.episodes)):
-        return True
-    for d in current(chart.diagnoses):
-        if d.clinical_status != "resolved" and (d.code.startswith("F11") or d.code in _OUD_SNOMED):
-            return True
-    return False
-
-
-def _oud_treatment_card(chart: PatientChart, today: date) -> Card | None:
-    if not _has_oud(chart, today):
+def _oud_treatment_card(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thresholds) -> Card | None:
+    if not has_oud(chart, today):
         return None
-    if has_naltrexone_treatment(chart, today):
+    if has_naltrexone_treatment(chart, today, tz, thresholds):
         return Card("Treated for opioid use disorder with naltrexone (MOUD)", "info", "anchors.md §3.1",
                     "Naltrexone is medication for OUD. The CDC opioid IG's Recommendation 12 counts only "
                     "buprenorphine and methadone; this patient should not be flagged as untreated.",
                     "CDS-MOUD-NALTREXONE")
-    since = today - timedelta(days=LAPSE_WINDOW_DAYS)
+    since = today - timedelta(days=thresholds.lapse_window_days)
     meds = [find_medication(u.rxnorm) for u in current(chart.medications) if u.end is None or u.end >= since]
     if any(m is not None and m.medication_class in _MOUD_CLASSES for m in meds):
         return None
     return Card("Opioid use disorder without medication treatment: offer MOUD (naltrexone included)", "warning",
                 "anchors.md §3.1", "No buprenorphine, methadone or naltrexone in the last "
-                f"{LAPSE_WINDOW_DAYS} days. Offer medication for OUD; XR-naltrexone after an opioid-free "
+                f"{thresholds.lapse_window_days} days. Offer medication for OUD; XR-naltrexone after an opioid-free "
                 "interval (clinical.md §2.1).", "CDS-MOUD-NONE")

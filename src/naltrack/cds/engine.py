@@ -19,7 +19,6 @@ import httpx
 
 from naltrack.cds import advice
 from naltrack.cds.auth import Caller, JwtVerifier
-from naltrack.cds.blockade import ProtectionEstimator, xr_protection_end
 from naltrack.cds.cards import Card
 from naltrack.cds.feedback import FeedbackLog, IssuedCard
 from naltrack.cds.fhir_data import gather
@@ -27,6 +26,7 @@ from naltrack.cds.hooks import SERVICES, HookRequest, ServiceDefinition, parse_r
 from naltrack.cds.problems import CdsProblem, bad_request, precondition_failed
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import DomainError
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 #: Record categories a CDS answer draws on (the Part 2 consent must cover each).
 CDS_CATEGORIES = ("demographics", "diagnoses", "regimens", "administrations", "medications")
@@ -73,7 +73,7 @@ class CdsEngine:
     local: LocalRecords = field(default_factory=NoLocalRecords)
     gate: DisclosureGate = field(default_factory=DenyAll)
     read_chart: ChartReader = default_chart_reader
-    estimate: ProtectionEstimator = xr_protection_end
+    thresholds: Thresholds = DEFAULT
     clock: Callable[[], datetime] = field(default_factory=lambda: (lambda: datetime.now().astimezone()))
     timezone: str = "America/New_York"
     fhir_timeout_s: float = 5.0
@@ -133,12 +133,13 @@ class CdsEngine:
         return None
 
     def _advise(self, service_id: str, request: HookRequest, chart: PatientChart, today: date) -> list[Card]:
+        tz, t = ZoneInfo(self.timezone), self.thresholds
         if service_id == "naltrexone-patient-view":
-            return advice.patient_view(chart, today, self.estimate)
+            return advice.patient_view(chart, today, tz, t)
         drafts = advice.draft_medications(_selected(request))
         if service_id == "naltrexone-order-check":
-            return advice.order_check(chart, drafts, today, self.estimate)
-        return advice.opioid_on_naltrexone(chart, drafts, today, self.estimate)
+            return advice.order_check(chart, drafts, today, tz, t)
+        return advice.opioid_on_naltrexone(chart, drafts, today, tz, t)
 
 
 def naltrack_ids(resources: list[dict[str, Any]]) -> list[str]:

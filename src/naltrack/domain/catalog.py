@@ -260,6 +260,14 @@ def is_naltrexone_therapy(med: Medication) -> bool:
     return med.medication_class in NALTREXONE_THERAPY_CLASSES
 
 
+#: The catalog code standing for each naltrexone form (a regimen or blockade without its own RxNorm code).
+FORM_CODE: dict[str, str] = {"oral": "1483744", "xr-ntx": "637213", "implant": "NTX-IMPLANT"}
+#: The naltrexone form of each naltrexone therapy class.
+FORM_OF_CLASS: dict[str, str] = {"naltrexone-oral": "oral", "naltrexone-xr": "xr-ntx", "naltrexone-implant": "implant"}
+#: The rescue naloxone suggested when none is on file: 4 mg nasal spray (codes.md §2n).
+RESCUE_NALOXONE_CODE = "1725059"
+
+
 def is_rescue_naloxone(med: Medication) -> bool:
     """True for naloxone/nalmefene rescue products; False for buprenorphine/naloxone."""
     return med.medication_class == "opioid-reversal"

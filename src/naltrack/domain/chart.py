@@ -8,7 +8,7 @@ history) and skipped by the ``active_*`` accessors the rules use.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, tzinfo
 
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.care import (
@@ -66,9 +66,14 @@ class PatientChart:
         """Injections in force, oldest first."""
         return sorted(current(self.injections), key=lambda i: i.given_at)
 
-    def last_injection(self, on_or_before: date | None = None) -> Injection | None:
+    def last_injection(self, on_or_before: date | None = None, tz: tzinfo | None = None) -> Injection | None:
+        """The latest injection in force given on or before the day ``on_or_before`` of ``tz``.
+
+        Without ``tz`` the day is that of the offset the time was recorded with; clinical dates
+        pass the clinic's zone (``Clinic.zone``).
+        """
         shots = [i for i in self.active_injections()
-                 if on_or_before is None or i.given_at.date() <= on_or_before]
+                 if on_or_before is None or local_day(i.given_at, tz) <= on_or_before]
         return shots[-1] if shots else None
 
     def active_regimens_on(self, day: date) -> list[Regimen]:
@@ -95,3 +100,8 @@ class PatientChart:
         """Responses to one instrument, oldest first."""
         return sorted((q for q in current(self.questionnaires) if q.instrument == instrument),
                       key=lambda q: q.completed_at)
+
+
+def local_day(when: datetime, tz: tzinfo | None) -> date:
+    """The calendar day of ``when`` in ``tz`` (the clinic's zone); without ``tz``, in its own offset."""
+    return when.astimezone(tz).date() if tz is not None else when.date()

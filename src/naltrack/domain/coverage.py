@@ -23,7 +23,8 @@ The end of protection has one definition, for the chart, the monitoring rules, t
 services and the dashboard: the last clinic-local day whose *typical subject* mean is
 protected (:mod:`naltrack.pk.protection`, docs/pk.md "End of protection").
 :func:`estimate_protection_end` gives it for one chart, :func:`estimate_protection_ends`
-for the doses of many patients at once, by the same computation.
+for the doses of many patients at once, by the same computation; every face reads it through
+:func:`naltrack.domain.protection.protection_end`. The clinic's time zone is always an input.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ import numpy as np
 import numpy.typing as npt
 
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.due_dates import injection_due_on, injection_interval_days
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import current
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.pk.bands import BANDS, DEFAULT_THRESHOLDS, Band, BandThresholds, band_index, count_days_in_bands
 from naltrack.pk.kernels import series_on_grid
 from naltrack.pk.models import DoseEvent, Form, Subjects, build_components, evaluate
@@ -103,8 +106,8 @@ class PatientCoverage:
         return self.days[index]
 
 
-def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180, days_ahead: int = 60,
-                       tz: tzinfo | None = None, thresholds: BandThresholds = DEFAULT_THRESHOLDS,
+def calculate_coverage(chart: PatientChart, today: date, *, tz: tzinfo, days_back: int = 180, days_ahead: int = 60,
+                       thresholds: BandThresholds = DEFAULT_THRESHOLDS,
                        extra_doses: Sequence[DoseEvent] = (), params: PkParameters | None = None,
                        level_loinc: str | None = None) -> PatientCoverage:
     """Hourly and daily coverage of a patient from ``today - days_back`` to ``today + days_ahead``.
@@ -117,8 +120,8 @@ def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180
         The clinic-local date the chart is read on.
     days_back, days_ahead : int
         Window in days (``days_back`` >= 1, ``days_ahead`` >= 0; 3 years at most in all).
-    tz : tzinfo, optional
-        Clinic time zone; default: that of the latest administration, else UTC.
+    tz : tzinfo
+        The clinic's time zone (``Clinic.zone``): days are its days.
     extra_doses : sequence of DoseEvent
         Hypothetical doses (what-ifs), hours from the window origin.
     level_loinc : str, optional
@@ -136,11 +139,10 @@ def calculate_coverage(chart: PatientChart, today: date, *, days_back: int = 180
     >>> from naltrack.domain.patients import Patient
     >>> p = Patient(id="p1", clinic_id="c1", given_name="A", family_name="B",
     ...             birth_date=date(1990, 1, 1), sex_at_birth="female")
-    >>> calculate_coverage(PatientChart(patient=p), date(2026, 3, 1)).protection_ends is None
+    >>> calculate_coverage(PatientChart(patient=p), date(2026, 3, 1), tz=UTC).protection_ends is None
     True
     """
     _check_window(days_back, days_ahead)
-    tz = tz or _chart_timezone(chart)
     first_day = today - timedelta(days=days_back)
     n_days = days_back + days_ahead + 1
     origin = datetime.combine(first_day, time(0), tzinfo=tz)
@@ -176,15 +178,15 @@ def _daily_coverage(daily: FloatArray, first_day: date, today: date,
     return days, bands
 
 
-def estimate_protection_end(chart: PatientChart, today: date, tz: tzinfo | None = None) -> date | None:
+def estimate_protection_end(chart: PatientChart, today: date, tz: tzinfo) -> date | None:
     """The end of protection: the last day whose typical-subject mean level is protected (>= 2 ng/mL).
 
     The typical subject (all random effects zero) at the patient's recorded body weight,
     from the recorded doses only (no future dose assumed), looked for from
     :data:`PROTECTION_LOOKBACK_DAYS` back to :data:`PROJECTION_HORIZON_DAYS` ahead; ``None``
-    when no such day exists. Days are those of ``tz`` (default: that of the latest
-    administration). This is the callable the monitoring rules take:
-    ``(chart, today) -> date | None``; :func:`estimate_protection_ends` is its batch form.
+    when no such day exists. Days are those of ``tz``, the clinic's zone. Every face reads it
+    through :func:`naltrack.domain.protection.protection_end`; :func:`estimate_protection_ends`
+    is its batch form.
 
     Examples
     --------
@@ -194,10 +196,10 @@ def estimate_protection_end(chart: PatientChart, today: date, tz: tzinfo | None 
     ...             birth_date=date(1990, 1, 1), sex_at_birth="female")
     >>> shot = Injection(id="i1", patient_id="p1", given_at=datetime(2026, 3, 1, 10, tzinfo=UTC), dose_mg=380.0,
     ...                  side="left", lot="L1", expiry=date(2027, 1, 1), needle_length_in=1.5, given_by="RN")
-    >>> estimate_protection_end(PatientChart(patient=p, injections=(shot,)), date(2026, 3, 10))
+    >>> estimate_protection_end(PatientChart(patient=p, injections=(shot,)), date(2026, 3, 10), UTC)
     datetime.date(2026, 3, 24)
     """
-    return _protection_end(chart, today, tz or _chart_timezone(chart))
+    return _protection_end(chart, today, tz)
 
 
 def estimate_protection_ends(dosing: Dosing, today: date, tz: tzinfo,
@@ -237,12 +239,14 @@ def _protection_end(chart: PatientChart, today: date, tz: tzinfo, extra: Sequenc
     return estimate_protection_ends(dosing, today, tz, thresholds, params)[0]
 
 
-def what_if_injection_late(chart: PatientChart, today: date, late_days: int, *, days_back: int = 180,
+def what_if_injection_late(chart: PatientChart, today: date, late_days: int, *, tz: tzinfo,
+                           thresholds: Thresholds = DEFAULT, days_back: int = 180,
                            days_ahead: int = 60) -> PatientCoverage:
     """Coverage if the next XR-NTX injection comes ``late_days`` after it is due.
 
-    The next injection is due one interval (the regimen's, else 28 days, clinical.md §1.2)
-    after the last one, or today if that date has passed.
+    The next injection is due one interval (:func:`naltrack.domain.due_dates.injection_interval_days`,
+    clinical.md §1.2) after the clinic-local day of the last one, or today if that date has passed;
+    it is given at the clock time of the last one.
 
     Raises
     ------
@@ -251,18 +255,17 @@ def what_if_injection_late(chart: PatientChart, today: date, late_days: int, *, 
     """
     if isinstance(late_days, bool) or not isinstance(late_days, int) or not 0 <= late_days <= 60:
         raise InvalidInput("what_if.late_days", late_days, "must be a whole number of days from 0 to 60")
-    last = chart.last_injection(on_or_before=today)
+    last = chart.last_injection(today, tz)
     if last is None:
         raise InvalidInput("what_if.late_days", late_days, "needs an XR-NTX injection on record")
-    interval = next((r.injection_interval_days for r in chart.active_regimens_on(today) if r.form == "xr-ntx"), 28)
-    tz = _tz_of(last.given_at)
     local = last.given_at.astimezone(tz)
-    due = max(local.date() + timedelta(days=interval), today)
+    due = max(injection_due_on(local.date(), injection_interval_days(chart.active_regimens_on(today), thresholds)),
+              today)
     given = datetime.combine(due + timedelta(days=late_days), local.timetz())
     return _with_extra(chart, today, [("xr-ntx", given, last.dose_mg)], tz, days_back, days_ahead)
 
 
-def what_if_oral_stopped(chart: PatientChart, today: date, stop_days: int, *, days_back: int = 180,
+def what_if_oral_stopped(chart: PatientChart, today: date, stop_days: int, *, tz: tzinfo, days_back: int = 180,
                          days_ahead: int = 60) -> PatientCoverage:
     """Coverage if the active oral regimen is taken from tomorrow on, except the next ``stop_days`` days.
 
@@ -278,7 +281,6 @@ def what_if_oral_stopped(chart: PatientChart, today: date, stop_days: int, *, da
         raise InvalidInput("what_if.stop_days", stop_days, "needs an active scheduled oral regimen")
     taken = [d for d in current(chart.oral_doses) if d.was_taken]
     last_time = max(taken, key=lambda d: d.taken_at).taken_at if taken else None
-    tz = _tz_of(last_time) if last_time else _chart_timezone(chart)
     clock = last_time.astimezone(tz).timetz() if last_time else time(9, tzinfo=tz)
     extra: list[tuple[Form, datetime, float]] = []
     for offset in range(1 + stop_days, days_ahead + 1):
@@ -322,17 +324,6 @@ def _check_window(days_back: int, days_ahead: int) -> None:
 def _hours(when: datetime, origin: datetime) -> float:
     # In UTC: Python ignores the offsets when both datetimes share one tzinfo (DST days).
     return (when.astimezone(UTC) - origin.astimezone(UTC)).total_seconds() / 3600.0
-
-
-def _tz_of(when: datetime) -> tzinfo:
-    return when.tzinfo or UTC
-
-
-def _chart_timezone(chart: PatientChart) -> tzinfo:
-    """The time zone the latest administration was recorded in (clinic-local), else UTC."""
-    times = ([d.taken_at for d in chart.oral_doses] + [i.given_at for i in chart.injections]
-             + [i.inserted_at for i in chart.implants])
-    return _tz_of(max(times)) if times else UTC
 
 
 def _weight_key(chart: PatientChart, today: date) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.units import require_choice, require_text
@@ -26,6 +27,15 @@ class Clinic:
     def __post_init__(self) -> None:
         require_text("clinic.id", self.id, 64)
         require_text("clinic.name", self.name)
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
+            raise InvalidInput("clinic.timezone", self.timezone, "must be an IANA time zone name") from error
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's time zone: every clinical date of its patients is a day of this zone."""
+        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)

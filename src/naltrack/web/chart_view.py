@@ -1,25 +1,27 @@
 """The patient chart as the page shows it: plain values computed from a :class:`PatientChart`.
 
 Nothing here decides a clinical question: alerts come from
-:func:`~naltrack.domain.rules.monitoring.run_monitoring`, the end of protection from the
-coverage engine, the same the dashboard and the REST API show (for a patient without doses,
-the monitoring rules' own default), liver multiples from :attr:`LabResult.times_upper_limit`. Sections follow the
-least-privilege matrix: a section shows only if the role may read its category.
+:func:`~naltrack.domain.rules.monitoring.run_monitoring`, the end of protection from
+:func:`~naltrack.domain.protection.protection_end` and the next injection from
+:func:`~naltrack.domain.due_dates.next_injection_due` (what the dashboard, the REST API and the
+CDS services show), liver multiples from :attr:`LabResult.times_upper_limit`. Days are those of
+the clinic's zone. Sections follow the least-privilege matrix: a section shows only if the role
+may read its category.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.due_dates import next_injection_due
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, LIVER_LOINC
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert
-from naltrack.domain.rules.monitoring import protection_end_of, run_monitoring
+from naltrack.domain.rules.monitoring import run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.domain.security.roles import is_permitted
 from naltrack.instruments.definitions import get_instrument, instrument_ids
@@ -159,9 +161,9 @@ def score_rows(chart: PatientChart) -> list[dict[str, Any]]:
              "band": q.band, "flags": q.flags} for q in responses]
 
 
-def build_chart_view(chart: PatientChart, role: str, today: date, coverage: Any = None,
+def build_chart_view(chart: PatientChart, role: str, today: date, tz: tzinfo, coverage: Any = None,
                      thresholds: Thresholds = DEFAULT) -> ChartView:
-    """Everything the chart page shows for ``role`` on the clinic-local day ``today``."""
+    """Everything the chart page shows for ``role`` on the clinic-local day ``today`` (``tz``: the clinic's zone)."""
     sections = sections_for(role)
     pid = chart.patient.id
     view = ChartView(
@@ -172,11 +174,10 @@ def build_chart_view(chart: PatientChart, role: str, today: date, coverage: Any 
                  if is_permitted(role, category, "create" if category != "clinical-views" else "read")],
     )
     if sections["alerts"]:
-        view.alerts = run_monitoring(chart, today, thresholds=thresholds,
-                                     estimate_protection_end=_estimator(coverage))
+        view.alerts = run_monitoring(chart, today, tz, thresholds)
     if sections["coverage"]:
         view.coverage = coverage
-        view.next_injection_due = next_injection_due(chart, today, thresholds)
+        view.next_injection_due = next_injection_due(chart, today, tz, thresholds)
     if sections["administrations"]:
         view.timeline = timeline(chart)
     if sections["labs"]:
@@ -196,19 +197,3 @@ def build_chart_view(chart: PatientChart, role: str, today: date, coverage: Any 
         view.appointments = sorted((a for a in current(chart.appointments) if a.starts_at.date() >= today),
                                    key=lambda a: a.starts_at)
     return view
-
-
-def next_injection_due(chart: PatientChart, today: date, thresholds: Thresholds = DEFAULT) -> date | None:
-    """Last injection + the regimen's interval (clinical.md §1.2), for a patient on XR-NTX."""
-    regimens = [r for r in chart.active_regimens_on(today) if r.form == "xr-ntx"]
-    last = chart.last_injection(today)
-    if not regimens or last is None:
-        return None
-    return last.given_at.date() + timedelta(days=regimens[0].interval_days or thresholds.injection_interval_days)
-
-
-def _estimator(coverage: Any) -> Callable[[PatientChart, date], date | None]:
-    """The alerts read the end of protection the coverage chart shows (one definition, docs/pk.md)."""
-    if coverage is None:
-        return protection_end_of
-    return lambda _chart, _today: coverage.protection_ends_on

@@ -2,8 +2,9 @@
 of protection, and the series behind the Plotly chart with the band thresholds drawn.
 
 Everything comes from the coverage engine (:func:`naltrack.domain.coverage.calculate_coverage`:
-hourly median and 90% interval of a fixed-seed virtual population, daily bands, projected
-end of protection); the thresholds are :mod:`naltrack.pk.bands` (protected >= 2, partial
+hourly median and 90% interval of a fixed-seed virtual population, daily bands) and the end of
+protection from :func:`naltrack.domain.protection.protection_end`, the one every face shows; the
+thresholds are :mod:`naltrack.pk.bands` (protected >= 2, partial
 1-2, waning 0.5-1, unprotected < 0.5 ng/mL; pk.md §4.1).
 """
 
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.coverage import PatientCoverage, calculate_coverage
+from naltrack.domain.protection import protection_end
 from naltrack.domain.records import current
 from naltrack.pk.bands import BandThresholds
 
@@ -74,13 +76,13 @@ def _floor(values: Any) -> list[float]:
 
 
 def coverage_view(chart: PatientChart, today: date, tz: ZoneInfo) -> CoverageView | None:
-    """``None`` for a patient who never received naltrexone."""
+    """``None`` for a patient who never received naltrexone; ``tz`` is the clinic's zone."""
     has_doses = bool(current(chart.injections)) or bool(current(chart.implants)) or bool(current(chart.oral_doses))
     if not has_doses:
         return None
     coverage = calculate_coverage(chart, today, days_back=DAYS_BACK, days_ahead=DAYS_AHEAD, tz=tz)
     now = coverage.day(today)
-    end = coverage.protection_ends
+    end = protection_end(chart, today, tz)
     table = [{"day": d.day, "median": d.median_ng_ml, "band": d.band} for d in reversed(coverage.days)
              if d.day <= today][:60]
     if end is None:

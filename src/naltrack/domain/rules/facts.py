@@ -28,8 +28,10 @@ ANALYTE_ACTION: dict[str, str] = {
     "buprenorphine": "buprenorphine", "methadone": "methadone",
 }
 
+#: OUD diagnoses by SNOMED CT (codes.md §4), plus 191865004 "Combined opioid with other drug dependence",
+#: the diagnosis of the CDC opioid IG's Recommendation 12 example (anchors.md §5.3).
 SNOMED_OUD = frozenset({"75544000", "1081000119105", "724653003", "191819002", "191820008", "191821007",
-                        "5602001", "87132004"})
+                        "5602001", "87132004", "191865004"})
 SNOMED_AUD = frozenset({"66590003", "7200002", "1336085007"})
 SNOMED_OPIOID_WITHDRAWAL = frozenset({"87132004", "703846009"})
 SNOMED_ON_AGONIST = frozenset({"1081000119105"})

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from naltrack.domain.catalog import Medication, find_medication, get_medication, is_naltrexone_therapy
+from naltrack.domain.catalog import FORM_CODE, Medication, find_medication, get_medication, is_naltrexone_therapy
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
@@ -160,12 +160,12 @@ def naltrexone_on_board(chart: PatientChart, on: date, *,
     within ``blockade_days`` (default 30: ASAM waits about 30 days after XR-NTX, clinical.md §2.1)."""
     codes: list[str] = []
     for regimen in chart.active_regimens_on(on):
-        codes.append(regimen.rxnorm or {"oral": "1483744", "xr-ntx": "637213", "implant": "NTX-IMPLANT"}[regimen.form])
+        codes.append(regimen.rxnorm or FORM_CODE[regimen.form])
     last = chart.last_injection(on)
     if last is not None and (on - last.given_at.date()) <= timedelta(days=blockade_days):
-        codes.append("637213")
+        codes.append(FORM_CODE["xr-ntx"])
     if chart.implants_in_place(on):
-        codes.append("NTX-IMPLANT")
+        codes.append(FORM_CODE["implant"])
     return sorted(set(codes))
 
 

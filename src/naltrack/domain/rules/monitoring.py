@@ -1,11 +1,11 @@
 """Safety monitoring: the alerts a patient's record raises on a given day.
 
-:func:`run_monitoring` runs every monitoring rule. The end of protection comes from an
-``estimate_protection_end(chart, today) -> date | None`` callable: the default,
-:func:`protection_end_of`, is the coverage engine's end of protection (the typical
-subject's last protected day, docs/pk.md "End of protection"), the one the chart, the
-dashboard and the CDS services show; only a chart with no administration at all falls back
-to the days' supply of naltrexone known as a medicine (:func:`medication_supply_protection_end`).
+:func:`run_monitoring` runs every monitoring rule on a clinic-local day, in the clinic's zone.
+The end of protection is :func:`naltrack.domain.protection.protection_end` (the coverage
+engine's for recorded doses, docs/pk.md "End of protection"), the next injection's due day
+:mod:`naltrack.domain.due_dates`, the indication and rescue naloxone
+:mod:`naltrack.domain.indications`: the same answers the chart, the dashboard, the REST API
+and the CDS services give.
 
 Sources: clinical.md §1.2 (schedule, naloxone at every injection and after a missed dose),
 §2.6, §2.7, §3 (warnings), §5 (PHQ-9 item 9); pk.md §4.1, §7 (end of protection).
@@ -13,55 +13,19 @@ Sources: clinical.md §1.2 (schedule, naloxone at every injection and after a mi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
-from naltrack.domain.catalog import find_medication, is_rescue_naloxone
-from naltrack.domain.chart import PatientChart
-from naltrack.domain.coverage import estimate_protection_end
+from naltrack.domain.chart import PatientChart, local_day
+from naltrack.domain.due_dates import days_since_last_injection, injection_due_on, injection_interval_days
+from naltrack.domain.indications import active_regimen, has_rescue_naloxone, is_aud_only
+from naltrack.domain.protection import protection_end
 from naltrack.domain.records import current
 from naltrack.domain.rules import facts
 from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
-ProtectionEstimator = Callable[[PatientChart, date], date | None]
 
-
-def protection_end_of(chart: PatientChart, today: date) -> date | None:
-    """The end of protection rule MON-PROTECTION-END reads by default.
-
-    The coverage engine's :func:`~naltrack.domain.coverage.estimate_protection_end` when the
-    chart holds an administration (oral dose taken, injection, implant); otherwise, for
-    naltrexone known only as a medicine (an imported bundle), its days' supply.
-    """
-    given = (any(d.was_taken for d in current(chart.oral_doses)) or bool(current(chart.injections))
-             or bool(current(chart.implants)))
-    return estimate_protection_end(chart, today) if given else medication_supply_protection_end(chart, today)
-
-
-def medication_supply_protection_end(chart: PatientChart, today: date,
-                                     thresholds: Thresholds = DEFAULT) -> date | None:
-    """Naltrexone known only as a medicine, dispensed or reported: the last day taken plus the
-    blockade of its form (XR-NTX 28 days, clinical.md §1.2; oral 1 day, §1.1; implant the
-    configured default, §1.3). ``None`` when there is none."""
-    days = {"naltrexone-xr": thresholds.xr_ntx_blockade_days, "naltrexone-oral": 1,
-            "naltrexone-implant": thresholds.implant_default_days}
-    ends = []
-    for med in current(chart.medications):
-        entry = find_medication(med.rxnorm)
-        if entry is None or entry.medication_class not in days or med.source == "prescribed" or med.start > today:
-            continue
-        ends.append(facts.medication_last_day(med, today) + timedelta(days=days[entry.medication_class]))
-    return max(ends) if ends else None
-
-
-def run_monitoring(
-    chart: PatientChart,
-    today: date,
-    *,
-    estimate_protection_end: ProtectionEstimator = protection_end_of,
-    thresholds: Thresholds = DEFAULT,
-) -> list[Alert]:
+def run_monitoring(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thresholds = DEFAULT) -> list[Alert]:
     """Every alert the chart raises on ``today``, most severe first.
 
     Parameters
@@ -70,9 +34,8 @@ def run_monitoring(
         The patient's record.
     today : date
         The clinic's local date.
-    estimate_protection_end : callable
-        ``(chart, today) -> date | None``: last day of expected opioid blockade
-        (default :func:`protection_end_of`).
+    tz : tzinfo
+        The clinic's time zone (``Clinic.zone``): the day of an injection is its day there.
     thresholds : Thresholds
         Configurable defaults.
 
@@ -82,14 +45,14 @@ def run_monitoring(
         Each with rule id, severity, message, source and suggested action.
     """
     alerts: list[Alert] = []
-    alerts += injection_due(chart, today, thresholds)
-    alerts += protection_end(chart, today, estimate_protection_end(chart, today), thresholds)
+    alerts += injection_due(chart, today, tz, thresholds)
+    alerts += protection_end_alerts(chart, today, protection_end(chart, today, tz, thresholds), tz, thresholds)
     alerts += liver_rising(chart, today, thresholds)
     alerts += phq9_item9(chart, today, thresholds)
     alerts += injection_site(chart, today, thresholds)
     alerts += eosinophilic_pneumonia(chart, today)
     alerts += pregnancy(chart, today)
-    alerts += surgery(chart, today, thresholds)
+    alerts += surgery(chart, today, tz, thresholds)
     alerts += pain_guidance(chart, today)
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(alerts, key=lambda a: order[a.severity])
@@ -99,26 +62,27 @@ def _alert(rule: str, severity: AlertSeverity, message: str, action: str, subjec
     return Alert(rule, severity, message, get_rule(rule).source, action, subject)
 
 
-def _recent_injection(chart: PatientChart, today: date, t: Thresholds) -> bool:
-    last = chart.last_injection(today)
-    return last is not None and (today - last.given_at.date()).days <= t.opioid_order_window_after_injection_days
+def _recent_injection(chart: PatientChart, today: date, tz: tzinfo, t: Thresholds) -> bool:
+    days = days_since_last_injection(chart, today, tz)
+    return days is not None and days <= t.opioid_order_window_after_injection_days
 
 
 def _on_naltrexone(chart: PatientChart, today: date) -> bool:
     return bool(chart.active_regimens_on(today)) or bool(chart.implants_in_place(today))
 
 
-def injection_due(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
+def injection_due(chart: PatientChart, today: date, tz: tzinfo, t: Thresholds) -> list[Alert]:
     """Due from ``interval - window`` days, overdue after the interval; UDS and consult by the late-dose table."""
-    regimens = [r for r in chart.active_regimens_on(today) if r.form == "xr-ntx"]
-    last = chart.last_injection(today)
-    if not regimens or last is None:
+    regimen = active_regimen(chart, today, "xr-ntx")
+    last = chart.last_injection(today, tz)
+    if regimen is None or last is None:
         return []
-    interval = regimens[0].interval_days or t.injection_interval_days
-    day = (today - last.given_at.date()).days
+    interval = injection_interval_days([regimen], t)
+    given_on = local_day(last.given_at, tz)
+    day = (today - given_on).days
     if day >= t.injection_consult_from_day:
         return [_alert("MON-INJECTION-DUE", "critical", f"Injection overdue: day {day} since the last one "
-                       f"({last.given_at.date()}).", "Consult the prescriber before the next injection; "
+                       f"({given_on}).", "Consult the prescriber before the next injection; "
                        f"reassess opioid use and readiness. {_naloxone_offer(chart, today)}", last.id)]
     if day >= t.injection_uds_required_from_day:
         return [_alert("MON-INJECTION-DUE", "critical", f"Injection overdue: day {day} since the last one.",
@@ -134,25 +98,18 @@ def injection_due(chart: PatientChart, today: date, t: Thresholds) -> list[Alert
     return []
 
 
-def _has_rescue_naloxone(chart: PatientChart, today: date) -> bool:
-    for med in current(chart.medications):
-        entry = find_medication(med.rxnorm)
-        if entry is not None and is_rescue_naloxone(entry) and med.start <= today:
-            return True
-    return False
-
-
 def _naloxone_offer(chart: PatientChart, today: date) -> str:
     """After a missed dose, offer an overdose reversal agent (label 2.2, clinical.md §1.2)."""
-    if _has_rescue_naloxone(chart, today):
+    if has_rescue_naloxone(chart, today):
         return "Rescue naloxone is on file: confirm the patient still has it."
     return "No rescue naloxone on file (buprenorphine/naloxone does not count): prescribe or give naloxone."
 
 
-def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresholds) -> list[Alert]:
+def protection_end_alerts(chart: PatientChart, today: date, end: date | None, tz: tzinfo,
+                          t: Thresholds) -> list[Alert]:
     """End of blockade: overdose risk after detox; offer rescue naloxone (label 2.2, clinical.md §1.2, §3).
 
-    ``end`` is the last day the estimated level stays protective (>= 2 ng/mL, docs/pk.md). On XR-NTX
+    ``end`` is the end of protection (:func:`naltrack.domain.protection.protection_end`). On XR-NTX
     the typical level falls below that a few days before the label's 4-week interval: through the
     late-dose table's administer window (day 34, clinical.md §1.2) the alert is a warning that the
     blockade is incomplete until the injection is given; from day 35 (a urine screen is required
@@ -163,14 +120,14 @@ def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresh
         return []
     naloxone = _naloxone_offer(chart, today)
     if end < today and (today - end).days <= t.lapse_alert_days:
-        due_day = _injection_in_administer_window(chart, today, t)
+        due_day = _injection_in_administer_window(chart, today, tz, t)
         if due_day is not None:
             late = (f"incomplete until the injection due on {due_day}." if today <= due_day else
                     f"the injection due on {due_day} is late; it can still be given without a urine screen "
                     f"until day {t.injection_uds_required_from_day - 1}.")
             return [_alert("MON-PROTECTION-END", "warning", f"Estimated blockade below the protective level "
                            f"since {end}: {late}", f"Give the injection on time; do not let it slip. {naloxone}")]
-        if _aud_only(chart, today):
+        if is_aud_only(chart, today):
             return [_alert("MON-PROTECTION-END", "warning", f"Naltrexone blockade ended on {end} "
                            f"({(today - end).days} days ago): a dose was missed or treatment lapsed.",
                            f"Contact the patient; resume treatment. {naloxone}")]
@@ -183,30 +140,20 @@ def protection_end(chart: PatientChart, today: date, end: date | None, t: Thresh
     return []
 
 
-def _aud_only(chart: PatientChart, today: date) -> bool:
-    """AUD on record (episode or F10 diagnosis) and no sign of OUD: no OUD/OUD+AUD episode, no F11
-    diagnosis, no opioid use reported, taken or detected. A chart with neither indication counts as OUD."""
-    episodes = [e for e in current(chart.episodes) if e.start <= today]
-    diagnoses = facts.active_diagnoses(chart, today)
-    if (any(e.treats_oud for e in episodes) or facts.has_code(diagnoses, facts.SNOMED_OUD, ("F11",))
-            or facts.last_opioid_use(chart, today)):
-        return False
-    return any(e.treats_aud for e in episodes) or bool(facts.has_code(diagnoses, facts.SNOMED_AUD, ("F10",)))
-
-
-def _injection_in_administer_window(chart: PatientChart, today: date, t: Thresholds) -> date | None:
+def _injection_in_administer_window(chart: PatientChart, today: date, tz: tzinfo, t: Thresholds) -> date | None:
     """The due date of the next XR-NTX injection while the late-dose table still says administer.
 
     That is through day ``injection_uds_required_from_day - 1`` (day 34) after the last injection
     (clinical.md §1.2 late-dose table; label blockade about 28 days); from day 35 a urine screen
     is required first, so ``None`` (and ``None`` when the patient is not on XR-NTX).
     """
-    regimens = [r for r in chart.active_regimens_on(today) if r.form == "xr-ntx"]
-    last = chart.last_injection(today)
-    if not regimens or last is None:
+    regimen = active_regimen(chart, today, "xr-ntx")
+    last = chart.last_injection(today, tz)
+    if regimen is None or last is None:
         return None
-    due = last.given_at.date() + timedelta(days=regimens[0].interval_days or t.injection_interval_days)
-    window_ends = last.given_at.date() + timedelta(days=t.injection_uds_required_from_day - 1)
+    given_on = local_day(last.given_at, tz)
+    due = injection_due_on(given_on, injection_interval_days([regimen], t))
+    window_ends = injection_due_on(given_on, t.injection_uds_required_from_day - 1)
     return due if today <= max(due, window_ends) else None
 
 
@@ -291,7 +238,7 @@ def pregnancy(chart: PatientChart, today: date) -> list[Alert]:
                    "Inform the patient of risks and benefits and of the preferred options; involve obstetrics.")]
 
 
-def surgery(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
+def surgery(chart: PatientChart, today: date, tz: tzinfo, t: Thresholds) -> list[Alert]:
     """Planned procedures: oral stops 72 h before, XR-NTX 30 days before (clinical.md §3, ASAM)."""
     alerts: list[Alert] = []
     regimens = chart.active_regimens_on(today)
@@ -300,7 +247,7 @@ def surgery(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
         ahead = (proc.planned_on - today).days
         if not 0 <= ahead <= t.surgery_horizon_days:
             continue
-        if "xr-ntx" in forms or _recent_injection(chart, today, t):
+        if "xr-ntx" in forms or _recent_injection(chart, today, tz, t):
             stop = proc.planned_on - timedelta(days=t.xr_ntx_stop_before_surgery_days)
             severity: AlertSeverity = "critical" if today > stop else "warning"
             alerts.append(_alert("MON-SURGERY", severity, f"{proc.description} planned on {proc.planned_on}: no "

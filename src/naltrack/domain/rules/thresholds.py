@@ -64,6 +64,12 @@ class Thresholds:
     implant_default_days: int = 60
     protection_warning_days: int = 3
     lapse_alert_days: int = 30
+    # Oral naltrexone: hours a dose blocks opioids, also the days' supply of an oral medicine known without doses.
+    oral_blockade_hours: int = 72
+    # CDS: days after the end of protection a lapse is reported, and the window of "treated with naltrexone".
+    lapse_window_days: int = 90
+    # CDS patient view: the next injection is flagged as due this many days before protection ends.
+    cds_due_soon_days: int = 7
     # Monitoring look-backs.
     phq9_lookback_days: int = 30
     injection_site_escalate_days: int = 14
@@ -154,6 +160,12 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "implant_default_days": f"{_C}: clinical.md §1.3, US pellets about 2 months (2-6 months by product)",
     "protection_warning_days": f"{_C}: how early the end of protection is announced",
     "lapse_alert_days": f"{_C}: how long after a lapse the overdose-risk alert stays",
+    "oral_blockade_hours": f"{_C}: clinical.md §3, ASAM: stop oral naltrexone 72 h before elective surgery; used "
+                           "for the blockade of oral naltrexone known only as a medicine (no dose time to model)",
+    "lapse_window_days": f"UNCONFIRMED {_C}: no reference fixes it; after detox tolerance stays low for weeks "
+                         "(clinical.md §3). CDS lapse card and the 'treated with naltrexone' window (anchors.md §3.1)",
+    "cds_due_soon_days": f"{_C}: clinical.md §1.2 (every 4 weeks); the CDS patient view flags the injection as "
+                         "due this many days before the end of protection",
     "phq9_lookback_days": f"{_C}: how recent a PHQ-9 must be to raise the item 9 alert",
     "injection_site_escalate_days": "clinical.md §3: report reactions not improving within 2 weeks (FDA 2008)",
     "surgery_horizon_days": f"{_C}: how far ahead planned procedures are shown",

@@ -1,0 +1,70 @@
+"""When the next XR-NTX injection is due: the one computation for the chart, the rules, CDS and the dashboard.
+
+The schedule is 380 mg every 4 weeks (clinical.md §1.2): the next injection is due one
+interval after the clinic-local day of the last one. The interval is the active regimen's,
+else :attr:`Thresholds.injection_interval_days`. The local day of an injection is
+``given_at.astimezone(tz).date()`` in the clinic's zone (``Clinic.zone``), never the server's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta, tzinfo
+
+from naltrack.domain.chart import PatientChart, local_day
+from naltrack.domain.indications import active_regimen
+from naltrack.domain.regimens import Regimen
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+
+
+def injection_interval_days(regimens: Iterable[Regimen], thresholds: Thresholds = DEFAULT) -> int:
+    """The interval of the first XR-NTX regimen among ``regimens`` that sets one, else the default.
+
+    Examples
+    --------
+    >>> injection_interval_days([])
+    28
+    """
+    for regimen in regimens:
+        if regimen.form == "xr-ntx" and regimen.interval_days:
+            return regimen.interval_days
+    return thresholds.injection_interval_days
+
+
+def injection_due_on(last_given_on: date, interval_days: int) -> date:
+    """The day the next injection is due: the clinic-local day of the last one plus the interval.
+
+    Examples
+    --------
+    >>> injection_due_on(date(2026, 3, 1), 28)
+    datetime.date(2026, 3, 29)
+    """
+    return last_given_on + timedelta(days=interval_days)
+
+
+def next_injection_due(chart: PatientChart, today: date, tz: tzinfo,
+                       thresholds: Thresholds = DEFAULT) -> date | None:
+    """The next XR-NTX injection's due day for a patient on an active XR-NTX regimen, else ``None``.
+
+    Parameters
+    ----------
+    chart : PatientChart
+        The patient's records (entered-in-error injections are ignored).
+    today : date
+        The clinic-local day the chart is read on; injections given after it are ignored.
+    tz : tzinfo
+        The clinic's time zone: the day of an injection is its local day there.
+    thresholds : Thresholds
+        The default interval when the regimen sets none.
+    """
+    regimen = active_regimen(chart, today, "xr-ntx")
+    last = chart.last_injection(today, tz)
+    if regimen is None or last is None:
+        return None
+    return injection_due_on(local_day(last.given_at, tz), injection_interval_days([regimen], thresholds))
+
+
+def days_since_last_injection(chart: PatientChart, today: date, tz: tzinfo) -> int | None:
+    """Whole clinic-local days from the last injection to ``today`` (0 on the day given), or ``None``."""
+    last = chart.last_injection(today, tz)
+    return None if last is None else (today - local_day(last.given_at, tz)).days

@@ -1,0 +1,75 @@
+"""What the patient is treated for, and what is on file: the one answer for every face.
+
+* OUD and AUD indication: an episode for it or an active diagnosis (SNOMED CT sets and ICD-10-CM
+  prefixes in :mod:`naltrack.domain.rules.facts`, codes.md §4, clinical.md §8.2).
+* Rescue naloxone on file: a naloxone or nalmefene rescue product on the medication list, started
+  on or before the day; buprenorphine/naloxone does not count (catalog, codes.md §2n).
+* The active regimen of a form on a day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from naltrack.domain.catalog import find_medication, is_rescue_naloxone
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.records import current
+from naltrack.domain.regimens import Regimen
+from naltrack.domain.rules import facts
+
+#: ICD-10-CM prefixes of opioid and alcohol use disorders (clinical.md §8.2).
+ICD_OUD = ("F11",)
+ICD_AUD = ("F10",)
+
+
+def has_oud(chart: PatientChart, today: date) -> bool:
+    """True when OUD is on record on ``today``: an open OUD (or OUD+AUD) episode or an active OUD diagnosis.
+
+    Examples
+    --------
+    >>> from naltrack.domain.patients import Patient
+    >>> p = Patient(id="p1", clinic_id="c1", given_name="A", family_name="B",
+    ...             birth_date=date(1990, 1, 1), sex_at_birth="female")
+    >>> has_oud(PatientChart(patient=p), date(2026, 3, 1))
+    False
+    """
+    if any(e.treats_oud and e.is_open_on(today) for e in current(chart.episodes)):
+        return True
+    return bool(facts.has_code(facts.active_diagnoses(chart, today), facts.SNOMED_OUD, ICD_OUD))
+
+
+def has_aud(chart: PatientChart, today: date) -> bool:
+    """True when AUD is on record on ``today``: an open AUD (or OUD+AUD) episode or an active AUD diagnosis."""
+    if any(e.treats_aud and e.is_open_on(today) for e in current(chart.episodes)):
+        return True
+    return bool(facts.has_code(facts.active_diagnoses(chart, today), facts.SNOMED_AUD, ICD_AUD))
+
+
+def is_aud_only(chart: PatientChart, today: date) -> bool:
+    """AUD on record and no sign of OUD.
+
+    AUD: an episode treating it (started on or before ``today``) or an F10 / SNOMED AUD diagnosis.
+    No sign of OUD: no OUD episode, no OUD diagnosis, and no opioid use reported, taken or detected
+    (:func:`naltrack.domain.rules.facts.last_opioid_use`). A chart with neither indication counts as
+    OUD (the overdose wording is the safe default, clinical.md §3).
+    """
+    episodes = [e for e in current(chart.episodes) if e.start <= today]
+    diagnoses = facts.active_diagnoses(chart, today)
+    if (any(e.treats_oud for e in episodes) or facts.has_code(diagnoses, facts.SNOMED_OUD, ICD_OUD)
+            or facts.last_opioid_use(chart, today)):
+        return False
+    return any(e.treats_aud for e in episodes) or bool(facts.has_code(diagnoses, facts.SNOMED_AUD, ICD_AUD))
+
+
+def has_rescue_naloxone(chart: PatientChart, today: date) -> bool:
+    """True when a rescue naloxone (or nalmefene) product started on or before ``today`` is on file."""
+    for med in current(chart.medications):
+        entry = find_medication(med.rxnorm)
+        if entry is not None and is_rescue_naloxone(entry) and med.start <= today:
+            return True
+    return False
+
+
+def active_regimen(chart: PatientChart, today: date, form: str | None = None) -> Regimen | None:
+    """The first regimen active on ``today`` (of ``form`` when given), or ``None``."""
+    return next((r for r in chart.active_regimens_on(today) if form is None or r.form == form), None)
