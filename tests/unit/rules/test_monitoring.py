@@ -6,14 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-
-from naltrack.domain.administrations import ImplantRemoval
-from naltrack.domain.care import InjectionSiteDetails
-from naltrack.domain.chart import PatientChart
-from naltrack.domain.patients import ReproductiveStatus
-from naltrack.domain.rules.monitoring import medication_supply_protection_end, protection_end_of, run_monitoring
-
-from .builders import (
+from tests.factories import (
     DAY,
     ago,
     at,
@@ -23,23 +16,31 @@ from .builders import (
     make_episode,
     make_implant,
     make_injection,
-    make_lab,
+    make_man,
     make_med,
     make_oral_dose,
+    make_oral_regimen,
     make_patient,
     make_procedure,
     make_regimen,
     make_report,
     make_response,
+    recent_lab,
 )
+
+from naltrack.domain.administrations import ImplantRemoval
+from naltrack.domain.care import InjectionSiteDetails
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.patients import ReproductiveStatus
+from naltrack.domain.rules.monitoring import medication_supply_protection_end, protection_end_of, run_monitoring
 
 
 def xr_chart(days_since_injection: int, **overrides: object) -> PatientChart:
     """On XR-NTX, last injection ``days_since_injection`` days ago, pain guidance on file."""
     chart = PatientChart(
-        patient=make_patient(),
-        regimens=(make_regimen("xr-ntx-q4w", start=ago(120)),),
-        injections=(make_injection(ago(days_since_injection)),),
+        patient=make_man(),
+        regimens=(make_regimen(start=ago(120)),),
+        injections=(make_injection(given_at=at(ago(days_since_injection))),),
         documents=(make_document(),),
         medications=(make_med("1725059", ago(100)),),
     )
@@ -152,13 +153,14 @@ def test_default_end_of_protection_per_form() -> None:
     A 1 g implant: its plateau and tail (pk.md §3, §7.3) give 92 days; removed at 09:00 two days
     ago, the day of removal averages below 2 ng/mL, so the last protected day is the day before.
     """
-    base = PatientChart(patient=make_patient())
+    base = PatientChart(patient=make_man())
     assert protection_end_of(base, DAY) is None
     for dose_mg in (50.0, 100.0, 150.0):
-        oral = replace(base, oral_doses=(make_oral_dose(ago(1), dose_mg, hour=9),))
+        oral = replace(base, oral_doses=(make_oral_dose(taken_at=at(ago(1)), dose_mg=dose_mg),))
         assert protection_end_of(oral, DAY) == ago(1)
-    assert protection_end_of(replace(base, oral_doses=(make_oral_dose(ago(1), 25.0, hour=9),)), DAY) is None
-    shot = replace(base, injections=(make_injection(ago(3)),))
+    low = replace(base, oral_doses=(make_oral_dose(taken_at=at(ago(1)), dose_mg=25.0),))
+    assert protection_end_of(low, DAY) is None
+    shot = replace(base, injections=(make_injection(given_at=at(ago(3))),))
     assert protection_end_of(shot, DAY) == ago(3) + timedelta(days=23)
     implant = make_implant(ago(10), duration_days=90)
     assert protection_end_of(replace(base, implants=(implant,)), DAY) == ago(10) + timedelta(days=92)
@@ -169,8 +171,8 @@ def test_default_end_of_protection_per_form() -> None:
 
 
 def test_a_missed_oral_dose_gives_no_protection() -> None:
-    missed = replace(make_oral_dose(ago(1)), dose_status="missed")
-    assert protection_end_of(PatientChart(patient=make_patient(), oral_doses=(missed,)), DAY) is None
+    missed = replace(make_oral_dose(taken_at=at(ago(1))), dose_status="missed")
+    assert protection_end_of(PatientChart(patient=make_man(), oral_doses=(missed,)), DAY) is None
 
 
 @pytest.mark.parametrize(
@@ -187,7 +189,8 @@ def test_a_missed_oral_dose_gives_no_protection() -> None:
     ],
 )
 def test_liver_tests(values: tuple[float, ...], severity: str | None) -> None:
-    labs = tuple(make_lab("1742-6", v, ref_high=40.0, day=ago(10 - i)) for i, v in enumerate(values))
+    labs = tuple(recent_lab("1742-6", v, reference_high=40.0, collected_at=at(ago(10 - i)))
+                 for i, v in enumerate(values))
     found = alerts_of(xr_chart(5, labs=labs), "MON-LIVER-RISING")
     assert [a.severity for a in found] == ([severity] if severity else [])
 
@@ -246,7 +249,7 @@ def test_surgery_after_the_xr_regimen_ended_counts_the_injection_for_30_days(day
 
 
 def test_planned_surgery_on_oral_names_the_stop_date() -> None:
-    chart = xr_chart(5, regimens=(make_regimen("oral-daily", start=ago(30)),), injections=(),
+    chart = xr_chart(5, regimens=(make_oral_regimen(kind="oral-daily", schedule=(), start=ago(30)),), injections=(),
                      procedures=(make_procedure(DAY + timedelta(days=10)),))
     (alert,) = alerts_of(chart, "MON-SURGERY")
     assert alert.severity == "warning"
@@ -280,14 +283,14 @@ def test_without_administrations_the_end_is_the_days_supply_of_a_medicine() -> N
     """Naltrexone known only as a medicine (no dose time to model): its last day + 28 days for
     XR-NTX (clinical.md §1.2); a prescription alone is no supply. With an administration on
     file, the coverage engine's estimate is used instead."""
-    base = PatientChart(patient=make_patient())
+    base = PatientChart(patient=make_man())
     reported_xr = make_med("637213", ago(40), end=ago(10), source="reported")
     assert protection_end_of(replace(base, medications=(reported_xr,)), DAY) == ago(10) + timedelta(days=28)
     assert medication_supply_protection_end(replace(base, medications=(reported_xr,)), DAY) == ago(10) + \
         timedelta(days=28)
     prescribed_only = make_med("1483744", ago(5), source="prescribed")
     assert protection_end_of(replace(base, medications=(prescribed_only,)), DAY) is None
-    shot = replace(base, medications=(reported_xr,), injections=(make_injection(ago(3)),))
+    shot = replace(base, medications=(reported_xr,), injections=(make_injection(given_at=at(ago(3))),))
     assert protection_end_of(shot, DAY) == ago(3) + timedelta(days=23)
 
 

@@ -6,16 +6,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-
-from naltrack.domain.errors import InvalidInput
-from naltrack.domain.patients import ReproductiveStatus
-from naltrack.domain.rules.readiness import assess_readiness
-from naltrack.domain.rules.thresholds import DEFAULT, STRICT
-
-from .builders import (
+from tests.factories import (
     DAY,
     add,
     ago,
+    at,
     liver_labs,
     make_allergy,
     make_challenge,
@@ -25,14 +20,21 @@ from .builders import (
     make_dx,
     make_episode,
     make_injection,
-    make_lab,
+    make_man,
     make_med,
     make_oral_dose,
+    make_oral_regimen,
     make_patient,
-    make_regimen,
     make_report,
     make_screen,
+    opioid_panel,
+    recent_lab,
 )
+
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.patients import ReproductiveStatus
+from naltrack.domain.rules.readiness import assess_readiness
+from naltrack.domain.rules.thresholds import DEFAULT, STRICT
 
 
 def rules_with(result, severity: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -93,7 +95,7 @@ def test_long_acting_opioid_product_needs_the_long_interval() -> None:
 
 def test_positive_screen_after_reported_last_use_wins_over_the_report() -> None:
     chart = make_chart(substance_use=(make_report("fentanyl", ago(12)),),
-                       screens=(make_screen(ago(1), fentanyl="positive"),))
+                       screens=(make_screen(collected_at=at(ago(1)), results=opioid_panel(fentanyl="positive")),))
     result = assess_readiness(chart, "xr-ntx", DAY)
     assert result.verdict == "not-ready"
     assert rules_with(result, "contraindication") == ["RDY-UDS-POSITIVE"]
@@ -103,19 +105,21 @@ def test_positive_screen_after_reported_last_use_wins_over_the_report() -> None:
 
 
 def test_a_later_negative_screen_lifts_the_positive_but_the_interval_counts_from_it() -> None:
-    screens = (make_screen(ago(9), opiates="positive"), make_screen(ago(1)))
+    screens = (make_screen(collected_at=at(ago(9)), results=opioid_panel(opiates="positive")),
+               make_screen(collected_at=at(ago(1))))
     result = assess_readiness(make_chart(screens=screens), "xr-ntx", DAY)
     assert rules_with(result, "contraindication") == []
     assert result.verdict == "ready"  # 9 days since the positive opiate screen >= 7
-    shorter = assess_readiness(make_chart(screens=(make_screen(ago(5), opiates="positive"), make_screen(ago(1)))),
-                               "xr-ntx", DAY)
+    five_days = (make_screen(collected_at=at(ago(5)), results=opioid_panel(opiates="positive")),
+                 make_screen(collected_at=at(ago(1))))
+    shorter = assess_readiness(make_chart(screens=five_days), "xr-ntx", DAY)
     assert shorter.verdict == "not-ready"
     assert shorter.earliest_ready_date == ago(5) + timedelta(days=7)
 
 
 @pytest.mark.parametrize(("days", "verdict"), [(3, "ready"), (4, "review")])
 def test_the_urine_screen_must_be_recent(days: int, verdict: str) -> None:
-    result = assess_readiness(make_chart(screens=(make_screen(ago(days)),)), "xr-ntx", DAY)
+    result = assess_readiness(make_chart(screens=(make_screen(collected_at=at(ago(days))),)), "xr-ntx", DAY)
     assert result.verdict == verdict
 
 
@@ -128,7 +132,7 @@ def test_no_screen_gives_review_naming_the_missing_analytes() -> None:
 
 
 def test_buprenorphine_use_needs_a_buprenorphine_screen() -> None:
-    screen = make_screen(ago(1))
+    screen = make_screen(collected_at=at(ago(1)))
     screen = replace(screen, results=tuple(r for r in screen.results if r.analyte != "buprenorphine"))
     chart = make_chart(substance_use=(make_report("buprenorphine", ago(20)),), screens=(screen,))
     result = assess_readiness(chart, "xr-ntx", DAY)
@@ -137,7 +141,7 @@ def test_buprenorphine_use_needs_a_buprenorphine_screen() -> None:
 
 
 def _screen_without_oxycodone(day=None):  # type: ignore[no-untyped-def]
-    screen = make_screen(day or ago(1))
+    screen = make_screen(collected_at=at(day or ago(1)))
     return replace(screen, results=tuple(r for r in screen.results if r.analyte != "oxycodone"))
 
 
@@ -177,13 +181,15 @@ def test_the_oxycodone_analyte_requirement_is_configurable() -> None:
 
 
 def test_invalid_screen_result_gives_review() -> None:
-    result = assess_readiness(make_chart(screens=(make_screen(ago(1), fentanyl="invalid"),)), "xr-ntx", DAY)
+    invalid = make_screen(collected_at=at(ago(1)), results=opioid_panel(fentanyl="invalid"))
+    result = assess_readiness(make_chart(screens=(invalid,)), "xr-ntx", DAY)
     assert result.verdict == "review"
     assert "RDY-UDS-POSITIVE" in rules_with(result, "review")
 
 
 def test_records_dated_after_the_day_are_ignored() -> None:
-    chart = add(make_chart(), screens=[make_screen(DAY + timedelta(days=1), fentanyl="positive")])
+    tomorrow = make_screen(collected_at=at(DAY + timedelta(days=1)), results=opioid_panel(fentanyl="positive"))
+    chart = add(make_chart(), screens=[tomorrow])
     assert assess_readiness(chart, "xr-ntx", DAY).verdict == "ready"
 
 
@@ -336,12 +342,12 @@ def test_missing_liver_test_gives_review(which: str) -> None:
 def test_old_liver_tests_and_tests_without_range_give_review() -> None:
     assert assess_readiness(make_chart(labs=liver_labs(day=ago(31))), "xr-ntx", DAY).verdict == "review"
     assert assess_readiness(make_chart(labs=liver_labs(day=ago(30))), "xr-ntx", DAY).verdict == "ready"
-    no_range = (make_lab("1742-6", 20, ref_high=None), make_lab("1920-8", 20))  # type: ignore[arg-type]
+    no_range = (recent_lab("1742-6", 20, reference_high=None), recent_lab("1920-8", 20))  # type: ignore[arg-type]
     assert assess_readiness(make_chart(labs=no_range), "xr-ntx", DAY).verdict == "review"
 
 
 def test_bilirubin_above_the_upper_limit_gives_review() -> None:
-    labs = (*liver_labs(), make_lab("1975-2", 2.4, ref_high=1.2, unit="mg/dL"))
+    labs = (*liver_labs(), recent_lab("1975-2", 2.4, reference_high=1.2, unit="mg/dL"))
     assert assess_readiness(make_chart(labs=labs), "xr-ntx", DAY).verdict == "review"
 
 
@@ -407,8 +413,8 @@ def test_not_pregnant_and_using_opioids_keeps_the_dated_interval() -> None:
     [
         ({"diagnoses": [make_dx("D69.6", "Thrombocytopenia, unspecified")]}, "review", "ready"),
         ({"diagnoses": [make_dx("D66", "Hereditary factor VIII deficiency")]}, "review", "ready"),
-        ({"labs": [make_lab("777-3", 80, ref_high=400, ref_low=150, unit="10*3/uL")]}, "review", "ready"),
-        ({"labs": [make_lab("777-3", 150, ref_high=400, ref_low=150, unit="10*3/uL")]}, "ready", "ready"),
+        ({"labs": [recent_lab("777-3", 80, reference_high=400, reference_low=150, unit="10*3/uL")]}, "review", "ready"),
+        ({"labs": [recent_lab("777-3", 150, reference_high=400, reference_low=150, unit="10*3/uL")]}, "ready", "ready"),
         ({"medications": [make_med("855332", ago(100))]}, "review", "ready"),
     ],
 )
@@ -443,14 +449,14 @@ def test_aud_without_a_last_drink_gives_review() -> None:
 
 
 def test_aud_condition_applies_only_to_the_first_injection() -> None:
-    chart = _aud_chart(drinking_days=(make_drinking_day(ago(1)),), injections=(make_injection(ago(27)),))
+    chart = _aud_chart(drinking_days=(make_drinking_day(ago(1)),), injections=(make_injection(given_at=at(ago(27))),))
     assert assess_readiness(chart, "xr-ntx", DAY).verdict == "ready"
 
 
 @pytest.mark.parametrize(("last_injection_days", "verdict"), [(55, "ready"), (56, "not-ready")])
 def test_aud_restart_after_the_gap_counts_as_a_first_injection(last_injection_days: int, verdict: str) -> None:
     chart = _aud_chart(drinking_days=(make_drinking_day(ago(1)),),
-                       injections=(make_injection(ago(last_injection_days)),))
+                       injections=(make_injection(given_at=at(ago(last_injection_days))),))
     result = assess_readiness(chart, "xr-ntx", DAY)
     assert result.verdict == verdict
     drinking = [r for r in result.reasons if r.rule == "RDY-AUD-DRINKING"]
@@ -460,7 +466,7 @@ def test_aud_restart_after_the_gap_counts_as_a_first_injection(last_injection_da
 
 
 def test_aud_restart_gap_is_configurable() -> None:
-    chart = _aud_chart(drinking_days=(make_drinking_day(ago(1)),), injections=(make_injection(ago(40)),))
+    chart = _aud_chart(drinking_days=(make_drinking_day(ago(1)),), injections=(make_injection(given_at=at(ago(40))),))
     assert assess_readiness(chart, "xr-ntx", DAY).verdict == "ready"
     stricter = replace(DEFAULT, xr_ntx_restart_gap_days=40)
     assert assess_readiness(chart, "xr-ntx", DAY, stricter).verdict == "not-ready"
@@ -497,18 +503,19 @@ def test_aud_oral_boundary_of_abstinent_days() -> None:
 
 
 def test_oral_oud_regimen_without_test_dose_gives_review() -> None:
-    chart = make_chart(regimens=(make_regimen("oral-daily", start=DAY, dose_mg=50.0),))
+    chart = make_chart(regimens=(make_oral_regimen(kind="oral-daily", schedule=(), start=DAY, dose_mg=50.0),))
     assert assess_readiness(chart, "oral", DAY).verdict == "review"
-    with_test = make_chart(regimens=(make_regimen("oral-daily", start=DAY, dose_mg=50.0, induction_test_dose=True),))
+    with_test = make_chart(regimens=(make_oral_regimen(kind="oral-daily", schedule=(), start=DAY, dose_mg=50.0,
+                                                       induction_test_dose=True),))
     assert assess_readiness(with_test, "oral", DAY).verdict == "ready"
-    already = add(chart, oral_doses=[make_oral_dose(ago(2), 25.0)])
+    already = add(chart, oral_doses=[make_oral_dose(taken_at=at(ago(2)), dose_mg=25.0)])
     assert assess_readiness(already, "oral", DAY).verdict == "ready"
 
 
 def test_under_18_gives_review() -> None:
-    teen = make_patient(birth_date=DAY.replace(year=DAY.year - 17))
+    teen = make_man(birth_date=DAY.replace(year=DAY.year - 17))
     assert assess_readiness(make_chart(patient=teen), "oral", DAY).verdict == "review"
-    adult = make_patient(birth_date=DAY.replace(year=DAY.year - 18))
+    adult = make_man(birth_date=DAY.replace(year=DAY.year - 18))
     assert assess_readiness(make_chart(patient=adult), "oral", DAY).verdict == "ready"
 
 
@@ -553,6 +560,7 @@ def test_thresholds_reject_nonsense() -> None:
 
 
 def test_a_positive_and_a_negative_screen_at_the_same_time_count_as_positive() -> None:
-    for order in ((make_screen(ago(1)), make_screen(ago(1), fentanyl="positive")),
-                  (make_screen(ago(1), fentanyl="positive"), make_screen(ago(1)))):
+    negative = make_screen(collected_at=at(ago(1)))
+    positive = make_screen(collected_at=at(ago(1)), results=opioid_panel(fentanyl="positive"))
+    for order in ((negative, positive), (positive, negative)):
         assert assess_readiness(make_chart(screens=order), "xr-ntx", DAY).verdict == "not-ready"

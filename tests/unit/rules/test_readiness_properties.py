@@ -12,15 +12,11 @@ from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from naltrack.domain.chart import PatientChart
-from naltrack.domain.rules.readiness import assess_readiness
-from naltrack.domain.rules.thresholds import DEFAULT, STRICT
-
-from .builders import (
+from tests.factories import (
     DAY,
     add,
     ago,
+    at,
     liver_labs,
     make_allergy,
     make_challenge,
@@ -30,7 +26,13 @@ from .builders import (
     make_med,
     make_report,
     make_screen,
+    opioid_panel,
 )
+
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.observations import UrineDrugScreen
+from naltrack.domain.rules.readiness import assess_readiness
+from naltrack.domain.rules.thresholds import DEFAULT, STRICT
 
 FORMS = st.sampled_from(["oral", "xr-ntx", "implant"])
 THRESHOLDS = st.sampled_from([DEFAULT, STRICT])
@@ -38,7 +40,7 @@ THRESHOLDS = st.sampled_from([DEFAULT, STRICT])
 #: Benign changes that keep a ready chart ready.
 BENIGN: list[Callable[[PatientChart], PatientChart]] = [
     lambda c: c,
-    lambda c: add(c, screens=[make_screen(ago(2))]),
+    lambda c: add(c, screens=[make_screen(collected_at=at(ago(2)))]),
     lambda c: add(c, medications=[make_med("3289", ago(5))]),       # dextromethorphan
     lambda c: add(c, medications=[make_med("1725059", ago(5))]),    # rescue naloxone
     lambda c: add(c, naloxone_challenges=[make_challenge(True)]),
@@ -46,13 +48,17 @@ BENIGN: list[Callable[[PatientChart], PatientChart]] = [
     lambda c: add(c, substance_use=[make_report("heroin", ago(30))]),
 ]
 
+def positive_screen_today(analyte: str) -> UrineDrugScreen:
+    return make_screen(collected_at=at(DAY), results=opioid_panel(**{analyte: "positive"}))
+
+
 #: Records that contraindicate naltrexone (clinical.md §2.2, §2.5), by form.
 CONTRAINDICATIONS: list[tuple[str, Callable[[PatientChart, str], PatientChart]]] = [
     ("naltrexone allergy", lambda c, f: add(c, allergies=[make_allergy("naltrexone")])),
     ("failed challenge", lambda c, f: add(c, naloxone_challenges=[make_challenge(False)])),
-    ("positive opiate screen", lambda c, f: add(c, screens=[make_screen(DAY, opiates="positive")])),
-    ("positive fentanyl screen", lambda c, f: add(c, screens=[make_screen(DAY, fentanyl="positive")])),
-    ("positive buprenorphine screen", lambda c, f: add(c, screens=[make_screen(DAY, buprenorphine="positive")])),
+    ("positive opiate screen", lambda c, f: add(c, screens=[positive_screen_today("opiates")])),
+    ("positive fentanyl screen", lambda c, f: add(c, screens=[positive_screen_today("fentanyl")])),
+    ("positive buprenorphine screen", lambda c, f: add(c, screens=[positive_screen_today("buprenorphine")])),
     ("active oxycodone", lambda c, f: add(c, medications=[make_med("1049621", ago(3))])),
     ("active codeine cough liquid", lambda c, f: add(c, medications=[make_med("995868", ago(3))])),
     ("active methadone", lambda c, f: add(c, medications=[make_med("864706", ago(90))])),
@@ -118,7 +124,8 @@ def test_the_earliest_ready_date_of_an_interval_is_ready(substance, days_ago, fo
         return
     day = result.earliest_ready_date
     assert day is not None and day > DAY
-    later = add(chart, screens=[make_screen(day - timedelta(days=1))], questionnaires=[make_cows(0, day)],
+    later = add(chart, screens=[make_screen(collected_at=at(day - timedelta(days=1)))],
+                questionnaires=[make_cows(0, day)],
                 labs=list(liver_labs(day=day - timedelta(days=1))))
     # An implant stays under review (not FDA-approved, clinical.md §1.3) once nothing blocks it.
     assert assess_readiness(later, form, day, thresholds).verdict == ("review" if form == "implant" else "ready")
