@@ -35,7 +35,6 @@ from naltrack.cds.wiring import build_engine
 from naltrack.config import Settings
 from naltrack.domain.patients import Clinic
 from naltrack.domain.security.consent import Consent
-from naltrack.services.records import add_records, register_clinic, register_patient
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 TODAY = date(2026, 3, 12)
@@ -398,9 +397,12 @@ def test_jwt_verification_accepts_the_trusted_ehr_and_refuses_others(ehr_key: ec
 def _program_with_patient(tmp_path: Path, consent_to: str | None) -> Storage:
     storage = Storage(f"sqlite:///{tmp_path / 'naltrack.db'}")
     chart = sample_chart(PID)
-    register_clinic(storage.uow(), Clinic(id="clinic-1", name="Riverside MAT"))
-    register_patient(storage.uow(), chart.patient)
-    add_records(storage.uow(), [*chart.regimens, *chart.injections, *chart.episodes], now=NOW)
+    with storage.uow() as uow:
+        uow.clinics.add(Clinic(id="clinic-1", name="Riverside MAT"))
+        uow.patients.add(chart.patient)
+        for record in [*chart.regimens, *chart.injections, *chart.episodes]:
+            uow.records.add(record)
+        uow.commit()
     if consent_to:
         with secure_factory(storage)() as uow:
             uow.security.add_consent(Consent(
