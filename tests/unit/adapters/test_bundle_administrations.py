@@ -17,10 +17,10 @@ from naltrack.adapters.fhir.bundle_administrations import REMOVER_NOT_RECORDED
 from naltrack.adapters.fhir.bundle_reader import read_bundle, read_bundle_detailed
 from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
 from naltrack.adapters.fhir.r4_samples import implant_chart, sample_chart, sample_patient
-from naltrack.cds.blockade import naltrexone_on_board, xr_protection_end
 from naltrack.domain.administrations import Injection
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.protection import naltrexone_on_board, protection_end
 
 R = "http://www.nlm.nih.gov/research/umls/rxnorm"
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
@@ -117,8 +117,8 @@ def test_an_outside_vivitrol_administration_without_side_lot_or_needle_is_a_date
     (use,) = chart.medications
     assert (use.id, use.rxnorm, use.source, use.start, use.last_dose, use.end) == (
         "ma-1", "637213", "reported", date(2026, 3, 2), date(2026, 3, 2), date(2026, 3, 2))
-    assert xr_protection_end(chart, date(2026, 3, 10)) == date(2026, 3, 30)
-    blockade = naltrexone_on_board(chart, date(2026, 3, 10))
+    assert protection_end(chart, date(2026, 3, 10), UTC) == date(2026, 3, 30)
+    blockade = naltrexone_on_board(chart, date(2026, 3, 10), UTC)
     assert blockade is not None and blockade.form == "xr-ntx"
 
 

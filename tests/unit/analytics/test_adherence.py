@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,7 +46,7 @@ def test_protected_fraction_reads_the_bands() -> None:
                       sex_at_birth="male")
     shot = Injection(id="i1", patient_id="p1", given_at=datetime(2026, 1, 1, 10, tzinfo=ZoneInfo("UTC")),
                      side="left", lot="L", expiry=date(2027, 1, 1), needle_length_in=1.5, given_by="n")
-    cov = calculate_coverage(PatientChart(patient=patient, injections=(shot,)), date(2026, 3, 1), days_back=70)
+    cov = calculate_coverage(PatientChart(patient=patient, injections=(shot,)), date(2026, 3, 1), tz=UTC, days_back=70)
     end = D0 + timedelta(days=39)
     protected = calculate_protected_fraction(cov, D0, end)
     at_least_partial = calculate_protected_fraction(cov, D0, end, at_least="partial")
