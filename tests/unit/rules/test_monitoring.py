@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from tests.factories import (
@@ -32,7 +32,9 @@ from naltrack.domain.administrations import ImplantRemoval
 from naltrack.domain.care import InjectionSiteDetails
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.patients import ReproductiveStatus
-from naltrack.domain.rules.monitoring import medication_supply_protection_end, protection_end_of, run_monitoring
+from naltrack.domain.protection import medication_supply_protection_end, protection_end
+from naltrack.domain.rules.monitoring import protection_end_alerts, run_monitoring
+from naltrack.domain.rules.thresholds import DEFAULT
 
 
 def xr_chart(days_since_injection: int, **overrides: object) -> PatientChart:
@@ -48,7 +50,7 @@ def xr_chart(days_since_injection: int, **overrides: object) -> PatientChart:
 
 
 def alerts_of(chart: PatientChart, rule: str, today: date = DAY, **kw: object) -> list:  # type: ignore[type-arg]
-    return [a for a in run_monitoring(chart, today, **kw) if a.rule == rule]  # type: ignore[arg-type]
+    return [a for a in run_monitoring(chart, today, UTC, **kw) if a.rule == rule]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -133,15 +135,16 @@ def test_lapse_severity_and_overdose_wording_follow_oud(records: dict, severity:
         assert "missed" in alert.message
 
 
-def test_the_protection_estimator_is_a_parameter() -> None:
+def test_the_protection_rule_reads_the_end_it_is_given() -> None:
     chart = xr_chart(10)
     assert alerts_of(chart, "MON-PROTECTION-END") == []
-    found = alerts_of(chart, "MON-PROTECTION-END", estimate_protection_end=lambda c, d: d - timedelta(days=2))
+    two_days_ago = DAY - timedelta(days=2)
+    found = protection_end_alerts(chart, DAY, two_days_ago, UTC, DEFAULT)
     assert [a.severity for a in found] == ["warning"]  # injection not yet overdue on day 10
     assert "incomplete until the injection due on" in found[0].message
-    overdue = alerts_of(xr_chart(35), "MON-PROTECTION-END", estimate_protection_end=lambda c, d: d - timedelta(days=2))
+    overdue = protection_end_alerts(xr_chart(35), DAY, two_days_ago, UTC, DEFAULT)
     assert [a.severity for a in overdue] == ["critical"]
-    assert alerts_of(chart, "MON-PROTECTION-END", estimate_protection_end=lambda c, d: None) == []
+    assert protection_end_alerts(chart, DAY, None, UTC, DEFAULT) == []
 
 
 def test_default_end_of_protection_per_form() -> None:
@@ -154,25 +157,25 @@ def test_default_end_of_protection_per_form() -> None:
     ago, the day of removal averages below 2 ng/mL, so the last protected day is the day before.
     """
     base = PatientChart(patient=make_man())
-    assert protection_end_of(base, DAY) is None
+    assert protection_end(base, DAY, UTC) is None
     for dose_mg in (50.0, 100.0, 150.0):
         oral = replace(base, oral_doses=(make_oral_dose(taken_at=at(ago(1)), dose_mg=dose_mg),))
-        assert protection_end_of(oral, DAY) == ago(1)
+        assert protection_end(oral, DAY, UTC) == ago(1)
     low = replace(base, oral_doses=(make_oral_dose(taken_at=at(ago(1)), dose_mg=25.0),))
-    assert protection_end_of(low, DAY) is None
+    assert protection_end(low, DAY, UTC) is None
     shot = replace(base, injections=(make_injection(given_at=at(ago(3))),))
-    assert protection_end_of(shot, DAY) == ago(3) + timedelta(days=23)
+    assert protection_end(shot, DAY, UTC) == ago(3) + timedelta(days=23)
     implant = make_implant(ago(10), duration_days=90)
-    assert protection_end_of(replace(base, implants=(implant,)), DAY) == ago(10) + timedelta(days=92)
+    assert protection_end(replace(base, implants=(implant,)), DAY, UTC) == ago(10) + timedelta(days=92)
     removal = ImplantRemoval(id="rm", patient_id=implant.patient_id, implant_id=implant.id, removed_at=at(ago(2)),
                              reason="surgery", removed_by="Dr Ng")
     removed = replace(base, implants=(implant,), implant_removals=(removal,))
-    assert protection_end_of(removed, DAY) == ago(3)
+    assert protection_end(removed, DAY, UTC) == ago(3)
 
 
 def test_a_missed_oral_dose_gives_no_protection() -> None:
     missed = replace(make_oral_dose(taken_at=at(ago(1))), dose_status="missed")
-    assert protection_end_of(PatientChart(patient=make_man(), oral_doses=(missed,)), DAY) is None
+    assert protection_end(PatientChart(patient=make_man(), oral_doses=(missed,)), DAY, UTC) is None
 
 
 @pytest.mark.parametrize(
@@ -270,7 +273,7 @@ def test_no_emergency_pain_guidance_on_file() -> None:
 
 def test_alerts_are_ordered_and_carry_source_and_action() -> None:
     chart = xr_chart(40, documents=(), questionnaires=(make_response("phq-9", [0] * 8 + [1], ago(1)),))
-    alerts = run_monitoring(chart, DAY)
+    alerts = run_monitoring(chart, DAY, UTC)
     order = {"critical": 0, "warning": 1, "info": 2}
     assert [order[a.severity] for a in alerts] == sorted(order[a.severity] for a in alerts)
     assert {a.rule for a in alerts} >= {"MON-INJECTION-DUE", "MON-PROTECTION-END", "MON-PHQ9-ITEM9",
@@ -285,18 +288,19 @@ def test_without_administrations_the_end_is_the_days_supply_of_a_medicine() -> N
     file, the coverage engine's estimate is used instead."""
     base = PatientChart(patient=make_man())
     reported_xr = make_med("637213", ago(40), end=ago(10), source="reported")
-    assert protection_end_of(replace(base, medications=(reported_xr,)), DAY) == ago(10) + timedelta(days=28)
+    assert protection_end(replace(base, medications=(reported_xr,)), DAY, UTC) == ago(10) + timedelta(days=28)
     assert medication_supply_protection_end(replace(base, medications=(reported_xr,)), DAY) == ago(10) + \
         timedelta(days=28)
     prescribed_only = make_med("1483744", ago(5), source="prescribed")
-    assert protection_end_of(replace(base, medications=(prescribed_only,)), DAY) is None
+    assert protection_end(replace(base, medications=(prescribed_only,)), DAY, UTC) is None
     shot = replace(base, medications=(reported_xr,), injections=(make_injection(given_at=at(ago(3))),))
-    assert protection_end_of(shot, DAY) == ago(3) + timedelta(days=23)
+    assert protection_end(shot, DAY, UTC) == ago(3) + timedelta(days=23)
 
 
-def test_monitoring_accepts_the_pk_coverage_estimator() -> None:
+def test_monitoring_reads_the_coverage_engines_end_of_protection() -> None:
     from naltrack.domain.coverage import estimate_protection_end
 
     chart = xr_chart(40)
-    alerts = run_monitoring(chart, DAY, estimate_protection_end=estimate_protection_end)
+    assert protection_end(chart, DAY, UTC) == estimate_protection_end(chart, DAY, UTC) == ago(40) + timedelta(days=23)
+    alerts = run_monitoring(chart, DAY, UTC)
     assert [a.severity for a in alerts if a.rule == "MON-PROTECTION-END"] == ["critical"]
