@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from naltrack.domain.chart import PatientChart
@@ -80,8 +80,8 @@ def import_charts(ctx: AppContext, actor: Actor, charts: Sequence[PatientChart],
             authorize(uow, access)
             for record in new_records:
                 check_record(record, now)
-        elif new_records:
-            write_records(uow, access, new_records, now)
+        elif new_records:  # imported now, by the actor, whatever the source said
+            write_records(uow, access, [replace(r, recorded_at=now) for r in new_records], now)
         return outcome
 
     return run_audited(ctx.uow, access, body)

@@ -72,20 +72,22 @@ def check_record(record: ClinicalRecord, now: datetime) -> None:
 
 def write_records(uow: SecureUnitOfWork, access: Access, records: Sequence[ClinicalRecord],
                   now: datetime) -> list[ClinicalRecord]:
-    """Check and store ``records`` as written by ``access.actor`` at ``now``; one audit entry each.
+    """Check and store ``records`` as written by ``access.actor``; one audit entry each.
+
+    ``recorded_by`` is the actor; ``recorded_at`` is ``now`` unless the record gives its own.
 
     The actor must be allowed to create each kind, and each patient must be of the actor's
     clinic. Nothing is committed here: :func:`~naltrack.services.access.run_audited` commits
     the records and their audit entries together, or rolls everything back.
     """
     require_aware("now", now)
-    batch = [replace(r, recorded_at=now, recorded_by=access.actor.user.id) for r in records]
+    for kind in sorted({kind_of(r) for r in records}):
+        authorize(uow, access, category=KIND_CATEGORY[kind], action="create")
+    for patient_id in sorted({r.patient_id for r in records}):
+        patient_in_clinic(uow, access, patient_id)
+    batch = [replace(r, recorded_at=r.recorded_at or now, recorded_by=access.actor.user.id) for r in records]
     for record in batch:
         check_record(record, now)
-    for patient_id in sorted({r.patient_id for r in batch}):
-        patient_in_clinic(uow, access, patient_id)
-    for kind in sorted({kind_of(r) for r in batch}):
-        authorize(uow, access, category=KIND_CATEGORY[kind], action="create")
     check_references(uow, batch)
     uow.records.add_many(batch)
     for record in batch:

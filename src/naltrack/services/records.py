@@ -33,7 +33,7 @@ from naltrack.services.context import AppContext
 from naltrack.services.record_writes import EVENT_TIME_FIELD, check_record, check_references, write_records
 from naltrack.services.security import new_id
 from naltrack.services.security_ports import SecureUnitOfWork
-from naltrack.services.unit_of_work import RECORD_TYPES
+from naltrack.services.unit_of_work import KIND_OF, RECORD_TYPES
 
 #: Largest page one listing returns.
 MAX_PAGE = 500
@@ -107,8 +107,8 @@ def create_records(ctx: AppContext, actor: Actor, records: Sequence[ClinicalReco
     """
     if not records:
         raise InvalidInput("records", 0, "must hold at least one record")
-    kinds = {type(r) for r in records}
-    kind = next(k for k, cls in RECORD_TYPES.items() if cls in kinds) if len(kinds) == 1 else "records"
+    kinds = {KIND_OF.get(type(r), "records") for r in records}
+    kind = kinds.pop() if len(kinds) == 1 else "records"
     access = Access(actor=actor, action="create", category=KIND_CATEGORY.get(kind, "clinical-views"), now=now,
                     record_type=kind)
     return run_audited(ctx.uow, access, lambda uow, access: write_records(uow, access, records, now))

@@ -85,9 +85,7 @@ class SecureEnv:
         return {"Authorization": f"Bearer {self.tokens[(clinic, role)]}", **extra}
 
     def add_record(self, clinic: str, kind: str) -> str:
-        """Store a fresh record of ``kind`` for the clinic's patient, directly (not audited)."""
-        from naltrack.services.records import add_record
-
+        """Store a fresh record of ``kind`` for the clinic's patient, directly through the repository (not audited)."""
         patient_id = self.patients[clinic]
         context = {"implant": self.records.get((clinic, "implants"), "none")}
         data = {**payload_for(kind, context), "id": new_id(), "patient_id": patient_id}
@@ -96,8 +94,11 @@ class SecureEnv:
         for key in ("results",):
             if key in data:
                 data[key] = [dict(r) for r in data[key]]
-        record = to_domain(RECORD_TYPES[kind], _parse(RECORD_TYPES[kind], data))
-        return add_record(self.storage.uow(), record, now=NOW).id
+        record = to_domain(RECORD_TYPES[kind], {**_parse(RECORD_TYPES[kind], data), "recorded_at": NOW})
+        with self.uow() as uow:
+            uow.records.add(record)
+            uow.commit()
+        return str(record.id)
 
     def audit_head(self) -> int:
         with self.uow() as uow:
