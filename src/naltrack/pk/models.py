@@ -21,7 +21,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from naltrack.pk.params import InvalidPkInput, PkParameters, find_implant_product
+from naltrack.pk.effect import implant_shape
+from naltrack.pk.params import InvalidPkInput, PkParameters
 
 Form = Literal["oral", "xr-ntx", "implant"]
 FORMS: tuple[Form, ...] = ("oral", "xr-ntx", "implant")
@@ -38,13 +39,16 @@ class InvalidDosing(InvalidPkInput):
 class DoseEvent:
     """One administration: ``time_h`` hours from the origin, ``amount_mg`` of naltrexone.
 
-    ``end_h`` is when an implant was removed (``inf`` while it stays in place).
+    ``end_h`` is when an implant was removed (``inf`` while it stays in place);
+    ``expected_duration_h`` the implant's recorded duration of action, which the release
+    then honours (:func:`naltrack.pk.effect.implant_shape`); ``None`` when unknown.
     """
 
     form: Form
     time_h: float
     amount_mg: float
     end_h: float = math.inf
+    expected_duration_h: float | None = None
 
     def __post_init__(self) -> None:
         if self.form not in FORMS:
@@ -55,6 +59,11 @@ class DoseEvent:
             raise InvalidDosing("dose.amount_mg", self.amount_mg, "must be greater than 0 mg")
         if not self.end_h > self.time_h:
             raise InvalidDosing("dose.end_h", self.end_h, f"must be after the dose time {self.time_h!r} h")
+        if self.expected_duration_h is not None:
+            if self.form != "implant":
+                raise InvalidDosing("dose.expected_duration_h", self.expected_duration_h, "applies to implants only")
+            if not (math.isfinite(self.expected_duration_h) and self.expected_duration_h > 0):
+                raise InvalidDosing("dose.expected_duration_h", self.expected_duration_h, "must be greater than 0 h")
 
 
 @dataclass(frozen=True)
@@ -176,7 +185,7 @@ def add_dose(table: ModeTable, dose: DoseEvent, subjects: Subjects, params: PkPa
     elif dose.form == "xr-ntx":
         _add_xr(table, dose, subjects, params)
     else:
-        _add_implant(table, dose, subjects)
+        _add_implant(table, dose, subjects, params)
 
 
 Term = tuple[tuple[str, float], FloatArray, FloatArray]
@@ -204,17 +213,17 @@ def _add_xr(table: ModeTable, dose: DoseEvent, s: Subjects, params: PkParameters
     table.add(dose.time_h, terms)
 
 
-def _add_implant(table: ModeTable, dose: DoseEvent, s: Subjects) -> None:
+def _add_implant(table: ModeTable, dose: DoseEvent, s: Subjects, params: PkParameters) -> None:
     """Zero-order release R0 for the plateau, then first-order decline; removal stops it.
 
     An infusion of rate R into one compartment is ``R/CL·(1 - exp(-ke·t))``: a constant
     mode and an elimination mode; stopping it adds the opposite. The decline is a depot of
     ``R0·tau`` released at rate ``1/tau``; a removal subtracts the depot still left.
     """
-    product = find_implant_product(dose.amount_mg)
-    plateau_h = product.plateau_days * 24.0
-    tau_h = product.tau_days * 24.0 / s.implant_release_multiplier
-    r0 = dose.amount_mg / (plateau_h + tau_h)
+    shape = implant_shape(dose.amount_mg, dose.expected_duration_h, params)
+    plateau_h = shape.plateau_h
+    tau_h = shape.tau_h / s.implant_release_multiplier
+    r0 = shape.released_mg / (plateau_h + tau_h)
     level = r0 * _NG_PER_MG_L / s.cl_l_per_h
     zero = np.zeros(s.n)
     start, plateau_end = dose.time_h, dose.time_h + plateau_h
@@ -223,7 +232,7 @@ def _add_implant(table: ModeTable, dose: DoseEvent, s: Subjects) -> None:
     table.add(stop, [(("const", 0.0), zero, -level), (("ke", 0.0), s.ke_per_h, level)])
     if dose.end_h <= plateau_end:
         return
-    key = f"implant_tail_{product.dose_mg:g}_"
+    key = f"implant_tail_{shape.tau_h:.9g}_"
     depot = r0 * tau_h * _NG_PER_MG_L / s.v_l
     table.add(plateau_end, _chain(key, [1.0 / tau_h, s.ke_per_h], depot))
     if math.isfinite(dose.end_h):

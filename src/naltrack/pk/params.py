@@ -148,6 +148,44 @@ class Variability:
 
 
 @dataclass(frozen=True)
+class BlockadeParams:
+    """Mu-opioid receptor blockade: an effect compartment and an Emax occupancy (docs/pk.md "Blockade").
+
+    The receptor sees plasma naltrexone plus 6β-naltrexol weighted by its central potency,
+    through an effect compartment (first order, ``effect_half_life_h``). Occupancy is
+    ``Ce / (Ce + EC50)``; EC50 follows from the Trøstheim 2022 dose curve (ED50 5.59 mg
+    within 8 h, pk.md §4.3). A subject is *blocked* while occupancy >= ``blocked_occupancy``.
+
+    The effect half-life is not Lee 1988's 72–108 h itself: that is the half-time of the
+    *occupancy*, which with an Emax falls far slower than Ce near saturation; 16 h gives an
+    occupancy half-time of about 100 h after 50 mg. An effect compartment with a 72–108 h
+    half-life cannot meet the label's oral durations and Comer's XR-NTX end together
+    (docs/pk.md, "Why not a 72–108 h effect half-life").
+    """
+
+    effect_half_life_h: float = _p(16.0, "pk.md §4.3 Lee 1988: occupancy half-time 72–108 h after 50 mg, fitted", "D")
+    metabolite_potency: float = _p(
+        0.05, "pk.md §4.3: 6β-naltrexol ~½ NTX MOR affinity × ~1/10 central penetration", "D")
+    depot_metabolite_ratio: float = _p(
+        2.6, "pk.md §2.3 Galloway 2005: 6β-naltrexol 1.51–5.52 vs NTX 0.58–2.04 ng/mL after depot", "D")
+    ed50_mg: float = _p(5.592841, "pk.md §4.3 Trøstheim 2022 / Rabiner 2011: MOR ED50 within 8 h of oral NTX", "S")
+    ed50_time_h: float = _p(8.0, "pk.md §4.3 Trøstheim 2022: occupancies measured within 8 h of the dose", "S")
+    blocked_occupancy: float = _p(
+        0.81, "calibrated: oral 50/100/150 mg 24/48/72 h (label, pk.md §1.2), XR-NTX ends d28–35 (§4.2)", "D")
+    omega_metabolite: float = _p(0.30, "6β-naltrexol exposure IIV (Dunbar 2007 CL covariates, no ω, pk.md §2.3)", "A")
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.blocked_occupancy < 1.0:
+            raise InvalidPkInput("blocked_occupancy", self.blocked_occupancy, "must be above 0 and below 1")
+        if not self.effect_half_life_h > 0.0:
+            raise InvalidPkInput("effect_half_life_h", self.effect_half_life_h, "must be greater than 0 h")
+
+    @property
+    def keo_per_h(self) -> float:
+        return math.log(2.0) / self.effect_half_life_h
+
+
+@dataclass(frozen=True)
 class PkParameters:
     """All typical values and variabilities of the model."""
 
@@ -155,6 +193,7 @@ class PkParameters:
     oral: OralParams = field(default_factory=OralParams)
     xr_ntx: XrNtxParams = field(default_factory=XrNtxParams)
     variability: Variability = field(default_factory=Variability)
+    blockade: BlockadeParams = field(default_factory=BlockadeParams)
 
 
 @dataclass(frozen=True)
@@ -179,7 +218,7 @@ def describe_parameters(params: PkParameters | None = None) -> list[ParameterInf
     """
     params = params or PkParameters()
     rows: list[ParameterInfo] = []
-    for group in (params.disposition, params.oral, params.xr_ntx, params.variability):
+    for group in (params.disposition, params.oral, params.xr_ntx, params.variability, params.blockade):
         for f in fields(group):
             rows.append(ParameterInfo(type(group).__name__, f.name, float(getattr(group, f.name)),
                                       str(f.metadata.get("source", "")), str(f.metadata.get("confidence", ""))))

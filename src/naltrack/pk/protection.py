@@ -17,6 +17,7 @@ no later hour can reach the threshold.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,6 +41,8 @@ class Dosing:
     ``patient`` indexes the patient (0 .. n_patients-1); ``form`` is a :data:`FORM_CODES`
     code; ``time_h`` and ``end_h`` (implant removal, ``inf`` when in place) are hours from
     the shared origin. ``weight_kg`` has one value per patient, NaN when unknown.
+    ``expected_duration_h`` (one per dose, NaN when unknown; ``None``: all unknown) is an
+    implant's recorded duration of action.
     """
 
     patient: IntArray
@@ -48,21 +51,30 @@ class Dosing:
     amount_mg: FloatArray
     end_h: FloatArray
     weight_kg: FloatArray
+    expected_duration_h: FloatArray | None = None
 
     @property
     def n_patients(self) -> int:
         return int(self.weight_kg.shape[0])
 
+    def expected_at(self, i: int) -> float | None:
+        """The recorded duration (h) of dose ``i``, ``None`` when unknown."""
+        if self.expected_duration_h is None or math.isnan(self.expected_duration_h[i]):
+            return None
+        return float(self.expected_duration_h[i])
+
     @classmethod
     def of(cls, histories: list[tuple[list[DoseEvent], float | None]]) -> Dosing:
         """From ``(doses, weight_kg)`` pairs, one per patient (tests and the single chart)."""
-        rows = [(p, FORM_CODES[d.form], d.time_h, d.amount_mg, d.end_h)
+        rows = [(p, FORM_CODES[d.form], d.time_h, d.amount_mg, d.end_h,
+                 math.nan if d.expected_duration_h is None else d.expected_duration_h)
                 for p, (doses, _) in enumerate(histories) for d in doses]
-        cols = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+        cols = list(zip(*rows, strict=True)) if rows else [(), (), (), (), (), ()]
         weights = [math.nan if w is None else w for _, w in histories]
         return cls(np.asarray(cols[0], dtype=np.int64), np.asarray(cols[1], dtype=np.int64),
                    np.asarray(cols[2], dtype=np.float64), np.asarray(cols[3], dtype=np.float64),
-                   np.asarray(cols[4], dtype=np.float64), np.asarray(weights, dtype=np.float64))
+                   np.asarray(cols[4], dtype=np.float64), np.asarray(weights, dtype=np.float64),
+                   np.asarray(cols[5], dtype=np.float64))
 
 
 class _Modes:
@@ -80,19 +92,27 @@ class _Modes:
         return [self.index[k] for k in keys]
 
 
-Response = tuple[tuple[tuple[str, float], ...], tuple[float, ...], FloatArray, FloatArray]
+#: Mode keys, rates, component offsets (h), amplitudes ``(k, m)``, and whether it scales with CL(weight).
+Response = tuple[tuple[tuple[str, float], ...], tuple[float, ...], FloatArray, FloatArray, bool]
+#: ``(form, amount_mg, duration_h, expected_duration_h, params)`` -> the parts of one dose's response.
+ResponseFunction = Callable[[Form, float, float, float | None, PkParameters], tuple[Response, ...]]
 
 
 @lru_cache(maxsize=16384)
-def _unit_response(form: Form, amount_mg: float, duration_h: float, params: PkParameters) -> Response:
-    """Mode keys, rates, component offsets (h) and amplitudes ``(k, m)`` of one dose, typical subject at 70 kg."""
-    table = build_modes([DoseEvent(form, 0.0, amount_mg, duration_h)], typical_subject(params), params)
+def _unit_response(form: Form, amount_mg: float, duration_h: float, expected_h: float | None,
+                   params: PkParameters) -> tuple[Response, ...]:
+    """Plasma response of one dose, typical subject at the reference weight."""
+    table = build_modes([DoseEvent(form, 0.0, amount_mg, duration_h, expected_h)], typical_subject(params), params)
     rates = tuple(float(col[0]) for col in table.rate_columns)
-    return tuple(table.keys), rates, table.times_h, table.amplitudes[0]
+    return ((tuple(table.keys), rates, table.times_h, table.amplitudes[0], True),)
 
 
-def _components(dosing: Dosing, params: PkParameters) -> tuple[FloatArray, IntArray, FloatArray, FloatArray]:
-    """``(rates (m,), starts (n+1,), times (k,), amplitudes (k, m))``: components sorted by patient, then time."""
+def dose_components(dosing: Dosing, params: PkParameters, response: ResponseFunction = _unit_response
+                    ) -> tuple[FloatArray, IntArray, FloatArray, FloatArray]:
+    """``(rates (m,), starts (n+1,), times (k,), amplitudes (k, m))``: components sorted by patient, then time.
+
+    ``response`` gives a dose's unit response (plasma here; the effect site for blockade).
+    """
     modes = _Modes()
     d = params.disposition
     weight = np.where(np.isnan(dosing.weight_kg), d.reference_weight_kg, dosing.weight_kg)
@@ -100,20 +120,22 @@ def _components(dosing: Dosing, params: PkParameters) -> tuple[FloatArray, IntAr
     patients: list[IntArray] = []
     times: list[FloatArray] = []
     blocks: list[tuple[FloatArray, list[int]]] = []
-    for form, code in (("oral", 0), ("xr-ntx", 1)):
+    linear: tuple[tuple[Form, int], ...] = (("oral", 0), ("xr-ntx", 1))
+    for form, code in linear:
         chosen = dosing.form == code
-        if chosen.any():
-            keys, rates, _, amps = _unit_response(form, 1.0, math.inf, params)
-            amount = dosing.amount_mg[chosen] * scale[dosing.patient[chosen]]
+        for keys, rates, _, amps, scaled in (response(form, 1.0, math.inf, None, params) if chosen.any() else ()):
+            amount = dosing.amount_mg[chosen] * (scale[dosing.patient[chosen]] if scaled else 1.0)
             patients.append(dosing.patient[chosen])
             times.append(dosing.time_h[chosen])
             blocks.append((amount[:, None] * amps[0][None, :], modes.columns(list(keys), list(rates))))
     for i in np.nonzero(dosing.form == FORM_CODES["implant"])[0]:
         start, end = float(dosing.time_h[i]), float(dosing.end_h[i])
-        keys, rates, offsets, amps = _unit_response("implant", float(dosing.amount_mg[i]), end - start, params)
-        patients.append(np.full(offsets.shape[0], dosing.patient[i], dtype=np.int64))
-        times.append(start + offsets)
-        blocks.append((amps * scale[dosing.patient[i]], modes.columns(list(keys), list(rates))))
+        parts = response("implant", float(dosing.amount_mg[i]), end - start, dosing.expected_at(int(i)), params)
+        for keys, rates, offsets, amps, scaled in parts:
+            patients.append(np.full(offsets.shape[0], dosing.patient[i], dtype=np.int64))
+            times.append(start + offsets)
+            factor = scale[dosing.patient[i]] if scaled else 1.0
+            blocks.append((amps * factor, modes.columns(list(keys), list(rates))))
     n_modes = len(modes.rates)
     if not blocks:
         return np.zeros(0), np.zeros(dosing.n_patients + 1, dtype=np.int64), np.zeros(0), np.zeros((0, 0))
@@ -134,8 +156,9 @@ def _widen(amps: FloatArray, columns: list[int], n_modes: int) -> FloatArray:
 def canonical_order(dosing: Dosing) -> Dosing:
     """The same doses sorted by patient, time, form, amount and end: sums then add up in one order."""
     order = np.lexsort((dosing.end_h, dosing.amount_mg, dosing.form, dosing.time_h, dosing.patient))
+    expected = None if dosing.expected_duration_h is None else dosing.expected_duration_h[order]
     return Dosing(dosing.patient[order], dosing.form[order], dosing.time_h[order], dosing.amount_mg[order],
-                  dosing.end_h[order], dosing.weight_kg)
+                  dosing.end_h[order], dosing.weight_kg, expected)
 
 
 def last_protected_days(dosing: Dosing, day_edges: IntArray, protected_ng_ml: float,
@@ -153,7 +176,7 @@ def last_protected_days(dosing: Dosing, day_edges: IntArray, protected_ng_ml: fl
     [23, -1]
     """
     params = params or PkParameters()
-    rates, starts, times, amps = _components(canonical_order(dosing), params)
+    rates, starts, times, amps = dose_components(canonical_order(dosing), params)
     return _scan(rates, starts, times, amps, np.asarray(day_edges, dtype=np.int64), float(protected_ng_ml))
 
 
