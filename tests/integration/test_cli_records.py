@@ -6,16 +6,22 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from naltrack.adapters.db.security_repository import secure_uow_factory
 from naltrack.bootstrap import Storage
 from naltrack.cli import main
+from naltrack.domain.security.audit import AuditEntry
+from naltrack.services.security import add_user
 from naltrack.services.stats import count_records
 
 NALTRACK = [sys.executable, "-m", "naltrack.cli.main"]
+PATIENT = "s2-p000001"
+NURSE = "rn.cli"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,7 +43,37 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     assert result.returncode == 0, result.stderr
     assert "demo: 40 patients (seed 2, end 2026-11-20)" in result.stdout
     assert "synthetic patients" in result.stderr  # the progress bar
+    storage = Storage(url)
+    try:
+        with storage.uow() as uow:
+            clinic_id = uow.patients.get(PATIENT).clinic_id
+        factory = secure_uow_factory(storage.engine)
+        add_user(factory, NURSE, "synthetic-password-42", "nurse", clinic_id, datetime.now(UTC))
+        add_user(factory, "desk.cli", "synthetic-password-42", "front-desk", clinic_id, datetime.now(UTC))
+    finally:
+        storage.close()
     return url
+
+
+def audit_of(url: str, record_id: str) -> list[AuditEntry]:
+    """The audit entries naming ``record_id``."""
+    storage = Storage(url)
+    try:
+        with secure_uow_factory(storage.engine)() as uow:
+            return [e for e in uow.security.iter_audit() if e.record_id == record_id]
+    finally:
+        storage.close()
+
+
+def user_id(url: str, username: str) -> str:
+    storage = Storage(url)
+    try:
+        with secure_uow_factory(storage.engine)() as uow:
+            found = uow.security.find_credentials(username)
+        assert found is not None
+        return found[0].id
+    finally:
+        storage.close()
 
 
 def stats(url: str) -> dict[str, int]:
@@ -81,7 +117,7 @@ def test_demo_with_the_same_seed_again_exits_2(demo_db: str) -> None:
 
 
 def _injection(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    base = {"--patient": "s2-p000001", "--side": "left", "--lot": "VX1", "--expiry": "2099-01-01",
+    base = {"--patient": PATIENT, "--as": NURSE, "--side": "left", "--lot": "VX1", "--expiry": "2099-01-01",
             "--needle": "2", "--given-by": "RN Test", "--given-at": "2026-11-19T10:00:00+00:00"}
     for key, value in zip(extra[::2], extra[1::2], strict=True):
         base[key] = value
@@ -89,13 +125,39 @@ def _injection(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     return invoke("record", "injection", *args, "--database", url)
 
 
-def test_record_injection_writes_one_row(demo_db: str) -> None:
+def test_record_injection_writes_one_row_audited_once_under_the_user(demo_db: str) -> None:
     before = stats(demo_db)["injections"]
-    result = run("record", "injection", "--patient", "s2-p000001", "--side", "right", "--lot", "VX2",
+    result = run("record", "injection", "--patient", PATIENT, "--as", NURSE, "--side", "right", "--lot", "VX2",
                  "--expiry", "2099-01-01", "--needle", "1.5", "--given-by", "RN Test", "--database", demo_db)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("recorded Injection ")
     assert stats(demo_db)["injections"] == before + 1
+    record_id = result.stdout.split()[2]
+    [entry] = audit_of(demo_db, record_id)
+    assert (entry.actor, entry.action, entry.record_type, entry.patient_id, entry.source, entry.outcome) == (
+        user_id(demo_db, NURSE), "create", "injections", PATIENT, "cli", "allowed")
+
+
+def test_record_as_an_unknown_user_exits_2_naming_it_and_writes_nothing(demo_db: str) -> None:
+    before = stats(demo_db)["injections"]
+    result = _injection(demo_db, "--as", "nobody.here")
+    assert result.returncode == 2
+    assert "--as: 'nobody.here' is not an active user" in result.stderr
+    assert stats(demo_db)["injections"] == before
+
+
+def test_record_without_as_is_a_usage_error(demo_db: str) -> None:
+    result = _injection(demo_db, "--as", "-")
+    assert result.returncode == 2
+    assert "Missing option '--as'" in result.stderr
+
+
+def test_record_by_a_role_that_may_not_give_injections_exits_2(demo_db: str) -> None:
+    before = stats(demo_db)["injections"]
+    result = _injection(demo_db, "--as", "desk.cli")
+    assert result.returncode == 2
+    assert "role 'front-desk' may not create administrations" in result.stderr
+    assert stats(demo_db)["injections"] == before
 
 
 @pytest.mark.parametrize(("extra", "message"), [
@@ -117,30 +179,31 @@ def test_record_injection_bad_input_exits_2_and_writes_nothing(demo_db: str, ext
 
 
 def test_record_oral_dose_negative_dose_exits_2(demo_db: str) -> None:
-    result = run("record", "oral-dose", "--patient", "s2-p000001", "--dose-mg", "-50", "--database", demo_db)
+    result = run("record", "oral-dose", "--patient", PATIENT, "--as", NURSE, "--dose-mg", "-50", "--database", demo_db)
     assert result.returncode == 2
     assert "oral_dose.dose_mg: -50.0 must be greater than 0" in result.stderr
 
 
 def test_record_oral_dose_observed(demo_db: str) -> None:
     before = stats(demo_db)["oral_doses"]
-    result = invoke("record", "oral-dose", "--patient", "s2-p000001", "--dose-mg", "50", "--status", "observed",
-                 "--observed-by", "RN Test", "--taken-at", "2026-11-19T09:00", "--database", demo_db)
+    result = invoke("record", "oral-dose", "--patient", PATIENT, "--as", NURSE, "--dose-mg", "50",
+                    "--status", "observed", "--observed-by", "RN Test", "--taken-at", "2026-11-19T09:00",
+                    "--database", demo_db)
     assert result.returncode == 0, result.stderr
     assert stats(demo_db)["oral_doses"] == before + 1
 
 
 def test_record_lab_without_unit_exits_2(demo_db: str) -> None:
-    result = invoke("record", "lab", "--patient", "s2-p000001", "--loinc", "1742-6", "--name", "ALT", "--value", "30",
-                 "--database", demo_db)
+    result = invoke("record", "lab", "--patient", PATIENT, "--as", NURSE, "--loinc", "1742-6", "--name", "ALT",
+                    "--value", "30", "--database", demo_db)
     assert result.returncode == 2
     assert "lab.unit: '' is required" in result.stderr
 
 
 def test_record_lab_with_unit_is_stored(demo_db: str) -> None:
     before = stats(demo_db)["labs"]
-    result = invoke("record", "lab", "--patient", "s2-p000001", "--loinc", "1742-6", "--name", "ALT", "--value", "30",
-                 "--unit", "U/L", "--ref-high", "56", "--collected-at", "2026-11-19T08:00+00:00",
+    result = invoke("record", "lab", "--patient", PATIENT, "--as", NURSE, "--loinc", "1742-6", "--name", "ALT",
+                    "--value", "30", "--unit", "U/L", "--ref-high", "56", "--collected-at", "2026-11-19T08:00+00:00",
                  "--database", demo_db)
     assert result.returncode == 0, result.stderr
     assert stats(demo_db)["labs"] == before + 1

@@ -21,12 +21,19 @@ from naltrack.adapters.fhir.r4_samples import sample_chart
 from naltrack.bootstrap import Storage
 from naltrack.cli.main import cli
 from naltrack.domain.patients import Clinic
+from naltrack.domain.security.accounts import Actor, User
+from naltrack.domain.security.audit import AuditEntry
 from naltrack.domain.security.consent import Consent
-from naltrack.services.records import add_records, register_clinic, register_patient
+from naltrack.services.context import AppContext
+from naltrack.services.patients import register_clinic
+from naltrack.services.records import create_records
 from naltrack.services.security import add_user
+from naltrack.services.unit_of_work import RECORD_TYPES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fhir"
 NOW = datetime(2026, 3, 12, 16, tzinfo=UTC)
+IMPORTER = "dr.import"
+AS = ("--as", IMPORTER)
 
 
 @pytest.fixture()
@@ -34,7 +41,9 @@ def db(database_url: str) -> Iterator[tuple[str, Storage]]:
     """A fresh migrated database on SQLite and on PostgreSQL (``tests/conftest.py``), with one clinic."""
     url = database_url
     storage = Storage(url)
-    register_clinic(storage.uow(), Clinic(id="clinic-1", name="Riverside MAT"))
+    ctx = AppContext(uow=secure_factory(storage))
+    register_clinic(ctx, Clinic(id="clinic-1", name="Riverside MAT"))
+    add_user(ctx.uow, IMPORTER, "correct horse battery", "prescriber", "clinic-1", NOW)
     yield url, storage
     storage.close()
 
@@ -42,6 +51,19 @@ def db(database_url: str) -> Iterator[tuple[str, Storage]]:
 def _run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.output
+
+
+def _importer(storage: Storage) -> User:
+    with secure_factory(storage)() as uow:
+        found = uow.security.find_credentials(IMPORTER)
+    assert found is not None
+    return found[0]
+
+
+def _record_entries(storage: Storage) -> list[AuditEntry]:
+    """The audit entries that name a record written (not the accesses that wrote nothing)."""
+    with secure_factory(storage)() as uow:
+        return [e for e in uow.security.iter_audit() if e.record_id is not None and e.action == "create"]
 
 
 def _counts(storage: Storage) -> dict[str, int]:
@@ -55,24 +77,51 @@ def _counts(storage: Storage) -> dict[str, int]:
 
 def test_imports_synthea_bundles_and_a_second_import_changes_nothing(db: tuple[str, Storage]) -> None:
     url, storage = db
-    code, out = _run("fhir", "import", str(FIXTURES / "synthea"), "--clinic", "clinic-1", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(FIXTURES / "synthea"), "--clinic", "clinic-1",
+                     "--database-url", url)
     assert code == 0, out
     report = json.loads(out)
     assert report["patients_created"] == 2
     assert report["records_created"] == {"Diagnosis": 2, "MedicationUse": 2, "LabResult": 3, "UrineDrugScreen": 2}
     assert report["skipped"]["Claim"] == 2
     before = _counts(storage)
-    code, out = _run("fhir", "import", str(FIXTURES / "synthea"), "--clinic", "clinic-1", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(FIXTURES / "synthea"), "--clinic", "clinic-1",
+                     "--database-url", url)
     assert code == 0
     assert json.loads(out)["records_unchanged"] == 9
     assert _counts(storage) == before
 
 
+def test_import_audits_each_patient_and_record_once_under_the_user(db: tuple[str, Storage]) -> None:
+    url, storage = db
+    code, out = _run("fhir", "import", *AS, str(FIXTURES / "synthea"), "--database-url", url)
+    assert code == 0, out
+    report = json.loads(out)
+    entries = _record_entries(storage)
+    written = report["patients_created"] + sum(report["records_created"].values())
+    assert len(entries) == written == 11
+    assert len({e.record_id for e in entries}) == written
+    assert {(e.actor, e.source, e.outcome) for e in entries} == {(_importer(storage).id, "cli", "allowed")}
+    counts = _counts(storage)
+    assert counts["patients"] + sum(counts.get(kind, 0) for kind in RECORD_TYPES) == written
+    _run("fhir", "import", *AS, str(FIXTURES / "synthea"), "--database-url", url)
+    assert len(_record_entries(storage)) == written  # nothing new, nothing audited as written
+
+
+def test_import_as_an_unknown_user_exits_2_naming_it(db: tuple[str, Storage]) -> None:
+    url, storage = db
+    code, out = _run("fhir", "import", "--as", "nobody.here", str(FIXTURES / "synthea"), "--database-url", url)
+    assert code == 2 and "--as: 'nobody.here' is not an active user" in out
+    assert _counts(storage)["patients"] == 0
+
+
 def test_ndjson_of_the_same_patient_is_recognised_as_already_imported(db: tuple[str, Storage]) -> None:
     url, storage = db
-    _run("fhir", "import", str(FIXTURES / "synthea"), "--clinic", "clinic-1", "--database-url", url)
+    _run("fhir", "import", *AS, str(FIXTURES / "synthea"), "--clinic", "clinic-1",
+                     "--database-url", url)
     before = _counts(storage)
-    code, out = _run("fhir", "import", str(FIXTURES / "ndjson"), "--clinic", "clinic-1", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(FIXTURES / "ndjson"), "--clinic", "clinic-1",
+                     "--database-url", url)
     assert code == 0, out
     assert json.loads(out)["patients_unchanged"] == 1
     assert _counts(storage) == before
@@ -80,7 +129,7 @@ def test_ndjson_of_the_same_patient_is_recognised_as_already_imported(db: tuple[
 
 def test_imported_naltrexone_and_oud_are_readable_as_a_chart(db: tuple[str, Storage]) -> None:
     url, storage = db
-    _run("fhir", "import", str(FIXTURES / "synthea" / "Mara401_Rowe822.json"), "--clinic", "clinic-1",
+    _run("fhir", "import", *AS, str(FIXTURES / "synthea" / "Mara401_Rowe822.json"), "--clinic", "clinic-1",
          "--database-url", url)
     with storage.uow() as uow:
         patient = uow.patients.search(clinic_id="clinic-1")[0]
@@ -88,7 +137,7 @@ def test_imported_naltrexone_and_oud_are_readable_as_a_chart(db: tuple[str, Stor
     assert patient.family_name == "Rowe822"
     assert [m.rxnorm for m in records["medications"]] == ["1483744"]
     assert [d.code for d in records["diagnoses"]] == ["5602001"]
-    assert all(r.recorded_by == "fhir-import" for r in records["labs"])
+    assert all(r.recorded_by == _importer(storage).id for r in records["labs"])
 
 
 def _broken_copy(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
@@ -112,7 +161,7 @@ def test_one_invalid_resource_means_nothing_is_imported(db: tuple[str, Storage],
                                                         expected: str) -> None:
     url, storage = db
     folder = _broken_copy(tmp_path, mutate)
-    code, out = _run("fhir", "import", str(folder), "--clinic", "clinic-1", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(folder), "--clinic", "clinic-1", "--database-url", url)
     assert code == 2
     assert "nothing imported" in out
     import re
@@ -124,19 +173,19 @@ def test_malformed_json_file_is_refused(db: tuple[str, Storage], tmp_path: Path)
     url, storage = db
     bad = tmp_path / "bad.json"
     bad.write_text('{"resourceType": "Bundle", ')
-    code, out = _run("fhir", "import", str(bad), "--clinic", "clinic-1", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(bad), "--clinic", "clinic-1", "--database-url", url)
     assert code == 2 and "bad.json: (file): is not valid JSON" in out
 
 
 def test_unknown_clinic_is_refused(db: tuple[str, Storage]) -> None:
     url, storage = db
-    code, out = _run("fhir", "import", str(FIXTURES / "synthea"), "--clinic", "nope", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(FIXTURES / "synthea"), "--clinic", "nope", "--database-url", url)
     assert code == 2 and "Clinic/nope: clinic: does not exist" in out
 
 
 def test_dry_run_writes_nothing(db: tuple[str, Storage]) -> None:
     url, storage = db
-    code, out = _run("fhir", "import", str(FIXTURES / "synthea"), "--clinic", "clinic-1", "--dry-run",
+    code, out = _run("fhir", "import", *AS, str(FIXTURES / "synthea"), "--clinic", "clinic-1", "--dry-run",
                      "--database-url", url)
     assert code == 0 and json.loads(out)["dry_run"] is True
     assert _counts(storage)["patients"] == 0
@@ -145,13 +194,14 @@ def test_dry_run_writes_nothing(db: tuple[str, Storage]) -> None:
 # Export ---------------------------------------------------------------------------------------
 
 def _program(storage: Storage) -> None:
-    chart = sample_chart("pt-ada")
-    register_patient(storage.uow(), chart.patient)
-    add_records(storage.uow(), [*chart.diagnoses, *chart.regimens, *chart.injections, *chart.labs,
-                                *chart.screens, *chart.allergies], now=NOW)
-    other = sample_chart("pt-bo")
-    register_patient(storage.uow(), other.patient)
+    chart, other = sample_chart("pt-ada"), sample_chart("pt-bo")
     factory = secure_factory(storage)
+    with factory() as uow:
+        uow.patients.add_many([chart.patient, other.patient])
+        uow.commit()
+    create_records(AppContext(uow=factory), Actor(_importer(storage), "test"),
+                   [*chart.diagnoses, *chart.regimens, *chart.injections, *chart.labs, *chart.screens,
+                    *chart.allergies], NOW)
     add_user(factory, "dr.okafor", "correct horse battery", "prescriber", "clinic-1", NOW)
     with factory() as uow:
         uow.security.add_consent(Consent(id="c1", patient_id="pt-ada", recipient="County Hospital",
@@ -205,7 +255,7 @@ def test_naltrack_export_imports_doses_and_injections_with_side_lot_and_needle(d
     url, storage = db
     source = tmp_path / "ada.json"
     source.write_text(json.dumps(as_bundle(export_chart(sample_chart("pt-ada")), "transaction")))
-    code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(source), "--clinic", "clinic-1", "--database-url", url)
     assert code == 0, out
     assert json.loads(out)["records_created"]["Injection"] == 2
     with storage.uow() as uow:
@@ -219,7 +269,7 @@ def test_naltrack_export_imports_doses_and_injections_with_side_lot_and_needle(d
     assert [(d.dose_status, d.observed_by, d.dose_mg) for d in records["oral_doses"]] == [
         ("observed", "nurse.kim", 25.0)]
     assert "pt-ada-inj-1" not in {m.id for m in records["medications"]}
-    code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(source), "--clinic", "clinic-1", "--database-url", url)
     assert code == 0 and json.loads(out)["records_created"] == {}
 
 
@@ -230,7 +280,7 @@ def test_naltrack_export_imports_an_implant_and_its_removal(db: tuple[str, Stora
     url, storage = db
     source = tmp_path / "imp.json"
     source.write_text(json.dumps(as_bundle(export_chart(implant_chart(removed=date(2026, 2, 1))), "transaction")))
-    code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(source), "--clinic", "clinic-1", "--database-url", url)
     assert code == 0, out
     with storage.uow() as uow:
         records = uow.records.for_patient("pt-imp")
@@ -251,7 +301,7 @@ def test_an_impossible_date_is_reported_with_its_resource_and_element(db: tuple[
     entry["resource"]["contained"][0]["batch"]["expirationDate"] = "2027-02-30"
     source = tmp_path / "bad-date.json"
     source.write_text(json.dumps(bundle))
-    code, out = _run("fhir", "import", str(source), "--clinic", "clinic-1", "--database-url", url)
+    code, out = _run("fhir", "import", *AS, str(source), "--clinic", "clinic-1", "--database-url", url)
     assert code == 2
     assert "MedicationAdministration/pt-ada-inj-1" in out
     assert "contained[0].batch.expirationDate: Input should be a valid datetime or date, day value is outside" in out
