@@ -59,12 +59,11 @@ def _client(app: Any) -> Any:
 
 
 def _largest_clinic(app: Any) -> str:
-    from naltrack.services.records import list_patients
+    import sqlalchemy as sa
 
-    storage = app.state.storage
-    with storage.uow() as uow:
-        clinics = uow.clinics.list()
-    return max(clinics, key=lambda c: list_patients(storage.uow(), clinic_id=c.id, limit=1).total).id
+    query = sa.text("SELECT clinic_id FROM patients GROUP BY clinic_id ORDER BY count(*) DESC, clinic_id LIMIT 1")
+    with app.state.storage.engine.connect() as connection:
+        return str(connection.execute(query).scalar_one())
 
 
 def _chart_patients(app: Any, clinic_id: str, n: int) -> list[str]:

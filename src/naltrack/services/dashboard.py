@@ -49,7 +49,7 @@ class Inductions:
 
 def _clinic_today(uow: SecureUnitOfWork, actor: Actor, now: datetime) -> tuple[Clinic, ZoneInfo, date]:
     clinic = uow.clinics.get(actor.clinic_id)
-    zone = ZoneInfo(clinic.timezone)
+    zone = clinic.zone
     return clinic, zone, now.astimezone(zone).date()
 
 

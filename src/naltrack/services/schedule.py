@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from naltrack.domain.security.accounts import Actor
 from naltrack.services.access import Access, authorize, run_audited
@@ -35,7 +34,7 @@ def get_schedule(ctx: AppContext, actor: Actor, day: date | None, now: datetime)
     def body(uow: SecureUnitOfWork, access: Access) -> Schedule:
         authorize(uow, access)
         clinic = uow.clinics.get(actor.clinic_id)
-        zone = ZoneInfo(clinic.timezone)
+        zone = clinic.zone
         today = now.astimezone(zone).date()
         shown = day or today
         return Schedule(shown, today, tuple(uow.read_models.appointments(clinic.id, shown, zone)))

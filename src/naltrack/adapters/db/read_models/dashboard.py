@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from naltrack.adapters.db import tables as t
 from naltrack.adapters.db.read_models.alerts import InCare, find_in_care, find_urgent_alerts
 from naltrack.adapters.db.read_models.protection import find_protection_ending
 from naltrack.adapters.db.read_models.sql import ClinicClock, find_on_treatment, in_clinic, patient_ids, patient_ref
+from naltrack.domain.due_dates import injection_due_on, injection_interval_days
 from naltrack.domain.rules.thresholds import Thresholds
 from naltrack.services.read_models import (
     DASHBOARD_SECTIONS,
@@ -50,18 +51,20 @@ def find_due_injections(rows: Iterable[Any], today: date, tz: ZoneInfo,
     with an injection count (rule MON-INJECTION-DUE, clinical.md §1.2).
     """
     clock = ClinicClock(tz)
+    # The SQL reads the active XR-NTX regimen's interval; none set, the domain's default interval.
+    default_interval = injection_interval_days((), thresholds)
     due: list[DueInjection] = []
     overdue: list[DueInjection] = []
     for row in rows:
         if not row.on_xr or row.last_injection is None:
             continue
-        interval = row.interval_days or thresholds.injection_interval_days
+        interval = row.interval_days or default_interval
         last_day = clock.local_day(row.last_injection)
         days_since = (today - last_day).days
         if days_since < interval - thresholds.injection_due_window_days:
             continue
         item = DueInjection(**vars(patient_ref(row)), last_given_on=last_day, days_since=days_since,
-                            due_on=last_day + timedelta(days=interval), last_side=row.side,
+                            due_on=injection_due_on(last_day, interval), last_side=row.side,
                             suggested_side="right" if row.side == "left" else "left")
         # Overdue as the rule has it: past the interval, or at the day a drug screen is required.
         late = days_since > interval or days_since >= min(thresholds.injection_uds_required_from_day,
