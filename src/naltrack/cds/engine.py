@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,9 @@ class LocalRecords(Protocol):
 
     def find_chart(self, patient_id: str) -> PatientChart | None: ...
 
+    def clinic_zone(self, patient_id: str) -> tzinfo | None:
+        """The time zone of the patient's clinic (``Clinic.zone``), or ``None`` for an unknown patient."""
+
 
 class DisclosureGate(Protocol):
     """Decides, and records, a disclosure of one patient's records to the calling EHR."""
@@ -49,6 +52,9 @@ class DisclosureGate(Protocol):
 
 class NoLocalRecords:
     def find_chart(self, patient_id: str) -> PatientChart | None:
+        return None
+
+    def clinic_zone(self, patient_id: str) -> tzinfo | None:
         return None
 
 
@@ -90,9 +96,10 @@ class CdsEngine:
         caller = self.verifier.verify(authorization, url)
         request = parse_request(body, service)
         now = self.clock()
-        today = now.astimezone(ZoneInfo(self.timezone)).date()
-        chart = await self._chart(request, service, caller, now)
-        cards = self._advise(service.id, request, chart, today)
+        chart, local = await self._chart(request, service, caller, now)
+        # Days are those of the patient's clinic when naltrack's records answer, else the configured zone.
+        zone = (self.local.clinic_zone(chart.patient.id) if local else None) or ZoneInfo(self.timezone)
+        cards = self._advise(service.id, request, chart, now.astimezone(zone).date(), zone)
         out = []
         for card in cards:
             self.feedback.remember(card.uuid, IssuedCard(service.id, card.rule, request.patient_id, card.indicator))
@@ -100,7 +107,8 @@ class CdsEngine:
         return {"cards": out}
 
     async def _chart(self, request: HookRequest, service: ServiceDefinition, caller: Caller,
-                     now: datetime) -> PatientChart:
+                     now: datetime) -> tuple[PatientChart, bool]:
+        """The chart to advise on, and whether naltrack's own records are part of it."""
         if request.fhir_server is None or self.client is not None:
             # No FHIR server to ask (prefetch only): no HTTP client is built, which costs milliseconds.
             resources = await gather(request, service, self.client, self.fhir_timeout_s)
@@ -116,12 +124,12 @@ class CdsEngine:
         if not has_patient and local is None:
             raise precondition_failed("prefetch.patient", f"Patient/{request.patient_id} could not be had")
         if not has_patient:
-            return local  # type: ignore[return-value]
+            return local, True  # type: ignore[return-value]
         try:
             theirs = self.read_chart(resources, request.patient_id)
         except DomainError as error:  # the reader names the element path of anything it cannot read
             raise bad_request("prefetch", f"a resource cannot be read: {error}") from error
-        return theirs if local is None else merge_charts(local, theirs)
+        return (theirs, False) if local is None else (merge_charts(local, theirs), True)
 
     def _local_chart(self, patient_id: str, resources: list[dict[str, Any]]) -> PatientChart | None:
         """naltrack's chart of the patient: by a ``urn:naltrack:patient`` identifier the EHR kept from an
@@ -132,8 +140,9 @@ class CdsEngine:
                 return chart
         return None
 
-    def _advise(self, service_id: str, request: HookRequest, chart: PatientChart, today: date) -> list[Card]:
-        tz, t = ZoneInfo(self.timezone), self.thresholds
+    def _advise(self, service_id: str, request: HookRequest, chart: PatientChart, today: date,
+                tz: tzinfo) -> list[Card]:
+        t = self.thresholds
         if service_id == "naltrexone-patient-view":
             return advice.patient_view(chart, today, tz, t)
         drafts = advice.draft_medications(_selected(request))

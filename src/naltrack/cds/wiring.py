@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
@@ -42,6 +43,11 @@ class StoredCharts:
         with self.uow_factory() as uow:
             patient = uow.patients.find(patient_id)
             return None if patient is None else chart_in(uow, patient)
+
+    def clinic_zone(self, patient_id: str) -> ZoneInfo | None:
+        with self.uow_factory() as uow:
+            patient = uow.patients.find(patient_id)
+            return None if patient is None else uow.clinics.get(patient.clinic_id).zone
 
 
 class ConsentGate:
