@@ -62,24 +62,32 @@ def _status(record_active: bool, open_: bool) -> str:
     return "active" if open_ else "completed"
 
 
-def regimen_request(regimen: Regimen, labels: list[dict[str, Any]]) -> FhirResource:
-    """A naltrexone order as a US Core MedicationRequest."""
-    code = regimen.rxnorm or FORM_PRODUCT[regimen.form]
-    resource: FhirResource = {
+def _request(kind: str, record: Regimen | MedicationUse, labels: list[dict[str, Any]], *, code: str, status: str,
+             requester: str, extensions: list[dict[str, Any]], **fields: Any) -> FhirResource:
+    """A US Core MedicationRequest: a regimen (``kind`` "regimen") or an outside prescription ("medication")."""
+    return {
         "resourceType": "MedicationRequest",
-        "id": regimen.id,
+        "id": record.id,
         "meta": meta("us-core-medicationrequest", labels),
-        "identifier": identifier("regimen", regimen.id),
-        "extension": [extension("regimen-kind", valueCode=regimen.kind)],
-        "status": _status(regimen.is_active, regimen.end is None),
+        "identifier": identifier(kind, record.id),
+        "extension": extensions,
+        "status": status,
         "intent": "order",
         "medicationCodeableConcept": medication_concept(code),
-        "subject": ref("Patient", regimen.patient_id),
-        "authoredOn": day(regimen.start),
-        "requester": {"display": regimen.prescriber or "naltrack program prescriber"},
-        "dosageInstruction": [_dosage(regimen)],
-        "dispenseRequest": _dispense(regimen),
+        "subject": ref("Patient", record.patient_id),
+        "authoredOn": day(record.start),
+        "requester": {"display": requester},
+        **fields,
     }
+
+
+def regimen_request(regimen: Regimen, labels: list[dict[str, Any]]) -> FhirResource:
+    """A naltrexone order as a US Core MedicationRequest."""
+    resource = _request("regimen", regimen, labels, code=regimen.rxnorm or FORM_PRODUCT[regimen.form],
+                        status=_status(regimen.is_active, regimen.end is None),
+                        requester=regimen.prescriber or "naltrack program prescriber",
+                        extensions=[extension("regimen-kind", valueCode=regimen.kind)],
+                        dosageInstruction=[_dosage(regimen)], dispenseRequest=_dispense(regimen))
     if regimen.note:
         resource["note"] = [{"text": regimen.note}]
     return resource
@@ -212,20 +220,9 @@ def medication_order(use: MedicationUse, labels: list[dict[str, Any]]) -> FhirRe
     dosage: dict[str, Any] = {"text": "as prescribed"}
     if last is not None:
         dosage["timing"] = {"repeat": {"boundsPeriod": {"start": day(use.start), "end": day(last)}}}
-    resource: FhirResource = {
-        "resourceType": "MedicationRequest",
-        "id": use.id,
-        "meta": meta("us-core-medicationrequest", labels),
-        "identifier": identifier("medication", use.id),
-        "extension": [extension("source", valueCode=use.source)],
-        "status": _status(use.is_active, last is None),
-        "intent": "order",
-        "medicationCodeableConcept": medication_concept(use.rxnorm),
-        "subject": ref("Patient", use.patient_id),
-        "authoredOn": day(use.start),
-        "requester": {"display": "outside prescriber"},
-        "dosageInstruction": [dosage],
-    }
+    resource = _request("medication", use, labels, code=use.rxnorm, status=_status(use.is_active, last is None),
+                        requester="outside prescriber", extensions=[extension("source", valueCode=use.source)],
+                        dosageInstruction=[dosage])
     if use.days_supply is not None:
         resource["dispenseRequest"] = {"expectedSupplyDuration": {
             "value": use.days_supply, "unit": "days", "system": UCUM, "code": "d"}}
