@@ -41,11 +41,16 @@ class FormState:
     def raw(self, name: str) -> str:
         return self.values.get(name, "")
 
-    def text(self, name: str, *, required: bool = True, max_length: int = 200) -> str | None:
+    def _given(self, name: str, required: bool, missing: str) -> str | None:
+        """The entered value, or None; an empty required field gets the error ``missing``."""
         value = self.raw(name)
-        if not value:
-            if required:
-                self.add_error(name, "is required")
+        if not value and required:
+            self.add_error(name, missing)
+        return value or None
+
+    def text(self, name: str, *, required: bool = True, max_length: int = 200) -> str | None:
+        value = self._given(name, required, "is required")
+        if value is None:
             return None
         if len(value) > max_length:
             self.add_error(name, f"is {len(value)} characters; the limit is {max_length}")
@@ -53,10 +58,8 @@ class FormState:
         return value
 
     def choice(self, name: str, choices: tuple[str, ...], *, required: bool = True) -> str | None:
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.add_error(name, f"is required: choose one of {', '.join(choices)}")
+        value = self._given(name, required, f"is required: choose one of {', '.join(choices)}")
+        if value is None:
             return None
         if value not in choices:
             self.add_error(name, f"{value!r} is not one of {', '.join(choices)}")
@@ -64,11 +67,9 @@ class FormState:
         return value
 
     def number(self, name: str, low: float, high: float, unit: str = "", *, required: bool = True) -> float | None:
-        value = self.raw(name)
         suffix = f" {unit}" if unit else ""
-        if not value:
-            if required:
-                self.add_error(name, f"is required (between {low:g} and {high:g}{suffix})")
+        value = self._given(name, required, f"is required (between {low:g} and {high:g}{suffix})")
+        if value is None:
             return None
         try:
             number = float(value)
@@ -81,10 +82,8 @@ class FormState:
         return number
 
     def day(self, name: str, *, required: bool = True) -> date | None:
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.add_error(name, "is required (YYYY-MM-DD)")
+        value = self._given(name, required, "is required (YYYY-MM-DD)")
+        if value is None:
             return None
         try:
             return date.fromisoformat(value)
@@ -94,10 +93,8 @@ class FormState:
 
     def moment(self, name: str, tz: ZoneInfo, *, required: bool = True) -> datetime | None:
         """A ``datetime-local`` field, read in the clinic's time zone."""
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.add_error(name, "is required (date and time)")
+        value = self._given(name, required, "is required (date and time)")
+        if value is None:
             return None
         try:
             parsed = datetime.fromisoformat(value)
