@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
@@ -17,9 +17,9 @@ from naltrack.domain.regimens import IMPLANT_MAX_DOSE_MG, XR_NTX_DOSE_MG, check_
 from naltrack.domain.units import require_aware, require_choice, require_range, require_text
 
 OralStatus = Literal["taken", "observed", "missed"]
-ORAL_STATUSES: tuple[OralStatus, ...] = ("taken", "observed", "missed")
+ORAL_STATUSES: tuple[OralStatus, ...] = get_args(OralStatus)
 GlutealSide = Literal["left", "right"]
-SIDES: tuple[GlutealSide, ...] = ("left", "right")
+SIDES: tuple[GlutealSide, ...] = get_args(GlutealSide)
 #: The needle lengths in the Vivitrol carton, inches (clinical.md §1.2).
 NEEDLE_LENGTHS_IN: tuple[float, ...] = (1.5, 2.0)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
@@ -17,13 +17,9 @@ AdverseEventKind = Literal[
     "depression-suicidality", "precipitated-withdrawal", "nausea", "headache", "insomnia",
     "overdose", "other", "dyspnea",
 ]
-ADVERSE_EVENT_KINDS: tuple[AdverseEventKind, ...] = (
-    "injection-site-reaction", "hepatotoxicity", "eosinophilic-pneumonia", "hypersensitivity",
-    "depression-suicidality", "precipitated-withdrawal", "nausea", "headache", "insomnia",
-    "overdose", "other", "dyspnea",
-)
+ADVERSE_EVENT_KINDS: tuple[AdverseEventKind, ...] = get_args(AdverseEventKind)
 Outcome = Literal["resolving", "resolved", "not-resolved", "resolved-with-sequelae", "fatal", "unknown"]
-OUTCOMES: tuple[Outcome, ...] = ("resolving", "resolved", "not-resolved", "resolved-with-sequelae", "fatal", "unknown")
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class AdverseEvent(ClinicalRecord):
 
 
 SessionKind = Literal["cbt", "family", "group", "individual"]
-SESSION_KINDS: tuple[SessionKind, ...] = ("cbt", "family", "group", "individual")
+SESSION_KINDS: tuple[SessionKind, ...] = get_args(SessionKind)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,9 +101,9 @@ class SupportGroupAttendance(ClinicalRecord):
 
 
 AppointmentKind = Literal["injection", "induction", "prescriber", "counseling", "lab", "intake"]
-APPOINTMENT_KINDS: tuple[AppointmentKind, ...] = ("injection", "induction", "prescriber", "counseling", "lab", "intake")
+APPOINTMENT_KINDS: tuple[AppointmentKind, ...] = get_args(AppointmentKind)
 AppointmentStatus = Literal["booked", "arrived", "fulfilled", "noshow", "cancelled"]
-APPOINTMENT_STATUSES: tuple[AppointmentStatus, ...] = ("booked", "arrived", "fulfilled", "noshow", "cancelled")
+APPOINTMENT_STATUSES: tuple[AppointmentStatus, ...] = get_args(AppointmentStatus)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,9 +137,7 @@ class PlannedProcedure(ClinicalRecord):
 
 
 DocumentKind = Literal["emergency-pain-guidance", "wallet-card", "naloxone-education", "treatment-agreement"]
-DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
-    "emergency-pain-guidance", "wallet-card", "naloxone-education", "treatment-agreement"
-)
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = get_args(DocumentKind)
 
 
 @dataclass(frozen=True, kw_only=True)

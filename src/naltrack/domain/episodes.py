@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.units import require_choice, require_icd10cm, require_text
 
 Indication = Literal["OUD", "AUD", "OUD+AUD", "stimulant"]
-INDICATIONS: tuple[Indication, ...] = ("OUD", "AUD", "OUD+AUD", "stimulant")
+INDICATIONS: tuple[Indication, ...] = get_args(Indication)
 LevelOfCare = Literal["PHP", "IOP", "OP", "aftercare"]
-LEVELS_OF_CARE: tuple[LevelOfCare, ...] = ("PHP", "IOP", "OP", "aftercare")
+LEVELS_OF_CARE: tuple[LevelOfCare, ...] = get_args(LevelOfCare)
 DischargeReason = Literal[
     "completed", "transferred", "left-against-advice", "lost-to-follow-up",
     "administrative", "incarcerated", "deceased", "other",
 ]
-DISCHARGE_REASONS: tuple[DischargeReason, ...] = (
-    "completed", "transferred", "left-against-advice", "lost-to-follow-up",
-    "administrative", "incarcerated", "deceased", "other",
-)
+DISCHARGE_REASONS: tuple[DischargeReason, ...] = get_args(DischargeReason)
 CodeSystem = Literal["icd10cm", "snomed"]
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED = "http://snomed.info/sct"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from naltrack.domain.catalog import get_medication
 from naltrack.domain.errors import InvalidInput
@@ -30,10 +30,7 @@ Analyte = Literal[
     "opiates", "fentanyl", "buprenorphine", "methadone", "oxycodone",
     "cocaine", "amphetamines", "benzodiazepines", "cannabinoids", "alcohol-etg",
 ]
-ANALYTES: tuple[Analyte, ...] = (
-    "opiates", "fentanyl", "buprenorphine", "methadone", "oxycodone",
-    "cocaine", "amphetamines", "benzodiazepines", "cannabinoids", "alcohol-etg",
-)
+ANALYTES: tuple[Analyte, ...] = get_args(Analyte)
 #: Analytes whose positive result means opioids are on board.
 OPIOID_ANALYTES: frozenset[str] = frozenset({"opiates", "fentanyl", "buprenorphine", "methadone", "oxycodone"})
 #: Screening LOINC per analyte (clinical.md §8.3; oxycodone and non-opioids: LOINC screen codes).
@@ -48,10 +45,7 @@ Substance = Literal[
     "heroin", "fentanyl", "prescription-opioids", "methadone", "buprenorphine",
     "alcohol", "cocaine", "methamphetamine", "benzodiazepines", "cannabis",
 ]
-SUBSTANCES: tuple[Substance, ...] = (
-    "heroin", "fentanyl", "prescription-opioids", "methadone", "buprenorphine",
-    "alcohol", "cocaine", "methamphetamine", "benzodiazepines", "cannabis",
-)
+SUBSTANCES: tuple[Substance, ...] = get_args(Substance)
 OPIOID_SUBSTANCES: frozenset[str] = frozenset(
     {"heroin", "fentanyl", "prescription-opioids", "methadone", "buprenorphine"}
 )

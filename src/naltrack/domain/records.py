@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 from naltrack.domain.errors import Conflict, InvalidInput
 
 RecordStatus = Literal["active", "entered-in-error"]
-RECORD_STATUSES: tuple[RecordStatus, ...] = ("active", "entered-in-error")
+RECORD_STATUSES: tuple[RecordStatus, ...] = get_args(RecordStatus)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from naltrack.domain.errors import DoseLimitExceeded, InvalidInput
 from naltrack.domain.records import ClinicalRecord
@@ -25,9 +25,7 @@ from naltrack.domain.units import require_choice, require_positive, require_rang
 RegimenKind = Literal[
     "oral-daily", "oral-schedule", "xr-ntx-q4w", "implant", "targeted", "xr-ntx-bupropion"
 ]
-REGIMEN_KINDS: tuple[RegimenKind, ...] = (
-    "oral-daily", "oral-schedule", "xr-ntx-q4w", "implant", "targeted", "xr-ntx-bupropion"
-)
+REGIMEN_KINDS: tuple[RegimenKind, ...] = get_args(RegimenKind)
 Form = Literal["oral", "xr-ntx", "implant"]
 FORM_OF_KIND: dict[str, Form] = {
     "oral-daily": "oral", "oral-schedule": "oral", "targeted": "oral",

@@ -14,14 +14,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.units import require_aware
 
 GENESIS_HASH = "0" * 64
 Outcome = Literal["allowed", "denied", "not-found", "invalid", "conflict"]
-OUTCOMES: tuple[Outcome, ...] = ("allowed", "denied", "not-found", "invalid", "conflict")
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 @dataclass(frozen=True, kw_only=True)

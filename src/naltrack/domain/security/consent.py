@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES
@@ -29,8 +29,7 @@ from naltrack.domain.units import require_aware, require_choice, require_text
 
 Purpose = Literal["treatment", "payment", "health-care-operations", "referral", "research", "patient-request",
                   "legal", "emergency"]
-PURPOSES: tuple[Purpose, ...] = ("treatment", "payment", "health-care-operations", "referral", "research",
-                                 "patient-request", "legal", "emergency")
+PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 
 #: 42 CFR 2.32(a)(1), statement 1 as amended at 85 FR 43037 (July 15, 2020). Configurable: see module notes.
 REDISCLOSURE_NOTICE_DEFAULT = (
