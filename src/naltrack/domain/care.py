@@ -10,7 +10,7 @@ from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
-from naltrack.domain.units import require_aware, require_choice, require_range, require_text
+from naltrack.domain.units import require_aware, require_choice, require_not_before, require_range, require_text
 
 AdverseEventKind = Literal[
     "injection-site-reaction", "hepatotoxicity", "eosinophilic-pneumonia", "hypersensitivity",
@@ -57,9 +57,7 @@ class AdverseEvent(ClinicalRecord):
         require_choice("adverse_event.outcome", self.outcome, OUTCOMES)
         if self.kind == "injection-site-reaction" and self.site is None:
             raise InvalidInput("adverse_event.site", None, "is required for an injection-site reaction")
-        if self.resolved_on is not None and self.resolved_on < self.onset:
-            raise InvalidInput("adverse_event.resolved_on", self.resolved_on.isoformat(),
-                               f"is before the onset {self.onset}")
+        require_not_before("adverse_event.resolved_on", self.resolved_on, self.onset, "the onset")
 
 
 SessionKind = Literal["cbt", "family", "group", "individual"]

@@ -8,7 +8,7 @@ from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
-from naltrack.domain.units import require_choice, require_icd10cm, require_text
+from naltrack.domain.units import require_choice, require_icd10cm, require_not_before, require_text
 
 Indication = Literal["OUD", "AUD", "OUD+AUD", "stimulant"]
 INDICATIONS: tuple[Indication, ...] = get_args(Indication)
@@ -40,10 +40,8 @@ class Episode(ClinicalRecord):
         super().__post_init__()
         require_choice("episode.indication", self.indication, INDICATIONS)
         require_choice("episode.level_of_care", self.level_of_care, LEVELS_OF_CARE)
+        require_not_before("episode.end", self.end, self.start, "the start")
         if self.end is not None:
-            if self.end < self.start:
-                raise InvalidInput("episode.end", self.end.isoformat(),
-                                   f"is before the start {self.start.isoformat()}")
             if self.discharge_reason is None:
                 raise InvalidInput("episode.discharge_reason", None, "is required when the episode ends")
             require_choice("episode.discharge_reason", self.discharge_reason, DISCHARGE_REASONS)

@@ -20,6 +20,7 @@ from naltrack.domain.units import (
     require_aware,
     require_choice,
     require_finite,
+    require_not_before,
     require_range,
     require_text,
 )
@@ -215,8 +216,7 @@ class MedicationUse(ClinicalRecord):
         super().__post_init__()
         get_medication(self.rxnorm)  # raises NotFound for an unknown code
         require_choice("medication.source", self.source, ("prescribed", "dispensed", "reported"))
-        if self.end is not None and self.end < self.start:
-            raise InvalidInput("medication.end", self.end.isoformat(), f"is before the start {self.start}")
+        require_not_before("medication.end", self.end, self.start, "the start")
         if self.days_supply is not None:
             require_range("medication.days_supply", self.days_supply, 1, 365, "days")
 

@@ -20,7 +20,7 @@ from typing import Literal, get_args
 
 from naltrack.domain.errors import DoseLimitExceeded, InvalidInput
 from naltrack.domain.records import ClinicalRecord
-from naltrack.domain.units import require_choice, require_positive, require_range
+from naltrack.domain.units import require_choice, require_not_before, require_positive, require_range
 
 RegimenKind = Literal[
     "oral-daily", "oral-schedule", "xr-ntx-q4w", "implant", "targeted", "xr-ntx-bupropion"
@@ -98,8 +98,7 @@ class Regimen(ClinicalRecord):
     def __post_init__(self) -> None:
         super().__post_init__()
         require_choice("regimen.kind", self.kind, REGIMEN_KINDS)
-        if self.end is not None and self.end < self.start:
-            raise InvalidInput("regimen.end", self.end.isoformat(), f"is before the start {self.start}")
+        require_not_before("regimen.end", self.end, self.start, "the start")
         if self.days_supply is not None:
             require_range("regimen.days_supply", self.days_supply, 1, 365, "days")
         form = self.form

@@ -83,6 +83,22 @@ def require_aware(field: str, value: datetime) -> None:
         raise InvalidInput(field, value, "must be a timezone-aware date-time")
 
 
+def require_not_before(field: str, value: date | None, bound: date, bound_name: str) -> None:
+    """Reject a date before ``bound`` (``bound_name`` says what it is); ``None`` (still open) passes.
+
+    Examples
+    --------
+    >>> require_not_before("episode.end", None, date(2026, 2, 1), "the start")
+    >>> try:
+    ...     require_not_before("episode.end", date(2026, 1, 31), date(2026, 2, 1), "the start")
+    ... except InvalidInput as error:
+    ...     print(error)
+    episode.end: '2026-01-31' is before the start 2026-02-01
+    """
+    if value is not None and value < bound:
+        raise InvalidInput(field, value.isoformat(), f"is before {bound_name} {bound.isoformat()}")
+
+
 def require_not_future(field: str, value: datetime | date, now: datetime) -> None:
     """Reject a recorded event dated after ``now`` (the clock is the caller's)."""
     if isinstance(value, datetime):

@@ -25,7 +25,7 @@ from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES
-from naltrack.domain.units import require_aware, require_choice, require_text
+from naltrack.domain.units import require_aware, require_choice, require_not_before, require_text
 
 Purpose = Literal["treatment", "payment", "health-care-operations", "referral", "research", "patient-request",
                   "legal", "emergency"]
@@ -83,9 +83,7 @@ class Consent:
             raise InvalidInput("consent.categories", (), "needs at least one record category")
         for category in self.categories:
             require_choice("consent.categories", category, CLINICAL_CATEGORIES)
-        if self.expires_on < self.signed_on:
-            raise InvalidInput("consent.expires_on", self.expires_on.isoformat(),
-                               f"is before the signature date {self.signed_on.isoformat()}")
+        require_not_before("consent.expires_on", self.expires_on, self.signed_on, "the signature date")
         if self.revoked_at is not None:
             require_aware("consent.revoked_at", self.revoked_at)
 
