@@ -48,13 +48,18 @@ def naltrack_import(folder: Path, database: Path) -> tuple[float, int]:
     from naltrack.adapters.fhir.r4_import import import_path
     from naltrack.bootstrap import Storage
     from naltrack.domain.patients import Clinic
-    from naltrack.services.records import register_clinic
+    from naltrack.domain.security.accounts import Actor
+    from naltrack.services.context import AppContext
+    from naltrack.services.patients import register_clinic
+    from naltrack.services.security import add_user
 
+    now = datetime(2026, 6, 1, tzinfo=UTC)
     storage = Storage(f"sqlite:///{database}")
-    register_clinic(storage.uow(), Clinic(id="clinic-1", name="Benchmark clinic"))
-    factory = secure_factory(storage)
+    ctx = AppContext(uow=secure_factory(storage))
+    register_clinic(ctx, Clinic(id="clinic-1", name="Benchmark clinic"))
+    importer = Actor(add_user(ctx.uow, "bench.import", "benchmark importer 42", "prescriber", "clinic-1", now), "cli")
     start = time.perf_counter()
-    report = import_path(factory, folder, clinic_id="clinic-1", now=datetime(2026, 6, 1, tzinfo=UTC))
+    report = import_path(ctx, importer, folder, now=now)
     seconds = time.perf_counter() - start
     storage.close()
     return seconds, sum(report.records_created.values())

@@ -66,18 +66,19 @@ def _free_port() -> int:
 
 def seed_program(app: Any) -> date:
     """A small synthetic program: one clinic, one user per role, patients the tests look for."""
+    from tests.seeding import seed
+
     from naltrack.domain.administrations import Injection
     from naltrack.domain.episodes import Episode
     from naltrack.domain.observations import AnalyteResult, LabResult, QuestionnaireResponse, UrineDrugScreen
     from naltrack.domain.patients import Clinic, Patient
     from naltrack.domain.regimens import Regimen
-    from naltrack.services import records
     from naltrack.services.security import add_user
 
     storage, now = app.state.storage, datetime.now(UTC)
     tz = ZoneInfo(TZ_NAME)
     today = now.astimezone(tz).date()
-    records.register_clinic(storage.uow(), Clinic(id="c1", name="Harbor Street Clinic", timezone=TZ_NAME))
+    seed(storage.uow, clinics=[Clinic(id="c1", name="Harbor Street Clinic", timezone=TZ_NAME)])
     for role, name in USERS.items():
         add_user(app.state.secure_uow, name, PASSWORD, role, "c1", now)
 
@@ -88,10 +89,10 @@ def seed_program(app: Any) -> date:
     people = [("p-due", "Dana", "Reyes", "female", 28, "right"), ("p-late", "Omar", "Quinn", "male", 33, "left"),
               ("p-ok", "Lena", "Moss", "female", 9, "left")]
     for pid, given, family, sex, last, side in people:
-        records.register_patient(storage.uow(), Patient(
+        seed(storage.uow, patients=[Patient(
             id=pid, clinic_id="c1", given_name=given, family_name=family, birth_date=date(1986, 3, 14),
-            sex_at_birth=sex, mrn=f"MRN-{pid[2:].upper()}"))
-        records.add_records(storage.uow(), [
+            sex_at_birth=sex, mrn=f"MRN-{pid[2:].upper()}")])
+        seed(storage.uow, records=[
             Episode(id=f"{pid}-e", patient_id=pid, indication="OUD", level_of_care="OP",
                     start=today - timedelta(days=last + 40)),
             Regimen(id=f"{pid}-r", patient_id=pid, kind="xr-ntx-q4w", start=today - timedelta(days=last + 30)),
@@ -107,13 +108,13 @@ def seed_program(app: Any) -> date:
                 AnalyteResult("opiates", "negative"), AnalyteResult("fentanyl", "negative"),
                 AnalyteResult("buprenorphine", "negative"))),
         ], now=now)
-    records.add_records(storage.uow(), [QuestionnaireResponse(
+    seed(storage.uow, records=[QuestionnaireResponse(
         id="p-ok-phq9", patient_id="p-ok", instrument="phq-9", answers=(1, 1, 1, 1, 1, 0, 0, 0, 1),
         completed_at=now - timedelta(hours=12), total=6, band="mild", flags=("item-9-positive",))], now=now)
-    records.register_patient(storage.uow(), Patient(
+    seed(storage.uow, patients=[Patient(
         id="p-new", clinic_id="c1", given_name="Theo", family_name="Vance", birth_date=date(1992, 7, 1),
-        sex_at_birth="male", mrn="MRN-NEW"))
-    records.add_records(storage.uow(), [
+        sex_at_birth="male", mrn="MRN-NEW")])
+    seed(storage.uow, records=[
         Episode(id="p-new-e", patient_id="p-new", indication="OUD", level_of_care="IOP",
                 start=today - timedelta(days=3)),
         UrineDrugScreen(id="p-new-uds", patient_id="p-new", collected_at=at(1), results=(

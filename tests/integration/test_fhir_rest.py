@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from tests.seeding import seed
 
 from naltrack.adapters.fhir.r4_common import find_problems, is_part2_labelled
 from naltrack.adapters.fhir.r4_samples import sample_chart
@@ -16,7 +17,6 @@ from naltrack.config import Settings
 from naltrack.domain.patients import Clinic
 from naltrack.domain.security.consent import Consent
 from naltrack.services import security as security_cases
-from naltrack.services.records import add_records
 
 with warnings.catch_warnings():  # starlette asks for httpx2, not installed here; httpx works
     warnings.simplefilter("ignore")
@@ -54,8 +54,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
                                          purpose="treatment", categories=("diagnoses", "administrations"),
                                          signed_on=date(2026, 1, 2), expires_on=date(2027, 1, 1)))
         uow.commit()
-    add_records(app.state.storage.uow(), [*chart.diagnoses, *chart.regimens, *chart.injections, *chart.labs,
-                                          *chart.screens], now=NOW)
+    seed(app.state.storage.uow, records=[*chart.diagnoses, *chart.regimens, *chart.injections, *chart.labs,
+                                         *chart.screens], now=NOW)
     tokens = {}
     for role, clinic in (("prescriber", "clinic-1"), ("front-desk", "clinic-1"), ("other", "clinic-2")):
         user = security_cases.add_user(factory, f"{role}.u", PASSWORD, "prescriber" if role == "other" else role,

@@ -15,7 +15,6 @@ import pytest
 
 from naltrack import __version__
 from naltrack.bootstrap import Storage
-from naltrack.services.records import list_patients
 
 NALTRACK = [sys.executable, "-m", "naltrack.cli.main"]
 PASSWORD = "correct horse battery staple 42"
@@ -85,17 +84,19 @@ def test_patients_list_pages_the_clinics_patients(server: tuple[str, str]) -> No
     headers = _sign_in(base)
     storage = Storage(url)
     try:
-        expected = list_patients(storage.uow(), clinic_id="s4-c1", limit=500)
+        with storage.uow() as uow:
+            expected_items = uow.patients.search(clinic_id="s4-c1", limit=500)
+            expected_total = uow.patients.count(clinic_id="s4-c1")
     finally:
         storage.close()
     first = httpx.get(f"{base}/api/v1/patients", params={"limit": 3, "offset": 0}, headers=headers)
     second = httpx.get(f"{base}/api/v1/patients", params={"limit": 3, "offset": 3}, headers=headers)
     assert first.status_code == 200 and second.status_code == 200
     body = first.json()
-    assert body["total"] == expected.total > 3
+    assert body["total"] == expected_total > 3
     assert (body["limit"], body["offset"]) == (3, 0)
     ids = [p["id"] for p in body["items"] + second.json()["items"]]
-    assert ids == [p.id for p in expected.items[:6]]
+    assert ids == [p.id for p in expected_items[:6]]
 
 
 def test_patients_list_rejects_a_limit_beyond_the_page_size(server: tuple[str, str]) -> None:

@@ -1,70 +1,212 @@
-"""One end of protection everywhere: for a demo patient, the dashboard, the monitoring rules'
-default, the REST API's alerts view and the chart show the same date (docs/pk.md "End of protection")."""
+"""One end of protection and one next injection due, whichever face asks (docs/pk.md "End of protection").
+
+Seeded demo programs (four clinics in four US zones) end on both 2026 daylight-saving changes and
+on days around them. For every patient, on the clinic-local day of ``now``, the chart page's view,
+the dashboard's read model, the REST API's alerts view and the CDS patient-view service show the
+end of protection and the next XR-NTX injection due that :func:`naltrack.domain.protection.protection_end`
+and :func:`naltrack.domain.due_dates.next_injection_due` give. (There is no CLI face for either.)
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
+import uuid
 import warnings
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from naltrack.api.app import create_app
+from naltrack.api.deps import now_utc
+from naltrack.cds.auth import JwtVerifier
+from naltrack.cds.engine import CdsEngine
+from naltrack.cds.wiring import StoredCharts
 from naltrack.config import Settings
-from naltrack.domain.rules.monitoring import protection_end_of, run_monitoring
+from naltrack.domain.due_dates import next_injection_due
+from naltrack.domain.patients import Clinic
+from naltrack.domain.protection import protection_end
 from naltrack.domain.rules.thresholds import DEFAULT
-from naltrack.services import records
+from naltrack.domain.security.accounts import Actor, User
+from naltrack.services import clinical_views
 from naltrack.services import security as security_cases
+from naltrack.services.context import AppContext
 from naltrack.synthetic import load_program
+from naltrack.web.chart_view import build_chart_view
+from naltrack.web.coverage_view import coverage_view
 
 with warnings.catch_warnings():  # starlette asks for httpx2; httpx works
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 PASSWORD = "agreement nurse pass"
-TZ = "America/New_York"
-CLINIC = "s7-c1"  # the demo's first clinic, in America/New_York
+#: (seed, last day of the program): the spring-forward and fall-back days, and a day on either side.
+PROGRAMS = ((7, date(2026, 3, 7)), (8, date(2026, 3, 8)), (9, date(2026, 3, 9)),
+            (10, date(2026, 10, 31)), (11, date(2026, 11, 1)), (12, date(2026, 11, 2)))
+PATIENTS_PER_PROGRAM = 40
+DAY = r"(\d{4}-\d{2}-\d{2})"
+
+
+@dataclass(frozen=True)
+class Program:
+    now: datetime
+    clinics: list[Clinic]
+    nurses: dict[str, tuple[User, str]]  # clinic id -> (user, bearer token)
+    patients: dict[str, str]  # patient id -> clinic id
+
+
+class PermitAll:
+    """A Part 2 gate that permits: the consent decision is tested in test_cds_hooks.py."""
+
+    def permit(self, **_: Any) -> bool:
+        return True
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("agreement")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    folder: Path = tmp_path_factory.mktemp("agreement")
     settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'demo.db'}", secret_key="test-secret",
-                        timezone=TZ)
+                        timezone="America/New_York")
     app = create_app(settings)
-    today = datetime.now(UTC).astimezone(ZoneInfo(TZ)).date()
-    load_program(app.state.storage.uow, n_patients=300, seed=7, end=today)
-    security_cases.add_user(app.state.secure_uow, "nurse.agree", PASSWORD, "nurse", CLINIC, datetime.now(UTC))
-    yield app, today
+    programs = [_load(app, seed, end) for seed, end in PROGRAMS]
+    yield app, programs, [_domain(app, p) for p in programs]
     app.state.storage.close()
 
 
-def test_dashboard_monitoring_api_and_chart_agree_on_the_end_of_protection(demo) -> None:
-    app, today = demo
-    with app.state.secure_uow() as uow:
-        board = uow.read_models.dashboard(CLINIC, today, ZoneInfo(TZ), DEFAULT)
-    # An XR-NTX patient the rule alerts on: ended lately, or ending within protection_warning_days (3).
-    listed = [p for p in board.protection if p.form == "xr-ntx" and p.days_left <= DEFAULT.protection_warning_days]
-    assert listed, "the demo clinic should have an XR-NTX patient whose protection ends within 3 days or ended"
-    item = listed[0]
-    end = item.protection_ends_on.isoformat()
+def _load(app: Any, seed: int, end: date) -> Program:
+    load_program(app.state.storage.uow, n_patients=PATIENTS_PER_PROGRAM, seed=seed, end=end)
+    with app.state.storage.uow() as uow:
+        clinics = [c for c in uow.clinics.list() if c.id.startswith(f"s{seed}-")]
+        patients = {p.id: c.id for c in clinics for p in uow.patients.search(clinic_id=c.id, limit=1000)}
+    nurses = {}
+    for clinic in clinics:
+        name = f"nurse.{clinic.id}"
+        user = security_cases.add_user(app.state.secure_uow, name, PASSWORD, "nurse", clinic.id, datetime.now(UTC))
+        token = security_cases.sign_in(app.state.secure_uow, security_cases.SignInThrottle(), name, PASSWORD,
+                                       "testclient", datetime.now(UTC)).token
+        nurses[clinic.id] = (user, token)
+    # 20:00 UTC is the program's last day in every US zone.
+    return Program(datetime.combine(end, time(20), tzinfo=UTC), clinics, nurses, patients)
 
-    chart = records.load_chart(app.state.storage.uow(), item.patient_id)
-    assert protection_end_of(chart, today) == item.protection_ends_on
-    (rule,) = [a for a in run_monitoring(chart, today) if a.rule == "MON-PROTECTION-END"]
-    assert re.search(rf"end(s|ed)? on {end}\b", rule.message)
 
+@dataclass(frozen=True)
+class Expected:
+    today: date
+    end: date | None
+    due: date | None
+
+
+def _domain(app: Any, program: Program) -> dict[str, Expected]:
+    """The domain's answers, per patient, from the chart and the clinic read in one audited access."""
+    ctx = AppContext(uow=app.state.secure_uow)
+    found = {}
+    for pid, clinic_id in program.patients.items():
+        read = clinical_views.patient_chart(ctx, Actor(program.nurses[clinic_id][0]), pid, program.now)
+        found[pid] = Expected(read.today, protection_end(read.chart, read.today, read.zone),
+                              next_injection_due(read.chart, read.today, read.zone))
+    return found
+
+
+def test_the_programs_are_large_enough_and_cross_both_changes(demo: Any) -> None:
+    _, programs, expected = demo
+    assert sum(len(p.patients) for p in programs) >= 200
+    zones = {c.timezone for p in programs for c in p.clinics}
+    assert {"America/New_York", "America/Chicago", "America/Denver"} <= zones
+    answers = [e for found in expected for e in found.values()]
+    assert sum(e.end is not None for e in answers) >= 60
+    assert sum(e.due is not None for e in answers) >= 20
+    assert sum(e.end is not None and e.end >= e.today for e in answers) >= 20
+
+
+def test_the_chart_page_shows_the_domains_dates(demo: Any) -> None:
+    app, programs, expected_by_program = demo
+    ctx = AppContext(uow=app.state.secure_uow)
+    for program, expected in zip(programs, expected_by_program, strict=True):
+        for pid, clinic_id in program.patients.items():
+            read = clinical_views.patient_chart(ctx, Actor(program.nurses[clinic_id][0]), pid, program.now)
+            view = build_chart_view(read.chart, "nurse", read.today, read.zone,
+                                    coverage_view(read.chart, read.today, read.zone))
+            shown_end = view.coverage.protection_ends_on if view.coverage is not None else None
+            want = expected[pid]
+            assert (read.today, view.next_injection_due) == (want.today, want.due), pid
+            assert shown_end == (want.end if view.coverage is not None else None), pid
+
+
+def test_the_dashboard_lists_the_domains_dates(demo: Any) -> None:
+    app, programs, expected_by_program = demo
+    compared = 0
+    for program, expected in zip(programs, expected_by_program, strict=True):
+        for clinic in program.clinics:
+            today = program.now.astimezone(clinic.zone).date()
+            with app.state.secure_uow() as uow:
+                board = uow.read_models.dashboard(clinic.id, today, clinic.zone, DEFAULT)
+            for item in board.protection:
+                assert item.protection_ends_on == expected[item.patient_id].end, item.patient_id
+                compared += 1
+            for item in (*board.due_today, *board.overdue):
+                assert item.due_on == expected[item.patient_id].due, item.patient_id
+                compared += 1
+            listed = {i.patient_id for i in (*board.due_today, *board.overdue)}
+            for pid, want in expected.items():
+                window_opens = DEFAULT.injection_interval_days - DEFAULT.injection_due_window_days
+                if program.patients[pid] == clinic.id and want.due is not None and \
+                        (today - want.due).days + DEFAULT.injection_interval_days >= window_opens:
+                    assert pid in listed, pid
+    assert compared >= 20
+
+
+def test_the_rest_alerts_view_gives_the_domains_dates(demo: Any) -> None:
+    app, programs, expected_by_program = demo
     client = TestClient(app, base_url="http://127.0.0.1")
-    token = security_cases.sign_in(app.state.secure_uow, security_cases.SignInThrottle(), "nurse.agree", PASSWORD,
-                                   "testclient", datetime.now(UTC)).token
-    response = client.get(f"/api/v1/patients/{item.patient_id}/alerts", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 200, response.text
-    (api_alert,) = [a for a in response.json()["alerts"] if a["rule"] == "MON-PROTECTION-END"]
-    assert api_alert["message"] == rule.message
+    try:
+        for program, expected in zip(programs, expected_by_program, strict=True):
+            app.dependency_overrides[now_utc] = lambda now=program.now: now
+            for pid, clinic_id in program.patients.items():
+                response = client.get(f"/api/v1/patients/{pid}/alerts",
+                                      headers={"Authorization": f"Bearer {program.nurses[clinic_id][1]}"})
+                assert response.status_code == 200, response.text
+                body, want = response.json(), expected[pid]
+                assert body["date"] == want.today.isoformat()
+                assert body["protection_ends"] == (want.end.isoformat() if want.end else None), pid
+                assert body["next_injection_due"] == (want.due.isoformat() if want.due else None), pid
+                for alert in body["alerts"]:
+                    if alert["rule"] == "MON-PROTECTION-END":
+                        assert re.search(rf"(end(s|ed)? on|since) {want.end}\b", alert["message"]), alert
+    finally:
+        app.dependency_overrides.pop(now_utc, None)
 
-    signed = client.post("/sign-in", data={"username": "nurse.agree", "password": PASSWORD}, follow_redirects=False)
-    assert signed.status_code == 303
-    page = client.get(f"/patients/{item.patient_id}").text
-    assert re.search(rf'id="protection-end">{end}<', page)
-    assert f"on {end}" in page  # the chart's MON-PROTECTION-END alert
+
+def test_the_cds_patient_view_gives_the_domains_dates(demo: Any) -> None:
+    app, programs, expected_by_program = demo
+    for program, expected in zip(programs, expected_by_program, strict=True):
+        engine = CdsEngine(verifier=JwtVerifier({}, required=False, audience=None),
+                           local=StoredCharts(app.state.secure_uow), gate=PermitAll(),
+                           clock=lambda now=program.now: now, timezone="UTC")
+        for pid in program.patients:
+            summaries = [c["summary"] for c in asyncio.run(_patient_view(engine, pid))["cards"]]
+            _check_cards(pid, summaries, expected[pid])
+
+
+async def _patient_view(engine: CdsEngine, pid: str) -> dict[str, Any]:
+    # No Patient from the EHR (an empty search): the service answers from naltrack's own chart.
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "context": {"patientId": pid},
+            "prefetch": {"patient": {"resourceType": "Bundle", "type": "searchset", "entry": []}}}
+    return await engine.call("naltrexone-patient-view", json.dumps(body).encode(), None, "http://cds/")
+
+
+def _check_cards(pid: str, summaries: list[str], want: Expected) -> None:
+    ends = [m for s in summaries for m in re.findall(rf"(?:until about|protection ends about|lapsed) {DAY}", s)]
+    dues = [m for s in summaries for m in re.findall(rf"injection due {DAY}", s)]
+    if want.end is not None and (want.end >= want.today
+                                 or (want.today - want.end).days <= DEFAULT.lapse_window_days):
+        assert ends == [want.end.isoformat()], (pid, summaries)
+    else:
+        assert ends == [], (pid, summaries)
+    if dues:
+        assert dues == [want.due.isoformat() if want.due else None], (pid, summaries)
+    elif want.due is not None and want.end is not None and want.end >= want.today:
+        assert not any("XR-naltrexone" in s for s in summaries), (pid, summaries)

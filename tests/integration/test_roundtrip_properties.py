@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.factories import NOW, make_clinic, make_injection, make_lab, make_patient
+from tests.seeding import seed
 
 from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection
 from naltrack.domain.observations import LabResult
-from naltrack.services import records as cases
 
 _ids = itertools.count()
 
@@ -29,8 +29,7 @@ texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
 @pytest.fixture(scope="module")
 def store() -> Iterator[Storage]:
     storage = Storage("sqlite://")
-    cases.register_clinic(storage.uow(), make_clinic())
-    cases.register_patient(storage.uow(), make_patient())
+    seed(storage.uow, clinics=[make_clinic()], patients=[make_patient()])
     yield storage
     storage.close()
 
@@ -42,7 +41,7 @@ def test_any_valid_injection_round_trips(store: Storage, given_at: datetime, sid
                                          shelf_days: int, nurse: str) -> None:
     shot = make_injection(id=f"prop-inj-{next(_ids)}", given_at=given_at, side=side, lot=lot, needle_length_in=needle,
                           expiry=given_at.date() + timedelta(days=shelf_days), given_by=nurse)
-    cases.add_record(store.uow(), shot, now=NOW)
+    seed(store.uow, records=[shot], now=NOW)
     with store.uow() as uow:
         back = uow.records.get(Injection, shot.id)
     assert back == replace(shot, recorded_at=NOW)
@@ -56,7 +55,7 @@ def test_any_valid_lab_round_trips(store: Storage, value: float, low: float | No
                                    unit: str) -> None:
     lab = make_lab(id=f"prop-lab-{next(_ids)}", value=value, unit=unit, collected_at=collected, reference_low=low,
                    reference_high=None if low is None else low + 50.0)
-    cases.add_record(store.uow(), lab, now=NOW)
+    seed(store.uow, records=[lab], now=NOW)
     with store.uow() as uow:
         back = uow.records.get(LabResult, lab.id)
     assert back.value == lab.value and back.collected_at == lab.collected_at
@@ -65,6 +64,6 @@ def test_any_valid_lab_round_trips(store: Storage, value: float, low: float | No
 
 def test_expiry_dates_come_back_as_dates(store: Storage) -> None:
     shot = make_injection(id="prop-expiry", expiry=date(2027, 12, 31))
-    cases.add_record(store.uow(), shot, now=NOW)
+    seed(store.uow, records=[shot], now=NOW)
     with store.uow() as uow:
         assert uow.records.get(Injection, "prop-expiry").expiry == date(2027, 12, 31)

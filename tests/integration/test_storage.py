@@ -1,4 +1,5 @@
-"""Repositories and the unit of work on SQLite and PostgreSQL: round trips, atomicity, corrections."""
+"""Repositories, the unit of work and the record use cases on SQLite and PostgreSQL: round trips,
+atomicity, corrections, and one audit entry per record written in the record's transaction."""
 
 from __future__ import annotations
 
@@ -16,23 +17,63 @@ from alembic.script import ScriptDirectory
 from tests.factories import NOW, make_clinic, make_injection, make_lab, make_one_of_each, make_patient
 
 from naltrack.adapters.db.migrate import alembic_config, migrate
+from naltrack.adapters.db.security_repository import SqlSecurityRepository
 from naltrack.adapters.db.tables import metadata
+from naltrack.adapters.fhir.exchange import secure_factory
 from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection
 from naltrack.domain.errors import Conflict, InvalidInput, NotFound
 from naltrack.domain.observations import LabResult
+from naltrack.domain.records import ClinicalRecord
+from naltrack.domain.security.accounts import Actor
+from naltrack.errors import StaleVersion
+from naltrack.services import patients as patient_cases
 from naltrack.services import records as cases
+from naltrack.services.context import AppContext
+from naltrack.services.security import add_user
 from naltrack.services.stats import count_records
 from naltrack.services.unit_of_work import KIND_OF, RECORD_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+USER = "dr.storage"
+
+
 @pytest.fixture()
 def seeded(storage: Storage) -> Storage:
-    cases.register_clinic(storage.uow(), make_clinic())
-    cases.register_patient(storage.uow(), make_patient())
+    ctx = context(storage)
+    patient_cases.register_clinic(ctx, make_clinic())
+    with storage.uow() as uow:
+        uow.patients.add(make_patient())
+        uow.commit()
+    add_user(ctx.uow, USER, "synthetic-password-42", "prescriber", make_clinic().id, NOW)
     return storage
+
+
+def context(storage: Storage) -> AppContext:
+    return AppContext(uow=secure_factory(storage))
+
+
+def actor(storage: Storage) -> Actor:
+    with context(storage).uow() as uow:
+        found = uow.security.find_credentials(USER)
+    assert found is not None
+    return Actor(found[0], "test")
+
+
+def add(storage: Storage, records: list[Any]) -> list[ClinicalRecord]:
+    return cases.create_records(context(storage), actor(storage), records, NOW)
+
+
+def lab_correction(storage: Storage, old_id: str, version: int, value: float) -> ClinicalRecord:
+    return cases.correct_record(context(storage), actor(storage), "labs", old_id, version,
+                                lambda new: make_lab(**new.fields, value=value), NOW)
+
+
+def record_entries(storage: Storage) -> list[Any]:
+    with context(storage).uow() as uow:
+        return [e for e in uow.security.iter_audit() if e.record_id is not None and e.outcome == "allowed"]
 
 
 def test_upgrade_head_creates_every_table_on_an_empty_database(empty_database_url: str) -> None:
@@ -51,11 +92,12 @@ def test_upgrade_head_creates_every_table_on_an_empty_database(empty_database_ur
 def test_every_record_type_has_a_table_and_round_trips(seeded: Storage) -> None:
     records = make_one_of_each()
     assert {KIND_OF[type(r)] for r in records} == set(RECORD_TYPES)
-    cases.add_records(seeded.uow(), records, now=NOW)
+    add(seeded, records)
+    by = actor(seeded).user.id
     with seeded.uow() as uow:
         for record in records:
             stored = uow.records.get(type(record), record.id)
-            assert stored == replace(record, recorded_at=NOW)
+            assert stored == replace(record, recorded_at=NOW, recorded_by=by)
 
 
 def test_patient_round_trips_with_contacts_and_pregnancy_status(seeded: Storage) -> None:
@@ -67,7 +109,7 @@ def test_patient_round_trips_with_contacts_and_pregnancy_status(seeded: Storage)
 def test_times_come_back_aware_at_the_offset_they_were_recorded_with(seeded: Storage) -> None:
     given = datetime(2026, 2, 2, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
     shot = make_injection(given_at=given)
-    cases.add_record(seeded.uow(), shot, now=NOW)
+    add(seeded, [shot])
     with seeded.uow() as uow:
         stored = uow.records.get(Injection, shot.id)
     assert stored.given_at == given
@@ -78,8 +120,31 @@ def test_a_batch_with_one_bad_record_writes_nothing(seeded: Storage) -> None:
     good = [make_lab(), make_lab(value=40.0)]
     dangling = make_injection(regimen_id="no-such-regimen")
     with pytest.raises(NotFound, match="regimen 'no-such-regimen' not found"):
-        cases.add_records(seeded.uow(), [*good, dangling], now=NOW)
+        add(seeded, [*good, dangling])
     assert count_records(seeded.uow())["records"] == 0
+    assert record_entries(seeded) == []
+
+
+def test_each_record_written_gets_exactly_one_audit_entry_in_its_transaction(seeded: Storage) -> None:
+    records = make_one_of_each()
+    stored = add(seeded, records)
+    entries = record_entries(seeded)
+    assert count_records(seeded.uow())["records"] == len(entries) == len(records)
+    assert sorted(e.record_id for e in entries) == sorted(r.id for r in stored)
+    assert {(e.actor, e.action, e.patient_id) for e in entries} == {(actor(seeded).user.id, "create", "p-test-1")}
+
+
+def test_a_failure_at_the_audit_append_leaves_no_record(seeded: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: SqlSecurityRepository, event: Any) -> Any:
+        raise RuntimeError("audit store down")
+
+    writer = actor(seeded)
+    monkeypatch.setattr(SqlSecurityRepository, "append_audit", broken)
+    with pytest.raises(RuntimeError, match="audit store down"):
+        cases.create_records(context(seeded), writer, [make_lab(), make_lab(value=40.0)], NOW)
+    monkeypatch.undo()
+    assert count_records(seeded.uow())["records"] == 0
+    assert record_entries(seeded) == []
 
 
 def test_a_database_error_midway_rolls_back_the_whole_unit_of_work(seeded: Storage) -> None:
@@ -101,15 +166,15 @@ def test_leaving_without_commit_discards_the_work(seeded: Storage) -> None:
 def test_future_administration_is_rejected_naming_the_field_and_now(seeded: Storage) -> None:
     future = make_injection(given_at=NOW + timedelta(hours=2), expiry=NOW.date() + timedelta(days=90))
     with pytest.raises(InvalidInput, match=r"injection\.given_at: .* is in the future \(now 2026-03-02T15:00"):
-        cases.add_record(seeded.uow(), future, now=NOW)
+        add(seeded, [future])
     assert count_records(seeded.uow())["injections"] == 0
 
 
 def test_correction_keeps_the_old_version_entered_in_error(seeded: Storage) -> None:
     old = make_lab(value=310.0)
-    cases.add_record(seeded.uow(), old, now=NOW)
-    fixed = cases.correct_record(seeded.uow(), old.id, make_lab(value=31.0), now=NOW)
-    chart = cases.load_chart(seeded.uow(), "p-test-1")
+    add(seeded, [old])
+    fixed = lab_correction(seeded, old.id, 1, 31.0)
+    chart = cases.load_chart(context(seeded), actor(seeded), "p-test-1", NOW)
     by_id = {lab.id: lab for lab in chart.labs}
     assert by_id[old.id].status == "entered-in-error"
     assert by_id[old.id].version == 2
@@ -119,52 +184,58 @@ def test_correction_keeps_the_old_version_entered_in_error(seeded: Storage) -> N
 
 def test_correcting_twice_the_same_version_conflicts(seeded: Storage) -> None:
     old = make_lab()
-    cases.add_record(seeded.uow(), old, now=NOW)
-    cases.correct_record(seeded.uow(), old.id, make_lab(value=32.0), now=NOW)
+    add(seeded, [old])
+    lab_correction(seeded, old.id, 1, 32.0)
+    with pytest.raises(StaleVersion, match="version 1 is stale: the record is at version 2"):
+        lab_correction(seeded, old.id, 1, 33.0)
     with pytest.raises(Conflict, match="already entered-in-error"):
-        cases.correct_record(seeded.uow(), old.id, make_lab(value=33.0), now=NOW)
+        lab_correction(seeded, old.id, 2, 33.0)
 
 
 def test_stale_update_conflicts(seeded: Storage) -> None:
     lab = make_lab()
-    cases.add_record(seeded.uow(), lab, now=NOW)
+    add(seeded, [lab])
     with pytest.raises(Conflict, match="changed by someone else"), seeded.uow() as uow:
         uow.records.update(replace(lab, version=5, status="entered-in-error"))
 
 
 def test_load_chart_of_unknown_patient_is_not_found(seeded: Storage) -> None:
     with pytest.raises(NotFound, match="patient 'nobody' not found"):
-        cases.load_chart(seeded.uow(), "nobody")
+        cases.load_chart(context(seeded), actor(seeded), "nobody", NOW)
 
 
-def test_list_patients_pages_in_name_order_and_searches(storage: Storage) -> None:
-    cases.register_clinic(storage.uow(), make_clinic())
+def test_list_patients_pages_in_name_order_and_searches(seeded: Storage) -> None:
     names = ["Cedar", "Alder", "Birch", "Dogwood", "Elm"]
-    for k, family in enumerate(names):
-        cases.register_patient(storage.uow(), make_patient(id=f"p{k}", family_name=family, mrn=f"M{k}"))
-    first = cases.list_patients(storage.uow(), limit=2)
-    second = cases.list_patients(storage.uow(), limit=2, offset=2)
-    assert first.total == 5
+    with seeded.uow() as uow:
+        uow.patients.add_many([make_patient(id=f"p{k}", family_name=family, mrn=f"M{k}")
+                               for k, family in enumerate(names)])
+        uow.commit()
+    ctx, who = context(seeded), actor(seeded)
+    first = patient_cases.list_patients(ctx, who, None, 2, 0, NOW)
+    second = patient_cases.list_patients(ctx, who, None, 2, 2, NOW)
+    assert first.total == 6
     assert [p.family_name for p in first.items] == ["Alder", "Birch"]
     assert [p.family_name for p in second.items] == ["Cedar", "Dogwood"]
-    found = cases.list_patients(storage.uow(), text="DOG")
+    found = patient_cases.list_patients(ctx, who, "DOG", 50, 0, NOW)
     assert [p.id for p in found.items] == ["p3"]
 
 
 @pytest.mark.parametrize(("limit", "offset", "field"), [(0, 0, "limit"), (501, 0, "limit"), (10, -1, "offset")])
-def test_list_patients_rejects_page_bounds(storage: Storage, limit: int, offset: int, field: str) -> None:
+def test_list_patients_rejects_page_bounds(seeded: Storage, limit: int, offset: int, field: str) -> None:
     with pytest.raises(InvalidInput, match=f"^{field}: "):
-        cases.list_patients(storage.uow(), limit=limit, offset=offset)
+        patient_cases.list_patients(context(seeded), actor(seeded), None, limit, offset, NOW)
 
 
-def test_register_patient_in_unknown_clinic_is_not_found(storage: Storage) -> None:
-    with pytest.raises(NotFound, match="clinic 'c-test' not found"):
-        cases.register_patient(storage.uow(), make_patient())
+def test_registered_patient_gets_one_audit_entry_in_its_transaction(seeded: Storage) -> None:
+    patient = patient_cases.register_patient(context(seeded), actor(seeded),
+                                             lambda base: make_patient(**base, mrn="MRN-NEW"), NOW)
+    entries = [e for e in record_entries(seeded) if e.record_type == "patients"]
+    assert [(e.record_id, e.action, e.category) for e in entries] == [(patient.id, "create", "demographics")]
 
 
 def test_stats_count_each_kind(seeded: Storage) -> None:
     records: list[Any] = make_one_of_each()
-    cases.add_records(seeded.uow(), records, now=NOW)
+    add(seeded, records)
     counts = count_records(seeded.uow())
     assert counts["patients"] == 1 and counts["clinics"] == 1
     assert counts["regimens"] == 2
@@ -193,7 +264,7 @@ def test_alembic_command_line_upgrades_an_empty_database(empty_database_url: str
 def test_evening_injection_on_the_expiry_day_comes_back_on_the_same_local_date(seeded: Storage) -> None:
     evening = datetime(2026, 1, 31, 20, 30, tzinfo=ZoneInfo("America/New_York"))  # 01:30 UTC on Feb 1
     shot = make_injection(given_at=evening, expiry=date(2026, 1, 31))
-    cases.add_record(seeded.uow(), shot, now=NOW)
+    add(seeded, [shot])
     with seeded.uow() as uow:
         stored = uow.records.get(Injection, shot.id)
     assert stored.given_at == evening

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date, datetime
 
 import pytest
+from tests.seeding import stored_chart
 
 from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection
@@ -15,7 +16,6 @@ from naltrack.domain.errors import Conflict
 from naltrack.domain.observations import QuestionnaireResponse
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen
-from naltrack.services.records import load_chart
 from naltrack.services.stats import count_records
 from naltrack.services.unit_of_work import KIND_OF
 from naltrack.synthetic import ProgramParams, generate_patients, load_program
@@ -131,7 +131,7 @@ def test_load_program_writes_what_it_reports_and_charts_read_back(storage: Stora
     assert counts["patients"] == stored["patients"] == 120
     for kind, n in counts.items():
         assert stored[kind] == n, kind
-    chart = load_chart(storage.uow(), "s5-p000001")
+    chart = stored_chart(storage.uow, "s5-p000001")
     assert chart.patient.mrn == "S5-000001"
     assert len(chart.episodes) == 1
 
@@ -147,7 +147,7 @@ def test_every_generated_record_reads_back_equal(storage: Storage) -> None:
     generated = list(generate_patients(40, seed=6, end=END))
     load_program(storage.uow, n_patients=40, seed=6, end=END)
     for patient, records in generated:
-        chart = load_chart(storage.uow(), patient.id)
+        chart = stored_chart(storage.uow, patient.id)
         assert chart.patient == patient
         stored = [r for kind in KIND_OF.values() for r in getattr(chart, kind)]
         assert sorted(stored, key=lambda r: r.id) == sorted(records, key=lambda r: r.id)

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.seeding import seed
 
 from naltrack.api.app import create_app
 from naltrack.config import Settings
@@ -18,7 +19,6 @@ from naltrack.domain.episodes import Episode
 from naltrack.domain.observations import QuestionnaireResponse, SubstanceUseReport
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.regimens import Regimen
-from naltrack.services import records
 from naltrack.services.security import add_user
 
 with warnings.catch_warnings():  # starlette asks for httpx2, not installed here; httpx works
@@ -43,14 +43,14 @@ def seeded_database(tmp_path_factory):
     storage = application.state.storage
     now = datetime.now(UTC)
     today = now.astimezone(TZ).date()
-    records.register_clinic(storage.uow(), Clinic(id="c1", name="Harbor Clinic"))
+    seed(storage.uow, clinics=[Clinic(id="c1", name="Harbor Clinic")])
     for name, role in (("nurse.kim", "nurse"), ("desk.lee", "front-desk"), ("couns.ray", "counselor"),
                        ("audit.max", "auditor"), ("dr.okafor", "prescriber")):
         add_user(application.state.secure_uow, name, PASSWORD, role, "c1", now)
-    records.register_patient(storage.uow(), Patient(id="p1", clinic_id="c1", given_name="Dana", family_name="Reyes",
-                                                    birth_date=date(1988, 4, 2), sex_at_birth="female", mrn="MRN-1"))
+    seed(storage.uow, patients=[Patient(id="p1", clinic_id="c1", given_name="Dana", family_name="Reyes",
+                                                    birth_date=date(1988, 4, 2), sex_at_birth="female", mrn="MRN-1")])
     last = datetime.combine(today - timedelta(days=28), datetime.min.time(), tzinfo=TZ).replace(hour=10)
-    records.add_records(storage.uow(), [
+    seed(storage.uow, records=[
         Episode(id="e1", patient_id="p1", indication="OUD", level_of_care="OP", start=today - timedelta(days=60)),
         Regimen(id="r1", patient_id="p1", kind="xr-ntx-q4w", start=today - timedelta(days=60)),
         Injection(id="i1", patient_id="p1", given_at=last.astimezone(UTC), side="right", lot="LOT-A",
@@ -263,7 +263,7 @@ def test_auditor_sees_the_chain_and_the_reads_of_a_patient_but_no_chart(app):
 
 def test_acknowledging_an_alert_keeps_it_visible_as_acknowledged_and_clears_the_dashboard(app):
     storage, now = app.state.storage, datetime.now(UTC)
-    records.add_records(storage.uow(), [QuestionnaireResponse(
+    seed(storage.uow, records=[QuestionnaireResponse(
         id="q9", patient_id="p1", instrument="phq-9", answers=(1,) * 9, completed_at=now - timedelta(hours=2),
         total=9, band="mild", flags=("item-9-positive",))], now=now)
     client = signed_in(app, "nurse.kim")
@@ -283,9 +283,9 @@ def test_acknowledging_an_alert_keeps_it_visible_as_acknowledged_and_clears_the_
 def test_inductions_show_the_earliest_ready_date_after_the_dashboard_loads(app):
     storage, now = app.state.storage, datetime.now(UTC)
     today = now.astimezone(TZ).date()
-    records.register_patient(storage.uow(), Patient(id="p2", clinic_id="c1", given_name="Theo", family_name="Vance",
-                                                    birth_date=date(1990, 1, 1), sex_at_birth="male"))
-    records.add_records(storage.uow(), [
+    seed(storage.uow, patients=[Patient(id="p2", clinic_id="c1", given_name="Theo", family_name="Vance",
+                                                    birth_date=date(1990, 1, 1), sex_at_birth="male")])
+    seed(storage.uow, records=[
         Episode(id="e2", patient_id="p2", indication="OUD", level_of_care="IOP", start=today - timedelta(days=2)),
         SubstanceUseReport(id="s2", patient_id="p2", substance="heroin", last_use=today - timedelta(days=2),
                            reported_on=today),
@@ -373,7 +373,7 @@ def test_every_form_field_of_the_main_pages_has_a_label(app):
 
 def test_screening_scores_over_time_feed_one_small_chart_per_instrument(app):
     storage, now = app.state.storage, datetime.now(UTC)
-    records.add_records(storage.uow(), [
+    seed(storage.uow, records=[
         QuestionnaireResponse(id=f"g{n}", patient_id="p1", instrument="gad-7", answers=(n,) * 7,
                               completed_at=now - timedelta(days=30 - 10 * n), total=7 * n, band="b")
         for n in range(3)], now=now)

@@ -33,7 +33,7 @@ from naltrack.services.context import AppContext
 from naltrack.services.record_writes import EVENT_TIME_FIELD, check_record, check_references, write_records
 from naltrack.services.security import new_id
 from naltrack.services.security_ports import SecureUnitOfWork
-from naltrack.services.unit_of_work import KIND_OF, RECORD_TYPES
+from naltrack.services.unit_of_work import KIND_OF, RECORD_TYPES, AbstractUnitOfWork
 
 #: Largest page one listing returns.
 MAX_PAGE = 500
@@ -251,7 +251,7 @@ def get_record(ctx: AppContext, actor: Actor, kind: str, record_id: str, now: da
     return run_audited(ctx.uow, access, body)
 
 
-def chart_in(uow: SecureUnitOfWork, patient: Patient) -> PatientChart:
+def chart_in(uow: AbstractUnitOfWork, patient: Patient) -> PatientChart:
     """The whole chart of ``patient`` (superseded versions included) inside an open unit of work."""
     records = uow.records.for_patient(patient.id)
     kinds: dict[str, Any] = {kind: tuple(records.get(kind, ())) for kind in RECORD_TYPES}

@@ -13,9 +13,12 @@ from hypothesis import strategies as st
 from naltrack.adapters.fhir.r4_export import export_chart
 from naltrack.adapters.fhir.r4_import import ImportRefused, group_by_patient, import_path, load_resources
 from naltrack.adapters.fhir.r4_samples import sample_chart
+from naltrack.domain.security.accounts import Actor, User
+from naltrack.services.context import AppContext
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures" / "fhir"
 NOW = datetime(2026, 3, 12, tzinfo=UTC)
+IMPORTER = Actor(User(id="u1", username="dr.import", role="prescriber", clinic_id="c1"), "test")
 RESOURCES = export_chart(sample_chart(), provenance=False)
 
 
@@ -41,7 +44,7 @@ def test_one_corrupted_resource_refuses_the_whole_import_naming_it(tmp_path_fact
     path.write_text(json.dumps({"resourceType": "Bundle", "type": "transaction",
                                 "entry": [{"resource": r} for r in resources]}))
     with pytest.raises(ImportRefused, match="nothing imported") as caught:
-        import_path(_no_storage, path, clinic_id="c1", now=NOW)  # type: ignore[arg-type]
+        import_path(AppContext(uow=_no_storage), IMPORTER, path, now=NOW)  # type: ignore[arg-type]
     positions = [p.resource for p in caught.value.report.problems]
     assert any(p.startswith(f"bundle.json#entry[{index}]") for p in positions), positions
 
@@ -65,4 +68,4 @@ def test_resources_are_grouped_by_the_patient_they_reference_by_full_url() -> No
 def test_a_folder_without_fhir_files_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(ImportRefused, match="holds no .json or .ndjson file"):
-        import_path(_no_storage, tmp_path, clinic_id="c1", now=NOW)  # type: ignore[arg-type]
+        import_path(AppContext(uow=_no_storage), IMPORTER, tmp_path, now=NOW)  # type: ignore[arg-type]

@@ -1,0 +1,33 @@
+"""Test data straight into a store through its repositories: clinics, patients and records that a
+test needs as a precondition (not audited; the write paths under test go through the use cases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from naltrack.domain.chart import PatientChart
+from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.records import ClinicalRecord
+from naltrack.services.records import chart_in
+from naltrack.services.unit_of_work import AbstractUnitOfWork
+
+
+def seed(uow_factory: Callable[[], AbstractUnitOfWork], *, clinics: Iterable[Clinic] = (),
+         patients: Iterable[Patient] = (), records: Iterable[ClinicalRecord] = (),
+         now: datetime | None = None) -> None:
+    """Store ``clinics``, ``patients`` and ``records`` in one transaction (``recorded_at`` = ``now`` if unset)."""
+    with uow_factory() as uow:
+        for clinic in clinics:
+            uow.clinics.add(clinic)
+        uow.patients.add_many(list(patients))
+        uow.records.add_many([r if r.recorded_at is not None or now is None else replace(r, recorded_at=now)
+                              for r in records])
+        uow.commit()
+
+
+def stored_chart(uow_factory: Callable[[], AbstractUnitOfWork], patient_id: str) -> PatientChart:
+    """Everything stored about one patient."""
+    with uow_factory() as uow:
+        return chart_in(uow, uow.patients.get(patient_id))
