@@ -47,14 +47,10 @@ Substance = Literal[
     "alcohol", "cocaine", "methamphetamine", "benzodiazepines", "cannabis",
 ]
 SUBSTANCES: tuple[Substance, ...] = get_args(Substance)
-OPIOID_SUBSTANCES: frozenset[str] = frozenset(
-    {"heroin", "fentanyl", "prescription-opioids", "methadone", "buprenorphine"}
-)
 
 #: Liver tests the rules read (clinical.md §8.3).
 LIVER_LOINC: dict[str, str] = {"1742-6": "ALT", "1920-8": "AST", "2324-2": "GGT", "1975-2": "Bilirubin, total"}
 PLATELETS_LOINC = "777-3"
-HCG_URINE_LOINC = "2106-3"
 
 
 @dataclass(frozen=True, kw_only=True)

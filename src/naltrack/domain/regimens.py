@@ -138,11 +138,6 @@ class Regimen(ClinicalRecord):
         """Days between injections (XR-NTX); the label's every 4 weeks unless set."""
         return self.interval_days or XR_NTX_INTERVAL_DAYS
 
-    @property
-    def is_off_label(self) -> bool:
-        """Targeted (Sinclair) dosing and implants are off-label (clinical.md §1.3, §1.4)."""
-        return self.kind in ("targeted", "implant")
-
     def is_active_on(self, day: date) -> bool:
         return self.is_active and self.start <= day and (self.end is None or day <= self.end)
 

@@ -1,14 +1,14 @@
-"""Quantities with units, and the checks every record constructor shares.
+"""Units, and the checks every record constructor shares.
 
 Every physical quantity in naltrack carries its unit, either in a field name
-(``dose_mg``) or in a :class:`Quantity` when the unit varies (lab results).
+(``dose_mg``) or in a unit field beside the value when the unit varies (lab results,
+UCUM spelling from :data:`LAB_UNITS`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from naltrack.domain.errors import InvalidInput
@@ -21,25 +21,6 @@ LAB_UNITS: frozenset[str] = frozenset(
         "{score}", "kg", "cm", "kg/m2", "mm[Hg]", "/min", "Cel", "1",
     }
 )
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """A number with a UCUM unit.
-
-    Examples
-    --------
-    >>> Quantity(42.0, "U/L")
-    Quantity(value=42.0, unit='U/L')
-    """
-
-    value: float
-    unit: str
-
-    def __post_init__(self) -> None:
-        require_finite("quantity.value", self.value)
-        if not self.unit or not self.unit.strip():
-            raise InvalidInput("quantity.unit", self.unit, "is required (e.g. 'U/L')")
 
 
 def require_finite(field: str, value: float) -> None:
