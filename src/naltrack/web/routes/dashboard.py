@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from naltrack.domain.rules.readiness import assess_readiness
 from naltrack.services import records as record_cases
-from naltrack.services.context import AppContext
 from naltrack.services.dashboard import dashboard_sections, get_dashboard, list_inductions
 from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.navigation import home_for
@@ -22,17 +21,12 @@ from naltrack.web.routes.recording import context_of
 router = APIRouter()
 
 
-def app_context(request: Request) -> AppContext:
-    """The application context of the web face, on the app's secure unit of work."""
-    return AppContext(uow=web_of(request).secure_uow)
-
-
 @page(router, "/")
 def dashboard(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     if not any(dashboard_sections(user.role).values()):
         return redirect(request, home_for(user.role))
-    ctx = app_context(request)
+    ctx = context_of(request)
     view = get_dashboard(ctx, actor_of(request, user), web_of(request).now())
     context = page_context(request, user, "Dashboard", board=view.board, sections=view.sections,
                            clinic_name=view.clinic.name, thresholds=ctx.thresholds)
@@ -45,7 +39,7 @@ def inductions(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     web = web_of(request)
     actor, now = actor_of(request, user), web.now()
-    listed = list_inductions(app_context(request), actor, now)
+    listed = list_inductions(context_of(request), actor, now)
     readiness = {
         item.patient_id: record_cases.chart_view(context_of(request), actor, item.patient_id, "readiness",
                                                 lambda chart: assess_readiness(chart, "xr-ntx", listed.today), now)

@@ -16,7 +16,6 @@ from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.coverage_view import coverage_view
 from naltrack.web.pages import page
 from naltrack.web.rendering import render
-from naltrack.web.routes.dashboard import app_context
 from naltrack.web.routes.recording import context_of, permitted_chart
 
 router = APIRouter()
@@ -49,7 +48,7 @@ def patient_chart(request: Request, form: Mapping[str, Any] | None) -> Response:
         view = build_chart_view(chart, user.role, web.today(), web.tz)
         context = page_context(request, user, view.patient.display_name, view=view)
         return render(request, "pages/chart.html", "partials/chart.html", context)
-    ctx, actor, now = app_context(request), actor_of(request, user), web.now()
+    ctx, actor, now = context_of(request), actor_of(request, user), web.now()
     read = clinical_views.patient_chart(ctx, actor, patient_id, now)
     view = build_chart_view(read.chart, user.role, read.today, read.zone,
                             coverage_view(read.chart, read.today, read.zone), ctx.thresholds)

@@ -18,7 +18,6 @@ from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
-from naltrack.web.routes.dashboard import app_context
 from naltrack.web.routes.recording import base_fields, context_of
 
 router = APIRouter()
@@ -35,7 +34,7 @@ def schedule(request: Request, form: Mapping[str, Any] | None) -> Response:
         day = date.fromisoformat(raw_day) if raw_day else None
     except ValueError:
         day = None
-    shown = get_schedule(app_context(request), actor_of(request, user), day, web.now())
+    shown = get_schedule(context_of(request), actor_of(request, user), day, web.now())
     context = page_context(request, user, "Schedule", day=shown.day, visits=shown.visits,
                            previous=shown.day - timedelta(days=1), following=shown.day + timedelta(days=1),
                            today=shown.today)
