@@ -136,6 +136,35 @@ def test_the_chart_page_shows_the_domains_dates(demo: Any) -> None:
             assert shown_end == (want.end if view.coverage is not None else None), pid
 
 
+def test_the_chart_page_over_http_shows_the_domains_dates_on_the_clinics_today(demo: Any) -> None:
+    """The page reads the wall clock: its today is the clinic's today of the real now."""
+    app, programs, _ = demo
+    program = programs[-1]
+    clinic = program.clinics[0]
+    client = TestClient(app, base_url="http://127.0.0.1")
+    signed = client.post("/sign-in", data={"username": f"nurse.{clinic.id}", "password": PASSWORD},
+                         follow_redirects=False)
+    assert signed.status_code == 303
+    ctx = AppContext(uow=app.state.secure_uow)
+    shown = 0
+    for pid in [p for p, c in program.patients.items() if c == clinic.id]:
+        now = datetime.now(UTC)
+        read = clinical_views.patient_chart(ctx, Actor(program.nurses[clinic.id][0]), pid, now)
+        page = client.get(f"/patients/{pid}").text
+        if read.today != datetime.now(UTC).astimezone(clinic.zone).date():
+            continue  # midnight passed in the clinic between the two reads
+        end = protection_end(read.chart, read.today, read.zone)
+        due = next_injection_due(read.chart, read.today, read.zone)
+        match = re.search(r'id="protection-end">([^<]*)<', page)
+        if coverage_view(read.chart, read.today, read.zone) is None:
+            assert match is None, pid  # never given naltrexone: no coverage shown
+        else:
+            assert match is not None and match.group(1) == (end.isoformat() if end else "—"), (pid, match)
+            shown += end is not None
+        assert (f'id="next-due">{due}<' in page) == (due is not None), pid
+    assert shown >= 1
+
+
 def test_the_dashboard_lists_the_domains_dates(demo: Any) -> None:
     app, programs, expected_by_program = demo
     compared = 0
