@@ -83,10 +83,10 @@ class PatientChart:
         open_ = [e for e in current(self.episodes) if e.is_open_on(day)]
         return max(open_, key=lambda e: e.start) if open_ else None
 
-    def implants_in_place(self, day: date) -> list[ImplantInsertion]:
-        """Implants inserted on or before ``day`` and not removed by then."""
-        removed = {r.implant_id for r in current(self.implant_removals) if r.removed_at.date() <= day}
-        return [i for i in current(self.implants) if i.inserted_at.date() <= day and i.id not in removed]
+    def implants_in_place(self, day: date, tz: tzinfo | None = None) -> list[ImplantInsertion]:
+        """Implants inserted on or before ``day`` (of ``tz``, as in :meth:`last_injection`), not removed by then."""
+        removed = {r.implant_id for r in current(self.implant_removals) if local_day(r.removed_at, tz) <= day}
+        return [i for i in current(self.implants) if local_day(i.inserted_at, tz) <= day and i.id not in removed]
 
     def labs_for(self, loinc: str, on_or_before: date | None = None) -> list[LabResult]:
         """Results of one test, oldest first."""

@@ -117,7 +117,7 @@ def has_naltrexone_treatment(chart: PatientChart, today: date, tz: tzinfo, thres
     since = today - timedelta(days=thresholds.lapse_window_days)
     if any(since <= local_day(i.given_at, tz) <= today for i in current(chart.injections)):
         return True
-    if chart.implants_in_place(today) or any(since <= local_day(d.taken_at, tz) <= today
+    if chart.implants_in_place(today, tz) or any(since <= local_day(d.taken_at, tz) <= today
                                              for d in current(chart.oral_doses)):
         return True
     if any(r.is_active and r.start <= today and (r.end is None or r.end >= since) for r in chart.regimens):
@@ -154,7 +154,7 @@ def _last_given(med: MedicationUse, form: str, today: date) -> date:
 def _latest_naltrexone(chart: PatientChart, today: date, tz: tzinfo) -> tuple[str, date, str]:
     """(form, clinic-local day, basis) of the latest naltrexone given on or before ``today``."""
     given: list[tuple[date, str, str]] = []
-    for implant in chart.implants_in_place(today):
+    for implant in chart.implants_in_place(today, tz):
         day = local_day(implant.inserted_at, tz)
         given.append((day, "implant", f"{implant.dose_mg:g} mg implant inserted {day}"))
     shot = chart.last_injection(today, tz)
