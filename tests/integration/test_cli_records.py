@@ -214,3 +214,26 @@ def test_demo_on_a_fresh_file_creates_the_data_directory(tmp_path: Path) -> None
     result = run("demo", "--patients", "3", "--seed", "1", "--database", f"sqlite:///{target}")
     assert result.returncode == 0, result.stderr
     assert target.exists()
+
+
+def test_record_as_a_user_is_one_record_and_one_entry_on_each_backend(database_url: str) -> None:
+    from tests.factories import make_clinic, make_patient
+    from tests.seeding import seed
+
+    from naltrack.adapters.fhir.exchange import secure_factory
+
+    storage = Storage(database_url)
+    try:
+        seed(storage.uow, clinics=[make_clinic()], patients=[make_patient()])
+        user = add_user(secure_factory(storage), "rn.backend", "synthetic-password-42", "nurse", make_clinic().id,
+                        datetime.now(UTC))
+    finally:
+        storage.close()
+    result = invoke("record", "lab", "--patient", make_patient().id, "--as", "rn.backend", "--loinc", "1742-6",
+                    "--name", "ALT", "--value", "30", "--unit", "U/L", "--collected-at", "2026-01-05T08:00+00:00",
+                    "--database", database_url)
+    assert result.returncode == 0, result.stderr
+    record_id = result.stdout.split()[2]
+    [entry] = audit_of(database_url, record_id)
+    assert (entry.actor, entry.action, entry.record_type, entry.outcome) == (user.id, "create", "labs", "allowed")
+    assert stats(database_url)["labs"] == 1
