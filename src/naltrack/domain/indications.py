@@ -1,6 +1,7 @@
 """What the patient is treated for, and what is on file: the one answer for every face.
 
-* OUD and AUD indication: an episode for it or an active diagnosis (SNOMED CT sets and ICD-10-CM
+* OUD and AUD indication (:func:`has_oud`, :func:`has_aud`, :func:`is_aud_only`, and
+  :func:`indication` for readiness): an episode for it or an active diagnosis (SNOMED CT sets and ICD-10-CM
   prefixes in :mod:`naltrack.domain.rules.facts`, codes.md §4, clinical.md §8.2).
 * Rescue naloxone on file: a naloxone or nalmefene rescue product on the medication list, started
   on or before the day; buprenorphine/naloxone does not count (catalog, codes.md §2n).
@@ -35,14 +36,28 @@ def has_oud(chart: PatientChart, today: date) -> bool:
     """
     if any(e.treats_oud and e.is_open_on(today) for e in current(chart.episodes)):
         return True
-    return bool(facts.has_code(facts.active_diagnoses(chart, today), facts.SNOMED_OUD, ICD_OUD))
+    return _diagnosed(chart, today, facts.SNOMED_OUD, ICD_OUD)
 
 
 def has_aud(chart: PatientChart, today: date) -> bool:
     """True when AUD is on record on ``today``: an open AUD (or OUD+AUD) episode or an active AUD diagnosis."""
     if any(e.treats_aud and e.is_open_on(today) for e in current(chart.episodes)):
         return True
-    return bool(facts.has_code(facts.active_diagnoses(chart, today), facts.SNOMED_AUD, ICD_AUD))
+    return _diagnosed(chart, today, facts.SNOMED_AUD, ICD_AUD)
+
+
+def indication(chart: PatientChart, today: date) -> tuple[bool, bool] | None:
+    """What the treatment is for, as readiness reads it: ``(treats_oud, treats_aud)`` from the open
+    episode (its indication decides), else from the active diagnoses; ``None`` if neither says."""
+    episode = chart.active_episode_on(today)
+    if episode is not None and episode.indication != "stimulant":
+        return episode.treats_oud, episode.treats_aud
+    oud, aud = _diagnosed(chart, today, facts.SNOMED_OUD, ICD_OUD), _diagnosed(chart, today, facts.SNOMED_AUD, ICD_AUD)
+    return (oud, aud) if oud or aud else None
+
+
+def _diagnosed(chart: PatientChart, today: date, snomed: frozenset[str], icd: tuple[str, ...]) -> bool:
+    return bool(facts.has_code(facts.active_diagnoses(chart, today), snomed, icd))
 
 
 def is_aud_only(chart: PatientChart, today: date) -> bool:

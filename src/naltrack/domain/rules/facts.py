@@ -64,17 +64,6 @@ def has_code(diagnoses: list[Diagnosis], snomed: frozenset[str], icd_prefixes: t
             or (d.system == "icd10cm" and d.code.startswith(icd_prefixes))]
 
 
-def indication(chart: PatientChart, on: date) -> tuple[bool, bool] | None:
-    """``(treats_oud, treats_aud)`` from the open episode, else from diagnoses; ``None`` if unknown."""
-    episode = chart.active_episode_on(on)
-    if episode is not None and episode.indication != "stimulant":
-        return episode.treats_oud, episode.treats_aud
-    diagnoses = active_diagnoses(chart, on)
-    oud = bool(has_code(diagnoses, SNOMED_OUD, ("F11",)))
-    aud = bool(has_code(diagnoses, SNOMED_AUD, ("F10",)))
-    return (oud, aud) if oud or aud else None
-
-
 def medication_last_day(med: MedicationUse, on: date) -> date:
     """The last day a medicine was taken, as of ``on`` (``on`` itself while still taken)."""
     if med.is_active_on(on):

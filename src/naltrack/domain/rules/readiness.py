@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from naltrack.domain.catalog import find_medication
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.indications import indication
 from naltrack.domain.observations import MedicationUse, UrineDrugScreen
 from naltrack.domain.records import current
 from naltrack.domain.regimens import Form
@@ -100,7 +101,7 @@ def assess_readiness(
     """
     if form not in FORMS:
         raise InvalidInput("form", form, f"must be one of {', '.join(FORMS)}")
-    ctx = Context(chart, form, on, thresholds, facts.indication(chart, on))
+    ctx = Context(chart, form, on, thresholds, indication(chart, on))
     reasons: list[Reason] = []
     for check in CHECKS:
         reasons.extend(check(ctx))
