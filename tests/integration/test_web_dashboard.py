@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests import seeding
 
 from naltrack.adapters.db.read_models import SqlReadModels
 from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork, SqlSecurityRepository
@@ -66,16 +67,10 @@ def xr_patient(store: Storage, pid: str, family: str, last_days_ago: int, side: 
 
 
 def seed(store: Storage, *items) -> None:
-    """Store clinics, patients and records as they are, in one unit of work."""
-    with SqlSecureUnitOfWork(store.engine) as uow:
-        for item in items:
-            if isinstance(item, Clinic):
-                uow.clinics.add(item)
-            elif isinstance(item, Patient):
-                uow.patients.add(item)
-            else:
-                uow.records.add(item)
-        uow.commit()
+    """Store clinics, patients and records as they are, in one unit of work (tests/seeding.py)."""
+    seeding.seed(lambda: SqlSecureUnitOfWork(store.engine), clinics=[i for i in items if isinstance(i, Clinic)],
+                 patients=[i for i in items if isinstance(i, Patient)],
+                 records=[i for i in items if not isinstance(i, Clinic | Patient)], now=NOW)
 
 
 def correct(store: Storage, old_id: str, new) -> None:

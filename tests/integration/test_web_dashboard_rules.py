@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests import seeding
 
 from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork
 from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection, OralDose
-from naltrack.domain.chart import PatientChart
 from naltrack.domain.coverage import estimate_protection_end
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import supersede
@@ -32,7 +32,6 @@ from naltrack.domain.regimens import Regimen
 from naltrack.domain.rules.monitoring import run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT
 from naltrack.services.read_models import Dashboard
-from naltrack.services.unit_of_work import RECORD_TYPES
 
 TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
@@ -49,21 +48,19 @@ def storage() -> Storage:
 
 
 def _seed(*items) -> None:
-    """Store clinics, patients and records as they are, in one unit of work."""
-    with SqlSecureUnitOfWork(storage().engine) as uow:
-        for item in items:
-            if isinstance(item, Clinic):
-                uow.clinics.add(item)
-            elif isinstance(item, Patient):
-                uow.patients.add(item)
-            else:
-                uow.records.add(item)
-        uow.commit()
+    """Store clinics, patients and records as they are, in one unit of work (tests/seeding.py)."""
+    seeding.seed(_uow, clinics=[i for i in items if isinstance(i, Clinic)],
+                 patients=[i for i in items if isinstance(i, Patient)],
+                 records=[i for i in items if not isinstance(i, Clinic | Patient)], now=NOW)
+
+
+def _uow() -> SqlSecureUnitOfWork:
+    return SqlSecureUnitOfWork(storage().engine)
 
 
 def _correct(old_id: str, new) -> None:
     """Replace a record by its correction (the old one stays, entered-in-error)."""
-    with SqlSecureUnitOfWork(storage().engine) as uow:
+    with _uow() as uow:
         old = uow.records.get(type(new), old_id)
         retired, linked = supersede(old, new)
         uow.records.update(replace(retired, version=old.version + 1))
@@ -73,7 +70,7 @@ def _correct(old_id: str, new) -> None:
 
 def _dashboard(clinic_id: str) -> Dashboard:
     """The read model's dashboard of the clinic on TODAY (the clinic runs on UTC)."""
-    with SqlSecureUnitOfWork(storage().engine) as uow:
+    with _uow() as uow:
         return uow.read_models.dashboard(clinic_id, TODAY, UTC_ZONE, DEFAULT)
 
 
@@ -123,15 +120,8 @@ def _load(specs: list[dict]) -> str:
     return clinic_id
 
 
-def _chart(patient_id: str) -> PatientChart:
-    with SqlSecureUnitOfWork(storage().engine) as uow:
-        patient = uow.patients.get(patient_id)
-        stored = uow.records.for_patient(patient_id)
-    return PatientChart(patient=patient, **{kind: tuple(stored.get(kind, ())) for kind in RECORD_TYPES})
-
-
 def _charts(clinic_id: str, count: int) -> dict:
-    return {f"{clinic_id}-p{n}": _chart(f"{clinic_id}-p{n}") for n in range(count)}
+    return {f"{clinic_id}-p{n}": seeding.stored_chart(_uow, f"{clinic_id}-p{n}") for n in range(count)}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
