@@ -18,7 +18,7 @@ from tests.factories import (
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import NotFound
-from naltrack.domain.rules.interactions import check_interactions, check_order_for_chart, naltrexone_on_board
+from naltrack.domain.rules.interactions import check_interactions, check_order_for_chart, naltrexone_codes_on
 from naltrack.domain.rules.thresholds import DEFAULT
 
 ORAL, XR = "1483744", "637213"
@@ -95,7 +95,7 @@ def test_an_unknown_ordered_code_is_not_found() -> None:
 @pytest.mark.parametrize(("days", "flagged"), [(28, True), (30, True), (31, False)])
 def test_an_opioid_order_is_flagged_for_30_days_after_an_injection(days: int, flagged: bool) -> None:
     chart = PatientChart(patient=make_man(), injections=(make_injection(given_at=at(ago(days))),))
-    assert naltrexone_on_board(chart, DAY) == ([XR] if flagged else [])
+    assert naltrexone_codes_on(chart, DAY) == ([XR] if flagged else [])
     assert [a.rule for a in check_order_for_chart(chart, "1049621", DAY)] == (["IX-OPIOID"] if flagged else [])
 
 
@@ -103,7 +103,7 @@ def test_the_window_after_an_injection_is_configurable() -> None:
     chart = PatientChart(patient=make_man(), injections=(make_injection(given_at=at(ago(29))),))
     shorter = replace(DEFAULT, opioid_order_window_after_injection_days=28)
     assert check_order_for_chart(chart, "1049621", DAY, shorter) == []
-    assert naltrexone_on_board(chart, DAY, blockade_days=29) == [XR]
+    assert naltrexone_codes_on(chart, DAY, blockade_days=29) == [XR]
 
 
 @pytest.mark.parametrize("code", ["904880", "1716057"])  # Butrans, Belbuca
@@ -119,12 +119,12 @@ def test_pain_buprenorphine_is_not_called_agonist_treatment(code: str) -> None:
 
 def test_chart_check_sees_recent_injections_and_implants() -> None:
     chart = PatientChart(patient=make_man(), injections=(make_injection(given_at=at(ago(20))),))
-    assert naltrexone_on_board(chart, DAY) == [XR]
+    assert naltrexone_codes_on(chart, DAY) == [XR]
     assert [a.rule for a in check_order_for_chart(chart, "1049621", DAY)] == ["IX-OPIOID"]
     old = PatientChart(patient=make_man(), injections=(make_injection(given_at=at(ago(40))),))
     assert check_order_for_chart(old, "1049621", DAY) == []
     implant = PatientChart(patient=make_man(), implants=(make_implant(ago(20)),))
-    assert naltrexone_on_board(implant, DAY) == ["NTX-IMPLANT"]
+    assert naltrexone_codes_on(implant, DAY) == ["NTX-IMPLANT"]
     oral = PatientChart(patient=make_man(),
                         regimens=(make_oral_regimen(kind="oral-daily", schedule=(), start=ago(5)),),
                         medications=(make_med("197623", ago(3)),))

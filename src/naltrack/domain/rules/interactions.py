@@ -154,7 +154,7 @@ def _contrave_with_opioid(new: Medication, others: list[Medication]) -> list[Ale
     return [alert] if alert is not None else []
 
 
-def naltrexone_on_board(chart: PatientChart, on: date, *,
+def naltrexone_codes_on(chart: PatientChart, on: date, *,
                         blockade_days: int = DEFAULT.opioid_order_window_after_injection_days) -> list[str]:
     """Codes of naltrexone therapy the patient is on: active regimens, implants in place, and an injection
     within ``blockade_days`` (default 30: ASAM waits about 30 days after XR-NTX, clinical.md §2.1)."""
@@ -173,5 +173,5 @@ def check_order_for_chart(chart: PatientChart, ordered: str, on: date,
                           thresholds: Thresholds = DEFAULT) -> list[Alert]:
     """:func:`check_interactions` against everything the patient takes on ``on``, naltrexone included."""
     taking = [m.rxnorm for m in current(chart.medications) if m.is_active_on(on)]
-    on_board = naltrexone_on_board(chart, on, blockade_days=thresholds.opioid_order_window_after_injection_days)
+    on_board = naltrexone_codes_on(chart, on, blockade_days=thresholds.opioid_order_window_after_injection_days)
     return check_interactions(ordered, taking + on_board)
