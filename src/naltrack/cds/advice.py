@@ -106,13 +106,13 @@ def order_check(chart: PatientChart, drafts: list[DraftOrder], today: date, tz: 
         if not is_naltrexone_therapy(draft.medication):
             continue
         form = FORM_OF_CLASS[draft.medication.medication_class]
-        cards.append(_readiness_card(chart, draft, form, today, blockade))
+        cards.append(_readiness_card(chart, draft, form, today, blockade, thresholds))
     return cards
 
 
 def _readiness_card(chart: PatientChart, draft: DraftOrder, form: str, today: date,
-                    blockade: Blockade | None = None) -> Card:
-    result = assess_readiness(chart, form, today)  # type: ignore[arg-type]
+                    blockade: Blockade | None, thresholds: Thresholds) -> Card:
+    result = assess_readiness(chart, form, today, thresholds)  # type: ignore[arg-type]
     if blockade is not None:
         hard = [r for r in result.reasons if r.severity == "contraindication"]
         if not hard:
