@@ -59,6 +59,8 @@ def import_charts(ctx: AppContext, actor: Actor, charts: Sequence[PatientChart],
                     record_type="fhir-import", detail=f"FHIR R4 import of {len(charts)} patient(s)")
 
     def body(uow: SecureUnitOfWork, access: Access) -> ImportOutcome:
+        # an import registers patients: refused up front to a role that may not, even when nothing is new
+        authorize(uow, access, category="demographics", action="read" if dry_run else "create")
         outcome = ImportOutcome()
         new_records: list[ClinicalRecord] = []
         for chart in charts:
@@ -77,7 +79,6 @@ def import_charts(ctx: AppContext, actor: Actor, charts: Sequence[PatientChart],
         outcome.patients_unchanged = len(charts) - outcome.patients_created
         outcome.records_created.update(type(r).__name__ for r in new_records)
         if dry_run:
-            authorize(uow, access)
             for record in new_records:
                 check_record(record, now)
         elif new_records:  # imported now, by the actor, whatever the source said
