@@ -8,17 +8,18 @@ audit entry, in the same transaction. A user sees only their own clinic's patien
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from naltrack.domain.errors import Conflict
 from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.accounts import Actor
 from naltrack.errors import StaleVersion
 from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
 from naltrack.services.context import AppContext
-from naltrack.services.record_writes import check_mrn, write_patient
+from naltrack.services.record_writes import check_mrn, write_patient, write_records
 from naltrack.services.records import Page, check_page
 from naltrack.services.security import new_id
 from naltrack.services.security_ports import SecureUnitOfWork
@@ -41,15 +42,24 @@ def _access(actor: Actor, action: str, now: datetime, patient_id: str | None = N
                   record_id=patient_id)
 
 
-def register_patient(ctx: AppContext, actor: Actor, build: PatientBuilder, now: datetime) -> Patient:
-    """Register a patient in the actor's clinic; ``build`` gets the new ``id`` and the ``clinic_id``."""
+def register_patient(ctx: AppContext, actor: Actor, build: PatientBuilder, now: datetime, *,
+                     first_records: Callable[[Patient], Sequence[ClinicalRecord]] | None = None) -> Patient:
+    """Register a patient in the actor's clinic; ``build`` gets the new ``id`` and the ``clinic_id``.
+
+    ``first_records`` (e.g. the intake's episode of care) are written with the patient, in the
+    same transaction: the patient and every record, or nothing; one audit entry each.
+    """
     access = _access(actor, "create", now)
 
     def body(uow: SecureUnitOfWork, access: Access) -> Patient:
         authorize(uow, access)
         patient = build({"id": new_id(), "clinic_id": actor.clinic_id})
         access.record_id = access.patient_id = patient.id
-        return write_patient(uow, access, patient)
+        write_patient(uow, access, patient)
+        records = first_records(patient) if first_records is not None else ()
+        if records:
+            write_records(uow, access, records, now)
+        return patient
 
     return run_audited(ctx.uow, access, body)
 

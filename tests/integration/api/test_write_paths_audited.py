@@ -179,3 +179,40 @@ def test_cds_feedback_is_all_or_nothing(secure_env: SecureEnv, monkeypatch: pyte
         log.record("naltrexone-patient-view", _feedback(3), "ehr.example")
     monkeypatch.undo()
     assert env.audit_since(head) == []
+
+
+def _intake(client: TestClient) -> Any:
+    page = client.get("/patients/new").text
+    return client.post("/patients/new", follow_redirects=False, data={
+        "csrf_token": _csrf(page), "given_name": "Ivy", "family_name": "Intake", "birth_date": "1991-02-03",
+        "sex_at_birth": "female", "indication": "AUD", "level_of_care": "OP", "start": "2026-01-05"})
+
+
+def _intake_patients(env: SecureEnv) -> list[Any]:
+    with env.uow() as uow:
+        return [p for p in uow.patients.search(clinic_id="c1", text="Intake")]
+
+
+def test_web_intake_writes_the_patient_and_the_episode_with_one_entry_each(secure_env: SecureEnv) -> None:
+    env = secure_env
+    head = env.audit_head()
+    response = _intake(_signed_in(env, "prescriber.c1"))
+    assert response.status_code == 303, response.text
+    [patient] = _intake_patients(env)
+    with env.uow() as uow:
+        [episode] = uow.records.for_patient(patient.id)["episodes"]
+    created = [(e.record_type, e.record_id) for e in env.audit_since(head) if e.action == "create"]
+    assert created == [("patients", patient.id), ("episodes", episode.id)]
+
+
+def test_web_intake_is_all_or_nothing(secure_env: SecureEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = secure_env
+    client = _signed_in(env, "prescriber.c1")
+    page = client.get("/patients/new").text
+    _break_the_audit(monkeypatch)
+    response = client.post("/patients/new", follow_redirects=False, data={
+        "csrf_token": _csrf(page), "given_name": "Ivy", "family_name": "Intake", "birth_date": "1991-02-03",
+        "sex_at_birth": "female", "indication": "AUD", "level_of_care": "OP", "start": "2026-01-05"})
+    monkeypatch.undo()
+    assert response.status_code == 500
+    assert _intake_patients(env) == []

@@ -16,12 +16,12 @@ from naltrack.domain.errors import InvalidInput
 from naltrack.domain.patients import SEXES, Patient
 from naltrack.domain.security.roles import AccessDenied
 from naltrack.services import patients as patient_cases
-from naltrack.services import records as record_cases
+from naltrack.services.security import new_id
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import base_fields, context_of
+from naltrack.web.routes.recording import context_of
 
 router = APIRouter()
 FIELDS = {"patient.given_name": "given_name", "patient.family_name": "family_name", "patient.mrn": "mrn",
@@ -63,15 +63,14 @@ def intake(request: Request, form: Mapping[str, Any] | None) -> Response:
 
 
 def _save(request: Request, user: WebUser, values: dict[str, Any], episode: dict[str, Any] | None) -> Response:
+    """The patient and the first episode of care in one audited transaction: both, or neither."""
     web = web_of(request)
-    actor = actor_of(request, user)
-    Patient(id="check", clinic_id=user.user.clinic_id, **values)  # every check before anything is stored
-    if episode is not None:
-        Episode(id="check", patient_id="check", **episode)
-    ctx = context_of(request)
+
+    def first_records(patient: Patient) -> list[Episode]:
+        return [] if episode is None else [Episode(id=new_id(), patient_id=patient.id, **episode)]
+
     patient = patient_cases.register_patient(
-        ctx, actor, lambda base: Patient(id=base["id"], clinic_id=base["clinic_id"], **values), web.now())
-    if episode is not None:
-        record_cases.create_record(ctx, actor, "episodes", patient.id,
-                                   lambda base: Episode(**base_fields(base), **episode), web.now())
+        context_of(request), actor_of(request, user),
+        lambda base: Patient(id=base["id"], clinic_id=base["clinic_id"], **values), web.now(),
+        first_records=first_records)
     return redirect(request, f"/patients/{patient.id}")
