@@ -4,11 +4,14 @@ A day is *blocked* when, from the first of its whole hours at which the effect-s
 is at or above the blocked level, it stays there to the day's last hour: a blockade that
 starts that day counts, one that lapses or dips that day does not (docs/pk.md "Blockade").
 
-Days are stepped in closed form where possible: between components each mode ``s·e^(-k·t)``
-is monotone, so over a day without a new component the level lies between
-``sum(min(s, s·d))`` and ``sum(max(s, s·d))`` (``d = e^(-k·(n-1))``). When both bounds
-are on one side of the threshold the day is decided without its hours. The kernels trust
-their inputs: callers validate (STYLE.md §4).
+Days are stepped in closed form where possible. Over a day without a new component each
+mode ``s·e^(-k·t)`` is convex in ``t``: its chord bounds it from one side and its tangent
+at mid-day (or, for fast modes, its end value) from the other. These bounds are linear in
+``t``, so their sums, a lower and an upper bound of the level, are extreme at the day's
+first or last hour. When both are on one side of the threshold the day is decided without
+its hours; unlike min/max bounds, they stay tight when large modes of opposite signs
+cancel (the Bateman sums of slow release). The kernels trust their inputs: callers
+validate (STYLE.md §4).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _add_due(rates: FloatArray, times: FloatArray, amps: FloatArray, state: FloatArray, ptr: int, stop: int,
              hour: int) -> int:  # pragma: no cover - compiled
     """Add the components due at or before ``hour`` (decayed to it); the new pointer."""
@@ -35,21 +38,48 @@ def _add_due(rates: FloatArray, times: FloatArray, amps: FloatArray, state: Floa
     return ptr
 
 
-@njit(cache=True)
+Decays = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+@njit(cache=True, inline="always")
+def _decays(rates: FloatArray, n: int) -> Decays:  # pragma: no cover - compiled
+    """Per mode, for a day of ``n`` hours (span ``T = n - 1``): decay over 1 h, T, n, T/2, and ``k·T``."""
+    span = rates * (n - 1)
+    return np.exp(-rates), np.exp(-span), np.exp(-rates * n), np.exp(-0.5 * span), span
+
+
+@njit(cache=True, inline="always")
+def _bounds(state: FloatArray, decays: Decays) -> tuple[float, float]:  # pragma: no cover - compiled
+    """Lower and upper bound of the level over a day without a new component (module docstring)."""
+    _, to_last, _, mid, span = decays
+    low0, low1, high0, high1 = 0.0, 0.0, 0.0, 0.0
+    for m in range(state.shape[0]):
+        s, end = state[m], state[m] * to_last[m]
+        tangent0, tangent1 = end, end
+        if span[m] < 1.0:
+            tangent0, tangent1 = s * mid[m] * (1.0 + 0.5 * span[m]), s * mid[m] * (1.0 - 0.5 * span[m])
+        if s >= 0.0:
+            low0, low1, high0, high1 = low0 + tangent0, low1 + tangent1, high0 + s, high1 + end
+        else:
+            low0, low1, high0, high1 = low0 + s, low1 + end, high0 + tangent0, high1 + tangent1
+    return min(low0, low1), max(high0, high1)
+
+
+@njit(cache=True, inline="always")
 def _day_blocked(rates: FloatArray, times: FloatArray, amps: FloatArray, state: FloatArray, ptr: int, stop: int,
-                 first: int, end: int, threshold: float) -> tuple[bool, int]:  # pragma: no cover - compiled
-    """Whether hours ``first .. end - 1`` form a blocked day; ``state`` leaves at hour ``end``."""
+                 first: int, end: int, threshold: float,
+                 decays: Decays) -> tuple[bool, int]:  # pragma: no cover
+    """Whether hours ``first .. end - 1`` form a blocked day; ``state`` leaves at hour ``end``.
+
+    ``decays`` are :func:`_decays` of ``end - first`` hours.
+    """
+    hourly, whole = decays[0], decays[2]
     ptr = _add_due(rates, times, amps, state, ptr, stop, first)
-    n = end - first
     if ptr >= stop or times[ptr] > end - 1:
-        low, high = 0.0, 0.0
-        for m in range(rates.shape[0]):
-            last = state[m] * math.exp(-rates[m] * (n - 1))
-            low += min(state[m], last)
-            high += max(state[m], last)
+        low, high = _bounds(state, decays)
         if low >= threshold or high < threshold:
             for m in range(rates.shape[0]):
-                state[m] *= math.exp(-rates[m] * n)
+                state[m] *= whole[m]
             return low >= threshold, ptr
     seen, broken = False, False
     for hour in range(first, end):
@@ -57,7 +87,7 @@ def _day_blocked(rates: FloatArray, times: FloatArray, amps: FloatArray, state: 
         level = 0.0
         for m in range(rates.shape[0]):
             level += state[m]
-            state[m] *= math.exp(-rates[m])
+            state[m] *= hourly[m]
         if level >= threshold:
             seen = True
         elif seen:
@@ -76,6 +106,7 @@ def blocked_scan(rates: FloatArray, starts: IntArray, times: FloatArray, amps: F
     """
     n_days = edges.shape[0] - 1
     state = np.zeros(rates.shape[0])
+    full_day = _decays(rates, 24)
     for p in range(starts.shape[0] - 1):
         ptr, stop = starts[p], starts[p + 1]
         if ptr == stop:
@@ -83,47 +114,38 @@ def blocked_scan(rates: FloatArray, starts: IntArray, times: FloatArray, amps: F
         state[:] = 0.0
         day = max(np.searchsorted(edges, math.ceil(times[ptr]), side="right") - 1, 0)
         while day < n_days:
-            ok, ptr = _day_blocked(rates, times, amps, state, ptr, stop, edges[day], edges[day + 1], threshold)
+            n = edges[day + 1] - edges[day]
+            decays = full_day if n == 24 else _decays(rates, n)
+            ok, ptr = _day_blocked(rates, times, amps, state, ptr, stop, edges[day], edges[day + 1], threshold, decays)
             blocked[p, day] = ok
             if ptr == stop and np.sum(np.maximum(state, 0.0)) < threshold:
                 break
             day += 1
 
 
-@njit(cache=True, fastmath=True)
-def population_blocked_chunk(rates: npt.NDArray[np.float32], times_h: FloatArray,
-                             amplitudes: npt.NDArray[np.float32], n_days: int, threshold: float,
-                             day_blocked: IntArray) -> None:  # pragma: no cover - compiled
+@njit(cache=True)
+def population_blocked_chunk(rates: FloatArray, times_h: FloatArray, amplitudes: FloatArray, n_days: int,
+                             threshold: float, day_blocked: IntArray) -> None:  # pragma: no cover - compiled
     """Add to ``day_blocked`` ``(n_days,)`` the subjects blocked on each 24-hour day.
 
     ``rates`` ``(n, m)`` per hour, ``times_h`` ``(n, k)`` each row sorted (``inf``: no
-    component), ``amplitudes`` ``(n, k, m)``: effect-site modes of each subject.
+    component), ``amplitudes`` ``(n, k, m)``: effect-site modes of each subject. Days are
+    decided in closed form where the bounds allow (module docstring), else hour by hour.
     """
     n, m_modes = rates.shape
-    k_comp = times_h.shape[1]
-    state = np.zeros(m_modes, dtype=np.float32)
-    decay = np.empty(m_modes, dtype=np.float32)
-    thr = np.float32(threshold)
+    state = np.zeros(m_modes)
     for i in range(n):
-        for m in range(m_modes):
-            state[m] = 0.0
-            decay[m] = np.float32(np.exp(-rates[i, m]))
+        state[:] = 0.0
+        rate = rates[i]
+        decays = _decays(rate, 24)
+        times, amps = times_h[i], amplitudes[i]
+        stop = times.shape[0]
+        while stop > 0 and not np.isfinite(times[stop - 1]):
+            stop -= 1
         ptr = 0
         for day in range(n_days):
-            seen, broken = False, False
-            for h in range(24 * day, 24 * day + 24):
-                while ptr < k_comp and times_h[i, ptr] <= h:
-                    lag = h - times_h[i, ptr]
-                    for m in range(m_modes):
-                        state[m] += amplitudes[i, ptr, m] * np.float32(np.exp(-rates[i, m] * lag))
-                    ptr += 1
-                level = np.float32(0.0)
-                for m in range(m_modes):
-                    level += state[m]
-                    state[m] *= decay[m]
-                if level >= thr:
-                    seen = True
-                elif seen:
-                    broken = True
-            if seen and not broken:
+            ok, ptr = _day_blocked(rate, times, amps, state, ptr, stop, 24 * day, 24 * day + 24, threshold, decays)
+            if ok:
                 day_blocked[day] += 1
+            elif ptr == stop and np.sum(np.maximum(state, 0.0)) < threshold:
+                break

@@ -9,6 +9,10 @@ protected subjects and a histogram of the day protection first lapsed.
 
 A day counts as protected when its mean concentration is at or above the protected
 threshold (see ``docs/pk.md``: a once-daily tablet swings through every band within a day).
+With ``blockade=True`` each subject's effect-site level (:mod:`naltrack.pk.blockade`) is
+stepped too and the subjects *blocked* on each day are counted (6β-naltrexol exposure then
+varies between subjects by ``omega_metabolite``, drawn from a stream of its own so the
+other draws stay those of the same seed without blockade).
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from naltrack.pk.bands import DEFAULT_THRESHOLDS, BandThresholds
+from naltrack.pk.blockade import effect_modes
+from naltrack.pk.blockade_kernels import population_blocked_chunk
+from naltrack.pk.effect import blocked_level_ng_ml
 from naltrack.pk.kernels import BINS_PER_OCTAVE, N_BINS, bin_lower_edges, population_chunk
 from naltrack.pk.models import DoseEvent, Form, Subjects, build_modes
 from naltrack.pk.params import InvalidPkInput, PkParameters
@@ -156,6 +164,8 @@ class PopulationResult:
     never_lapsed: int
     never_protected: int
     thresholds: BandThresholds = field(default=DEFAULT_THRESHOLDS)
+    #: Fraction of subjects blocked on each day (empty unless run with ``blockade=True``).
+    probability_blocked_by_day: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def time_to_lapse_quantiles(self, qs: tuple[float, ...] = (0.05, 0.5, 0.95)) -> dict[float, int | None]:
         """Day by which a fraction q of subjects had lapsed (``None``: fewer ever did)."""
@@ -170,7 +180,8 @@ class PopulationResult:
 def simulate_population(regimen: str | RegimenSpec, subjects: int, days: int, *, seed: int = 0,
                         scenario: Scenario | None = None, params: PkParameters | None = None,
                         thresholds: BandThresholds = DEFAULT_THRESHOLDS, percentiles: tuple[int, ...] = (5, 50, 95),
-                        chunk_size: int = 20_000, progress: ProgressCallback | None = None) -> PopulationResult:
+                        chunk_size: int = 20_000, progress: ProgressCallback | None = None,
+                        blockade: bool = False) -> PopulationResult:
     """Simulate ``subjects`` virtual patients for ``days`` days on a regimen.
 
     Parameters
@@ -185,6 +196,8 @@ def simulate_population(regimen: str | RegimenSpec, subjects: int, days: int, *,
         Seed of ``np.random.default_rng``; the same seed gives the same result.
     progress : callable, optional
         Called as ``progress(done, total)`` after each chunk.
+    blockade : bool
+        Also count the subjects blocked on each day (``probability_blocked_by_day``).
 
     Raises
     ------
@@ -207,15 +220,24 @@ def simulate_population(regimen: str | RegimenSpec, subjects: int, days: int, *,
     hist = np.zeros((n_hours, N_BINS), dtype=np.int64)
     day_protected = np.zeros(days, dtype=np.int64)
     lapse = np.zeros(days + 2, dtype=np.int64)
+    day_blocked = np.zeros(days if blockade else 0, dtype=np.int64)
+    metabolite_rng = np.random.default_rng([seed, 1])
     for start in range(0, subjects, chunk_size):
         n = min(chunk_size, subjects - start)
-        rates, times, amps = _chunk_inputs(spec, scenario, n, days, rng, params)
-        population_chunk(rates, times, amps, n_hours, thresholds.protected_ng_ml, hist, day_protected, lapse)
+        subj = sample_subjects(n, rng, params)
+        times = dosing_times(spec, scenario, n, days, rng)
+        rates, comp_times, amps = _kernel_inputs(spec, subj, times, params)
+        population_chunk(rates, comp_times, amps, n_hours, thresholds.protected_ng_ml, hist, day_protected, lapse)
+        if blockade:
+            mult = np.exp(params.blockade.omega_metabolite * metabolite_rng.standard_normal(n))
+            e_rates, e_times, e_amps = _kernel_inputs(spec, subj, times, params, mult)
+            population_blocked_chunk(e_rates, e_times, e_amps, days, blocked_level_ng_ml(params), day_blocked)
         if progress is not None:
             progress(start + n, subjects)
     return PopulationResult(
         spec.name, subjects, days, np.arange(n_hours), {q: histogram_percentile(hist, q / 100.0) for q in percentiles},
         day_protected / subjects, lapse[:days], int(lapse[days]), int(lapse[days + 1]), thresholds,
+        day_blocked / subjects,
     )
 
 
@@ -228,20 +250,26 @@ def _check_size(subjects: int, days: int, chunk_size: int) -> None:
         raise InvalidPkInput("chunk_size", chunk_size, "must be at least 1")
 
 
-def _chunk_inputs(spec: RegimenSpec, scenario: Scenario, n: int, days: int, rng: np.random.Generator,
-                  params: PkParameters) -> tuple[npt.NDArray[np.float32], FloatArray, npt.NDArray[np.float32]]:
-    """Modes and components of one chunk, as the kernel takes them."""
-    subj = sample_subjects(n, rng, params)
-    times = dosing_times(spec, scenario, n, days, rng)
-    unit = build_modes([DoseEvent(spec.form, 0.0, spec.dose_mg)], subj, params)
-    rates = unit.rates.astype(np.float32)
+def _kernel_inputs(spec: RegimenSpec, subj: Subjects, times: FloatArray, params: PkParameters,
+                   metabolite_multiplier: FloatArray | None = None) -> tuple[npt.NDArray[Any], FloatArray,
+                                                                             npt.NDArray[Any]]:
+    """Modes and components of one chunk as the kernels take them: plasma (float32), or the
+    effect site (float64) when ``metabolite_multiplier`` is given."""
+    n = subj.n
+    dose = DoseEvent(spec.form, 0.0, spec.dose_mg)
+    rates: npt.NDArray[Any]
+    unit_amps: npt.NDArray[Any]
+    if metabolite_multiplier is None:
+        unit = build_modes([dose], subj, params)
+        rates, unit_times, unit_amps = unit.rates.astype(np.float32), unit.times_h, unit.amplitudes.astype(np.float32)
+    else:
+        rates, unit_times, unit_amps = effect_modes([dose], subj, params, metabolite_multiplier=metabolite_multiplier)
     if spec.form == "implant":
-        comp_times = np.broadcast_to(unit.times_h, (n, unit.times_h.shape[0])).copy()
-        return rates, comp_times, unit.amplitudes.astype(np.float32)
+        return rates, np.broadcast_to(unit_times, (n, unit_times.shape[0])).copy(), unit_amps
     # Oral and XR doses are the same unit response, shifted: amplitude is per dose.
     taken = np.isfinite(times)
-    amps = unit.amplitudes[:, 0:1, :] * taken[:, :, None]
-    return rates, times, amps.astype(np.float32)
+    amps = unit_amps.sum(axis=1, keepdims=True) * taken[:, :, None]
+    return rates, times, amps.astype(unit_amps.dtype)
 
 
 def histogram_percentile(hist: npt.NDArray[np.int64], q: float) -> FloatArray:
