@@ -166,16 +166,16 @@ def blocked_days(dosing: Dosing, day_edges: npt.ArrayLike, params: PkParameters 
     """Whether the typical subject of each patient is blocked on each day: ``(n_patients, n_days)``.
 
     ``day_edges`` (``n_days + 1`` increasing whole hours from the dosing origin) bound the
-    clinic-local days. A day is blocked when, from its first blocked hour, it stays blocked
-    to its last hour (a blockade starting that day counts; one lapsing or dipping does not).
+    clinic-local days. A day is blocked when every whole hour of it is (a day on which
+    blockade starts, dips or lapses is not; this keeps "more drug never unblocks a day").
     A dose acts from the first whole hour at or after its time.
 
     Examples
     --------
     >>> one = Dosing.of([([DoseEvent("xr-ntx", 10.0, 380.0)], None), ([], None)])
     >>> blocked = blocked_days(one, np.arange(0, 24 * 41, 24))
-    >>> int(blocked[0].sum()), bool(blocked[0, 0]), bool(blocked[1].any())
-    (33, True, False)
+    >>> int(blocked[0].sum()), bool(blocked[0, 0]), bool(blocked[1].any())  # days 1 to 32
+    (32, False, False)
     """
     params = params or PkParameters()
     edges = np.asarray(day_edges, dtype=np.int64)
@@ -236,7 +236,7 @@ def blockade_calendar(doses: Sequence[DoseEvent], day_edges: npt.ArrayLike, weig
     --------
     >>> cal = blockade_calendar([DoseEvent("oral", 9.0, 50.0)], np.arange(0, 24 * 6, 24))
     >>> cal.blocked.tolist(), cal.blocked_through.tolist()
-    ([True, True, False, False, False], [1, 1, -1, -1, -1])
+    ([False, True, False, False, False], [-1, 1, -1, -1, -1])
     """
     blocked = blocked_days(Dosing.of([(list(doses), weight_kg)]), day_edges, params)[0]
     return BlockadeCalendar(blocked, runs_through(blocked))

@@ -1,8 +1,9 @@
 """Compiled loops of the blockade model: blocked days of many patients, blocked days of a population.
 
-A day is *blocked* when, from the first of its whole hours at which the effect-site level
-is at or above the blocked level, it stays there to the day's last hour: a blockade that
-starts that day counts, one that lapses or dips that day does not (docs/pk.md "Blockade").
+A day is *blocked* when the effect-site level is at or above the blocked level at every
+whole hour of it (docs/pk.md "Blockade"): a day on which blockade starts, dips or lapses is
+not. Unlike "blocked from the first blocked hour on", this is monotone in the dose: more
+drug never unblocks a day, so it never moves the end of blockade earlier.
 
 Days are stepped in closed form where possible. Over a day without a new component each
 mode ``s·e^(-k·t)`` is convex in ``t``: its chord bounds it from one side and its tangent
@@ -69,7 +70,7 @@ def _bounds(state: FloatArray, decays: Decays) -> tuple[float, float]:  # pragma
 def _day_blocked(rates: FloatArray, times: FloatArray, amps: FloatArray, state: FloatArray, ptr: int, stop: int,
                  first: int, end: int, threshold: float,
                  decays: Decays) -> tuple[bool, int]:  # pragma: no cover
-    """Whether hours ``first .. end - 1`` form a blocked day; ``state`` leaves at hour ``end``.
+    """Whether every hour ``first .. end - 1`` is blocked; ``state`` leaves at hour ``end``.
 
     ``decays`` are :func:`_decays` of ``end - first`` hours.
     """
@@ -81,18 +82,15 @@ def _day_blocked(rates: FloatArray, times: FloatArray, amps: FloatArray, state: 
             for m in range(rates.shape[0]):
                 state[m] *= whole[m]
             return low >= threshold, ptr
-    seen, broken = False, False
+    blocked = True
     for hour in range(first, end):
         ptr = _add_due(rates, times, amps, state, ptr, stop, hour)
         level = 0.0
         for m in range(rates.shape[0]):
             level += state[m]
             state[m] *= hourly[m]
-        if level >= threshold:
-            seen = True
-        elif seen:
-            broken = True
-    return seen and not broken, ptr
+        blocked = blocked and level >= threshold
+    return blocked, ptr
 
 
 @njit(cache=True)

@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from naltrack.pk.params import InvalidPkInput, PkParameters, find_implant_product
+from naltrack.pk.params import IMPLANT_PRODUCTS, InvalidPkInput, PkParameters
 
 FloatArray = npt.NDArray[np.float64]
 #: Smallest relative gap kept between keo and any plasma rate (Bateman sums stay well conditioned).
@@ -129,25 +129,42 @@ class ImplantShape:
 
 
 def implant_shape(dose_mg: float, expected_duration_h: float | None, params: PkParameters) -> ImplantShape:
-    """The release of an implant: the nearest product's (pk.md §3), or one honouring a recorded duration.
+    """The release of an implant: by dose from the calibrated products (pk.md §3), or honouring a recorded duration.
 
-    With a recorded ``expected_duration_h`` the release keeps the product's rate for the
-    dose and its plateau (else, when even no plateau lasts too long, its tail) is set so
-    that the typical subject is blocked until exactly that time after insertion. The
-    recorded duration then overrides the dose balance. When the rate is too low to block at
-    all, nothing can honour the duration and the product's shape is kept.
+    By dose: the plateau and tail of the products with published durations, interpolated
+    linearly in dose between the two nearest (a product's own dose gets its own shape; below
+    the smallest or above the largest, that product's shape), the whole dose released.
+    Interpolating, rather than taking the nearest product, keeps a larger implant from
+    blocking for less time at a product boundary.
+
+    With a recorded ``expected_duration_h`` the release keeps that rate for the dose and
+    its plateau (else, when even no plateau lasts too long, its tail) is set so that the
+    typical subject is blocked until exactly that time after insertion; the recorded
+    duration then overrides the dose balance. When the rate is too low to block at all,
+    nothing can honour the duration and the by-dose shape is kept.
+
+    Examples
+    --------
+    >>> shape = implant_shape(1700.0, None, PkParameters())
+    >>> shape.plateau_h / 24, round(shape.tau_h / 24, 1)
+    (12.0, 66.4)
     """
-    product = find_implant_product(dose_mg)
-    base = ImplantShape(dose_mg, product.plateau_days * 24.0, product.tau_days * 24.0)
     if expected_duration_h is None:
-        return base
+        return _by_dose(dose_mg)
     return _honouring(dose_mg, float(expected_duration_h), params)
+
+
+def _by_dose(dose_mg: float) -> ImplantShape:
+    doses = [p.dose_mg for p in IMPLANT_PRODUCTS]
+    plateau = float(np.interp(dose_mg, doses, [p.plateau_days for p in IMPLANT_PRODUCTS]))
+    tau = float(np.interp(dose_mg, doses, [p.tau_days for p in IMPLANT_PRODUCTS]))
+    return ImplantShape(dose_mg, plateau * 24.0, tau * 24.0)
 
 
 @lru_cache(maxsize=4096)
 def _honouring(dose_mg: float, duration_h: float, params: PkParameters) -> ImplantShape:
-    product = find_implant_product(dose_mg)
-    plateau0, tau0 = product.plateau_days * 24.0, product.tau_days * 24.0
+    base = _by_dose(dose_mg)
+    plateau0, tau0 = base.plateau_h, base.tau_h
     rate = dose_mg / (plateau0 + tau0)
     level = blocked_level_ng_ml(params)
 
