@@ -26,6 +26,8 @@ from numba import njit
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+#: Days a population subject's dose-free stretch is tried at once.
+WEEK = 7
 
 
 @njit(cache=True, inline="always")
@@ -127,23 +129,34 @@ def population_blocked_chunk(rates: FloatArray, times_h: FloatArray, amplitudes:
     """Add to ``day_blocked`` ``(n_days,)`` the subjects blocked on each 24-hour day.
 
     ``rates`` ``(n, m)`` per hour, ``times_h`` ``(n, k)`` each row sorted (``inf``: no
-    component), ``amplitudes`` ``(n, k, m)``: effect-site modes of each subject. Days are
-    decided in closed form where the bounds allow (module docstring), else hour by hour.
+    component), ``amplitudes`` ``(n, k, m)``: effect-site modes of each subject. A dose-free
+    week, then a day, is decided in closed form where the bounds allow (module docstring),
+    else the day's hours are stepped.
     """
     n, m_modes = rates.shape
     state = np.zeros(m_modes)
     for i in range(n):
         state[:] = 0.0
         rate = rates[i]
-        decays = _decays(rate, 24)
+        day_decays, week_decays = _decays(rate, 24), _decays(rate, 24 * WEEK)
         times, amps = times_h[i], amplitudes[i]
         stop = times.shape[0]
         while stop > 0 and not np.isfinite(times[stop - 1]):
             stop -= 1
-        ptr = 0
-        for day in range(n_days):
-            ok, ptr = _day_blocked(rate, times, amps, state, ptr, stop, 24 * day, 24 * day + 24, threshold, decays)
+        ptr, day = 0, 0
+        while day < n_days:
+            ptr = _add_due(rate, times, amps, state, ptr, stop, 24 * day)
+            if day + WEEK <= n_days and (ptr >= stop or times[ptr] > 24 * (day + WEEK) - 1):
+                low, high = _bounds(state, week_decays)  # a week without a dose, decided at once
+                if low >= threshold or high < threshold:
+                    if low >= threshold:
+                        day_blocked[day:day + WEEK] += 1
+                    state *= week_decays[2]
+                    day += WEEK
+                    continue
+            ok, ptr = _day_blocked(rate, times, amps, state, ptr, stop, 24 * day, 24 * day + 24, threshold, day_decays)
             if ok:
                 day_blocked[day] += 1
             elif ptr == stop and np.sum(np.maximum(state, 0.0)) < threshold:
                 break
+            day += 1
