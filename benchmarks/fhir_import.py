@@ -44,7 +44,6 @@ def parse_only(folder: Path) -> float:
 
 
 def naltrack_import(folder: Path, database: Path) -> tuple[float, int]:
-    from naltrack.adapters.fhir.exchange import secure_factory
     from naltrack.adapters.fhir.r4_import import import_path
     from naltrack.bootstrap import Storage
     from naltrack.domain.patients import Clinic
@@ -55,7 +54,7 @@ def naltrack_import(folder: Path, database: Path) -> tuple[float, int]:
 
     now = datetime(2026, 6, 1, tzinfo=UTC)
     storage = Storage(f"sqlite:///{database}")
-    ctx = AppContext(uow=secure_factory(storage))
+    ctx = AppContext(uow=storage.secure_uow)
     register_clinic(ctx, Clinic(id="clinic-1", name="Benchmark clinic"))
     importer = Actor(add_user(ctx.uow, "bench.import", "benchmark importer 42", "prescriber", "clinic-1", now), "cli")
     start = time.perf_counter()

@@ -1,24 +1,38 @@
-"""One hierarchy of domain errors (defined here, at the ground floor, so that ``instruments``
+"""One hierarchy of the errors naltrack raises on purpose (stdlib only, so that ``instruments``
 and ``pk`` can raise them too; ``naltrack.domain.errors`` re-exports every name).
 
 ::
 
     DomainError
-    ├── InvalidInput        a value breaks a rule; names the field, the value and the limit
-    │   └── DoseLimitExceeded
-    ├── NotEligible         a clinical rule forbids the action
-    ├── NotFound            a record or code that does not exist
-    └── Conflict            a stale version or a duplicate
-        └── StaleVersion    If-Match names a version that is no longer current
+    ├── InvalidInput          a value breaks a rule; names the field, the value and the limit
+    │   ├── DoseLimitExceeded a dose above the limit for its form
+    │   └── ImportRefused     data to import has problems; nothing was imported
+    ├── NotEligible           a clinical rule forbids the action
+    ├── NotFound              a record or code that does not exist
+    ├── Conflict              a duplicate, or a key or reference the data breaks
+    │   └── StaleVersion      an update names a version that is no longer current
+    ├── PreconditionRequired  an update that names no version (If-Match missing)
+    ├── AccessDenied          the role may not do this, or the record is outside the user's clinic
+    │   └── DisclosureRefused no consent in force covers a disclosure (42 CFR 2.31)
+    ├── NotAuthenticated      no valid credentials
+    │   └── SignInRequired    no valid web session
+    ├── TooManyAttempts       sign-in throttled
+    └── CsrfFailed            a state-changing web request without its session's CSRF token
 
-Faces map these to exit code 2 (CLI), problem+json (API) or inline form errors (web).
+Every face maps these *types*, never their messages: ``naltrack.api.errors`` (problem+json
+status), ``naltrack.cli.errors`` (exit code), ``naltrack.web.pages`` (the page a browser gets)
+and ``naltrack.cds.router`` (the API's status, as problem+json). ``tests/unit/test_error_mapping.py``
+fails when a class has no explicit mapping in one of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 
 class DomainError(Exception):
-    """Base of every error the clinical core raises on purpose."""
+    """Base of every error naltrack raises on purpose."""
 
 
 class InvalidInput(DomainError):
@@ -45,6 +59,36 @@ class DoseLimitExceeded(InvalidInput):
     """A dose above the limit for its form."""
 
 
+class ImportProblem(Protocol):
+    """One problem of an import: the resource, the path in it and what is wrong."""
+
+    @property
+    def resource(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+class ImportProblems(Protocol):
+    """What an import found wrong (``naltrack.adapters.fhir.r4_import.ImportReport``)."""
+
+    @property
+    def problems(self) -> Sequence[ImportProblem]: ...
+
+
+class ImportRefused(InvalidInput):
+    """The data has problems; nothing was imported. ``report.problems`` names each one."""
+
+    def __init__(self, report: ImportProblems) -> None:
+        self.report = report
+        first = report.problems[0]
+        super().__init__(f"{first.resource}: {first.path}", "(see report)",
+                         f"{first.message}; {len(report.problems)} problem(s), nothing imported")
+
+
 class NotEligible(DomainError):
     """A clinical rule forbids the action (e.g. a hard contraindication)."""
 
@@ -59,8 +103,54 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    """A stale version (someone else changed the record) or a duplicate."""
+    """A duplicate, or a key or reference the data breaks."""
 
 
 class StaleVersion(Conflict):
     """An update names (If-Match) a version that is no longer the current one."""
+
+
+class PreconditionRequired(DomainError):
+    """An update that names no version (If-Match missing): read the record first."""
+
+
+class AccessDenied(DomainError):
+    """The role may not take this action on this category (or the record is outside the user's clinic)."""
+
+    def __init__(self, role: str, category: str, action: str) -> None:
+        self.role = role
+        self.category = category
+        self.action = action
+        super().__init__(f"role {role!r} may not {action} {category}")
+
+
+class DisclosureRefused(AccessDenied):
+    """No consent in force covers the disclosure (the same answer whether or not a consent exists)."""
+
+    def __init__(self, reason: str) -> None:
+        self.role, self.category, self.action = "-", "disclosures", "disclose"
+        self.reason = reason
+        DomainError.__init__(self, f"disclosure refused: {reason}")
+
+
+class NotAuthenticated(DomainError):
+    """No valid credentials: the same message whatever was wrong."""
+
+    def __init__(self, message: str = "invalid credentials") -> None:
+        super().__init__(message)
+
+
+class SignInRequired(NotAuthenticated):
+    """No valid web session: a web page redirects to the sign-in page."""
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in throttled; retry after ``retry_after_s`` seconds."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(f"too many failed sign-ins; retry in {retry_after_s} s")
+
+
+class CsrfFailed(DomainError):
+    """A state-changing web request without the session's CSRF token."""

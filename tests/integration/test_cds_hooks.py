@@ -25,9 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from naltrack.adapters.fhir.exchange import secure_factory
 from naltrack.adapters.fhir.r4_samples import sample_chart
-from naltrack.bootstrap import Storage
+from naltrack.bootstrap import Storage, build_application
 from naltrack.cds.auth import JwtVerifier, TrustedIssuer
 from naltrack.cds.engine import CdsEngine
 from naltrack.cds.router import build_cds_router
@@ -404,7 +403,7 @@ def _program_with_patient(tmp_path: Path, consent_to: str | None) -> Storage:
             uow.records.add(record)
         uow.commit()
     if consent_to:
-        with secure_factory(storage)() as uow:
+        with storage.secure_uow() as uow:
             uow.security.add_consent(Consent(
                 id="c1", patient_id=PID, recipient=consent_to, purpose="treatment",
                 categories=("demographics", "diagnoses", "regimens", "administrations", "medications"),
@@ -417,7 +416,7 @@ def _program_with_patient(tmp_path: Path, consent_to: str | None) -> Storage:
 def test_naltrack_records_reach_the_ehr_only_with_part2_consent(tmp_path: Path, consent_to: str | None,
                                                                 cards: int) -> None:
     storage = _program_with_patient(tmp_path, consent_to)
-    engine = build_engine(Settings(data_dir=tmp_path, timezone="UTC"), storage)
+    engine = build_engine(build_application(Settings(data_dir=tmp_path, timezone="UTC"), storage=storage).ctx)
     engine.clock = lambda: NOW
     app = FastAPI()
     app.include_router(build_cds_router(engine))
@@ -426,7 +425,7 @@ def test_naltrack_records_reach_the_ehr_only_with_part2_consent(tmp_path: Path, 
         body = order_request("order-sign", [draft(*OXYCODONE)], {"patient": patient()})
         response = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone", json=body)
     assert len(response.json()["cards"]) == cards
-    with secure_factory(storage)() as uow:
+    with storage.secure_uow() as uow:
         audit = [e for e in uow.security.iter_audit() if e.action == "disclose"]
         disclosures = uow.security.disclosures_for(PID)
     assert [e.outcome for e in audit] == ["allowed" if consent_to else "denied"]
@@ -448,7 +447,7 @@ def test_a_vivitrol_administration_recorded_by_the_ehr_counts_as_naltrexone_on_b
 
 def test_the_ehr_patient_is_matched_to_naltrack_by_the_identifier_of_an_earlier_export(tmp_path: Path) -> None:
     storage = _program_with_patient(tmp_path, "unverified EHR")
-    engine = build_engine(Settings(data_dir=tmp_path, timezone="UTC"), storage)
+    engine = build_engine(build_application(Settings(data_dir=tmp_path, timezone="UTC"), storage=storage).ctx)
     engine.clock = lambda: NOW
     app = FastAPI()
     app.include_router(build_cds_router(engine))
@@ -458,7 +457,7 @@ def test_the_ehr_patient_is_matched_to_naltrack_by_the_identifier_of_an_earlier_
     with LiveServer(app) as url:
         cards = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
     assert [c["indicator"] for c in cards] == ["critical"]
-    with secure_factory(storage)() as uow:
+    with storage.secure_uow() as uow:
         assert [d.patient_id for d in uow.security.disclosures_for(PID)] == [PID]
     storage.close()
 

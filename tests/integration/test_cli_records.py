@@ -220,12 +220,11 @@ def test_record_as_a_user_is_one_record_and_one_entry_on_each_backend(database_u
     from tests.factories import make_clinic, make_patient
     from tests.seeding import seed
 
-    from naltrack.adapters.fhir.exchange import secure_factory
 
     storage = Storage(database_url)
     try:
         seed(storage.uow, clinics=[make_clinic()], patients=[make_patient()])
-        user = add_user(secure_factory(storage), "rn.backend", "synthetic-password-42", "nurse", make_clinic().id,
+        user = add_user(storage.secure_uow, "rn.backend", "synthetic-password-42", "nurse", make_clinic().id,
                         datetime.now(UTC))
     finally:
         storage.close()

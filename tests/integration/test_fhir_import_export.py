@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from naltrack.adapters.fhir.exchange import secure_factory
 from naltrack.adapters.fhir.r4_common import find_problems, is_part2_labelled
 from naltrack.adapters.fhir.r4_samples import sample_chart
 from naltrack.bootstrap import Storage
@@ -41,7 +40,7 @@ def db(database_url: str) -> Iterator[tuple[str, Storage]]:
     """A fresh migrated database on SQLite and on PostgreSQL (``tests/conftest.py``), with one clinic."""
     url = database_url
     storage = Storage(url)
-    ctx = AppContext(uow=secure_factory(storage))
+    ctx = AppContext(uow=storage.secure_uow)
     register_clinic(ctx, Clinic(id="clinic-1", name="Riverside MAT"))
     add_user(ctx.uow, IMPORTER, "correct horse battery", "prescriber", "clinic-1", NOW)
     yield url, storage
@@ -54,7 +53,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 def _importer(storage: Storage) -> User:
-    with secure_factory(storage)() as uow:
+    with storage.secure_uow() as uow:
         found = uow.security.find_credentials(IMPORTER)
     assert found is not None
     return found[0]
@@ -62,7 +61,7 @@ def _importer(storage: Storage) -> User:
 
 def _record_entries(storage: Storage) -> list[AuditEntry]:
     """The audit entries that name a record written (not the accesses that wrote nothing)."""
-    with secure_factory(storage)() as uow:
+    with storage.secure_uow() as uow:
         return [e for e in uow.security.iter_audit() if e.record_id is not None and e.action == "create"]
 
 
@@ -195,7 +194,7 @@ def test_dry_run_writes_nothing(db: tuple[str, Storage]) -> None:
 
 def _program(storage: Storage) -> None:
     chart, other = sample_chart("pt-ada"), sample_chart("pt-bo")
-    factory = secure_factory(storage)
+    factory = storage.secure_uow
     with factory() as uow:
         uow.patients.add_many([chart.patient, other.patient])
         uow.commit()
@@ -226,7 +225,7 @@ def test_export_writes_ndjson_of_the_consented_categories_only(db: tuple[str, St
     assert all(find_problems(r) == [] for r in resources)
     assert all(is_part2_labelled(r) for r in resources if r["resourceType"] != "AuditEvent")
     assert "42 CFR part 2" in (out_dir / "NOTICE.txt").read_text()
-    with secure_factory(storage)() as uow:
+    with storage.secure_uow() as uow:
         assert len(uow.security.disclosures_for("pt-ada")) == 1
         outcomes = [e.outcome for e in uow.security.iter_audit() if e.action == "disclose"]
     assert sorted(outcomes) == ["allowed", "denied"]

@@ -19,7 +19,6 @@ from tests.factories import NOW, make_clinic, make_injection, make_lab, make_one
 from naltrack.adapters.db.migrate import alembic_config, migrate
 from naltrack.adapters.db.security_repository import SqlSecurityRepository
 from naltrack.adapters.db.tables import metadata
-from naltrack.adapters.fhir.exchange import secure_factory
 from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection
 from naltrack.domain.errors import Conflict, InvalidInput, NotFound
@@ -52,7 +51,7 @@ def seeded(storage: Storage) -> Storage:
 
 
 def context(storage: Storage) -> AppContext:
-    return AppContext(uow=secure_factory(storage))
+    return AppContext(uow=storage.secure_uow)
 
 
 def actor(storage: Storage) -> Actor:

@@ -1,4 +1,7 @@
-"""Dependencies declared once: the unit-of-work factory, the current user and the actor.
+"""Dependencies declared once: the application context, the current user and the actor.
+
+The context is the one :func:`naltrack.api.app.create_app` built (``ContextDep``); routes pass
+it to the use cases.
 
 The ones that do no I/O are ``async`` so that they run on the event loop, not in a worker
 thread (a thread hop per dependency is most of the framework's cost per request).
@@ -18,11 +21,12 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from naltrack.api import sessions
-from naltrack.domain.errors import InvalidInput
+from naltrack.api.app import application_of
 from naltrack.domain.security.accounts import Actor, User
 from naltrack.domain.security.consent import PURPOSES
+from naltrack.errors import InvalidInput, NotAuthenticated
 from naltrack.services import security as security_cases
-from naltrack.services.security import NotAuthenticated
+from naltrack.services.context import AppContext
 from naltrack.services.security_ports import SecureUnitOfWorkFactory
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
@@ -30,8 +34,16 @@ IN_PROGRAM_PURPOSES = tuple(p for p in PURPOSES if p != "emergency") + ("operati
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+async def get_app_context(request: Request) -> AppContext:
+    """The application context of the app (built once by ``create_app``)."""
+    return application_of(request).ctx
+
+
+ContextDep = Annotated[AppContext, Depends(get_app_context)]
+
+
 async def get_uow_factory(request: Request) -> SecureUnitOfWorkFactory:
-    return request.app.state.secure_uow  # type: ignore[no-any-return]
+    return application_of(request).ctx.uow
 
 
 UowDep = Annotated[SecureUnitOfWorkFactory, Depends(get_uow_factory)]
@@ -45,7 +57,7 @@ class Authenticated:
     token_id: str
 
 
-def get_current_user(request: Request, uow_factory: UowDep,
+def get_current_user(request: Request,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Authenticated:
     now = datetime.now(UTC)
     if credentials is not None and credentials.scheme.lower() == "bearer":
@@ -54,12 +66,7 @@ def get_current_user(request: Request, uow_factory: UowDep,
         raw, kind = request.cookies[sessions.SESSION_COOKIE], "session"
     else:
         raise NotAuthenticated("sign in: send 'Authorization: Bearer <token>'")
-    lookup = getattr(request.app.state, "token_lookup", None)
-    if lookup is not None:
-        user, token_id = security_cases.authenticate_with(lookup, raw, now, kind=kind)
-    else:
-        with uow_factory() as uow:
-            user, token_id = security_cases.authenticate(uow, raw, now, kind=kind)
+    user, token_id = security_cases.authenticate_with(application_of(request).token_lookup, raw, now, kind=kind)
     if kind == "session" and request.method in _UNSAFE:
         sessions.require_csrf(request)
     return Authenticated(user, token_id)

@@ -1,10 +1,9 @@
 """Every error the API returns is ``application/problem+json`` (RFC 9457) naming the field.
 
-Domain errors map to status codes here and only here: InvalidInput 422, NotFound 404,
-AccessDenied 403, Conflict 412 (a stale If-Match) or 409, NotAuthenticated 401,
-TooManyAttempts 429, NotEligible 422. Request validation (malformed JSON, wrong types,
-unknown fields) is 422 with every offending field; bodies over :data:`MAX_BODY_BYTES` are
-413. Anything unexpected is a 500 without internals.
+Each class of the error hierarchy (:mod:`naltrack.errors`) has its status here and only here
+(:data:`STATUS`), looked up by type, never by message. Request validation (malformed JSON,
+wrong types, unknown fields) is 422 with every offending field; bodies over
+:data:`MAX_BODY_BYTES` are 413. Anything unexpected is a 500 without internals.
 """
 
 from __future__ import annotations
@@ -18,20 +17,55 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from naltrack.api.sessions import CsrfFailed
-from naltrack.domain.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
-from naltrack.domain.security.roles import AccessDenied
-from naltrack.errors import StaleVersion
-from naltrack.services.security import NotAuthenticated, TooManyAttempts
+from naltrack.errors import (
+    AccessDenied,
+    Conflict,
+    CsrfFailed,
+    DisclosureRefused,
+    DomainError,
+    DoseLimitExceeded,
+    ImportRefused,
+    InvalidInput,
+    NotAuthenticated,
+    NotEligible,
+    NotFound,
+    SignInRequired,
+    StaleVersion,
+    TooManyAttempts,
+)
+from naltrack.errors import PreconditionRequired as PreconditionRequired
 
 PROBLEM = "application/problem+json"
 #: Largest request body accepted, bytes (a whole chart import goes through the CLI, not here).
 MAX_BODY_BYTES = 1_000_000
 log = logging.getLogger("naltrack.api")
 
+#: The status and title of every error class (a subclass is listed even when it answers as its parent).
+STATUS: dict[type[DomainError], tuple[int, str]] = {
+    DomainError: (400, "Bad request"),
+    InvalidInput: (422, "Invalid input"),
+    DoseLimitExceeded: (422, "Invalid input"),
+    ImportRefused: (422, "Invalid input"),
+    NotEligible: (422, "Not eligible"),
+    NotFound: (404, "Not found"),
+    Conflict: (409, "Conflict"),
+    StaleVersion: (412, "Precondition failed"),
+    PreconditionRequired: (428, "Precondition required"),
+    AccessDenied: (403, "Forbidden"),
+    DisclosureRefused: (403, "Forbidden"),
+    NotAuthenticated: (401, "Not authenticated"),
+    SignInRequired: (401, "Not authenticated"),
+    TooManyAttempts: (429, "Too many attempts"),
+    CsrfFailed: (403, "Forbidden"),
+}
 
-class PreconditionRequired(DomainError):
-    """An update without If-Match (428)."""
+
+def status_of(error: DomainError) -> tuple[int, str]:
+    """The status and title of ``error``: its own class's, else its nearest listed ancestor's."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return STATUS[DomainError]
 
 
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
@@ -41,27 +75,29 @@ def problem(status: int, title: str, detail: str, headers: dict[str, str] | None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _domain(request: Request, error: Exception) -> JSONResponse:
+def _extra(error: DomainError) -> dict[str, Any]:
+    """What a problem says besides its status: the field at fault, the headers a client needs."""
     if isinstance(error, InvalidInput):
         value = error.value if isinstance(error.value, str | int | float | bool) else repr(error.value)
-        return problem(422, "Invalid input", str(error), field=error.field, value=str(value)[:200])
+        return {"field": error.field, "value": str(value)[:200]}
     if isinstance(error, NotAuthenticated):
-        return problem(401, "Not authenticated", str(error), headers={"WWW-Authenticate": "Bearer"})
+        return {"headers": {"WWW-Authenticate": "Bearer"}}
     if isinstance(error, TooManyAttempts):
-        return problem(429, "Too many attempts", str(error), headers={"Retry-After": str(error.retry_after_s)})
-    if isinstance(error, AccessDenied | CsrfFailed):
-        return problem(403, "Forbidden", str(error))
-    if isinstance(error, NotFound):
-        return problem(404, "Not found", str(error))
-    if isinstance(error, PreconditionRequired):
-        return problem(428, "Precondition required", str(error), field="If-Match")
-    if isinstance(error, StaleVersion) or (isinstance(error, Conflict) and "changed by someone else" in str(error)):
-        return problem(412, "Precondition failed", str(error), field="If-Match")
-    if isinstance(error, Conflict):
-        return problem(409, "Conflict", str(error))
-    if isinstance(error, NotEligible):
-        return problem(422, "Not eligible", str(error))
-    return problem(400, "Bad request", str(error))
+        return {"headers": {"Retry-After": str(error.retry_after_s)}}
+    if isinstance(error, StaleVersion | PreconditionRequired):
+        return {"field": "If-Match"}
+    return {}
+
+
+def domain_problem(error: DomainError) -> JSONResponse:
+    """``error`` as problem+json with the status of its type (:data:`STATUS`)."""
+    status, title = status_of(error)
+    return problem(status, title, str(error), **_extra(error))
+
+
+def _domain(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)  # noqa: S101  (registered for this type only)
+    return domain_problem(error)
 
 
 def _validation(request: Request, error: Exception) -> JSONResponse:

@@ -25,19 +25,17 @@ from datetime import UTC, datetime
 
 from fastapi import Request, Response
 
+from naltrack.api.app import application_of
 from naltrack.config import Settings
-from naltrack.domain.errors import DomainError
 from naltrack.domain.security.accounts import Actor, User
+from naltrack.errors import CsrfFailed, NotAuthenticated
 from naltrack.services import security as security_cases
-from naltrack.services.security import IssuedToken, NotAuthenticated
+from naltrack.services.security import IssuedToken
 
 SESSION_COOKIE = "naltrack_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
-
-class CsrfFailed(DomainError):
-    """A state-changing web request without the session's CSRF token (403)."""
 
 
 def _secret(request: Request) -> bytes:
@@ -49,7 +47,7 @@ def _secret(request: Request) -> bytes:
 def sign_in(request: Request, username: str, password: str) -> IssuedToken:
     """Check the password and open a web session (throttled and audited like the API's sign-in)."""
     state = request.app.state
-    return security_cases.sign_in(state.secure_uow, state.sign_in_throttle, username, password,
+    return security_cases.sign_in(application_of(request).ctx.uow, state.sign_in_throttle, username, password,
                                   client_address(request), datetime.now(UTC), kind="session")
 
 
@@ -67,7 +65,7 @@ def current_web_user(request: Request) -> User | None:
     if not raw:
         return None
     try:
-        user, _token_id = security_cases.authenticate_with(request.app.state.token_lookup, raw, datetime.now(UTC),
+        user, _token_id = security_cases.authenticate_with(application_of(request).token_lookup, raw, datetime.now(UTC),
                                                            kind="session")
     except NotAuthenticated:
         return None
@@ -94,14 +92,14 @@ def sign_out(request: Request, response: Response) -> None:
     """Revoke the session server-side and clear the cookie."""
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
-        now = datetime.now(UTC)
-        with request.app.state.secure_uow() as uow:
+        now, uow_factory = datetime.now(UTC), application_of(request).ctx.uow
+        with uow_factory() as uow:
             try:
                 user, token_id = security_cases.authenticate(uow, raw, now, kind="session")
             except NotAuthenticated:
                 user = None
         if user is not None:
-            security_cases.revoke_token(request.app.state.secure_uow, Actor(user, client_address(request)),
+            security_cases.revoke_token(uow_factory, Actor(user, client_address(request)),
                                         token_id, now)
     response.delete_cookie(SESSION_COOKIE, path="/")
 

@@ -2,8 +2,9 @@
 
 ``GET /cds-services`` lists the services; ``POST /cds-services/{id}`` answers ``{"cards": [...]}``;
 ``POST /cds-services/{id}/feedback`` records outcomes. Errors are ``application/problem+json``
-naming the path at fault. CORS is open on these routes, as CDS clients running in a browser
-(the CDS Hooks sandbox) need it.
+naming the path at fault; an error of :mod:`naltrack.errors` raised by a use case gets the
+status of its type (:data:`naltrack.api.errors.STATUS`). CORS is open on these routes, as CDS
+clients running in a browser (the CDS Hooks sandbox) need it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from naltrack.api.errors import status_of
 from naltrack.cds.engine import CdsEngine
 from naltrack.cds.hooks import discovery_document
 from naltrack.cds.problems import PROBLEM_JSON, CdsProblem, bad_request
+from naltrack.errors import DomainError
 
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Authorization, Content-Type",
         "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
@@ -25,6 +28,12 @@ CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Aut
 def problem_response(problem: CdsProblem) -> JSONResponse:
     return JSONResponse(problem.as_problem(), status_code=problem.status, media_type=PROBLEM_JSON,
                         headers={**CORS, **problem.headers})
+
+
+def domain_problem(error: DomainError) -> CdsProblem:
+    """A use case's error as a CDS problem, with the status of its type."""
+    status, title = status_of(error)
+    return CdsProblem(status, title, str(error), getattr(error, "field", None))
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -56,6 +65,8 @@ def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = 2_000_000) -> A
             answer = await engine.call(service_id, body, request.headers.get("authorization"), str(request.url))
         except CdsProblem as problem:
             return problem_response(problem)
+        except DomainError as error:
+            return problem_response(domain_problem(error))
         return JSONResponse(answer, headers=CORS)
 
     @router.post("/cds-services/{service_id}/feedback", summary="Feedback on cards")
@@ -67,6 +78,8 @@ def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = 2_000_000) -> A
             recorded = engine.feedback.record(service_id, payload, caller.name)
         except CdsProblem as problem:
             return problem_response(problem)
+        except DomainError as error:
+            return problem_response(domain_problem(error))
         return JSONResponse({"recorded": len(recorded)}, headers=CORS)
 
     return router

@@ -1,4 +1,4 @@
-"""Builds the CDS Hooks router from the settings: storage-backed charts and the Part 2 gate.
+"""Builds the CDS Hooks router over the application (:mod:`naltrack.bootstrap`): stored charts and the Part 2 gate.
 
 :func:`cds_router` is what :func:`naltrack.api.app.create_app` includes. The gate decides each
 disclosure to a calling EHR with the patient's consents (42 CFR 2.31,
@@ -16,15 +16,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
-from naltrack.adapters.fhir.exchange import secure_factory
-from naltrack.bootstrap import Storage, build_storage
+from naltrack.bootstrap import Application
 from naltrack.cds.auth import CdsSettings, verifier_from_settings
 from naltrack.cds.engine import CdsEngine
 from naltrack.cds.feedback import FeedbackLog, FeedbackRecord
 from naltrack.cds.router import build_cds_router
-from naltrack.config import Settings
 from naltrack.domain.chart import PatientChart
-from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.services.cds import CardOutcome, disclose_to_cds, record_card_feedback
 from naltrack.services.context import AppContext
 from naltrack.services.records import chart_in
@@ -73,25 +70,15 @@ def feedback_sink(ctx: AppContext) -> Callable[[list[FeedbackRecord]], None]:
     return sink
 
 
-def cds_context(settings: Settings, storage: Storage | None = None) -> AppContext:
-    """The application context of the CDS face, on ``storage`` (or the settings' database)."""
-    notice = getattr(settings, "part2_redisclosure_notice", None) or REDISCLOSURE_NOTICE_DEFAULT
-    return AppContext(uow=secure_factory(storage or build_storage(settings)), default_timezone=settings.timezone,
-                      redisclosure_notice=notice)
-
-
-def build_engine(settings: Settings, storage: Storage | None = None,
-                 cds_settings: CdsSettings | None = None) -> CdsEngine:
+def build_engine(ctx: AppContext, cds_settings: CdsSettings | None = None) -> CdsEngine:
+    """The CDS engine over the application context ``ctx`` (its units of work, thresholds and zone)."""
     cds = cds_settings or CdsSettings()
-    ctx = cds_context(settings, storage)
     return CdsEngine(verifier=verifier_from_settings(cds), feedback=FeedbackLog(feedback_sink(ctx)),
-                     local=StoredCharts(ctx.uow), gate=ConsentGate(ctx),
-                     timezone=settings.timezone,
-                     fhir_timeout_s=cds.fhir_timeout_s)
+                     local=StoredCharts(ctx.uow), gate=ConsentGate(ctx), thresholds=ctx.thresholds,
+                     timezone=ctx.default_timezone, fhir_timeout_s=cds.fhir_timeout_s)
 
 
-def cds_router(settings: Settings, storage: Storage | None = None,
-               cds_settings: CdsSettings | None = None) -> APIRouter:
-    """The ``/cds-services`` router for ``settings`` (what ``create_app`` includes)."""
+def cds_router(application: Application, cds_settings: CdsSettings | None = None) -> APIRouter:
+    """The ``/cds-services`` router of ``application`` (what ``create_app`` includes)."""
     cds = cds_settings or CdsSettings()
-    return build_cds_router(build_engine(settings, storage, cds), max_body_bytes=cds.max_body_bytes)
+    return build_cds_router(build_engine(application.ctx, cds), max_body_bytes=cds.max_body_bytes)

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from naltrack.bootstrap import Storage, build_storage
+from naltrack.cli.app import application
 from naltrack.cli.errors import bad_input_exits_2
 from naltrack.cli.security import echo_demo_accounts
-from naltrack.config import get_settings
+from naltrack.services.context import AppContext
 from naltrack.synthetic import load_program
 
 
@@ -27,27 +27,23 @@ from naltrack.synthetic import load_program
 def demo(n_patients: int, seed: int, database_url: str | None, if_empty: bool,
          end_date: datetime | None) -> None:
     """Fill the database with a synthetic naltrexone program (obviously synthetic people)."""
-    settings = get_settings()
-    storage = build_storage(settings, database_url=database_url)
-    try:
-        if if_empty and _patient_count(storage) > 0:
+    with application(database_url) as app:
+        if if_empty and _patient_count(app.ctx) > 0:
             click.echo("demo: the database already has patients; nothing to do")
             echo_demo_accounts(database_url)
             return
-        end = end_date.date() if end_date is not None else datetime.now(ZoneInfo(settings.timezone)).date()
+        end = end_date.date() if end_date is not None else datetime.now(ZoneInfo(app.ctx.default_timezone)).date()
         started = time.perf_counter()
         with click.progressbar(length=n_patients, label="synthetic patients", file=sys.stderr) as bar, \
                 bad_input_exits_2():
-            counts = load_program(storage.uow, n_patients=n_patients, seed=seed, end=end, progress=bar.update)
+            counts = load_program(app.ctx.uow, n_patients=n_patients, seed=seed, end=end, progress=bar.update)
         elapsed = time.perf_counter() - started
-    finally:
-        storage.close()
     click.echo(f"demo: {n_patients} patients (seed {seed}, end {end}) in {elapsed:.1f} s")
     for kind, count in sorted(counts.items()):
         click.echo(f"  {kind:<20} {count:>9}")
     echo_demo_accounts(database_url)
 
 
-def _patient_count(storage: Storage) -> int:
-    with storage.uow() as uow:
+def _patient_count(ctx: AppContext) -> int:
+    with ctx.uow() as uow:
         return uow.patients.count()

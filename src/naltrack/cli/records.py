@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from naltrack.bootstrap import build_storage
+from naltrack.cli.app import application
 from naltrack.cli.errors import BadInput, bad_input_exits_2
 from naltrack.config import get_settings
 from naltrack.domain.administrations import Injection, OralDose
@@ -28,7 +28,6 @@ from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import LabResult
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.accounts import Actor
-from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.services.context import AppContext
 from naltrack.services.records import create_records
 
@@ -40,16 +39,8 @@ _by = click.option("--as", "username", required=True, help="The naltrack user wh
 @contextmanager
 def cli_context(database_url: str | None) -> Iterator[AppContext]:
     """The application context of one command, on the configured (or given) database."""
-    from naltrack.adapters.db.security_repository import secure_uow_factory
-
-    settings = get_settings()
-    storage = build_storage(settings, database_url=database_url)
-    try:
-        yield AppContext(uow=secure_uow_factory(storage.engine, storage.ensure_schema),
-                         default_timezone=settings.timezone,
-                         redisclosure_notice=settings.part2_redisclosure_notice or REDISCLOSURE_NOTICE_DEFAULT)
-    finally:
-        storage.close()
+    with application(database_url) as app:
+        yield app.ctx
 
 
 def cli_actor(ctx: AppContext, username: str) -> Actor:

@@ -14,22 +14,14 @@ from datetime import UTC, datetime
 
 import click
 
-from naltrack.adapters.db.security_repository import secure_uow_factory
-from naltrack.bootstrap import Storage, build_storage
+from naltrack.cli.app import application
 from naltrack.cli.errors import bad_input_exits_2
-from naltrack.config import get_settings
 from naltrack.domain.security.roles import ROLES
 from naltrack.services import security as security_cases
-from naltrack.services.security_ports import SecureUnitOfWorkFactory
 
 AUDIT_FIELDS = ("seq", "at", "actor", "clinic_id", "action", "category", "record_type", "record_id", "patient_id",
                 "purpose", "outcome", "source", "detail", "prev_hash", "hash")
 EXIT_CHAIN_BROKEN = 1
-
-
-def _storage(database_url: str | None) -> tuple[Storage, SecureUnitOfWorkFactory]:
-    storage = build_storage(get_settings(), database_url=database_url)
-    return storage, secure_uow_factory(storage.engine, storage.ensure_schema)
 
 
 @click.group()
@@ -45,12 +37,8 @@ def users() -> None:
 def add_user(username: str, role: str, clinic_id: str, database_url: str | None) -> None:
     """Create USERNAME; the password is read from standard input (first line)."""
     password = sys.stdin.readline().rstrip("\r\n")
-    storage, factory = _storage(database_url)
-    try:
-        with bad_input_exits_2():
-            user = security_cases.add_user(factory, username, password, role, clinic_id, datetime.now(UTC))
-    finally:
-        storage.close()
+    with application(database_url) as app, bad_input_exits_2():
+        user = security_cases.add_user(app.ctx.uow, username, password, role, clinic_id, datetime.now(UTC))
     click.echo(f"user {user.username} ({user.role}, clinic {user.clinic_id}) created")
 
 
@@ -63,11 +51,8 @@ def audit() -> None:
 @click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
 def verify(database_url: str | None) -> None:
     """Exit 0 if the chain is intact; 1 naming the first bad entry otherwise."""
-    storage, factory = _storage(database_url)
-    try:
-        report = security_cases.verify_audit(factory)
-    finally:
-        storage.close()
+    with application(database_url) as app:
+        report = security_cases.verify_audit(app.ctx.uow)
     if not report.intact:
         click.echo(report.describe(), err=True)
         sys.exit(EXIT_CHAIN_BROKEN)
@@ -82,33 +67,26 @@ def verify(database_url: str | None) -> None:
 def export(since: datetime | None, fmt: str, database_url: str | None) -> None:
     """Write the entries to standard output (JSON lines or CSV), oldest first."""
     start = since.replace(tzinfo=UTC) if since is not None else None
-    storage, factory = _storage(database_url)
     out = sys.stdout
     writer = csv.DictWriter(out, fieldnames=AUDIT_FIELDS) if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
-    try:
-        for entry in security_cases.export_audit(factory, start):
+    with application(database_url) as app:
+        for entry in security_cases.export_audit(app.ctx.uow, start):
             row = asdict(entry)
             row["at"] = entry.at.isoformat()
             if writer is not None:
                 writer.writerow({k: row[k] for k in AUDIT_FIELDS})
             else:
                 out.write(json.dumps({k: row[k] for k in AUDIT_FIELDS}) + "\n")
-    finally:
-        storage.close()
-
 
 
 def echo_demo_accounts(database_url: str | None) -> None:
     """Create ``demo.<role>`` accounts (one per role, in the first clinic) and print their passwords."""
-    storage, factory = _storage(database_url)
-    try:
-        with factory() as uow:
+    with application(database_url) as app:
+        with app.ctx.uow() as uow:
             clinics = sorted(c.id for c in uow.clinics.list())
-        accounts = security_cases.create_demo_accounts(factory, clinics[0], datetime.now(UTC)) if clinics else []
-    finally:
-        storage.close()
+        accounts = security_cases.create_demo_accounts(app.ctx.uow, clinics[0], datetime.now(UTC)) if clinics else []
     if not accounts:
         return
     click.echo(f"demo accounts (clinic {accounts[0].clinic_id}; synthetic, for trying the program):")

@@ -6,8 +6,7 @@ import json
 
 import click
 
-from naltrack.bootstrap import build_storage
-from naltrack.config import get_settings
+from naltrack.cli.app import application
 from naltrack.services.stats import count_records
 
 
@@ -16,11 +15,8 @@ from naltrack.services.stats import count_records
 @click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
 def stats(output: str, database_url: str | None) -> None:
     """Print the number of clinics, patients and records of each type."""
-    storage = build_storage(get_settings(), database_url=database_url)
-    try:
-        counts = count_records(storage.uow())
-    finally:
-        storage.close()
+    with application(database_url) as app:
+        counts = count_records(app.ctx.uow())
     if output == "json":
         click.echo(json.dumps(counts, indent=2))
         return

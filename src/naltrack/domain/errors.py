@@ -1,23 +1,30 @@
-"""One hierarchy of domain errors.
+"""The error hierarchy, as the domain and the services import it.
 
-::
-
-    DomainError
-    ├── InvalidInput        a value breaks a rule; names the field, the value and the limit
-    │   └── DoseLimitExceeded
-    ├── NotEligible         a clinical rule forbids the action
-    ├── NotFound            a record or code that does not exist
-    └── Conflict            a stale version or a duplicate
-
-Faces map these to exit code 2 (CLI), problem+json (API) or inline form errors (web).
-
-The classes are defined in :mod:`naltrack.errors` (stdlib only), so that the ground floor
-(``instruments``, ``pk``) raises the very same classes; this module is where the rest of
-the code imports them from.
+The classes are defined (and drawn as a tree) in :mod:`naltrack.errors` (stdlib only), so
+that the ground floor (``instruments``, ``pk``) raises the very same classes; this module is
+where the rest of the code imports them from.
 """
 
 from __future__ import annotations
 
-from naltrack.errors import Conflict, DomainError, DoseLimitExceeded, InvalidInput, NotEligible, NotFound
+from naltrack.errors import (
+    AccessDenied,
+    Conflict,
+    CsrfFailed,
+    DisclosureRefused,
+    DomainError,
+    DoseLimitExceeded,
+    ImportRefused,
+    InvalidInput,
+    NotAuthenticated,
+    NotEligible,
+    NotFound,
+    PreconditionRequired,
+    SignInRequired,
+    StaleVersion,
+    TooManyAttempts,
+)
 
-__all__ = ["Conflict", "DomainError", "DoseLimitExceeded", "InvalidInput", "NotEligible", "NotFound"]
+__all__ = ["AccessDenied", "Conflict", "CsrfFailed", "DisclosureRefused", "DomainError", "DoseLimitExceeded",
+           "ImportRefused", "InvalidInput", "NotAuthenticated", "NotEligible", "NotFound", "PreconditionRequired",
+           "SignInRequired", "StaleVersion", "TooManyAttempts"]

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from naltrack.domain.errors import Conflict, NotFound
+from naltrack.domain.errors import DisclosureRefused as DisclosureRefused
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.consent import (
     BreakGlass,
@@ -20,19 +21,11 @@ from naltrack.domain.security.consent import (
     decide_disclosure,
     open_break_glass,
 )
-from naltrack.domain.security.roles import KIND_CATEGORY, AccessDenied
+from naltrack.domain.security.roles import KIND_CATEGORY
 from naltrack.errors import StaleVersion
 from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
 from naltrack.services.security import new_id
 from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
-
-
-class DisclosureRefused(AccessDenied):
-    """No consent in force covers the disclosure (the same answer whether or not a consent exists)."""
-
-    def __init__(self, reason: str) -> None:
-        self.role, self.category, self.action = "-", "disclosures", "disclose"
-        Exception.__init__(self, f"disclosure refused: {reason}")
 
 
 def create_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, values: dict[str, Any],

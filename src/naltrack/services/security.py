@@ -20,7 +20,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from naltrack.domain.errors import DomainError, InvalidInput
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.errors import NotAuthenticated as NotAuthenticated
+from naltrack.domain.errors import TooManyAttempts as TooManyAttempts
 from naltrack.domain.security.accounts import Actor, User, check_password_strength
 from naltrack.domain.security.audit import AuditEntry, AuditEvent, ChainReport, Outcome, verify_chain
 from naltrack.services.security_ports import AuditQuery, SecureUnitOfWork, SecureUnitOfWorkFactory, StoredToken
@@ -35,21 +37,6 @@ SESSION_TTL = timedelta(hours=8)
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 30
 FAILURE_WINDOW = timedelta(minutes=15)
-
-
-class NotAuthenticated(DomainError):
-    """No valid credentials: the same message whatever was wrong."""
-
-    def __init__(self, message: str = "invalid credentials") -> None:
-        super().__init__(message)
-
-
-class TooManyAttempts(DomainError):
-    """Sign-in throttled; retry after ``retry_after_s`` seconds."""
-
-    def __init__(self, retry_after_s: int) -> None:
-        self.retry_after_s = retry_after_s
-        super().__init__(f"too many failed sign-ins; retry in {retry_after_s} s")
 
 
 def new_id() -> str:

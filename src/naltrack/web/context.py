@@ -1,4 +1,8 @@
-"""What every web route needs: storage, the signed-in user, the CSRF token, the clinic's clock.
+"""What every web route needs: the application context, the signed-in user, the CSRF token, the clock.
+
+``web_of(request).ctx`` is the application context the app was built with
+(:func:`naltrack.bootstrap.build_application`, once, by ``create_app``); routes pass it to the
+use cases.
 
 Sessions and CSRF are the secure service's (:mod:`naltrack.api.sessions`): an opaque
 session token in an HttpOnly, SameSite=Strict cookie, and a CSRF token bound to it that
@@ -17,11 +21,13 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from naltrack.api import sessions
-from naltrack.bootstrap import Storage, build_storage
+from naltrack.api.app import application_of
+from naltrack.bootstrap import Application
 from naltrack.config import Settings
-from naltrack.domain.errors import DomainError
 from naltrack.domain.security.accounts import Actor, User
 from naltrack.domain.security.roles import is_permitted
+from naltrack.errors import CsrfFailed, SignInRequired
+from naltrack.services.context import AppContext
 from naltrack.services.security_ports import SecureUnitOfWork
 from naltrack.web.assets import Assets, discover_assets
 from naltrack.web.navigation import nav_for
@@ -31,23 +37,26 @@ ROLE_LABELS = {"admin": "administrator", "prescriber": "prescriber", "nurse": "n
                "front-desk": "front desk", "auditor": "auditor"}
 
 
-class SignInRequired(DomainError):
-    """No valid web session: the route redirects to the sign-in page."""
-
 
 @dataclass
 class WebApp:
-    """The web face of one app, built on its first request from the app's state."""
+    """The web face of one app, built on its first request from the app's application."""
 
-    settings: Settings
-    storage: Storage
+    application: Application
     templates: Jinja2Templates
     assets: Assets
-    request_state: Any
+
+    @property
+    def settings(self) -> Settings:
+        return self.application.settings
+
+    @property
+    def ctx(self) -> AppContext:
+        """The application context the routes pass to the use cases."""
+        return self.application.ctx
 
     def secure_uow(self) -> SecureUnitOfWork:
-        factory = self.request_state.secure_uow
-        return factory()  # type: ignore[no-any-return]
+        return self.application.ctx.uow()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -61,14 +70,13 @@ class WebApp:
 
 
 def web_of(request: Request) -> WebApp:
-    """The app's :class:`WebApp`, sharing the API's storage when the app has one."""
+    """The app's :class:`WebApp`, over the application ``create_app`` built."""
     state = request.app.state
     web: WebApp | None = getattr(state, "web", None)
     if web is None:
-        storage = getattr(state, "storage", None) or build_storage(state.settings)
-        templates = build_templates(ZoneInfo(state.settings.timezone))
-        web = WebApp(settings=state.settings, storage=storage, templates=templates, assets=discover_assets(),
-                     request_state=state)
+        application = application_of(request)
+        templates = build_templates(ZoneInfo(application.settings.timezone))
+        web = WebApp(application=application, templates=templates, assets=discover_assets())
         state.web = web
         state.web_templates = web.templates
     return web
@@ -122,7 +130,7 @@ def check_csrf(request: Request, form: Any) -> None:
     if request.url.path == "/sign-in":
         origin = request.headers.get("Origin")
         if origin and origin != "null" and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
-            raise sessions.CsrfFailed(f"a sign-in from another site ({origin}) is refused")
+            raise CsrfFailed(f"a sign-in from another site ({origin}) is refused")
         return
     sessions.require_csrf(request, str(form.get(sessions.CSRF_FIELD) or "") or None)
 

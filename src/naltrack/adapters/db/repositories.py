@@ -25,7 +25,7 @@ from naltrack.adapters.db.mappers import (
     patient_from_row,
     patient_to_row,
 )
-from naltrack.domain.errors import Conflict
+from naltrack.domain.errors import Conflict, StaleVersion
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
 from naltrack.services.unit_of_work import (
@@ -86,8 +86,8 @@ class SqlPatientRepository(PatientRepository):
                      .where(t.patients.c.id == patient.id, t.patients.c.version == patient.version - 1)
                      .values({k: v for k, v in row.items() if k != "id"}))
         if self._connection.execute(statement).rowcount != 1:
-            raise Conflict(f"patient {patient.id!r} was changed by someone else "
-                           f"(expected stored version {patient.version - 1})")
+            raise StaleVersion(f"patient {patient.id!r} was changed by someone else "
+                               f"(expected stored version {patient.version - 1})")
 
     def find(self, patient_id: str) -> Patient | None:
         query = sa.select(t.patients).where(t.patients.c.id == patient_id)
@@ -147,8 +147,8 @@ class SqlRecordRepository(RecordRepository):
                      .where(table.c.id == record.id, table.c.version == record.version - 1)
                      .values({k: v for k, v in row.items() if k != "id"}))
         if self._connection.execute(statement).rowcount != 1:
-            raise Conflict(f"{KIND_OF[type(record)]} {record.id!r} was changed by someone else "
-                           f"(expected stored version {record.version - 1})")
+            raise StaleVersion(f"{KIND_OF[type(record)]} {record.id!r} was changed by someone else "
+                               f"(expected stored version {record.version - 1})")
 
     def for_patient(self, patient_id: str) -> dict[str, list[ClinicalRecord]]:
         chart: dict[str, list[ClinicalRecord]] = {}

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from naltrack.adapters.db import security_tables as st
 from naltrack.adapters.db.read_models import SqlReadModels
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from naltrack.domain.errors import Conflict
+from naltrack.domain.errors import StaleVersion
 from naltrack.domain.security.accounts import User
 from naltrack.domain.security.audit import GENESIS_HASH, AuditEntry, AuditEvent, chain_after
 from naltrack.domain.security.consent import BreakGlass, Consent
@@ -115,7 +115,7 @@ class SqlSecurityRepository(SecurityRepository):
                      .where(st.consents.c.id == consent.id, st.consents.c.version == consent.version - 1)
                      .values(**values))
         if self._c.execute(statement).rowcount != 1:
-            raise Conflict(f"consent {consent.id!r} was changed by someone else")
+            raise StaleVersion(f"consent {consent.id!r} was changed by someone else")
 
     def consents_for(self, patient_id: str) -> list[Consent]:
         query = sa.select(st.consents).where(st.consents.c.patient_id == patient_id).order_by(st.consents.c.signed_on)

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any, Protocol
-
-from sqlalchemy.engine import Engine
+from typing import Any
 
 from naltrack.adapters.fhir.r4_common import FhirResource, fhir_id, part2_labels, validate_resource
 from naltrack.adapters.fhir.r4_export import as_bundle, export_chart, sensitivities
@@ -29,25 +27,6 @@ from naltrack.services.records import chart_in
 from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
 
 NOTICE_SYSTEM = "urn:naltrack:part2-notice"
-
-
-class StorageLike(Protocol):
-    """What :class:`naltrack.bootstrap.Storage` offers (the adapters sit below bootstrap)."""
-
-    engine: Engine
-
-    def ensure_schema(self) -> None: ...
-
-
-def secure_factory(storage: StorageLike) -> SecureUnitOfWorkFactory:
-    """Units of work with the security repository, on ``storage``'s engine."""
-    from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork
-
-    def factory() -> SecureUnitOfWork:
-        storage.ensure_schema()
-        return SqlSecureUnitOfWork(storage.engine)
-
-    return factory
 
 
 @dataclass(frozen=True)

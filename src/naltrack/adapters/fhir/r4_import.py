@@ -35,6 +35,7 @@ from naltrack.adapters.fhir.bundle_reader import read_bundle_detailed
 from naltrack.adapters.fhir.r4_common import ValidationProblem, find_problems, resource_label
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import DomainError, InvalidInput
+from naltrack.domain.errors import ImportRefused as ImportRefused
 from naltrack.domain.security.accounts import Actor
 from naltrack.services.context import AppContext
 from naltrack.services.imports import chart_records, import_charts
@@ -74,15 +75,6 @@ class ImportReport:
                 "records_unchanged": self.records_unchanged, "skipped": dict(self.skipped),
                 "problems": [str(p) for p in self.problems]}
 
-
-class ImportRefused(InvalidInput):
-    """The data has problems; nothing was imported. ``report.problems`` names each one."""
-
-    def __init__(self, report: ImportReport) -> None:
-        self.report = report
-        first = report.problems[0]
-        super().__init__(f"{first.resource}: {first.path}", "(see report)",
-                         f"{first.message}; {len(report.problems)} problem(s), nothing imported")
 
 
 # 1. Load ---------------------------------------------------------------------------------------

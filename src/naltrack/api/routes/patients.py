@@ -11,8 +11,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from naltrack.api.app_context import ContextDep
-from naltrack.api.deps import ActorDep, NowDep, UowDep
+from naltrack.api.deps import ActorDep, ContextDep, NowDep, UowDep
 from naltrack.api.routes.records import ERRORS, etag, parse_if_match
 from naltrack.api.schemas import model_for, public_schema, to_domain, to_public
 from naltrack.domain.patients import Patient
@@ -165,7 +164,7 @@ def revoke_consent(consent_id: str, actor: ActorDep, uow: UowDep, now: NowDep, r
              summary="Disclose records outside the program: needs a consent in force; carries the 42 CFR 2.32 notice")
 def disclose(patient_id: str, payload: DisclosureRequest, request: Request, actor: ActorDep, uow: UowDep,
              now: NowDep) -> Any:
-    notice = request.app.state.redisclosure_notice
+    notice = request.app.state.application.ctx.redisclosure_notice
     package = consent_cases.disclose(uow, actor, patient_id, payload.recipient, payload.purpose,
                                      tuple(payload.categories), notice, now)
     return jsonable_encoder({"disclosure": asdict(package.disclosure), "notice": package.notice,

@@ -20,8 +20,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, create_model
 
-from naltrack.api.app_context import ContextDep
-from naltrack.api.deps import ActorDep, NowDep
+from naltrack.api.deps import ActorDep, ContextDep, NowDep
 from naltrack.api.errors import PreconditionRequired
 from naltrack.api.schemas import ProblemDetail, create_schema, public_schema, to_domain, to_public
 from naltrack.domain.errors import InvalidInput, NotFound

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from naltrack.domain.errors import DomainError
+from naltrack.domain.errors import AccessDenied as AccessDenied
 
 Role = Literal["admin", "prescriber", "nurse", "counselor", "front-desk", "auditor"]
 ROLES: tuple[Role, ...] = ("admin", "prescriber", "nurse", "counselor", "front-desk", "auditor")
@@ -97,15 +97,6 @@ KIND_CATEGORY: dict[str, Category] = {
 EMERGENCY_ROLES: frozenset[Role] = frozenset({"prescriber", "nurse"})
 
 
-class AccessDenied(DomainError):
-    """The role may not take this action on this category (or the record is outside the user's clinic)."""
-
-    def __init__(self, role: str, category: str, action: str) -> None:
-        self.role = role
-        self.category = category
-        self.action = action
-        super().__init__(f"role {role!r} may not {action} {category}")
-
 
 def is_permitted(role: str, category: str, action: str) -> bool:
     """Whether ``role`` may take ``action`` on records of ``category``; unknown names are never permitted."""
@@ -123,7 +114,7 @@ def require_permitted(role: str, category: str, action: str) -> None:
     >>> require_permitted("auditor", "labs", "read")
     Traceback (most recent call last):
     ...
-    naltrack.domain.security.roles.AccessDenied: role 'auditor' may not read labs
+    naltrack.errors.AccessDenied: role 'auditor' may not read labs
     """
     if not is_permitted(role, category, action):
         raise AccessDenied(role, category, action)

@@ -16,7 +16,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from naltrack.api.app_context import app_context
 from naltrack.domain.administrations import NEEDLE_LENGTHS_IN, Injection, OralDose, suggest_injection_side
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import InvalidInput
@@ -42,7 +41,7 @@ PARTIAL_CHART_KINDS = ("episodes", "substance_use", "questionnaires", "counselin
 
 def context_of(request: Request) -> AppContext:
     """The application context the web routes pass to the use cases."""
-    return app_context(request.app.state)
+    return web_of(request).ctx
 
 
 def permitted_chart(request: Request, user: WebUser, patient_id: str) -> PatientChart:

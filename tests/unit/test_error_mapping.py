@@ -1,0 +1,97 @@
+"""Every class of the error hierarchy has an explicit mapping in every face.
+
+The faces map error *types* (never messages): the REST API to a problem+json status, the CLI
+to an exit code, the web pages to a response, CDS Hooks to the API's status. A new subclass of
+``DomainError`` anywhere in naltrack, without an entry in each table, fails here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import naltrack
+from naltrack.api.errors import STATUS, domain_problem, status_of
+from naltrack.cli.errors import EXIT_CODES, exit_code_of
+from naltrack.errors import (
+    AccessDenied,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PreconditionRequired,
+    StaleVersion,
+    TooManyAttempts,
+)
+from naltrack.web.pages import RESPONSES
+
+
+def _import_all() -> None:
+    for module in pkgutil.walk_packages(naltrack.__path__, "naltrack."):
+        if ".migrations" in module.name:  # Alembic scripts run only under Alembic
+            continue
+        importlib.import_module(module.name)
+
+
+def _subclasses(cls: type[DomainError]) -> set[type[DomainError]]:
+    found = set()
+    for sub in cls.__subclasses__():
+        if sub.__module__.startswith("naltrack."):
+            found |= {sub} | _subclasses(sub)
+    return found
+
+
+_import_all()
+ERROR_CLASSES = sorted({DomainError} | _subclasses(DomainError), key=lambda c: f"{c.__module__}.{c.__qualname__}")
+FACES = {"api": STATUS, "cli": EXIT_CODES, "web": RESPONSES}
+
+
+def test_the_hierarchy_is_found_in_full() -> None:
+    names = {c.__name__ for c in ERROR_CLASSES}
+    assert {"InvalidInput", "DoseLimitExceeded", "ImportRefused", "NotEligible", "NotFound", "Conflict",
+            "StaleVersion", "AccessDenied", "DisclosureRefused", "NotAuthenticated", "SignInRequired",
+            "TooManyAttempts", "CsrfFailed", "PreconditionRequired"} <= names
+
+
+@pytest.mark.parametrize("face", sorted(FACES))
+@pytest.mark.parametrize("error_class", ERROR_CLASSES, ids=lambda c: c.__name__)
+def test_every_error_class_has_an_explicit_mapping(face: str, error_class: type[DomainError]) -> None:
+    assert error_class in FACES[face], f"{face} face has no mapping for {error_class.__module__}.{error_class.__name__}"
+
+
+def test_every_error_class_is_defined_in_naltrack_errors() -> None:
+    assert {c.__module__ for c in ERROR_CLASSES} == {"naltrack.errors"}
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (InvalidInput("dose_mg", 500, "must be at most 380"), 422),
+    (NotFound("patient", "p1"), 404),
+    (Conflict("a record breaks a key"), 409),
+    (StaleVersion("injection 'i1' was changed by someone else"), 412),
+    (PreconditionRequired("an update needs If-Match"), 428),
+    (AccessDenied("auditor", "labs", "read"), 403),
+    (NotAuthenticated(), 401),
+    (TooManyAttempts(30), 429),
+])
+def test_api_status_is_read_from_the_type(error: DomainError, status: int) -> None:
+    assert status_of(error)[0] == status
+    assert domain_problem(error).status_code == status
+
+
+def test_a_conflict_is_not_stale_whatever_its_message_says() -> None:
+    assert status_of(Conflict("patient 'p1' was changed by someone else"))[0] == 409
+
+
+def test_a_subclass_answers_as_its_parent_when_mapped_alike() -> None:
+    class LateDose(InvalidInput):
+        pass
+
+    assert status_of(LateDose("dose", 1, "late"))[0] == 422
+    assert exit_code_of(LateDose("dose", 1, "late")) == 2
+
+
+def test_every_cli_exit_code_is_bad_input() -> None:
+    assert set(EXIT_CODES.values()) == {2}
