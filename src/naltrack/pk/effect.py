@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from naltrack.pk.params import IMPLANT_PRODUCTS, InvalidPkInput, PkParameters
+from naltrack.pk.params import InvalidPkInput, PkParameters, find_implant_product
 
 FloatArray = npt.NDArray[np.float64]
 #: Smallest relative gap kept between keo and any plasma rate (Bateman sums stay well conditioned).
@@ -131,11 +131,10 @@ class ImplantShape:
 def implant_shape(dose_mg: float, expected_duration_h: float | None, params: PkParameters) -> ImplantShape:
     """The release of an implant: by dose from the calibrated products (pk.md §3), or honouring a recorded duration.
 
-    By dose: the plateau and tail of the products with published durations, interpolated
-    linearly in dose between the two nearest (a product's own dose gets its own shape; below
-    the smallest or above the largest, that product's shape), the whole dose released.
-    Interpolating, rather than taking the nearest product, keeps a larger implant from
-    blocking for less time at a product boundary.
+    By dose: the plateau and tail of the product nearest in dose, the whole dose released
+    (the plasma model's calibration, docs/pk.md "Implants"). At the dose halfway between two
+    products the shape switches, and blockade can be a few days shorter just above it than
+    just below (docs/pk.md "Blockade").
 
     With a recorded ``expected_duration_h`` the release keeps that rate for the dose and
     its plateau (else, when even no plateau lasts too long, its tail) is set so that the
@@ -155,10 +154,8 @@ def implant_shape(dose_mg: float, expected_duration_h: float | None, params: PkP
 
 
 def _by_dose(dose_mg: float) -> ImplantShape:
-    doses = [p.dose_mg for p in IMPLANT_PRODUCTS]
-    plateau = float(np.interp(dose_mg, doses, [p.plateau_days for p in IMPLANT_PRODUCTS]))
-    tau = float(np.interp(dose_mg, doses, [p.tau_days for p in IMPLANT_PRODUCTS]))
-    return ImplantShape(dose_mg, plateau * 24.0, tau * 24.0)
+    product = find_implant_product(dose_mg)
+    return ImplantShape(dose_mg, product.plateau_days * 24.0, product.tau_days * 24.0)
 
 
 @lru_cache(maxsize=4096)

@@ -96,8 +96,7 @@ class ImplantProduct:
     """One implant product: zero-order release for ``plateau_days``, then first-order decline.
 
     The whole dose is released (F = 1): R0 = dose / (plateau + tau). The plateau and tau
-    reproduce the sourced durations above 2 and 1 ng/mL (pk.md §3, §7.3); doses between
-    products get a shape interpolated between them (:func:`naltrack.pk.effect.implant_shape`).
+    reproduce the sourced durations above 2 and 1 ng/mL (pk.md §3, §7.3).
     """
 
     dose_mg: float
@@ -118,6 +117,17 @@ IMPLANT_PRODUCTS: tuple[ImplantProduct, ...] = (
     ImplantProduct(3300.0, 106.5, 30.0, 145.0, None, "pk.md §3 Go Medical 2008: ≥2 ng/mL 145 d; tail tau assumed"),
     ImplantProduct(3400.0, 38.0, 157.3, 188.0, 297.0, "pk.md §3 Go Medical 3.4 g: >2 ng/mL 188 d, >1 ng/mL 297 d"),
 )
+
+
+def find_implant_product(dose_mg: float) -> ImplantProduct:
+    """The calibrated product nearest in dose (its release shape is used, scaled to the dose).
+
+    Examples
+    --------
+    >>> find_implant_product(1800).dose_mg
+    1700.0
+    """
+    return min(IMPLANT_PRODUCTS, key=lambda p: abs(p.dose_mg - dose_mg))
 
 
 @dataclass(frozen=True)

@@ -76,10 +76,9 @@ def test_concentrations_are_never_negative(form: str, amount: float, at: float) 
 @settings(max_examples=40, deadline=None)
 @given(form=forms, amount=amounts, factor=st.floats(min_value=0.1, max_value=10.0))
 def test_concentration_is_linear_in_dose(form: str, amount: float, factor: float) -> None:
-    # Between products the implant shape is interpolated in dose; from the largest product
-    # (3.4 g) up it is that product's shape, scaled: linear there.
+    # Implant release shape is chosen by the nearest product: keep the same product.
     if form == "implant":
-        amount, factor = 3400.0, 1.0 + factor / 100.0
+        amount, factor = 1700.0, 1.0 + factor / 100.0
     base = _conc([DoseEvent(form, 0.0, amount)])  # type: ignore[arg-type]
     scaled = _conc([DoseEvent(form, 0.0, amount * factor)])  # type: ignore[arg-type]
     np.testing.assert_allclose(scaled, factor * base, rtol=1e-9, atol=1e-12)
