@@ -15,7 +15,6 @@ from naltrack.web.context import actor_of, require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import message_page, page, redirect
 from naltrack.web.rendering import is_htmx
-from naltrack.web.routes.recording import context_of
 
 router = APIRouter()
 
@@ -27,7 +26,7 @@ def acknowledge(request: Request, form: Mapping[str, Any] | None) -> Response:
     state = FormState.from_form(form or {})
     pid = request.path_params["patient_id"]
     try:
-        ack = acknowledge_alert(context_of(request), actor_of(request, user), pid, state.raw("rule"),
+        ack = acknowledge_alert(web_of(request).ctx, actor_of(request, user), pid, state.raw("rule"),
                                 state.raw("subject"), web.now())
     except InvalidInput as error:
         return message_page(request, 422, "Not acknowledged", str(error))

@@ -22,7 +22,6 @@ from naltrack.web.context import WebUser, actor_of, page_context, require_user, 
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import context_of
 
 router = APIRouter()
 CONSENT_FIELDS = {"consent.recipient": "recipient", "consent.purpose": "purpose", "consent.categories": "categories",
@@ -35,7 +34,7 @@ def _page(request: Request, user: WebUser, state: FormState, status: int = 200,
     web = web_of(request)
     pid = request.path_params["patient_id"]
     actor = actor_of(request, user)
-    patient = patient_cases.get_patient(context_of(request), actor, pid, web.now())
+    patient = patient_cases.get_patient(web_of(request).ctx, actor, pid, web.now())
     items = sorted(consents.list_consents(web.secure_uow, actor, pid, web.now()), key=lambda c: c.signed_on,
                    reverse=True)
     context = page_context(request, user, "Consents", patient=patient, consents=items, form=state, now=web.now(),

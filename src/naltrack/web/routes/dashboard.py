@@ -16,7 +16,6 @@ from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.navigation import home_for
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import context_of
 
 router = APIRouter()
 
@@ -26,7 +25,7 @@ def dashboard(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     if not any(dashboard_sections(user.role).values()):
         return redirect(request, home_for(user.role))
-    ctx = context_of(request)
+    ctx = web_of(request).ctx
     view = get_dashboard(ctx, actor_of(request, user), web_of(request).now())
     context = page_context(request, user, "Dashboard", board=view.board, sections=view.sections,
                            clinic_name=view.clinic.name, thresholds=ctx.thresholds)
@@ -39,9 +38,9 @@ def inductions(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     web = web_of(request)
     actor, now = actor_of(request, user), web.now()
-    listed = list_inductions(context_of(request), actor, now)
+    listed = list_inductions(web_of(request).ctx, actor, now)
     readiness = {
-        item.patient_id: record_cases.chart_view(context_of(request), actor, item.patient_id, "readiness",
+        item.patient_id: record_cases.chart_view(web_of(request).ctx, actor, item.patient_id, "readiness",
                                                 lambda chart: assess_readiness(chart, "xr-ntx", listed.today), now)
         for item in listed.items
     }

@@ -21,7 +21,6 @@ from naltrack.web.context import WebUser, actor_of, page_context, require_user, 
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import context_of
 
 router = APIRouter()
 FIELDS = {"patient.given_name": "given_name", "patient.family_name": "family_name", "patient.mrn": "mrn",
@@ -70,7 +69,7 @@ def _save(request: Request, user: WebUser, values: dict[str, Any], episode: dict
         return [] if episode is None else [Episode(id=new_id(), patient_id=patient.id, **episode)]
 
     patient = patient_cases.register_patient(
-        context_of(request), actor_of(request, user),
+        web_of(request).ctx, actor_of(request, user),
         lambda base: Patient(id=base["id"], clinic_id=base["clinic_id"], **values), web.now(),
         first_records=first_records)
     return redirect(request, f"/patients/{patient.id}")

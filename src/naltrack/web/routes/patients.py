@@ -16,7 +16,7 @@ from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.coverage_view import coverage_view
 from naltrack.web.pages import page
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import context_of, permitted_chart
+from naltrack.web.routes.recording import permitted_chart
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -29,7 +29,7 @@ def patient_list(request: Request, form: Mapping[str, Any] | None) -> Response:
     text = (request.query_params.get("q") or "").strip()[:100] or None
     offset = max(0, int(request.query_params.get("offset", "0") or 0)) if (
         request.query_params.get("offset", "0") or "0").isdigit() else 0
-    result = patient_cases.list_patients(context_of(request), actor_of(request, user), text, PAGE_SIZE, offset,
+    result = patient_cases.list_patients(web_of(request).ctx, actor_of(request, user), text, PAGE_SIZE, offset,
                                          web.now())
     context = page_context(request, user, "Patients", result=result, q=text or "", page_size=PAGE_SIZE,
                            may_register=user.may("demographics", "create"), today=web.today())
@@ -48,7 +48,7 @@ def patient_chart(request: Request, form: Mapping[str, Any] | None) -> Response:
         view = build_chart_view(chart, user.role, web.today(), web.tz)
         context = page_context(request, user, view.patient.display_name, view=view)
         return render(request, "pages/chart.html", "partials/chart.html", context)
-    ctx, actor, now = context_of(request), actor_of(request, user), web.now()
+    ctx, actor, now = web_of(request).ctx, actor_of(request, user), web.now()
     read = clinical_views.patient_chart(ctx, actor, patient_id, now)
     view = build_chart_view(read.chart, user.role, read.today, read.zone,
                             coverage_view(read.chart, read.today, read.zone), ctx.thresholds)

@@ -21,7 +21,6 @@ from naltrack.web.context import WebUser, actor_of, page_context, require_user, 
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import context_of
 
 router = APIRouter()
 
@@ -30,7 +29,7 @@ def _patient(request: Request, user: WebUser, action: str) -> Any:
     if not user.may("questionnaires", action):
         raise AccessDenied(user.role, "questionnaires", action)
     web = web_of(request)
-    return patient_cases.get_patient(context_of(request), actor_of(request, user), request.path_params["patient_id"],
+    return patient_cases.get_patient(web_of(request).ctx, actor_of(request, user), request.path_params["patient_id"],
                                      web.now())
 
 
@@ -96,6 +95,6 @@ def _score_and_save(request: Request, user: WebUser, patient: Any, instrument: I
         return score_response(new.patient.sex_at_birth, instrument.id, answers, completed_at=new.recorded_at,
                               **new.fields)
 
-    record_cases.create_record(context_of(request), actor_of(request, user), "questionnaires", patient.id, build,
+    record_cases.create_record(web_of(request).ctx, actor_of(request, user), "questionnaires", patient.id, build,
                                web.now())
     return result

@@ -13,7 +13,6 @@ from naltrack.services import clinical_views
 from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.pages import page
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import context_of
 
 router = APIRouter()
 FORMS = (("xr-ntx", "XR-NTX injection"), ("oral", "Oral tablets"), ("implant", "Implant"))
@@ -26,7 +25,7 @@ def readiness(request: Request, form: Mapping[str, Any] | None) -> Response:
     chosen = request.query_params.get("form", "xr-ntx")
     if chosen not in dict(FORMS):
         chosen = "xr-ntx"
-    found = clinical_views.patient_readiness(context_of(request), actor_of(request, user),
+    found = clinical_views.patient_readiness(web_of(request).ctx, actor_of(request, user),
                                              request.path_params["patient_id"], web.now(), chosen)  # type: ignore[arg-type]
     patient, result = found.patient, found.result
     context = page_context(request, user, "Readiness", patient=patient, result=result, forms=FORMS, chosen=chosen)

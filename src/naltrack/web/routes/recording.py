@@ -24,7 +24,6 @@ from naltrack.domain.records import current
 from naltrack.domain.security.roles import KIND_CATEGORY, AccessDenied
 from naltrack.services import patients as patient_cases
 from naltrack.services import records as record_cases
-from naltrack.services.context import AppContext
 from naltrack.services.records import MAX_PAGE, NewRecord, RecordFilter
 from naltrack.web.chart_view import uds_grid
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
@@ -39,14 +38,9 @@ router = APIRouter()
 PARTIAL_CHART_KINDS = ("episodes", "substance_use", "questionnaires", "counseling", "support_groups", "appointments")
 
 
-def context_of(request: Request) -> AppContext:
-    """The application context the web routes pass to the use cases."""
-    return web_of(request).ctx
-
-
 def permitted_chart(request: Request, user: WebUser, patient_id: str) -> PatientChart:
     """The chart of a role that may not read clinical summaries: only the kinds it may read."""
-    web, actor, ctx = web_of(request), actor_of(request, user), context_of(request)
+    web, actor, ctx = web_of(request), actor_of(request, user), web_of(request).ctx
     patient = patient_cases.get_patient(ctx, actor, patient_id, web.now())
     kinds = {kind: record_cases.list_records(ctx, actor, kind, patient_id, RecordFilter(), MAX_PAGE, 0,
                                              web.now()).items
@@ -62,7 +56,7 @@ def chart_for(request: Request, user: WebUser, category: str, action: str = "cre
     pid = request.path_params["patient_id"]
     if not user.may("clinical-views"):
         return permitted_chart(request, user, pid)
-    chart: PatientChart = record_cases.chart_view(context_of(request), actor_of(request, user), pid,
+    chart: PatientChart = record_cases.chart_view(web_of(request).ctx, actor_of(request, user), pid,
                                                   f"form:{category}", lambda c: c, web.now())
     return chart
 
@@ -87,7 +81,7 @@ def save_record(request: Request, user: WebUser, state: FormState, kind: str, bu
     """Store the record, or put the domain error next to its field and return ``None``."""
     web = web_of(request)
     try:
-        return record_cases.create_record(context_of(request), actor_of(request, user), kind,
+        return record_cases.create_record(web_of(request).ctx, actor_of(request, user), kind,
                                           request.path_params["patient_id"], build, web.now())
     except InvalidInput as error:
         state.apply(error, fields)

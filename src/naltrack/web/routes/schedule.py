@@ -18,7 +18,7 @@ from naltrack.web.context import actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
-from naltrack.web.routes.recording import base_fields, context_of
+from naltrack.web.routes.recording import base_fields
 
 router = APIRouter()
 APPOINTMENT_FIELDS = {"appointment.kind": "kind", "appointment.starts_at": "starts_at",
@@ -34,7 +34,7 @@ def schedule(request: Request, form: Mapping[str, Any] | None) -> Response:
         day = date.fromisoformat(raw_day) if raw_day else None
     except ValueError:
         day = None
-    shown = get_schedule(context_of(request), actor_of(request, user), day, web.now())
+    shown = get_schedule(web_of(request).ctx, actor_of(request, user), day, web.now())
     context = page_context(request, user, "Schedule", day=shown.day, visits=shown.visits,
                            previous=shown.day - timedelta(days=1), following=shown.day + timedelta(days=1),
                            today=shown.today)
@@ -46,7 +46,7 @@ def book(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     web = web_of(request)
     pid = request.path_params["patient_id"]
-    patient = patient_cases.get_patient(context_of(request), actor_of(request, user), pid, web.now())
+    patient = patient_cases.get_patient(web_of(request).ctx, actor_of(request, user), pid, web.now())
     if form is None:
         tomorrow = web.today() + timedelta(days=1)
         state = FormState(values={"kind": "injection", "starts_at": f"{tomorrow.isoformat()}T09:00",
@@ -62,7 +62,7 @@ def book(request: Request, form: Mapping[str, Any] | None) -> Response:
         def build(base: record_cases.NewRecord) -> Appointment:
             return Appointment(**base_fields(base), **values)
         try:
-            record_cases.create_record(context_of(request), actor_of(request, user), "appointments", pid, build,
+            record_cases.create_record(web_of(request).ctx, actor_of(request, user), "appointments", pid, build,
                                        web.now())
             return redirect(request, f"/schedule?day={starts_at.date().isoformat() if starts_at else ''}")
         except InvalidInput as error:
