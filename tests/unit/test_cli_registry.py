@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import pkgutil
+
 import click
 import pytest
 
+import naltrack.cli
 from naltrack.cli.main import _SUMMARIES, COMMANDS, cli
+
+#: Modules of the CLI package that are not commands: the group, error mapping, the application helper.
+NOT_COMMANDS = {"main", "errors", "app"}
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -18,3 +24,9 @@ def test_every_registered_command_is_a_click_command_with_a_summary(name: str) -
 
 def test_unknown_command_is_none() -> None:
     assert cli.get_command(click.Context(cli), "nosuch") is None
+
+
+def test_every_command_module_is_registered() -> None:
+    modules = {m.name for m in pkgutil.iter_modules(naltrack.cli.__path__)} - NOT_COMMANDS
+    registered = {module.rsplit(".", 1)[1] for module, _ in COMMANDS.values()}
+    assert modules == registered

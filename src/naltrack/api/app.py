@@ -25,7 +25,7 @@ def create_app(settings: Settings, application: Application | None = None) -> Fa
     built = application or build_application(settings)
     app.state.application = built
     app.state.settings = settings
-    # Shorthands of the same application (seeding tools and the sign-in flow read them).
+    # Shorthands of the same application, for code that seeds the database of a served app (tests, benchmarks).
     app.state.storage = built.storage
     app.state.secure_uow = built.ctx.uow
 
