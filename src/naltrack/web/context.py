@@ -13,7 +13,7 @@ matrix (:mod:`naltrack.domain.security.roles`) decides what each role sees.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,14 +28,12 @@ from naltrack.domain.security.accounts import Actor, User
 from naltrack.domain.security.roles import is_permitted
 from naltrack.errors import CsrfFailed, SignInRequired
 from naltrack.services.context import AppContext
-from naltrack.services.security_ports import SecureUnitOfWork
 from naltrack.web.assets import Assets, discover_assets
 from naltrack.web.navigation import nav_for
 from naltrack.web.rendering import build_templates
 
 ROLE_LABELS = {"admin": "administrator", "prescriber": "prescriber", "nurse": "nurse", "counselor": "counselor",
                "front-desk": "front desk", "auditor": "auditor"}
-
 
 
 @dataclass
@@ -55,15 +53,14 @@ class WebApp:
         """The application context the routes pass to the use cases."""
         return self.application.ctx
 
-    def secure_uow(self) -> SecureUnitOfWork:
-        return self.application.ctx.uow()
-
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.timezone)
+        """The program's default zone (``ctx.default_timezone``); a clinic's own dates use ``Clinic.zone``."""
+        return ZoneInfo(self.ctx.default_timezone)
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        """The request's clock (the context's)."""
+        return self.ctx.clock()
 
     def today(self) -> date:
         return self.now().astimezone(self.tz).date()

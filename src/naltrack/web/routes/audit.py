@@ -37,8 +37,8 @@ def audit(request: Request, form: Mapping[str, Any] | None) -> Response:
     if state.ok:
         query = AuditQuery(since=datetime.combine(since, time.min, tzinfo=web.tz) if since else None,
                            actor=who, patient_id=patient, outcome=outcome, limit=PAGE_SIZE)
-        entries = search_audit(web.secure_uow, actor_of(request, user), query, web.now())
-    chain = verify_audit(web.secure_uow)
+        entries = search_audit(web.ctx.uow, actor_of(request, user), query, web.now())
+    chain = verify_audit(web.ctx.uow)
     context = page_context(request, user, "Audit", form=state, entries=entries, chain=chain, outcomes=OUTCOMES,
                            page_size=PAGE_SIZE)
     return render(request, "pages/record.html", "partials/audit.html", context, status_code=200 if state.ok else 422)
