@@ -58,13 +58,13 @@ def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Pa
             refusals = []
             for pid in ids:
                 if not _has_consent(factory, pid, recipient, purpose, now):  # the refusal is audited
-                    refusals.append(str(disclose_or_refuse(factory, actor, pid, recipient, purpose, now, notice)))
+                    refusals.append(str(disclose_or_refuse(ctx, actor, pid, recipient, purpose, now)))
             if refusals:
                 raise BadInput("; ".join(refusals))
         refused: list[str] = []
         with NdjsonWriter(out_dir) as writer:
             for pid in ids:  # one patient at a time: memory stays flat for a whole clinic
-                record = disclose_or_refuse(factory, actor, pid, recipient, purpose, now, notice)
+                record = disclose_or_refuse(ctx, actor, pid, recipient, purpose, now)
                 if isinstance(record, str):
                     refused.append(record)
                 else:
@@ -75,14 +75,14 @@ def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Pa
                            "left_out_without_consent": refused}, indent=2))
 
 
-def disclose_or_refuse(factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, recipient: str,
-                       purpose: str, now: datetime, notice: str) -> DisclosedRecord | str:
+def disclose_or_refuse(ctx: AppContext, actor: Actor, patient_id: str, recipient: str, purpose: str,
+                       now: datetime) -> DisclosedRecord | str:
     """The disclosed record, or the refusal as text."""
     from naltrack.adapters.fhir.exchange import disclose_record
     from naltrack.services.consents import DisclosureRefused
 
     try:
-        return disclose_record(factory, actor, patient_id, recipient, purpose, now, notice)
+        return disclose_record(ctx, actor, patient_id, recipient, purpose, now)
     except DisclosureRefused as error:
         return f"{patient_id}: {error}"
 

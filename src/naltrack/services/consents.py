@@ -24,11 +24,12 @@ from naltrack.domain.security.consent import (
 from naltrack.domain.security.roles import KIND_CATEGORY
 from naltrack.errors import StaleVersion
 from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.context import AppContext
 from naltrack.services.security import new_id
-from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
+from naltrack.services.security_ports import Disclosure, SecureUnitOfWork
 
 
-def create_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, values: dict[str, Any],
+def create_consent(ctx: AppContext, actor: Actor, patient_id: str, values: dict[str, Any],
                    now: datetime) -> Consent:
     access = Access(actor=actor, action="create", category="consents", now=now, record_type="consents")
 
@@ -40,10 +41,10 @@ def create_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_i
         uow.security.add_consent(consent)
         return consent
 
-    return run_audited(uow_factory, access, body)
+    return run_audited(ctx.uow, access, body)
 
 
-def list_consents(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str,
+def list_consents(ctx: AppContext, actor: Actor, patient_id: str,
                   now: datetime) -> list[Consent]:
     access = Access(actor=actor, action="read", category="consents", now=now, record_type="consents")
 
@@ -52,7 +53,7 @@ def list_consents(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id
         authorize(uow, access)
         return uow.security.consents_for(patient_id)
 
-    return run_audited(uow_factory, access, body)
+    return run_audited(ctx.uow, access, body)
 
 
 def _owned_consent(uow: SecureUnitOfWork, access: Access, consent_id: str) -> Consent:
@@ -67,7 +68,7 @@ def _owned_consent(uow: SecureUnitOfWork, access: Access, consent_id: str) -> Co
     return consent
 
 
-def get_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, consent_id: str, now: datetime) -> Consent:
+def get_consent(ctx: AppContext, actor: Actor, consent_id: str, now: datetime) -> Consent:
     access = Access(actor=actor, action="read", category="consents", now=now, record_type="consents")
 
     def body(uow: SecureUnitOfWork, access: Access) -> Consent:
@@ -75,10 +76,10 @@ def get_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, consent_id: 
         authorize(uow, access)
         return consent
 
-    return run_audited(uow_factory, access, body)
+    return run_audited(ctx.uow, access, body)
 
 
-def revoke_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, consent_id: str, expected_version: int,
+def revoke_consent(ctx: AppContext, actor: Actor, consent_id: str, expected_version: int,
                    now: datetime) -> Consent:
     """Revocation stops future disclosures; past ones stay recorded."""
     access = Access(actor=actor, action="update", category="consents", now=now, record_type="consents")
@@ -95,7 +96,7 @@ def revoke_consent(uow_factory: SecureUnitOfWorkFactory, actor: Actor, consent_i
         access.detail = "revoked"
         return revoked
 
-    return run_audited(uow_factory, access, body)
+    return run_audited(ctx.uow, access, body)
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,8 @@ class DisclosurePackage:
     records: dict[str, list[dict[str, Any]]]
 
 
-def disclose(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, recipient: str, purpose: str,
-             categories: tuple[str, ...], notice: str, now: datetime) -> DisclosurePackage:
+def disclose(ctx: AppContext, actor: Actor, patient_id: str, recipient: str, purpose: str,
+             categories: tuple[str, ...], now: datetime) -> DisclosurePackage:
     """Disclose the consented categories of one patient's record to an outside recipient."""
     access = Access(actor=actor, action="disclose", category="disclosures", now=now, record_type="disclosures",
                     purpose=purpose)
@@ -128,14 +129,15 @@ def disclose(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str
         disclosure = Disclosure(
             id=new_id(), patient_id=patient_id, recipient=recipient, purpose=purpose, categories=categories,
             consent_id=decision.consent_id, break_glass_id=decision.break_glass_id, disclosed_at=now,
-            disclosed_by=actor.user.id, notice=notice, record_count=sum(len(v) for v in records.values()),
+            disclosed_by=actor.user.id, notice=ctx.redisclosure_notice,
+            record_count=sum(len(v) for v in records.values()),
         )
         uow.security.add_disclosure(disclosure)
         access.record_id = disclosure.id
         access.detail = f"to {recipient[:100]}; {decision.reason}"
-        return DisclosurePackage(disclosure, notice, records)
+        return DisclosurePackage(disclosure, ctx.redisclosure_notice, records)
 
-    return run_audited(uow_factory, access, body)
+    return run_audited(ctx.uow, access, body)
 
 
 def _records_in(uow: SecureUnitOfWork, patient_id: str, categories: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
@@ -147,7 +149,7 @@ def _records_in(uow: SecureUnitOfWork, patient_id: str, categories: tuple[str, .
     return out
 
 
-def list_disclosures(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str,
+def list_disclosures(ctx: AppContext, actor: Actor, patient_id: str,
                      now: datetime) -> list[Disclosure]:
     """The accounting of disclosures of one patient."""
     access = Access(actor=actor, action="read", category="disclosures", now=now, record_type="disclosures")
@@ -157,10 +159,10 @@ def list_disclosures(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient
         authorize(uow, access)
         return uow.security.disclosures_for(patient_id)
 
-    return run_audited(uow_factory, access, body)
+    return run_audited(ctx.uow, access, body)
 
 
-def break_the_glass(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, reason: str, minutes: int,
+def break_the_glass(ctx: AppContext, actor: Actor, patient_id: str, reason: str, minutes: int,
                     max_minutes: int, now: datetime) -> BreakGlass:
     """Open a time-limited emergency grant; it is recorded and listed for the privacy officer to review."""
     access = Access(actor=actor, action="create", category="break-glass", now=now, record_type="break_glass",
@@ -175,10 +177,10 @@ def break_the_glass(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_
         access.detail = f"break-the-glass until {grant.expires_at.isoformat()}: {grant.reason[:200]}"
         return grant
 
-    return run_audited(uow_factory, access, body)
+    return run_audited(ctx.uow, access, body)
 
 
-def list_break_glass(uow_factory: SecureUnitOfWorkFactory, actor: Actor, unreviewed_only: bool,
+def list_break_glass(ctx: AppContext, actor: Actor, unreviewed_only: bool,
                      now: datetime) -> list[BreakGlass]:
     """The privacy officer's queue: every grant in the clinic (unreviewed first)."""
     access = Access(actor=actor, action="read", category="break-glass", now=now, record_type="break_glass")
@@ -192,10 +194,10 @@ def list_break_glass(uow_factory: SecureUnitOfWorkFactory, actor: Actor, unrevie
             grants = [g for g in grants if g.reviewed_at is None]
         return sorted(grants, key=lambda g: (g.reviewed_at is not None, g.started_at))
 
-    return run_audited(uow_factory, access, body)
+    return run_audited(ctx.uow, access, body)
 
 
-def review_break_glass(uow_factory: SecureUnitOfWorkFactory, actor: Actor, grant_id: str,
+def review_break_glass(ctx: AppContext, actor: Actor, grant_id: str,
                        now: datetime) -> BreakGlass:
     access = Access(actor=actor, action="update", category="break-glass", now=now, record_type="break_glass",
                     record_id=grant_id)
@@ -214,6 +216,6 @@ def review_break_glass(uow_factory: SecureUnitOfWorkFactory, actor: Actor, grant
         uow.security.review_break_glass(grant_id, actor.user.id, now)
         return replace(grant, reviewed_by=actor.user.id, reviewed_at=now)
 
-    return run_audited(uow_factory, access, body)
+    return run_audited(ctx.uow, access, body)
 
 

@@ -19,10 +19,10 @@ from naltrack.adapters.fhir.r4_export import as_bundle, export_chart, sensitivit
 from naltrack.adapters.fhir.r4_privacy import consent_resource, disclosure_audit_event
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.security.accounts import Actor
-from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES, KIND_CATEGORY
 from naltrack.services import consents as consent_cases
 from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.context import AppContext
 from naltrack.services.records import chart_in
 from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
 
@@ -67,18 +67,18 @@ def consented_categories(uow: SecureUnitOfWork, patient_id: str, recipient: str,
     return best
 
 
-def disclose_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str, recipient: str,
-                    purpose: str, now: datetime, notice: str = REDISCLOSURE_NOTICE_DEFAULT) -> DisclosedRecord:
+def disclose_record(ctx: AppContext, actor: Actor, patient_id: str, recipient: str, purpose: str,
+                    now: datetime) -> DisclosedRecord:
     """Disclose what the patient's consent allows to ``recipient``; raises ``DisclosureRefused`` otherwise."""
-    with uow_factory() as uow:
+    with ctx.uow() as uow:
         categories = consented_categories(uow, patient_id, recipient, purpose, now)
     # With no consent, ask for every category: the refusal reads the same whether or not a consent exists.
     asked = categories or CLINICAL_CATEGORIES
-    package = consent_cases.disclose(uow_factory, actor, patient_id, recipient, purpose, asked, notice, now)
-    with uow_factory() as uow:  # what the audited disclosure above allowed, read whole
+    package = consent_cases.disclose(ctx, actor, patient_id, recipient, purpose, asked, now)
+    with ctx.uow() as uow:  # what the audited disclosure above allowed, read whole
         chart = only_categories(chart_in(uow, uow.patients.get(patient_id)), asked)
     resources = export_chart(chart)
-    resources += _disclosure_resources(uow_factory, package.disclosure, resources, actor, chart, now)
+    resources += _disclosure_resources(ctx.uow, package.disclosure, resources, actor, chart, now)
     return DisclosedRecord(patient_id, resources, package.notice, package.disclosure.id, asked)
 
 
@@ -101,8 +101,7 @@ def _disclosure_resources(uow_factory: SecureUnitOfWorkFactory, disclosure: Disc
     return out
 
 
-def read_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: str,
-                now: datetime) -> DisclosedRecord:
+def read_record(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> DisclosedRecord:
     """A read inside the program: the categories the actor's role may read, audited."""
     access = Access(actor=actor, action="read", category="clinical-views", now=now, record_type="fhir-everything")
 
@@ -111,8 +110,8 @@ def read_record(uow_factory: SecureUnitOfWorkFactory, actor: Actor, patient_id: 
         authorize(uow, access)
         return chart_in(uow, patient)
 
-    chart = run_audited(uow_factory, access, body)
-    return DisclosedRecord(patient_id, export_chart(chart), REDISCLOSURE_NOTICE_DEFAULT, None, CLINICAL_CATEGORIES)
+    chart = run_audited(ctx.uow, access, body)
+    return DisclosedRecord(patient_id, export_chart(chart), ctx.redisclosure_notice, None, CLINICAL_CATEGORIES)
 
 
 def search(resources: list[FhirResource], resource_type: str, params: dict[str, Any]) -> list[FhirResource]:

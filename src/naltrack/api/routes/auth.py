@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from naltrack.api import sessions
-from naltrack.api.deps import ActorDep, CurrentUser, NowDep, UowDep
+from naltrack.api.deps import ActorDep, ContextDep, CurrentUser, NowDep, UowDep
 from naltrack.api.routes.records import ERRORS
 from naltrack.domain.security.roles import Role
 from naltrack.services import consents as consent_cases
@@ -145,14 +145,14 @@ class BreakGlassPublic(BaseModel):
 
 @router.get("/break-glass", response_model=list[BreakGlassPublic], tags=["break-glass"], responses=ERRORS,
             summary="Break-the-glass grants: the privacy officer's review queue")
-def list_break_glass(actor: ActorDep, uow: UowDep, now: NowDep, unreviewed: bool = False) -> Any:
-    return [asdict(g) for g in consent_cases.list_break_glass(uow, actor, unreviewed, now)]
+def list_break_glass(actor: ActorDep, ctx: ContextDep, now: NowDep, unreviewed: bool = False) -> Any:
+    return [asdict(g) for g in consent_cases.list_break_glass(ctx, actor, unreviewed, now)]
 
 
 @router.post("/break-glass/{grant_id}/review", response_model=BreakGlassPublic, tags=["break-glass"],
              responses=ERRORS, summary="Mark a grant reviewed (privacy officer)")
-def review_break_glass(grant_id: str, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
-    return asdict(consent_cases.review_break_glass(uow, actor, grant_id, now))
+def review_break_glass(grant_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+    return asdict(consent_cases.review_break_glass(ctx, actor, grant_id, now))
 
 
 

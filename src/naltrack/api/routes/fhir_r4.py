@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from naltrack.adapters.fhir.exchange import disclose_record, read_record, search
-from naltrack.api.deps import ActorDep, NowDep, UowDep
+from naltrack.api.deps import ActorDep, ContextDep, NowDep
 from naltrack.domain.errors import DomainError, InvalidInput, NotFound
-from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.domain.security.roles import AccessDenied
 
 FHIR_JSON = "application/fhir+json"
@@ -64,32 +63,31 @@ def metadata() -> JSONResponse:
 
 
 @router.get("/Patient/{patient_id}", summary="Read a Patient")
-def read_patient(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep) -> JSONResponse:
+def read_patient(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> JSONResponse:
     try:
-        record = read_record(uow, actor, patient_id, now)
+        record = read_record(ctx, actor, patient_id, now)
     except DomainError as error:
         return _error(error)
     return _fhir(record.resources[0])
 
 
 @router.get("/Patient/{patient_id}/$everything", summary="Everything about a patient (Part 2 aware)")
-def everything(patient_id: str, request: Request, actor: ActorDep, uow: UowDep, now: NowDep,
+def everything(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
                recipient: Annotated[str | None, Query(max_length=200)] = None,
                purpose: Annotated[str, Query(max_length=32)] = "treatment") -> JSONResponse:
     """Inside the program: the chart. With ``recipient``: a disclosure under the patient's consent."""
     try:
         if recipient:
-            notice = getattr(request.app.state, "redisclosure_notice", None) or REDISCLOSURE_NOTICE_DEFAULT
-            record = disclose_record(uow, actor, patient_id, recipient, purpose, now, notice)
+            record = disclose_record(ctx, actor, patient_id, recipient, purpose, now)
         else:
-            record = read_record(uow, actor, patient_id, now)
+            record = read_record(ctx, actor, patient_id, now)
     except DomainError as error:
         return _error(error)
     return _fhir(record.bundle("searchset"))
 
 
 @router.get("/{resource_type}", summary="Search one resource type by patient")
-def search_type(resource_type: str, actor: ActorDep, uow: UowDep, now: NowDep,
+def search_type(resource_type: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
                 patient: Annotated[str | None, Query(max_length=128)] = None,
                 code: Annotated[str | None, Query(max_length=500)] = None,
                 _id: Annotated[str | None, Query(alias="_id", max_length=500)] = None) -> JSONResponse:
@@ -99,7 +97,7 @@ def search_type(resource_type: str, actor: ActorDep, uow: UowDep, now: NowDep,
         return outcome(400, "required", "the 'patient' search parameter is required", f"{resource_type}.patient")
     params = {k: v for k, v in {"code": code, "_id": _id}.items() if v}
     try:
-        record = read_record(uow, actor, patient.removeprefix("Patient/"), now)
+        record = read_record(ctx, actor, patient.removeprefix("Patient/"), now)
     except DomainError as error:
         return _error(error)
     found = search(record.resources, resource_type, params)

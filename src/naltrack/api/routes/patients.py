@@ -7,11 +7,11 @@ from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from naltrack.api.deps import ActorDep, ContextDep, NowDep, UowDep
+from naltrack.api.deps import ActorDep, ContextDep, NowDep
 from naltrack.api.routes.records import ERRORS, etag, parse_if_match
 from naltrack.api.schemas import model_for, public_schema, to_domain, to_public
 from naltrack.domain.patients import Patient
@@ -128,33 +128,33 @@ class BreakGlassRequest(BaseModel):
 
 @router.get("/patients/{patient_id}/consents", response_model=list[ConsentPublic],  # type: ignore[valid-type]
             tags=["consents"], responses=ERRORS, summary="A patient's Part 2 consents")
-def list_consents(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
-    return [to_public(ConsentPublic, c) for c in consent_cases.list_consents(uow, actor, patient_id, now)]
+def list_consents(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+    return [to_public(ConsentPublic, c) for c in consent_cases.list_consents(ctx, actor, patient_id, now)]
 
 
 @router.post("/patients/{patient_id}/consents", status_code=201, response_model=ConsentPublic, tags=["consents"],
              responses=ERRORS, summary="Record a written Part 2 consent")
-def create_consent(patient_id: str, payload: ConsentCreate, actor: ActorDep, uow: UowDep, now: NowDep,
+def create_consent(patient_id: str, payload: ConsentCreate, actor: ActorDep, ctx: ContextDep, now: NowDep,
                    response: Response) -> Any:
     values = {**payload.model_dump(), "categories": tuple(payload.categories)}
-    consent = consent_cases.create_consent(uow, actor, patient_id, values, now)
+    consent = consent_cases.create_consent(ctx, actor, patient_id, values, now)
     response.headers["ETag"] = etag(consent.version)
     return to_public(ConsentPublic, consent)
 
 
 @router.get("/consents/{consent_id}", response_model=ConsentPublic, tags=["consents"], responses=ERRORS,
             summary="One consent")
-def get_consent(consent_id: str, actor: ActorDep, uow: UowDep, now: NowDep, response: Response) -> Any:
-    consent = consent_cases.get_consent(uow, actor, consent_id, now)
+def get_consent(consent_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
+    consent = consent_cases.get_consent(ctx, actor, consent_id, now)
     response.headers["ETag"] = etag(consent.version)
     return to_public(ConsentPublic, consent)
 
 
 @router.post("/consents/{consent_id}/revoke", response_model=ConsentPublic, tags=["consents"], responses=ERRORS,
              summary="Revoke a consent (If-Match): stops future disclosures")
-def revoke_consent(consent_id: str, actor: ActorDep, uow: UowDep, now: NowDep, response: Response,
+def revoke_consent(consent_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response,
                    if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
-    consent = consent_cases.revoke_consent(uow, actor, consent_id, parse_if_match(if_match), now)
+    consent = consent_cases.revoke_consent(ctx, actor, consent_id, parse_if_match(if_match), now)
     response.headers["ETag"] = etag(consent.version)
     return to_public(ConsentPublic, consent)
 
@@ -162,25 +162,23 @@ def revoke_consent(consent_id: str, actor: ActorDep, uow: UowDep, now: NowDep, r
 @router.post("/patients/{patient_id}/disclosures", status_code=201, response_model=DisclosurePackagePublic,
              tags=["consents"], responses=ERRORS,
              summary="Disclose records outside the program: needs a consent in force; carries the 42 CFR 2.32 notice")
-def disclose(patient_id: str, payload: DisclosureRequest, request: Request, actor: ActorDep, uow: UowDep,
-             now: NowDep) -> Any:
-    notice = request.app.state.application.ctx.redisclosure_notice
-    package = consent_cases.disclose(uow, actor, patient_id, payload.recipient, payload.purpose,
-                                     tuple(payload.categories), notice, now)
+def disclose(patient_id: str, payload: DisclosureRequest, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+    package = consent_cases.disclose(ctx, actor, patient_id, payload.recipient, payload.purpose,
+                                     tuple(payload.categories), now)
     return jsonable_encoder({"disclosure": asdict(package.disclosure), "notice": package.notice,
                              "records": package.records})
 
 
 @router.get("/patients/{patient_id}/disclosures", response_model=list[DisclosurePublic], tags=["consents"],
             responses=ERRORS, summary="The accounting of a patient's disclosures")
-def list_disclosures(patient_id: str, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
-    return [asdict(d) for d in consent_cases.list_disclosures(uow, actor, patient_id, now)]
+def list_disclosures(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+    return [asdict(d) for d in consent_cases.list_disclosures(ctx, actor, patient_id, now)]
 
 
 @router.post("/patients/{patient_id}/break-glass", status_code=201, tags=["break-glass"], responses=ERRORS,
              summary="Emergency access: a stated reason, limited in time, raised to the privacy officer")
-def break_glass(patient_id: str, payload: BreakGlassRequest, actor: ActorDep, uow: UowDep, now: NowDep) -> Any:
-    grant = consent_cases.break_the_glass(uow, actor, patient_id, payload.reason, payload.minutes,
+def break_glass(patient_id: str, payload: BreakGlassRequest, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+    grant = consent_cases.break_the_glass(ctx, actor, patient_id, payload.reason, payload.minutes,
                                           BREAK_GLASS_MAX_MINUTES, now)
     return jsonable_encoder(asdict(grant))
 

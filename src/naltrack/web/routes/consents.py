@@ -35,7 +35,7 @@ def _page(request: Request, user: WebUser, state: FormState, status: int = 200,
     pid = request.path_params["patient_id"]
     actor = actor_of(request, user)
     patient = patient_cases.get_patient(web_of(request).ctx, actor, pid, web.now())
-    items = sorted(consents.list_consents(web.secure_uow, actor, pid, web.now()), key=lambda c: c.signed_on,
+    items = sorted(consents.list_consents(web_of(request).ctx, actor, pid, web.now()), key=lambda c: c.signed_on,
                    reverse=True)
     context = page_context(request, user, "Consents", patient=patient, consents=items, form=state, now=web.now(),
                            purposes=DISCLOSURE_PURPOSES, categories=CLINICAL_CATEGORIES, notice=notice,
@@ -70,7 +70,7 @@ def consent_create(request: Request, form: Mapping[str, Any] | None) -> Response
         values = {"recipient": recipient, "purpose": purpose, "categories": chosen, "signed_on": signed_on,
                   "expires_on": expires_on}
         try:
-            consents.create_consent(web.secure_uow, actor_of(request, user), request.path_params["patient_id"],
+            consents.create_consent(web_of(request).ctx, actor_of(request, user), request.path_params["patient_id"],
                                     values, web.now())
             return redirect(request, f"/patients/{request.path_params['patient_id']}/consents")
         except InvalidInput as error:
@@ -85,7 +85,7 @@ def consent_revoke(request: Request, form: Mapping[str, Any] | None) -> Response
     state = FormState.from_form(form or {})
     version = state.version() or 0
     try:
-        consents.revoke_consent(web.secure_uow, actor_of(request, user), request.path_params["consent_id"],
+        consents.revoke_consent(web_of(request).ctx, actor_of(request, user), request.path_params["consent_id"],
                                 version, web.now())
     except StaleVersion:
         return _page(request, user, FormState(), 409, notice="Someone else changed this consent after you opened the "
