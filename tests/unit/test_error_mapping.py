@@ -14,6 +14,7 @@ import pytest
 
 import naltrack
 from naltrack.api.errors import STATUS, domain_problem, status_of
+from naltrack.cds.router import domain_problem as cds_problem
 from naltrack.cli.errors import EXIT_CODES, exit_code_of
 from naltrack.errors import (
     AccessDenied,
@@ -79,6 +80,16 @@ def test_every_error_class_is_defined_in_naltrack_errors() -> None:
 def test_api_status_is_read_from_the_type(error: DomainError, status: int) -> None:
     assert status_of(error)[0] == status
     assert domain_problem(error).status_code == status
+
+
+@pytest.mark.parametrize(("error", "status", "path"), [
+    (StaleVersion("consent 'c1' was changed by someone else"), 412, None),
+    (InvalidInput("context.patientId", "", "must not be empty"), 422, "context.patientId"),
+    (AccessDenied("auditor", "labs", "read"), 403, None),
+])
+def test_cds_hooks_answer_with_the_api_status_of_the_type(error: DomainError, status: int, path: str | None) -> None:
+    problem = cds_problem(error)
+    assert (problem.status, problem.title, problem.path) == (status, status_of(error)[1], path)
 
 
 def test_a_conflict_is_not_stale_whatever_its_message_says() -> None:
