@@ -232,6 +232,22 @@ _ENTRIES: tuple[Medication, ...] = (
     _m("1364445", "apixaban 5 MG Oral Tablet", "anticoagulant", "apixaban", "codes.md §2r"),
     _m("1114195", "rivaroxaban", "anticoagulant", "rivaroxaban", "codes.md §1", tty="IN"),
     _m("1232086", "rivaroxaban 20 MG Oral Tablet", "anticoagulant", "rivaroxaban", "codes.md §2r"),
+    # More anticoagulants for the bleeding review (clinical.md §2.5): codes.md §3 names the eCQM set
+    # "Anticoagulants for All Indications" (2.16.840.1.113762.1.4.1248.22) for this check; these SCDs are
+    # from its eCQM Update 2025-05-08 expansion (not listed in codes.md §2r).
+    *(_m(code, display, "anticoagulant", ingredient, "codes.md §3 (eCQM 2.16.840.1.113762.1.4.1248.22)")
+      for code, display, ingredient in (
+          ("1037045", "dabigatran etexilate 150 MG Oral Capsule", "dabigatran"),
+          ("1037179", "dabigatran etexilate 75 MG Oral Capsule", "dabigatran"),
+          ("1599555", "edoxaban 60 MG Oral Tablet", "edoxaban"),
+          ("1599551", "edoxaban 30 MG Oral Tablet", "edoxaban"),
+          ("1361615", "heparin sodium, porcine 5000 UNT/ML Injectable Solution", "heparin"),
+          ("1798389", "1 ML heparin sodium, porcine 5000 UNT/ML Prefilled Syringe", "heparin"),
+          ("854235", "0.4 ML enoxaparin sodium 100 MG/ML Prefilled Syringe", "enoxaparin"),
+          ("854241", "0.8 ML enoxaparin sodium 100 MG/ML Prefilled Syringe", "enoxaparin"),
+          ("978755", "1 ML dalteparin sodium 10000 UNT/ML Prefilled Syringe", "dalteparin"),
+          ("861360", "0.5 ML fondaparinux sodium 5 MG/ML Prefilled Syringe", "fondaparinux"),
+      )),
 )
 
 _BY_CODE: dict[str, Medication] = {m.code: m for m in _ENTRIES}

@@ -1,5 +1,6 @@
 """Observations: labs, urine drug screens, substance use, challenges, questionnaires,
-medication use outside the program, and allergies.
+medication use outside the program, allergies (with the names of the XR-NTX kit components),
+and how dated pregnancy findings combine into one status.
 
 Codes: LOINC for labs and screens (clinical.md §8.3), analytes keyed by the screen codes
 of the CDC value sets (opiates 19295-5, fentanyl 59673-4, buprenorphine 93494-3,
@@ -8,12 +9,14 @@ methadone 19550-3).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, get_args
 
 from naltrack.domain.catalog import get_medication
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.patients import ReproductiveStatus
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.units import (
     LAB_UNITS,
@@ -51,6 +54,8 @@ SUBSTANCES: tuple[Substance, ...] = get_args(Substance)
 #: Liver tests the rules read (clinical.md §8.3).
 LIVER_LOINC: dict[str, str] = {"1742-6": "ALT", "1920-8": "AST", "2324-2": "GGT", "1975-2": "Bilirubin, total"}
 PLATELETS_LOINC = "777-3"
+#: Platelet counts the bleeding rule reads: 777-3 (automated count) and 26515-7 (Blood), both [#/volume].
+PLATELET_COUNT_LOINCS: tuple[str, ...] = (PLATELETS_LOINC, "26515-7")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,24 +176,54 @@ class DrinkingDay(ClinicalRecord):
         require_range("drinking_day.standard_drinks", self.standard_drinks, 0, 60, "standard drinks")
 
 
+ChallengeResult = Literal["passed", "failed", "equivocal"]
+
+
 @dataclass(frozen=True, kw_only=True)
 class NaloxoneChallenge(ClinicalRecord):
     """A naloxone challenge (clinical.md §2.2): IV 0.2 + 0.6 mg or SC 0.8 mg, 20 min observation.
 
-    ``passed`` means no withdrawal signs; a failed challenge contraindicates naltrexone.
+    ``passed`` means no withdrawal signs; ``equivocal`` records doubt (it never passes). ``signs``
+    are kept as recorded, even beside ``passed``: the label says "if any signs or doubt, do not
+    give naltrexone", so the readiness rule reads signs or doubt as a failed challenge.
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> when = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
+    >>> NaloxoneChallenge(id="n1", patient_id="p1", performed_at=when, route="sc", passed=False,
+    ...                   equivocal=True).result
+    'equivocal'
+    >>> NaloxoneChallenge(id="n2", patient_id="p1", performed_at=when, route="iv", passed=True,
+    ...                   signs=("yawning",)).shows_withdrawal
+    True
     """
 
     performed_at: datetime
     route: Literal["iv", "sc"]
     passed: bool
     signs: tuple[str, ...] = field(default_factory=tuple)
+    equivocal: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_aware("naloxone_challenge.performed_at", self.performed_at)
         require_choice("naloxone_challenge.route", self.route, ("iv", "sc"))
-        if self.passed and self.signs:
-            raise InvalidInput("naloxone_challenge.signs", self.signs, "must be empty when the challenge passed")
+        if self.passed and self.equivocal:
+            raise InvalidInput("naloxone_challenge.equivocal", self.equivocal,
+                               "an equivocal challenge has not passed (any doubt: do not give naltrexone)")
+
+    @property
+    def result(self) -> ChallengeResult:
+        """``equivocal``, else ``passed`` or ``failed`` as recorded."""
+        if self.equivocal:
+            return "equivocal"
+        return "passed" if self.passed else "failed"
+
+    @property
+    def shows_withdrawal(self) -> bool:
+        """True unless the challenge passed with no sign noted: any sign or doubt counts (clinical.md §2.2)."""
+        return not self.passed or self.equivocal or bool(self.signs)
 
 
 MedicationSource = Literal["prescribed", "dispensed", "reported"]
@@ -226,11 +261,50 @@ class MedicationUse(ClinicalRecord):
 
 
 AllergySubstance = Literal["naltrexone", "polylactide-co-glycolide", "carboxymethylcellulose", "other"]
+ALLERGY_SUBSTANCES: tuple[AllergySubstance, ...] = get_args(AllergySubstance)
+#: Names of naltrexone and the XR-NTX kit components (clinical.md §2.5: naltrexone, the PLG
+#: microsphere polymer, carboxymethylcellulose in the diluent), most severe first. Compared
+#: case- and punctuation-insensitively: short names as whole words, long ones anywhere in the text.
+#: PLGA, poly(lactic-co-glycolic acid) and polyglactin 910 (Vicryl sutures) are the same copolymer.
+ALLERGEN_NAMES: tuple[tuple[AllergySubstance, tuple[str, ...]], ...] = (
+    ("naltrexone", ("naltrexone", "vivitrol", "revia")),
+    ("polylactide-co-glycolide", ("plg", "plga", "polylactide-co-glycolide", "poly(lactic-co-glycolic acid)",
+                                  "poly(lactide-co-glycolide)", "polyglactin", "vicryl")),
+    ("carboxymethylcellulose", ("carboxymethylcellulose", "carboxymethyl cellulose", "carmellose", "cmc")),
+)
+_WHOLE_WORD_BELOW = 6
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def allergen_of(text: str) -> AllergySubstance:
+    """The substance an allergy's text names: naltrexone, a kit component, or ``other``.
+
+    Examples
+    --------
+    >>> allergen_of("PLGA (poly(lactic-co-glycolic acid))"), allergen_of("Polyglactin 910 (Vicryl)")
+    ('polylactide-co-glycolide', 'polylactide-co-glycolide')
+    >>> allergen_of("Sodium Carboxymethyl-Cellulose"), allergen_of("penicillin")
+    ('carboxymethylcellulose', 'other')
+    """
+    words = {_squash(w) for w in re.split(r"[^0-9A-Za-z]+", text) if w}
+    squashed = _squash(text)
+    for substance, names in ALLERGEN_NAMES:
+        for name in map(_squash, names):
+            if name in words or (len(name) >= _WHOLE_WORD_BELOW and name in squashed):
+                return substance
+    return "other"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Allergy(ClinicalRecord):
-    """Hypersensitivity to naltrexone or a component of the XR-NTX kit (clinical.md §2.5)."""
+    """Hypersensitivity to naltrexone or a component of the XR-NTX kit (clinical.md §2.5).
+
+    A synonym of a substance (``"PLGA"``, ``"Vicryl"``, ``"carmellose"``) is stored under its
+    name (:func:`allergen_of`); any other text is rejected (record it as ``other``).
+    """
 
     substance: AllergySubstance
     reaction: str | None = None
@@ -239,8 +313,11 @@ class Allergy(ClinicalRecord):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_choice("allergy.substance", self.substance,
-                       ("naltrexone", "polylactide-co-glycolide", "carboxymethylcellulose", "other"))
+        if self.substance not in ALLERGY_SUBSTANCES and isinstance(self.substance, str):
+            named = allergen_of(self.substance)
+            if named != "other":
+                object.__setattr__(self, "substance", named)
+        require_choice("allergy.substance", self.substance, ALLERGY_SUBSTANCES)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -258,6 +335,39 @@ class QuestionnaireResponse(ClinicalRecord):
         super().__post_init__()
         require_text("questionnaire.instrument", self.instrument, 40)
         require_aware("questionnaire.completed_at", self.completed_at)
+
+
+def combine_reproductive(findings: list[tuple[date, bool | None, bool | None]]) -> ReproductiveStatus | None:
+    """One status from dated findings ``(day, pregnant, breastfeeding)``, whatever their order.
+
+    The latest day gives the pregnancy status; on that day "pregnant" wins over a negative
+    test, and a negative over "unknown" (the safe side, clinical.md §2.6). Breastfeeding is the
+    latest finding that states it: a pregnancy test says nothing about it, so it never erases it.
+
+    Examples
+    --------
+    >>> combine_reproductive([(date(2026, 3, 1), True, True), (date(2026, 3, 1), False, None)])
+    ReproductiveStatus(pregnant=True, breastfeeding=True, as_of=datetime.date(2026, 3, 1))
+    >>> combine_reproductive([]) is None
+    True
+    """
+    if not findings:
+        return None
+    as_of = max(day for day, _, _ in findings)
+    return ReproductiveStatus(pregnant=_safe_side([p for day, p, _ in findings if day == as_of]),
+                              breastfeeding=_safe_side(_latest_stated(findings)), as_of=as_of)
+
+
+def _latest_stated(findings: list[tuple[date, bool | None, bool | None]]) -> list[bool | None]:
+    """The breastfeeding answers of the latest day that states one (none if no finding does)."""
+    stated = [(day, breastfeeding) for day, _, breastfeeding in findings if breastfeeding is not None]
+    last = max((day for day, _ in stated), default=None)
+    return [breastfeeding for day, breastfeeding in stated if day == last]
+
+
+def _safe_side(answers: list[bool | None]) -> bool | None:
+    """Yes if any answer says yes, else no if any says no, else unknown."""
+    return True if True in answers else False if False in answers else None
 
 
 def require_loinc(field_name: str, code: str) -> None:

@@ -418,7 +418,7 @@ def test_not_pregnant_and_using_opioids_keeps_the_dated_interval() -> None:
         ({"medications": [make_med("855332", ago(100))]}, "review", "ready"),
     ],
 )
-def test_bleeding_risk_matters_for_the_injection_only(extra: dict, xr_verdict: str, oral_verdict: str) -> None:  # type: ignore[type-arg]
+def test_bleeding_risk_matters_for_the_injection_not_for_oral(extra: dict, xr_verdict: str, oral_verdict: str) -> None:  # type: ignore[type-arg]
     chart = add(make_chart(), **extra)
     assert assess_readiness(chart, "xr-ntx", DAY).verdict == xr_verdict
     assert assess_readiness(chart, "oral", DAY).verdict == oral_verdict

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import given, settings
@@ -56,6 +57,13 @@ def positive_screen_today(analyte: str) -> UrineDrugScreen:
 CONTRAINDICATIONS: list[tuple[str, Callable[[PatientChart, str], PatientChart]]] = [
     ("naltrexone allergy", lambda c, f: add(c, allergies=[make_allergy("naltrexone")])),
     ("failed challenge", lambda c, f: add(c, naloxone_challenges=[make_challenge(False)])),
+    ("equivocal challenge", lambda c, f: add(c, naloxone_challenges=[replace(make_challenge(False), equivocal=True)])),
+    ("passed challenge with signs noted",
+     lambda c, f: add(c, naloxone_challenges=[replace(make_challenge(True), signs=("yawning",))])),
+    ("alcoholic hepatitis (oral), else PLGA allergy",
+     lambda c, f: add(c, diagnoses=[make_dx("K70.11", "Alcoholic hepatitis with ascites")]) if f == "oral"
+     else add(c, allergies=[make_allergy("PLGA (poly(lactic-co-glycolic acid))")]) if f == "xr-ntx"
+     else add(c, allergies=[make_allergy("naltrexone")])),
     ("positive opiate screen", lambda c, f: add(c, screens=[positive_screen_today("opiates")])),
     ("positive fentanyl screen", lambda c, f: add(c, screens=[positive_screen_today("fentanyl")])),
     ("positive buprenorphine screen", lambda c, f: add(c, screens=[positive_screen_today("buprenorphine")])),

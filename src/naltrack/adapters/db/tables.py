@@ -202,7 +202,7 @@ urine_drug_screens = _record_table(
 naloxone_challenges = _record_table(
     "naloxone_challenges",
     *_aware("performed_at"), _col("route", S(8), False), _col("passed", sa.Boolean, False),
-    _col("signs", JsonType, False),
+    _col("signs", JsonType, False), _col("equivocal", sa.Boolean, False, server_default=sa.false()),
 )
 questionnaire_responses = _record_table(
     "questionnaire_responses",

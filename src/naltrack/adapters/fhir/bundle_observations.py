@@ -8,11 +8,12 @@ What each Observation becomes is decided by its code, keyed on ``(system, code)`
 * urine drug screen analytes -> one ``UrineDrugScreen`` per collection time, values SNOMED
   10828004 positive / 260385009 negative, ``dataAbsentReason`` -> invalid;
 * pregnancy status 82810-3 and urine hCG 2106-3 (LOINC only) -> the patient's
-  ``ReproductiveStatus`` (the latest wins; a ``breastfeeding`` component is read too);
+  ``ReproductiveStatus`` (the latest day wins, "pregnant" on a tie; a ``breastfeeding`` component is
+  kept until a later one states it);
 * instrument totals (LOINC, or ``urn:naltrack:observation#cows-total`` ...) -> a
   ``QuestionnaireResponse`` with the total and its band, no item answers;
-* ``urn:naltrack:observation#naloxone-challenge`` (value SNOMED 1264554000 = failed), or an
-  Observation coded 1264554000 itself -> ``NaloxoneChallenge``;
+* ``urn:naltrack:observation#naloxone-challenge`` (value SNOMED 1264554000 = failed, ``#passed``,
+  ``#equivocal``; ``sign: ...`` notes), or an Observation coded 1264554000 itself -> ``NaloxoneChallenge``;
 * ``urn:naltrack:observation#last-use-<substance>`` (``valueDateTime``) -> ``SubstanceUseReport``
   (``last-use-alcohol`` is the last drink); ``#standard-drinks`` -> ``DrinkingDay``.
 """
@@ -207,20 +208,24 @@ def read_questionnaire_response(at: At, rid: str, pid: str, sex: str | None = No
 
 
 def _challenge(at: At, rid: str, pid: str, *, failed: bool) -> NaloxoneChallenge:
+    equivocal = False
     if not failed:
-        concept = at.need("valueCodeableConcept", "passed or failed")
+        concept = at.need("valueCodeableConcept", "passed, failed or equivocal")
         keys = [k for k, _ in codings(concept)]
         if codes.CHALLENGE_FAILED in keys:
             failed = True
+        elif codes.CHALLENGE_EQUIVOCAL in keys:
+            equivocal = True
         elif codes.CHALLENGE_PASSED not in keys:
             raise InvalidInput(f"{concept.path}.coding", concept_text(concept) or None,
-                               "must be SNOMED 1264554000 (failed) or urn:naltrack:observation#passed")
+                               "must be SNOMED 1264554000 (failed), urn:naltrack:observation#passed or #equivocal")
     method = concept_text(at.get("method")).strip().lower()
     notes = [n.get("text") for n in at.list_of("note")]
+    # Signs are kept even beside "passed": any sign means do not give naltrexone (clinical.md §2.2).
     signs = tuple(n.text()[len("sign: "):] for n in notes if n is not None and n.text().startswith("sign: "))
     return NaloxoneChallenge(id=rid, patient_id=pid, performed_at=effective(at).moment(),
-                             route="sc" if method == "sc" else "iv", passed=not failed,
-                             signs=signs if failed else ())
+                             route="sc" if method == "sc" else "iv", passed=not (failed or equivocal),
+                             signs=signs, equivocal=equivocal)
 
 
 def _last_use(at: At, rid: str, pid: str, substance: str) -> SubstanceUseReport:

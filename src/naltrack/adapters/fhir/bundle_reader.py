@@ -45,8 +45,10 @@ from naltrack.domain.observations import (
     MedicationUse,
     QuestionnaireResponse,
     UrineDrugScreen,
+    allergen_of,
+    combine_reproductive,
 )
-from naltrack.domain.patients import Patient, ReproductiveStatus
+from naltrack.domain.patients import Patient
 
 _SKIP_STATUS = frozenset({"entered-in-error", "cancelled", "not-taken", "draft", "intended", "refuted"})
 _BIRTHSEX = {"F": "female", "M": "male", "UNK": "unknown"}
@@ -268,9 +270,7 @@ class _Reader:
             return
         concept = at.need("code", "the substance")
         substance = next((codes.ALLERGY_CODE[k] for k, _ in codings(concept) if k in codes.ALLERGY_CODE), None)
-        text = concept_text(concept).lower()
-        substance = substance or next((s for word, s in codes.ALLERGY_WORDS if word in text.split() or
-                                       (len(word) > 3 and word in text)), "other")
+        substance = substance or allergen_of(concept_text(concept))
         criticality = at.get("criticality")
         self.allergies.append(Allergy(
             id=rid, patient_id=self.patient.id, substance=substance,  # type: ignore[arg-type]
@@ -278,10 +278,7 @@ class _Reader:
             verified=not verification & {"unconfirmed", "presumed"}))
 
     def result(self) -> BundleRead:
-        reproductive = None
-        if self.obs.pregnancy:
-            as_of, pregnant, breastfeeding = max(self.obs.pregnancy, key=lambda p: p[0])
-            reproductive = ReproductiveStatus(pregnant=pregnant, breastfeeding=breastfeeding, as_of=as_of)
+        reproductive = combine_reproductive(self.obs.pregnancy)
         patient = self.patient if reproductive is None else replace(self.patient, reproductive=reproductive)
         screens = tuple(
             UrineDrugScreen(id=f"uds-{moment.isoformat()}", patient_id=patient.id, collected_at=moment,

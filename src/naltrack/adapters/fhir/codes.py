@@ -49,6 +49,7 @@ LAB_NAME: dict[Code, str] = {
     (LOINC, "2324-2"): "GGT",
     (LOINC, "1975-2"): "Bilirubin, total",
     (LOINC, "777-3"): "Platelets",
+    (LOINC, "26515-7"): "Platelets",
 }
 
 PREGNANCY_STATUS: Code = (LOINC, "82810-3")
@@ -77,17 +78,14 @@ NALOXONE_CHALLENGE: Code = (LOCAL_OBSERVATION, "naloxone-challenge")
 #: Finding "Signs of opioid withdrawal on naloxone challenge test" (codes.md §4): a failed challenge.
 CHALLENGE_FAILED: Code = (SNOMED, "1264554000")
 CHALLENGE_PASSED: Code = (LOCAL_OBSERVATION, "passed")
+#: An equivocal challenge (doubt about withdrawal signs): read as failed by the rules (clinical.md §2.2).
+CHALLENGE_EQUIVOCAL: Code = (LOCAL_OBSERVATION, "equivocal")
 STANDARD_DRINKS: Code = (LOCAL_OBSERVATION, "standard-drinks")
 #: ``last-use-<substance>``: the patient's report of last use, ``valueDateTime`` the day.
 LAST_USE_PREFIX = "last-use-"
 
-#: Allergy substances recognised by code or by words in the text (clinical.md §2.5).
+#: Allergy substances recognised by code; the text is read by ``domain.observations.allergen_of`` (clinical.md §2.5).
 ALLERGY_CODE: dict[Code, str] = {(RXNORM, "7243"): "naltrexone"}
-ALLERGY_WORDS: tuple[tuple[str, str], ...] = (
-    ("naltrexone", "naltrexone"), ("vivitrol", "naltrexone"), ("polylactide", "polylactide-co-glycolide"),
-    ("glycolide", "polylactide-co-glycolide"), ("plg", "polylactide-co-glycolide"),
-    ("carboxymethylcellulose", "carboxymethylcellulose"), ("carmellose", "carboxymethylcellulose"),
-)
 
 CONDITION_STATUS: dict[str, str] = {
     "active": "active", "recurrence": "active", "relapse": "active",

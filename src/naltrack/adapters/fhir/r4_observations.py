@@ -185,12 +185,15 @@ def substance_use_observation(report: SubstanceUseReport, labels: list[dict[str,
 
 
 def naloxone_challenge_observation(challenge: NaloxoneChallenge, labels: list[dict[str, Any]]) -> FhirResource:
-    """A challenge (clinical.md §2.2): failed is SNOMED 1264554000 (codes.md §4), passed has no code."""
+    """A challenge (clinical.md §2.2): failed is SNOMED 1264554000 (codes.md §4); passed and equivocal
+    have no public code."""
     obs = _observation(challenge.id, challenge.patient_id, challenge.is_active, None, labels, "procedure",
                        concept(LOCAL_OBSERVATION, "naloxone-challenge", "Naloxone challenge"))
     obs["effectiveDateTime"] = instant(challenge.performed_at)
     obs["method"] = text_concept(challenge.route)
-    if challenge.passed:
+    if challenge.result == "equivocal":
+        obs["valueCodeableConcept"] = concept(LOCAL_OBSERVATION, "equivocal", "Equivocal: doubt about withdrawal signs")
+    elif challenge.passed:
         obs["valueCodeableConcept"] = concept(LOCAL_OBSERVATION, "passed", "No withdrawal signs")
     else:
         obs["valueCodeableConcept"] = concept(

@@ -90,29 +90,37 @@ RULES: tuple[Rule, ...] = (
     Rule("RDY-OPIOID-FREE", "readiness", "Opioid-free interval by opioid action (short, long, fentanyl, "
          "buprenorphine, methadone)", _RNR, "clinical.md §2.1"),
     Rule("RDY-UDS-POSITIVE", "readiness", "Urine drug screen positive for an opioid (a positive after the "
-         "reported last use wins over the report)", ("contraindication", "review", "info"), "clinical.md §2.2, §2.5"),
+         "reported last use wins over the report; a positive older than the screen freshness asks for a new "
+         "screen)", ("contraindication", "review", "info"), "clinical.md §2.2, §2.5"),
     Rule("RDY-UDS-MISSING", "readiness", "A recent urine drug screen verifies the opioid-free interval (with "
          "the oxycodone analyte after reported prescription-opioid or oxycodone use)", ("review", "info"),
          "clinical.md §1.1, §2.2; oxycodone analyte UNCONFIRMED"),
-    Rule("RDY-NALOXONE-CHALLENGE", "readiness", "Naloxone challenge: a failed challenge contraindicates",
-         _RC, "clinical.md §2.2, §2.5"),
+    Rule("RDY-NALOXONE-CHALLENGE", "readiness", "Naloxone challenge: failed, equivocal, or withdrawal signs "
+         "noted (any sign or doubt) contraindicates", _RC, "clinical.md §2.2, §2.5"),
     Rule("RDY-WITHDRAWAL", "readiness", "Current opioid withdrawal (COWS score or withdrawal diagnosis)",
          ("contraindication", "review", "info"), "clinical.md §2.4, §2.5"),
     Rule("RDY-OPIOID-RX", "readiness", "Active opioid medicines: analgesics, antitussives, antidiarrheals",
          ("contraindication", "review", "info"), "clinical.md §2.5, §4"),
     Rule("RDY-AGONIST-TREATMENT", "readiness", "Buprenorphine or methadone treatment in progress",
          ("contraindication", "review", "info"), "clinical.md §2.1, §2.2, §4"),
+    Rule("RDY-DUPLICATE-NALTREXONE", "readiness", "Bupropion/naltrexone (Contrave) already taken: duplicate "
+         "naltrexone, stop Contrave before starting naltrexone", ("review",), "clinical.md §4, §8.1 (Contrave)"),
+    Rule("RDY-DISULFIRAM", "readiness", "Disulfiram with naltrexone: two potentially hepatotoxic drugs (not a "
+         "contraindication)", ("review",), "clinical.md §4 (disulfiram)"),
     Rule("RDY-HYPERSENSITIVITY", "readiness", "Hypersensitivity to naltrexone or the XR-NTX components (PLG, "
-         "carboxymethylcellulose)", ("contraindication", "review", "info"), "clinical.md §2.5, §3"),
+         "also written PLGA, poly(lactic-co-glycolic acid), polyglactin/Vicryl; carboxymethylcellulose)",
+         ("contraindication", "review", "info"), "clinical.md §2.5, §3"),
     Rule("RDY-LIVER-ULN", "readiness", "Aminotransferases against the upper limit of normal (3x and 5x)",
          _RNR, "clinical.md §2.7, §1.1"),
-    Rule("RDY-HEPATITIS", "readiness", "Acute hepatitis or liver failure", ("contraindication", "review"),
-         "clinical.md §2.5 (version-dependent), §3"),
+    Rule("RDY-HEPATITIS", "readiness", "Acute hepatitis or liver failure (incl. alcoholic hepatitis K70.1x and "
+         "alcoholic hepatic failure K70.4x); a contraindication for oral naltrexone by default",
+         ("contraindication", "review"), "clinical.md §2.5 (version-dependent), §2.7, §3"),
     Rule("RDY-PREGNANCY", "readiness", "Pregnancy (with opioid use in the opioid-free window: not recommended, "
          "agonist treatment preferred), breastfeeding, or unknown pregnancy status", _RNR,
          "clinical.md §2.6 (NYSDOH A2, A3), §1.1 (pregnancy test in the work-up)"),
-    Rule("RDY-BLEEDING", "readiness", "IM injection: thrombocytopenia, bleeding disorder or anticoagulant",
-         ("review", "info"), "clinical.md §2.5 (bleeding)", ("xr-ntx",)),
+    Rule("RDY-BLEEDING", "readiness", "IM injection or implant trocar insertion: thrombocytopenia (platelets "
+         "below the lab's limit or the configured count; diagnosis), bleeding disorder or anticoagulant",
+         ("review", "info"), "clinical.md §2.5 (bleeding), §1.3 (trocar)", ("xr-ntx", "implant")),
     Rule("RDY-AUD-DRINKING", "readiness", "AUD: not actively drinking at the first injection (or a restart after "
          "a long gap); abstinent days before oral naltrexone or an implant", _RNR,
          "clinical.md §1.2 (indication; late-dose table), §2.5, §1.1 (TIP 28)"),
@@ -122,6 +130,9 @@ RULES: tuple[Rule, ...] = (
          ("review",), "clinical.md §2.5, §4 (an unread medicine could be an opioid)"),
     Rule("RDY-ORAL-TEST-DOSE", "readiness", "OUD with oral naltrexone: 25 mg test dose before 50 mg daily",
          ("review", "info"), "clinical.md §1.1", ("oral",)),
+    Rule("RDY-ORAL-OUD", "readiness", "OUD with oral naltrexone: poor outcomes outside supervised or observed "
+         "settings (adherence); prefer XR-NTX or observed dosing", ("info",),
+         "clinical.md §9 (ASAM 2020), §6 (Krupitsky 2012); adherence as the cause UNCONFIRMED", ("oral",)),
     # Interaction rules
     Rule("IX-OPIOID", "interaction", "Naltrexone blocks opioid analgesics, antitussives and antidiarrheals",
          ("critical",), "clinical.md §4, §2.5"),

@@ -1,6 +1,6 @@
 """Readiness checks about the body rather than opioids: allergies, liver, pregnancy, bleeding.
 
-Sources: clinical.md §2.5 (contraindications, bleeding), §2.6 (pregnancy), §2.7 (liver).
+Sources: clinical.md §2.5 (contraindications, bleeding), §2.6 (pregnancy), §2.7 (liver), §1.3 (implants).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from naltrack.domain.catalog import find_medication
-from naltrack.domain.observations import LIVER_LOINC, PLATELETS_LOINC, LabResult
+from naltrack.domain.observations import LIVER_LOINC, PLATELET_COUNT_LOINCS, LabResult
 from naltrack.domain.records import current
 from naltrack.domain.rules import facts
 from naltrack.domain.rules.base import Reason
@@ -133,21 +133,44 @@ def _opioid_use_within_window(ctx: Context) -> str | None:
     return None
 
 
+#: What bleeds with each form: the label's IM injection, or the implant's trocar insertion (clinical.md §1.3).
+_PROCEDURE = {"xr-ntx": "an IM injection", "implant": "the implant's trocar insertion"}
+#: Platelet units whose counts compare with the threshold (10*3/uL equals 10*9/L).
+_PLATELET_UNITS = ("10*3/uL", "10*9/L")
+
+
 def check_bleeding(ctx: Context) -> list[Reason]:
-    if ctx.form != "xr-ntx":
+    """Bleeding risk before an IM injection or an implant insertion (clinical.md §2.5, §1.3)."""
+    procedure = _PROCEDURE.get(ctx.form)
+    if procedure is None:
         return []
     out: list[Reason] = []
     for dx in facts.has_code(facts.active_diagnoses(ctx.chart, ctx.on), facts.SNOMED_BLEEDING, facts.ICD_BLEEDING):
-        out.append(reason("RDY-BLEEDING", "review", f"{dx.display} ({dx.code}): use caution with an IM injection."))
-    platelets = _latest_lab(ctx, PLATELETS_LOINC, ctx.thresholds.lft_max_age_days)
-    if platelets is not None and platelets.reference_low is not None and platelets.value < platelets.reference_low:
-        out.append(reason("RDY-BLEEDING", "review", f"Platelets {platelets.value:g} {platelets.unit} below "
-                          f"{platelets.reference_low:g}: thrombocytopenia; use caution with an IM injection."))
+        out.append(reason("RDY-BLEEDING", "review", f"{dx.display} ({dx.code}): use caution with {procedure}."))
+    low = _low_platelets(ctx)
+    if low is not None:
+        out.append(reason("RDY-BLEEDING", "review", f"{low}: thrombocytopenia; use caution with {procedure}."))
     for med in facts.medications_used(ctx.chart, ctx.on):
         entry = find_medication(med.rxnorm)
         if entry is not None and entry.medication_class == "anticoagulant" and med.is_active_on(ctx.on):
             out.append(reason("RDY-BLEEDING", "review", f"{entry.display} is active: anticoagulant; use caution "
-                              "with an IM injection."))
+                              f"with {procedure}."))
     if not out:
         out.append(reason("RDY-BLEEDING", "info", "No bleeding disorder, low platelets or anticoagulant on file."))
     return out
+
+
+def _low_platelets(ctx: Context) -> str | None:
+    """The latest platelet count when it is below the lab's lower limit or the configured count."""
+    found = [lab for loinc in PLATELET_COUNT_LOINCS
+             if (lab := _latest_lab(ctx, loinc, ctx.thresholds.lft_max_age_days)) is not None]
+    if not found:
+        return None
+    latest = max(found, key=lambda lab: lab.collected_at)
+    below = ctx.thresholds.platelets_review_below_10e9_per_l
+    when = f"Platelets {latest.value:g} {latest.unit} on {latest.collected_at.date()}"
+    if latest.reference_low is not None and latest.value < latest.reference_low:
+        return f"{when} below the lab's lower limit {latest.reference_low:g}"
+    if latest.unit in _PLATELET_UNITS and latest.value < below:
+        return f"{when} below {below:g}"
+    return None

@@ -36,7 +36,10 @@ SNOMED_AUD = frozenset({"66590003", "7200002", "1336085007"})
 SNOMED_OPIOID_WITHDRAWAL = frozenset({"87132004", "703846009"})
 SNOMED_ON_AGONIST = frozenset({"1081000119105"})
 SNOMED_HEPATITIS_OR_FAILURE = frozenset({"37871000", "197271008", "59927004", "197270009"})
-ICD_HEPATITIS_OR_FAILURE = ("K72", "K71.2", "B15", "B16", "B17")
+#: ICD-10-CM acute hepatitis and hepatic failure (clinical.md §2.5, §2.7): alcoholic hepatitis K70.1x
+#: (K70.10, K70.11), alcoholic hepatic failure K70.4x (K70.40, K70.41), hepatic failure K72.x, toxic liver
+#: disease with acute hepatitis K71.2, acute viral hepatitis B15-B17.
+ICD_HEPATITIS_OR_FAILURE = ("K70.1", "K70.4", "K72", "K71.2", "B15", "B16", "B17")
 SNOMED_BLEEDING = frozenset({"302215000", "699208000", "97571000119109"})
 ICD_BLEEDING = ("D66", "D67", "D68", "D69.3", "D69.4", "D69.5", "D69.6")
 ICD_OPIOID_WITHDRAWAL = ("F11.13", "F11.23", "F11.93")

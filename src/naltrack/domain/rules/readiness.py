@@ -5,7 +5,7 @@ Every check is a small function returning :class:`~naltrack.domain.rules.base.Re
 properties: a contraindication in force never gives ``ready``, and data a rule needs but
 cannot find gives ``review`` (naming what is missing), never ``ready``.
 
-Sources: ``../shared/reference/clinical.md`` §1.1, §1.2, §2.1-§2.7, §4 (cited per rule).
+Sources: ``../shared/reference/clinical.md`` §1.1-§1.3, §2.1-§2.7, §4, §8.1, §9 (cited per rule).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from naltrack.domain.records import current
 from naltrack.domain.regimens import Form
 from naltrack.domain.rules import facts
 from naltrack.domain.rules.base import ReadinessSeverity, Reason, Verdict, get_rule, verdict_of
+from naltrack.domain.rules.cautions import check_disulfiram, check_duplicate_naltrexone, check_oral_for_oud
 from naltrack.domain.rules.checks import (
     check_bleeding,
     check_hepatitis,
@@ -123,7 +124,8 @@ def _earliest(verdict: Verdict, reasons: list[Reason], on: date) -> date | None:
     blocking = [r for r in reasons if r.blocks]
     if not blocking or any(r.ready_on is None for r in blocking):
         return None
-    return max(r.ready_on for r in blocking if r.ready_on is not None)
+    # Never a day before the assessment: a date in the past would read as "ready already".
+    return max(on, *(r.ready_on for r in blocking if r.ready_on is not None))
 
 
 def check_indication(ctx: Context) -> list[Reason]:
@@ -195,15 +197,22 @@ def check_screens(ctx: Context) -> list[Reason]:
                      key=lambda s: (s.collected_at, s.result_for(analyte) == "positive"))
         result, day = latest.result_for(analyte), latest.collected_at.date()
         if result == "positive":
-            action = facts.ANALYTE_ACTION[analyte]
-            retest = day + timedelta(days=ctx.thresholds.opioid_free_days(action))
-            out.append(reason("RDY-UDS-POSITIVE", "contraindication",
-                              f"Urine screen on {day} is positive for {analyte}: naltrexone is contraindicated. "
-                              f"Re-test on or after {retest}.", retest))
+            out.append(_positive_screen(ctx, analyte, day))
         elif result == "invalid":
             out.append(reason("RDY-UDS-POSITIVE", "review", f"Urine screen on {day} for {analyte} is invalid: "
                               "repeat it."))
     return out + _screen_recency(ctx, screens)
+
+
+def _positive_screen(ctx: Context, analyte: str, day: date) -> Reason:
+    """A positive screen contraindicates while fresh; an older one asks for a new screen (clinical.md §2.2)."""
+    fresh_days = ctx.thresholds.uds_max_age_days
+    if facts.days_between(day, ctx.on) > fresh_days:
+        return reason("RDY-UDS-POSITIVE", "review", f"The latest urine screen for {analyte}, on {day}, was positive "
+                      f"and is older than {fresh_days} days: screen again before starting.")
+    retest = max(day + timedelta(days=ctx.thresholds.opioid_free_days(facts.ANALYTE_ACTION[analyte])), ctx.on)
+    return reason("RDY-UDS-POSITIVE", "contraindication", f"Urine screen on {day} is positive for {analyte}: "
+                  f"naltrexone is contraindicated. Re-test on or after {retest}.", retest)
 
 
 def _screen_recency(ctx: Context, screens: list[UrineDrugScreen]) -> list[Reason]:
@@ -247,13 +256,16 @@ def check_naloxone_challenge(ctx: Context) -> list[Reason]:
     if not done:
         return [reason("RDY-NALOXONE-CHALLENGE", "info", "No naloxone challenge recorded; do one if occult "
                        "opioid dependence is in question (not in withdrawal, urine free of opioids).")]
-    # At the same time, a failed challenge outweighs a passed one.
-    latest = max(done, key=lambda c: (c.performed_at, not c.passed))
-    if latest.passed:
-        return [reason("RDY-NALOXONE-CHALLENGE", "info", f"Naloxone challenge passed on {latest.performed_at.date()}.")]
+    # At the same time, a challenge showing withdrawal outweighs a clean one.
+    latest = max(done, key=lambda c: (c.performed_at, c.shows_withdrawal))
+    when = latest.performed_at.date()
+    if not latest.shows_withdrawal:
+        return [reason("RDY-NALOXONE-CHALLENGE", "info", f"Naloxone challenge passed on {when}.")]
     signs = f" (signs: {', '.join(latest.signs)})" if latest.signs else ""
+    what = {"failed": "failed", "equivocal": "was equivocal",
+            "passed": "was recorded as passed but withdrawal signs were noted"}[latest.result]
     return [reason("RDY-NALOXONE-CHALLENGE", "contraindication",
-                   f"Naloxone challenge failed on {latest.performed_at.date()}{signs}: do not give naltrexone; "
+                   f"Naloxone challenge on {when} {what}{signs}: with any sign or doubt, do not give naltrexone; "
                    "it may be repeated in 24 hours.")]
 
 
@@ -369,8 +381,9 @@ def check_oral_test_dose(ctx: Context) -> list[Reason]:
 
 CHECKS: tuple[Callable[[Context], list[Reason]], ...] = (
     check_indication, check_age, check_opioid_free, check_screens, check_naloxone_challenge, check_withdrawal,
-    check_opioid_medicines, check_hypersensitivity, check_liver, check_hepatitis, check_pregnancy, check_bleeding,
-    check_aud_drinking, check_implant_approval, check_oral_test_dose,
+    check_opioid_medicines, check_duplicate_naltrexone, check_disulfiram, check_hypersensitivity, check_liver,
+    check_hepatitis, check_pregnancy, check_bleeding, check_aud_drinking, check_implant_approval,
+    check_oral_test_dose, check_oral_for_oud,
 )
 
 __all__ = ["CHECKS", "FORMS", "Readiness", "assess_readiness", "get_rule"]

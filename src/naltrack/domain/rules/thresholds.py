@@ -43,6 +43,9 @@ class Thresholds:
     liver_lookback_days: int = 90
     # Acute hepatitis / liver failure contraindicates oral naltrexone (older ReVia monographs).
     hepatitis_contraindicates_oral: bool = True
+    # Bleeding review before an IM injection or an implant's trocar insertion: platelets (10*9/L = 10*3/uL)
+    # below this count (clinical.md §2.5 names thrombocytopenia without a number).
+    platelets_review_below_10e9_per_l: float = 150.0
     # Pregnancy status is asked of female patients of these ages.
     reproductive_age_min_years: int = 12
     reproductive_age_max_years: int = 55
@@ -139,6 +142,10 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "liver_rise_ratio": f"UNCONFIRMED {_C}: the reference gives no numeric 'rising' criterion",
     "liver_lookback_days": f"{_C}: window in which two liver results are compared",
     "hepatitis_contraindicates_oral": "clinical.md §2.5: older oral monographs list it; version-dependent",
+    "platelets_review_below_10e9_per_l": f"UNCONFIRMED {_C}: clinical.md §2.5 (label, as with any IM "
+                                         "injection: caution with thrombocytopenia) gives no count; 150 x "
+                                         "10^9/L is the usual lower limit of normal, the definition of "
+                                         "thrombocytopenia; also applied to an implant's trocar insertion (§1.3)",
     "reproductive_age_min_years": f"UNCONFIRMED {_C}",
     "reproductive_age_max_years": f"UNCONFIRMED {_C}",
     "alcohol_free_days_xr_ntx": f"UNCONFIRMED {_C}: label 'not actively drinking at initial administration' "

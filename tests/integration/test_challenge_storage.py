@@ -1,0 +1,58 @@
+"""Naloxone challenges as recorded, on SQLite and PostgreSQL: equivocal, and passed with signs noted,
+come back as written so that readiness reads them as failed (clinical.md §2.2)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from tests.factories import DAY, at, make_chart, make_clinic, make_patient
+
+from naltrack.adapters.db.migrate import migrate
+from naltrack.bootstrap import Storage
+from naltrack.domain.observations import NaloxoneChallenge
+from naltrack.domain.rules.readiness import assess_readiness
+
+
+def challenge(rid: str, **fields: object) -> NaloxoneChallenge:
+    return NaloxoneChallenge(id=rid, patient_id=make_patient().id, performed_at=at(DAY), route="sc",
+                             **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [challenge("nc-eq", passed=False, equivocal=True), challenge("nc-signs", passed=True, signs=("lacrimation",)),
+     challenge("nc-clean", passed=True)],
+)
+def test_a_challenge_round_trips_and_keeps_its_verdict(storage: Storage, recorded: NaloxoneChallenge) -> None:
+    with storage.uow() as uow:
+        uow.clinics.add(make_clinic())
+        uow.patients.add(make_patient())
+        uow.records.add(recorded)
+        uow.commit()
+    with storage.uow() as uow:
+        stored = uow.records.find(NaloxoneChallenge, recorded.id)
+    assert stored == recorded
+    assert stored is not None and (stored.result, stored.shows_withdrawal) == (
+        recorded.result, recorded.result != "passed" or bool(recorded.signs))
+    verdict = assess_readiness(make_chart(naloxone_challenges=(stored,)), "xr-ntx", DAY).verdict
+    assert verdict == ("ready" if recorded.id == "nc-clean" else "not-ready")
+
+
+def test_challenges_stored_before_the_equivocal_column_read_as_not_equivocal(empty_database_url: str) -> None:
+    migrate(empty_database_url, "0004_alert_acknowledgements")
+    engine = sa.create_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO clinics (id, name, timezone) VALUES ('c1', 'C', 'UTC')"))
+            connection.execute(sa.text(
+                "INSERT INTO patients (id, clinic_id, given_name, family_name, birth_date, sex_at_birth, contacts, "
+                "version) VALUES ('p1', 'c1', 'A', 'B', '1990-01-01', 'male', '[]', 1)"))
+            connection.execute(sa.text(
+                "INSERT INTO naloxone_challenges (id, patient_id, status, version, performed_at, route, passed, signs) "
+                "VALUES ('n1', 'p1', 'active', 1, '2026-03-10 09:00:00', 'sc', :passed, '[]')"), {"passed": True})
+        migrate(empty_database_url)
+        with engine.connect() as connection:
+            equivocal = connection.execute(sa.text("SELECT equivocal FROM naloxone_challenges")).scalar_one()
+    finally:
+        engine.dispose()
+    assert equivocal in (False, 0)
