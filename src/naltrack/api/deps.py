@@ -14,7 +14,7 @@ optional ``X-Purpose-Of-Use`` header states why (default ``treatment``); it is a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -59,7 +59,7 @@ class Authenticated:
 
 def get_current_user(request: Request,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Authenticated:
-    now = datetime.now(UTC)
+    now = application_of(request).ctx.clock()
     if credentials is not None and credentials.scheme.lower() == "bearer":
         raw, kind = credentials.credentials, "bearer"
     elif request.cookies.get(sessions.SESSION_COOKIE):
@@ -85,9 +85,9 @@ async def get_actor(request: Request, auth: CurrentUser,
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-async def now_utc() -> datetime:
-    """The request's clock (one place, so tests can override it)."""
-    return datetime.now(UTC)
+async def now_utc(request: Request) -> datetime:
+    """The request's clock: the application context's (one place, so tests can override it)."""
+    return application_of(request).ctx.clock()
 
 
 NowDep = Annotated[datetime, Depends(now_utc)]
