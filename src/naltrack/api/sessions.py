@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
 
 from fastapi import Request, Response
 
@@ -46,9 +45,9 @@ def _secret(request: Request) -> bytes:
 
 def sign_in(request: Request, username: str, password: str) -> IssuedToken:
     """Check the password and open a web session (throttled and audited like the API's sign-in)."""
-    state = request.app.state
-    return security_cases.sign_in(application_of(request).ctx.uow, state.sign_in_throttle, username, password,
-                                  client_address(request), datetime.now(UTC), kind="session")
+    ctx = application_of(request).ctx
+    return security_cases.sign_in(ctx.uow, request.app.state.sign_in_throttle, username, password,
+                                  client_address(request), ctx.clock(), kind="session")
 
 
 def set_session_cookie(response: Response, issued: IssuedToken, settings: Settings) -> None:
@@ -65,7 +64,8 @@ def current_web_user(request: Request) -> User | None:
     if not raw:
         return None
     try:
-        user, _token_id = security_cases.authenticate_with(application_of(request).token_lookup, raw, datetime.now(UTC),
+        application = application_of(request)
+        user, _token_id = security_cases.authenticate_with(application.token_lookup, raw, application.ctx.clock(),
                                                            kind="session")
     except NotAuthenticated:
         return None
@@ -92,7 +92,8 @@ def sign_out(request: Request, response: Response) -> None:
     """Revoke the session server-side and clear the cookie."""
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
-        now, uow_factory = datetime.now(UTC), application_of(request).ctx.uow
+        ctx = application_of(request).ctx
+        now, uow_factory = ctx.clock(), ctx.uow
         with uow_factory() as uow:
             try:
                 user, token_id = security_cases.authenticate(uow, raw, now, kind="session")

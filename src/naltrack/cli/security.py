@@ -38,7 +38,7 @@ def add_user(username: str, role: str, clinic_id: str, database_url: str | None)
     """Create USERNAME; the password is read from standard input (first line)."""
     password = sys.stdin.readline().rstrip("\r\n")
     with application(database_url) as app, bad_input_exits_2():
-        user = security_cases.add_user(app.ctx.uow, username, password, role, clinic_id, datetime.now(UTC))
+        user = security_cases.add_user(app.ctx.uow, username, password, role, clinic_id, app.ctx.clock())
     click.echo(f"user {user.username} ({user.role}, clinic {user.clinic_id}) created")
 
 
@@ -86,7 +86,7 @@ def echo_demo_accounts(database_url: str | None) -> None:
     with application(database_url) as app:
         with app.ctx.uow() as uow:
             clinics = sorted(c.id for c in uow.clinics.list())
-        accounts = security_cases.create_demo_accounts(app.ctx.uow, clinics[0], datetime.now(UTC)) if clinics else []
+        accounts = security_cases.create_demo_accounts(app.ctx.uow, clinics[0], app.ctx.clock()) if clinics else []
     if not accounts:
         return
     click.echo(f"demo accounts (clinic {accounts[0].clinic_id}; synthetic, for trying the program):")
