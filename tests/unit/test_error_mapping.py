@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +108,13 @@ def test_a_subclass_answers_as_its_parent_when_mapped_alike() -> None:
 
 def test_every_cli_exit_code_is_bad_input() -> None:
     assert set(EXIT_CODES.values()) == {2}
+
+
+def test_no_face_reads_an_error_message_to_decide() -> None:
+    faces = Path(naltrack.__file__).parent
+    reads_message = re.compile(r"\bin\s+(str\(\w+\)|\w+\.args)|str\(\w+\)\.(startswith|endswith)\(")
+    found = [f"{path.relative_to(faces)}:{number}: {line.strip()}"
+             for face in ("api", "cli", "web", "cds") for path in sorted((faces / face).rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if reads_message.search(line)]
+    assert found == []
