@@ -16,9 +16,13 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_typ
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, create_model
 
+#: Text without the NUL character.
+NO_NUL = r"^[^\x00]*$"
 BASE_FIELDS = ("id", "patient_id", "status", "supersedes", "recorded_at", "recorded_by", "version")
 _SCALARS: dict[Any, Any] = {
-    str: Annotated[str, Strict(), Field(max_length=2000)],
+    # No NUL: PostgreSQL text and JSON cannot store it, so it is refused at the edge (422), with the
+    # limit stated in the OpenAPI schema.
+    str: Annotated[str, Strict(), Field(max_length=2000, pattern=NO_NUL)],
     int: Annotated[int, Strict()],
     float: Annotated[float, Strict(), Field(allow_inf_nan=False)],
     bool: Annotated[bool, Strict()],
