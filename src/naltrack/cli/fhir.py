@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from naltrack.cli.app import application
 from naltrack.cli.errors import BadInput, bad_input_exits_2
-from naltrack.cli.records import cli_actor, cli_context
+from naltrack.cli.records import cli_actor
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.consent import PURPOSES
 from naltrack.services.context import AppContext
@@ -49,7 +50,8 @@ def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Pa
 
     if bool(patient_ids) == all_patients:
         raise BadInput("give either --patient ID (one or more) or --all")
-    with bad_input_exits_2(), cli_context(database_url) as ctx:
+    with bad_input_exits_2(), application(database_url) as app:
+        ctx = app.ctx
         factory, actor = ctx.uow, cli_actor(ctx, username)
         ids = list(patient_ids) or _clinic_patients(factory, actor.clinic_id)
         now = datetime.now(UTC)
@@ -112,10 +114,10 @@ def import_command(path: Path, username: str, clinic_id: str | None, dry_run: bo
     from naltrack.adapters.fhir.r4_import import ImportRefused, import_path
 
     try:
-        with bad_input_exits_2(), cli_context(database_url) as ctx:
-            actor = cli_actor(ctx, username)
-            _check_clinic(ctx, actor, clinic_id)
-            report = import_path(ctx, actor, path, now=datetime.now(UTC), dry_run=dry_run)
+        with bad_input_exits_2(), application(database_url) as app:
+            actor = cli_actor(app.ctx, username)
+            _check_clinic(app.ctx, actor, clinic_id)
+            report = import_path(app.ctx, actor, path, now=datetime.now(UTC), dry_run=dry_run)
     except BadInput as error:
         cause = error.__cause__
         if isinstance(cause, ImportRefused):

@@ -12,8 +12,7 @@ time without an offset is read in the clinic's time zone (``NALTRACK_TIMEZONE``)
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -34,13 +33,6 @@ from naltrack.services.records import create_records
 _database = click.option("--database", "database_url", default=None, help="Database URL (default: configured).")
 _patient = click.option("--patient", "patient_id", required=True, help="Patient id.")
 _by = click.option("--as", "username", required=True, help="The naltrack user who records it (audited).")
-
-
-@contextmanager
-def cli_context(database_url: str | None) -> Iterator[AppContext]:
-    """The application context of one command, on the configured (or given) database."""
-    with application(database_url) as app:
-        yield app.ctx
 
 
 def cli_actor(ctx: AppContext, username: str) -> Actor:
@@ -80,9 +72,9 @@ def _save(database_url: str | None, username: str, build: Callable[[datetime], C
     now = datetime.now(ZoneInfo(get_settings().timezone))
     with bad_input_exits_2():
         record = build(now)
-        with cli_context(database_url) as ctx:
-            actor = cli_actor(ctx, username)
-            stored = create_records(ctx, actor, [record], now)[0]
+        with application(database_url) as app:
+            actor = cli_actor(app.ctx, username)
+            stored = create_records(app.ctx, actor, [record], now)[0]
     click.echo(f"recorded {type(stored).__name__} {stored.id} for patient {stored.patient_id}")
 
 
