@@ -10,9 +10,10 @@ public value sets mislead when read by ingredient (codes.md §3, "Cross-cutting 
 4. Butrans, Belbuca and Buprenex are buprenorphine for pain, not OUD treatment.
 5. Codeine cough liquids and diphenoxylate sit outside "opioid analgesic" sets.
 6. Dextromethorphan is not a mu-opioid agonist.
+7. Kratom (mitragynine, a mu-opioid partial agonist) is opioid exposure but has no RxNorm code.
 
-Implants have no RxNorm or HCPCS code (clinical.md §8.1), so they use local codes in
-the ``urn:naltrack:medication`` system.
+Implants and kratom have no RxNorm or HCPCS code (clinical.md §8.1; codes.md lists none for
+kratom), so they use local codes in the ``urn:naltrack:medication`` system.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ MedicationClass = Literal[
     "buprenorphine-oud",
     "buprenorphine-pain",
     "methadone",
+    "kratom",
     "opioid-reversal",
     "disulfiram",
     "thioridazine",
@@ -51,17 +53,26 @@ MedicationClass = Literal[
 #: How long an opioid acts, which sets the opioid-free interval before naltrexone.
 #: ``long-acting-buprenorphine`` marks the extended-release depots and implant (Sublocade, Brixadi,
 #: Probuphine): the label's "up to two weeks" is for daily agonists (clinical.md §2.1).
-OpioidAction = Literal["short", "long", "fentanyl", "buprenorphine", "methadone", "long-acting-buprenorphine"]
+#: ``kratom`` and ``loperamide`` (above a daily amount) have their own configurable intervals (``Thresholds``).
+OpioidAction = Literal["short", "long", "fentanyl", "buprenorphine", "methadone", "long-acting-buprenorphine",
+                       "kratom", "loperamide"]
 
 OPIOID_CLASSES: frozenset[str] = frozenset(
     {
         "opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "illicit-opioid",
-        "mixed-agonist-antagonist", "buprenorphine-oud", "buprenorphine-pain", "methadone",
+        "mixed-agonist-antagonist", "buprenorphine-oud", "buprenorphine-pain", "methadone", "kratom",
     }
 )
 NALTREXONE_THERAPY_CLASSES: frozenset[str] = frozenset(
     {"naltrexone-oral", "naltrexone-xr", "naltrexone-implant"}
 )
+#: Products whose naltrexone is released and blocks opioids: naltrexone therapy and Contrave (8 mg per tablet).
+#: Embeda and Troxyca are left out: their naltrexone is sequestered in an opioid agonist product (codes.md §3 trap 1).
+NALTREXONE_CONTAINING_CLASSES: frozenset[str] = NALTREXONE_THERAPY_CLASSES | {"naltrexone-not-mat"}
+#: Words that name a kratom product in a medicine's text or display (there is no RxNorm code to match).
+KRATOM_NAMES: tuple[str, ...] = ("kratom", "mitragyn")
+KRATOM_CODE = "KRATOM"
+LOPERAMIDE_CLASS = "peripheral-opioid-antidiarrheal"
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,9 @@ _ENTRIES: tuple[Medication, ...] = (
     _m("6813", "methadone", "methadone", "methadone", "codes.md §1", tty="IN", opioid_action="methadone"),
     _m("6468", "loperamide", "peripheral-opioid-antidiarrheal", "loperamide", "codes.md §1", tty="IN",
        note="peripheral mu agonist; not named in the naltrexone label (clinical.md §4, UNCONFIRMED)"),
+    _m(KRATOM_CODE, "kratom (Mitragyna speciosa; mitragynine) product", "kratom", "mitragynine",
+       "no RxNorm code (codes.md has none)", tty="local", system=LOCAL, opioid_action="kratom",
+       note="mu-opioid partial agonist: opioid exposure; matched by the words kratom or mitragyn* in the text"),
     _m("3289", "dextromethorphan", "non-opioid-antitussive", "dextromethorphan", "codes.md §1", tty="IN",
        note="not a mu-opioid agonist (codes.md §3 trap 7)"),
     # Opioid products (codes.md §2i-2m, 2o, 2p)
@@ -274,6 +288,36 @@ def get_medication(code: str) -> Medication:
 def is_naltrexone_therapy(med: Medication) -> bool:
     """True for oral, injectable and implanted naltrexone; False for Contrave, Embeda, Troxyca."""
     return med.medication_class in NALTREXONE_THERAPY_CLASSES
+
+
+def contains_naltrexone(med: Medication) -> bool:
+    """True for a product whose naltrexone blocks opioids: naltrexone therapy and Contrave.
+
+    Contrave (bupropion/naltrexone, 8 mg naltrexone per tablet) contains naltrexone but is not
+    OUD/AUD treatment (:func:`is_naltrexone_therapy` is False for it): opioids are contraindicated
+    with it and may not work while it is taken (Contrave label; clinical.md §4, §8.1). Embeda and
+    Troxyca are opioid agonist products with sequestered naltrexone: False.
+
+    Examples
+    --------
+    >>> contains_naltrexone(get_medication("1551468")), is_naltrexone_therapy(get_medication("1551468"))
+    (True, False)
+    >>> contains_naltrexone(get_medication("637213")), contains_naltrexone(get_medication("863845"))
+    (True, False)
+    """
+    return med.medication_class in NALTREXONE_CONTAINING_CLASSES
+
+
+def names_kratom(text: str) -> bool:
+    """True when a medicine's text names kratom or mitragynine (any case).
+
+    Examples
+    --------
+    >>> names_kratom("Maeng Da KRATOM powder"), names_kratom("7-hydroxymitragynine tablets"), names_kratom("kava")
+    (True, True, False)
+    """
+    words = text.lower()
+    return any(name in words for name in KRATOM_NAMES)
 
 
 #: The catalog code standing for each naltrexone form (a regimen or blockade without its own RxNorm code).

@@ -4,7 +4,9 @@ and how dated pregnancy findings combine into one status.
 
 Codes: LOINC for labs and screens (clinical.md §8.3), analytes keyed by the screen codes
 of the CDC value sets (opiates 19295-5, fentanyl 59673-4, buprenorphine 93494-3,
-methadone 19550-3).
+methadone 19550-3). Kratom (mitragynine, a mu-opioid partial agonist) is an opioid analyte
+and substance; its screen code 75649-4 is the one Labcorp maps its kratom screen result to
+(test 791750; the LOINC name is not in the reference: UNVERIFIED).
 """
 
 from __future__ import annotations
@@ -32,22 +34,23 @@ LOINC = "http://loinc.org"
 
 Analyte = Literal[
     "opiates", "fentanyl", "buprenorphine", "methadone", "oxycodone",
-    "cocaine", "amphetamines", "benzodiazepines", "cannabinoids", "alcohol-etg",
+    "cocaine", "amphetamines", "benzodiazepines", "cannabinoids", "alcohol-etg", "kratom",
 ]
 ANALYTES: tuple[Analyte, ...] = get_args(Analyte)
 #: Analytes whose positive result means opioids are on board.
-OPIOID_ANALYTES: frozenset[str] = frozenset({"opiates", "fentanyl", "buprenorphine", "methadone", "oxycodone"})
+OPIOID_ANALYTES: frozenset[str] = frozenset({"opiates", "fentanyl", "buprenorphine", "methadone", "oxycodone",
+                                             "kratom"})
 #: Screening LOINC per analyte (clinical.md §8.3; oxycodone and non-opioids: LOINC screen codes).
 ANALYTE_LOINC: dict[str, str] = {
     "opiates": "19295-5", "fentanyl": "59673-4", "buprenorphine": "93494-3", "methadone": "19550-3",
     "oxycodone": "16249-5", "cocaine": "3398-5", "amphetamines": "19343-3",
-    "benzodiazepines": "16195-0", "cannabinoids": "18282-4", "alcohol-etg": "58378-1",
+    "benzodiazepines": "16195-0", "cannabinoids": "18282-4", "alcohol-etg": "58378-1", "kratom": "75649-4",
 }
 ScreenResult = Literal["positive", "negative", "invalid"]
 
 Substance = Literal[
     "heroin", "fentanyl", "prescription-opioids", "methadone", "buprenorphine",
-    "alcohol", "cocaine", "methamphetamine", "benzodiazepines", "cannabis",
+    "alcohol", "cocaine", "methamphetamine", "benzodiazepines", "cannabis", "kratom",
 ]
 SUBSTANCES: tuple[Substance, ...] = get_args(Substance)
 
@@ -227,6 +230,9 @@ class NaloxoneChallenge(ClinicalRecord):
 
 
 MedicationSource = Literal["prescribed", "dispensed", "reported"]
+#: The largest daily amount accepted (mg): loperamide misuse of 200-400 mg/day and more has been reported
+#: (FDA Drug Safety Communications 2016, 2018; not in clinical.md); the bound only catches typing errors.
+MAX_DAILY_DOSE_MG = 10_000.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,6 +240,8 @@ class MedicationUse(ClinicalRecord):
     """A medication outside the naltrexone regimen: prescribed, dispensed or reported.
 
     ``last_dose`` is the last day taken when known; an open ``end`` means still taking it.
+    ``daily_dose_mg`` is the amount taken per day when known (loperamide above a daily amount
+    counts as opioid exposure, :func:`naltrack.domain.rules.facts.loperamide_exposure`).
     """
 
     rxnorm: str
@@ -242,6 +250,7 @@ class MedicationUse(ClinicalRecord):
     last_dose: date | None = None
     source: MedicationSource = "prescribed"
     days_supply: int | None = None
+    daily_dose_mg: float | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -250,6 +259,8 @@ class MedicationUse(ClinicalRecord):
         require_not_before("medication.end", self.end, self.start, "the start")
         if self.days_supply is not None:
             require_range("medication.days_supply", self.days_supply, 1, 365, "days")
+        if self.daily_dose_mg is not None:
+            require_range("medication.daily_dose_mg", self.daily_dose_mg, 0.001, MAX_DAILY_DOSE_MG, "mg per day")
 
     def is_active_on(self, day: date) -> bool:
         if not self.is_active or self.start > day:

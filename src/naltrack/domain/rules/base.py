@@ -88,7 +88,8 @@ RULES: tuple[Rule, ...] = (
          "clinical.md §1.1, §1.2 (indications)"),
     Rule("RDY-AGE", "readiness", "Age under 18: naltrexone not recommended", ("review",), "clinical.md §2.5"),
     Rule("RDY-OPIOID-FREE", "readiness", "Opioid-free interval by opioid action (short, long, fentanyl, "
-         "buprenorphine, methadone)", _RNR, "clinical.md §2.1"),
+         "buprenorphine, methadone; kratom and loperamide above the configured daily amount)", _RNR,
+         "clinical.md §2.1"),
     Rule("RDY-UDS-POSITIVE", "readiness", "Urine drug screen positive for an opioid (a positive after the "
          "reported last use wins over the report; a positive older than the screen freshness asks for a new "
          "screen)", ("contraindication", "review", "info"), "clinical.md §2.2, §2.5"),
@@ -134,20 +135,22 @@ RULES: tuple[Rule, ...] = (
          "settings (adherence); prefer XR-NTX or observed dosing", ("info",),
          "clinical.md §9 (ASAM 2020), §6 (Krupitsky 2012); adherence as the cause UNCONFIRMED", ("oral",)),
     # Interaction rules
-    Rule("IX-OPIOID", "interaction", "Naltrexone blocks opioid analgesics, antitussives and antidiarrheals",
-         ("critical",), "clinical.md §4, §2.5"),
+    Rule("IX-OPIOID", "interaction", "Naltrexone blocks opioid analgesics, antitussives and antidiarrheals, and "
+         "kratom (mitragynine, a mu-opioid partial agonist)", ("critical",), "clinical.md §4, §2.5"),
     Rule("IX-AGONIST-TREATMENT", "interaction", "Naltrexone with buprenorphine (OUD treatment or for pain) or "
          "methadone: precipitated withdrawal", ("critical",), "clinical.md §4, §2.1"),
     Rule("IX-MIXED-AGONIST", "interaction", "Naltrexone with pentazocine, butorphanol or nalbuphine",
          ("critical",), "clinical.md §4"),
-    Rule("IX-LOPERAMIDE", "interaction", "Loperamide (peripheral opioid antidiarrheal): not named in the label",
-         ("warning",), "clinical.md §4, §10 item 5 (UNCONFIRMED)"),
+    Rule("IX-LOPERAMIDE", "interaction", "Loperamide (peripheral opioid antidiarrheal): not named in the label; "
+         "above the configured daily amount (label maximum 16 mg/day) it is opioid misuse",
+         ("critical", "warning"), "clinical.md §4, §10 item 5 (UNCONFIRMED); loperamide label; FDA 2016, 2018"),
     Rule("IX-DISULFIRAM", "interaction", "Disulfiram: two potentially hepatotoxic drugs", ("warning",),
          "clinical.md §4"),
     Rule("IX-THIORIDAZINE", "interaction", "Thioridazine: lethargy and somnolence", ("warning",),
          "clinical.md §4"),
-    Rule("IX-CONTRAVE", "interaction", "Bupropion/naltrexone (Contrave) contains naltrexone but is not MAT",
-         ("warning",), "clinical.md §4, codes.md §3 trap 1"),
+    Rule("IX-CONTRAVE", "interaction", "Bupropion/naltrexone (Contrave) contains naltrexone but is not MAT: "
+         "contraindicated with opioids (Contrave ordered), partial blockade (an opioid ordered)",
+         ("critical", "warning"), "clinical.md §4, §8.1, codes.md §3 trap 1"),
     Rule("IX-NOT-AN-INTERACTION", "interaction", "Traps that are not interactions: rescue naloxone, "
          "dextromethorphan", ("info",), "codes.md §3 traps 2 and 7"),
     # Monitoring rules

@@ -123,7 +123,7 @@ def check_pregnancy(ctx: Context) -> list[Reason]:
 
 def _opioid_use_within_window(ctx: Context) -> str | None:
     """The latest opioid use still inside its required opioid-free interval (clinical.md §2.1), if any."""
-    for action, use in sorted(facts.last_opioid_use(ctx.chart, ctx.on).items()):
+    for action, use in sorted(facts.last_opioid_use(ctx.chart, ctx.on, ctx.thresholds).items()):
         if action == "long-acting-buprenorphine":
             window = ctx.thresholds.depot_buprenorphine_review_days
         else:

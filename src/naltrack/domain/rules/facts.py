@@ -10,22 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from naltrack.domain.catalog import find_medication
+from naltrack.domain.catalog import LOPERAMIDE_CLASS, find_medication
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
 from naltrack.domain.observations import MedicationUse, QuestionnaireResponse, UrineDrugScreen
 from naltrack.domain.records import current
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 #: Opioid action of a reported substance (clinical.md §2.1). Unspecified prescription opioids
-#: count as short-acting; an extended-release product is read from its RxNorm code instead.
+#: count as short-acting; an extended-release product is read from its RxNorm code instead. Kratom
+#: (mitragynine, a mu-opioid partial agonist) has its own configurable interval.
 SUBSTANCE_ACTION: dict[str, str] = {
     "heroin": "short", "prescription-opioids": "short", "fentanyl": "fentanyl",
-    "methadone": "methadone", "buprenorphine": "buprenorphine",
+    "methadone": "methadone", "buprenorphine": "buprenorphine", "kratom": "kratom",
 }
 #: Opioid action implied by a positive screen for an analyte.
 ANALYTE_ACTION: dict[str, str] = {
     "opiates": "short", "oxycodone": "short", "fentanyl": "fentanyl",
-    "buprenorphine": "buprenorphine", "methadone": "methadone",
+    "buprenorphine": "buprenorphine", "methadone": "methadone", "kratom": "kratom",
 }
 
 #: OUD diagnoses by SNOMED CT (codes.md §4), plus 191865004 "Combined opioid with other drug dependence",
@@ -100,11 +102,26 @@ def reported_last_use(chart: PatientChart, on: date) -> dict[str, LastUse]:
     return latest
 
 
-def last_opioid_use(chart: PatientChart, on: date) -> dict[str, LastUse]:
+def loperamide_exposure(med: MedicationUse, thresholds: Thresholds = DEFAULT) -> bool:
+    """True for loperamide taken above the configured daily amount: opioid exposure, not an antidiarrheal.
+
+    At or below it (or with no daily amount recorded) loperamide stays a peripheral antidiarrheal
+    that the readiness and interaction rules only review (clinical.md §4, §10 item 5).
+    ``thresholds.loperamide_opioid_exposure_above_mg_per_day`` is an UNCONFIRMED default: the
+    label's prescription maximum, 16 mg/day; misuse doses are far higher (FDA 2016, 2018).
+    """
+    entry = find_medication(med.rxnorm)
+    return (entry is not None and entry.medication_class == LOPERAMIDE_CLASS and med.daily_dose_mg is not None
+            and med.daily_dose_mg > thresholds.loperamide_opioid_exposure_above_mg_per_day)
+
+
+def last_opioid_use(chart: PatientChart, on: date, thresholds: Thresholds = DEFAULT) -> dict[str, LastUse]:
     """Latest evidence of opioid use per action: reports, opioid medicines and positive screens.
 
     A positive screen collected after the reported last use moves the last use to the
-    screen's date: the screen wins over the report (clinical.md §2.2).
+    screen's date: the screen wins over the report (clinical.md §2.2). Kratom (reported, on the
+    medication list or in a screen) is opioid use; so is loperamide above the daily amount of
+    ``thresholds`` (:func:`loperamide_exposure`).
     """
     latest = dict(reported_last_use(chart, on))
 
@@ -117,6 +134,10 @@ def last_opioid_use(chart: PatientChart, on: date) -> dict[str, LastUse]:
         entry = find_medication(med.rxnorm)
         if entry is not None and entry.is_opioid and entry.opioid_action is not None:
             offer(LastUse(entry.opioid_action, medication_last_day(med, on), f"{entry.display} ({med.source})"))
+        elif entry is not None and loperamide_exposure(med, thresholds):
+            limit = thresholds.loperamide_opioid_exposure_above_mg_per_day
+            offer(LastUse("loperamide", medication_last_day(med, on), f"{entry.display} {med.daily_dose_mg:g} mg/day "
+                          f"({med.source}), above {limit:g} mg/day: opioid misuse"))
     for screen in screens_until(chart, on):
         for analyte in screen.positive_opioids:
             offer(LastUse(ANALYTE_ACTION[analyte], screen.collected_at.date(), f"urine screen positive for {analyte}"))

@@ -5,10 +5,21 @@ interacting drug for a patient on naltrexone, raise the same rule with a message
 that direction. Classes come from the catalog, which assigns them by product so that the
 traps of public value sets do not misfire (codes.md §3): Contrave contains naltrexone
 but is not MAT; buprenorphine/naloxone is an agonist, not rescue naloxone;
-dextromethorphan is not an opioid; loperamide is not named in the label (UNCONFIRMED).
+dextromethorphan is not an opioid; loperamide is not named in the label (UNCONFIRMED);
+kratom (mitragynine, a mu-opioid partial agonist) is an opioid.
+
+Contrave (bupropion/naltrexone) is checked against opioids whether or not the patient is on
+naltrexone therapy (:func:`~naltrack.domain.catalog.contains_naltrexone`): Contrave ordered for
+a patient taking an opioid is critical (the Contrave label contraindicates it with chronic
+opioid use, agonists such as methadone and partial agonists such as buprenorphine), and an
+opioid ordered for a patient on Contrave is a warning (its naltrexone partly blocks the
+opioid). Loperamide above the configured daily amount is opioid exposure
+(:func:`~naltrack.domain.rules.facts.loperamide_exposure`): with the chart known
+(:func:`check_order_for_chart`), naltrexone ordered against it is critical.
 
 Sources: clinical.md §4 (interactions), §2.1 and §2.5 (precipitated withdrawal), §3
-(emergency pain management).
+(emergency pain management), §8.1 (Contrave); the Contrave label's contraindications
+(not quoted in clinical.md).
 """
 
 from __future__ import annotations
@@ -17,10 +28,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from naltrack.domain.catalog import FORM_CODE, Medication, find_medication, get_medication, is_naltrexone_therapy
+from naltrack.domain.catalog import (
+    FORM_CODE,
+    Medication,
+    contains_naltrexone,
+    find_medication,
+    get_medication,
+    is_naltrexone_therapy,
+)
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.observations import MedicationUse
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
+from naltrack.domain.rules.facts import loperamide_exposure
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 OPIOID_BLOCKED = frozenset({"opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "illicit-opioid"})
@@ -55,6 +75,13 @@ _BY_CLASS: dict[str, _Pairing] = {
         "would precipitate withdrawal and block its analgesia (wait up to 14 days after the last dose).",
         "The patient is on naltrexone: {other} (buprenorphine for pain) will be blocked, and trying to overcome "
         "the blockade can cause a fatal overdose.", _PAIN_ACTION),
+    "kratom": _Pairing(
+        "IX-OPIOID", "critical",
+        "{other} contains mitragynine, a mu-opioid partial agonist: naltrexone would precipitate withdrawal and "
+        "block it.",
+        "The patient is on naltrexone: {other} (a mu-opioid partial agonist) will be blocked, and trying to "
+        "overcome the blockade can cause a fatal overdose.",
+        "Ask about kratom use and its last day; count it in the opioid-free interval."),
     "mixed-agonist-antagonist": _Pairing(
         "IX-MIXED-AGONIST", "critical",
         "{other} is a mixed agonist-antagonist opioid: naltrexone would precipitate withdrawal and block it.",
@@ -131,8 +158,11 @@ def check_interactions(ordered: str, current_codes: Iterable[str]) -> list[Alert
         alert = _alert(new, forward=False)
         if alert is not None:
             alerts.append(alert)
-    elif any(m.medication_class == "naltrexone-not-mat" for m in (new, *others)):
-        alerts += _contrave_with_opioid(new, others)
+    alerts += _contrave_with_opioids(new, others)
+    return _by_severity(alerts)
+
+
+def _by_severity(alerts: list[Alert]) -> list[Alert]:
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(alerts, key=lambda a: order[a.severity])
 
@@ -145,13 +175,25 @@ def _alert(other: Medication, *, forward: bool) -> Alert | None:
     return Alert(pairing.rule, pairing.severity, text, get_rule(pairing.rule).source, pairing.action, other.code)
 
 
-def _contrave_with_opioid(new: Medication, others: list[Medication]) -> list[Alert]:
-    meds = [new, *others]
-    if not any(m.is_opioid for m in meds):
+def _contrave_with_opioids(new: Medication, others: list[Medication]) -> list[Alert]:
+    """Contrave against opioids, in both directions (Contrave label; clinical.md §4, §8.1)."""
+    rule = "IX-CONTRAVE"
+    source = f"{get_rule(rule).source}; Contrave label (contraindications, opioid analgesics)"
+    if contains_naltrexone(new) and not is_naltrexone_therapy(new):
+        return [Alert(rule, "critical", f"{new.display} contains naltrexone (8 mg per tablet) and is contraindicated "
+                      f"with opioids: {opioid.display} is an opioid, so it would precipitate withdrawal and block the "
+                      "opioid. Contrave is not MAT.", source,
+                      "Do not start Contrave while the patient takes opioids, including methadone or buprenorphine "
+                      "treatment.", opioid.code)
+                for opioid in others if opioid.is_opioid]
+    if not new.is_opioid:
         return []
-    contrave = next(m for m in meds if m.medication_class == "naltrexone-not-mat")
-    alert = _alert(contrave, forward=False)
-    return [alert] if alert is not None else []
+    return [Alert(rule, "warning", f"The patient takes {contrave.display}, which contains naltrexone: {new.display} "
+                  "may not work (partial opioid blockade), and more opioid to overcome it risks overdose. Contrave is "
+                  "not MAT and does not count as naltrexone treatment.", source,
+                  "Prefer a non-opioid analgesic; if an opioid is needed, stop Contrave and review the combination.",
+                  contrave.code)
+            for contrave in others if contains_naltrexone(contrave) and not is_naltrexone_therapy(contrave)]
 
 
 def naltrexone_codes_on(chart: PatientChart, on: date, *,
@@ -171,7 +213,38 @@ def naltrexone_codes_on(chart: PatientChart, on: date, *,
 
 def check_order_for_chart(chart: PatientChart, ordered: str, on: date,
                           thresholds: Thresholds = DEFAULT) -> list[Alert]:
-    """:func:`check_interactions` against everything the patient takes on ``on``, naltrexone included."""
-    taking = [m.rxnorm for m in current(chart.medications) if m.is_active_on(on)]
+    """:func:`check_interactions` against everything the patient takes on ``on``, naltrexone included.
+
+    This is the check for a chart: it sees Contrave and every other medicine on the medication list,
+    and the daily amount of loperamide. Naltrexone ordered while the patient takes loperamide above
+    ``thresholds.loperamide_opioid_exposure_above_mg_per_day`` is critical (opioid misuse), where the
+    code alone gives only the warning.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from naltrack.domain.patients import Patient
+    >>> patient = Patient(id="p1", clinic_id="c1", given_name="A", family_name="B",
+    ...                   birth_date=date(1990, 1, 1), sex_at_birth="male")
+    >>> contrave = MedicationUse(id="m1", patient_id="p1", rxnorm="1551468", start=date(2026, 1, 5))
+    >>> [(a.rule, a.severity) for a in check_order_for_chart(
+    ...     PatientChart(patient=patient, medications=(contrave,)), "1049621", date(2026, 3, 1))]
+    [('IX-CONTRAVE', 'warning')]
+    """
+    taking = [m for m in current(chart.medications) if m.is_active_on(on)]
     on_board = naltrexone_codes_on(chart, on, blockade_days=thresholds.opioid_order_window_after_injection_days)
-    return check_interactions(ordered, taking + on_board)
+    alerts = check_interactions(ordered, [m.rxnorm for m in taking] + on_board)
+    misused = [m for m in taking if loperamide_exposure(m, thresholds)]
+    if not misused or not is_naltrexone_therapy(get_medication(ordered)):
+        return alerts
+    kept = [a for a in alerts if a.rule != "IX-LOPERAMIDE"]
+    return _by_severity(kept + [_loperamide_misuse(m, thresholds) for m in misused])
+
+
+def _loperamide_misuse(med: MedicationUse, thresholds: Thresholds) -> Alert:
+    entry = get_medication(med.rxnorm)
+    limit = thresholds.loperamide_opioid_exposure_above_mg_per_day
+    return Alert("IX-LOPERAMIDE", "critical", f"{entry.display} {med.daily_dose_mg:g} mg/day is above {limit:g} "
+                 "mg/day: opioid misuse (the label maximum is 16 mg/day); naltrexone would precipitate withdrawal.",
+                 get_rule("IX-LOPERAMIDE").source, "Count the last high-dose day in the opioid-free interval; assess "
+                 "withdrawal and cardiac risk (FDA 2016, 2018) before naltrexone.", entry.code)

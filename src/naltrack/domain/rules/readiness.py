@@ -144,7 +144,7 @@ def check_age(ctx: Context) -> list[Reason]:
 
 
 def check_opioid_free(ctx: Context) -> list[Reason]:
-    uses = facts.last_opioid_use(ctx.chart, ctx.on)
+    uses = facts.last_opioid_use(ctx.chart, ctx.on, ctx.thresholds)
     if not uses:
         if ctx.treats_oud:
             return [reason("RDY-OPIOID-FREE", "review", "Last opioid use is not recorded: record the date and "
@@ -218,8 +218,8 @@ def _positive_screen(ctx: Context, analyte: str, day: date) -> Reason:
 def _screen_recency(ctx: Context, screens: list[UrineDrugScreen]) -> list[Reason]:
     oldest = ctx.on - timedelta(days=ctx.thresholds.uds_max_age_days)
     recent = [s for s in screens if s.collected_at.date() >= oldest]
-    used = set(facts.last_opioid_use(ctx.chart, ctx.on)) | ({"buprenorphine"} if DEPOT in
-                                                             facts.last_opioid_use(ctx.chart, ctx.on) else set())
+    uses = facts.last_opioid_use(ctx.chart, ctx.on, ctx.thresholds)
+    used = set(uses) | ({"buprenorphine"} if DEPOT in uses else set())
     needed = set(REQUIRED_ANALYTES) | {a for a in ("buprenorphine", "methadone") if a in used}
     if _oxycodone_suspected(ctx):
         needed.add("oxycodone")
@@ -280,7 +280,8 @@ def check_withdrawal(ctx: Context) -> list[Reason]:
     cows = facts.latest_response(ctx.chart, "cows", ctx.on)
     oldest = ctx.on - timedelta(days=ctx.thresholds.cows_max_age_days)
     if cows is None or cows.completed_at.date() < oldest:
-        severity: ReadinessSeverity = "review" if ctx.treats_oud or facts.last_opioid_use(ctx.chart, ctx.on) else "info"
+        used = facts.last_opioid_use(ctx.chart, ctx.on, ctx.thresholds)
+        severity: ReadinessSeverity = "review" if ctx.treats_oud or used else "info"
         out.append(reason("RDY-WITHDRAWAL", severity, f"No COWS score in the last {ctx.thresholds.cows_max_age_days} "
                           "day(s): assess withdrawal before the first dose."))
     elif cows.total >= ctx.thresholds.cows_withdrawal_from:
@@ -305,6 +306,10 @@ def check_opioid_medicines(ctx: Context) -> list[Reason]:
             out.append(_active_opioid(ctx, "RDY-OPIOID-RX", med, entry.display, entry.opioid_action or "short"))
         elif cls in AGONIST_CLASSES:
             out.append(_active_opioid(ctx, "RDY-AGONIST-TREATMENT", med, entry.display, entry.opioid_action or "long"))
+        elif cls == "peripheral-opioid-antidiarrheal" and facts.loperamide_exposure(med, ctx.thresholds):
+            out.append(reason("RDY-OPIOID-RX", "review", f"{entry.display} {med.daily_dose_mg:g} mg/day is active: "
+                              "above the configured daily amount loperamide is opioid misuse; the opioid-free "
+                              "interval counts from the last dose."))
         elif cls == "peripheral-opioid-antidiarrheal":
             out.append(reason("RDY-OPIOID-RX", "review", f"{entry.display} is active: a peripheral opioid "
                               "antidiarrheal; the label does not name it (UNCONFIRMED interaction)."))

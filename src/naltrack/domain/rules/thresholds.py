@@ -24,6 +24,10 @@ class Thresholds:
     opioid_free_days_fentanyl: int = 10
     opioid_free_days_buprenorphine: int = 14
     opioid_free_days_methadone: int = 14
+    # Hidden opioid exposure: kratom (mitragynine) and loperamide above a daily amount count as opioid use.
+    opioid_free_days_kratom: int = 7
+    opioid_free_days_loperamide: int = 7
+    loperamide_opioid_exposure_above_mg_per_day: float = 16.0
     # Long-acting buprenorphine (depot injection or implant): readiness is reviewed, never dated, this long.
     depot_buprenorphine_review_days: int = 180
     # Freshness of the data the readiness rules read.
@@ -105,6 +109,8 @@ class Thresholds:
             "fentanyl": self.opioid_free_days_fentanyl,
             "buprenorphine": self.opioid_free_days_buprenorphine,
             "methadone": self.opioid_free_days_methadone,
+            "kratom": self.opioid_free_days_kratom,
+            "loperamide": self.opioid_free_days_loperamide,
         }.get(action, self.opioid_free_days_long)
 
 
@@ -123,6 +129,18 @@ THRESHOLD_SOURCES: dict[str, str] = {
                                  "of the range because fentanyl use needs caution (clinical.md §1.2 late-dose table)",
     "opioid_free_days_buprenorphine": "clinical.md §2.1: label 'as long as two weeks'; ASAM 7-14 days",
     "opioid_free_days_methadone": "clinical.md §2.1: label 'as long as two weeks'",
+    "opioid_free_days_kratom": f"UNCONFIRMED {_C}: clinical.md has no kratom entry; kratom's mitragynine is a "
+                               "mu-opioid partial agonist, so it is treated as a short-acting opioid (label minimum "
+                               "7-10 days, clinical.md §2.1)",
+    "opioid_free_days_loperamide": f"UNCONFIRMED {_C}: no source gives an interval after loperamide misuse; treated "
+                                   "as a short-acting opioid (label minimum 7-10 days, clinical.md §2.1)",
+    "loperamide_opioid_exposure_above_mg_per_day": f"UNCONFIRMED {_C}: loperamide labels (not in clinical.md): OTC "
+                                                   "maximum 8 mg/day, prescription maximum 16 mg/day; FDA Drug Safety "
+                                                   "Communications of 2016-06-07 and 2018-01-30 (cited, not retrieved "
+                                                   "here) report misuse at far higher doses to get opioid effects or "
+                                                   "ease withdrawal. Above the prescription maximum loperamide counts "
+                                                   "as opioid exposure; clinical.md §4, §10 item 5: the label does "
+                                                   "not name loperamide",
     "depot_buprenorphine_review_days": f"UNCONFIRMED {_C}: a clinical judgement; clinical.md §2.1 gives 'up to "
                                        "two weeks' for daily agonists only, and a Sublocade/Brixadi depot or "
                                        "Probuphine implant persists, so within this window readiness is review",
