@@ -12,7 +12,7 @@ matrix (:mod:`naltrack.domain.security.roles`) decides what each role sees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from naltrack.config import Settings
 from naltrack.domain.security.accounts import Actor, User
 from naltrack.domain.security.roles import is_permitted
 from naltrack.errors import CsrfFailed, SignInRequired
+from naltrack.services.clinics import clinic_today, get_clinic_zone
 from naltrack.services.context import AppContext
 from naltrack.web.assets import Assets, discover_assets
 from naltrack.web.navigation import nav_for
@@ -43,6 +44,7 @@ class WebApp:
     application: Application
     templates: Jinja2Templates
     assets: Assets
+    zones: dict[str, ZoneInfo] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:
@@ -53,17 +55,24 @@ class WebApp:
         """The application context the routes pass to the use cases."""
         return self.application.ctx
 
-    @property
-    def tz(self) -> ZoneInfo:
-        """The program's default zone (``ctx.default_timezone``); a clinic's own dates use ``Clinic.zone``."""
-        return ZoneInfo(self.ctx.default_timezone)
+    def zone(self, user: WebUser) -> ZoneInfo:
+        """The time zone of the user's clinic: forms read local times in it and "today" is its date.
+
+        A clinic's zone is configuration, read once per process and clinic.
+        """
+        clinic_id = user.user.clinic_id
+        zone = self.zones.get(clinic_id)
+        if zone is None:
+            zone = self.zones[clinic_id] = get_clinic_zone(self.ctx, clinic_id)
+        return zone
 
     def now(self) -> datetime:
         """The request's clock (the context's)."""
         return self.ctx.clock()
 
-    def today(self) -> date:
-        return self.now().astimezone(self.tz).date()
+    def today(self, user: WebUser) -> date:
+        """The user's clinic's local date."""
+        return clinic_today(self.zone(user), self.now())
 
 
 def web_of(request: Request) -> WebApp:

@@ -31,6 +31,6 @@ def acknowledge(request: Request, form: Mapping[str, Any] | None) -> Response:
     except InvalidInput as error:
         return message_page(request, 422, "Not acknowledged", str(error))
     if is_htmx(request):
-        when = ack.acknowledged_at.astimezone(web.tz).strftime("%Y-%m-%d %H:%M")
+        when = ack.acknowledged_at.astimezone(web.zone(user)).strftime("%Y-%m-%d %H:%M")
         return HTMLResponse(f'<span class="muted ack">acknowledged by {escape(ack.acknowledged_by)}, {when}</span>')
     return redirect(request, f"/patients/{pid}#alerts")

@@ -35,7 +35,7 @@ def audit(request: Request, form: Mapping[str, Any] | None) -> Response:
     outcome = state.choice("outcome", OUTCOMES, required=False)
     entries = []
     if state.ok:
-        query = AuditQuery(since=datetime.combine(since, time.min, tzinfo=web.tz) if since else None,
+        query = AuditQuery(since=datetime.combine(since, time.min, tzinfo=web.zone(user)) if since else None,
                            actor=who, patient_id=patient, outcome=outcome, limit=PAGE_SIZE)
         entries = search_audit(web.ctx.uow, actor_of(request, user), query, web.now())
     chain = verify_audit(web.ctx.uow)

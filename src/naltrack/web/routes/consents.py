@@ -46,7 +46,7 @@ def _page(request: Request, user: WebUser, state: FormState, status: int = 200,
 @page(router, "/patients/{patient_id}/consents")
 def consent_list(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
-    today = web_of(request).today()
+    today = web_of(request).today(user)
     state = FormState(values={"signed_on": today.isoformat(), "purpose": "treatment"})
     return _page(request, user, state)
 

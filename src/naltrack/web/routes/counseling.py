@@ -28,7 +28,7 @@ def counseling(request: Request, form: Mapping[str, Any] | None) -> Response:
     chart = chart_for(request, user, "counseling")
     extra: dict[str, Any] = {"kinds": [(k, k) for k in SESSION_KINDS], "fellowships": [(f, f) for f in FELLOWSHIPS]}
     if form is None:
-        today = web_of(request).today().isoformat()
+        today = web_of(request).today(user).isoformat()
         state = FormState(values={"record": "session", "kind": "cbt", "held_on": today, "duration_min": "60",
                                   "counselor": user.user.username, "attended": "yes", "attended_on": today})
         return form_page(request, user, chart, "counseling_form", "Counseling", state, **extra)

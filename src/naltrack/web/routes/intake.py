@@ -42,7 +42,7 @@ def intake(request: Request, form: Mapping[str, Any] | None) -> Response:
         raise AccessDenied(user.role, "demographics", "create")
     web = web_of(request)
     if form is None:
-        return _form(request, user, FormState(values={"start": web.today().isoformat(), "indication": "OUD",
+        return _form(request, user, FormState(values={"start": web.today(user).isoformat(), "indication": "OUD",
                                                       "level_of_care": "OP"}))
     state = FormState.from_form(form)
     values = {"given_name": state.text("given_name", max_length=100),

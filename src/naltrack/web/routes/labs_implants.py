@@ -35,14 +35,14 @@ def lab(request: Request, form: Mapping[str, Any] | None) -> Response:
     chart = chart_for(request, user, "labs")
     tests = [(code, f"{name} ({unit})") for code, (name, unit) in LAB_TESTS.items()]
     if form is None:
-        state = FormState(values={"loinc": "1742-6", "collected_at": local_now(request)})
+        state = FormState(values={"loinc": "1742-6", "collected_at": local_now(request, user)})
         return form_page(request, user, chart, "lab_form", "Record a lab result", state, tests=tests)
     state = FormState.from_form(form)
     code = state.choice("loinc", tuple(LAB_TESTS))
     values: dict[str, Any] = {
         "value": state.number("value", 0, 100_000), "reference_high": state.number("reference_high", 0.001, 100_000,
                                                                                     required=False),
-        "collected_at": state.moment("collected_at", web_of(request).tz),
+        "collected_at": state.moment("collected_at", web_of(request).zone(user)),
     }
     if state.ok and code is not None:
         name, unit = LAB_TESTS[code]
@@ -60,14 +60,14 @@ def implant(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     chart = chart_for(request, user, "administrations")
     if form is None:
-        state = FormState(values={"inserted_at": local_now(request), "inserted_by": user.user.username,
+        state = FormState(values={"inserted_at": local_now(request, user), "inserted_by": user.user.username,
                                   "site": "lower abdomen"})
         return form_page(request, user, chart, "implant_form", "Record an implant", state, max_mg=IMPLANT_MAX_DOSE_MG)
     state = FormState.from_form(form)
     days = state.number("expected_duration_days", 14, 365, "days", required=False)
     values: dict[str, Any] = {
         "dose_mg": state.number("dose_mg", 1, IMPLANT_MAX_DOSE_MG, "mg"), "product": state.text("product"),
-        "inserted_at": state.moment("inserted_at", web_of(request).tz),
+        "inserted_at": state.moment("inserted_at", web_of(request).zone(user)),
         "inserted_by": state.text("inserted_by", max_length=100),
         "lot": state.text("lot", required=False, max_length=40),
         "site": state.text("site", max_length=100), "expected_duration_days": int(days) if days else None,

@@ -32,7 +32,7 @@ def patient_list(request: Request, form: Mapping[str, Any] | None) -> Response:
     result = patient_cases.list_patients(web_of(request).ctx, actor_of(request, user), text, PAGE_SIZE, offset,
                                          web.now())
     context = page_context(request, user, "Patients", result=result, q=text or "", page_size=PAGE_SIZE,
-                           may_register=user.may("demographics", "create"), today=web.today())
+                           may_register=user.may("demographics", "create"), today=web.today(user))
     partial = "partials/patient_results.html" if request.headers.get("HX-Target") == "patient-results" \
         else "partials/patients.html"
     return render(request, "pages/patients.html", partial, context)
@@ -45,7 +45,7 @@ def patient_chart(request: Request, form: Mapping[str, Any] | None) -> Response:
     patient_id = request.path_params["patient_id"]
     if not user.may("clinical-views"):
         chart = permitted_chart(request, user, patient_id)
-        view = build_chart_view(chart, user.role, web.today(), web.tz)
+        view = build_chart_view(chart, user.role, web.today(user), web.zone(user))
         context = page_context(request, user, view.patient.display_name, view=view)
         return render(request, "pages/chart.html", "partials/chart.html", context)
     ctx, actor, now = web_of(request).ctx, actor_of(request, user), web.now()

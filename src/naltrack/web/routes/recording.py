@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from naltrack.domain.administrations import NEEDLE_LENGTHS_IN, Injection, OralDose, suggest_injection_side
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.indications import active_regimen
 from naltrack.domain.observations import ANALYTES, AnalyteResult, UrineDrugScreen
 from naltrack.domain.records import current
 from naltrack.domain.security.roles import KIND_CATEGORY, AccessDenied
@@ -61,9 +62,10 @@ def chart_for(request: Request, user: WebUser, category: str, action: str = "cre
     return chart
 
 
-def local_now(request: Request) -> str:
+def local_now(request: Request, user: WebUser) -> str:
+    """Now, as the value of a datetime-local field in the user's clinic's zone."""
     web = web_of(request)
-    return web.now().astimezone(web.tz).strftime("%Y-%m-%dT%H:%M")
+    return web.now().astimezone(web.zone(user)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _latest_id(records: Any, when: str) -> str:
@@ -112,7 +114,7 @@ def injection_form(request: Request, form: Mapping[str, Any] | None) -> Response
     user = require_user(request)
     chart = chart_for(request, user, "administrations")
     extra = _injection_extra(chart)
-    state = FormState(values={"side": extra["suggested"], "given_at": local_now(request),
+    state = FormState(values={"side": extra["suggested"], "given_at": local_now(request, user),
                               "given_by": user.user.username, "seen": _latest_id(chart.injections, "given_at")})
     return form_page(request, user, chart, "injection_form", "Record an injection", state, **extra)
 
@@ -135,12 +137,12 @@ def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Respon
     # Parsed values are None only with an error next to their field; then nothing is built.
     values: dict[str, Any] = {
         "side": state.choice("side", ("left", "right")), "lot": state.text("lot", max_length=40),
-        "expiry": state.day("expiry"), "given_at": state.moment("given_at", web.tz),
+        "expiry": state.day("expiry"), "given_at": state.moment("given_at", web.zone(user)),
         "given_by": state.text("given_by", max_length=100),
         "needle_length_in": state.number("needle_length_in", min(NEEDLE_LENGTHS_IN), max(NEEDLE_LENGTHS_IN), "in"),
     }
     if state.ok:
-        regimen = next((r for r in chart.active_regimens_on(web.today()) if r.form == "xr-ntx"), None)
+        regimen = active_regimen(chart, web.today(user), form="xr-ntx")
 
         def build(base: NewRecord) -> Injection:
             return Injection(**base_fields(base), **values, regimen_id=regimen.id if regimen else None)
@@ -162,14 +164,14 @@ def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
     chart = chart_for(request, user, "administrations")
     web = web_of(request)
     if form is None:
-        state = FormState(values={"dose_mg": "50", "dose_status": "observed", "taken_at": local_now(request),
+        state = FormState(values={"dose_mg": "50", "dose_status": "observed", "taken_at": local_now(request, user),
                                   "observed_by": user.user.username})
         return form_page(request, user, chart, "oral_form", "Record an oral dose", state)
     state = FormState.from_form(form)
     status = state.choice("dose_status", ("observed", "taken", "missed"))
     values: dict[str, Any] = {
         "dose_mg": state.number("dose_mg", 1, 1000, "mg"), "dose_status": status,
-        "taken_at": state.moment("taken_at", web.tz),
+        "taken_at": state.moment("taken_at", web.zone(user)),
         "observed_by": state.text("observed_by", required=status == "observed", max_length=100),
     }
     if state.ok:
@@ -193,10 +195,10 @@ def urine_screen(request: Request, form: Mapping[str, Any] | None) -> Response:
     web = web_of(request)
     grid = {"uds": uds_grid(chart), "patient": chart.patient}
     if form is None:
-        state = FormState(values={"collected_at": local_now(request)})
+        state = FormState(values={"collected_at": local_now(request, user)})
         return form_page(request, user, chart, "screen_form", "Urine drug screens", state, analytes=ANALYTES, view=grid)
     state = FormState.from_form(form)
-    values: dict[str, Any] = {"collected_at": state.moment("collected_at", web.tz)}
+    values: dict[str, Any] = {"collected_at": state.moment("collected_at", web.zone(user))}
     results = []
     for analyte in ANALYTES:
         value = state.raw(f"a_{analyte}")

@@ -48,12 +48,12 @@ def book(request: Request, form: Mapping[str, Any] | None) -> Response:
     pid = request.path_params["patient_id"]
     patient = patient_cases.get_patient(web_of(request).ctx, actor_of(request, user), pid, web.now())
     if form is None:
-        tomorrow = web.today() + timedelta(days=1)
+        tomorrow = web.today(user) + timedelta(days=1)
         state = FormState(values={"kind": "injection", "starts_at": f"{tomorrow.isoformat()}T09:00",
                                   "duration_min": "30"})
         return _form(request, user, patient, state)
     state = FormState.from_form(form)
-    starts_at = state.moment("starts_at", web.tz)
+    starts_at = state.moment("starts_at", web.zone(user))
     duration = state.number("duration_min", 5, 480, "minutes")
     values: dict[str, Any] = {"kind": state.choice("kind", APPOINTMENT_KINDS), "starts_at": starts_at,
                               "duration_min": int(duration or 30),
