@@ -40,6 +40,7 @@ from naltrack.domain.observations import (
 from naltrack.domain.patients import Clinic, Contact, Patient, ReproductiveStatus
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen, ScheduledDose
+from naltrack.domain.safety import SafetyAssessment
 from naltrack.instruments import score
 
 _ids = itertools.count(1)
@@ -132,6 +133,9 @@ def make_one_of_each(patient_id: str = PATIENT_ID) -> list[ClinicalRecord]:
     at = datetime(2026, 2, 2, 9, 30, tzinfo=UTC)
     regimen = make_regimen(**p)
     shot = make_injection(regimen_id=regimen.id, **p)
+    phq9 = _record(QuestionnaireResponse, "q", {"instrument": "phq-9", "answers": (1.0,) * 8 + (2.0,),
+                                                "completed_at": at, "total": 10.0, "band": "moderate",
+                                                "flags": ("item-9-positive",)}, p)
     implant = _record(ImplantInsertion, "imp", {"inserted_at": at, "dose_mg": 1000.0, "product": "implant 1000 mg",
                                                 "inserted_by": "Dr. Test", "expected_duration_days": 60}, p)
     return [
@@ -150,9 +154,7 @@ def make_one_of_each(patient_id: str = PATIENT_ID) -> list[ClinicalRecord]:
         make_lab(**p), make_screen(**p),
         _record(NaloxoneChallenge, "nc", {"performed_at": at, "route": "sc", "passed": False,
                                           "signs": ("yawning", "rhinorrhea")}, p),
-        _record(QuestionnaireResponse, "q", {"instrument": "phq-9", "answers": (1.0,) * 8 + (2.0,),
-                                             "completed_at": at, "total": 10.0, "band": "moderate",
-                                             "flags": ("item-9-positive",)}, p),
+        phq9,
         _record(Allergy, "al", {"substance": "other", "reaction": "rash", "criticality": "low"}, p),
         _record(AdverseEvent, "ae", {"kind": "injection-site-reaction", "onset": day, "ctcae_grade": 2,
                                      "injection_id": shot.id, "resolved_on": date(2026, 2, 9), "outcome": "resolved",
@@ -164,7 +166,16 @@ def make_one_of_each(patient_id: str = PATIENT_ID) -> list[ClinicalRecord]:
                                     "clinician": "RN Test"}, p),
         _record(PlannedProcedure, "pp", {"planned_on": date(2026, 6, 1), "description": "knee arthroscopy"}, p),
         _record(CareDocument, "doc", {"kind": "wallet-card", "issued_on": day}, p),
+        make_safety_assessment(response_id=phq9.id, assessed_at=at + timedelta(hours=1), risk_level="moderate",
+                               follow_up_on=date(2026, 2, 5), note="safety plan reviewed", **p),
     ]
+
+
+def make_safety_assessment(**overrides: Any) -> SafetyAssessment:
+    """A counselor's low-risk safety assessment on ``DAY`` (override any field)."""
+    return _record(SafetyAssessment, "sa", {"assessed_at": at(DAY, 14), "risk_level": "low",
+                                            "actions": ("safety-plan", "crisis-line-988"),
+                                            "assessed_by": "Cora Test", "assessor_role": "counselor"}, overrides)
 
 
 # Chart builders for the rule tests: records dated relative to ``DAY``.

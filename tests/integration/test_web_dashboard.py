@@ -125,18 +125,19 @@ def test_another_clinic_and_a_corrected_injection_are_left_out(storage):
 
 
 def test_protection_ended_three_days_ago_and_ending_within_a_week(storage):
-    """The typical subject's XR-NTX level stays >= 2 ng/mL for 23 days after the injection
-    (docs/pk.md "End of protection"): 26 days ago ended 3 days ago, 18 days ago ends in 5."""
-    xr_patient(storage, "pend", "Ended", 26)
-    xr_patient(storage, "psoon", "Soon", 18)
+    """The typical subject is blocked through day 32 after an XR-NTX injection (docs/pk.md "Opioid
+    blockade"): 35 days ago ended 3 days ago, 27 days ago ends in 5."""
+    xr_patient(storage, "pend", "Ended", 35)
+    xr_patient(storage, "psoon", "Soon", 27)
     xr_patient(storage, "pfine", "Fine", 5)
-    xr_patient(storage, "plong", "Long", 60)  # ended 37 days ago: past lapse_alert_days (30)
+    xr_patient(storage, "plong", "Long", 66)  # ended 34 days ago: past lapse_alert_days (30)
     board = dashboard(storage)
     assert {(p.patient_id, p.days_left) for p in board.protection} == {("pend", -3), ("psoon", 5)}
 
 
-def test_oral_dose_protects_the_day_it_is_taken(storage):
-    """100 mg at 09:00: the day's mean is about 4 ng/mL (AUC/24 h), the next day's under 1 (t½ 4 h)."""
+def test_oral_dose_blocks_the_whole_days_after_it(storage):
+    """100 mg at 14:00 blocks about 72 h (label >= 48 h, docs/pk.md "Opioid blockade"): the next two whole
+    days, so through today."""
     add_patient(storage, "po", "Oral")
     seed(storage, *[
         Regimen(id="po-r", patient_id="po", kind="oral-daily", start=days_ago(20)),
@@ -144,7 +145,7 @@ def test_oral_dose_protects_the_day_it_is_taken(storage):
     ])
     (item,) = dashboard(storage).protection
     assert (item.form, item.last_dose_on, item.protection_ends_on, item.days_left) == \
-        ("oral", days_ago(2), days_ago(2), -2)
+        ("oral", days_ago(2), days_ago(0), 0)
 
 
 def test_urgent_alerts_phq9_item9_liver_above_3x_uln_and_open_site_reaction(storage):

@@ -33,6 +33,7 @@ from naltrack.domain.observations import (
 from naltrack.domain.patients import Patient
 from naltrack.domain.records import current
 from naltrack.domain.regimens import Regimen
+from naltrack.domain.safety import SafetyAssessment
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class PatientChart:
     appointments: tuple[Appointment, ...] = field(default_factory=tuple)
     procedures: tuple[PlannedProcedure, ...] = field(default_factory=tuple)
     documents: tuple[CareDocument, ...] = field(default_factory=tuple)
+    safety_assessments: tuple[SafetyAssessment, ...] = field(default_factory=tuple)
 
     def active_injections(self) -> list[Injection]:
         """Injections in force, oldest first."""

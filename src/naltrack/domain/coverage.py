@@ -17,14 +17,17 @@ code), the estimate becomes individual: a larger virtual population is reweighte
 well each subject predicts those levels, and 99 subjects are drawn from it.
 
 A day's band comes from the median subject's mean concentration over the clinic-local day
-(docs/pk.md "Daily bands"); thresholds are :class:`naltrack.pk.bands.BandThresholds`.
+(docs/pk.md "Daily bands"); thresholds are :class:`naltrack.pk.bands.BandThresholds`. The
+bands describe the curve; no decision reads them.
 
-The end of protection has one definition, for the chart, the monitoring rules, the CDS
-services and the dashboard: the last clinic-local day whose *typical subject* mean is
-protected (:mod:`naltrack.pk.protection`, docs/pk.md "End of protection").
-:func:`estimate_protection_end` gives it for one chart, :func:`estimate_protection_ends`
-for the doses of many patients at once, by the same computation; every face reads it through
-:func:`naltrack.domain.protection.protection_end`. The clinic's time zone is always an input.
+The end of protection ("blocked through" on the screens) has one definition, for the chart,
+the monitoring rules, the CDS services and the dashboard: the last clinic-local day on which
+the *typical subject* is blocked by the opioid-blockade model (:mod:`naltrack.pk.blockade`,
+docs/pk.md "Opioid blockade" and "How the domain uses the blockade estimate"), from the doses
+given by the end of the day looked at. :func:`estimate_protection_end` gives it for one chart,
+:func:`estimate_protection_ends` for the doses of many patients at once, by the same
+computation; every face reads it through :func:`naltrack.domain.protection.protection_end`.
+The clinic's time zone is always an input.
 """
 
 from __future__ import annotations
@@ -43,11 +46,12 @@ from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import current
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.pk.bands import BANDS, DEFAULT_THRESHOLDS, Band, BandThresholds, band_index, count_days_in_bands
+from naltrack.pk.blockade import last_blocked_days
 from naltrack.pk.kernels import series_on_grid
 from naltrack.pk.models import DoseEvent, Form, Subjects, build_components, evaluate
 from naltrack.pk.params import PkParameters
 from naltrack.pk.population import sample_subjects
-from naltrack.pk.protection import FORM_CODES, Dosing, last_protected_days
+from naltrack.pk.protection import FORM_CODES, Dosing
 
 FloatArray = npt.NDArray[np.float64]
 #: Size and seed of the virtual population behind the 90% interval.
@@ -158,7 +162,7 @@ def calculate_coverage(chart: PatientChart, today: date, *, tz: tzinfo, days_bac
     days, bands = _daily_coverage(_daily_means(conc, day_edges), first_day, today, thresholds)
     shift = _hours(origin, protection_origin(today, tz))  # what-if doses, rebased for the end of protection
     shifted = [replace(d, time_h=d.time_h + shift, end_h=d.end_h + shift) for d in extra_doses]
-    ends = _protection_end(chart, today, tz, shifted, thresholds, params)
+    ends = _protection_end(chart, today, tz, shifted, params)
     return PatientCoverage(
         chart.patient.id, today, origin, np.arange(n_hours, dtype=np.float64), median, p5, p95, days,
         count_days_in_bands(bands[: days_back + 1]), ends, thresholds, len(levels),
@@ -179,12 +183,14 @@ def _daily_coverage(daily: FloatArray, first_day: date, today: date,
 
 
 def estimate_protection_end(chart: PatientChart, today: date, tz: tzinfo) -> date | None:
-    """The end of protection: the last day whose typical-subject mean level is protected (>= 2 ng/mL).
+    """The end of protection ("blocked through"): the last day the typical subject is blocked.
 
-    The typical subject (all random effects zero) at the patient's recorded body weight,
-    from the recorded doses only (no future dose assumed), looked for from
+    The typical subject (all random effects zero) at the patient's recorded body weight, from
+    the doses given by the end of ``today`` (no future dose assumed; an implant with a recorded
+    ``expected_duration_days`` blocks for that long), by the opioid-blockade model
+    (:func:`naltrack.pk.blockade.last_blocked_days`), looked for from
     :data:`PROTECTION_LOOKBACK_DAYS` back to :data:`PROJECTION_HORIZON_DAYS` ahead; ``None``
-    when no such day exists. Days are those of ``tz``, the clinic's zone. Every face reads it
+    when no day is blocked. Days are those of ``tz``, the clinic's zone. Every face reads it
     through :func:`naltrack.domain.protection.protection_end`; :func:`estimate_protection_ends`
     is its batch form.
 
@@ -197,30 +203,30 @@ def estimate_protection_end(chart: PatientChart, today: date, tz: tzinfo) -> dat
     >>> shot = Injection(id="i1", patient_id="p1", given_at=datetime(2026, 3, 1, 10, tzinfo=UTC), dose_mg=380.0,
     ...                  side="left", lot="L1", expiry=date(2027, 1, 1), needle_length_in=1.5, given_by="RN")
     >>> estimate_protection_end(PatientChart(patient=p, injections=(shot,)), date(2026, 3, 10), UTC)
-    datetime.date(2026, 3, 24)
+    datetime.date(2026, 4, 2)
     """
     return _protection_end(chart, today, tz)
 
 
 def estimate_protection_ends(dosing: Dosing, today: date, tz: tzinfo,
-                             thresholds: BandThresholds = DEFAULT_THRESHOLDS,
                              params: PkParameters | None = None) -> list[date | None]:
     """:func:`estimate_protection_end` of many patients at once, one per patient of ``dosing``.
 
-    ``dosing`` holds the administrations in force (oral doses taken or observed, injections,
-    implants with their removal), hours from :func:`protection_origin`, and each patient's
-    latest body weight (kg) or NaN. Doses older than :data:`LOOKBACK_HOURS` before the origin
-    are left out here, as for one chart.
+    ``dosing`` holds the administrations in force given by the end of ``today`` (oral doses
+    taken or observed, injections, implants with their removal and recorded duration), hours
+    from :func:`protection_origin`, and each patient's latest body weight (kg) or NaN. Doses
+    older than :data:`LOOKBACK_HOURS` before the origin are left out here, as for one chart.
     """
     lookback = np.array([LOOKBACK_HOURS[form] for form in FORM_CODES])
     keep = dosing.time_h >= -lookback[dosing.form]
     weights = 5.0 * np.round(dosing.weight_kg / 5.0)
+    expected = None if dosing.expected_duration_h is None else dosing.expected_duration_h[keep]
     kept = Dosing(dosing.patient[keep], dosing.form[keep], dosing.time_h[keep], dosing.amount_mg[keep],
-                  dosing.end_h[keep], weights)
+                  dosing.end_h[keep], weights, expected)
     first = today - timedelta(days=PROTECTION_LOOKBACK_DAYS)
     edges = _day_edges(protection_origin(today, tz), first, PROTECTION_LOOKBACK_DAYS + PROJECTION_HORIZON_DAYS + 1,
                        tz)
-    found = last_protected_days(kept, edges, thresholds.protected_ng_ml, params)
+    found = last_blocked_days(kept, edges, params)
     return [None if i < 0 else first + timedelta(days=int(i)) for i in found]
 
 
@@ -229,14 +235,18 @@ def protection_origin(today: date, tz: tzinfo) -> datetime:
     return datetime.combine(today - timedelta(days=PROTECTION_LOOKBACK_DAYS), time(0), tzinfo=tz)
 
 
+def end_of_day(today: date, tz: tzinfo) -> datetime:
+    """The start of the clinic-local day after ``today``: doses given before it count on ``today``."""
+    return datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz)
+
+
 def _protection_end(chart: PatientChart, today: date, tz: tzinfo, extra: Sequence[DoseEvent] = (),
-                    thresholds: BandThresholds = DEFAULT_THRESHOLDS,
                     params: PkParameters | None = None) -> date | None:
     """The chart's end of protection (``extra``: what-if doses, hours from :func:`protection_origin`)."""
-    doses = [*dose_events(chart, protection_origin(today, tz)), *extra]
+    doses = [*dose_events(chart, protection_origin(today, tz), until=end_of_day(today, tz)), *extra]
     weights = [lab for lab in chart.labs_for(BODY_WEIGHT_LOINC, on_or_before=today) if lab.unit == "kg"]
     dosing = Dosing.of([(doses, weights[-1].value if weights else None)])
-    return estimate_protection_ends(dosing, today, tz, thresholds, params)[0]
+    return estimate_protection_ends(dosing, today, tz, params)[0]
 
 
 def what_if_injection_late(chart: PatientChart, today: date, late_days: int, *, tz: tzinfo,
@@ -290,20 +300,32 @@ def what_if_oral_stopped(chart: PatientChart, today: date, stop_days: int, *, tz
     return _with_extra(chart, today, extra, tz, days_back, days_ahead)
 
 
-def dose_events(chart: PatientChart, origin: datetime) -> list[DoseEvent]:
-    """The chart's administrations in force as pk dosing events, hours from ``origin``."""
+def dose_events(chart: PatientChart, origin: datetime, until: datetime | None = None) -> list[DoseEvent]:
+    """The chart's administrations in force as pk dosing events, hours from ``origin``.
+
+    Implants carry their recorded ``expected_duration_days`` (the release then honours it,
+    docs/pk.md "Implants with a recorded duration"). ``until``: only doses given before it.
+    """
     removals: dict[str, datetime] = {}
     for removal in current(chart.implant_removals):
         removals[removal.implant_id] = min(removal.removed_at, removals.get(removal.implant_id, removal.removed_at))
     events = [DoseEvent("oral", _hours(d.taken_at, origin), d.dose_mg)
-              for d in current(chart.oral_doses) if d.was_taken]
-    events += [DoseEvent("xr-ntx", _hours(i.given_at, origin), i.dose_mg) for i in current(chart.injections)]
+              for d in current(chart.oral_doses) if d.was_taken and _before(d.taken_at, until)]
+    events += [DoseEvent("xr-ntx", _hours(i.given_at, origin), i.dose_mg)
+               for i in current(chart.injections) if _before(i.given_at, until)]
     for implant in current(chart.implants):
+        if not _before(implant.inserted_at, until):
+            continue
         start = _hours(implant.inserted_at, origin)
         removed = removals.get(implant.id)
         end = _hours(removed, origin) if removed is not None and removed > implant.inserted_at else float("inf")
-        events.append(DoseEvent("implant", start, implant.dose_mg, end))
+        days = implant.expected_duration_days
+        events.append(DoseEvent("implant", start, implant.dose_mg, end, None if days is None else 24.0 * days))
     return [e for e in events if e.time_h >= -LOOKBACK_HOURS[e.form]]
+
+
+def _before(when: datetime, until: datetime | None) -> bool:
+    return until is None or when < until
 
 
 def _with_extra(chart: PatientChart, today: date, extra: list[tuple[Form, datetime, float]], tz: tzinfo,

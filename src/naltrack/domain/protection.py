@@ -4,9 +4,11 @@
 API, the CDS services and the dashboard all read the end of protection from it.
 
 * A chart with an administration on file (oral dose taken, XR-NTX injection, implant): the
-  coverage engine's end of protection, the last clinic-local day whose typical-subject mean
-  level is protected (:func:`naltrack.domain.coverage.estimate_protection_end`; docs/pk.md
-  "End of protection").
+  last clinic-local day the typical subject is blocked by the opioid-blockade model, from the
+  doses given by the end of the day ("blocked through";
+  :func:`naltrack.domain.coverage.estimate_protection_end`; docs/pk.md "How the domain uses
+  the blockade estimate"). An implant with a recorded ``expected_duration_days`` blocks for
+  that long. Plasma bands describe the chart's curve and decide nothing.
 * Naltrexone known only as a medicine (what an outside EHR usually sends): there is no dose
   time to model, so the last day it was given plus the blockade of its form from
   :class:`~naltrack.domain.rules.thresholds.Thresholds`: XR-NTX ``xr_ntx_blockade_days``
@@ -55,7 +57,7 @@ class Blockade:
 
 
 def protection_end(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thresholds = DEFAULT) -> date | None:
-    """The end of protection: the last clinic-local day naltrexone is expected to block opioids.
+    """The end of protection ("blocked through"): the last clinic-local day naltrexone is expected to block opioids.
 
     Parameters
     ----------
@@ -71,8 +73,9 @@ def protection_end(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thr
     Returns
     -------
     date or None
-        The coverage engine's estimate when an administration is on file, else the days'
-        supply of a naltrexone medicine; ``None`` when neither gives a protected day.
+        The last day the typical subject is blocked (opioid-blockade model) when an
+        administration is on file, else the days' supply of a naltrexone medicine; ``None``
+        when neither gives a blocked day.
     """
     if _has_administration(chart):
         return _coverage_end(chart, today, tz)
@@ -211,7 +214,7 @@ def _memo_key(chart: PatientChart, today: date, tz: tzinfo) -> tuple[object, ...
         today, str(tz),
         tuple((d.taken_at, d.dose_mg) for d in current(chart.oral_doses) if d.was_taken),
         tuple((i.given_at, i.dose_mg) for i in current(chart.injections)),
-        tuple((m.id, m.inserted_at, m.dose_mg) for m in current(chart.implants)),
+        tuple((m.id, m.inserted_at, m.dose_mg, m.expected_duration_days) for m in current(chart.implants)),
         tuple((r.implant_id, r.removed_at) for r in current(chart.implant_removals)),
         weights[-1] if weights else None,
     )

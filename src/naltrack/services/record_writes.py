@@ -32,6 +32,7 @@ from naltrack.domain.observations import (
 from naltrack.domain.patients import Patient
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen
+from naltrack.domain.safety import SafetyAssessment
 from naltrack.domain.security.roles import KIND_CATEGORY
 from naltrack.domain.units import require_aware, require_not_future
 from naltrack.services.access import Access, authorize, patient_in_clinic
@@ -46,7 +47,7 @@ EVENT_TIME_FIELD: dict[type[ClinicalRecord], str] = {
     ImplantRemoval: "removed_at", LabResult: "collected_at", UrineDrugScreen: "collected_at",
     NaloxoneChallenge: "performed_at", QuestionnaireResponse: "completed_at", DrinkingDay: "day",
     SubstanceUseReport: "reported_on", CounselingSession: "held_on", SupportGroupAttendance: "attended_on",
-    AdverseEvent: "onset",
+    AdverseEvent: "onset", SafetyAssessment: "assessed_at",
 }
 
 
@@ -126,6 +127,8 @@ def check_references(uow: SecureUnitOfWork, batch: Sequence[ClinicalRecord]) -> 
             _require(uow, in_batch, ImplantInsertion, record.implant_id, record.patient_id)
         if isinstance(record, AdverseEvent) and record.injection_id is not None:
             _require(uow, in_batch, Injection, record.injection_id, record.patient_id)
+        if isinstance(record, SafetyAssessment) and record.response_id is not None:
+            _require(uow, in_batch, QuestionnaireResponse, record.response_id, record.patient_id)
 
 
 def _require(uow: SecureUnitOfWork, in_batch: set[tuple[type[ClinicalRecord], str]],

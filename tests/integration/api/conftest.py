@@ -63,6 +63,8 @@ def payload_for(kind: str, context: dict[str, str]) -> dict[str, Any]:
         "appointments": {"kind": "injection", "starts_at": "2026-02-03T14:00:00Z"},
         "procedures": {"planned_on": "2026-03-01", "description": "knee arthroscopy"},
         "documents": {"kind": "wallet-card", "issued_on": "2026-01-06"},
+        "safety_assessments": {"assessed_at": t, "risk_level": "low", "actions": ["safety-plan", "crisis-line-988"],
+                               "assessed_by": "C. Synth"},
     }
     return payloads[kind]
 
@@ -91,6 +93,8 @@ class SecureEnv:
         data = {**payload_for(kind, context), "id": new_id(), "patient_id": patient_id}
         if kind == "questionnaires":
             data.update(total=2.0, band="negative", flags=())
+        if kind == "safety_assessments":  # the API fills the role from the signed-in user
+            data["assessor_role"] = "counselor"
         for key in ("results",):
             if key in data:
                 data[key] = [dict(r) for r in data[key]]

@@ -52,15 +52,15 @@ def test_no_doses_means_no_protection() -> None:
     assert np.all(cov.median_ng_ml == 0.0)
 
 
-def test_an_injection_protects_for_about_three_weeks_and_days_add_up() -> None:
+def test_an_injection_blocks_through_day_28_and_days_add_up() -> None:
     chart = PatientChart(patient=PATIENT, injections=(_shot(1, TODAY - timedelta(days=10)),))
     cov = calculate_coverage(chart, TODAY, tz=NY)
     assert len(cov.days) == 241 and cov.days[0].day == TODAY - timedelta(days=180)
     assert sum(cov.days_in_band.values()) == 181
     assert cov.day(TODAY).band == "protected" and not cov.day(TODAY).projected
-    # Surrogate ≥2 ng/mL to about day 24 (pk.md §7.2): protection ends 20–26 days after the shot.
+    # Blocked through day 28, ending by day 35 (label; Bigelow 2012, Comer 2002; docs/pk.md "Opioid blockade").
     assert cov.protection_ends is not None
-    assert 20 <= (cov.protection_ends - (TODAY - timedelta(days=10))).days <= 26
+    assert 28 <= (cov.protection_ends - (TODAY - timedelta(days=10))).days <= 34
     assert cov.day(TODAY + timedelta(days=30)).band in ("waning", "unprotected")
     assert np.all(cov.p5_ng_ml <= cov.median_ng_ml + 1e-12) and np.all(cov.median_ng_ml <= cov.p95_ng_ml + 1e-12)
 
@@ -76,19 +76,28 @@ def test_entered_in_error_injection_is_ignored() -> None:
 
 
 def test_implant_protection_is_projected_past_the_window() -> None:
-    """3.4 g implant: ≥2 ng/mL about 188 days (pk.md §3); the median subject lands near it."""
+    """3.4 g implant without a recorded duration: blocked between its ≥ 2 ng/mL (188 d) and ≥ 1 ng/mL (297 d)
+    durations (pk.md §3, §4.1)."""
     inserted = TODAY - timedelta(days=5)
     end = estimate_protection_end(PatientChart(patient=PATIENT, implants=(_implant(inserted),)), TODAY, NY)
-    assert end is not None and 160 <= (end - inserted).days <= 215
+    assert end is not None and 188 <= (end - inserted).days <= 297
 
 
-def test_removing_an_implant_ends_protection_the_day_it_is_removed() -> None:
+def test_an_implants_recorded_duration_sets_its_end() -> None:
+    inserted = TODAY - timedelta(days=5)
+    implant = replace(_implant(inserted), expected_duration_days=90)
+    end = estimate_protection_end(PatientChart(patient=PATIENT, implants=(implant,)), TODAY, NY)
+    assert end == inserted + timedelta(days=89)  # blocked until 90 days after insertion (docs/pk.md)
+
+
+def test_removing_an_implant_ends_protection_the_day_after_it_is_removed() -> None:
     inserted = TODAY - timedelta(days=40)
     removal = ImplantRemoval(id="rm1", patient_id="p1", implant_id="imp1", reason="surgery", removed_by="dr",
                              removed_at=datetime.combine(TODAY - timedelta(days=2), datetime.min.time(), NY)
                              + timedelta(hours=12))
     chart = PatientChart(patient=PATIENT, implants=(_implant(inserted),), implant_removals=(removal,))
-    assert estimate_protection_end(chart, TODAY, NY) == TODAY - timedelta(days=2)
+    # The release stops; the receptor site trails plasma (effect half-life 16 h): blocked through the next day.
+    assert estimate_protection_end(chart, TODAY, NY) == TODAY - timedelta(days=1)
 
 
 def test_missed_tablets_do_not_count() -> None:
@@ -100,7 +109,8 @@ def test_missed_tablets_do_not_count() -> None:
     cov = calculate_coverage(taken, TODAY, tz=NY)
     # A day with a 50 mg tablet averages ~2.7 ng/mL (AUC 65 / 24 h): protected (docs/pk.md "Daily bands").
     assert cov.day(TODAY - timedelta(days=3)).band == "protected"
-    assert cov.protection_ends == TODAY - timedelta(days=1)
+    # The last tablet (yesterday) blocks through tomorrow (docs/pk.md: a missed week ends blockade in 2 days).
+    assert cov.protection_ends == TODAY + timedelta(days=1)
 
 
 def test_next_injection_late_lowers_the_days_before_it() -> None:

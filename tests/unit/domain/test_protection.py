@@ -24,6 +24,9 @@ from naltrack.domain.rules.thresholds import DEFAULT
 
 NY = ZoneInfo("America/New_York")
 BASE = PatientChart(patient=make_patient())
+#: The typical subject is blocked through day 32 after an XR-NTX injection given in the morning (label: about
+#: 28 days; Comer 2002: about 5 weeks; docs/pk.md "Opioid blockade").
+XR_BLOCKED_THROUGH_DAY = 32
 
 
 def _shot(when: datetime) -> PatientChart:
@@ -38,15 +41,16 @@ def test_the_clinic_gives_the_zone_and_refuses_an_unknown_one() -> None:
 
 def test_recorded_doses_give_the_coverage_engines_end() -> None:
     chart = _shot(at(ago(3)))
-    assert protection_end(chart, DAY, UTC) == estimate_protection_end(chart, DAY, UTC) == ago(3) + timedelta(days=23)
-    assert protection_end(chart, DAY, UTC) == ago(3) + timedelta(days=23)  # the memoised answer is the same
+    end = ago(3) + timedelta(days=XR_BLOCKED_THROUGH_DAY)
+    assert protection_end(chart, DAY, UTC) == estimate_protection_end(chart, DAY, UTC) == end
+    assert protection_end(chart, DAY, UTC) == end  # the memoised answer is the same
     corrected = replace(chart, injections=(replace(chart.injections[0], status="entered-in-error"),))
     assert protection_end(corrected, DAY, UTC) is None
 
 
 @pytest.mark.parametrize(("given_local", "end"), [
-    (datetime(2026, 3, 7, 23, 30, tzinfo=NY), date(2026, 3, 31)),  # the night before clocks go forward
-    (datetime(2026, 10, 31, 23, 30, tzinfo=NY), date(2026, 11, 24)),  # the night before clocks go back
+    (datetime(2026, 3, 7, 23, 30, tzinfo=NY), date(2026, 4, 9)),  # the night before clocks go forward
+    (datetime(2026, 10, 31, 23, 30, tzinfo=NY), date(2026, 12, 3)),  # the night before clocks go back
 ])
 def test_the_end_is_a_day_of_the_clinics_zone_however_the_time_was_stored(given_local: datetime, end: date) -> None:
     today = given_local.date() + timedelta(days=10)
@@ -81,7 +85,7 @@ def test_the_days_supply_follows_the_thresholds_and_a_prescription_alone_is_no_s
 
 def test_on_board_through_the_end_then_a_lapse() -> None:
     chart = _shot(at(ago(3)))
-    end = ago(3) + timedelta(days=23)
+    end = ago(3) + timedelta(days=XR_BLOCKED_THROUGH_DAY)
     assert naltrexone_on_board(chart, end, UTC) is not None
     assert last_protection_end(chart, end, UTC) is None
     after = end + timedelta(days=1)

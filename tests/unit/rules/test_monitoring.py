@@ -88,30 +88,53 @@ def test_no_injection_alert_without_an_xr_regimen() -> None:
 
 @pytest.mark.parametrize(
     ("days", "severity"),
-    [(19, None), (20, "warning"), (23, "warning"), (24, "warning"), (28, "warning"), (29, "warning"),
-     (34, "warning"), (35, "critical"), (53, "critical"), (54, None)],
+    [(19, None), (26, None), (28, None), (32, None), (33, "critical"), (35, "critical"), (62, "critical"),
+     (63, None)],
 )
 def test_end_of_protection_after_an_injection(days: int, severity: str | None) -> None:
-    """The coverage engine's end (docs/pk.md "End of protection"): the typical subject's XR-NTX
-    level stays >= 2 ng/mL to the 23rd day after the injection (pk.md §7.2 surrogate: about 24
-    days). So the end is injection + 23: announced from 3 days before it (day 20; day 19 is one
-    too early), on the end day itself (day 23) still a warning; below it through the late-dose table's
-    administer window (days 24 to 34, clinical.md §1.2) a warning that the blockade is incomplete;
-    critical from day 35 (urine screen required first) through ``lapse_alert_days`` = 30 days after
-    the end (day 53), then quiet (day 54)."""
+    """The blockade estimate (docs/pk.md "Opioid blockade"): the typical subject is blocked through day 32
+    after an XR-NTX injection (label: about 28 days; Comer 2002: about 5 weeks). While the injection is on
+    schedule nothing is announced here (MON-INJECTION-DUE gives the due window); once the blockade has
+    ended the lapse is critical (overdose risk, clinical.md §3) through ``lapse_alert_days`` = 30 days
+    after the end (day 62), then quiet (day 63)."""
     found = alerts_of(xr_chart(days), "MON-PROTECTION-END")
     assert [a.severity for a in found] == ([severity] if severity else [])
-    if days in (29, 34):
-        assert "is late; it can still be given without a urine screen until day 34" in found[0].message
+    if severity:
+        assert f"Opioid blockade ended on {ago(days) + timedelta(days=32)}" in found[0].message
+
+
+@pytest.mark.parametrize(("days", "severity"), [(26, None), (27, "warning"), (28, "warning"), (29, "critical")])
+def test_a_heavy_patients_blockade_may_end_before_the_due_day_a_warning_until_it_is_late(
+        days: int, severity: str | None) -> None:
+    """Body weight raises clearance (pk.md §2.3): at 180 kg the typical subject is blocked through day 26. The
+    label's 4-week schedule is followed, so until the injection is late it is a warning to give it now."""
+    weight = recent_lab("29463-7", 180.0, unit="kg", name="Body weight", collected_at=at(ago(days)))
+    found = alerts_of(xr_chart(days, labs=(weight,)), "MON-PROTECTION-END")
+    assert [a.severity for a in found] == ([severity] if severity else [])
+    if severity == "warning":
+        assert f"before the injection due on {ago(days) + timedelta(days=28)}" in found[0].message
+        assert found[0].action.startswith("Give the injection now.")
 
 
 def test_protection_alert_offers_naloxone_when_none_is_on_file() -> None:
-    chart = xr_chart(30, medications=(make_med("1010604", ago(5)),))  # buprenorphine/naloxone is not rescue
+    chart = xr_chart(34, medications=(make_med("1010604", ago(5)),))  # buprenorphine/naloxone is not rescue
     (alert,) = alerts_of(chart, "MON-PROTECTION-END")
     assert "No rescue naloxone on file" in alert.action
     (with_naloxone,) = alerts_of(xr_chart(35), "MON-PROTECTION-END")
     assert "Rescue naloxone is on file" in with_naloxone.action
     assert "overdose risk is high" in with_naloxone.message
+
+
+@pytest.mark.parametrize(("schedule", "warned"), [("oral-daily", False), ("targeted", True), (None, True)])
+def test_an_ending_blockade_is_announced_unless_the_next_dose_is_scheduled(schedule: str | None,
+                                                                           warned: bool) -> None:
+    regimens = () if schedule is None else (make_oral_regimen(kind=schedule, schedule=(), start=ago(30)),)
+    chart = xr_chart(5, regimens=regimens, injections=(), oral_doses=(make_oral_dose(taken_at=at(DAY)),))
+    found = alerts_of(chart, "MON-PROTECTION-END")
+    assert [a.severity for a in found] == (["warning"] if warned else [])
+    if warned:
+        assert found[0].message == f"Opioid blockade is expected to end on {DAY + timedelta(days=1)} (blocked " \
+                                   f"through {DAY + timedelta(days=1)})."
 
 
 @pytest.mark.parametrize(
@@ -140,37 +163,37 @@ def test_the_protection_rule_reads_the_end_it_is_given() -> None:
     assert alerts_of(chart, "MON-PROTECTION-END") == []
     two_days_ago = DAY - timedelta(days=2)
     found = protection_end_alerts(chart, DAY, two_days_ago, UTC, DEFAULT)
-    assert [a.severity for a in found] == ["warning"]  # injection not yet overdue on day 10
-    assert "incomplete until the injection due on" in found[0].message
+    assert [a.severity for a in found] == ["warning"]  # injection not yet late on day 10
+    assert f"before the injection due on {ago(10) + timedelta(days=28)}" in found[0].message
     overdue = protection_end_alerts(xr_chart(35), DAY, two_days_ago, UTC, DEFAULT)
     assert [a.severity for a in overdue] == ["critical"]
     assert protection_end_alerts(chart, DAY, None, UTC, DEFAULT) == []
 
 
 def test_default_end_of_protection_per_form() -> None:
-    """The typical subject's last protected day (daily mean >= 2 ng/mL, docs/pk.md).
+    """The typical subject's last blocked day (docs/pk.md "Opioid blockade"): a day is blocked when every
+    hour of it is.
 
-    Oral, taken at 09:00 the day before: 50 to 150 mg keep that day's mean above 2 ng/mL
-    (50 mg: AUC 65 ng·h/mL, most of it before midnight) and the next day's far below (t½ 4 h):
-    the end is the day taken; 25 mg never reaches a protected day. XR-NTX: injection + 23 days.
-    A 1 g implant: its plateau and tail (pk.md §3, §7.3) give 92 days; removed at 09:00 two days
-    ago, the day of removal averages below 2 ng/mL, so the last protected day is the day before.
+    Oral, taken at 09:00 the day before: 50 mg blocks about 52 h (label >= 24 h), so through today;
+    100 and 150 mg through tomorrow (72 and 84 h); 25 mg never blocks a whole day. XR-NTX: injection
+    + 32 days. A 1 g implant recorded to last 90 days: blocked to day 89 after insertion; removed at
+    09:00 two days ago, the receptor site trails plasma through the rest of that day.
     """
     base = PatientChart(patient=make_man())
     assert protection_end(base, DAY, UTC) is None
-    for dose_mg in (50.0, 100.0, 150.0):
+    for dose_mg, end in ((50.0, DAY), (100.0, DAY + timedelta(days=1)), (150.0, DAY + timedelta(days=1))):
         oral = replace(base, oral_doses=(make_oral_dose(taken_at=at(ago(1)), dose_mg=dose_mg),))
-        assert protection_end(oral, DAY, UTC) == ago(1)
+        assert protection_end(oral, DAY, UTC) == end
     low = replace(base, oral_doses=(make_oral_dose(taken_at=at(ago(1)), dose_mg=25.0),))
     assert protection_end(low, DAY, UTC) is None
     shot = replace(base, injections=(make_injection(given_at=at(ago(3))),))
-    assert protection_end(shot, DAY, UTC) == ago(3) + timedelta(days=23)
+    assert protection_end(shot, DAY, UTC) == ago(3) + timedelta(days=32)
     implant = make_implant(ago(10), duration_days=90)
-    assert protection_end(replace(base, implants=(implant,)), DAY, UTC) == ago(10) + timedelta(days=92)
+    assert protection_end(replace(base, implants=(implant,)), DAY, UTC) == ago(10) + timedelta(days=89)
     removal = ImplantRemoval(id="rm", patient_id=implant.patient_id, implant_id=implant.id, removed_at=at(ago(2)),
                              reason="surgery", removed_by="Dr Ng")
     removed = replace(base, implants=(implant,), implant_removals=(removal,))
-    assert protection_end(removed, DAY, UTC) == ago(3)
+    assert protection_end(removed, DAY, UTC) == ago(2)
 
 
 def test_a_missed_oral_dose_gives_no_protection() -> None:
@@ -198,29 +221,58 @@ def test_liver_tests(values: tuple[float, ...], severity: str | None) -> None:
     assert [a.severity for a in found] == ([severity] if severity else [])
 
 
-@pytest.mark.parametrize(("item9", "days_ago", "alert"), [(0, 1, False), (1, 1, True), (3, 30, True), (1, 31, False)])
+@pytest.mark.parametrize(("item9", "days_ago", "alert"),
+                         [(0, 1, False), (1, 1, True), (3, 30, True), (1, 31, True), (1, 400, True)])
 def test_phq9_item9_above_zero_is_urgent(item9: int, days_ago: int, alert: bool) -> None:
     response = make_response("phq-9", [0, 0, 0, 0, 0, 0, 0, 0, item9], ago(days_ago))
     found = alerts_of(xr_chart(5, questionnaires=(response,)), "MON-PHQ9-ITEM9")
     assert [a.severity for a in found] == (["critical"] if alert else [])
 
 
-def test_phq9_only_the_latest_response_counts() -> None:
+def test_phq9_a_later_negative_response_does_not_close_item9() -> None:
+    """Only a safety assessment closes it (tests/unit/domain/test_safety.py)."""
     earlier = make_response("phq-9", [0] * 8 + [2], ago(10))
     later = make_response("phq-9", [0] * 9, ago(2))
-    assert alerts_of(xr_chart(5, questionnaires=(earlier, later)), "MON-PHQ9-ITEM9") == []
+    found = alerts_of(xr_chart(5, questionnaires=(earlier, later)), "MON-PHQ9-ITEM9")
+    assert [a.subject for a in found] == [earlier.id]
 
 
 @pytest.mark.parametrize(
-    ("onset_days", "necrosis", "outcome", "severity"),
-    [(5, False, "not-resolved", "warning"), (13, False, "resolving", "warning"),
-     (14, False, "not-resolved", "critical"), (2, True, "not-resolved", "critical"), (20, False, "resolved", None)],
+    ("onset_days", "site", "grade", "outcome", "severity", "text"),
+    [(5, {}, 2, "not-resolved", "warning", "."),
+     (13, {}, 2, "resolving", "warning", ", resolving."),
+     (30, {}, 2, "resolving", "warning", ", resolving."),
+     (14, {}, 2, "not-resolved", "warning", " is not improving."),
+     (2, {"necrosis": True}, 2, "not-resolved", "critical", ": necrosis."),
+     (2, {"necrosis": True}, 2, "resolving", "critical", ": necrosis."),
+     (3, {"surgical_referral": True}, 2, "not-resolved", "critical", ": referred to a surgeon."),
+     (3, {}, 3, "not-resolved", "critical", ": severe (CTCAE grade 3)."),
+     (20, {}, 2, "resolved", None, "")],
 )
-def test_injection_site_reaction_follow_up(onset_days: int, necrosis: bool, outcome: str, severity: str | None) -> None:
-    event = make_adverse_event("injection-site-reaction", ago(onset_days), outcome=outcome,
-                               site=InjectionSiteDetails(side="left", induration_cm=3.0, necrosis=necrosis))
+def test_injection_site_reaction_severity_follows_its_status(onset_days: int, site: dict, grade: int,  # type: ignore[type-arg]
+                                                             outcome: str, severity: str | None, text: str) -> None:
+    """Necrosis, a surgical referral or a severe (CTCAE grade 3) reaction is critical; a resolving one, one not
+    improving after 2 weeks (report it, FDA 2008) and a new one are warnings (clinical.md §3)."""
+    event = make_adverse_event("injection-site-reaction", ago(onset_days), grade=grade, outcome=outcome,
+                               site=InjectionSiteDetails(side="left", induration_cm=3.0, **site))
     found = alerts_of(xr_chart(5, adverse_events=(event,)), "MON-INJECTION-SITE")
     assert [a.severity for a in found] == ([severity] if severity else [])
+    if severity:
+        assert found[0].message == f"Injection-site reaction since {ago(onset_days)} ({onset_days} days){text}"
+
+
+def test_a_worsening_injection_site_reaction_is_critical() -> None:
+    first = make_adverse_event("injection-site-reaction", ago(6), site=InjectionSiteDetails(side="left",
+                                                                                            induration_cm=2.0))
+    larger = replace(first, id="ae-larger", supersedes=first.id, site=InjectionSiteDetails(side="left",
+                                                                                         induration_cm=4.5))
+    chart = xr_chart(5, adverse_events=(replace(first, status="entered-in-error"), larger))
+    (alert,) = alerts_of(chart, "MON-INJECTION-SITE")
+    assert (alert.severity, alert.subject) == ("critical", "ae-larger")
+    assert "worsening (induration 2 to 4.5 cm)" in alert.message
+    smaller = replace(larger, site=InjectionSiteDetails(side="left", induration_cm=1.0), outcome="resolving")
+    (alert,) = alerts_of(replace(chart, adverse_events=(chart.adverse_events[0], smaller)), "MON-INJECTION-SITE")
+    assert alert.severity == "warning"
 
 
 @pytest.mark.parametrize(("kind", "severity"), [("eosinophilic-pneumonia", "critical"), ("dyspnea", "warning"),
@@ -294,13 +346,13 @@ def test_without_administrations_the_end_is_the_days_supply_of_a_medicine() -> N
     prescribed_only = make_med("1483744", ago(5), source="prescribed")
     assert protection_end(replace(base, medications=(prescribed_only,)), DAY, UTC) is None
     shot = replace(base, medications=(reported_xr,), injections=(make_injection(given_at=at(ago(3))),))
-    assert protection_end(shot, DAY, UTC) == ago(3) + timedelta(days=23)
+    assert protection_end(shot, DAY, UTC) == ago(3) + timedelta(days=32)
 
 
 def test_monitoring_reads_the_coverage_engines_end_of_protection() -> None:
     from naltrack.domain.coverage import estimate_protection_end
 
     chart = xr_chart(40)
-    assert protection_end(chart, DAY, UTC) == estimate_protection_end(chart, DAY, UTC) == ago(40) + timedelta(days=23)
+    assert protection_end(chart, DAY, UTC) == estimate_protection_end(chart, DAY, UTC) == ago(40) + timedelta(days=32)
     alerts = run_monitoring(chart, DAY, UTC)
     assert [a.severity for a in alerts if a.rule == "MON-PROTECTION-END"] == ["critical"]

@@ -12,6 +12,7 @@ import pytest
 from tests.factories import NOW, PATIENT_ID, make_clinic, make_patient
 from tests.unit.services.fakes import FakeSecureUnitOfWork, FakeSecurityRepository
 
+from naltrack.domain.errors import InvalidInput
 from naltrack.domain.rules.thresholds import Thresholds
 from naltrack.domain.security.accounts import Actor, User
 from naltrack.domain.security.audit import AuditEntry, AuditEvent
@@ -129,9 +130,17 @@ def test_counselor_sees_no_injection_list() -> None:
 
 
 def test_acknowledged_alerts_are_passed_to_the_dashboard_to_leave_out(uow) -> None:
-    acknowledge_alert(context(uow), actor("nurse"), PATIENT_ID, "MON-PHQ9-ITEM9", "q1", NOON_UTC)
+    acknowledge_alert(context(uow), actor("nurse"), PATIENT_ID, "MON-LIVER-RISING", "l1", NOON_UTC)
     get_dashboard(context(uow), actor("nurse"), NOON_UTC)
-    assert uow.calls[-1][-1] == {("MON-PHQ9-ITEM9", "q1")}
+    assert uow.calls[-1][-1] == {("MON-LIVER-RISING", "l1")}
+
+
+@pytest.mark.parametrize("role", ["nurse", "prescriber"])
+def test_a_phq9_item9_alert_cannot_be_acknowledged_only_assessed(uow, role: str) -> None:
+    with pytest.raises(InvalidInput, match=r"alert\.rule: 'MON-PHQ9-ITEM9' is closed by recording a safety "
+                                           r"assessment, not by an acknowledgement"):
+        acknowledge_alert(context(uow), actor(role), PATIENT_ID, "MON-PHQ9-ITEM9", "q1", NOON_UTC)
+    assert list_acknowledgements(context(uow), actor("nurse"), PATIENT_ID, NOON_UTC) == {}
 
 
 def test_schedule_defaults_to_the_clinics_today_and_keeps_a_day_asked_for(uow) -> None:

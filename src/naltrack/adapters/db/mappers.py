@@ -42,6 +42,7 @@ from naltrack.domain.observations import (
 from naltrack.domain.patients import Clinic, Contact, Patient, ReproductiveStatus
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen, ScheduledDose
+from naltrack.domain.safety import SafetyAssessment
 
 Row = dict[str, Any]
 Codec = Callable[[Row], None]
@@ -168,6 +169,7 @@ MAPPINGS: dict[type[ClinicalRecord], RecordMapping] = {
         _mapping(Appointment, t.appointments),
         _mapping(PlannedProcedure, t.planned_procedures),
         _mapping(CareDocument, t.care_documents),
+        _mapping(SafetyAssessment, t.safety_assessments, _encode_lists("actions"), _decode_tuples("actions")),
     )
 }
 

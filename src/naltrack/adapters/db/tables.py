@@ -251,6 +251,14 @@ care_documents = _record_table(
     "care_documents",
     _col("kind", S(40), False), _col("issued_on", sa.Date, False),
 )
+# Suicide-risk safety assessments answering a PHQ-9 with item 9 above 0 (migration 0006).
+safety_assessments = _record_table(
+    "safety_assessments",
+    *_aware("assessed_at"), _col("risk_level", S(16), False), _col("actions", JsonType, False),
+    _col("assessed_by", S(100), False), _col("assessor_role", S(16), False),
+    _ref("response_id", "questionnaire_responses"), _col("follow_up_on", sa.Date), _col("note", sa.Text),
+    sa.Index(None, "patient_id", "assessed_at"),
+)
 
 # Who saw which monitoring alert (rule and the record it is about) and when (migration 0004).
 alert_acknowledgements = sa.Table(

@@ -21,6 +21,7 @@ SubstanceUseReport,        Observation (local codes)
 NaloxoneChallenge,
 DrinkingDay
 Allergy                    AllergyIntolerance (US Core)
+SafetyAssessment           Procedure, SNOMED 225337009 suicide risk assessment (:mod:`.r4_safety`)
 consent / disclosure       Consent / AuditEvent (:mod:`.r4_privacy`)
 recorded_at/by             Provenance (US Core Provenance)
 =========================  ==========================================================
@@ -68,6 +69,7 @@ from naltrack.adapters.fhir.r4_observations import (
     substance_use_observation,
 )
 from naltrack.adapters.fhir.r4_privacy import provenance_resource
+from naltrack.adapters.fhir.r4_safety import safety_assessment_procedure
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
 from naltrack.domain.observations import MedicationUse
@@ -207,6 +209,7 @@ def export_chart(chart: PatientChart, *, provenance: bool = True, labelled: bool
     resources += [medication_use_resource(m, labels) for m in chart.medications]
     resources += _observations(chart, labels)
     resources += [allergy_intolerance(a, labels) for a in chart.allergies]
+    resources += [safety_assessment_procedure(a, labels) for a in chart.safety_assessments]
     if provenance:
         resources += _provenances(chart, labels)
     for resource in resources:

@@ -26,6 +26,7 @@ from naltrack.api.schemas import ProblemDetail, create_schema, public_schema, to
 from naltrack.domain.errors import InvalidInput, NotFound
 from naltrack.domain.questionnaires import score_answers
 from naltrack.domain.records import ClinicalRecord
+from naltrack.domain.security.accounts import Actor
 from naltrack.services import records as cases
 from naltrack.services.unit_of_work import RECORD_TYPES
 
@@ -43,6 +44,8 @@ class RecordApi:
     kind: str
     extra_exclude: tuple[str, ...] = ()
     prepare: Callable[[dict[str, Any], cases.NewRecord], dict[str, Any]] | None = None
+    #: Fields the server fills from the signed-in user, never from the body (left out of the create schema).
+    from_actor: Callable[[Actor], dict[str, Any]] | None = None
 
     @property
     def cls(self) -> type[ClinicalRecord]:
@@ -54,6 +57,11 @@ def _score_questionnaire(data: dict[str, Any], new: cases.NewRecord) -> dict[str
     result = score_answers(new.patient.sex_at_birth, data["instrument"], data["answers"])
     return {**data, "instrument": result.instrument, "total": float(result.total), "band": result.band,
             "flags": tuple(result.flags)}
+
+
+def _assessor(actor: Actor) -> dict[str, Any]:
+    """A safety assessment closes the PHQ-9 item 9 alert by its author's role (naltrack.domain.safety)."""
+    return {"assessor_role": actor.role}
 
 
 RECORD_API: tuple[RecordApi, ...] = (
@@ -68,6 +76,7 @@ RECORD_API: tuple[RecordApi, ...] = (
     RecordApi("counseling-sessions", "counseling"), RecordApi("support-groups", "support_groups"),
     RecordApi("appointments", "appointments"), RecordApi("procedures", "procedures"),
     RecordApi("documents", "documents"),
+    RecordApi("safety-assessments", "safety_assessments", ("assessor_role",), from_actor=_assessor),
 )
 
 
@@ -85,9 +94,11 @@ def parse_if_match(value: str | None) -> int:
     return int(text)
 
 
-def _builder(api: RecordApi, payload: BaseModel) -> cases.Builder:
+def _builder(api: RecordApi, payload: BaseModel, actor: Actor) -> cases.Builder:
     def build(new: cases.NewRecord) -> ClinicalRecord:
         data = {**payload.model_dump(), **new.fields}
+        if api.from_actor is not None:
+            data |= api.from_actor(actor)
         if api.prepare is not None:
             data = api.prepare(data, new)
         try:
@@ -129,7 +140,7 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
     @_set_payload_type
     def create(patient_id: str, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep,
                response: Response) -> Any:
-        record = cases.create_record(ctx, actor, api.kind, patient_id, _builder(api, payload), now)
+        record = cases.create_record(ctx, actor, api.kind, patient_id, _builder(api, payload, actor), now)
         response.headers["ETag"] = etag(record.version)
         response.headers["Location"] = f"/api/v1/{api.path}/{record.id}"
         return to_public(public_model, record)
@@ -147,7 +158,7 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
     def correct(record_id: str, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response,
                 if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
         expected = parse_if_match(if_match)
-        record = cases.correct_record(ctx, actor, api.kind, record_id, expected, _builder(api, payload), now)
+        record = cases.correct_record(ctx, actor, api.kind, record_id, expected, _builder(api, payload, actor), now)
         response.headers["ETag"] = etag(record.version)
         response.headers["Location"] = f"/api/v1/{api.path}/{record.id}"
         return to_public(public_model, record)

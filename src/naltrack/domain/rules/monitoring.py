@@ -1,28 +1,36 @@
 """Safety monitoring: the alerts a patient's record raises on a given day.
 
 :func:`run_monitoring` runs every monitoring rule on a clinic-local day, in the clinic's zone.
-The end of protection is :func:`naltrack.domain.protection.protection_end` (the coverage
-engine's for recorded doses, docs/pk.md "End of protection"), the next injection's due day
+The end of protection is :func:`naltrack.domain.protection.protection_end` (the last day the
+typical subject is blocked by the opioid-blockade model for recorded doses, docs/pk.md "How the
+domain uses the blockade estimate"), the next injection's due day
 :mod:`naltrack.domain.due_dates`, the indication and rescue naloxone
 :mod:`naltrack.domain.indications`: the same answers the chart, the dashboard, the REST API
 and the CDS services give.
 
+A patient whose doses follow a label schedule (oral 50 mg daily or 100/100/150 mg Mon/Wed/Fri,
+XR-NTX every 4 weeks, an implant within its duration) gets no critical alert from these rules
+(a property test); critical means overdose risk, an overdue injection needing a urine screen,
+self-harm, necrosis, hepatitis.
+
 Sources: clinical.md §1.2 (schedule, naloxone at every injection and after a missed dose),
-§2.6, §2.7, §3 (warnings), §5 (PHQ-9 item 9); pk.md §4.1, §7 (end of protection).
+§2.6, §2.7, §3 (warnings), §5 (PHQ-9 item 9); pk.md §4 (blockade).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
 
+from naltrack.domain.care import AdverseEvent
 from naltrack.domain.chart import PatientChart, local_day
 from naltrack.domain.due_dates import days_since_last_injection, injection_due_on, injection_interval_days
 from naltrack.domain.indications import active_regimen, has_rescue_naloxone, is_aud_only
+from naltrack.domain.observations import QuestionnaireResponse
 from naltrack.domain.protection import protection_end
 from naltrack.domain.records import current
-from naltrack.domain.rules import facts
 from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.safety import closes_response
 
 
 def run_monitoring(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thresholds = DEFAULT) -> list[Alert]:
@@ -48,7 +56,7 @@ def run_monitoring(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thr
     alerts += injection_due(chart, today, tz, thresholds)
     alerts += protection_end_alerts(chart, today, protection_end(chart, today, tz, thresholds), tz, thresholds)
     alerts += liver_rising(chart, today, thresholds)
-    alerts += phq9_item9(chart, today, thresholds)
+    alerts += phq9_item9(chart, today)
     alerts += injection_site(chart, today, thresholds)
     alerts += eosinophilic_pneumonia(chart, today)
     alerts += pregnancy(chart, today)
@@ -109,52 +117,56 @@ def protection_end_alerts(chart: PatientChart, today: date, end: date | None, tz
                           t: Thresholds) -> list[Alert]:
     """End of blockade: overdose risk after detox; offer rescue naloxone (label 2.2, clinical.md §1.2, §3).
 
-    ``end`` is the end of protection (:func:`naltrack.domain.protection.protection_end`). On XR-NTX
-    the typical level falls below that a few days before the label's 4-week interval: through the
-    late-dose table's administer window (day 34, clinical.md §1.2) the alert is a warning that the
-    blockade is incomplete until the injection is given; from day 35 (a urine screen is required
-    first), or on oral or implant, a lapse is critical for a patient with OUD (or no
-    indication on file) and a warning without the overdose wording for an AUD-only patient.
+    ``end`` is the last day the patient is blocked (:func:`naltrack.domain.protection.protection_end`,
+    the opioid-blockade estimate). Once it has passed (for ``lapse_alert_days``) the alert is critical
+    for a patient with OUD (or no indication on file) and a warning without the overdose wording for
+    an AUD-only patient; a patient on XR-NTX whose injection is not yet late (by the day it is due)
+    gets a warning to give it now, since the label's 4-week schedule was followed. Before the end,
+    it is announced ``protection_warning_days`` ahead unless the next dose is already scheduled: an
+    XR-NTX injection (rule MON-INJECTION-DUE announces it) or a scheduled oral regimen (tomorrow's
+    dose continues the blockade).
     """
     if end is None:
         return []
     naloxone = _naloxone_offer(chart, today)
-    if end < today and (today - end).days <= t.lapse_alert_days:
-        due_day = _injection_in_administer_window(chart, today, tz, t)
-        if due_day is not None:
-            late = (f"incomplete until the injection due on {due_day}." if today <= due_day else
-                    f"the injection due on {due_day} is late; it can still be given without a urine screen "
-                    f"until day {t.injection_uds_required_from_day - 1}.")
-            return [_alert("MON-PROTECTION-END", "warning", f"Estimated blockade below the protective level "
-                           f"since {end}: {late}", f"Give the injection on time; do not let it slip. {naloxone}")]
-        if is_aud_only(chart, today):
-            return [_alert("MON-PROTECTION-END", "warning", f"Naltrexone blockade ended on {end} "
-                           f"({(today - end).days} days ago): a dose was missed or treatment lapsed.",
-                           f"Contact the patient; resume treatment. {naloxone}")]
-        return [_alert("MON-PROTECTION-END", "critical", f"Opioid blockade ended on {end} ({(today - end).days} days "
-                       "ago): tolerance is low after detox, so overdose risk is high.",
-                       f"Contact the patient; resume treatment. {naloxone}")]
-    if today <= end and (end - today).days <= t.protection_warning_days:
-        return [_alert("MON-PROTECTION-END", "warning", f"Opioid blockade is expected to end on {end}.",
-                       f"Give the next dose before then. {naloxone}")]
-    return []
+    if end < today:
+        return [_lapse(chart, today, end, tz, t, naloxone)] if (today - end).days <= t.lapse_alert_days else []
+    if (end - today).days > t.protection_warning_days or _next_dose_scheduled(chart, today, tz):
+        return []
+    return [_alert("MON-PROTECTION-END", "warning", f"Opioid blockade is expected to end on {end} (blocked "
+                   f"through {end}).", f"Give the next dose before then. {naloxone}")]
 
 
-def _injection_in_administer_window(chart: PatientChart, today: date, tz: tzinfo, t: Thresholds) -> date | None:
-    """The due date of the next XR-NTX injection while the late-dose table still says administer.
+def _lapse(chart: PatientChart, today: date, end: date, tz: tzinfo, t: Thresholds, naloxone: str) -> Alert:
+    ago = (today - end).days
+    due = _injection_due_not_late(chart, today, tz, t)
+    if due is not None:
+        return _alert("MON-PROTECTION-END", "warning", f"Estimated opioid blockade ended on {end}, before the "
+                      f"injection due on {due}.", f"Give the injection now. {naloxone}")
+    if is_aud_only(chart, today):
+        return _alert("MON-PROTECTION-END", "warning", f"Naltrexone blockade ended on {end} ({ago} days ago): a "
+                      "dose was missed or treatment lapsed.", f"Contact the patient; resume treatment. {naloxone}")
+    return _alert("MON-PROTECTION-END", "critical", f"Opioid blockade ended on {end} ({ago} days ago): tolerance is "
+                  "low after detox, so overdose risk is high.", f"Contact the patient; resume treatment. {naloxone}")
 
-    That is through day ``injection_uds_required_from_day - 1`` (day 34) after the last injection
-    (clinical.md §1.2 late-dose table; label blockade about 28 days); from day 35 a urine screen
-    is required first, so ``None`` (and ``None`` when the patient is not on XR-NTX).
-    """
+
+def _injection_due_not_late(chart: PatientChart, today: date, tz: tzinfo, t: Thresholds) -> date | None:
+    """The due day of the next XR-NTX injection of a patient on an XR-NTX regimen while it is not late
+    (today on or before it, clinical.md §1.2 every 4 weeks); else ``None``."""
     regimen = active_regimen(chart, today, "xr-ntx")
     last = chart.last_injection(today, tz)
     if regimen is None or last is None:
         return None
-    given_on = local_day(last.given_at, tz)
-    due = injection_due_on(given_on, injection_interval_days([regimen], t))
-    window_ends = injection_due_on(given_on, t.injection_uds_required_from_day - 1)
-    return due if today <= max(due, window_ends) else None
+    due = injection_due_on(local_day(last.given_at, tz), injection_interval_days([regimen], t))
+    return due if today <= due else None
+
+
+def _next_dose_scheduled(chart: PatientChart, today: date, tz: tzinfo) -> bool:
+    """On XR-NTX with an injection on file (MON-INJECTION-DUE announces the next one), or on a scheduled
+    (not targeted) oral regimen."""
+    if active_regimen(chart, today, "xr-ntx") is not None and chart.last_injection(today, tz) is not None:
+        return True
+    return any(r.form == "oral" and r.kind != "targeted" for r in chart.active_regimens_on(today))
 
 
 def liver_rising(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
@@ -179,37 +191,82 @@ def liver_rising(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]
     return alerts
 
 
-def phq9_item9(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
-    """The latest PHQ-9 with item 9 above 0 (clinical.md §5; depression and suicidality, §3)."""
-    latest = facts.latest_response(chart, "phq-9", today)
-    if latest is None or (today - latest.completed_at.date()).days > t.phq9_lookback_days:
+def phq9_item9(chart: PatientChart, today: date) -> list[Alert]:
+    """The latest PHQ-9 with item 9 above 0, open until a safety assessment answers it (clinical.md §5; §3).
+
+    Item 9 (thoughts of self-harm) starts the safety workflow. The alert has no look-back and
+    an acknowledgement does not close it: it stays open until a prescriber or counselor records a
+    suicide-risk safety assessment made at or after the response, or naming it
+    (:func:`naltrack.domain.safety.closes_response`).
+    """
+    positive = [q for q in chart.responses_to("phq-9") if q.completed_at.date() <= today and _item9_positive(q)]
+    if not positive:
+        return []
+    latest = positive[-1]
+    if any(closes_response(a, latest) for a in chart.safety_assessments):
         return []
     item9 = latest.answers[8] if len(latest.answers) >= 9 else None
-    if (item9 is not None and item9 > 0) or "item-9-positive" in latest.flags:
-        return [_alert("MON-PHQ9-ITEM9", "critical", f"PHQ-9 on {latest.completed_at.date()}: item 9 (thoughts of "
-                       f"self-harm) answered {item9:g}." if item9 is not None else "PHQ-9 item 9 positive.",
-                       "Urgent: assess suicide risk today and follow the safety plan.", latest.id)]
-    return []
+    said = f"answered {item9:g}" if item9 is not None else "positive"
+    return [_alert("MON-PHQ9-ITEM9", "critical", f"PHQ-9 on {latest.completed_at.date()}: item 9 (thoughts of "
+                   f"self-harm) {said}; no safety assessment recorded since.",
+                   "Urgent: assess suicide risk today and record the safety assessment.", latest.id)]
 
 
-def injection_site(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:
-    """Unresolved injection-site reactions; escalate after 2 weeks or with necrosis (clinical.md §3)."""
+def _item9_positive(response: QuestionnaireResponse) -> bool:
+    return (len(response.answers) >= 9 and response.answers[8] > 0) or "item-9-positive" in response.flags
+
+
+def injection_site(chart: PatientChart, today: date, t: Thresholds = DEFAULT) -> list[Alert]:
+    """Unresolved injection-site reactions, by their status (clinical.md §3; label, FDA 2008).
+
+    Critical: necrosis, a surgical referral, a severe reaction (``injection_site_critical_from_grade``:
+    CTCAE grade 3, ulceration, necrosis or an abscess needing an operation) or a worsening one (larger induration or
+    a higher grade than the record it corrects): refer to a surgeon. Warning: a resolving reaction; one
+    not improving after ``injection_site_escalate_days`` (report it); a new one (follow it up).
+    """
     alerts: list[Alert] = []
     for event in current(chart.adverse_events):
-        if event.kind != "injection-site-reaction" or event.outcome in ("resolved", "resolved-with-sequelae"):
-            continue
-        if event.onset > today:
+        if (event.kind != "injection-site-reaction" or event.outcome in ("resolved", "resolved-with-sequelae")
+                or event.onset > today):
             continue
         days = (today - event.onset).days
-        necrosis = event.site is not None and event.site.necrosis
-        if necrosis or days >= t.injection_site_escalate_days:
-            alerts.append(_alert("MON-INJECTION-SITE", "critical", f"Injection-site reaction since {event.onset} "
-                                 f"({days} days){', with necrosis' if necrosis else ''} is not resolved.",
+        text = f"Injection-site reaction since {event.onset} ({days} days)"
+        why = _site_escalation(chart, event, t)
+        if why:
+            alerts.append(_alert("MON-INJECTION-SITE", "critical", f"{text}: {why}.",
                                  "Refer to a surgeon; report the reaction to the manufacturer/FDA.", event.id))
+        elif event.outcome == "resolving":
+            alerts.append(_alert("MON-INJECTION-SITE", "warning", f"{text}, resolving.",
+                                 "Follow up the site until it has resolved; refer if it worsens.", event.id))
+        elif days >= t.injection_site_escalate_days:
+            alerts.append(_alert("MON-INJECTION-SITE", "warning", f"{text} is not improving.",
+                                 "Report the reaction to the manufacturer/FDA (not improving within 2 weeks); "
+                                 "refer to a surgeon if it worsens.", event.id))
         else:
-            alerts.append(_alert("MON-INJECTION-SITE", "warning", f"Injection-site reaction since {event.onset} "
-                                 f"({days} days).", "Follow up the site; refer if it worsens.", event.id))
+            alerts.append(_alert("MON-INJECTION-SITE", "warning", f"{text}.", "Follow up the site; refer if it "
+                                 "worsens.", event.id))
     return alerts
+
+
+def _site_escalation(chart: PatientChart, event: AdverseEvent, t: Thresholds) -> str:
+    """Why a reaction needs a surgeon (necrosis, referral, severe, worsening), or ``""``."""
+    site = event.site
+    if site is not None and site.necrosis:
+        return "necrosis"
+    if site is not None and site.surgical_referral:
+        return "referred to a surgeon"
+    if event.ctcae_grade >= t.injection_site_critical_from_grade:
+        return f"severe (CTCAE grade {event.ctcae_grade})"
+    earlier = next((e for e in chart.adverse_events if e.id == event.supersedes), None)
+    if earlier is None:
+        return ""
+    before = earlier.site.induration_cm if earlier.site is not None else None
+    now = site.induration_cm if site is not None else None
+    if before is not None and now is not None and now > before:
+        return f"worsening (induration {before:g} to {now:g} cm)"
+    if event.ctcae_grade > earlier.ctcae_grade:
+        return f"worsening (grade {earlier.ctcae_grade} to {event.ctcae_grade})"
+    return ""
 
 
 def eosinophilic_pneumonia(chart: PatientChart, today: date) -> list[Alert]:

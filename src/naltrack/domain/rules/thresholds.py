@@ -83,6 +83,13 @@ class Thresholds:
     surgery_horizon_days: int = 60
     oral_stop_before_surgery_hours: int = 72
     xr_ntx_stop_before_surgery_days: int = 30
+    # Dose classification (domain/dose_classes.py) and blockade-based alerts.
+    # A naltrexone dose after this many whole days without blockade is a restart: full induction again.
+    restart_after_unblocked_days: int = 28
+    # A late oral dose or implant needs a urine screen after this many whole days without blockade.
+    late_dose_uds_from_unblocked_days: int = 2
+    # An injection-site reaction of this CTCAE grade or above is critical (refer to a surgeon).
+    injection_site_critical_from_grade: int = 3
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -196,4 +203,16 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "surgery_horizon_days": f"{_C}: how far ahead planned procedures are shown",
     "oral_stop_before_surgery_hours": "clinical.md §3: ASAM, stop oral naltrexone 72 h before elective surgery",
     "xr_ntx_stop_before_surgery_days": "clinical.md §3: ASAM, XR-NTX 30 days before elective surgery",
+    "restart_after_unblocked_days": f"UNCONFIRMED {_C}: clinical.md §1.2 says 'data on resumption of treatment "
+                                    "after a break are not available'; a whole dosing interval (4 weeks, §1.2) "
+                                    "without blockade, for every form. For XR-NTX (blocked through day 32, "
+                                    "docs/pk.md) that is from day 61, after the late-dose table's consult "
+                                    "from day 56 (local protocol)",
+    "late_dose_uds_from_unblocked_days": f"UNCONFIRMED {_C}: the late-dose table (clinical.md §1.2, local "
+                                         "protocol) requires a urine screen from day 35, after two whole days "
+                                         "without blockade for the typical XR-NTX patient (blocked through day "
+                                         "32, docs/pk.md); the same two days apply to a late oral dose or implant",
+    "injection_site_critical_from_grade": "CTCAE grade 3 (ulceration or necrosis; operative intervention "
+                                          "indicated); clinical.md §3: severe reactions needed surgical "
+                                          "intervention, refer to a surgeon if worsening (FDA 2008)",
 }

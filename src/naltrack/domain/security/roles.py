@@ -27,18 +27,20 @@ ROLES: tuple[Role, ...] = ("admin", "prescriber", "nurse", "counselor", "front-d
 Category = Literal[
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
     "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling",
-    "adverse-events", "clinical-views", "consents", "disclosures", "break-glass", "audit", "users",
+    "adverse-events", "safety-assessments", "clinical-views", "consents", "disclosures", "break-glass", "audit",
+    "users",
 ]
 CATEGORIES: tuple[Category, ...] = (
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
     "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling",
-    "adverse-events", "clinical-views", "consents", "disclosures", "break-glass", "audit", "users",
+    "adverse-events", "safety-assessments", "clinical-views", "consents", "disclosures", "break-glass", "audit",
+    "users",
 )
 #: Categories that hold clinical content (what break-the-glass opens, and what a disclosure can carry).
 CLINICAL_CATEGORIES: tuple[Category, ...] = (
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
     "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling", "adverse-events",
-    "clinical-views",
+    "safety-assessments", "clinical-views",
 )
 
 Action = Literal["read", "create", "update", "retract", "disclose"]
@@ -68,13 +70,13 @@ MATRIX: dict[Role, dict[Category, frozenset[Action]]] = {
     ),
     # Gives the medication and takes samples; reads the orders; no counseling notes.
     "nurse": _row(
-        _RW, episodes=_R, diagnoses=_R, regimens=_R, questionnaires=_RC, counseling=_NONE,
+        _RW, episodes=_R, diagnoses=_R, regimens=_R, questionnaires=_RC, counseling=_NONE, safety_assessments=_R,
         clinical_views=_R, consents=_R, disclosures=_NONE, break_glass=_RC, audit=_NONE, users=_NONE,
     ),
     # Talks and screens; no injection lots, labs or urine screens.
     "counselor": _row(
         _NONE, demographics=_R, schedule=_RW, episodes=_R, diagnoses=_R, substance_use=_RW,
-        questionnaires=_RW, counseling=_RW, consents=_RC,
+        questionnaires=_RW, counseling=_RW, safety_assessments=_RW, consents=_RC,
     ),
     # Registers and books; no clinical content at all.
     "front-desk": _row(_NONE, demographics=_RW, schedule=_RW),
@@ -90,7 +92,7 @@ KIND_CATEGORY: dict[str, Category] = {
     "drinking_days": "substance-use", "labs": "labs", "screens": "urine-screens", "naloxone_challenges": "labs",
     "questionnaires": "questionnaires", "allergies": "allergies", "adverse_events": "adverse-events",
     "counseling": "counseling", "support_groups": "counseling", "appointments": "schedule",
-    "procedures": "episodes", "documents": "episodes",
+    "procedures": "episodes", "documents": "episodes", "safety_assessments": "safety-assessments",
 }
 
 #: Roles that may break the glass in a medical emergency (clinicians who treat).

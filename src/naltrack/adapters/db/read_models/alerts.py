@@ -4,7 +4,8 @@ PHQ-9 item 9, aminotransferases above the review multiple of ULN and open inject
 reactions, for the patients in care only (a discharged patient's old results do not fill
 the morning list). Each query probes the record's ``(patient_id, ...)`` index for those
 patients. Each alert is named like the monitoring rule's (rule id, record id), so an
-acknowledged one (:mod:`.acknowledgements`) is left out.
+acknowledged one (:mod:`.acknowledgements`) is left out; a PHQ-9 item 9 alert stays until a
+safety assessment closes it, whatever was acknowledged.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from naltrack.adapters.db.read_models.sql import (
 )
 from naltrack.domain.observations import LIVER_LOINC
 from naltrack.domain.rules.thresholds import Thresholds
+from naltrack.domain.safety import ASSESSING_ROLES, NOT_ACKNOWLEDGEABLE
 from naltrack.services.read_models import PatientRef, UrgentAlert
 
 #: Aminotransferases the liver alert reads (clinical.md §2.7, §8.3).
@@ -71,13 +73,14 @@ def find_in_care(connection: Connection, clinic_id: str, today: date) -> InCare:
 def find_urgent_alerts(connection: Connection, care: InCare, today: date, tz: ZoneInfo, thresholds: Thresholds,
                        acknowledged: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()
                        ) -> list[UrgentAlert]:
-    """The urgent alerts of the patients in ``care``, less the ``acknowledged`` ``(rule, record id)``;
-    critical first, then newest first."""
+    """The urgent alerts of the patients in ``care``, less the ``acknowledged`` ``(rule, record id)``
+    (an acknowledgement never hides a PHQ-9 item 9 alert); critical first, then newest first."""
     clock = ClinicClock(tz)
-    found = [*_phq9_alerts(connection, care, today, clock, thresholds),
+    found = [*_phq9_alerts(connection, care, clock),
              *_liver_alerts(connection, care, today, clock, thresholds),
              *_site_alerts(connection, care, today, thresholds)]
-    alerts = [a for a, record_id in found if (a.rule, record_id) not in acknowledged]
+    alerts = [a for a, record_id in found
+              if a.rule in NOT_ACKNOWLEDGEABLE or (a.rule, record_id) not in acknowledged]
     return sorted(alerts, key=lambda a: (_SEVERITY_ORDER.get(a.severity, 3), -a.on.toordinal(), a.name))
 
 
@@ -86,24 +89,34 @@ def _alert(care: InCare, patient_id: str, **fields: Any) -> UrgentAlert:
     return UrgentAlert(ref.patient_id, ref.name, ref.mrn, **fields)
 
 
-def _phq9_alerts(connection: Connection, care: InCare, today: date, clock: ClinicClock,
-                 thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
-    """Rule MON-PHQ9-ITEM9 (clinical.md §5): the latest PHQ-9, within ``phq9_lookback_days``, has item 9 above 0."""
-    table = t.questionnaire_responses
-    q = table.c
-    since = clock.start_of(today - timedelta(days=thresholds.phq9_lookback_days))
-    later = table.alias("later")
+def _phq9_alerts(connection: Connection, care: InCare, clock: ClinicClock) -> list[tuple[UrgentAlert, str]]:
+    """Rule MON-PHQ9-ITEM9 (clinical.md §5): the latest PHQ-9 with item 9 above 0, open until a prescriber
+    or counselor records a safety assessment at or after it or naming it (``domain.safety.closes_response``).
+
+    The latest positive response per patient is a correlated ``max(completed_at)`` on
+    ``questionnaire_responses(patient_id, instrument, completed_at)``; the assessment an ``EXISTS``
+    on ``safety_assessments(patient_id, assessed_at)``.
+    """
+    q, sa_ = t.questionnaire_responses.c, t.safety_assessments.c
+    later = t.questionnaire_responses.alias("later")
     newest = (sa.select(sa.func.max(later.c.completed_at))
-              .where(later.c.patient_id == q.patient_id, later.c.instrument.in_(PHQ9_IDS), later.c.status == "active")
+              .where(later.c.patient_id == q.patient_id, later.c.instrument.in_(PHQ9_IDS),
+                     later.c.status == "active", _item9_flagged(later.c.flags))
               .scalar_subquery())
+    assessed = sa.exists(sa.select(sa_.id).where(
+        sa_.patient_id == q.patient_id, sa_.status == "active", sa_.assessor_role.in_(sorted(ASSESSING_ROLES)),
+        sa.or_(sa_.response_id == q.id, sa_.assessed_at >= q.completed_at)))
     query = (sa.select(q.patient_id, q.id, raw_time(q.completed_at).label("completed_at"))
-             .where(q.patient_id.in_(patient_ids()), q.instrument.in_(PHQ9_IDS), q.completed_at >= since,
-                    q.status == "active", sa.cast(q.flags, sa.Text).like("%item-9-positive%"),
-                    q.completed_at == newest))
+             .where(q.patient_id.in_(patient_ids()), q.instrument.in_(PHQ9_IDS), q.status == "active",
+                    _item9_flagged(q.flags), q.completed_at == newest, ~assessed))
     return [(_alert(care, row.patient_id, kind="phq9-item9", rule="MON-PHQ9-ITEM9", kind_label="PHQ-9 item 9",
-                    message="thoughts of self-harm reported: start the safety workflow today",
-                    on=clock.local_day(row.completed_at), severity="critical"), row.id)
+                    message="thoughts of self-harm reported: assess suicide risk today and record the safety "
+                            "assessment", on=clock.local_day(row.completed_at), severity="critical"), row.id)
             for row in connection.execute(query, {"ids": care.ids})]
+
+
+def _item9_flagged(flags: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    return sa.cast(flags, sa.Text).like("%item-9-positive%")
 
 
 def _liver_alerts(connection: Connection, care: InCare, today: date, clock: ClinicClock,

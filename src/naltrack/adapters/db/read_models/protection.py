@@ -1,8 +1,9 @@
 """Patients whose protection ends within the dashboard's window or ended lately, for one clinic.
 
-The end of protection is the coverage engine's (``domain/coverage.py``, docs/pk.md "End of
-protection"), computed in one batch for the clinic's patients on treatment from their recent
-doses, so the dashboard, the chart and the monitoring rules give the same date.
+The end of protection ("blocked through") is the coverage engine's blockade estimate
+(``domain/coverage.py``, docs/pk.md "How the domain uses the blockade estimate"), computed in
+one batch for the clinic's patients on treatment from their recent doses, so the dashboard, the
+chart and the monitoring rules give the same date.
 """
 
 from __future__ import annotations
@@ -61,32 +62,39 @@ def find_protection_ending(connection: Connection, rows: Sequence[Any], today: d
 def _dosing(connection: Connection, ids: list[str], today: date, tz: ZoneInfo) -> Dosing:
     """The administrations in force of ``ids`` (in that order) that reach the end-of-protection window.
 
-    Injections, oral doses taken or observed and implants (with their earliest active removal)
-    since the window's origin less the form's look-back, by index ranges on
+    Injections, oral doses taken or observed and implants (with their earliest active removal
+    and recorded duration) given by the end of ``today``, since the window's origin less the
+    form's look-back, by index ranges on
     ``(patient_id, given_at | taken_at | inserted_at)``; and each patient's latest body weight.
     One row per patient and form, the times and doses joined as text: ten thousand doses come
     back as a few hundred rows and are parsed by NumPy, not as ten thousand Python rows.
     """
     clock = ClinicClock(tz)
     origin = protection_origin(today, tz)
+    before = clock.start_of(today + timedelta(days=1))  # doses given by the end of today, as for one chart
     since = {form: clock.start_of(origin.date() - timedelta(days=LOOKBACK_HOURS[form] / 24 + 1))
              for form in FORM_CODES}
     i, o, m, rm = t.injections.c, t.oral_doses.c, t.implant_insertions.c, t.implant_removals.c
     removed = (sa.select(sa.func.min(rm.removed_at)).where(rm.implant_id == m.id, rm.status == "active")
                .scalar_subquery())
     never = sa.func.coalesce(_time_text(connection, removed), NEVER)
+    unknown = sa.literal(UNKNOWN)
+    recorded = sa.func.coalesce(sa.cast(m.expected_duration_days, sa.Text), UNKNOWN)
     queries = (
-        ("xr-ntx", i, i.given_at, sa.literal(NEVER), i.given_at >= since["xr-ntx"]),
-        ("oral", o, o.taken_at, sa.literal(NEVER), sa.and_(o.dose_status != "missed", o.taken_at >= since["oral"])),
-        ("implant", m, m.inserted_at, never, m.inserted_at >= since["implant"]),
+        ("xr-ntx", i, i.given_at, sa.literal(NEVER), unknown,
+         sa.and_(i.given_at >= since["xr-ntx"], i.given_at < before)),
+        ("oral", o, o.taken_at, sa.literal(NEVER), unknown,
+         sa.and_(o.dose_status != "missed", o.taken_at >= since["oral"], o.taken_at < before)),
+        ("implant", m, m.inserted_at, never, recorded, sa.and_(m.inserted_at >= since["implant"], m.inserted_at < before)),
     )
     index = {pid: n for n, pid in enumerate(ids)}
     patients: list[int] = []
     forms: list[int] = []
-    texts: tuple[list[str], list[str], list[str]] = ([], [], [])
-    for form, c, when, until, recent in queries:
+    texts: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
+    for form, c, when, until, duration, recent in queries:
         query = (sa.select(c.patient_id, _joined(connection, _time_text(connection, when)),
-                           _joined(connection, sa.cast(c.dose_mg, sa.Text)), _joined(connection, until))
+                           _joined(connection, sa.cast(c.dose_mg, sa.Text)), _joined(connection, until),
+                           _joined(connection, duration))
                  .where(c.patient_id.in_(patient_ids()), c.status == "active", recent).group_by(c.patient_id))
         for pid, *joined in connection.execute(query, {"ids": ids}) if ids else []:
             count = joined[0].count(",") + 1
@@ -95,13 +103,15 @@ def _dosing(connection: Connection, ids: list[str], today: date, tz: ZoneInfo) -
             for column, text in zip(texts, joined, strict=True):
                 column.append(text)
     start, stop = (_hours_since(",".join(texts[k]), origin) for k in (0, 2))
-    dose = np.array(",".join(texts[1]).split(",") if patients else [], dtype=np.float64)
+    dose, days = (np.array(",".join(texts[k]).split(",") if patients else [], dtype=np.float64) for k in (1, 3))
     return Dosing(np.array(patients, dtype=np.int64), np.array(forms, dtype=np.int64), start, dose,
-                  np.where(stop > start, stop, np.inf), _weights(connection, ids, today, clock))
+                  np.where(stop > start, stop, np.inf), _weights(connection, ids, today, clock), 24.0 * days)
 
 
 #: A removal that never happened, as stored-time text (later than any time read).
 NEVER = "9999-12-31T00:00:00"
+#: An implant's duration not recorded (and the other forms'), parsed by NumPy as NaN.
+UNKNOWN = "nan"
 
 
 def _time_text(connection: Connection, expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
