@@ -103,7 +103,8 @@ def test_not_json_is_rejected_with_line_and_column() -> None:
     ("resource", "message"),
     [
         (obs((L, "59673-4"), valueCodeableConcept=coded(S, "1234567")),
-         r"entry\[1\]\.resource\.valueCodeableConcept\.coding: None must be SNOMED 10828004"),
+         r"entry\[1\]\.resource\.valueCodeableConcept\.coding: 'http://snomed\.info/sct\|1234567' "
+         r"must be SNOMED 10828004"),
         (obs((L, "59673-4")), r"entry\[1\]\.resource\.valueCodeableConcept: None is required"),
         (obs((L, "1742-6"), valueQuantity={"value": "high", "unit": "U/L"}),
          r"entry\[1\]\.resource\.valueQuantity\.value: 'high' must be a number"),

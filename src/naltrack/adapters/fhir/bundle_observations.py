@@ -5,8 +5,9 @@ What each Observation becomes is decided by its code, keyed on ``(system, code)`
 
 * labs (ALT, AST, GGT, total bilirubin, platelets) -> ``LabResult`` from ``valueQuantity``
   (``code`` or ``unit``) and ``referenceRange[0].low/high``;
-* urine drug screen analytes -> one ``UrineDrugScreen`` per collection time, values SNOMED
-  10828004 positive / 260385009 negative, ``dataAbsentReason`` -> invalid;
+* urine drug screen analytes (kratom included) -> one ``UrineDrugScreen`` per collection time; the
+  answer (SNOMED, LOINC LA answers, ``valueString`` or, without a value, an HL7 v3 interpretation) is read
+  by the tables of :mod:`~naltrack.adapters.fhir.codes`, ``dataAbsentReason`` -> invalid;
 * pregnancy status 82810-3 and urine hCG 2106-3 (LOINC only) -> the patient's
   ``ReproductiveStatus`` (the latest day wins, "pregnant" on a tie; a ``breastfeeding`` component is
   kept until a later one states it);
@@ -125,21 +126,44 @@ def _element(at: At, domain_field: str) -> str:
     return f"{at.path}.{element}"
 
 
+_ANSWERS = ("SNOMED 10828004/260385009 or 260373001/260415000, LOINC LA6576-8/LA6577-6 or LA11882-0/LA11883-8 "
+            "(positive/negative, detected/not detected)")
+
+
 def _qualitative(at: At) -> str:
-    """``positive``, ``negative`` or ``invalid`` from valueCodeableConcept/valueString/dataAbsentReason."""
+    """``positive``, ``negative`` or ``invalid`` from valueCodeableConcept, valueString, or (without a value)
+    interpretation and dataAbsentReason, by the answer tables of :mod:`naltrack.adapters.fhir.codes`."""
     concept = at.get("valueCodeableConcept")
     if concept is not None:
-        for key, _ in codings(concept):
-            if key in codes.RESULT_VALUE:
-                return codes.RESULT_VALUE[key]
-        raise InvalidInput(f"{concept.path}.coding", concept_text(concept) or None,
-                           "must be SNOMED 10828004 (positive) or 260385009 (negative)")
+        return _coded_answer(concept, codes.RESULT_VALUE, f"must be {_ANSWERS}")
     text = at.get("valueString")
-    if text is not None and text.text().strip().lower() in ("positive", "negative"):
-        return text.text().strip().lower()
+    if text is not None:
+        answer = codes.RESULT_TEXT.get(" ".join(text.text().split()).lower())
+        if answer is None:
+            raise InvalidInput(text.path, text.text(), "must be Positive, Negative, POS, NEG, Detected or Not "
+                               "detected (any case)")
+        return answer
+    for index, interpretation in enumerate(at.list_of("interpretation")):
+        if any(key in codes.RESULT_INTERPRETATION for key, _ in codings(interpretation)):
+            return _coded_answer(interpretation, codes.RESULT_INTERPRETATION, "")
+        if at.get("dataAbsentReason") is None:
+            raise InvalidInput(f"{at.path}.interpretation[{index}].coding", _named(interpretation),
+                               "must be HL7 v3 ObservationInterpretation POS, NEG, DET or ND when there is no value")
     if at.get("dataAbsentReason") is not None:
         return "invalid"
     raise InvalidInput(f"{at.path}.valueCodeableConcept", None, "is required (positive or negative result)")
+
+
+def _coded_answer(concept: At, table: dict[codes.Code, str], rule: str) -> str:
+    for key, _ in codings(concept):
+        if key in table:
+            return table[key]
+    raise InvalidInput(f"{concept.path}.coding", _named(concept), rule)
+
+
+def _named(concept: At) -> str | None:
+    """What an unread CodeableConcept says: its text or display, else its ``system|code`` pairs."""
+    return concept_text(concept) or ", ".join(f"{s}|{c}" for (s, c), _ in codings(concept)) or None
 
 
 def _analyte(at: At, analyte: str, out: ObservationBuckets) -> None:

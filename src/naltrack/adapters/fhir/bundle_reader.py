@@ -8,7 +8,9 @@ value and the rule. The bundle holds exactly one Patient; what each resource bec
 * Condition (ICD-10-CM or SNOMED CT) -> ``Diagnosis``;
 * MedicationStatement / MedicationRequest (RxNorm ingredient or product) -> ``MedicationUse``;
   ``effectiveDateTime`` or ``effectivePeriod.end`` is the last dose or use, prescribed or not;
-  a code outside the catalog is matched by ingredient name in the text, else reported;
+  the Dosages in mg give the amount per day (:mod:`~naltrack.adapters.fhir.bundle_dosage`);
+  a code outside the catalog is matched by ingredient name in the text (kratom by "kratom" or
+  "mitragyn*", having no RxNorm code), else reported;
 * MedicationAdministration of naltrexone -> ``OralDose``, ``Injection`` or ``ImplantInsertion``
   (with its ``ImplantRemoval``) when it states what that record needs, else a reported
   ``MedicationUse`` on its date (:mod:`naltrack.adapters.fhir.bundle_administrations`); of any
@@ -33,9 +35,10 @@ from typing import Any
 
 from naltrack.adapters.fhir import codes
 from naltrack.adapters.fhir.bundle_administrations import Administrations, administered_code, read_administration
+from naltrack.adapters.fhir.bundle_dosage import daily_dose_mg
 from naltrack.adapters.fhir.bundle_observations import ObservationBuckets, read_observation, read_questionnaire_response
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text, reference_id
-from naltrack.domain.catalog import all_medications, find_medication
+from naltrack.domain.catalog import KRATOM_CODE, all_medications, find_medication, names_kratom
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
 from naltrack.domain.errors import InvalidInput, NotFound
@@ -220,7 +223,8 @@ class _Reader:
             "prescribed" if at.need("resourceType", "").text() == "MedicationRequest" else "reported")
         try:
             self.medications.append(MedicationUse(id=rid, patient_id=self.patient.id, rxnorm=code, start=start,
-                                                  end=end, last_dose=last, source=source, days_supply=days_supply))
+                                                  end=end, last_dose=last, source=source, days_supply=days_supply,
+                                                  daily_dose_mg=daily_dose_mg(at)))
         except (InvalidInput, NotFound) as error:
             raise InvalidInput(f"{at.path}.effectivePeriod", str(error), "dates or supply are inconsistent") from error
 
@@ -321,10 +325,14 @@ def match_medication_text(text: str) -> str | None:
     '1819'
     >>> match_medication_text("bupropion 90 MG / naltrexone 8 MG")
     '1551468'
+    >>> match_medication_text("Kratom (Mitragyna speciosa) leaf powder")
+    'KRATOM'
     """
     words = text.lower()
     if not words:
         return None
+    if names_kratom(words):
+        return KRATOM_CODE
     if "naltrexone" in words and "bupropion" in words:
         return "1551468"
     ingredients = [m for m in all_medications() if m.tty == "IN"]

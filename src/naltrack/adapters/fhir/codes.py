@@ -4,7 +4,8 @@ Keying on the pair matters: LOINC 2106-3 (hCG in urine) is also CDC Race code 21
 "White" (clinical.md §5, code-quality warning), so a code alone means nothing.
 
 Sources: clinical.md §5 (instrument totals), §8.3 (labs, urine drug screens, pregnancy);
-codes.md §4 (SNOMED findings); Synthea's positive/negative result values (anchors.md §5.1).
+codes.md §4 (SNOMED findings); Synthea's positive/negative result values (anchors.md §5.1);
+the qualitative answers of US labs (:data:`RESULT_VALUE`, sources there).
 The local codes in ``urn:naltrack:observation`` are the ones naltrack's own export writes
 (``r4_observations``), for facts no public code covers (clinical.md §10, codes.md §6).
 """
@@ -34,12 +35,47 @@ SCREEN_ANALYTE: dict[Code, str] = {
     (LOINC, "16195-0"): "benzodiazepines",
     (LOINC, "18282-4"): "cannabinoids",
     (LOINC, "58378-1"): "alcohol-etg",
+    # Kratom (mitragynine): the LOINC codes Labcorp maps its kratom screen result (75649-4) and mitragynine
+    # confirmation (72732-1) to, test 791750 (labcorp.com test menu 38091); not in clinical.md: UNVERIFIED.
+    **{(LOINC, c): "kratom" for c in ("75649-4", "72732-1")},
 }
 
-#: Qualitative results (SNOMED CT, as Synthea writes them; anchors.md §5.1).
+V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+
+#: Qualitative answers of a urine screen or hCG test, read from ``valueCodeableConcept``; one table:
+#:
+#: * SNOMED CT 10828004 "Positive" and 260385009 "Negative" (as Synthea writes them, anchors.md §5.1);
+#:   260373001 "Detected" and 260415000 "Not detected" (the VSAC COVID-19 lab result set
+#:   2.16.840.1.113762.1.4.1114.10, which also lists the first two);
+#: * LOINC answers of answer list LL1055-4 "Detected|Not det|Equiv|Inconcl|Spec unsat for eval":
+#:   LA11882-0 "Detected", LA11883-8 "Not detected"; and of LL2206-2 "Neg|Borderline|Pos|Strong Pos":
+#:   LA6576-8 "Positive", LA6577-6 "Negative" (as quoted by the SMART Health Cards vaccination IG's
+#:   qualitative lab result value set);
+#: * HL7 v3 ObservationInterpretation POS, NEG, DET, ND, read from ``interpretation`` when the value
+#:   is absent.
+#:
+#: Equivocal, inconclusive, borderline or any other answer is not read: it is an error naming the element.
 RESULT_VALUE: dict[Code, str] = {
     (SNOMED, "10828004"): "positive",
     (SNOMED, "260385009"): "negative",
+    (SNOMED, "260373001"): "positive",
+    (SNOMED, "260415000"): "negative",
+    (LOINC, "LA11882-0"): "positive",
+    (LOINC, "LA11883-8"): "negative",
+    (LOINC, "LA6576-8"): "positive",
+    (LOINC, "LA6577-6"): "negative",
+}
+#: The same answers in ``interpretation`` (HL7 v3 ObservationInterpretation), read only without a value.
+RESULT_INTERPRETATION: dict[Code, str] = {
+    (V3_INTERPRETATION, "POS"): "positive",
+    (V3_INTERPRETATION, "NEG"): "negative",
+    (V3_INTERPRETATION, "DET"): "positive",
+    (V3_INTERPRETATION, "ND"): "negative",
+}
+#: The same answers as ``valueString``, compared trimmed, case-insensitively and with runs of spaces as one.
+RESULT_TEXT: dict[str, str] = {
+    "pos": "positive", "positive": "positive", "detected": "positive",
+    "neg": "negative", "negative": "negative", "not detected": "negative",
 }
 
 #: Numeric labs the rules read (clinical.md §8.3), with their display names.

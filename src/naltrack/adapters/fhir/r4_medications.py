@@ -217,9 +217,10 @@ def medication_use_resource(use: MedicationUse, labels: list[dict[str, Any]]) ->
 def medication_order(use: MedicationUse, labels: list[dict[str, Any]]) -> FhirResource:
     """A prescribed (or dispensed) medication as a MedicationRequest; its last day bounds the timing."""
     last = use.last_dose or use.end
-    dosage: dict[str, Any] = {"text": "as prescribed"}
+    dosage: dict[str, Any] = {"text": "as prescribed", **_per_day(use)}
     if last is not None:
-        dosage["timing"] = {"repeat": {"boundsPeriod": {"start": day(use.start), "end": day(last)}}}
+        dosage["timing"] = {"repeat": {**dosage.get("timing", {}).get("repeat", {}),
+                                       "boundsPeriod": {"start": day(use.start), "end": day(last)}}}
     resource = _request("medication", use, labels, code=use.rxnorm, status=_status(use.is_active, last is None),
                         requester="outside prescriber", extensions=[extension("source", valueCode=use.source)],
                         dosageInstruction=[dosage])
@@ -247,6 +248,17 @@ def medication_statement(use: MedicationUse, labels: list[dict[str, Any]]) -> Fh
         "subject": ref("Patient", use.patient_id),
         "effectivePeriod": period,
     }
+    if use.daily_dose_mg is not None:
+        resource["dosage"] = [_per_day(use)]
     if use.recorded_at is not None:
         resource["dateAsserted"] = instant(use.recorded_at)
     return resource
+
+
+def _per_day(use: MedicationUse) -> dict[str, Any]:
+    """The amount per day as a Dosage (once a day, the whole amount); empty when it is not known."""
+    if use.daily_dose_mg is None:
+        return {}
+    return {"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": use.daily_dose_mg, "unit": "mg", "system": UCUM,
+                                              "code": "mg"}}]}
