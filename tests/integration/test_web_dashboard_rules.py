@@ -154,8 +154,11 @@ def test_protection_ending_matches_the_coverage_engine(specs):
 
 
 care_patient = st.fixed_dictionaries({
-    "phq9_days_ago": st.one_of(st.none(), st.integers(0, 45)), "item9": st.sampled_from([0, 1, 3]),
+    "phq9_days_ago": st.one_of(st.none(), st.integers(0, 45), st.just(400)), "item9": st.sampled_from([0, 1, 3]),
     "later_phq9_clear": st.booleans(),
+    # A safety assessment: (role, hours after the PHQ-9, names the response, retracted).
+    "assessment": st.one_of(st.none(), st.tuples(st.sampled_from(["counselor", "prescriber", "nurse"]),
+                                                 st.sampled_from([-2, 0, 3]), st.booleans(), st.booleans())),
     "site_days_ago": st.one_of(st.none(), st.integers(0, 30)), "necrosis": st.booleans(),
     "site_outcome": st.sampled_from(["not-resolved", "resolving", "resolved"]),
     "alt_x_uln": st.one_of(st.none(), st.sampled_from([0.8, 2.9, 3.5, 6.0])),
@@ -179,6 +182,8 @@ def _care_records(pid: str, spec: dict) -> list:
             batch.append(QuestionnaireResponse(id=f"{pid}-q2", patient_id=pid, instrument="phq-9", answers=(0,) * 9,
                                                completed_at=_at(spec["phq9_days_ago"] - 1, 10), total=0,
                                                band="minimal"))
+        if spec["assessment"] is not None:
+            batch.append(_assessment(pid, spec["phq9_days_ago"], *spec["assessment"]))
     if spec["site_days_ago"] is not None:
         batch.append(AdverseEvent(id=f"{pid}-a", patient_id=pid, kind="injection-site-reaction",
                                   onset=TODAY - timedelta(days=spec["site_days_ago"]), ctcae_grade=2,
@@ -189,6 +194,16 @@ def _care_records(pid: str, spec: dict) -> list:
         batch.append(LabResult(id=f"{pid}-l", patient_id=pid, loinc="1742-6", name="ALT", unit="U/L",
                                value=40.0 * spec["alt_x_uln"], reference_high=40.0, collected_at=_at(5, 9)))
     return batch
+
+
+def _assessment(pid: str, days_ago: int, role: str, hours_after: int, names_it: bool, retracted: bool):
+    from naltrack.domain.safety import SafetyAssessment
+
+    at = _at(days_ago, 10) + timedelta(hours=hours_after)
+    return SafetyAssessment(id=f"{pid}-sa", patient_id=pid, assessed_at=at, risk_level="low",
+                            actions=("safety-plan",), assessed_by="Syn Clinician",
+                            assessor_role=role, response_id=f"{pid}-q" if names_it else None,
+                            status="entered-in-error" if retracted else "active")
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

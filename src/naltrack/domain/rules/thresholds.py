@@ -78,7 +78,6 @@ class Thresholds:
     # CDS patient view: the next injection is flagged as due this many days before protection ends.
     cds_due_soon_days: int = 7
     # Monitoring look-backs.
-    phq9_lookback_days: int = 30
     injection_site_escalate_days: int = 14
     surgery_horizon_days: int = 60
     oral_stop_before_surgery_hours: int = 72
@@ -198,7 +197,6 @@ THRESHOLD_SOURCES: dict[str, str] = {
                          "(clinical.md §3). CDS lapse card and the 'treated with naltrexone' window (anchors.md §3.1)",
     "cds_due_soon_days": f"{_C}: clinical.md §1.2 (every 4 weeks); the CDS patient view flags the injection as "
                          "due this many days before the end of protection",
-    "phq9_lookback_days": f"{_C}: how recent a PHQ-9 must be to raise the item 9 alert",
     "injection_site_escalate_days": "clinical.md §3: report reactions not improving within 2 weeks (FDA 2008)",
     "surgery_horizon_days": f"{_C}: how far ahead planned procedures are shown",
     "oral_stop_before_surgery_hours": "clinical.md §3: ASAM, stop oral naltrexone 72 h before elective surgery",
