@@ -175,6 +175,7 @@ medication_uses = _record_table(
     "medication_uses",
     _col("rxnorm", S(32), False), _col("start", sa.Date, False), _col("end", sa.Date), _col("last_dose", sa.Date),
     _col("source", S(16), False), _col("days_supply", sa.Integer),
+    _col("daily_dose_mg", sa.Float),  # migration 0007
 )
 substance_use_reports = _record_table(
     "substance_use_reports",
