@@ -16,6 +16,7 @@ from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection, OralDose
 from naltrack.domain.care import AdverseEvent, InjectionSiteDetails
 from naltrack.domain.episodes import Episode
+from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import LabResult, QuestionnaireResponse
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import supersede
@@ -168,15 +169,18 @@ def test_urgent_alerts_phq9_item9_liver_above_3x_uln_and_open_site_reaction(stor
                       ("ps", "injection-site", "critical")}
 
 
-def test_acknowledged_alert_is_left_out(storage):
+def test_acknowledged_alert_is_left_out_but_never_a_phq9_item9_one(storage):
+    xr_patient(storage, "pl", "Liver", 5)
     xr_patient(storage, "pq", "Phq", 5)
     seed(storage, *[
+        LabResult(id="l1", patient_id="pl", loinc="1742-6", name="ALT", value=130.0, unit="U/L",
+                  reference_high=40.0, collected_at=at(days_ago(3))),
         QuestionnaireResponse(id="q1", patient_id="pq", instrument="phq-9", answers=(1,) * 9,
                               completed_at=at(days_ago(1)), total=9, band="mild", flags=("item-9-positive",)),
     ])
-    assert dashboard(storage).alerts != ()
-    board = dashboard(storage, acknowledged=[("MON-PHQ9-ITEM9", "q1")])
-    assert board.alerts == ()
+    assert {a.rule for a in dashboard(storage).alerts} == {"MON-LIVER-RISING", "MON-PHQ9-ITEM9"}
+    board = dashboard(storage, acknowledged=[("MON-LIVER-RISING", "l1"), ("MON-PHQ9-ITEM9", "q1")])
+    assert [(a.patient_id, a.rule) for a in board.alerts] == [("pq", "MON-PHQ9-ITEM9")]
 
 
 def test_induction_in_progress_is_an_open_episode_without_any_dose(storage):
@@ -211,15 +215,13 @@ def test_two_connections_give_the_same_dashboard_as_one(storage):
 
 
 def test_acknowledgement_is_stored_once_audited_and_found_by_clinic_and_patient(storage):
-    from naltrack.domain.errors import InvalidInput
-
     ctx = context(storage)
     xr_patient(storage, "pq", "Phq", 5)
     nurse = user(storage, "nurse.kim")
     for _ in range(2):  # a second acknowledgement of the same alert is one row
-        acknowledge_alert(ctx, nurse, "pq", "MON-PHQ9-ITEM9", "q1", NOW)
+        acknowledge_alert(ctx, nurse, "pq", "MON-LIVER-RISING", "l1", NOW)
     with ctx.uow() as uow:
-        assert uow.read_models.acknowledged_since("c1", NOW - timedelta(days=1)) == {("MON-PHQ9-ITEM9", "q1")}
+        assert uow.read_models.acknowledged_since("c1", NOW - timedelta(days=1)) == {("MON-LIVER-RISING", "l1")}
         assert uow.read_models.acknowledged_since("c2", NOW - timedelta(days=1)) == set()
     (ack,) = list_acknowledgements(ctx, nurse, "pq", NOW).values()
     assert (ack.acknowledged_by, ack.acknowledged_at) == ("nurse.kim", NOW)
@@ -244,7 +246,7 @@ def test_acknowledgement_and_its_audit_entry_are_one_transaction(storage, monkey
 
     monkeypatch.setattr(SqlSecurityRepository, "append_audit", failing)
     with pytest.raises(RuntimeError, match="audit log unavailable"):
-        acknowledge_alert(ctx, nurse, "pq", "MON-PHQ9-ITEM9", "q1", NOW)
+        acknowledge_alert(ctx, nurse, "pq", "MON-LIVER-RISING", "l1", NOW)
     monkeypatch.setattr(SqlSecurityRepository, "append_audit", append)
     assert list_acknowledgements(ctx, nurse, "pq", NOW) == {}
     with ctx.uow() as uow:
@@ -265,8 +267,9 @@ def test_dashboard_use_case_reads_the_clinic_day_leaves_acknowledged_alerts_out_
     assert (view.clinic.name, view.board.today) == ("Harbor Clinic", TODAY)
     assert [(a.patient_id, a.rule) for a in view.board.alerts] == [("pq", "MON-PHQ9-ITEM9")]
     assert view.board == dashboard(storage)
-    acknowledge_alert(ctx, nurse, "pq", "MON-PHQ9-ITEM9", "q1", NOW)
-    assert get_dashboard(ctx, nurse, late_evening).board.alerts == ()
+    with pytest.raises(InvalidInput, match="is closed by recording a safety assessment"):
+        acknowledge_alert(ctx, nurse, "pq", "MON-PHQ9-ITEM9", "q1", NOW)
+    assert [a.rule for a in get_dashboard(ctx, nurse, late_evening).board.alerts] == ["MON-PHQ9-ITEM9"]
     auditor = user(storage, "audit.max", "auditor")
     reads = [e for e in search_audit(ctx.uow, auditor, AuditQuery(actor=nurse.user.id), NOW)
              if e.record_type == "dashboard"]

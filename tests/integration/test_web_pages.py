@@ -16,7 +16,7 @@ from naltrack.api.app import create_app
 from naltrack.config import Settings
 from naltrack.domain.administrations import Injection
 from naltrack.domain.episodes import Episode
-from naltrack.domain.observations import QuestionnaireResponse, SubstanceUseReport
+from naltrack.domain.observations import LabResult, QuestionnaireResponse, SubstanceUseReport
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.regimens import Regimen
 from naltrack.services.security import add_user
@@ -263,20 +263,20 @@ def test_auditor_sees_the_chain_and_the_reads_of_a_patient_but_no_chart(app):
 
 def test_acknowledging_an_alert_keeps_it_visible_as_acknowledged_and_clears_the_dashboard(app):
     storage, now = app.state.storage, datetime.now(UTC)
-    seed(storage.uow, records=[QuestionnaireResponse(
-        id="q9", patient_id="p1", instrument="phq-9", answers=(1,) * 9, completed_at=now - timedelta(hours=2),
-        total=9, band="mild", flags=("item-9-positive",))], now=now)
+    seed(storage.uow, records=[LabResult(
+        id="l9", patient_id="p1", loinc="1742-6", name="ALT", value=130.0, unit="U/L", reference_high=40.0,
+        collected_at=now - timedelta(hours=2))], now=now)
     client = signed_in(app, "nurse.kim")
-    assert "PHQ-9 item 9" in client.get("/").text.split('id="alerts-title"')[1]
+    assert "ALT 130 U/L" in client.get("/").text.split('id="alerts-title"')[1]
     chart = client.get("/patients/p1").text
-    assert 'name="subject" value="q9"' in chart
+    assert 'name="subject" value="l9"' in chart
     partial = client.post("/patients/p1/alerts/acknowledge", headers={"HX-Request": "true"},
-                          data={"csrf_token": csrf(chart), "rule": "MON-PHQ9-ITEM9", "subject": "q9"})
+                          data={"csrf_token": csrf(chart), "rule": "MON-LIVER-RISING", "subject": "l9"})
     assert partial.status_code == 200 and partial.text.startswith('<span class="muted ack">acknowledged by nurse.kim')
     assert "acknowledged by nurse.kim" in client.get("/patients/p1").text
     assert "No urgent alerts" in client.get("/").text
     bad = client.post("/patients/p1/alerts/acknowledge", data={"csrf_token": csrf(chart), "rule": "RDY-AGE",
-                                                               "subject": "q9"})
+                                                               "subject": "l9"})
     assert bad.status_code == 422 and "is not a monitoring rule" in bad.text
 
 

@@ -21,8 +21,9 @@ from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, LIVER_LOINC
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert
-from naltrack.domain.rules.monitoring import run_monitoring
+from naltrack.domain.rules.monitoring import phq9_item9, run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.safety import ACTION_LABELS, RISK_LABELS
 from naltrack.domain.security.roles import is_permitted
 from naltrack.instruments.definitions import get_instrument, instrument_ids
 
@@ -31,6 +32,7 @@ SECTION_CATEGORY: dict[str, str] = {
     "alerts": "clinical-views", "coverage": "clinical-views", "administrations": "administrations",
     "labs": "labs", "screens": "urine-screens", "questionnaires": "questionnaires",
     "adverse_events": "adverse-events", "counseling": "counseling", "schedule": "schedule",
+    "safety": "safety-assessments",
 }
 #: Record links on the chart: (label, path suffix, category written).
 ACTIONS: tuple[tuple[str, str, str], ...] = (
@@ -41,6 +43,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Urine screen", "screens/new", "urine-screens"),
     ("Questionnaire", "questionnaires", "questionnaires"),
     ("Counseling", "counseling/new", "counseling"),
+    ("Safety assessment", "safety-assessments/new", "safety-assessments"),
     ("Readiness checklist", "readiness", "clinical-views"),
     ("Book appointment", "appointments/new", "schedule"),
     ("Consents", "consents", "consents"),
@@ -83,6 +86,8 @@ class ChartView:
     counseling: list[Any] = field(default_factory=list)
     support_groups: list[Any] = field(default_factory=list)
     appointments: list[Any] = field(default_factory=list)
+    safety_assessments: list[Any] = field(default_factory=list)
+    item9_open: list[Alert] = field(default_factory=list)
 
 
 def sections_for(role: str) -> dict[str, bool]:
@@ -161,6 +166,14 @@ def score_rows(chart: PatientChart) -> list[dict[str, Any]]:
              "band": q.band, "flags": q.flags} for q in responses]
 
 
+def safety_rows(chart: PatientChart) -> list[dict[str, Any]]:
+    """Safety assessments, newest first, in plain words (domain/safety.py)."""
+    rows = sorted(current(chart.safety_assessments), key=lambda a: a.assessed_at, reverse=True)
+    return [{"when": a.assessed_at, "risk": RISK_LABELS[a.risk_level],
+             "actions": "; ".join(ACTION_LABELS[x] for x in a.actions), "note": a.note,
+             "follow_up_on": a.follow_up_on, "by": f"{a.assessed_by} ({a.assessor_role})"} for a in rows]
+
+
 def build_chart_view(chart: PatientChart, role: str, today: date, tz: tzinfo, coverage: Any = None,
                      thresholds: Thresholds = DEFAULT) -> ChartView:
     """Everything the chart page shows for ``role`` on the clinic-local day ``today`` (``tz``: the clinic's zone)."""
@@ -196,4 +209,7 @@ def build_chart_view(chart: PatientChart, role: str, today: date, tz: tzinfo, co
     if sections["schedule"]:
         view.appointments = sorted((a for a in current(chart.appointments) if a.starts_at.date() >= today),
                                    key=lambda a: a.starts_at)
+    if sections["safety"]:
+        view.safety_assessments = safety_rows(chart)
+        view.item9_open = phq9_item9(chart, today) if sections["questionnaires"] else []
     return view

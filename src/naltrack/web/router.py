@@ -19,6 +19,7 @@ from naltrack.web.routes import (
     questionnaires,
     readiness,
     recording,
+    safety,
     schedule,
 )
 
@@ -29,6 +30,6 @@ def build_web_router(settings: Settings) -> APIRouter:
     router.include_router(build_static_router(discover_assets()))
     # intake first: /patients/new must win over /patients/{patient_id}.
     for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
-                   consents, audit, alerts, counseling):
+                   consents, audit, alerts, counseling, safety):
         router.include_router(module.router)
     return router

@@ -95,6 +95,7 @@ def _score_and_save(request: Request, user: WebUser, patient: Any, instrument: I
         return score_response(new.patient.sex_at_birth, instrument.id, answers, completed_at=new.recorded_at,
                               **new.fields)
 
-    record_cases.create_record(web_of(request).ctx, actor_of(request, user), "questionnaires", patient.id, build,
-                               web.now())
+    saved = record_cases.create_record(web_of(request).ctx, actor_of(request, user), "questionnaires", patient.id,
+                                       build, web.now())
+    state.values["saved_id"] = saved.id  # a PHQ-9 item 9 flag links the safety assessment to this response
     return result
