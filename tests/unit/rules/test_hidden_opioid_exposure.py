@@ -69,6 +69,9 @@ def test_kratom_on_the_medication_list_counts_while_taken() -> None:
     chart = make_chart(medications=(make_med(KRATOM_CODE, ago(90), source="reported"),))
     ((severity, message),) = [r for r in _opioid_free(chart) if "kratom" in r[1]]
     assert severity == "not-ready" and "0 days ago" in message
+    result = assess_readiness(chart, "xr-ntx", DAY)
+    assert [r.severity for r in result.reasons if r.rule == "RDY-OPIOID-RX"] == ["contraindication"]
+    assert (result.verdict, result.earliest_ready_date) == ("not-ready", None)
     stopped = make_chart(medications=(make_med(KRATOM_CODE, ago(90), end=ago(7), source="reported"),))
     assert [s for s, m in _opioid_free(stopped) if "kratom" in m] == ["info"]
 
@@ -93,8 +96,18 @@ def test_loperamide_is_opioid_exposure_only_above_the_daily_amount(mg_per_day: f
     assert ("loperamide" in facts.last_opioid_use(chart, DAY)) is exposure
     assert result.verdict == ("not-ready" if exposure else "review")
     (opioid_rx,) = [r for r in result.reasons if r.rule == "RDY-OPIOID-RX"]
-    assert opioid_rx.severity == "review"
+    assert opioid_rx.severity == ("not-ready" if exposure else "review")
     assert ("opioid misuse" in opioid_rx.message) is exposure
+    assert result.earliest_ready_date is None  # still taken: no date while it goes on
+
+
+def test_high_dose_loperamide_with_a_planned_end_gives_the_day_after_its_interval() -> None:
+    med = make_med(LOPERAMIDE, ago(30), end=DAY, source="reported", daily_dose_mg=40.0)
+    result = assess_readiness(make_chart(medications=(med,)), "xr-ntx", DAY)
+    (opioid_rx,) = [r for r in result.reasons if r.rule == "RDY-OPIOID-RX"]
+    assert (opioid_rx.severity, opioid_rx.ready_on) == ("not-ready", ago(-7))
+    assert f"until {DAY}" in opioid_rx.message
+    assert result.earliest_ready_date == ago(-7)
 
 
 def test_high_dose_loperamide_stopped_counts_from_its_last_day() -> None:

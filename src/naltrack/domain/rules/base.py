@@ -100,8 +100,9 @@ RULES: tuple[Rule, ...] = (
          "noted (any sign or doubt) contraindicates", _RC, "clinical.md §2.2, §2.5"),
     Rule("RDY-WITHDRAWAL", "readiness", "Current opioid withdrawal (COWS score or withdrawal diagnosis)",
          ("contraindication", "review", "info"), "clinical.md §2.4, §2.5"),
-    Rule("RDY-OPIOID-RX", "readiness", "Active opioid medicines: analgesics, antitussives, antidiarrheals",
-         ("contraindication", "review", "info"), "clinical.md §2.5, §4"),
+    Rule("RDY-OPIOID-RX", "readiness", "Active opioid medicines: analgesics, antitussives, antidiarrheals, kratom; "
+         "loperamide above the configured daily amount", ("contraindication", "not-ready", "review", "info"),
+         "clinical.md §2.5, §4"),
     Rule("RDY-AGONIST-TREATMENT", "readiness", "Buprenorphine or methadone treatment in progress",
          ("contraindication", "review", "info"), "clinical.md §2.1, §2.2, §4"),
     Rule("RDY-DUPLICATE-NALTREXONE", "readiness", "Bupropion/naltrexone (Contrave) already taken: duplicate "

@@ -39,7 +39,8 @@ FORMS: tuple[Form, ...] = ("oral", "xr-ntx", "implant")
 #: added when the patient used that opioid (buprenorphine, methadone).
 REQUIRED_ANALYTES: tuple[str, ...] = ("opiates", "fentanyl")
 OPIOID_CLASSES_BLOCKING = frozenset(
-    {"opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "mixed-agonist-antagonist", "illicit-opioid"}
+    {"opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "mixed-agonist-antagonist", "illicit-opioid",
+     "kratom"}
 )
 AGONIST_CLASSES = frozenset({"buprenorphine-oud", "buprenorphine-pain", "methadone"})
 #: The opioid action of extended-release buprenorphine (Sublocade, Brixadi, Probuphine), clinical.md §2.1.
@@ -307,9 +308,8 @@ def check_opioid_medicines(ctx: Context) -> list[Reason]:
         elif cls in AGONIST_CLASSES:
             out.append(_active_opioid(ctx, "RDY-AGONIST-TREATMENT", med, entry.display, entry.opioid_action or "long"))
         elif cls == "peripheral-opioid-antidiarrheal" and facts.loperamide_exposure(med, ctx.thresholds):
-            out.append(reason("RDY-OPIOID-RX", "review", f"{entry.display} {med.daily_dose_mg:g} mg/day is active: "
-                              "above the configured daily amount loperamide is opioid misuse; the opioid-free "
-                              "interval counts from the last dose."))
+            misuse = f"{entry.display} {med.daily_dose_mg:g} mg/day (above the configured amount: opioid misuse)"
+            out.append(_active_opioid(ctx, "RDY-OPIOID-RX", med, misuse, "loperamide", "not-ready"))
         elif cls == "peripheral-opioid-antidiarrheal":
             out.append(reason("RDY-OPIOID-RX", "review", f"{entry.display} is active: a peripheral opioid "
                               "antidiarrheal; the label does not name it (UNCONFIRMED interaction)."))
@@ -321,7 +321,8 @@ def check_opioid_medicines(ctx: Context) -> list[Reason]:
     return out
 
 
-def _active_opioid(ctx: Context, rule: str, med: MedicationUse, display: str, action: str) -> Reason:
+def _active_opioid(ctx: Context, rule: str, med: MedicationUse, display: str, action: str,
+                   severity: ReadinessSeverity = "contraindication") -> Reason:
     end = med.end
     if action == DEPOT:
         return reason(rule, "contraindication", f"{display} is active: a long-acting buprenorphine depot keeps "
@@ -329,7 +330,7 @@ def _active_opioid(ctx: Context, rule: str, med: MedicationUse, display: str, ac
                       "precipitate withdrawal. Decide the start with the prescriber.")
     ready_on = end + timedelta(days=ctx.thresholds.opioid_free_days(action)) if end else None
     until = f" until {end}; not before {ready_on}" if end else ""
-    return reason(rule, "contraindication", f"{display} is active{until}: a patient receiving opioids or agonist "
+    return reason(rule, severity, f"{display} is active{until}: a patient receiving opioids or agonist "
                   "treatment must not start naltrexone (precipitated withdrawal).", ready_on)
 
 
