@@ -19,9 +19,10 @@ and ``pk`` can raise them too; ``naltrack.domain.errors`` re-exports every name)
     ├── TooManyAttempts       sign-in throttled
     └── CsrfFailed            a state-changing web request without its session's CSRF token
 
-Every face maps these *types*, never their messages: ``naltrack.api.errors`` (problem+json
-status), ``naltrack.cli.errors`` (exit code), ``naltrack.web.pages`` (the page a browser gets)
-and ``naltrack.cds.router`` (the API's status, as problem+json). ``tests/unit/test_error_mapping.py``
+:data:`ERROR_CLASSES` lists the classes in the order of the tree. Every face maps these *types*,
+never their messages: ``naltrack.api.errors`` (problem+json status), ``naltrack.cli.errors`` (exit
+code), ``naltrack.web.pages`` (the page a browser gets) and ``naltrack.cds.router`` (the API's
+status, as problem+json). ``tests/unit/test_error_mapping.py``
 fails when a class has no explicit mapping in one of them.
 """
 
@@ -154,3 +155,15 @@ class TooManyAttempts(DomainError):
 
 class CsrfFailed(DomainError):
     """A state-changing web request without the session's CSRF token."""
+
+
+#: Every class above, in the order of the tree: the faces key their tables on it.
+ERROR_CLASSES: tuple[type[DomainError], ...] = (
+    DomainError, InvalidInput, DoseLimitExceeded, ImportRefused, NotEligible, NotFound, Conflict, StaleVersion,
+    PreconditionRequired, AccessDenied, DisclosureRefused, NotAuthenticated, SignInRequired, TooManyAttempts,
+    CsrfFailed,
+)
+
+__all__ = ["ERROR_CLASSES", "AccessDenied", "Conflict", "CsrfFailed", "DisclosureRefused", "DomainError",
+           "DoseLimitExceeded", "ImportProblem", "ImportProblems", "ImportRefused", "InvalidInput", "NotAuthenticated",
+           "NotEligible", "NotFound", "PreconditionRequired", "SignInRequired", "StaleVersion", "TooManyAttempts"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import naltrack
+import naltrack.errors
 from naltrack.api.errors import STATUS, domain_problem, status_of
 from naltrack.cds.router import domain_problem as cds_problem
 from naltrack.cli.errors import EXIT_CODES, exit_code_of
@@ -118,3 +119,8 @@ def test_no_face_reads_an_error_message_to_decide() -> None:
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
              if reads_message.search(line)]
     assert found == []
+
+
+def test_the_ordered_tuple_of_error_classes_names_each_class_once() -> None:
+    assert len(naltrack.errors.ERROR_CLASSES) == len(set(naltrack.errors.ERROR_CLASSES))
+    assert set(naltrack.errors.ERROR_CLASSES) == set(ERROR_CLASSES)

@@ -17,23 +17,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from naltrack.errors import (
-    AccessDenied,
-    Conflict,
-    CsrfFailed,
-    DisclosureRefused,
-    DomainError,
-    DoseLimitExceeded,
-    ImportRefused,
-    InvalidInput,
-    NotAuthenticated,
-    NotEligible,
-    NotFound,
-    SignInRequired,
-    StaleVersion,
-    TooManyAttempts,
-)
-from naltrack.errors import PreconditionRequired as PreconditionRequired
+from naltrack import errors
+from naltrack.errors import PreconditionRequired as PreconditionRequired  # routes.records imports it from here
 
 PROBLEM = "application/problem+json"
 #: Largest request body accepted, bytes (a whole chart import goes through the CLI, not here).
@@ -41,31 +26,31 @@ MAX_BODY_BYTES = 1_000_000
 log = logging.getLogger("naltrack.api")
 
 #: The status and title of every error class (a subclass is listed even when it answers as its parent).
-STATUS: dict[type[DomainError], tuple[int, str]] = {
-    DomainError: (400, "Bad request"),
-    InvalidInput: (422, "Invalid input"),
-    DoseLimitExceeded: (422, "Invalid input"),
-    ImportRefused: (422, "Invalid input"),
-    NotEligible: (422, "Not eligible"),
-    NotFound: (404, "Not found"),
-    Conflict: (409, "Conflict"),
-    StaleVersion: (412, "Precondition failed"),
-    PreconditionRequired: (428, "Precondition required"),
-    AccessDenied: (403, "Forbidden"),
-    DisclosureRefused: (403, "Forbidden"),
-    NotAuthenticated: (401, "Not authenticated"),
-    SignInRequired: (401, "Not authenticated"),
-    TooManyAttempts: (429, "Too many attempts"),
-    CsrfFailed: (403, "Forbidden"),
+STATUS: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.DomainError: (400, "Bad request"),
+    errors.InvalidInput: (422, "Invalid input"),
+    errors.DoseLimitExceeded: (422, "Invalid input"),
+    errors.ImportRefused: (422, "Invalid input"),
+    errors.NotEligible: (422, "Not eligible"),
+    errors.NotFound: (404, "Not found"),
+    errors.Conflict: (409, "Conflict"),
+    errors.StaleVersion: (412, "Precondition failed"),
+    errors.PreconditionRequired: (428, "Precondition required"),
+    errors.AccessDenied: (403, "Forbidden"),
+    errors.DisclosureRefused: (403, "Forbidden"),
+    errors.NotAuthenticated: (401, "Not authenticated"),
+    errors.SignInRequired: (401, "Not authenticated"),
+    errors.TooManyAttempts: (429, "Too many attempts"),
+    errors.CsrfFailed: (403, "Forbidden"),
 }
 
 
-def status_of(error: DomainError) -> tuple[int, str]:
+def status_of(error: errors.DomainError) -> tuple[int, str]:
     """The status and title of ``error``: its own class's, else its nearest listed ancestor's."""
     for cls in type(error).__mro__:
         if cls in STATUS:
             return STATUS[cls]
-    return STATUS[DomainError]
+    return STATUS[errors.DomainError]
 
 
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
@@ -75,28 +60,28 @@ def problem(status: int, title: str, detail: str, headers: dict[str, str] | None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _extra(error: DomainError) -> dict[str, Any]:
+def _extra(error: errors.DomainError) -> dict[str, Any]:
     """What a problem says besides its status: the field at fault, the headers a client needs."""
-    if isinstance(error, InvalidInput):
+    if isinstance(error, errors.InvalidInput):
         value = error.value if isinstance(error.value, str | int | float | bool) else repr(error.value)
         return {"field": error.field, "value": str(value)[:200]}
-    if isinstance(error, NotAuthenticated):
+    if isinstance(error, errors.NotAuthenticated):
         return {"headers": {"WWW-Authenticate": "Bearer"}}
-    if isinstance(error, TooManyAttempts):
+    if isinstance(error, errors.TooManyAttempts):
         return {"headers": {"Retry-After": str(error.retry_after_s)}}
-    if isinstance(error, StaleVersion | PreconditionRequired):
+    if isinstance(error, errors.StaleVersion | errors.PreconditionRequired):
         return {"field": "If-Match"}
     return {}
 
 
-def domain_problem(error: DomainError) -> JSONResponse:
+def domain_problem(error: errors.DomainError) -> JSONResponse:
     """``error`` as problem+json with the status of its type (:data:`STATUS`)."""
     status, title = status_of(error)
     return problem(status, title, str(error), **_extra(error))
 
 
 def _domain(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, DomainError)  # noqa: S101  (registered for this type only)
+    assert isinstance(error, errors.DomainError)  # noqa: S101  (registered for this type only)
     return domain_problem(error)
 
 
@@ -127,7 +112,7 @@ def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(errors.DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

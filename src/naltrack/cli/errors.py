@@ -13,44 +13,12 @@ from functools import cache
 
 import click
 
-from naltrack.errors import (
-    AccessDenied,
-    Conflict,
-    CsrfFailed,
-    DisclosureRefused,
-    DomainError,
-    DoseLimitExceeded,
-    ImportRefused,
-    InvalidInput,
-    NotAuthenticated,
-    NotEligible,
-    NotFound,
-    PreconditionRequired,
-    SignInRequired,
-    StaleVersion,
-    TooManyAttempts,
-)
+from naltrack.errors import ERROR_CLASSES, DomainError
 
 EXIT_BAD_INPUT = 2
 
 #: The exit code of every error class (a subclass is listed even when it exits as its parent).
-EXIT_CODES: dict[type[DomainError], int] = {
-    DomainError: EXIT_BAD_INPUT,
-    InvalidInput: EXIT_BAD_INPUT,
-    DoseLimitExceeded: EXIT_BAD_INPUT,
-    ImportRefused: EXIT_BAD_INPUT,
-    NotEligible: EXIT_BAD_INPUT,
-    NotFound: EXIT_BAD_INPUT,
-    Conflict: EXIT_BAD_INPUT,
-    StaleVersion: EXIT_BAD_INPUT,
-    PreconditionRequired: EXIT_BAD_INPUT,
-    AccessDenied: EXIT_BAD_INPUT,
-    DisclosureRefused: EXIT_BAD_INPUT,
-    NotAuthenticated: EXIT_BAD_INPUT,
-    SignInRequired: EXIT_BAD_INPUT,
-    TooManyAttempts: EXIT_BAD_INPUT,
-    CsrfFailed: EXIT_BAD_INPUT,
-}
+EXIT_CODES: dict[type[DomainError], int] = dict.fromkeys(ERROR_CLASSES, EXIT_BAD_INPUT)
 
 
 class BadInput(click.ClickException):

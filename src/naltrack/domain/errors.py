@@ -2,29 +2,10 @@
 
 The classes are defined (and drawn as a tree) in :mod:`naltrack.errors` (stdlib only), so
 that the ground floor (``instruments``, ``pk``) raises the very same classes; this module is
-where the rest of the code imports them from.
+where the rest of the code imports them from, and exports exactly ``naltrack.errors.__all__``.
 """
 
 from __future__ import annotations
 
-from naltrack.errors import (
-    AccessDenied,
-    Conflict,
-    CsrfFailed,
-    DisclosureRefused,
-    DomainError,
-    DoseLimitExceeded,
-    ImportRefused,
-    InvalidInput,
-    NotAuthenticated,
-    NotEligible,
-    NotFound,
-    PreconditionRequired,
-    SignInRequired,
-    StaleVersion,
-    TooManyAttempts,
-)
-
-__all__ = ["AccessDenied", "Conflict", "CsrfFailed", "DisclosureRefused", "DomainError", "DoseLimitExceeded",
-           "ImportRefused", "InvalidInput", "NotAuthenticated", "NotEligible", "NotFound", "PreconditionRequired",
-           "SignInRequired", "StaleVersion", "TooManyAttempts"]
+from naltrack.errors import *  # noqa: F403
+from naltrack.errors import __all__ as __all__

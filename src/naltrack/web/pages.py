@@ -18,23 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from naltrack.errors import (
-    AccessDenied,
-    Conflict,
-    CsrfFailed,
-    DisclosureRefused,
-    DomainError,
-    DoseLimitExceeded,
-    ImportRefused,
-    InvalidInput,
-    NotAuthenticated,
-    NotEligible,
-    NotFound,
-    PreconditionRequired,
-    SignInRequired,
-    StaleVersion,
-    TooManyAttempts,
-)
+from naltrack import errors
 from naltrack.web.context import check_csrf, find_user, page_context, web_of
 from naltrack.web.rendering import render
 
@@ -57,76 +41,76 @@ def message_page(request: Request, status: int, heading: str, message: str,
     return render(request, "pages/message.html", "partials/message.html", context, status_code=status)
 
 
-def _sign_in(request: Request, error: DomainError) -> Response:
+def _sign_in(request: Request, error: errors.DomainError) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return redirect(request, f"/sign-in?next={quote(target)}")
 
 
-def _denied(request: Request, error: DomainError) -> Response:
-    assert isinstance(error, AccessDenied)  # noqa: S101  (listed for AccessDenied and its subclasses only)
+def _denied(request: Request, error: errors.DomainError) -> Response:
+    assert isinstance(error, errors.AccessDenied)  # noqa: S101  (listed for AccessDenied and its subclasses only)
     what = CATEGORY_WORDS.get(error.category, error.category)
     return message_page(request, 403, "Not available to your role",
                         f"The {error.role} role may not {error.action} {what}. "
                         "Ask a clinician with access, or an administrator.", {"href": "/", "label": "Home"})
 
 
-def _refused(request: Request, error: DomainError) -> Response:
+def _refused(request: Request, error: errors.DomainError) -> Response:
     return message_page(request, 403, "Not disclosed", f"{error}. Nothing left the program.",
                         {"href": "/", "label": "Home"})
 
 
-def _missing(request: Request, error: DomainError) -> Response:
-    assert isinstance(error, NotFound)  # noqa: S101
+def _missing(request: Request, error: errors.DomainError) -> Response:
+    assert isinstance(error, errors.NotFound)  # noqa: S101
     return message_page(request, 404, "Not found", f"No {error.kind} {error.key!r} in your clinic.",
                         {"href": "/patients", "label": "Patients"})
 
 
-def _not_saved(request: Request, error: DomainError) -> Response:
+def _not_saved(request: Request, error: errors.DomainError) -> Response:
     return message_page(request, 422, "Not saved", f"{error}. Nothing was saved.")
 
 
-def _changed(request: Request, error: DomainError) -> Response:
+def _changed(request: Request, error: errors.DomainError) -> Response:
     return message_page(request, 409, "Changed by someone else", f"{error}. Reload the page and check.")
 
 
-def _form_expired(request: Request, error: DomainError) -> Response:
+def _form_expired(request: Request, error: errors.DomainError) -> Response:
     return message_page(request, 403, "Form expired", str(error))
 
 
-def _throttled(request: Request, error: DomainError) -> Response:
+def _throttled(request: Request, error: errors.DomainError) -> Response:
     return message_page(request, 429, "Too many attempts", str(error))
 
 
-def _refused_generic(request: Request, error: DomainError) -> Response:
+def _refused_generic(request: Request, error: errors.DomainError) -> Response:
     return message_page(request, 400, "Not done", f"{error}.")
 
 
 #: The page a browser gets for every error class (a subclass is listed even when it answers as its parent).
-RESPONSES: dict[type[DomainError], Callable[[Request, DomainError], Response]] = {
-    DomainError: _refused_generic,
-    InvalidInput: _not_saved,
-    DoseLimitExceeded: _not_saved,
-    ImportRefused: _not_saved,
-    NotEligible: _not_saved,
-    NotFound: _missing,
-    Conflict: _changed,
-    StaleVersion: _changed,
-    PreconditionRequired: _changed,
-    AccessDenied: _denied,
-    DisclosureRefused: _refused,
-    NotAuthenticated: _sign_in,
-    SignInRequired: _sign_in,
-    TooManyAttempts: _throttled,
-    CsrfFailed: _form_expired,
+RESPONSES: dict[type[errors.DomainError], Callable[[Request, errors.DomainError], Response]] = {
+    errors.DomainError: _refused_generic,
+    errors.InvalidInput: _not_saved,
+    errors.DoseLimitExceeded: _not_saved,
+    errors.ImportRefused: _not_saved,
+    errors.NotEligible: _not_saved,
+    errors.NotFound: _missing,
+    errors.Conflict: _changed,
+    errors.StaleVersion: _changed,
+    errors.PreconditionRequired: _changed,
+    errors.AccessDenied: _denied,
+    errors.DisclosureRefused: _refused,
+    errors.NotAuthenticated: _sign_in,
+    errors.SignInRequired: _sign_in,
+    errors.TooManyAttempts: _throttled,
+    errors.CsrfFailed: _form_expired,
 }
 
 
-def error_page(request: Request, error: DomainError) -> Response:
+def error_page(request: Request, error: errors.DomainError) -> Response:
     """The response to ``error``: its own class's, else its nearest listed ancestor's."""
     for cls in type(error).__mro__:
         if cls in RESPONSES:
             return RESPONSES[cls](request, error)
-    return RESPONSES[DomainError](request, error)
+    return RESPONSES[errors.DomainError](request, error)
 
 
 def _guard(handler: Handler, request: Request, form: Mapping[str, Any] | None) -> Response:
@@ -134,7 +118,7 @@ def _guard(handler: Handler, request: Request, form: Mapping[str, Any] | None) -
         if form is not None:
             check_csrf(request, form)
         return handler(request, form)
-    except DomainError as error:
+    except errors.DomainError as error:
         return error_page(request, error)
 
 
