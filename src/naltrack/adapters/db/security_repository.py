@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
@@ -226,20 +225,21 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         try:
             super().__enter__()
         except BaseException:
-            if self._lock is not None:
-                self._lock.release()
+            self._release_lock()
             raise
         self.security = SqlSecurityRepository(self._connection)  # type: ignore[arg-type]
         self.read_models = SqlReadModels(self._connection, self._engine)  # type: ignore[arg-type]
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def _close(self) -> None:
         try:
-            super().__exit__(exc_type, exc, tb)
+            super()._close()
         finally:
-            if self._lock is not None:
-                self._lock.release()
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
 
 def secure_uow_factory(engine: Engine, ensure_schema: Callable[[], None] | None = None) -> SecureUnitOfWorkFactory:

@@ -34,10 +34,14 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         try:
             super().__exit__(exc_type, exc, tb)
         finally:
-            if self._connection is not None:
-                self._connection.close()
-            self._connection = None
-            self._transaction = None
+            self._close()
+
+    def _close(self) -> None:
+        """Close the connection, after the rollback of whatever was not committed."""
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+        self._transaction = None
 
     def commit(self) -> None:
         if self._connection is None or self._transaction is None:
