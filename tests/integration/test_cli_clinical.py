@@ -192,3 +192,95 @@ def test_the_installed_console_script_scores() -> None:
                          check=False)
     assert bad.returncode == 2
     assert "gad-7.gad-7-1" in bad.stderr
+
+
+# naltrack coverage ------------------------------------------------------------------------------
+
+COVERAGE_KEYS = {"blocked", "blocked_through", "band", "next_dose_due", "last_dose", "dose_on_date"}
+
+
+def _oral_bundle(tmp_path: Path, *moments: str, mg: float = 50.0) -> Path:
+    """ready-oud.json plus oral naltrexone doses taken at ``moments`` (FHIR dateTimes)."""
+    data = json.loads((BUNDLES / "ready-oud.json").read_text())
+    for when in moments:
+        data["entry"].append({"resource": {
+            "resourceType": "MedicationAdministration", "status": "completed", "subject": {"reference": "Patient/pt-1"},
+            "effectiveDateTime": when, "dosage": {"dose": {"value": mg, "unit": "mg"}},
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                      "code": "1483744"}]}}})
+    path = tmp_path / "coverage.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _coverage(path: Path, on: str, *extra: str) -> dict:  # type: ignore[type-arg]
+    code, out, err = run("coverage", str(path), "--on", on, "--timezone", "America/New_York", "--format", "json",
+                         *extra)
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) == COVERAGE_KEYS
+    return data  # type: ignore[no-any-return]
+
+
+def test_coverage_of_daily_oral_naltrexone_is_blocked_through_two_days_after_the_last(tmp_path: Path) -> None:
+    """50 mg daily at 09:00 (label regimen, clinical.md §1.1): blocked every day, through two days after the
+    last tablet (docs/pk.md "Opioid blockade")."""
+    path = _oral_bundle(tmp_path, *(f"2026-03-{d:02d}T09:00:00-05:00" for d in range(1, 11)))
+    today = _coverage(path, "2026-03-10")
+    assert today == {"blocked": True, "blocked_through": "2026-03-12", "band": "protected", "next_dose_due": None,
+                     "last_dose": {"form": "oral", "on": "2026-03-10", "dose_mg": 50.0},
+                     "dose_on_date": "continuation"}
+    assert _coverage(path, "2026-03-05")["blocked_through"] == "2026-03-07"  # doses after the day are not read
+    later = _coverage(path, "2026-03-20")
+    assert (later["blocked"], later["blocked_through"], later["dose_on_date"]) == (False, None, None)
+
+
+@pytest.mark.parametrize(("moments", "on", "kind"), [
+    (("2026-03-10T09:00:00-05:00",), "2026-03-10", "first"),
+    (("2026-03-05T09:00:00-05:00", "2026-03-10T09:00:00-05:00"), "2026-03-10", "late"),
+    (("2025-03-10T09:00:00-05:00", "2026-03-10T09:00:00-05:00"), "2026-03-10", "restart"),
+])
+def test_coverage_classifies_the_dose_given_on_the_day(tmp_path: Path, moments: tuple[str, ...], on: str,
+                                                       kind: str) -> None:
+    assert _coverage(_oral_bundle(tmp_path, *moments), on)["dose_on_date"] == kind
+
+
+def test_coverage_days_are_those_of_the_time_zone(tmp_path: Path) -> None:
+    path = _oral_bundle(tmp_path, "2026-03-10T22:30:00-05:00")  # 23:30 EDT on 03-10, 03:30 UTC on 03-11
+    assert _coverage(path, "2026-03-10")["dose_on_date"] == "first"
+    code, out, _ = run("coverage", str(path), "--on", "2026-03-10", "--timezone", "UTC", "--format", "json")
+    assert code == 0 and json.loads(out)["dose_on_date"] is None
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--on", "2026-03-10", "--timezone", "Mars/Olympus"), "--timezone: 'Mars/Olympus' must be an IANA time zone"),
+    (("--on", "10/03/2026"), "'10/03/2026' does not match the format"),
+    (("--on", "2026-03-10", "--format", "xml"), "'xml' is not one of 'json', 'text'"),
+    ((), "Missing option '--on'"),
+])
+def test_coverage_bad_input_exits_2_naming_the_field(args: tuple[str, ...], message: str) -> None:
+    code, out, err = run("coverage", str(BUNDLES / "ready-oud.json"), *args)
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+def test_coverage_through_the_console_script_reads_the_medication_list(tmp_path: Path) -> None:
+    """XR-NTX an outside EHR lists (no injection record): its last dose plus the label's 28 days."""
+    data = json.loads((BUNDLES / "ready-oud.json").read_text())
+    data["entry"].append({"resource": {
+        "resourceType": "MedicationAdministration", "status": "completed", "subject": {"reference": "Patient/pt-1"},
+        "effectiveDateTime": "2026-02-10T10:00:00-05:00", "medicationCodeableConcept": {"coding": [
+            {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "637213"}]}}})
+    path = tmp_path / "xr.json"
+    path.write_text(json.dumps(data))
+    exe = shutil.which("naltrack", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    done = subprocess.run([exe, "coverage", str(path), "--on", "2026-03-01", "--timezone", "America/New_York",
+                           "--format", "json"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"blocked": True, "blocked_through": "2026-03-10", "band": "unprotected",
+                                       "next_dose_due": None, "dose_on_date": None,
+                                       "last_dose": {"form": "xr-ntx", "on": "2026-02-10", "dose_mg": None}}
+    text = subprocess.run([exe, "coverage", str(path), "--on", "2026-03-01", "--timezone", "America/New_York"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert text.stdout.splitlines()[0] == "Coverage on 2026-03-01 (Sam Rivera, pt-1): blocked through 2026-03-10"

@@ -6,8 +6,9 @@ the next injection (:mod:`naltrack.domain.due_dates`) and the indication and nal
 (:mod:`naltrack.domain.indications`). This module only picks which of those apply to the draft
 orders and renders them as cards. Days are those of the clinic's zone ``tz``.
 
-* ``naltrexone-order-check``: a contraindication or a not-ready reason (an opioid on board) is
-  critical, review items are a warning, a ready verdict is info (clinical.md §2).
+* ``naltrexone-order-check``: by the kind of dose (first, continuation, late, restart:
+  :mod:`naltrack.domain.dose_classes`), a contraindication or a not-ready reason is critical, review
+  items are a warning, a ready verdict is info (clinical.md §1.2, §2).
 * ``opioid-order-on-naltrexone``: an opioid, buprenorphine or methadone while naltrexone blocks
   is critical with the expected end of blockade and non-opioid options (clinical.md §3, §4);
   disulfiram and thioridazine are warnings (clinical.md §4).
@@ -25,6 +26,7 @@ from typing import Any
 
 from naltrack.cds.cards import (
     LABEL_LINK,
+    SUMMARY_MAX,
     Card,
     create_action,
     delete_action,
@@ -40,11 +42,13 @@ from naltrack.domain.catalog import (
     find_medication,
     is_naltrexone_therapy,
 )
-from naltrack.domain.chart import PatientChart
+from naltrack.domain.chart import PatientChart, local_day
+from naltrack.domain.dose_classes import DoseClass, classify_dose
 from naltrack.domain.due_dates import injection_due_on, injection_interval_days, next_injection_due
 from naltrack.domain.indications import has_oud, has_rescue_naloxone
 from naltrack.domain.protection import Blockade, has_naltrexone_treatment, last_protection_end, naltrexone_on_board
 from naltrack.domain.records import current
+from naltrack.domain.regimens import Form
 from naltrack.domain.rules.base import Alert
 from naltrack.domain.rules.interactions import check_interactions
 from naltrack.domain.rules.readiness import assess_readiness
@@ -54,6 +58,8 @@ FORM_NAME = {"oral": "oral naltrexone", "xr-ntx": "XR-naltrexone", "implant": "a
 #: How the suggested rescue naloxone is named on the draft order (catalog, codes.md §2n).
 NALOXONE_DISPLAY = "naloxone hydrochloride 4 mg nasal spray"
 _MOUD_CLASSES = frozenset({"buprenorphine-oud", "methadone"})
+#: Readiness rules a late dose is held to besides the contraindications (clinical.md §1.2 late-dose table).
+_LATE_DOSE_RULES = frozenset({"RDY-UDS-MISSING", "RDY-UDS-POSITIVE", "RDY-DOSE-CLASS"})
 _CLASS_OF_ALERT = {"critical": "critical", "warning": "warning", "info": "info"}
 
 
@@ -97,65 +103,94 @@ def _codes(resource: dict[str, Any]) -> list[str]:
 
 def order_check(chart: PatientChart, drafts: list[DraftOrder], today: date, tz: tzinfo,
                 thresholds: Thresholds = DEFAULT) -> list[Card]:
-    """Readiness for each draft naltrexone order; a patient with naltrexone on board is continuing,
-    not starting: only contraindications are re-checked (the opioid-free interval, screens and
-    challenge are induction checks, clinical.md §2.1-§2.2)."""
-    blockade = naltrexone_on_board(chart, today, tz, thresholds)
+    """Readiness for each draft naltrexone order, by the kind of dose it is
+    (:func:`~naltrack.domain.dose_classes.classify_dose`): a first dose or a restart gets every
+    induction check; a continuation only the contraindications; a late dose the late-dose table's
+    urine screen and consult (clinical.md §1.2, §2.1-§2.2)."""
     cards: list[Card] = []
     for draft in drafts:
         if not is_naltrexone_therapy(draft.medication):
             continue
-        form = FORM_OF_CLASS[draft.medication.medication_class]
-        cards.append(_readiness_card(chart, draft, form, today, blockade, thresholds))
+        form: Form = FORM_OF_CLASS[draft.medication.medication_class]  # type: ignore[assignment]
+        cards.append(_readiness_card(chart, draft, form, today, classify_dose(chart, form, today, tz, thresholds),
+                                     thresholds))
     return cards
 
 
-def _readiness_card(chart: PatientChart, draft: DraftOrder, form: str, today: date,
-                    blockade: Blockade | None, thresholds: Thresholds) -> Card:
-    result = assess_readiness(chart, form, today, thresholds)  # type: ignore[arg-type]
-    if blockade is not None:
-        hard = [r for r in result.reasons if r.severity == "contraindication"]
-        if not hard:
-            return Card(f"Continuing naltrexone: on board {_until_text(blockade)}; no contraindication", "info",
-                        "clinical.md §2.1", f"Naltrexone on board: {blockade.basis} ({blockade.source}). The "
-                        "opioid-free interval, urine screens and naloxone challenge are induction checks; "
-                        "contraindications were re-checked and none applies.", "CDS-CONTINUATION")
-        result = replace(result, reasons=tuple(hard))
+def _readiness_card(chart: PatientChart, draft: DraftOrder, form: Form, today: date, dose: DoseClass,
+                    thresholds: Thresholds) -> Card:
+    result = assess_readiness(chart, form, today, thresholds, dose_class=dose)
+    if not dose.is_induction:  # continuing: contraindications and the late-dose table's checks only
+        result = replace(result, reasons=tuple(r for r in result.reasons if r.severity == "contraindication"
+                                               or (r.rule in _LATE_DOSE_RULES and r.severity != "info")))
     blocking = [r for r in result.reasons if r.severity in ("contraindication", "not-ready")]
     review = [r for r in result.reasons if r.severity == "review"]
     lines = [f"- **{r.severity}** {r.message} _({r.source}; rule {r.rule})_" for r in result.reasons
              if r.severity != "info"]
     if result.earliest_ready_date and result.verdict != "ready":
         lines.append(f"\nEarliest date it could become ready: **{result.earliest_ready_date}**.")
+    verb, doing = ("start", "starting") if dose.is_induction else ("give", "giving")
     if blocking:
         first = blocking[0]
-        summary = f"Do not start {FORM_NAME[form]}: {first.message}"
-        return Card(summary, "critical", first.source, "\n".join(lines), first.rule,
+        return Card(f"Do not {verb} {FORM_NAME[form]}: {first.message}", "critical", first.source,
+                    "\n".join(lines), first.rule,
                     [suggestion("Remove the naltrexone order", [delete_action(
                         "Remove the draft naltrexone order", draft.resource_type, draft.id)], recommended=True)],
                     [LABEL_LINK], overridable=first.severity != "contraindication")
     if review:
-        summary = f"Review before starting {FORM_NAME[form]}: {review[0].message}"
-        return Card(summary, "warning", review[0].source, "\n".join(lines), review[0].rule, links=[LABEL_LINK])
+        return Card(f"Review before {doing} {FORM_NAME[form]}: {review[0].message}", "warning", review[0].source,
+                    "\n".join(lines), review[0].rule, links=[LABEL_LINK])
+    if dose.kind == "continuation":
+        return Card(f"Continuing {FORM_NAME[form]}: on time; no contraindication", "info", dose.source,
+                    f"{dose.reason} The opioid-free interval, urine screens and naloxone challenge are induction "
+                    "checks; contraindications were re-checked and none applies.", "CDS-CONTINUATION")
+    if dose.kind == "late":
+        return Card(f"Late dose of {FORM_NAME[form]}: give it now; late-dose checks met", "info", dose.source,
+                    f"{dose.reason} Contraindications and the late-dose table's checks were met.", "CDS-LATE-DOSE")
     return Card(f"Ready to start {FORM_NAME[form]} today: induction checks met", "info",
-                "clinical.md §2", "Every readiness rule was checked and met.", "READINESS-MET")
+                "clinical.md §2", f"{dose.reason} Every readiness rule was checked and met.", "READINESS-MET")
 
 
 # opioid-order-on-naltrexone ---------------------------------------------------------------------
 
 def opioid_on_naltrexone(chart: PatientChart, drafts: list[DraftOrder], today: date, tz: tzinfo,
                          thresholds: Thresholds = DEFAULT) -> list[Card]:
-    blockade = naltrexone_on_board(chart, today, tz, thresholds)
-    if blockade is None:
-        return []
+    """Opioids and interacting drugs ordered while naltrexone blocks (clinical.md §3, §4), and Contrave
+    against opioids in both directions (its naltrexone, clinical.md §8.1; the Contrave label)."""
+    blockade = opioid_blockade(chart, today, tz, thresholds)
+    taking = [u.rxnorm for u in current(chart.medications) if u.is_active_on(today)]
     cards: list[Card] = []
     for draft in drafts:
         if is_naltrexone_therapy(draft.medication):
             continue
-        for alert in check_interactions(draft.medication.code, [FORM_CODE[blockade.form]]):
-            if alert.severity != "info":
-                cards.append(_interaction_card(chart, draft, alert, blockade))
+        if blockade is not None:
+            cards += [_interaction_card(chart, draft, alert, blockade) for alert in
+                      check_interactions(draft.medication.code, [FORM_CODE[blockade.form]]) if alert.severity != "info"]
+        for alert in check_interactions(draft.medication.code, taking):
+            if alert.rule == "IX-CONTRAVE":
+                cards.append(Card(_summary(f"{draft.medication.display}: {alert.message}"), alert.severity,
+                                  alert.source, f"{alert.message}\n\n**Action:** {alert.action}", alert.rule,
+                                  links=[LABEL_LINK]))
     return cards
+
+
+def opioid_blockade(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thresholds) -> Blockade | None:
+    """The blockade an opioid order meets: :func:`naltrexone_on_board`, and after an XR-NTX injection at least
+    the label's ``xr_ntx_blockade_days`` (about 28 days, clinical.md §1.2, §3), whatever the estimate says."""
+    blockade = naltrexone_on_board(chart, today, tz, thresholds)
+    shot = chart.last_injection(today, tz)
+    if shot is None:
+        return blockade
+    given = local_day(shot.given_at, tz)
+    label_end = given + timedelta(days=thresholds.xr_ntx_blockade_days)
+    if today > label_end or (blockade is not None and blockade.until >= label_end):
+        return blockade
+    return Blockade("xr-ntx", given, label_end, f"XR-NTX injection on {given}", "clinical.md §1.2, §3 (Vivitrol "
+                    "label: blockade lasts the dosing interval)")
+
+
+def _summary(text: str) -> str:
+    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"
 
 
 def _until_text(blockade: Blockade) -> str:

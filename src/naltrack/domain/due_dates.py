@@ -68,3 +68,20 @@ def days_since_last_injection(chart: PatientChart, today: date, tz: tzinfo) -> i
     """Whole clinic-local days from the last injection to ``today`` (0 on the day given), or ``None``."""
     last = chart.last_injection(today, tz)
     return None if last is None else (today - local_day(last.given_at, tz)).days
+
+
+def next_dose_due(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thresholds = DEFAULT) -> date | None:
+    """The next naltrexone dose due after ``today``: the next XR-NTX injection (:func:`next_injection_due`), else
+    the next day an active scheduled oral regimen has a dose (within a week), else the end of the recorded
+    duration of an implant in place (clinical.md §1.1-§1.3); ``None`` when nothing is scheduled."""
+    due = next_injection_due(chart, today, tz, thresholds)
+    if due is not None:
+        return due
+    for regimen in chart.active_regimens_on(today):
+        days = [today + timedelta(days=k) for k in range(1, 8)]
+        scheduled = [day for day in days if regimen.oral_dose_on(day) > 0]
+        if scheduled:
+            return scheduled[0]
+    ends = [local_day(m.inserted_at, tz) + timedelta(days=m.expected_duration_days)
+            for m in chart.implants_in_place(today, tz) if m.expected_duration_days is not None]
+    return min(ends) if ends else None

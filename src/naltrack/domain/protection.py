@@ -114,6 +114,16 @@ def last_protection_end(chart: PatientChart, today: date, tz: tzinfo,
     return end if end is not None and end < today else None
 
 
+def naltrexone_given_days(chart: PatientChart, today: date, tz: tzinfo) -> list[tuple[date, str]]:
+    """Every clinic-local day on or before ``today`` naltrexone was given, with its form: oral doses taken,
+    injections, implants inserted, and the last day of each naltrexone medicine dispensed or reported."""
+    days = [(local_day(d.taken_at, tz), "oral") for d in current(chart.oral_doses) if d.was_taken]
+    days += [(local_day(i.given_at, tz), "xr-ntx") for i in current(chart.injections)]
+    days += [(local_day(m.inserted_at, tz), "implant") for m in current(chart.implants)]
+    days = [(day, form) for day, form in days if day <= today]
+    return days + [(_last_given(med, form, today), form) for med, form in _naltrexone_supplies(chart, today)]
+
+
 def has_naltrexone_treatment(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thresholds = DEFAULT) -> bool:
     """Naltrexone therapy (not Contrave or Embeda) ordered, given or listed in the last
     ``thresholds.lapse_window_days`` days (anchors.md §3.1: naltrexone is treatment for OUD)."""

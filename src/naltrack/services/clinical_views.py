@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.coverage import PatientCoverage, calculate_coverage
+from naltrack.domain.dose_classes import classify_dose
 from naltrack.domain.due_dates import next_injection_due
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.protection import protection_end
@@ -86,10 +87,13 @@ def patient_alerts(ctx: AppContext, actor: Actor, patient_id: str, now: datetime
 
 def patient_readiness(ctx: AppContext, actor: Actor, patient_id: str, now: datetime, form: Form = "xr-ntx",
                       on: date | None = None) -> PatientReadiness:
-    """Induction readiness for ``form`` on ``on`` (default: the clinic's today)."""
+    """Readiness for a dose of ``form`` on ``on`` (default: the clinic's today), by the kind of dose it is
+    (:func:`~naltrack.domain.dose_classes.classify_dose`: a restart gets the full induction again)."""
     read = read_patient(ctx, actor, patient_id, "readiness", now)
     day = on or read.today
-    return PatientReadiness(read.chart.patient, day, assess_readiness(read.chart, form, day, ctx.thresholds))
+    dose = classify_dose(read.chart, form, day, read.zone, ctx.thresholds)
+    return PatientReadiness(read.chart.patient, day, assess_readiness(read.chart, form, day, ctx.thresholds,
+                                                                      dose_class=dose))
 
 
 def patient_coverage(ctx: AppContext, actor: Actor, patient_id: str, now: datetime, days_back: int = 180,

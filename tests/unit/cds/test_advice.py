@@ -16,7 +16,7 @@ from naltrack.domain.administrations import OralDose
 from naltrack.domain.catalog import get_medication
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
-from naltrack.domain.observations import MedicationUse
+from naltrack.domain.observations import LabResult, MedicationUse
 from naltrack.domain.protection import naltrexone_on_board, protection_end
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -37,7 +37,7 @@ def test_oxycodone_ten_days_after_an_injection_is_critical_with_the_end_of_block
     assert len(cards) == 1
     card = cards[0]
     assert card["indicator"] == "critical"
-    assert "2026-03-28" in card["summary"]  # the end of protection: injections 02-02 and 03-02 (docs/pk.md)
+    assert "2026-04-05" in card["summary"]  # blocked through: injections 02-02 and 03-02 (docs/pk.md)
     assert len(card["summary"]) < 140
     labels = [s["label"] for s in card["suggestions"]]
     assert labels == ["Cancel the opioid order", "Order a non-opioid analgesic instead"]
@@ -48,11 +48,11 @@ def test_oxycodone_ten_days_after_an_injection_is_critical_with_the_end_of_block
 
 
 @pytest.mark.parametrize(("day", "expected"), [
-    (date(2026, 3, 28), 1),  # the end of protection (coverage engine, docs/pk.md): still blocked
-    (date(2026, 3, 29), 0),  # the day after: protection over
+    (date(2026, 4, 5), 1),  # the last blocked day (blockade model, docs/pk.md): still blocked
+    (date(2026, 4, 6), 0),  # the day after: protection over
 ])
 def test_blockade_ends_with_the_end_of_protection(day: date, expected: int) -> None:
-    assert protection_end(sample_chart(), day, UTC) == date(2026, 3, 28)
+    assert protection_end(sample_chart(), day, UTC) == date(2026, 4, 5)
     assert len(opioid_on_naltrexone(sample_chart(), [_draft("7804")], day, UTC)) == expected
 
 
@@ -69,6 +69,31 @@ def test_disulfiram_and_thioridazine_are_warnings(code: str) -> None:
     assert "suggestions" not in cards[0].as_json()
 
 
+@pytest.mark.parametrize("days", [1, 10, 20, 28])
+def test_an_opioid_on_days_1_to_28_after_an_injection_is_critical_even_for_a_heavy_patient(days: int) -> None:
+    """At 180 kg the estimate ends blockade on day 26; the label's blockade of the dosing interval still holds
+    for an opioid order (clinical.md §1.2, §3)."""
+    weight = LabResult(id="w", patient_id="pt-ada", loinc="29463-7", name="Body weight", value=180.0, unit="kg",
+                       collected_at=datetime(2026, 1, 1, tzinfo=UTC))
+    chart = replace(sample_chart(), labs=(weight,))
+    day = date(2026, 3, 2) + timedelta(days=days)
+    (card,) = opioid_on_naltrexone(chart, [_draft("7804")], day, UTC)
+    assert card.indicator == "critical"
+    assert str(max(date(2026, 3, 30), protection_end(chart, day, UTC) or day)) in card.summary
+
+
+def test_contrave_against_opioids_in_both_directions() -> None:
+    contrave = MedicationUse(id="m1", patient_id="pt-ada", rxnorm="1551468", start=date(2026, 1, 1))
+    on_contrave = PatientChart(patient=sample_patient(), medications=(contrave,))
+    (card,) = opioid_on_naltrexone(on_contrave, [_draft("7804")], date(2026, 3, 5), UTC)
+    assert (card.indicator, card.rule) == ("warning", "IX-CONTRAVE")
+    methadone = MedicationUse(id="m2", patient_id="pt-ada", rxnorm="864706", start=date(2026, 1, 1))
+    on_methadone = PatientChart(patient=sample_patient(), medications=(methadone,))
+    (card,) = opioid_on_naltrexone(on_methadone, [_draft("1551468")], date(2026, 3, 5), UTC)
+    assert (card.indicator, card.rule) == ("critical", "IX-CONTRAVE")
+    assert len(card.summary) <= SUMMARY_MAX
+
+
 def test_no_card_when_naltrexone_is_not_on_board() -> None:
     chart = PatientChart(patient=sample_patient())
     assert opioid_on_naltrexone(chart, [_draft("7804")], date(2026, 3, 5), UTC) == []
@@ -81,12 +106,12 @@ def test_contrave_is_not_naltrexone_on_board() -> None:
 
 
 def test_an_oral_dose_blocks_through_its_end_of_protection() -> None:
-    """50 mg at 09:00 keeps that day's typical mean above 2 ng/mL, not the next (docs/pk.md)."""
+    """50 mg at 09:00 blocks about 52 h (label >= 24 h): the whole next day, not the one after (docs/pk.md)."""
     dose = OralDose(id="d1", patient_id="pt-ada", taken_at=datetime(2026, 3, 1, 9, tzinfo=UTC), dose_mg=50.0)
     chart = PatientChart(patient=sample_patient(), oral_doses=(dose,))
     blockade = naltrexone_on_board(chart, date(2026, 3, 1), UTC)
-    assert (blockade.form, blockade.since, blockade.until) == ("oral", date(2026, 3, 1), date(2026, 3, 1))
-    assert naltrexone_on_board(chart, date(2026, 3, 2), UTC) is None
+    assert (blockade.form, blockade.since, blockade.until) == ("oral", date(2026, 3, 1), date(2026, 3, 2))
+    assert naltrexone_on_board(chart, date(2026, 3, 3), UTC) is None
 
 
 def test_oral_naltrexone_reported_by_the_ehr_blocks_for_72_hours_after_its_last_day() -> None:
@@ -99,8 +124,8 @@ def test_oral_naltrexone_reported_by_the_ehr_blocks_for_72_hours_after_its_last_
 
 def test_implant_in_place_blocks_until_its_expected_duration() -> None:
     blockade = naltrexone_on_board(implant_chart(inserted=date(2026, 1, 10)), date(2026, 2, 1), UTC)
-    # 1800 mg pellet: the coverage engine's end of protection (pk.md §3), not the expected 90 days
-    assert (blockade.form, blockade.until) == ("implant", date(2026, 4, 13))
+    # 1800 mg pellet recorded to last 90 days: blocked to day 89 after insertion (docs/pk.md)
+    assert (blockade.form, blockade.until) == ("implant", date(2026, 4, 9))
     assert naltrexone_on_board(implant_chart(inserted=date(2026, 1, 10), removed=date(2026, 1, 20)),
                                date(2026, 2, 1), UTC) is None
 
@@ -145,7 +170,30 @@ def test_next_injection_for_a_patient_on_xr_ntx_is_a_continuation_not_an_inducti
     chart = replace(sample_chart(), allergies=())
     cards = order_check(chart, [_draft("637213")], date(2026, 3, 26), UTC)
     assert [(c.indicator, c.rule) for c in cards] == [("info", "CDS-CONTINUATION")]
-    assert "2026-03-28" in cards[0].as_json()["summary"]
+    assert cards[0].summary == "Continuing XR-naltrexone: on time; no contraindication"
+    assert "Injection on day 24 after the last one (2026-03-02), due by day 28" in cards[0].detail
+
+
+def test_a_due_injection_on_day_27_asks_for_no_urine_screen_or_cows() -> None:
+    """The order check reads the dose class, not "naltrexone on board": day 27 is on time (clinical.md §1.2)."""
+    chart = replace(sample_chart(), allergies=(), screens=(), questionnaires=())
+    (card,) = order_check(chart, [_draft("637213")], date(2026, 3, 29), UTC)
+    assert (card.indicator, card.rule) == ("info", "CDS-CONTINUATION")
+    assert "urine" not in card.summary.lower() and "COWS" not in card.detail
+
+
+@pytest.mark.parametrize(("day", "indicator", "rule", "text"), [
+    (date(2026, 3, 31), "info", "CDS-LATE-DOSE", "Late dose of XR-naltrexone: give it now"),  # day 29
+    (date(2026, 4, 6), "warning", "RDY-UDS-MISSING", "Review before giving XR-naltrexone"),  # day 35: screen first
+    (date(2026, 4, 27), "warning", "RDY-DOSE-CLASS", "Review before giving XR-naltrexone"),  # day 56: consult
+    (date(2026, 5, 5), "warning", "RDY-UDS-MISSING", "Review before starting XR-naltrexone"),  # day 64: restart
+])
+def test_a_late_injection_follows_the_late_dose_table_and_a_restart_the_induction(
+        day: date, indicator: str, rule: str, text: str) -> None:
+    chart = replace(sample_chart(), allergies=(), screens=())
+    (card,) = order_check(chart, [_draft("637213")], day, UTC)
+    assert (card.indicator, card.rule) == (indicator, rule)
+    assert card.summary.startswith(text)
 
 
 def test_a_contraindication_still_counts_when_continuing() -> None:
@@ -168,7 +216,7 @@ def test_patient_view_while_protected_is_info_with_next_injection_and_counts_as_
 
 
 def test_patient_view_warns_in_the_last_week_of_protection_and_suggests_naloxone() -> None:
-    cards = _json(patient_view(sample_chart(), date(2026, 3, 24), UTC))
+    cards = _json(patient_view(sample_chart(), date(2026, 3, 30), UTC))
     assert cards[0]["indicator"] == "warning"
     assert cards[0]["suggestions"][0]["actions"][0]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] \
         == "1725059"
@@ -177,7 +225,7 @@ def test_patient_view_warns_in_the_last_week_of_protection_and_suggests_naloxone
 def test_patient_view_after_a_lapse_is_critical_overdose_risk() -> None:
     cards = _json(patient_view(sample_chart(), date(2026, 4, 12), UTC))
     assert cards[0]["indicator"] == "critical"
-    assert "lapsed 2026-03-28" in cards[0]["summary"]
+    assert "lapsed 2026-04-05" in cards[0]["summary"]
     assert cards[0]["suggestions"][0]["label"] == "Prescribe rescue naloxone"
 
 
@@ -224,7 +272,7 @@ def test_every_card_summary_is_under_140_and_blocked_opioids_are_always_critical
 def test_the_end_of_protection_is_the_coverage_engines_for_recorded_injections_and_memoised() -> None:
     chart = sample_chart()
     first = protection_end(chart, date(2026, 3, 12), UTC)
-    assert first == date(2026, 3, 28)
+    assert first == date(2026, 4, 5)
     assert protection_end(chart, date(2026, 3, 12), UTC) == first
     prescribed = MedicationUse(id="m1", patient_id="pt-ada", rxnorm="637213", start=date(2026, 3, 1))
     ehr_only = PatientChart(patient=sample_patient(), medications=(prescribed,))

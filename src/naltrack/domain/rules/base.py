@@ -130,6 +130,9 @@ RULES: tuple[Rule, ...] = (
          ("review",), "clinical.md §1.3", ("implant",)),
     Rule("RDY-UNREAD-DATA", "readiness", "Records that could not be read (e.g. a medicine outside the catalog)",
          ("review",), "clinical.md §2.5, §4 (an unread medicine could be an opioid)"),
+    Rule("RDY-DOSE-CLASS", "readiness", "Continuation or late dose: no induction checks; the late-dose table's "
+         "urine screen (day 35) and prescriber consult (day 56)", ("review", "info"),
+         "clinical.md §1.2 (late-dose table, a local protocol), §2.1"),
     Rule("RDY-ORAL-TEST-DOSE", "readiness", "OUD with oral naltrexone: 25 mg test dose before 50 mg daily",
          ("review", "info"), "clinical.md §1.1", ("oral",)),
     Rule("RDY-ORAL-OUD", "readiness", "OUD with oral naltrexone: poor outcomes outside supervised or observed "

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.regimens import Form
 from naltrack.domain.rules.base import ReadinessSeverity, Reason, get_rule
 from naltrack.domain.rules.thresholds import Thresholds
+
+if TYPE_CHECKING:
+    from naltrack.domain.dose_classes import DoseClass
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,8 @@ class Context:
     on: date
     thresholds: Thresholds
     indication: tuple[bool, bool] | None
+    #: The kind of dose (first, continuation, late, restart) when the caller classified it.
+    dose_class: DoseClass | None = None
 
     @property
     def treats_oud(self) -> bool:

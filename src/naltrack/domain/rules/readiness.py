@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from naltrack.domain.catalog import find_medication
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.dose_classes import DoseClass
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.indications import indication
 from naltrack.domain.observations import MedicationUse, UrineDrugScreen
@@ -32,6 +33,7 @@ from naltrack.domain.rules.checks import (
     check_pregnancy,
 )
 from naltrack.domain.rules.context import Context, reason
+from naltrack.domain.rules.dose_checks import dose_class_reasons, runs_check
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 FORMS: tuple[Form, ...] = ("oral", "xr-ntx", "implant")
@@ -73,6 +75,7 @@ def assess_readiness(
     thresholds: Thresholds = DEFAULT,
     *,
     unread: tuple[str, ...] = (),
+    dose_class: DoseClass | None = None,
 ) -> Readiness:
     """Assess whether naltrexone can be started in ``form`` on ``on``.
 
@@ -89,6 +92,8 @@ def assess_readiness(
     unread : tuple of str
         Records the caller could not map to the chart (e.g. medicines outside the catalog
         in an imported bundle); each gives ``review``, since it could hide an opioid.
+    dose_class : DoseClass, optional
+        From ``classify_dose``: a continuation or late dose skips the induction checks (``dose_checks``).
 
     Returns
     -------
@@ -103,9 +108,9 @@ def assess_readiness(
     """
     if form not in FORMS:
         raise InvalidInput("form", form, f"must be one of {', '.join(FORMS)}")
-    ctx = Context(chart, form, on, thresholds, indication(chart, on))
-    reasons: list[Reason] = []
-    for check in CHECKS:
+    ctx = Context(chart, form, on, thresholds, indication(chart, on), dose_class)
+    reasons = dose_class_reasons(ctx)
+    for check in (c for c in CHECKS if runs_check(dose_class, c.__name__)):
         reasons.extend(check(ctx))
     reasons += [reason("RDY-UNREAD-DATA", "review", f"Could not read {item}: review it by hand (it could be an "
                        "opioid or an interacting medicine).") for item in unread]
@@ -374,7 +379,7 @@ def check_implant_approval(ctx: Context) -> list[Reason]:
 def check_oral_test_dose(ctx: Context) -> list[Reason]:
     if ctx.form != "oral" or not ctx.treats_oud:
         return []
-    if facts.has_taken_naltrexone(ctx.chart, ctx.on):
+    if ctx.dose_class is None and facts.has_taken_naltrexone(ctx.chart, ctx.on):
         return [reason("RDY-ORAL-TEST-DOSE", "info", "Naltrexone already given: no test dose needed.")]
     planned = [r for r in current(ctx.chart.regimens)
                if r.form == "oral" and (r.end is None or r.end >= ctx.on)]
