@@ -134,17 +134,66 @@ def test_keyboard_reaches_the_main_content_with_a_visible_focus(page, live_serve
     assert outline == "solid"
 
 
-def test_acknowledging_the_phq9_alert_clears_it_from_the_dashboard(page, live_server, sign_in, screenshots):
-    sign_in("prescriber")
+def _switch_to(page, sign_in, role: str) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(role)
+
+
+def _assess(page, risk: str, *actions: str, follow_up: str | None = None) -> None:
+    page.get_by_label(risk, exact=True).check()
+    for action in actions:
+        page.get_by_label(action).check()
+    if follow_up:
+        page.get_by_label("Follow-up visit on").fill(follow_up)
+
+
+def test_a_phq9_item9_alert_stays_until_a_safety_assessment_is_recorded(page, live_server, sign_in, screenshots):
+    """PHQ-9 item 9 above 0 -> urgent alert on the dashboard -> a counselor records the safety assessment
+    -> the alert is gone; no acknowledgement closes it."""
     alerts = page.locator("section[aria-labelledby=alerts-title]")
-    expect(alerts).to_contain_text("PHQ-9 item 9")
-    alerts.get_by_role("link", name="Lena Moss").click()
+    sign_in("counselor")
+    page.goto(f"{live_server.url}/patients/p-late/questionnaires/phq-9")
+    for n in range(1, 10):
+        page.locator(f"input[name=phq-9-{n}][value='{2 if n == 9 else 1}']").check()
+    page.get_by_role("button", name="Score and save").click()
+    flag = page.locator("#flag-item-9-positive")
+    expect(flag).to_have_class(re.compile(r"\bdanger\b"))
+    expect(flag.get_by_role("link", name="Record safety assessment")).to_be_visible()
+    shoot(page, screenshots, "phq9-item9-flag")
+    _switch_to(page, sign_in, "prescriber")
+    expect(alerts).to_contain_text("Omar Quinn")
+    expect(alerts.locator("li", has_text="Omar Quinn")).to_contain_text("PHQ-9 item 9")
+    shoot(page, screenshots, "dashboard-item9-open")
+    alerts.get_by_role("link", name="Omar Quinn", exact=True).click()
     item = page.locator("#alert-list li", has_text="item 9")
-    item.get_by_role("button", name=re.compile("^Acknowledge")).click()
-    expect(item.locator(".ack")).to_contain_text("acknowledged by dr.okafor")
-    shoot(page, screenshots, "chart-alert-acknowledged")
-    page.goto(f"{live_server.url}/")
-    expect(page.locator("section[aria-labelledby=alerts-title]")).not_to_contain_text("Lena Moss")
+    expect(item.get_by_role("button", name=re.compile("^Acknowledge"))).to_have_count(0)
+    expect(item.get_by_role("link", name=re.compile("^Record safety assessment"))).to_be_visible()
+    shoot(page, screenshots, "chart-item9-alert")
+    _switch_to(page, sign_in, "counselor")
+    page.goto(f"{live_server.url}/patients/p-late")
+    page.locator("#safety").get_by_role("link", name="Record safety assessment").click()
+    _assess(page, "Moderate")
+    page.get_by_role("button", name="Save the assessment").click()
+    expect(page.locator("#e-actions")).to_contain_text("choose at least one action taken")
+    expect(page.get_by_label("Moderate", exact=True)).to_be_checked()
+    shoot(page, screenshots, "safety-form-error")
+    _assess(page, "Moderate", "Safety plan made or reviewed", "Crisis line given (988)",
+            follow_up=(live_server.today + timedelta(days=3)).isoformat())
+    page.get_by_role("textbox", name="Note").fill("Safety plan written with the patient; sister will keep his medicines.")
+    shoot(page, screenshots, "safety-form")
+    page.get_by_role("button", name="Save the assessment").click()
+    expect(page).to_have_url(re.compile(r"/patients/p-late#safety$"))
+    expect(page.locator("#safety table")).to_contain_text("Safety plan made or reviewed; Crisis line given (988)")
+    shoot(page, screenshots, "chart-safety-assessment")
+    _switch_to(page, sign_in, "prescriber")
+    expect(alerts).not_to_contain_text("Omar Quinn")
+    expect(alerts).to_contain_text("Lena Moss")  # the seeded one is still open: nobody has assessed her
+    shoot(page, screenshots, "dashboard-item9-closed")
+    alerts.get_by_role("link", name=re.compile("^Record safety assessment for Lena Moss")).click()
+    _assess(page, "Low", "Safety plan made or reviewed")
+    page.get_by_role("button", name="Save the assessment").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(alerts).not_to_contain_text("Lena Moss")
 
 
 def test_front_desk_registers_a_patient_and_books_the_first_visit(page, live_server, sign_in, screenshots):

@@ -8,7 +8,7 @@ and counselors write it; the assessor's role is the signed-in user's, never type
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -49,11 +49,11 @@ def back_to(request: Request, patient_id: str, value: str | None) -> str:
     return f"/patients/{patient_id}#alerts"
 
 
-def _extra(chart: PatientChart, back: str, today: date) -> dict[str, Any]:
+def _extra(chart: PatientChart, back: str, today: date, zone: tzinfo) -> dict[str, Any]:
     responses = item9_responses(chart)
     open_alerts = phq9_item9(chart, today)
     return {
-        "responses": [(q.id, _label(q)) for q in responses],
+        "responses": [(q.id, _label(q, zone)) for q in responses],
         "risk_levels": [(r, RISK_LABELS[r]) for r in RISK_LEVELS],
         "actions": [(a, ACTION_LABELS[a]) for a in SAFETY_ACTIONS],
         "open_alert": open_alerts[0] if open_alerts else None,
@@ -61,9 +61,10 @@ def _extra(chart: PatientChart, back: str, today: date) -> dict[str, Any]:
     }
 
 
-def _label(response: QuestionnaireResponse) -> str:
+def _label(response: QuestionnaireResponse, zone: tzinfo) -> str:
+    """The response as the clinic reads it: its local date and time, and the answer to item 9."""
     answered = f"answered {response.answers[8]:g}" if len(response.answers) >= 9 else "positive"
-    return f"PHQ-9 of {response.completed_at:%Y-%m-%d %H:%M}, item 9 {answered}"
+    return f"PHQ-9 of {response.completed_at.astimezone(zone):%Y-%m-%d %H:%M}, item 9 {answered}"
 
 
 def _defaults(request: Request, user: WebUser, chart: PatientChart, back: str) -> FormState:
@@ -94,12 +95,13 @@ def _parse(request: Request, user: WebUser, state: FormState, chart: PatientChar
 def safety_assessment(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     chart = chart_for(request, user, CATEGORY)
-    today = web_of(request).today(user)
+    web = web_of(request)
+    today, zone = web.today(user), web.zone(user)
     pid = chart.patient.id
     if form is None:
         back = back_to(request, pid, request.query_params.get("next"))
         state = _defaults(request, user, chart, back)
-        return form_page(request, user, chart, TEMPLATE, TITLE, state, **_extra(chart, back, today))
+        return form_page(request, user, chart, TEMPLATE, TITLE, state, **_extra(chart, back, today, zone))
     state = FormState.from_form(form)
     back = back_to(request, pid, state.raw("next"))
     values = _parse(request, user, state, chart)
@@ -109,4 +111,4 @@ def safety_assessment(request: Request, form: Mapping[str, Any] | None) -> Respo
 
         if save_record(request, user, state, "safety_assessments", build, FIELDS) is not None:
             return redirect(request, back)
-    return form_page(request, user, chart, TEMPLATE, TITLE, state, 422, **_extra(chart, back, today))
+    return form_page(request, user, chart, TEMPLATE, TITLE, state, 422, **_extra(chart, back, today, zone))
