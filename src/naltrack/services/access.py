@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from naltrack.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from naltrack.domain.patients import Patient
@@ -26,6 +26,16 @@ from naltrack.domain.security.roles import CLINICAL_CATEGORIES, EMERGENCY_ROLES,
 from naltrack.services.security_ports import SecureUnitOfWork, SecureUnitOfWorkFactory
 
 T = TypeVar("T")
+
+
+class OfPatient(Protocol):
+    """Anything that belongs to one patient (a consent, a break-the-glass grant)."""
+
+    @property
+    def patient_id(self) -> str: ...
+
+
+P = TypeVar("P", bound=OfPatient)
 
 
 @dataclass
@@ -84,6 +94,29 @@ def patient_in_clinic(uow: SecureUnitOfWork, access: Access, patient_id: str) ->
     if patient is None or patient.clinic_id != access.actor.clinic_id:
         raise NotFound("patient", patient_id)
     return patient
+
+
+def authorized_patient(uow: SecureUnitOfWork, access: Access, patient_id: str) -> Patient:
+    """The patient, if of the actor's clinic (else NotFound) and the matrix allows the access (else AccessDenied).
+
+    The clinic comes first: a patient of another clinic is "not found" whatever the role, and
+    the matrix's break-the-glass exception needs the patient.
+    """
+    patient = patient_in_clinic(uow, access, patient_id)
+    authorize(uow, access)
+    return patient
+
+
+def in_clinic(uow: SecureUnitOfWork, access: Access, kind: str, key: str, found: P | None) -> P:
+    """``found`` if it is of a patient of the actor's clinic; ``NotFound(kind, key)`` otherwise (the same answer)."""
+    access.record_id = key
+    if found is None:
+        raise NotFound(kind, key)
+    try:
+        patient_in_clinic(uow, access, found.patient_id)
+    except NotFound:
+        raise NotFound(kind, key) from None
+    return found
 
 
 def authorize(uow: SecureUnitOfWork, access: Access, category: str | None = None, action: str | None = None) -> None:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from naltrack.domain.errors import Conflict, NotFound
+from naltrack.domain.errors import Conflict
 from naltrack.domain.errors import DisclosureRefused as DisclosureRefused
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.consent import (
@@ -23,7 +23,7 @@ from naltrack.domain.security.consent import (
 )
 from naltrack.domain.security.roles import KIND_CATEGORY
 from naltrack.errors import StaleVersion
-from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.access import Access, authorize, authorized_patient, in_clinic, run_audited
 from naltrack.services.context import AppContext
 from naltrack.services.security import new_id
 from naltrack.services.security_ports import Disclosure, SecureUnitOfWork
@@ -34,8 +34,7 @@ def create_consent(ctx: AppContext, actor: Actor, patient_id: str, values: dict[
     access = Access(actor=actor, action="create", category="consents", now=now, record_type="consents")
 
     def body(uow: SecureUnitOfWork, access: Access) -> Consent:
-        patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        authorized_patient(uow, access, patient_id)
         consent = Consent(**values, id=new_id(), patient_id=patient_id, recorded_by=actor.user.id, recorded_at=now)
         access.record_id = consent.id
         uow.security.add_consent(consent)
@@ -49,23 +48,14 @@ def list_consents(ctx: AppContext, actor: Actor, patient_id: str,
     access = Access(actor=actor, action="read", category="consents", now=now, record_type="consents")
 
     def body(uow: SecureUnitOfWork, access: Access) -> list[Consent]:
-        patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        authorized_patient(uow, access, patient_id)
         return uow.security.consents_for(patient_id)
 
     return run_audited(ctx.uow, access, body)
 
 
 def _owned_consent(uow: SecureUnitOfWork, access: Access, consent_id: str) -> Consent:
-    access.record_id = consent_id
-    consent = uow.security.find_consent(consent_id)
-    if consent is None:
-        raise NotFound("consent", consent_id)
-    try:
-        patient_in_clinic(uow, access, consent.patient_id)
-    except NotFound:
-        raise NotFound("consent", consent_id) from None
-    return consent
+    return in_clinic(uow, access, "consent", consent_id, uow.security.find_consent(consent_id))
 
 
 def get_consent(ctx: AppContext, actor: Actor, consent_id: str, now: datetime) -> Consent:
@@ -115,8 +105,7 @@ def disclose(ctx: AppContext, actor: Actor, patient_id: str, recipient: str, pur
                     purpose=purpose)
 
     def body(uow: SecureUnitOfWork, access: Access) -> DisclosurePackage:
-        patient = patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        patient = authorized_patient(uow, access, patient_id)
         grants = uow.security.break_glass_for(patient_id=patient_id, user_id=actor.user.id)
         emergency = next((g for g in grants if g.is_in_force(now)), None)
         decision = decide_disclosure(uow.security.consents_for(patient_id), recipient, purpose, categories, now,
@@ -155,8 +144,7 @@ def list_disclosures(ctx: AppContext, actor: Actor, patient_id: str,
     access = Access(actor=actor, action="read", category="disclosures", now=now, record_type="disclosures")
 
     def body(uow: SecureUnitOfWork, access: Access) -> list[Disclosure]:
-        patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        authorized_patient(uow, access, patient_id)
         return uow.security.disclosures_for(patient_id)
 
     return run_audited(ctx.uow, access, body)
@@ -169,8 +157,7 @@ def break_the_glass(ctx: AppContext, actor: Actor, patient_id: str, reason: str,
                     purpose="emergency")
 
     def body(uow: SecureUnitOfWork, access: Access) -> BreakGlass:
-        patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        authorized_patient(uow, access, patient_id)
         grant = open_break_glass(new_id(), actor.user.id, patient_id, reason, now, minutes, max_minutes)
         uow.security.add_break_glass(grant)
         access.record_id = grant.id
@@ -199,17 +186,10 @@ def list_break_glass(ctx: AppContext, actor: Actor, unreviewed_only: bool,
 
 def review_break_glass(ctx: AppContext, actor: Actor, grant_id: str,
                        now: datetime) -> BreakGlass:
-    access = Access(actor=actor, action="update", category="break-glass", now=now, record_type="break_glass",
-                    record_id=grant_id)
+    access = Access(actor=actor, action="update", category="break-glass", now=now, record_type="break_glass")
 
     def body(uow: SecureUnitOfWork, access: Access) -> BreakGlass:
-        grant = uow.security.find_break_glass(grant_id)
-        if grant is None:
-            raise NotFound("break-glass grant", grant_id)
-        try:
-            patient_in_clinic(uow, access, grant.patient_id)
-        except NotFound:
-            raise NotFound("break-glass grant", grant_id) from None
+        grant = in_clinic(uow, access, "break-glass grant", grant_id, uow.security.find_break_glass(grant_id))
         authorize(uow, access)
         if grant.reviewed_at is not None:
             raise Conflict(f"grant {grant_id} was already reviewed")

@@ -17,7 +17,7 @@ from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.accounts import Actor
 from naltrack.errors import StaleVersion
-from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.access import Access, authorize, authorized_patient, run_audited
 from naltrack.services.context import AppContext
 from naltrack.services.record_writes import check_mrn, write_patient, write_records
 from naltrack.services.records import Page, check_page
@@ -69,8 +69,7 @@ def get_patient(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -
     access = _access(actor, "read", now, patient_id)
 
     def body(uow: SecureUnitOfWork, access: Access) -> Patient:
-        patient = patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        patient = authorized_patient(uow, access, patient_id)
         return patient
 
     return run_audited(ctx.uow, access, body)
@@ -96,8 +95,7 @@ def update_patient(ctx: AppContext, actor: Actor, patient_id: str, expected_vers
     access = _access(actor, "update", now, patient_id)
 
     def body(uow: SecureUnitOfWork, access: Access) -> Patient:
-        old = patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        old = authorized_patient(uow, access, patient_id)
         if old.version != expected_version:
             raise StaleVersion(f"version {expected_version} is stale: the patient is at version {old.version}")
         new = build({"id": old.id, "clinic_id": old.clinic_id, "version": old.version + 1})

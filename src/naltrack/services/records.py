@@ -28,7 +28,7 @@ from naltrack.domain.records import ClinicalRecord, supersede
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.roles import KIND_CATEGORY
 from naltrack.errors import StaleVersion
-from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.access import Access, authorize, authorized_patient, patient_in_clinic, run_audited
 from naltrack.services.context import AppContext
 from naltrack.services.record_writes import EVENT_TIME_FIELD, check_record, check_references, write_records
 from naltrack.services.security import new_id
@@ -120,8 +120,7 @@ def create_record(ctx: AppContext, actor: Actor, kind: str, patient_id: str, bui
     access = _access(actor, "create", kind, now)
 
     def body(uow: SecureUnitOfWork, access: Access) -> ClinicalRecord:
-        patient = patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        patient = authorized_patient(uow, access, patient_id)
         record = build(NewRecord(new_id(), patient, actor.user.id, now))
         if type(record) is not RECORD_TYPES[kind]:
             raise InvalidInput("record", type(record).__name__, f"is not a record of kind {kind}")
@@ -230,8 +229,7 @@ def list_records(ctx: AppContext, actor: Actor, kind: str, patient_id: str, filt
     access = _access(actor, "read", kind, now)
 
     def body(uow: SecureUnitOfWork, access: Access) -> Page:
-        patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        authorized_patient(uow, access, patient_id)
         rows = [r for r in uow.records.for_patient(patient_id).get(kind, []) if _matches(r, filters)]
         rows.sort(key=lambda r: (record_day(r) or date.min, r.id), reverse=True)
         return Page(tuple(rows[offset:offset + limit]), len(rows), limit, offset)
@@ -264,8 +262,7 @@ def chart_view(ctx: AppContext, actor: Actor, patient_id: str, view: str, comput
     access = Access(actor=actor, action="read", category="clinical-views", now=now, record_type=view)
 
     def body(uow: SecureUnitOfWork, access: Access) -> Any:
-        patient = patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        patient = authorized_patient(uow, access, patient_id)
         return compute(chart_in(uow, patient))
 
     return run_audited(ctx.uow, access, body)

@@ -21,7 +21,7 @@ from naltrack.domain.chart import PatientChart
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES, KIND_CATEGORY
 from naltrack.services import consents as consent_cases
-from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
+from naltrack.services.access import Access, authorized_patient, run_audited
 from naltrack.services.context import AppContext
 from naltrack.services.records import chart_in
 from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
@@ -106,8 +106,7 @@ def read_record(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -
     access = Access(actor=actor, action="read", category="clinical-views", now=now, record_type="fhir-everything")
 
     def body(uow: SecureUnitOfWork, access: Access) -> PatientChart:
-        patient = patient_in_clinic(uow, access, patient_id)
-        authorize(uow, access)
+        patient = authorized_patient(uow, access, patient_id)
         return chart_in(uow, patient)
 
     chart = run_audited(ctx.uow, access, body)
