@@ -27,8 +27,9 @@ from fastapi.responses import JSONResponse
 
 from naltrack.adapters.fhir.r4_samples import sample_chart
 from naltrack.bootstrap import Storage, build_application
-from naltrack.cds.auth import JwtVerifier, TrustedIssuer
+from naltrack.cds.auth import CdsSettings, JwtVerifier, TrustedIssuer
 from naltrack.cds.engine import CdsEngine
+from naltrack.cds.fhir_data import FhirOrigins
 from naltrack.cds.router import build_cds_router
 from naltrack.cds.wiring import build_engine
 from naltrack.config import Settings
@@ -70,7 +71,8 @@ class LiveServer:
 
 def _engine(**kw: Any) -> CdsEngine:
     verifier = kw.pop("verifier", JwtVerifier({}, required=False, audience=None))
-    return CdsEngine(verifier=verifier, clock=lambda: NOW, timezone="UTC", **kw)
+    return CdsEngine(verifier=verifier, clock=lambda: NOW, timezone="UTC", fhir_origins=FhirOrigins(loopback=True),
+                     **kw)
 
 
 @pytest.fixture()
@@ -135,14 +137,14 @@ OXYCODONE = ("draft-oxy", "7804", "oxycodone")
 
 # Tests ----------------------------------------------------------------------------------------
 
-def test_discovery_lists_the_three_services_with_prefetch_templates(cds_url: str) -> None:
+def test_discovery_lists_each_service_once_per_hook_with_prefetch_templates(cds_url: str) -> None:
     services = httpx.get(f"{cds_url}/cds-services").json()["services"]
     assert {s["id"]: s["hook"] for s in services} == {
-        "naltrexone-order-check": "order-sign", "opioid-order-on-naltrexone": "order-select",
+        "naltrexone-order-check": "order-sign", "naltrexone-order-check-select": "order-select",
+        "opioid-order-on-naltrexone": "order-select", "opioid-order-on-naltrexone-sign": "order-sign",
         "naltrexone-patient-view": "patient-view"}
     opioid = next(s for s in services if s["id"] == "opioid-order-on-naltrexone")
     assert opioid["prefetch"]["patient"] == "Patient/{{context.patientId}}"
-    assert opioid["extension"]["org.naltrack.hooks"] == ["order-select", "order-sign", "medication-prescribe"]
 
 
 @pytest.mark.parametrize("hook", ["order-sign", "order-select"])
@@ -186,12 +188,14 @@ def test_cdc_rec12_style_patient_view_counts_vivitrol_as_moud(cds_url: str) -> N
         "subject": {"reference": f"Patient/{PID}"}, "recordedDate": "2026-01-05"}
     base = {"hookInstance": str(uuid.uuid4()), "hook": "patient-view",
             "context": {"userId": "Practitioner/ehr-doc-7", "patientId": PID}}
-    treated = {**base, "prefetch": {"patient": patient(), "conditions": bundle(oud),
+    treated = {**base, "prefetch": {"patient": patient(), "conditions": bundle(oud), "medicationRequests": bundle(),
+                                    "medicationAdministrations": bundle(),
                                     "medicationStatements": bundle(vivitrol_statement(date(2026, 3, 2)))}}
     cards = httpx.post(f"{cds_url}/cds-services/naltrexone-patient-view", json=treated).json()["cards"]
     assert [c["indicator"] for c in cards] == ["info", "info"]
     assert "Treated for opioid use disorder with naltrexone" in cards[1]["summary"]
-    untreated = {**base, "prefetch": {"patient": patient(), "conditions": bundle(oud)}}
+    untreated = {**base, "prefetch": {"patient": patient(), "conditions": bundle(oud), "medicationRequests": bundle(),
+                                      "medicationAdministrations": bundle(), "medicationStatements": bundle()}}
     cards = httpx.post(f"{cds_url}/cds-services/naltrexone-patient-view", json=untreated).json()["cards"]
     assert [c["indicator"] for c in cards] == ["warning"]
 
@@ -416,13 +420,16 @@ def _program_with_patient(tmp_path: Path, consent_to: str | None) -> Storage:
 def test_naltrack_records_reach_the_ehr_only_with_part2_consent(tmp_path: Path, consent_to: str | None,
                                                                 cards: int) -> None:
     storage = _program_with_patient(tmp_path, consent_to)
-    engine = build_engine(build_application(Settings(data_dir=tmp_path, timezone="UTC"), storage=storage).ctx)
+    engine = build_engine(build_application(Settings(data_dir=tmp_path, timezone="UTC"), storage=storage).ctx,
+                          CdsSettings(jwt_required=False))
     engine.clock = lambda: NOW
     app = FastAPI()
     app.include_router(build_cds_router(engine))
     with LiveServer(app) as url:
         # The EHR knows nothing of the injections: only naltrack does.
-        body = order_request("order-sign", [draft(*OXYCODONE)], {"patient": patient()})
+        body = order_request("order-sign", [draft(*OXYCODONE)], {
+            "patient": patient(), "medicationRequests": bundle(), "medicationAdministrations": bundle(),
+            "medicationStatements": bundle()})
         response = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone", json=body)
     assert len(response.json()["cards"]) == cards
     with storage.secure_uow() as uow:
@@ -438,7 +445,8 @@ def test_a_vivitrol_administration_recorded_by_the_ehr_counts_as_naltrexone_on_b
              "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "637213"}]},
              "subject": {"reference": f"Patient/{PID}"}, "effectiveDateTime": "2026-03-02T10:30:00-05:00",
              "dosage": {"dose": {"value": 380, "unit": "mg"}}}
-    prefetch = {"patient": patient(), "medicationAdministrations": bundle(given)}
+    prefetch = {"patient": patient(), "medicationAdministrations": bundle(given), "medicationRequests": bundle(),
+                "medicationStatements": bundle()}
     body = order_request("order-sign", [draft(*OXYCODONE)], prefetch)
     cards = httpx.post(f"{cds_url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
     assert [c["indicator"] for c in cards] == ["critical"]
@@ -447,12 +455,15 @@ def test_a_vivitrol_administration_recorded_by_the_ehr_counts_as_naltrexone_on_b
 
 def test_the_ehr_patient_is_matched_to_naltrack_by_the_identifier_of_an_earlier_export(tmp_path: Path) -> None:
     storage = _program_with_patient(tmp_path, "unverified EHR")
-    engine = build_engine(build_application(Settings(data_dir=tmp_path, timezone="UTC"), storage=storage).ctx)
+    engine = build_engine(build_application(Settings(data_dir=tmp_path, timezone="UTC"), storage=storage).ctx,
+                          CdsSettings(jwt_required=False))
     engine.clock = lambda: NOW
     app = FastAPI()
     app.include_router(build_cds_router(engine))
     ehr_patient = {**patient("ehr-77"), "identifier": [{"system": "urn:naltrack:patient", "value": PID}]}
-    body = order_request("order-sign", [draft(*OXYCODONE, pid="ehr-77")], {"patient": ehr_patient})
+    prefetch = {"patient": ehr_patient, "medicationRequests": bundle(), "medicationAdministrations": bundle(),
+                "medicationStatements": bundle()}
+    body = order_request("order-sign", [draft(*OXYCODONE, pid="ehr-77")], prefetch)
     body["context"]["patientId"] = "ehr-77"
     with LiveServer(app) as url:
         cards = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
@@ -468,3 +479,41 @@ def test_the_sandbox_medication_prescribe_hook_is_read_like_order_select(cds_url
     body["context"]["medications"] = body["context"].pop("draftOrders")
     cards = httpx.post(f"{cds_url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
     assert [c["indicator"] for c in cards] == ["critical"]
+
+
+# Blockade after an XR-NTX injection -------------------------------------------------------------
+
+def vivitrol_injection(given: str, pid: str = PID) -> dict[str, Any]:
+    """A complete XR-NTX administration (side, kit lot and expiry, needle, performer): an injection record."""
+    return {"resourceType": "MedicationAdministration", "id": "ma-inj", "status": "completed",
+            "subject": {"reference": f"Patient/{pid}"}, "medicationReference": {"reference": "#kit"},
+            "contained": [{"resourceType": "Medication", "id": "kit", "code": {"coding": [
+                {"system": RXNORM, "code": "637213", "display": "naltrexone 380 MG Injection"}]},
+                "batch": {"lotNumber": "VX26001", "expirationDate": "2027-01-31"}}],
+            "extension": [{"url": "urn:naltrack:fhir:extension:needle-length",
+                           "valueQuantity": {"value": 2.0, "unit": "in"}}],
+            "effectiveDateTime": given, "performer": [{"actor": {"display": "RN Kim"}}],
+            "dosage": {"site": {"text": "left gluteal"}, "dose": {"value": 380.0, "unit": "mg"}}}
+
+
+def test_an_opioid_ordered_on_days_1_to_28_after_an_injection_and_through_the_blocked_through_day_is_critical(
+        ) -> None:
+    """The blockade estimate: blocked through day 32 after the injection of 2026-03-02 (docs/pk.md), at least
+    the label's 28 days (clinical.md §1.2, §3); the day after it ends, no card."""
+    clock = {"now": NOW}
+    engine = _engine()
+    engine.clock = lambda: clock["now"]
+    app = FastAPI()
+    app.include_router(build_cds_router(engine))
+    prefetch = {"patient": patient(), "medicationAdministrations": bundle(vivitrol_injection("2026-03-02T10:00:00Z")),
+                "medicationRequests": bundle(), "medicationStatements": bundle()}
+    found: dict[int, list[str]] = {}
+    with LiveServer(app) as url:
+        for day in (1, 2, 10, 20, 27, 28, 29, 32, 33, 40):
+            clock["now"] = datetime(2026, 3, 2, 16, tzinfo=UTC) + timedelta(days=day)
+            body = order_request("order-select", [draft(*OXYCODONE)], prefetch)
+            cards = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
+            found[day] = [c["indicator"] for c in cards]
+            if cards:
+                assert "2026-04-03" in cards[0]["summary"]
+    assert found == {day: ["critical"] if day <= 32 else [] for day in found}
