@@ -179,7 +179,7 @@ def test_a_phq9_item9_alert_stays_until_a_safety_assessment_is_recorded(page, li
     shoot(page, screenshots, "safety-form-error")
     _assess(page, "Moderate", "Safety plan made or reviewed", "Crisis line given (988)",
             follow_up=(live_server.today + timedelta(days=3)).isoformat())
-    page.get_by_role("textbox", name="Note").fill("Safety plan written with the patient; sister will keep his medicines.")
+    page.get_by_role("textbox", name="Note").fill("Safety plan written with the patient; his sister keeps the pills.")
     shoot(page, screenshots, "safety-form")
     page.get_by_role("button", name="Save the assessment").click()
     expect(page).to_have_url(re.compile(r"/patients/p-late#safety$"))
