@@ -12,6 +12,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: The public CDS Hooks sandbox, the browser client the demo lets call its CDS services.
+CDS_HOOKS_SANDBOX = "https://sandbox.cds-hooks.org"
+
 
 class Settings(BaseSettings):
     """Runtime configuration.
@@ -31,6 +34,17 @@ class Settings(BaseSettings):
     echo_sql: bool = False
     part2_redisclosure_notice: str | None = Field(
         default=None, description="42 CFR 2.32 notice sent with every disclosure; the 2020 statement 1 if unset")
+    demo: bool = Field(default=False, description="the demo (`make demo`): CDS Hooks without JWTs, the CDS Hooks "
+                                                  "sandbox allowed cross-origin, loopback FHIR servers")
+    cors_origins: str | None = Field(
+        default=None, description="comma-separated origins allowed to call /cds-services and /fhir/R4 from a "
+                                  "browser; unset: none, or the CDS Hooks sandbox in the demo")
+
+    def cors_origin_list(self) -> tuple[str, ...]:
+        """The allowed cross-origin callers (``*``: any origin)."""
+        if self.cors_origins is None:
+            return (CDS_HOOKS_SANDBOX,) if self.demo else ()
+        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,18 +1,26 @@
 """Mounts the interoperability faces: CDS Hooks 2.0 at ``/cds-services`` and FHIR R4 at ``/fhir/R4``.
 
-Called once by :func:`naltrack.api.app.create_app`, with the application it built.
+Called once by :func:`naltrack.api.app.create_app`, with the application it built. The CDS settings
+(``NALTRACK_CDS_*``) are completed for the mode the server runs in (:meth:`CdsSettings.for_mode`: JWTs
+verified and no loopback FHIR server, except in the demo), and cross-origin calls are allowed on these
+two paths only, for the configured origins (:class:`naltrack.api.cors.PathCors`).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from naltrack.api.cors import PathCors
 from naltrack.api.routes import fhir_r4
 from naltrack.bootstrap import Application
+from naltrack.cds.auth import CdsSettings
 from naltrack.cds.wiring import cds_router
 
 
-def install_interop(app: FastAPI, application: Application) -> None:
-    """Include the CDS Hooks and FHIR routers on ``app``."""
-    app.include_router(cds_router(application))
+def install_interop(app: FastAPI, application: Application, cds_settings: CdsSettings | None = None) -> None:
+    """Include the CDS Hooks and FHIR routers on ``app``, with CORS on their paths."""
+    settings = application.settings
+    cds = (cds_settings or CdsSettings()).for_mode(demo=settings.demo)
+    app.include_router(cds_router(application, cds))
     app.include_router(fhir_r4.router)
+    app.add_middleware(PathCors, origins=settings.cors_origin_list())

@@ -2,10 +2,10 @@
 
 The EHR sends ``Authorization: Bearer <JWT>``; the header names the key (``kid``); the claims
 ``iss``, ``aud``, ``exp``, ``iat`` and ``jti`` are required and ``tenant`` is optional; ES384 and
-RS384 are recommended (anchors.md §3.4). Verification is configuration: off by default for the
-demo, on when :attr:`CdsSettings.jwt_required` is set. Issuers are an allow-list, each with its
-public keys (PEM by ``kid``, or a JWKS document). A ``jti`` seen before, while its token is still
-valid, is refused as a replay.
+RS384 are recommended (anchors.md §3.4). Verification is on unless configured off
+(:attr:`CdsSettings.jwt_required`); only the demo (``NALTRACK_DEMO``) turns it off when it is not set.
+Issuers are an allow-list, each with its public keys (PEM by ``kid``, or a JWKS document). A ``jti``
+seen before, while its token is still valid, is refused as a replay.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from naltrack.cds.fhir_data import FhirOrigins
 from naltrack.cds.problems import unauthorized
 
 ALGORITHMS = ("ES384", "RS384", "ES256", "RS256", "ES512", "RS512")
@@ -42,18 +43,41 @@ class TrustedIssuer:
 class CdsSettings(BaseSettings):
     """CDS Hooks configuration, from ``NALTRACK_CDS_*`` variables (read on demand, never at import).
 
-    ``issuers_json`` is a JSON list of ``{"iss", "name", "jwks"}`` objects.
+    ``issuers_json`` is a JSON list of ``{"iss", "name", "jwks"}`` objects. ``jwt_required`` and
+    ``fhir_loopback`` left unset are decided by :meth:`for_mode`: the demo turns JWTs off and allows
+    FHIR servers on loopback; anywhere else JWTs are verified and loopback is not called.
     """
 
     model_config = SettingsConfigDict(env_prefix="NALTRACK_CDS_", extra="ignore")
 
-    jwt_required: bool = Field(default=False, description="verify the calling EHR's JWT (off for the demo)")
+    jwt_required: bool | None = Field(default=None, description="verify the calling EHR's JWT (unset: on, "
+                                                                "except in the demo)")
+    fhir_origins: str = Field(default="", description="comma-separated origins of the FHIR servers the "
+                                                      "services may query (fhirServer); none if empty")
+    fhir_loopback: bool | None = Field(default=None, description="allow fhirServer on loopback (unset: only in "
+                                                                 "the demo)")
     audience: str | None = Field(default=None, description="expected aud: the base URL of /cds-services")
     issuers_json: str = Field(default="[]", description="trusted issuers with their JWKS")
     fhir_timeout_s: float = Field(default=5.0, gt=0, le=60, description="timeout of each fhirServer query")
-    max_body_bytes: int = Field(default=2_000_000, gt=0)
+    max_body_bytes: int = Field(default=2_000_000, gt=0, description="largest CDS request body, bytes (2 MB)")
     unverified_recipient: str = Field(default="unverified EHR",
                                       description="recipient name used for consent when JWTs are off")
+
+    @field_validator("fhir_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        FhirOrigins.parse(value)  # a ValueError names the item that is not an origin
+        return value
+
+    def for_mode(self, *, demo: bool) -> CdsSettings:
+        """These settings with the unset choices made: the demo turns JWTs off and allows loopback FHIR servers."""
+        return self.model_copy(update={
+            "jwt_required": (not demo) if self.jwt_required is None else self.jwt_required,
+            "fhir_loopback": demo if self.fhir_loopback is None else self.fhir_loopback})
+
+    def fhir_origin_policy(self) -> FhirOrigins:
+        """The FHIR servers the services may query (loopback only when :attr:`fhir_loopback` is true)."""
+        return FhirOrigins.parse(self.fhir_origins, loopback=self.fhir_loopback is True)
 
     def issuers(self) -> dict[str, TrustedIssuer]:
         entries = json.loads(self.issuers_json or "[]")
@@ -124,5 +148,6 @@ class JwtVerifier:
 
 
 def verifier_from_settings(settings: CdsSettings) -> JwtVerifier:
-    return JwtVerifier(settings.issuers(), required=settings.jwt_required, audience=settings.audience,
+    """The verifier the settings describe; JWTs are required unless ``jwt_required`` is false."""
+    return JwtVerifier(settings.issuers(), required=settings.jwt_required is not False, audience=settings.audience,
                        unverified_name=settings.unverified_recipient)

@@ -20,10 +20,12 @@ import httpx
 from naltrack.cds import advice
 from naltrack.cds.auth import Caller, JwtVerifier
 from naltrack.cds.cards import Card
+from naltrack.cds.data_gaps import DataGap, gap_card
 from naltrack.cds.feedback import FeedbackLog, IssuedCard
-from naltrack.cds.fhir_data import gather
+from naltrack.cds.fhir_data import FhirOrigins, Gathered, gather
 from naltrack.cds.hooks import SERVICES, HookRequest, ServiceDefinition, parse_request
 from naltrack.cds.problems import CdsProblem, bad_request, precondition_failed
+from naltrack.cds.r4_leniency import make_readable
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import DomainError
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
@@ -83,6 +85,7 @@ class CdsEngine:
     clock: Callable[[], datetime] = field(default_factory=lambda: (lambda: datetime.now().astimezone()))
     timezone: str = "America/New_York"
     fhir_timeout_s: float = 5.0
+    fhir_origins: FhirOrigins = field(default_factory=FhirOrigins)
     client: httpx.AsyncClient | None = None
 
     def service(self, service_id: str) -> ServiceDefinition:
@@ -96,10 +99,13 @@ class CdsEngine:
         caller = self.verifier.verify(authorization, url)
         request = parse_request(body, service)
         now = self.clock()
-        chart, local = await self._chart(request, service, caller, now)
+        chart, local, gaps = await self._chart(request, service, caller, now)
         # Days are those of the patient's clinic when naltrack's records answer, else the configured zone.
         zone = (self.local.clinic_zone(chart.patient.id) if local else None) or ZoneInfo(self.timezone)
-        cards = self._advise(service.id, request, chart, now.astimezone(zone).date(), zone)
+        cards = self._advise(service.advice, request, chart, now.astimezone(zone).date(), zone)
+        missing = gap_card(gaps)  # what could not be seen is said, never left to read as "no problem"
+        if missing is not None:
+            cards.append(missing)
         out = []
         for card in cards:
             self.feedback.remember(card.uuid, IssuedCard(service.id, card.rule, request.patient_id, card.indicator))
@@ -107,14 +113,12 @@ class CdsEngine:
         return {"cards": out}
 
     async def _chart(self, request: HookRequest, service: ServiceDefinition, caller: Caller,
-                     now: datetime) -> tuple[PatientChart, bool]:
-        """The chart to advise on, and whether naltrack's own records are part of it."""
-        if request.fhir_server is None or self.client is not None:
-            # No FHIR server to ask (prefetch only): no HTTP client is built, which costs milliseconds.
-            resources = await gather(request, service, self.client, self.fhir_timeout_s)
-        else:
-            async with httpx.AsyncClient() as client:
-                resources = await gather(request, service, client, self.fhir_timeout_s)
+                     now: datetime) -> tuple[PatientChart, bool, list[DataGap]]:
+        """The chart to advise on, whether naltrack's own records are part of it, and what could not be seen."""
+        gathered = await self._gather(request, service)
+        resources, gaps = make_readable(gathered.resources, now.astimezone(ZoneInfo(self.timezone)).date(),
+                                        ages_matter=service.advice == "naltrexone-order-check")
+        gaps = gathered.gaps + gaps
         local = self._local_chart(request.patient_id, resources)
         if local is not None and not self.gate.permit(
                 patient_id=local.patient.id, recipient=caller.name, purpose="treatment",
@@ -124,12 +128,20 @@ class CdsEngine:
         if not has_patient and local is None:
             raise precondition_failed("prefetch.patient", f"Patient/{request.patient_id} could not be had")
         if not has_patient:
-            return local, True  # type: ignore[return-value]
+            return local, True, gaps  # type: ignore[return-value]
         try:
             theirs = self.read_chart(resources, request.patient_id)
         except DomainError as error:  # the reader names the element path of anything it cannot read
             raise bad_request("prefetch", f"a resource cannot be read: {error}") from error
-        return (theirs, False) if local is None else (merge_charts(local, theirs), True)
+        return (theirs, False, gaps) if local is None else (merge_charts(local, theirs), True, gaps)
+
+    async def _gather(self, request: HookRequest, service: ServiceDefinition) -> Gathered:
+        if request.fhir_server is None or self.client is not None \
+                or not self.fhir_origins.allows(request.fhir_server):
+            # No FHIR server to ask: no HTTP client is built, which costs milliseconds.
+            return await gather(request, service, self.client, self.fhir_timeout_s, self.fhir_origins)
+        async with httpx.AsyncClient() as client:
+            return await gather(request, service, client, self.fhir_timeout_s, self.fhir_origins)
 
     def _local_chart(self, patient_id: str, resources: list[dict[str, Any]]) -> PatientChart | None:
         """naltrack's chart of the patient: by a ``urn:naltrack:patient`` identifier the EHR kept from an

@@ -5,17 +5,19 @@ context carries what the hook defines (``patientId``; ``draftOrders`` for order-
 order-sign), ``fhirServer`` is an absolute URL, and ``fhirAuthorization`` has a bearer token.
 Anything else is a 400 naming the JSON path.
 
-A CDS Hooks service declares one ``hook`` in discovery. The order services here answer both
-``order-select`` and ``order-sign`` (the CDC opioid IG uses order-select to compute ahead for
-order-sign, anchors.md §3.1); discovery declares the preferred hook and lists both in the
-``extension`` member (``org.naltrack.hooks``). They also accept the deprecated ``medication-prescribe``
-that the CDS Hooks sandbox still sends, reading its ``context.medications`` as the draft orders.
+A CDS Hooks service declares exactly one ``hook`` in discovery, and an EHR calls a service only for
+the hook it declares. Advice that serves several hooks is therefore listed once per hook, each entry
+with its own id and the prefetch templates of that hook (:data:`SERVICES`): the naltrexone order check
+and the opioid-order check each for ``order-select`` and ``order-sign`` (the CDC opioid IG computes on
+order-select ahead of order-sign, anchors.md §3.1). Every order entry also accepts the other order hook
+and the deprecated ``medication-prescribe`` the CDS Hooks sandbox still sends, reading its
+``context.medications`` as the draft orders. ``context.patientId`` given as ``Patient/x`` is read as ``x``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from naltrack.adapters.fhir.r4_common import find_problems
@@ -30,13 +32,26 @@ _PATIENT = "Patient/{{context.patientId}}"
 _BY_PATIENT = "?patient={{context.patientId}}"
 
 
+#: The context fields each hook defines (CDS Hooks 2.0 hook definitions); prefetch tokens may name only these.
+HOOK_CONTEXT: dict[str, tuple[str, ...]] = {
+    "patient-view": ("userId", "patientId", "encounterId"),
+    "order-select": ("userId", "patientId", "encounterId", "selections", "draftOrders"),
+    "order-sign": ("userId", "patientId", "encounterId", "draftOrders"),
+}
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """One CDS service as discovery lists it."""
+    """One CDS service as discovery lists it: one ``id``, one ``hook``.
+
+    ``advice`` names what answers it (several entries share one advice, one per hook); ``accepts``
+    is every hook a request to this entry may carry.
+    """
 
     id: str
     hook: str
-    hooks: tuple[str, ...]
+    advice: str
+    accepts: tuple[str, ...]
     title: str
     description: str
     prefetch: dict[str, str]
@@ -45,8 +60,7 @@ class ServiceDefinition:
 
     def as_discovery(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"hook": self.hook, "title": self.title, "description": self.description,
-                                 "id": self.id, "prefetch": dict(self.prefetch),
-                                 "extension": {"org.naltrack.hooks": list(self.hooks)}}
+                                 "id": self.id, "prefetch": dict(self.prefetch)}
         if self.usage:
             entry["usageRequirements"] = self.usage
         return entry
@@ -67,34 +81,40 @@ def _prefetch(*keys: str) -> dict[str, str]:
 
 _PART2 = ("Answers that use naltrack's own records need the patient's Part 2 consent naming the calling "
           "system (42 CFR 2.31); without it the service answers from the data the EHR sent only.")
+_ORDER_ACCEPTS = (*ORDER_HOOKS, LEGACY_PRESCRIBE)
+_ORDER_CHECK = ServiceDefinition(
+    id="naltrexone-order-check", hook="order-sign", advice="naltrexone-order-check", accepts=_ORDER_ACCEPTS,
+    title="Naltrexone order check",
+    description="Checks a draft naltrexone order (tablet, XR-NTX injection, implant) against the induction "
+                "readiness rules: opioids on board, contraindications, review items.",
+    prefetch=_prefetch("patient", "conditions", "medicationRequests", "medicationAdministrations",
+                       "medicationStatements", "observations", "allergies"),
+    required=("patient",), usage=_PART2)
+_OPIOID_ORDER = ServiceDefinition(
+    id="opioid-order-on-naltrexone", hook="order-select", advice="opioid-order-on-naltrexone",
+    accepts=_ORDER_ACCEPTS, title="Opioid order for a patient on naltrexone",
+    description="Warns when an opioid (analgesic, antitussive, antidiarrheal), buprenorphine or methadone is "
+                "ordered while naltrexone blocks opioids, with the expected end of blockade and non-opioid "
+                "options; flags disulfiram and thioridazine.",
+    prefetch=_prefetch("patient", "medicationRequests", "medicationAdministrations", "medicationStatements"),
+    required=("patient",), usage=_PART2)
+_PATIENT_VIEW = ServiceDefinition(
+    id="naltrexone-patient-view", hook="patient-view", advice="naltrexone-patient-view", accepts=("patient-view",),
+    title="Naltrexone protection summary",
+    description="Today's naltrexone protection, the next injection due, lapse and overdose risk with a naloxone "
+                "suggestion; counts XR-NTX as treatment for opioid use disorder.",
+    prefetch=_prefetch("patient", "conditions", "medicationRequests", "medicationAdministrations",
+                       "medicationStatements"),
+    required=("patient",), usage=_PART2)
 
+#: Every discovery entry by id: one per (advice, hook), each id keeping the hook it always declared.
 SERVICES: dict[str, ServiceDefinition] = {
     s.id: s for s in (
-        ServiceDefinition(
-            id="naltrexone-order-check", hook="order-sign", hooks=(*ORDER_HOOKS, LEGACY_PRESCRIBE),
-            title="Naltrexone order check",
-            description="Checks a draft naltrexone order (tablet, XR-NTX injection, implant) against the "
-                        "induction readiness rules: opioids on board, contraindications, review items.",
-            prefetch=_prefetch("patient", "conditions", "medicationRequests", "medicationAdministrations",
-                               "medicationStatements", "observations", "allergies"),
-            required=("patient",), usage=_PART2),
-        ServiceDefinition(
-            id="opioid-order-on-naltrexone", hook="order-select", hooks=(*ORDER_HOOKS, LEGACY_PRESCRIBE),
-            title="Opioid order for a patient on naltrexone",
-            description="Warns when an opioid (analgesic, antitussive, antidiarrheal), buprenorphine or "
-                        "methadone is ordered while naltrexone blocks opioids, with the expected end of "
-                        "blockade and non-opioid options; flags disulfiram and thioridazine.",
-            prefetch=_prefetch("patient", "medicationRequests", "medicationAdministrations",
-                               "medicationStatements"),
-            required=("patient",), usage=_PART2),
-        ServiceDefinition(
-            id="naltrexone-patient-view", hook="patient-view", hooks=("patient-view",),
-            title="Naltrexone protection summary",
-            description="Today's naltrexone protection, the next injection due, lapse and overdose risk "
-                        "with a naloxone suggestion; counts XR-NTX as treatment for opioid use disorder.",
-            prefetch=_prefetch("patient", "conditions", "medicationRequests", "medicationAdministrations",
-                               "medicationStatements"),
-            required=("patient",), usage=_PART2),
+        _ORDER_CHECK,
+        replace(_ORDER_CHECK, id="naltrexone-order-check-select", hook="order-select"),
+        _OPIOID_ORDER,
+        replace(_OPIOID_ORDER, id="opioid-order-on-naltrexone-sign", hook="order-sign"),
+        _PATIENT_VIEW,
     )
 }
 
@@ -143,13 +163,15 @@ def parse_request(body: bytes, service: ServiceDefinition) -> HookRequest:
     if not isinstance(data, dict):
         raise bad_request("(body)", "must be a JSON object")
     hook = _require_str(data, "hook")
-    if hook not in service.hooks:
-        raise bad_request("hook", f"{hook!r} is not served by {service.id} (expects {', '.join(service.hooks)})")
+    if hook not in service.accepts:
+        raise bad_request("hook", f"{hook!r} is not served by {service.id} (expects {', '.join(service.accepts)})")
     instance = _require_str(data, "hookInstance")
     context = data.get("context")
     if not isinstance(context, dict):
         raise bad_request("context", "is required and must be an object")
-    _require_str(context, "patientId", "context.")
+    patient_id = _require_str(context, "patientId", "context.")
+    if patient_id.startswith("Patient/"):  # a reference where the hook defines the id: read the id
+        context = {**context, "patientId": _patient_id(patient_id)}
     if hook == LEGACY_PRESCRIBE and "draftOrders" not in context:
         context = {**context, "draftOrders": context.get("medications")}
     if hook in (*ORDER_HOOKS, LEGACY_PRESCRIBE):
@@ -167,6 +189,13 @@ def _require_str(data: dict[str, Any], key: str, prefix: str = "") -> str:
     if not isinstance(value, str) or not value.strip():
         raise bad_request(prefix + key, "is required and must be a non-empty string")
     return value
+
+
+def _patient_id(reference: str) -> str:
+    found = reference.removeprefix("Patient/").strip()
+    if not found or "/" in found:
+        raise bad_request("context.patientId", f"{reference!r} is not a Patient id or Patient/id reference")
+    return found
 
 
 def _check_draft_orders(context: dict[str, Any], hook: str) -> None:

@@ -3,8 +3,10 @@
 ``GET /cds-services`` lists the services; ``POST /cds-services/{id}`` answers ``{"cards": [...]}``;
 ``POST /cds-services/{id}/feedback`` records outcomes. Errors are ``application/problem+json``
 naming the path at fault; an error of :mod:`naltrack.errors` raised by a use case gets the
-status of its type (:data:`naltrack.api.errors.STATUS`). CORS is open on these routes, as CDS
-clients running in a browser (the CDS Hooks sandbox) need it.
+status of its type (:data:`naltrack.api.errors.STATUS`). Cross-origin calls (CDS clients running
+in a browser, the CDS Hooks sandbox) are answered by :class:`naltrack.api.cors.PathCors`, for the
+configured origins only. Bodies over ``max_body_bytes`` are 413, counted as they arrive: the
+application-wide limit of the REST API does not apply here (:data:`naltrack.api.errors.OWN_BODY_LIMIT`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from naltrack.api.errors import status_of
 from naltrack.cds.engine import CdsEngine
@@ -21,13 +23,13 @@ from naltrack.cds.hooks import discovery_document
 from naltrack.cds.problems import PROBLEM_JSON, CdsProblem, bad_request
 from naltrack.errors import DomainError
 
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Authorization, Content-Type",
-        "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
+#: The documented limit of a CDS request body (NALTRACK_CDS_MAX_BODY_BYTES): 2 MB.
+DEFAULT_MAX_BODY_BYTES = 2_000_000
 
 
 def problem_response(problem: CdsProblem) -> JSONResponse:
     return JSONResponse(problem.as_problem(), status_code=problem.status, media_type=PROBLEM_JSON,
-                        headers={**CORS, **problem.headers})
+                        headers=problem.headers)
 
 
 def domain_problem(error: DomainError) -> CdsProblem:
@@ -36,27 +38,32 @@ def domain_problem(error: DomainError) -> CdsProblem:
     return CdsProblem(status, title, str(error), getattr(error, "field", None))
 
 
+def _too_large(size: str, limit: int) -> CdsProblem:
+    return CdsProblem(413, "Content Too Large", f"(body): {size} bytes exceeds {limit} bytes", "(body)")
+
+
 async def _body(request: Request, limit: int) -> bytes:
+    """The body, refused by its Content-Length or as soon as more than ``limit`` bytes have arrived."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise CdsProblem(413, "Content Too Large", f"(body): {declared} bytes exceeds {limit} bytes", "(body)")
-    body = await request.body()
-    if len(body) > limit:
-        raise CdsProblem(413, "Content Too Large", f"(body): {len(body)} bytes exceeds {limit} bytes", "(body)")
-    return body
+        raise _too_large(declared, limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(f"more than {limit}", limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
-def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = 2_000_000) -> APIRouter:
+def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> APIRouter:
     """The ``/cds-services`` routes over ``engine``."""
     router = APIRouter(tags=["cds-hooks"])
 
     @router.get("/cds-services", summary="CDS Hooks discovery")
     async def discovery() -> JSONResponse:
-        return JSONResponse(discovery_document(), headers=CORS)
-
-    @router.options("/cds-services/{path:path}", include_in_schema=False)
-    async def preflight(path: str) -> Response:
-        return Response(status_code=204, headers=CORS)
+        return JSONResponse(discovery_document())
 
     @router.post("/cds-services/{service_id}", summary="Call a CDS service")
     async def call(service_id: str, request: Request) -> JSONResponse:
@@ -67,7 +74,7 @@ def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = 2_000_000) -> A
             return problem_response(problem)
         except DomainError as error:
             return problem_response(domain_problem(error))
-        return JSONResponse(answer, headers=CORS)
+        return JSONResponse(answer)
 
     @router.post("/cds-services/{service_id}/feedback", summary="Feedback on cards")
     async def feedback(service_id: str, request: Request) -> JSONResponse:
@@ -80,7 +87,7 @@ def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = 2_000_000) -> A
             return problem_response(problem)
         except DomainError as error:
             return problem_response(domain_problem(error))
-        return JSONResponse({"recorded": len(recorded)}, headers=CORS)
+        return JSONResponse({"recorded": len(recorded)})
 
     return router
 

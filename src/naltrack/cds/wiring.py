@@ -75,7 +75,8 @@ def build_engine(ctx: AppContext, cds_settings: CdsSettings | None = None) -> Cd
     cds = cds_settings or CdsSettings()
     return CdsEngine(verifier=verifier_from_settings(cds), feedback=FeedbackLog(feedback_sink(ctx)),
                      local=StoredCharts(ctx.uow), gate=ConsentGate(ctx), thresholds=ctx.thresholds,
-                     timezone=ctx.default_timezone, fhir_timeout_s=cds.fhir_timeout_s)
+                     timezone=ctx.default_timezone, fhir_timeout_s=cds.fhir_timeout_s,
+                     fhir_origins=cds.fhir_origin_policy())
 
 
 def cds_router(application: Application, cds_settings: CdsSettings | None = None) -> APIRouter:

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from naltrack.cds.auth import CdsSettings, JwtVerifier, TrustedIssuer
+from naltrack.cds.auth import CdsSettings, JwtVerifier, TrustedIssuer, verifier_from_settings
 from naltrack.cds.cards import SUMMARY_MAX, Card, summary_with_source
 from naltrack.cds.feedback import FeedbackLog, IssuedCard, parse_feedback
 from naltrack.cds.fhir_data import gather, render_template, resources_of
@@ -30,7 +30,8 @@ def _request(**context: object) -> bytes:
 
 def test_discovery_declares_every_service_with_templates_keyed_for_prefetch() -> None:
     services = discovery_document()["services"]
-    assert [s["id"] for s in services] == ["naltrexone-order-check", "opioid-order-on-naltrexone",
+    assert [s["id"] for s in services] == ["naltrexone-order-check", "naltrexone-order-check-select",
+                                           "opioid-order-on-naltrexone", "opioid-order-on-naltrexone-sign",
                                            "naltrexone-patient-view"]
     assert all(s["prefetch"]["patient"] == "Patient/{{context.patientId}}" for s in services)
 
@@ -56,7 +57,7 @@ def test_null_prefetch_without_fhir_server_is_412_for_the_required_key_only() ->
     ok = parse_request(json.dumps({"hook": "patient-view", "hookInstance": "h", "context": {"patientId": "p1"},
                                    "prefetch": {"patient": {"resourceType": "Patient", "id": "p1"},
                                                 "conditions": None}}).encode(), service)
-    assert [r["id"] for r in asyncio.run(gather(ok, service, None, 1.0))] == ["p1"]
+    assert [r["id"] for r in asyncio.run(gather(ok, service, None, 1.0)).resources] == ["p1"]
     missing = parse_request(_request(), service)
     with pytest.raises(CdsProblem, match=r"prefetch.patient: was not prefetched") as caught:
         asyncio.run(gather(missing, service, None, 1.0))
@@ -152,7 +153,8 @@ def test_jwt_claims_are_required_and_checked() -> None:
         verifier.verify("Basic abc", url)
 
 
-def test_verification_is_off_by_default_and_issuers_come_from_settings() -> None:
+def test_verification_is_on_by_default_and_issuers_come_from_settings() -> None:
     settings = CdsSettings()
-    assert settings.jwt_required is False and settings.issuers() == {}
+    assert settings.jwt_required is None and settings.issuers() == {}
+    assert verifier_from_settings(settings).required is True
     assert JwtVerifier({}, required=False, audience=None).verify(None, "u").name == "unverified EHR"
