@@ -52,10 +52,11 @@ ConditionKind = Literal["oud", "aud"]
 
 SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-#: Other names of the same code systems that EHRs send (WHO ICD-10 shares the F10/F11 categories).
+#: Names of the same code systems: FHIR URIs, OIDs, and ``Diagnosis.system`` ("icd10cm", "snomed").
+#: WHO ICD-10 shares the F10/F11 categories.
 ICD10_SYSTEMS = frozenset({ICD10CM, "http://hl7.org/fhir/sid/icd-10", "urn:oid:2.16.840.1.113883.6.90",
-                           "urn:oid:2.16.840.1.113883.6.3"})
-SNOMED_SYSTEMS = frozenset({SNOMED, "urn:oid:2.16.840.1.113883.6.96"})
+                           "urn:oid:2.16.840.1.113883.6.3", "icd10cm"})
+SNOMED_SYSTEMS = frozenset({SNOMED, "urn:oid:2.16.840.1.113883.6.96", "snomed"})
 RXNORM_TABLE = "rxnorm_classes.json"
 CONDITION_TABLE = "snomed_oud_aud.json"
 

@@ -241,7 +241,7 @@ def test_product_names_carry_the_combination_ingredients() -> None:
 @pytest.mark.parametrize(("system", "code", "expected"), [
     (ICD10CM, "F11.20", "oud"), (ICD10CM, "F1111", "oud"), (ICD10CM, "f11.23", "oud"),
     (ICD10CM, "F10.10", "aud"), (ICD10CM, "F10.239", "aud"),
-    ("http://hl7.org/fhir/sid/icd-10", "F11.2", "oud"),
+    ("http://hl7.org/fhir/sid/icd-10", "F11.2", "oud"), ("icd10cm", "F10.20", "aud"), ("snomed", "75544000", "oud"),
     (ICD10CM, "F12.10", None), (ICD10CM, "T40.1X1A", None),
     (SNOMED, "75544000", "oud"), (SNOMED, "1081000119105", "oud"), (SNOMED, "724653003", "oud"),
     (SNOMED, "191821007", "oud"), (SNOMED, "5602001", "oud"), (SNOMED, "87132004", "oud"),
