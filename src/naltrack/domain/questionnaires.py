@@ -22,20 +22,13 @@ def score_answers(patient_sex: str | None, instrument_id: str, answers: Sequence
     ----------
     patient_sex : str or None
         The patient's sex at birth (``female``, ``male``, ``intersex``, ``unknown``) or None.
-    instrument_id : str
-        An instrument of :mod:`naltrack.instruments.definitions` (case-insensitive).
-    answers : sequence of numbers
-        The points of each item, in form order.
+    instrument_id, answers
+        As :func:`naltrack.instruments.scoring.score` takes them.
 
     Returns
     -------
     Score
-        Total, band and flags.
-
-    Raises
-    ------
-    InvalidInput
-        An unknown instrument, a missing answer or an answer not allowed for its item.
+        What :func:`naltrack.instruments.scoring.score` returns (and raises) for them.
     """
     return score(instrument_id, answers, sex=patient_sex)
 
