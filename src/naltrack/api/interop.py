@@ -1,9 +1,9 @@
 """Mounts the interoperability faces: CDS Hooks 2.0 at ``/cds-services`` and FHIR R4 at ``/fhir/R4``.
 
-Called once by :func:`naltrack.api.app.create_app`, with the application it built. The CDS settings
-(``NALTRACK_CDS_*``) are completed for the mode the server runs in (:meth:`CdsSettings.for_mode`: JWTs
-verified and no loopback FHIR server, except in the demo), and cross-origin calls are allowed on these
-two paths only, for the configured origins (:class:`naltrack.api.cors.PathCors`).
+Called once by :func:`naltrack.api.app.create_app`, with the application it built. The CDS router
+completes its settings (``NALTRACK_CDS_*``) for the mode the server runs in (JWTs verified and no
+loopback FHIR server, except in the demo: :func:`naltrack.cds.wiring.cds_router`). Cross-origin calls
+are allowed on these two paths only, for the configured origins (:class:`naltrack.api.cors.PathCors`).
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from fastapi import FastAPI
 from naltrack.api.cors import PathCors
 from naltrack.api.routes import fhir_r4
 from naltrack.bootstrap import Application
-from naltrack.cds.auth import CdsSettings
 from naltrack.cds.wiring import cds_router
 
 
-def install_interop(app: FastAPI, application: Application, cds_settings: CdsSettings | None = None) -> None:
+def install_interop(app: FastAPI, application: Application) -> None:
     """Include the CDS Hooks and FHIR routers on ``app``, with CORS on their paths."""
-    settings = application.settings
-    cds = (cds_settings or CdsSettings()).for_mode(demo=settings.demo)
-    app.include_router(cds_router(application, cds))
+    app.include_router(cds_router(application))
     app.include_router(fhir_r4.router)
-    app.add_middleware(PathCors, origins=settings.cors_origin_list())
+    app.add_middleware(PathCors, origins=application.settings.cors_origin_list())

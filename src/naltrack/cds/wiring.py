@@ -80,6 +80,7 @@ def build_engine(ctx: AppContext, cds_settings: CdsSettings | None = None) -> Cd
 
 
 def cds_router(application: Application, cds_settings: CdsSettings | None = None) -> APIRouter:
-    """The ``/cds-services`` router of ``application`` (what ``create_app`` includes)."""
-    cds = cds_settings or CdsSettings()
+    """The ``/cds-services`` router of ``application`` (what ``create_app`` includes); the settings' unset
+    choices are made for the mode it runs in (:meth:`CdsSettings.for_mode`: the demo or not)."""
+    cds = (cds_settings or CdsSettings()).for_mode(demo=application.settings.demo)
     return build_cds_router(build_engine(application.ctx, cds), max_body_bytes=cds.max_body_bytes)
