@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from naltrack.api import sessions
 from naltrack.api.deps import ActorDep, ContextDep, CurrentUser, NowDep, UowDep
 from naltrack.api.routes.records import ERRORS
+from naltrack.api.schemas import public_schema
+from naltrack.domain.security.consent import BreakGlass
 from naltrack.domain.security.roles import Role
 from naltrack.services import consents as consent_cases
 from naltrack.services import security as security_cases
@@ -132,19 +134,11 @@ def entries_to_csv(entries: Any) -> str:
     return out.getvalue()
 
 
-class BreakGlassPublic(BaseModel):
-    id: str
-    user_id: str
-    patient_id: str
-    reason: str
-    started_at: datetime
-    expires_at: datetime
-    reviewed_by: str | None
-    reviewed_at: datetime | None
+BreakGlassPublic = public_schema(BreakGlass)
 
 
-@router.get("/break-glass", response_model=list[BreakGlassPublic], tags=["break-glass"], responses=ERRORS,
-            summary="Break-the-glass grants: the privacy officer's review queue")
+@router.get("/break-glass", response_model=list[BreakGlassPublic], tags=["break-glass"],  # type: ignore[valid-type]
+            responses=ERRORS, summary="Break-the-glass grants: the privacy officer's review queue")
 def list_break_glass(actor: ActorDep, ctx: ContextDep, now: NowDep, unreviewed: bool = False) -> Any:
     return [asdict(g) for g in consent_cases.list_break_glass(ctx, actor, unreviewed, now)]
 
