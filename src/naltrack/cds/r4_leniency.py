@@ -57,13 +57,10 @@ def _patient(patient: dict[str, Any], today: date, gaps: list[DataGap]) -> dict[
     partial = _PARTIAL_DATE.match(birth) if isinstance(birth, str) else None
     if partial is None:
         return patient  # a full date, or something the reader reports with its path
-    year, month = int(partial.group(1)), partial.group(2)
-    if month is None:
-        last = date(year, 12, 31)
-    elif 1 <= int(month) <= 12:
-        last = date(year, int(month), calendar.monthrange(year, int(month))[1])
-    else:
-        return patient  # month 13: not a date; the reader names it
+    year, month = int(partial.group(1)), int(partial.group(2) or 12)
+    if not (1 <= year and 1 <= month <= 12):
+        return patient  # year 0 or month 13: not a date; the reader names it
+    last = date(year, month, calendar.monthrange(year, month)[1])
     return {**patient, "birthDate": min(last, today).isoformat()}
 
 

@@ -138,7 +138,8 @@ def test_the_gap_card_names_every_gap_and_leads_with_the_medication_list() -> No
 
 @pytest.mark.parametrize(("birth", "read"), [("1980", "1980-12-31"), ("1980-02", "1980-02-29"),
                                             ("1981-02", "1981-02-28"), ("2026", "2026-03-12"),
-                                            ("1980-05-04", "1980-05-04"), ("1980-13", "1980-13")])
+                                            ("1980-05-04", "1980-05-04"), ("1980-13", "1980-13"),
+                                            ("0000", "0000")])
 def test_a_partial_birth_date_is_read_as_its_last_day(birth: str, read: str) -> None:
     resources, gaps = make_readable([{"resourceType": "Patient", "id": "p", "birthDate": birth}], TODAY,
                                     ages_matter=True)
