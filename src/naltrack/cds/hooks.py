@@ -32,14 +32,6 @@ _PATIENT = "Patient/{{context.patientId}}"
 _BY_PATIENT = "?patient={{context.patientId}}"
 
 
-#: The context fields each hook defines (CDS Hooks 2.0 hook definitions); prefetch tokens may name only these.
-HOOK_CONTEXT: dict[str, tuple[str, ...]] = {
-    "patient-view": ("userId", "patientId", "encounterId"),
-    "order-select": ("userId", "patientId", "encounterId", "selections", "draftOrders"),
-    "order-sign": ("userId", "patientId", "encounterId", "draftOrders"),
-}
-
-
 @dataclass(frozen=True)
 class ServiceDefinition:
     """One CDS service as discovery lists it: one ``id``, one ``hook``.

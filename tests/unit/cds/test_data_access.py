@@ -16,12 +16,18 @@ from naltrack.cds.auth import CdsSettings, verifier_from_settings
 from naltrack.cds.cards import SUMMARY_MAX
 from naltrack.cds.data_gaps import DataGap, gap_card
 from naltrack.cds.fhir_data import FETCH_FAILED, FhirOrigins, failure_of, gather, origin_of, render_template
-from naltrack.cds.hooks import HOOK_CONTEXT, SERVICES, parse_request
+from naltrack.cds.hooks import SERVICES, parse_request
 from naltrack.cds.problems import CdsProblem
 from naltrack.cds.r4_leniency import UNKNOWN_AGE_YEARS, make_readable
 from naltrack.config import CDS_HOOKS_SANDBOX, Settings
 
 TODAY = date(2026, 3, 12)
+#: The context fields each hook defines (CDS Hooks 2.0 hook definitions): prefetch tokens may name only these.
+HOOK_CONTEXT = {
+    "patient-view": ("userId", "patientId", "encounterId"),
+    "order-select": ("userId", "patientId", "encounterId", "selections", "draftOrders"),
+    "order-sign": ("userId", "patientId", "encounterId", "draftOrders"),
+}
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
