@@ -41,14 +41,12 @@ import numpy as np
 import numpy.typing as npt
 
 from naltrack.domain.chart import PatientChart
-from naltrack.domain.due_dates import injection_due_on, injection_interval_days
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import current
-from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.pk.bands import BANDS, DEFAULT_THRESHOLDS, Band, BandThresholds, band_index, count_days_in_bands
 from naltrack.pk.blockade import last_blocked_days
 from naltrack.pk.kernels import series_on_grid
-from naltrack.pk.models import DoseEvent, Form, Subjects, build_components, evaluate
+from naltrack.pk.models import DoseEvent, Subjects, build_components, evaluate
 from naltrack.pk.params import PkParameters
 from naltrack.pk.population import sample_subjects
 from naltrack.pk.protection import FORM_CODES, Dosing
@@ -226,8 +224,29 @@ def estimate_protection_ends(dosing: Dosing, today: date, tz: tzinfo,
     first = today - timedelta(days=PROTECTION_LOOKBACK_DAYS)
     edges = _day_edges(protection_origin(today, tz), first, PROTECTION_LOOKBACK_DAYS + PROJECTION_HORIZON_DAYS + 1,
                        tz)
-    found = last_blocked_days(kept, edges, params)
+    found = np.maximum(last_blocked_days(kept, edges, params), _recorded_implant_days(kept, edges))
     return [None if i < 0 else first + timedelta(days=int(i)) for i in found]
+
+
+def _recorded_implant_days(dosing: Dosing, edges: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Per patient, the last whole day an implant with a recorded duration covers (-1 if none).
+
+    The release honours the recorded duration for the typical subject at the reference weight
+    (docs/pk.md); a heavier patient's clearance would end it earlier, but the recorded duration is the
+    product's (clinical.md §1.3), so the end of protection is never before it, unless removed.
+    """
+    out = np.full(dosing.n_patients, -1, dtype=np.int64)
+    if dosing.expected_duration_h is None:
+        return out
+    rows = np.nonzero((dosing.form == FORM_CODES["implant"]) & ~np.isnan(dosing.expected_duration_h))[0]
+    for i in rows:
+        start = float(np.ceil(dosing.time_h[i]))
+        until = min(dosing.time_h[i] + dosing.expected_duration_h[i], dosing.end_h[i])
+        first = int(np.searchsorted(edges, start, side="left"))  # the first day starting at or after the dose
+        last = int(np.searchsorted(edges, until, side="right")) - 2  # the last day ending by ``until``
+        if first <= last < edges.shape[0] - 1:
+            out[dosing.patient[i]] = max(out[dosing.patient[i]], last)
+    return out
 
 
 def protection_origin(today: date, tz: tzinfo) -> datetime:
@@ -247,57 +266,6 @@ def _protection_end(chart: PatientChart, today: date, tz: tzinfo, extra: Sequenc
     weights = [lab for lab in chart.labs_for(BODY_WEIGHT_LOINC, on_or_before=today) if lab.unit == "kg"]
     dosing = Dosing.of([(doses, weights[-1].value if weights else None)])
     return estimate_protection_ends(dosing, today, tz, params)[0]
-
-
-def what_if_injection_late(chart: PatientChart, today: date, late_days: int, *, tz: tzinfo,
-                           thresholds: Thresholds = DEFAULT, days_back: int = 180,
-                           days_ahead: int = 60) -> PatientCoverage:
-    """Coverage if the next XR-NTX injection comes ``late_days`` after it is due.
-
-    The next injection is due one interval (:func:`naltrack.domain.due_dates.injection_interval_days`,
-    clinical.md §1.2) after the clinic-local day of the last one, or today if that date has passed;
-    it is given at the clock time of the last one.
-
-    Raises
-    ------
-    InvalidInput
-        If ``late_days`` is negative or above 60, or there is no injection on record.
-    """
-    if isinstance(late_days, bool) or not isinstance(late_days, int) or not 0 <= late_days <= 60:
-        raise InvalidInput("what_if.late_days", late_days, "must be a whole number of days from 0 to 60")
-    last = chart.last_injection(today, tz)
-    if last is None:
-        raise InvalidInput("what_if.late_days", late_days, "needs an XR-NTX injection on record")
-    local = last.given_at.astimezone(tz)
-    due = max(injection_due_on(local.date(), injection_interval_days(chart.active_regimens_on(today), thresholds)),
-              today)
-    given = datetime.combine(due + timedelta(days=late_days), local.timetz())
-    return _with_extra(chart, today, [("xr-ntx", given, last.dose_mg)], tz, days_back, days_ahead)
-
-
-def what_if_oral_stopped(chart: PatientChart, today: date, stop_days: int, *, tz: tzinfo, days_back: int = 180,
-                         days_ahead: int = 60) -> PatientCoverage:
-    """Coverage if the active oral regimen is taken from tomorrow on, except the next ``stop_days`` days.
-
-    Raises
-    ------
-    InvalidInput
-        If ``stop_days`` is negative or above 365, or no oral regimen is active today.
-    """
-    if isinstance(stop_days, bool) or not isinstance(stop_days, int) or not 0 <= stop_days <= 365:
-        raise InvalidInput("what_if.stop_days", stop_days, "must be a whole number of days from 0 to 365")
-    regimen = next((r for r in chart.active_regimens_on(today) if r.form == "oral" and r.kind != "targeted"), None)
-    if regimen is None:
-        raise InvalidInput("what_if.stop_days", stop_days, "needs an active scheduled oral regimen")
-    taken = [d for d in current(chart.oral_doses) if d.was_taken]
-    last_time = max(taken, key=lambda d: d.taken_at).taken_at if taken else None
-    clock = last_time.astimezone(tz).timetz() if last_time else time(9, tzinfo=tz)
-    extra: list[tuple[Form, datetime, float]] = []
-    for offset in range(1 + stop_days, days_ahead + 1):
-        day = today + timedelta(days=offset)
-        if regimen.oral_dose_on(day) > 0:
-            extra.append(("oral", datetime.combine(day, clock), regimen.oral_dose_on(day)))
-    return _with_extra(chart, today, extra, tz, days_back, days_ahead)
 
 
 def dose_events(chart: PatientChart, origin: datetime, until: datetime | None = None) -> list[DoseEvent]:
@@ -326,14 +294,6 @@ def dose_events(chart: PatientChart, origin: datetime, until: datetime | None = 
 
 def _before(when: datetime, until: datetime | None) -> bool:
     return until is None or when < until
-
-
-def _with_extra(chart: PatientChart, today: date, extra: list[tuple[Form, datetime, float]], tz: tzinfo,
-                days_back: int, days_ahead: int) -> PatientCoverage:
-    _check_window(days_back, days_ahead)
-    origin = datetime.combine(today - timedelta(days=days_back), time(0), tzinfo=tz)
-    doses = [DoseEvent(form, _hours(when, origin), amount) for form, when, amount in extra]
-    return calculate_coverage(chart, today, days_back=days_back, days_ahead=days_ahead, tz=tz, extra_doses=doses)
 
 
 def _check_window(days_back: int, days_ahead: int) -> None:

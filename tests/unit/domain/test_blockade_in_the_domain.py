@@ -17,6 +17,7 @@ from tests.factories import (
     make_episode,
     make_implant,
     make_injection,
+    make_lab,
     make_man,
     make_med,
     make_oral_dose,
@@ -24,6 +25,7 @@ from tests.factories import (
     make_regimen,
 )
 
+from naltrack.domain.administrations import ImplantRemoval
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.protection import naltrexone_on_board, protection_end
 from naltrack.domain.rules.monitoring import run_monitoring
@@ -93,3 +95,16 @@ def test_an_implant_blocks_for_its_recorded_duration(dose_mg: float, days: int) 
         assert not [a for a in alerts if a.severity == "critical"], (day, alerts)
     lapsed = run_monitoring(chart, START + timedelta(days=days + 1), UTC)
     assert [a.severity for a in lapsed if a.rule == "MON-PROTECTION-END"] == ["critical"]
+
+
+def test_a_heavy_patients_implant_still_blocks_for_its_recorded_duration_unless_removed() -> None:
+    """Clearance rises with weight (pk.md §2.3), but the recorded duration is the product's (clinical.md §1.3)."""
+    weight = make_lab(loinc="29463-7", name="Body weight", value=150.0, unit="kg", reference_low=None,
+                      reference_high=None, collected_at=datetime.combine(START, time(8), UTC))
+    implant = make_implant(START, dose_mg=1000.0, duration_days=60)
+    chart = replace(BASE, implants=(implant,), labs=(weight,))
+    assert protection_end(chart, START + timedelta(days=1), UTC) == START + timedelta(days=59)
+    removal = ImplantRemoval(id="rm", patient_id=implant.patient_id, implant_id=implant.id, reason="asked",
+                             removed_by="Dr Ng", removed_at=datetime.combine(START + timedelta(days=20), time(12), UTC))
+    removed = protection_end(replace(chart, implant_removals=(removal,)), START + timedelta(days=30), UTC)
+    assert removed is not None and removed <= START + timedelta(days=21)

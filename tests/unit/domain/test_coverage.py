@@ -15,13 +15,12 @@ from naltrack.domain.coverage import (
     calculate_coverage,
     dose_events,
     estimate_protection_end,
-    what_if_injection_late,
-    what_if_oral_stopped,
 )
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import LabResult
 from naltrack.domain.patients import Patient
 from naltrack.domain.regimens import Regimen
+from naltrack.domain.what_if import what_if_injection_late, what_if_oral_stopped
 
 NY = ZoneInfo("America/New_York")
 TODAY = date(2026, 6, 1)

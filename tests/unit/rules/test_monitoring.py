@@ -244,15 +244,17 @@ def test_phq9_a_later_negative_response_does_not_close_item9() -> None:
      (30, {}, 2, "resolving", "warning", ", resolving."),
      (14, {}, 2, "not-resolved", "warning", " is not improving."),
      (2, {"necrosis": True}, 2, "not-resolved", "critical", ": necrosis."),
-     (2, {"necrosis": True}, 2, "resolving", "critical", ": necrosis."),
+     (2, {"necrosis": True}, 2, "resolving", "warning", ", resolving."),
+     (4, {"surgical_referral": True}, 3, "resolving", "warning", ", resolving."),
      (3, {"surgical_referral": True}, 2, "not-resolved", "critical", ": referred to a surgeon."),
      (3, {}, 3, "not-resolved", "critical", ": severe (CTCAE grade 3)."),
      (20, {}, 2, "resolved", None, "")],
 )
 def test_injection_site_reaction_severity_follows_its_status(onset_days: int, site: dict, grade: int,  # type: ignore[type-arg]
                                                              outcome: str, severity: str | None, text: str) -> None:
-    """Necrosis, a surgical referral or a severe (CTCAE grade 3) reaction is critical; a resolving one, one not
-    improving after 2 weeks (report it, FDA 2008) and a new one are warnings (clinical.md §3)."""
+    """Necrosis, a surgical referral or a severe (CTCAE grade 3) reaction is critical unless it is resolving; a
+    resolving one, one not improving after 2 weeks (report it, FDA 2008) and a new one are warnings (clinical.md
+    §3)."""
     event = make_adverse_event("injection-site-reaction", ago(onset_days), grade=grade, outcome=outcome,
                                site=InjectionSiteDetails(side="left", induration_cm=3.0, **site))
     found = alerts_of(xr_chart(5, adverse_events=(event,)), "MON-INJECTION-SITE")
@@ -270,6 +272,9 @@ def test_a_worsening_injection_site_reaction_is_critical() -> None:
     (alert,) = alerts_of(chart, "MON-INJECTION-SITE")
     assert (alert.severity, alert.subject) == ("critical", "ae-larger")
     assert "worsening (induration 2 to 4.5 cm)" in alert.message
+    resolving = replace(larger, outcome="resolving")  # worsening wins over a "resolving" outcome
+    (alert,) = alerts_of(replace(chart, adverse_events=(chart.adverse_events[0], resolving)), "MON-INJECTION-SITE")
+    assert alert.severity == "critical"
     smaller = replace(larger, site=InjectionSiteDetails(side="left", induration_cm=1.0), outcome="resolving")
     (alert,) = alerts_of(replace(chart, adverse_events=(chart.adverse_events[0], smaller)), "MON-INJECTION-SITE")
     assert alert.severity == "warning"

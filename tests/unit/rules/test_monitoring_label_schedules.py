@@ -79,7 +79,7 @@ def treatments(draw: st.DrawFn) -> tuple[PatientChart, date, tzinfo]:
     return replace(base, regimens=(replace(regimen, start=first),), oral_doses=doses), last, tz
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(treatments())
 def test_no_critical_alert_on_any_day_of_a_label_schedule(case: tuple[PatientChart, date, tzinfo]) -> None:
     chart, last, tz = case

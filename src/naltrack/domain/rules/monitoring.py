@@ -219,10 +219,11 @@ def _item9_positive(response: QuestionnaireResponse) -> bool:
 def injection_site(chart: PatientChart, today: date, t: Thresholds = DEFAULT) -> list[Alert]:
     """Unresolved injection-site reactions, by their status (clinical.md §3; label, FDA 2008).
 
-    Critical: necrosis, a surgical referral, a severe reaction (``injection_site_critical_from_grade``:
-    CTCAE grade 3, ulceration, necrosis or an abscess needing an operation) or a worsening one (larger induration or
-    a higher grade than the record it corrects): refer to a surgeon. Warning: a resolving reaction; one
-    not improving after ``injection_site_escalate_days`` (report it); a new one (follow it up).
+    Critical, refer to a surgeon: a worsening reaction (larger induration or a higher grade than the
+    record it corrects), or, unless it is resolving, necrosis, a surgical referral or a severe one
+    (``injection_site_critical_from_grade``: CTCAE grade 3, ulceration, necrosis or an abscess needing an
+    operation). Warning: a resolving reaction (follow it to resolution); one not improving after
+    ``injection_site_escalate_days`` (report it); a new one (follow it up).
     """
     alerts: list[Alert] = []
     for event in current(chart.adverse_events):
@@ -231,7 +232,7 @@ def injection_site(chart: PatientChart, today: date, t: Thresholds = DEFAULT) ->
             continue
         days = (today - event.onset).days
         text = f"Injection-site reaction since {event.onset} ({days} days)"
-        why = _site_escalation(chart, event, t)
+        why = _worsening(chart, event) or ("" if event.outcome == "resolving" else _severe(event, t))
         if why:
             alerts.append(_alert("MON-INJECTION-SITE", "critical", f"{text}: {why}.",
                                  "Refer to a surgeon; report the reaction to the manufacturer/FDA.", event.id))
@@ -248,20 +249,24 @@ def injection_site(chart: PatientChart, today: date, t: Thresholds = DEFAULT) ->
     return alerts
 
 
-def _site_escalation(chart: PatientChart, event: AdverseEvent, t: Thresholds) -> str:
-    """Why a reaction needs a surgeon (necrosis, referral, severe, worsening), or ``""``."""
+def _severe(event: AdverseEvent, t: Thresholds) -> str:
+    """Necrosis, a surgical referral or a severe grade, or ``""``."""
     site = event.site
     if site is not None and site.necrosis:
         return "necrosis"
     if site is not None and site.surgical_referral:
         return "referred to a surgeon"
-    if event.ctcae_grade >= t.injection_site_critical_from_grade:
-        return f"severe (CTCAE grade {event.ctcae_grade})"
+    return f"severe (CTCAE grade {event.ctcae_grade})" if event.ctcae_grade >= t.injection_site_critical_from_grade \
+        else ""
+
+
+def _worsening(chart: PatientChart, event: AdverseEvent) -> str:
+    """Larger induration or a higher grade than the record this one corrects, or ``""``."""
     earlier = next((e for e in chart.adverse_events if e.id == event.supersedes), None)
     if earlier is None:
         return ""
     before = earlier.site.induration_cm if earlier.site is not None else None
-    now = site.induration_cm if site is not None else None
+    now = event.site.induration_cm if event.site is not None else None
     if before is not None and now is not None and now > before:
         return f"worsening (induration {before:g} to {now:g} cm)"
     if event.ctcae_grade > earlier.ctcae_grade:
