@@ -3,7 +3,8 @@ of protection, and the series behind the Plotly chart with the band thresholds d
 
 Everything comes from the coverage engine (:func:`naltrack.domain.coverage.calculate_coverage`:
 hourly median and 90% interval of a fixed-seed virtual population, daily bands) and the end of
-protection from :func:`naltrack.domain.protection.protection_end`, the one every face shows; the
+protection ("blocked through": the opioid-blockade estimate) from
+:func:`naltrack.domain.protection.protection_end`, the one every face shows; the
 thresholds are :mod:`naltrack.pk.bands` (protected >= 2, partial
 1-2, waning 0.5-1, unprotected < 0.5 ng/mL; pk.md §4.1).
 """
@@ -86,10 +87,11 @@ def coverage_view(chart: PatientChart, today: date, tz: ZoneInfo) -> CoverageVie
     table = [{"day": d.day, "median": d.median_ng_ml, "band": d.band} for d in reversed(coverage.days)
              if d.day <= today][:60]
     if end is None:
-        summary = f"no protected day in the last {DAYS_BACK} days; today {now.band}"
+        summary = f"no blocked day in the last {DAYS_BACK} days; today {now.band}"
+    elif end >= today:
+        summary = f"today {now.band} at {now.median_ng_ml:.2f} ng/mL; opioids blocked through {end.isoformat()}"
     else:
-        summary = f"today {now.band} at {now.median_ng_ml:.2f} ng/mL; protection {'ends' if end >= today else 'ended'}"
-        summary += f" on {end.isoformat()}"
+        summary = f"today {now.band} at {now.median_ng_ml:.2f} ng/mL; blockade ended after {end.isoformat()}"
     return CoverageView(band_today=now.band, level_today=now.median_ng_ml, protection_ends_on=end,
                         days=[d.day.isoformat() for d in coverage.days], plot=_plot(coverage, chart, today, tz),
                         table=table, summary=summary, thresholds=threshold_lines(coverage.thresholds))
