@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 
 class OfPatient(Protocol):
-    """Anything that belongs to one patient (a consent, a break-the-glass grant)."""
+    """Anything that belongs to one patient (a record, a consent, a break-the-glass grant)."""
 
     @property
     def patient_id(self) -> str: ...
@@ -107,16 +107,15 @@ def authorized_patient(uow: SecureUnitOfWork, access: Access, patient_id: str) -
     return patient
 
 
-def in_clinic(uow: SecureUnitOfWork, access: Access, kind: str, key: str, found: P | None) -> P:
-    """``found`` if it is of a patient of the actor's clinic; ``NotFound(kind, key)`` otherwise (the same answer)."""
+def in_clinic(uow: SecureUnitOfWork, access: Access, kind: str, key: str, found: P | None) -> tuple[P, Patient]:
+    """``found`` and its patient, if of the actor's clinic; ``NotFound(kind, key)`` otherwise (the same answer)."""
     access.record_id = key
     if found is None:
         raise NotFound(kind, key)
     try:
-        patient_in_clinic(uow, access, found.patient_id)
+        return found, patient_in_clinic(uow, access, found.patient_id)
     except NotFound:
         raise NotFound(kind, key) from None
-    return found
 
 
 def authorize(uow: SecureUnitOfWork, access: Access, category: str | None = None, action: str | None = None) -> None:

@@ -55,7 +55,7 @@ def list_consents(ctx: AppContext, actor: Actor, patient_id: str,
 
 
 def _owned_consent(uow: SecureUnitOfWork, access: Access, consent_id: str) -> Consent:
-    return in_clinic(uow, access, "consent", consent_id, uow.security.find_consent(consent_id))
+    return in_clinic(uow, access, "consent", consent_id, uow.security.find_consent(consent_id))[0]
 
 
 def get_consent(ctx: AppContext, actor: Actor, consent_id: str, now: datetime) -> Consent:
@@ -189,7 +189,7 @@ def review_break_glass(ctx: AppContext, actor: Actor, grant_id: str,
     access = Access(actor=actor, action="update", category="break-glass", now=now, record_type="break_glass")
 
     def body(uow: SecureUnitOfWork, access: Access) -> BreakGlass:
-        grant = in_clinic(uow, access, "break-glass grant", grant_id, uow.security.find_break_glass(grant_id))
+        grant, _ = in_clinic(uow, access, "break-glass grant", grant_id, uow.security.find_break_glass(grant_id))
         authorize(uow, access)
         if grant.reviewed_at is not None:
             raise Conflict(f"grant {grant_id} was already reviewed")

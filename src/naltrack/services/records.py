@@ -28,7 +28,7 @@ from naltrack.domain.records import ClinicalRecord, supersede
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.roles import KIND_CATEGORY
 from naltrack.errors import StaleVersion
-from naltrack.services.access import Access, authorize, authorized_patient, patient_in_clinic, run_audited
+from naltrack.services.access import Access, authorize, authorized_patient, in_clinic, run_audited
 from naltrack.services.context import AppContext
 from naltrack.services.record_writes import EVENT_TIME_FIELD, check_record, check_references, write_records
 from naltrack.services.security import new_id
@@ -188,15 +188,7 @@ def _check_version(stored: int, expected: int, status: str) -> None:
 
 def _owned(uow: SecureUnitOfWork, access: Access, kind: str, record_id: str) -> tuple[ClinicalRecord, Patient]:
     """The record and its patient, if the patient is of the actor's clinic; NotFound otherwise."""
-    access.record_id = record_id
-    record = uow.records.find(RECORD_TYPES[kind], record_id)
-    if record is None:
-        raise NotFound(kind.rstrip("s"), record_id)
-    try:
-        patient = patient_in_clinic(uow, access, record.patient_id)
-    except NotFound:
-        raise NotFound(kind.rstrip("s"), record_id) from None
-    return record, patient
+    return in_clinic(uow, access, kind.rstrip("s"), record_id, uow.records.find(RECORD_TYPES[kind], record_id))
 
 
 # --- reads -------------------------------------------------------------------------------
