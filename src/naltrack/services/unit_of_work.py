@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Self, TypeVar, get_args, get_type_hints
+from typing import ClassVar, Generic, Self, TypeVar, get_args, get_type_hints
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import NotFound
@@ -32,39 +32,45 @@ RECORD_TYPES: Mapping[str, type[ClinicalRecord]] = _record_types()
 KIND_OF: Mapping[type[ClinicalRecord], str] = {cls: kind for kind, cls in RECORD_TYPES.items()}
 
 R = TypeVar("R", bound=ClinicalRecord)
+T = TypeVar("T")
 
 
-class ClinicRepository(abc.ABC):
+class KeyedRepository(abc.ABC, Generic[T]):
+    """Items found by their id: :meth:`find` may return None, :meth:`get` raises :class:`NotFound`."""
+
+    #: What the items are called in a :class:`NotFound` message.
+    kind: ClassVar[str]
+
+    @abc.abstractmethod
+    def add(self, item: T) -> None: ...
+
+    @abc.abstractmethod
+    def find(self, item_id: str) -> T | None: ...
+
+    def get(self, item_id: str) -> T:
+        """The item, or :class:`NotFound`."""
+        item = self.find(item_id)
+        if item is None:
+            raise NotFound(self.kind, item_id)
+        return item
+
+
+class ClinicRepository(KeyedRepository[Clinic]):
     """Clinics (the tenants)."""
 
-    @abc.abstractmethod
-    def add(self, clinic: Clinic) -> None: ...
-
-    @abc.abstractmethod
-    def find(self, clinic_id: str) -> Clinic | None: ...
+    kind = "clinic"
 
     @abc.abstractmethod
     def list(self) -> list[Clinic]: ...
 
-    def get(self, clinic_id: str) -> Clinic:
-        """The clinic, or :class:`NotFound`."""
-        clinic = self.find(clinic_id)
-        if clinic is None:
-            raise NotFound("clinic", clinic_id)
-        return clinic
 
-
-class PatientRepository(abc.ABC):
+class PatientRepository(KeyedRepository[Patient]):
     """Patients, searchable by clinic and by name or MRN."""
 
-    @abc.abstractmethod
-    def add(self, patient: Patient) -> None: ...
+    kind = "patient"
 
     @abc.abstractmethod
     def add_many(self, patients: Iterable[Patient]) -> None: ...
-
-    @abc.abstractmethod
-    def find(self, patient_id: str) -> Patient | None: ...
 
     @abc.abstractmethod
     def search(self, *, clinic_id: str | None = None, text: str | None = None,
@@ -78,13 +84,6 @@ class PatientRepository(abc.ABC):
         """Store a new version of ``patient``; the stored one must be ``patient.version - 1``, else
         :class:`~naltrack.domain.errors.Conflict`. (Not abstract, so that existing fakes still build.)"""
         raise NotImplementedError(f"{type(self).__name__} cannot update patients")
-
-    def get(self, patient_id: str) -> Patient:
-        """The patient, or :class:`NotFound`."""
-        patient = self.find(patient_id)
-        if patient is None:
-            raise NotFound("patient", patient_id)
-        return patient
 
 
 class RecordRepository(abc.ABC):
