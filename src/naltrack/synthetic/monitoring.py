@@ -15,6 +15,7 @@ import numpy as np
 
 from naltrack.domain.observations import AnalyteResult, DrinkingDay, LabResult, QuestionnaireResponse, UrineDrugScreen
 from naltrack.domain.questionnaires import score_answers
+from naltrack.domain.safety import SafetyAssessment
 from naltrack.instruments import get_instrument
 from naltrack.synthetic.builder import PatientBuilder
 
@@ -89,9 +90,22 @@ def questionnaire(b: PatientBuilder, instrument_id: str, day: date, severity: fl
     if instrument_id == "phq-9":
         answers[8] = float(b.rng.integers(1, 3)) if b.chance(b.params.phq9_item9_positive) else 0.0
     result = score_answers(b.patient.sex_at_birth, instrument_id, answers)
-    return b.add(QuestionnaireResponse, instrument=instrument_id, answers=tuple(answers),
-                 completed_at=b.clinic_time(day), total=float(result.total), band=result.band,
-                 flags=tuple(result.flags))
+    response = b.add(QuestionnaireResponse, instrument=instrument_id, answers=tuple(answers),
+                     completed_at=b.clinic_time(day), total=float(result.total), band=result.band,
+                     flags=tuple(result.flags))
+    if instrument_id == "phq-9" and answers[8] > 0 and b.chance(b.params.phq9_item9_assessed_same_day):
+        safety_assessment(b, response)
+    return response
+
+
+def safety_assessment(b: PatientBuilder, response: QuestionnaireResponse) -> SafetyAssessment:
+    """A counselor's same-day suicide-risk assessment of a PHQ-9 with item 9 above 0: low risk, a
+    safety plan and the crisis line, follow-up within a week (closes MON-PHQ9-ITEM9)."""
+    assessed_at = response.completed_at + timedelta(hours=1)
+    return b.add(SafetyAssessment, assessed_at=assessed_at, risk_level="low",
+                 actions=("safety-plan", "crisis-line-988", "follow-up-booked"),
+                 assessed_by=b.staff_member("counselors"), assessor_role="counselor", response_id=response.id,
+                 follow_up_on=assessed_at.date() + timedelta(days=7))
 
 
 def drinking_diary(b: PatientBuilder, start: date, stop: date, on_treatment: bool) -> list[tuple[date, float]]:
