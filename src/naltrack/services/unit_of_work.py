@@ -69,6 +69,9 @@ class PatientRepository(KeyedRepository[Patient]):
 
     kind = "patient"
 
+    def add(self, item: Patient) -> None:
+        self.add_many([item])
+
     @abc.abstractmethod
     def add_many(self, patients: Iterable[Patient]) -> None: ...
 
@@ -89,8 +92,8 @@ class PatientRepository(KeyedRepository[Patient]):
 class RecordRepository(abc.ABC):
     """Clinical records of every type (the types of :data:`RECORD_TYPES`)."""
 
-    @abc.abstractmethod
-    def add(self, record: ClinicalRecord) -> None: ...
+    def add(self, record: ClinicalRecord) -> None:
+        self.add_many([record])
 
     @abc.abstractmethod
     def add_many(self, records: Iterable[ClinicalRecord]) -> None:

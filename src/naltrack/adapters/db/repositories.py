@@ -54,10 +54,14 @@ def _insert(connection: Connection, table: sa.Table, rows: Iterable[dict[str, An
         raise Conflict(f"{table.name}: a record breaks a key or reference ({error.orig})") from error
 
 
-class SqlClinicRepository(ClinicRepository):
+class OnConnection:
+    """A repository on the unit of work's connection (its transaction)."""
+
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
+
+class SqlClinicRepository(OnConnection, ClinicRepository):
     def add(self, clinic: Clinic) -> None:
         _insert(self._connection, t.clinics, [clinic_to_row(clinic)])
 
@@ -70,13 +74,7 @@ class SqlClinicRepository(ClinicRepository):
         return [clinic_from_row(row) for row in rows.mappings()]
 
 
-class SqlPatientRepository(PatientRepository):
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    def add(self, patient: Patient) -> None:
-        self.add_many([patient])
-
+class SqlPatientRepository(OnConnection, PatientRepository):
     def add_many(self, patients: Iterable[Patient]) -> None:
         _insert(self._connection, t.patients, (patient_to_row(p) for p in patients))
 
@@ -118,13 +116,7 @@ class SqlPatientRepository(PatientRepository):
         return query
 
 
-class SqlRecordRepository(RecordRepository):
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    def add(self, record: ClinicalRecord) -> None:
-        self.add_many([record])
-
+class SqlRecordRepository(OnConnection, RecordRepository):
     def add_many(self, records: Iterable[ClinicalRecord]) -> None:
         rows: dict[type[ClinicalRecord], list[dict[str, Any]]] = defaultdict(list)
         for record in records:
