@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from naltrack.adapters.fhir.r4_common import (
     LOINC,
@@ -26,6 +26,7 @@ from naltrack.adapters.fhir.r4_common import (
     meta,
     ref,
 )
+from naltrack.domain.security.consent import Consent
 
 PART2_POLICY_URI = "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2"
 DICOM = "http://dicom.nema.org/resources/ontology/DCM"
@@ -42,55 +43,36 @@ PURPOSE_OF_USE = {
 }
 
 
-class ConsentTerms(Protocol):
-    """What a Part 2 consent says (:class:`naltrack.domain.security.consent.Consent`)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def patient_id(self) -> str: ...
-    @property
-    def recipient(self) -> str: ...
-    @property
-    def purpose(self) -> str: ...
-    @property
-    def signed_on(self) -> date: ...
-    @property
-    def expires_on(self) -> date: ...
-    @property
-    def revoked_at(self) -> datetime | None: ...
-
-
 def purpose_coding(purpose: str) -> dict[str, str]:
     code, display = PURPOSE_OF_USE.get(purpose, ("TREAT", "treatment"))
     return coding(V3_ACTREASON, code, display)
 
 
-def consent_resource(terms: ConsentTerms, labels: list[dict[str, Any]], now: datetime) -> FhirResource:
+def consent_resource(consent: Consent, labels: list[dict[str, Any]], now: datetime) -> FhirResource:
     """A Part 2 opt-in consent naming recipient, purpose and period; ``inactive`` once revoked or expired."""
-    in_force = (terms.revoked_at is None or terms.revoked_at > now) and terms.expires_on >= now.date()
+    in_force = (consent.revoked_at is None or consent.revoked_at > now) and consent.expires_on >= now.date()
     return {
         "resourceType": "Consent",
-        "id": terms.id,
+        "id": consent.id,
         "meta": meta(None, labels),
-        "identifier": identifier("consent", terms.id),
+        "identifier": identifier("consent", consent.id),
         "status": "active" if in_force else "inactive",
         "scope": concept("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy",
                          "Privacy Consent"),
         "category": [concept(LOINC, "59284-0", "Patient Consent")],
-        "patient": ref("Patient", terms.patient_id),
-        "dateTime": day(terms.signed_on),
+        "patient": ref("Patient", consent.patient_id),
+        "dateTime": day(consent.signed_on),
         "policy": [{"authority": "https://www.hhs.gov", "uri": PART2_POLICY_URI}],
         "policyRule": concept(V3_ACTCODE, "OPTIN", "opt-in"),
         "provision": {
             "type": "permit",
-            "period": {"start": day(terms.signed_on), "end": day(terms.expires_on)},
+            "period": {"start": day(consent.signed_on), "end": day(consent.expires_on)},
             "actor": [{
                 "role": concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP",
                                 "information recipient"),
-                "reference": {"display": terms.recipient},
+                "reference": {"display": consent.recipient},
             }],
-            "purpose": [purpose_coding(terms.purpose)],
+            "purpose": [purpose_coding(consent.purpose)],
         },
     }
 
