@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from naltrack.domain.coverage import PatientCoverage
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.units import require_whole_days
 from naltrack.pk.bands import BANDS, Band
 
 #: Days an XR-NTX injection covers (clinical.md §7.2, HEDIS POD value set).
@@ -30,8 +31,7 @@ class Supply:
     days: int
 
     def __post_init__(self) -> None:
-        if isinstance(self.days, bool) or not isinstance(self.days, int) or not 1 <= self.days <= 365:
-            raise InvalidInput("supply.days", self.days, "must be a whole number of days from 1 to 365")
+        require_whole_days("supply.days", self.days, 1, 365)
 
 
 def _check_window(start: date, end: date) -> int:

@@ -44,6 +44,22 @@ def require_range(field: str, value: float, low: float, high: float, unit: str =
         raise InvalidInput(field, value, f"must be between {low:g} and {high:g}{suffix}")
 
 
+def require_whole_days(field: str, value: int, low: int, high: int) -> None:
+    """Reject anything but a whole number of days in ``[low, high]`` (a bool is not a number).
+
+    Examples
+    --------
+    >>> require_whole_days("what_if.late_days", 7, 0, 60)
+    >>> try:
+    ...     require_whole_days("what_if.late_days", 7.5, 0, 60)
+    ... except InvalidInput as error:
+    ...     print(error)
+    what_if.late_days: 7.5 must be a whole number of days from 0 to 60
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(field, value, f"must be a whole number of days from {low} to {high}")
+
+
 def require_choice(field: str, value: object, choices: tuple[str, ...]) -> None:
     """Reject a value that is not one of ``choices``."""
     if value not in choices:

@@ -14,6 +14,7 @@ from naltrack.domain.due_dates import injection_due_on, injection_interval_days
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import current
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.units import require_whole_days
 from naltrack.pk.models import DoseEvent, Form
 
 
@@ -31,8 +32,7 @@ def what_if_injection_late(chart: PatientChart, today: date, late_days: int, *, 
     InvalidInput
         If ``late_days`` is negative or above 60, or there is no injection on record.
     """
-    if isinstance(late_days, bool) or not isinstance(late_days, int) or not 0 <= late_days <= 60:
-        raise InvalidInput("what_if.late_days", late_days, "must be a whole number of days from 0 to 60")
+    require_whole_days("what_if.late_days", late_days, 0, 60)
     last = chart.last_injection(today, tz)
     if last is None:
         raise InvalidInput("what_if.late_days", late_days, "needs an XR-NTX injection on record")
@@ -52,8 +52,7 @@ def what_if_oral_stopped(chart: PatientChart, today: date, stop_days: int, *, tz
     InvalidInput
         If ``stop_days`` is negative or above 365, or no oral regimen is active today.
     """
-    if isinstance(stop_days, bool) or not isinstance(stop_days, int) or not 0 <= stop_days <= 365:
-        raise InvalidInput("what_if.stop_days", stop_days, "must be a whole number of days from 0 to 365")
+    require_whole_days("what_if.stop_days", stop_days, 0, 365)
     regimen = next((r for r in chart.active_regimens_on(today) if r.form == "oral" and r.kind != "targeted"), None)
     if regimen is None:
         raise InvalidInput("what_if.stop_days", stop_days, "needs an active scheduled oral regimen")
