@@ -12,7 +12,7 @@ from naltrack.domain.observations import LIVER_LOINC, PLATELET_COUNT_LOINCS, Lab
 from naltrack.domain.records import current
 from naltrack.domain.rules import facts
 from naltrack.domain.rules.base import Reason
-from naltrack.domain.rules.context import Context, reason
+from naltrack.domain.rules.context import Context, or_info, reason
 
 #: Components of the XR-NTX kit besides naltrexone (clinical.md §2.5).
 XR_COMPONENTS = ("polylactide-co-glycolide", "carboxymethylcellulose")
@@ -33,9 +33,7 @@ def check_hypersensitivity(ctx: Context) -> list[Reason]:
         elif allergy.substance in XR_COMPONENTS and ctx.form == "implant":
             out.append(reason("RDY-HYPERSENSITIVITY", "review", f"Hypersensitivity to {allergy.substance}{note}: "
                               "check the compounded implant's excipients."))
-    if not out:
-        out.append(reason("RDY-HYPERSENSITIVITY", "info", "No hypersensitivity to naltrexone or its components."))
-    return out
+    return or_info(out, "RDY-HYPERSENSITIVITY", "No hypersensitivity to naltrexone or its components.")
 
 
 def _latest_lab(ctx: Context, loinc: str, max_age_days: int) -> LabResult | None:
@@ -116,9 +114,7 @@ def check_pregnancy(ctx: Context) -> list[Reason]:
     if patient.sex_at_birth == "female" and of_age and (not fresh or status is None or status.pregnant is None):
         out.append(reason("RDY-PREGNANCY", "review", f"Pregnancy status not recorded in the last "
                           f"{t.pregnancy_status_max_age_days} days: do a pregnancy test."))
-    if not out:
-        out.append(reason("RDY-PREGNANCY", "info", "Not pregnant or breastfeeding, or not applicable."))
-    return out
+    return or_info(out, "RDY-PREGNANCY", "Not pregnant or breastfeeding, or not applicable.")
 
 
 def _opioid_use_within_window(ctx: Context) -> str | None:
@@ -155,9 +151,7 @@ def check_bleeding(ctx: Context) -> list[Reason]:
         if entry is not None and entry.medication_class == "anticoagulant" and med.is_active_on(ctx.on):
             out.append(reason("RDY-BLEEDING", "review", f"{entry.display} is active: anticoagulant; use caution "
                               f"with {procedure}."))
-    if not out:
-        out.append(reason("RDY-BLEEDING", "info", "No bleeding disorder, low platelets or anticoagulant on file."))
-    return out
+    return or_info(out, "RDY-BLEEDING", "No bleeding disorder, low platelets or anticoagulant on file.")
 
 
 def _low_platelets(ctx: Context) -> str | None:

@@ -39,3 +39,8 @@ class Context:
 def reason(rule_id: str, severity: ReadinessSeverity, message: str, ready_on: date | None = None) -> Reason:
     """A reason of a registered rule, with the rule's source."""
     return Reason(rule_id, severity, message, get_rule(rule_id).source, ready_on)
+
+
+def or_info(found: list[Reason], rule_id: str, message: str) -> list[Reason]:
+    """``found``, or when a check found nothing, one ``info`` reason of its rule saying so (``message``)."""
+    return found or [reason(rule_id, "info", message)]
