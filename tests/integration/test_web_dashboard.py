@@ -163,10 +163,13 @@ def test_urgent_alerts_phq9_item9_liver_above_3x_uln_and_open_site_reaction(stor
                   reference_high=40.0, collected_at=at(days_ago(2))),
         AdverseEvent(id="a1", patient_id="ps", kind="injection-site-reaction", onset=days_ago(15), ctcae_grade=2,
                      site=InjectionSiteDetails(side="left", induration_cm=3.0)),
+        AdverseEvent(id="a2", patient_id="pn", kind="injection-site-reaction", onset=days_ago(2), ctcae_grade=2,
+                     site=InjectionSiteDetails(side="right", induration_cm=2.0, necrosis=True)),
     ])
     alerts = {(a.patient_id, a.kind, a.severity) for a in dashboard(storage).alerts}
+    # Not improving after two weeks: a warning (report it); necrosis: critical (clinical.md §3).
     assert alerts == {("pq", "phq9-item9", "critical"), ("pl", "liver", "warning"),
-                      ("ps", "injection-site", "critical")}
+                      ("ps", "injection-site", "warning"), ("pn", "injection-site", "critical")}
 
 
 def test_acknowledged_alert_is_left_out_but_never_a_phq9_item9_one(storage):

@@ -152,18 +152,31 @@ def _liver_alerts(connection: Connection, care: InCare, today: date, clock: Clin
 
 def _site_alerts(connection: Connection, care: InCare, today: date,
                  thresholds: Thresholds) -> list[tuple[UrgentAlert, str]]:
-    """Open injection-site reactions (clinical.md §3); critical with necrosis or after two weeks."""
+    """Open injection-site reactions by status, as rule MON-INJECTION-SITE (clinical.md §3): critical when
+    worsening (larger induration or grade than the record it corrects), or with necrosis, a surgical referral
+    or a severe grade unless resolving; otherwise a warning."""
     a = t.adverse_events.c
-    query = (sa.select(a.patient_id, a.id, a.onset, a.site_necrosis)
+    corrected = t.adverse_events.alias("corrected")
+    was = corrected.c
+    query = (sa.select(a.patient_id, a.id, a.onset, a.outcome, a.ctcae_grade, a.site_necrosis, a.site_surgical_referral,
+                       a.site_induration_cm, was.site_induration_cm.label("was_cm"), was.ctcae_grade.label("was_grade"))
+             .select_from(t.adverse_events.outerjoin(corrected, was.id == a.supersedes))
              .where(a.patient_id.in_(patient_ids()), a.kind == "injection-site-reaction", a.onset <= today,
                     a.status == "active", a.outcome.not_in(CLOSED_OUTCOMES)))
     out = []
     for row in connection.execute(query, {"ids": care.ids}):
         days = (today - row.onset).days
-        critical = bool(row.site_necrosis) or days >= thresholds.injection_site_escalate_days
-        message = ("necrosis reported: refer to a surgeon" if row.site_necrosis else
-                   f"not resolved after {days} days: review the site" if critical else
-                   f"open since {days} days: check the site at the next visit")
+        worse = ((row.was_cm is not None and row.site_induration_cm is not None and row.site_induration_cm > row.was_cm)
+                 or (row.was_grade is not None and row.ctcae_grade > row.was_grade))
+        severe = (bool(row.site_necrosis) or bool(row.site_surgical_referral)
+                  or row.ctcae_grade >= thresholds.injection_site_critical_from_grade)
+        critical = worse or (severe and row.outcome != "resolving")
+        message = ("worsening: refer to a surgeon" if worse else
+                   "necrosis reported: refer to a surgeon" if critical and row.site_necrosis else
+                   "severe reaction: refer to a surgeon" if critical else
+                   "resolving: follow up the site until it has resolved" if row.outcome == "resolving" else
+                   f"not improving after {days} days: report it" if days >= thresholds.injection_site_escalate_days
+                   else f"open since {days} days: check the site at the next visit")
         out.append((_alert(care, row.patient_id, kind="injection-site", rule="MON-INJECTION-SITE",
                            kind_label="Injection site",
                            message=message, on=row.onset, severity="critical" if critical else "warning"),
