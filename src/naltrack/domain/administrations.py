@@ -14,7 +14,7 @@ from typing import Literal, get_args
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import IMPLANT_MAX_DOSE_MG, XR_NTX_DOSE_MG, check_oral_dose
-from naltrack.domain.units import require_aware, require_choice, require_range, require_text
+from naltrack.domain.units import require_aware, require_choice, require_not_before, require_range, require_text
 
 OralStatus = Literal["taken", "observed", "missed"]
 ORAL_STATUSES: tuple[OralStatus, ...] = get_args(OralStatus)
@@ -72,9 +72,7 @@ class Injection(ClinicalRecord):
                                "must be 1.5 or 2 inches (the carton needles, clinical.md §1.2)")
         if self.dose_mg != XR_NTX_DOSE_MG:
             raise InvalidInput("injection.dose_mg", self.dose_mg, "must be 380 mg (clinical.md §1.2)")
-        if self.expiry < self.given_at.date():
-            raise InvalidInput("injection.expiry", self.expiry.isoformat(),
-                               f"is before the injection date {self.given_at.date()}: expired kit")
+        require_not_before("injection.expiry", self.expiry, self.given_at.date(), "the injection date")
 
 
 @dataclass(frozen=True, kw_only=True)
