@@ -284,3 +284,12 @@ def test_coverage_through_the_console_script_reads_the_medication_list(tmp_path:
     text = subprocess.run([exe, "coverage", str(path), "--on", "2026-03-01", "--timezone", "America/New_York"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert text.stdout.splitlines()[0] == "Coverage on 2026-03-01 (Sam Rivera, pt-1): blocked through 2026-03-10"
+
+
+def test_readiness_a_year_after_the_last_tablets_is_a_restart_with_the_test_dose(tmp_path: Path) -> None:
+    """A re-induction a year later: the 25 mg test dose again, not "naltrexone already given" (clinical.md §1.1)."""
+    path = _oral_bundle(tmp_path, "2025-03-01T09:00:00-05:00", "2025-03-02T09:00:00-05:00")
+    code, out, _ = run("readiness", str(path), "--form", "oral", "--on", "2026-03-10", "--format", "json")
+    assert code == 0
+    (test_dose,) = [r for r in json.loads(out)["reasons"] if r["rule"] == "RDY-ORAL-TEST-DOSE"]
+    assert test_dose["message"] == "Start with 25 mg once; 50 mg daily if no withdrawal signs."

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
 from naltrack.adapters.fhir.bundle_reader import BundleRead, load_bundle_file
 from naltrack.cli.errors import bad_input_exits_2
+from naltrack.config import get_settings
+from naltrack.domain.dose_classes import classify_dose
 from naltrack.domain.rules.readiness import Readiness, assess_readiness
 
 
@@ -24,7 +27,10 @@ def readiness(bundle: Path, form: str, on: datetime, fmt: str) -> None:
     """Assess induction readiness from BUNDLE, a FHIR R4 Bundle (JSON) of one patient's record."""
     with bad_input_exits_2():
         read = load_bundle_file(bundle)
-        result = assess_readiness(read.chart, form, on.date(), unread=read.unrecognized_medications)  # type: ignore[arg-type]
+        # The kind of dose (a restart a year later gets the full induction again), in the settings' zone.
+        dose = classify_dose(read.chart, form, on.date(), ZoneInfo(get_settings().timezone))  # type: ignore[arg-type]
+        result = assess_readiness(read.chart, form, on.date(), unread=read.unrecognized_medications,  # type: ignore[arg-type]
+                                  dose_class=dose)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
