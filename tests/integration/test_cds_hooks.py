@@ -517,3 +517,23 @@ def test_an_opioid_ordered_on_days_1_to_28_after_an_injection_and_through_the_bl
             if cards:
                 assert "2026-04-03" in cards[0]["summary"]
     assert found == {day: ["critical"] if day <= 32 else [] for day in found}
+
+
+def _statement(code: str, display: str) -> dict[str, Any]:
+    return {"resourceType": "MedicationStatement", "id": f"ms-{code}", "status": "active",
+            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": code, "display": display}]},
+            "subject": {"reference": f"Patient/{PID}"}, "effectivePeriod": {"start": "2026-01-01"}}
+
+
+@pytest.mark.parametrize(("listed", "ordered", "indicator", "names"), [
+    (("1551468", "Contrave"), OXYCODONE, "warning", "oxycodone"),  # partial blockade by Contrave's naltrexone
+    (("864706", "methadone 10 MG Oral Tablet"), ("draft-con", "1551468", "Contrave"), "critical", "bupropion"),
+])
+def test_contrave_against_opioids_over_http(cds_url: str, listed: tuple[str, str], ordered: tuple[str, str, str],
+                                            indicator: str, names: str) -> None:
+    prefetch = {"patient": patient(), "medicationRequests": bundle(), "medicationAdministrations": bundle(),
+                "medicationStatements": bundle(_statement(*listed))}
+    body = order_request("order-sign", [draft(*ordered)], prefetch)
+    cards = httpx.post(f"{cds_url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
+    assert [(c["indicator"], c["summary"].split()[0].rstrip(":"), c["source"]["label"]) for c in cards] == \
+        [(indicator, names, "naltrack")]
