@@ -161,3 +161,9 @@ def run_audited(uow_factory: SecureUnitOfWorkFactory, access: Access,
             uow.security.append_audit(access.event(outcome))
             uow.commit()
         raise
+
+
+def read_patient(uow_factory: SecureUnitOfWorkFactory, access: Access, patient_id: str,
+                 read: Callable[[SecureUnitOfWork, Patient], T]) -> T:
+    """One audited read of one patient's data: :func:`authorized_patient`, then ``read(uow, patient)``."""
+    return run_audited(uow_factory, access, lambda uow, access: read(uow, authorized_patient(uow, access, patient_id)))

@@ -23,7 +23,7 @@ from naltrack.domain.security.consent import (
 )
 from naltrack.domain.security.roles import KIND_CATEGORY
 from naltrack.errors import StaleVersion
-from naltrack.services.access import Access, authorize, authorized_patient, in_clinic, run_audited
+from naltrack.services.access import Access, authorize, authorized_patient, in_clinic, read_patient, run_audited
 from naltrack.services.context import AppContext
 from naltrack.services.security import new_id
 from naltrack.services.security_ports import Disclosure, SecureUnitOfWork
@@ -46,12 +46,7 @@ def create_consent(ctx: AppContext, actor: Actor, patient_id: str, values: dict[
 def list_consents(ctx: AppContext, actor: Actor, patient_id: str,
                   now: datetime) -> list[Consent]:
     access = Access(actor=actor, action="read", category="consents", now=now, record_type="consents")
-
-    def body(uow: SecureUnitOfWork, access: Access) -> list[Consent]:
-        authorized_patient(uow, access, patient_id)
-        return uow.security.consents_for(patient_id)
-
-    return run_audited(ctx.uow, access, body)
+    return read_patient(ctx.uow, access, patient_id, lambda uow, _: uow.security.consents_for(patient_id))
 
 
 def _owned_consent(uow: SecureUnitOfWork, access: Access, consent_id: str) -> Consent:
@@ -142,12 +137,7 @@ def list_disclosures(ctx: AppContext, actor: Actor, patient_id: str,
                      now: datetime) -> list[Disclosure]:
     """The accounting of disclosures of one patient."""
     access = Access(actor=actor, action="read", category="disclosures", now=now, record_type="disclosures")
-
-    def body(uow: SecureUnitOfWork, access: Access) -> list[Disclosure]:
-        authorized_patient(uow, access, patient_id)
-        return uow.security.disclosures_for(patient_id)
-
-    return run_audited(ctx.uow, access, body)
+    return read_patient(ctx.uow, access, patient_id, lambda uow, _: uow.security.disclosures_for(patient_id))
 
 
 def break_the_glass(ctx: AppContext, actor: Actor, patient_id: str, reason: str, minutes: int,

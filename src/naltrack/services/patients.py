@@ -17,7 +17,7 @@ from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.accounts import Actor
 from naltrack.errors import StaleVersion
-from naltrack.services.access import Access, authorize, authorized_patient, run_audited
+from naltrack.services.access import Access, authorize, authorized_patient, read_patient, run_audited
 from naltrack.services.context import AppContext
 from naltrack.services.record_writes import check_mrn, write_patient, write_records
 from naltrack.services.records import Page, check_page
@@ -67,12 +67,7 @@ def register_patient(ctx: AppContext, actor: Actor, build: PatientBuilder, now: 
 def get_patient(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> Patient:
     """One patient of the actor's clinic; NotFound for any other."""
     access = _access(actor, "read", now, patient_id)
-
-    def body(uow: SecureUnitOfWork, access: Access) -> Patient:
-        patient = authorized_patient(uow, access, patient_id)
-        return patient
-
-    return run_audited(ctx.uow, access, body)
+    return read_patient(ctx.uow, access, patient_id, lambda uow, patient: patient)
 
 
 def list_patients(ctx: AppContext, actor: Actor, text: str | None, limit: int, offset: int, now: datetime) -> Page:

@@ -28,7 +28,7 @@ from naltrack.domain.records import ClinicalRecord, supersede
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.roles import KIND_CATEGORY
 from naltrack.errors import StaleVersion
-from naltrack.services.access import Access, authorize, authorized_patient, in_clinic, run_audited
+from naltrack.services.access import Access, authorize, authorized_patient, in_clinic, read_patient, run_audited
 from naltrack.services.context import AppContext
 from naltrack.services.record_writes import EVENT_TIME_FIELD, check_record, check_references, write_records
 from naltrack.services.security import new_id
@@ -252,12 +252,7 @@ def chart_view(ctx: AppContext, actor: Actor, patient_id: str, view: str, comput
                now: datetime) -> Any:
     """A read view computed from the whole chart (alerts, readiness, coverage), audited as ``view``."""
     access = Access(actor=actor, action="read", category="clinical-views", now=now, record_type=view)
-
-    def body(uow: SecureUnitOfWork, access: Access) -> Any:
-        patient = authorized_patient(uow, access, patient_id)
-        return compute(chart_in(uow, patient))
-
-    return run_audited(ctx.uow, access, body)
+    return read_patient(ctx.uow, access, patient_id, lambda uow, patient: compute(chart_in(uow, patient)))
 
 
 def load_chart(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> PatientChart:

@@ -21,9 +21,8 @@ from naltrack.domain.chart import PatientChart
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES, KIND_CATEGORY
 from naltrack.services import consents as consent_cases
-from naltrack.services.access import Access, authorized_patient, run_audited
 from naltrack.services.context import AppContext
-from naltrack.services.records import chart_in
+from naltrack.services.records import chart_in, chart_view
 from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
 
 NOTICE_SYSTEM = "urn:naltrack:part2-notice"
@@ -103,13 +102,7 @@ def _disclosure_resources(uow_factory: SecureUnitOfWorkFactory, disclosure: Disc
 
 def read_record(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> DisclosedRecord:
     """A read inside the program: the categories the actor's role may read, audited."""
-    access = Access(actor=actor, action="read", category="clinical-views", now=now, record_type="fhir-everything")
-
-    def body(uow: SecureUnitOfWork, access: Access) -> PatientChart:
-        patient = authorized_patient(uow, access, patient_id)
-        return chart_in(uow, patient)
-
-    chart = run_audited(ctx.uow, access, body)
+    chart: PatientChart = chart_view(ctx, actor, patient_id, "fhir-everything", lambda chart: chart, now)
     return DisclosedRecord(patient_id, export_chart(chart), ctx.redisclosure_notice, None, CLINICAL_CATEGORIES)
 
 
