@@ -85,7 +85,8 @@ def _dosing(connection: Connection, ids: list[str], today: date, tz: ZoneInfo) -
          sa.and_(i.given_at >= since["xr-ntx"], i.given_at < before)),
         ("oral", o, o.taken_at, sa.literal(NEVER), unknown,
          sa.and_(o.dose_status != "missed", o.taken_at >= since["oral"], o.taken_at < before)),
-        ("implant", m, m.inserted_at, never, recorded, sa.and_(m.inserted_at >= since["implant"], m.inserted_at < before)),
+        ("implant", m, m.inserted_at, never, recorded,
+         sa.and_(m.inserted_at >= since["implant"], m.inserted_at < before)),
     )
     index = {pid: n for n, pid in enumerate(ids)}
     patients: list[int] = []
