@@ -31,7 +31,7 @@ WEEK = 7
 
 
 @njit(cache=True, inline="always")
-def _add_due(rates: FloatArray, times: FloatArray, amps: FloatArray, state: FloatArray, ptr: int, stop: int,
+def add_due(rates: FloatArray, times: FloatArray, amps: FloatArray, state: FloatArray, ptr: int, stop: int,
              hour: int) -> int:  # pragma: no cover - compiled
     """Add the components due at or before ``hour`` (decayed to it); the new pointer."""
     while ptr < stop and times[ptr] <= hour:
@@ -39,6 +39,23 @@ def _add_due(rates: FloatArray, times: FloatArray, amps: FloatArray, state: Floa
             state[m] += amps[ptr, m] * math.exp(-rates[m] * (hour - times[ptr]))
         ptr += 1
     return ptr
+
+
+@njit(cache=True, inline="always")
+def first_day(edges: IntArray, starts: IntArray, times: FloatArray, p: int) -> int:  # pragma: no cover - compiled
+    """The day patient ``p``'s scan starts: its first component's first whole hour's; ``n_days`` if it has none."""
+    if starts[p] == starts[p + 1]:
+        return int(edges.shape[0] - 1)
+    return int(max(np.searchsorted(edges, math.ceil(times[starts[p]]), side="right") - 1, 0))
+
+
+@njit(cache=True, inline="always")
+def spent(state: FloatArray, ptr: int, stop: int, threshold: float) -> bool:  # pragma: no cover - compiled
+    """No component left, and the positive parts of the modes, which only decay, sum below ``threshold``.
+
+    No later hour can then reach the threshold, so a scan stops.
+    """
+    return ptr == stop and np.sum(np.maximum(state, 0.0)) < threshold
 
 
 Decays = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
@@ -77,7 +94,7 @@ def _day_blocked(rates: FloatArray, times: FloatArray, amps: FloatArray, state: 
     ``decays`` are :func:`_decays` of ``end - first`` hours.
     """
     hourly, whole = decays[0], decays[2]
-    ptr = _add_due(rates, times, amps, state, ptr, stop, first)
+    ptr = add_due(rates, times, amps, state, ptr, stop, first)
     if ptr >= stop or times[ptr] > end - 1:
         low, high = _bounds(state, decays)
         if low >= threshold or high < threshold:
@@ -86,7 +103,7 @@ def _day_blocked(rates: FloatArray, times: FloatArray, amps: FloatArray, state: 
             return low >= threshold, ptr
     blocked = True
     for hour in range(first, end):
-        ptr = _add_due(rates, times, amps, state, ptr, stop, hour)
+        ptr = add_due(rates, times, amps, state, ptr, stop, hour)
         level = 0.0
         for m in range(rates.shape[0]):
             level += state[m]
@@ -109,16 +126,14 @@ def blocked_scan(rates: FloatArray, starts: IntArray, times: FloatArray, amps: F
     full_day = _decays(rates, 24)
     for p in range(starts.shape[0] - 1):
         ptr, stop = starts[p], starts[p + 1]
-        if ptr == stop:
-            continue
         state[:] = 0.0
-        day = max(np.searchsorted(edges, math.ceil(times[ptr]), side="right") - 1, 0)
+        day = first_day(edges, starts, times, p)
         while day < n_days:
             n = edges[day + 1] - edges[day]
             decays = full_day if n == 24 else _decays(rates, n)
             ok, ptr = _day_blocked(rates, times, amps, state, ptr, stop, edges[day], edges[day + 1], threshold, decays)
             blocked[p, day] = ok
-            if ptr == stop and np.sum(np.maximum(state, 0.0)) < threshold:
+            if spent(state, ptr, stop, threshold):
                 break
             day += 1
 
@@ -145,7 +160,7 @@ def population_blocked_chunk(rates: FloatArray, times_h: FloatArray, amplitudes:
             stop -= 1
         ptr, day = 0, 0
         while day < n_days:
-            ptr = _add_due(rate, times, amps, state, ptr, stop, 24 * day)
+            ptr = add_due(rate, times, amps, state, ptr, stop, 24 * day)
             if day + WEEK <= n_days and (ptr >= stop or times[ptr] > 24 * (day + WEEK) - 1):
                 low, high = _bounds(state, week_decays)  # a week without a dose, decided at once
                 if low >= threshold or high < threshold:
@@ -157,6 +172,6 @@ def population_blocked_chunk(rates: FloatArray, times_h: FloatArray, amplitudes:
             ok, ptr = _day_blocked(rate, times, amps, state, ptr, stop, 24 * day, 24 * day + 24, threshold, day_decays)
             if ok:
                 day_blocked[day] += 1
-            elif ptr == stop and np.sum(np.maximum(state, 0.0)) < threshold:
+            elif spent(state, ptr, stop, threshold):
                 break
             day += 1

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from naltrack.pk.blockade_kernels import add_due, first_day, spent
 from naltrack.pk.models import DoseEvent, Form, build_modes, typical_subject
 from naltrack.pk.params import PkParameters
 
@@ -193,18 +194,16 @@ def _scan(rates: FloatArray, starts: IntArray, times: FloatArray, amps: FloatArr
         decay_day[m] = math.exp(-rates[m] * 24.0)
     for p in range(starts.shape[0] - 1):
         ptr, stop = starts[p], starts[p + 1]
-        if ptr == stop:
-            continue
         state[:] = 0.0
-        day = max(np.searchsorted(edges, math.ceil(times[ptr]), side="right") - 1, 0)
+        day = first_day(edges, starts, times, p)
         while day < n_days:
             total = _day_sum(rates, times, amps, state, ptr, stop, edges[day], edges[day + 1], sum_day, decay_day)
             while ptr < stop and times[ptr] <= edges[day + 1] - 1:
                 ptr += 1
             if total >= threshold * (edges[day + 1] - edges[day]):
                 out[p] = day
-            if ptr == stop and np.sum(np.maximum(state, 0.0)) < threshold:
-                break  # every mode only decays from here: no later hour reaches the threshold
+            if spent(state, ptr, stop, threshold):
+                break
             day += 1
     return out
 
@@ -222,10 +221,7 @@ def _day_sum(rates: FloatArray, times: FloatArray, amps: FloatArray, state: Floa
                 state[m] *= decay_day[m]
         return total
     while hour < end:
-        while ptr < stop and times[ptr] <= hour:
-            for m in range(rates.shape[0]):
-                state[m] += amps[ptr, m] * math.exp(-rates[m] * (hour - times[ptr]))
-            ptr += 1
+        ptr = add_due(rates, times, amps, state, ptr, stop, hour)
         nxt = end
         if ptr < stop:
             nxt = min(end, int(math.ceil(times[ptr])))
