@@ -34,6 +34,7 @@ from naltrack.pk.models import (
     Subjects,
     add_dose,
     bateman,
+    checked_times,
     evaluate,
     typical_subject,
 )
@@ -133,9 +134,7 @@ def simulate_blockade(dosing: Sequence[DoseEvent], params: PkParameters | None, 
     ([0.0, 0.9, 0.9, 0.47], [False, True, True, False])
     """
     params = params or PkParameters()
-    t = np.asarray(times_h, dtype=np.float64)
-    if t.ndim != 1 or not np.all(np.isfinite(t)):
-        raise InvalidDosing("times_h", t.shape, "must be a finite 1-D array of hours")
+    t = checked_times(times_h)
     subjects = subjects or typical_subject(params)
     rates, times, amps = effect_modes(dosing, subjects, params, metabolite_multiplier=metabolite_multiplier)
     effect = evaluate(rates, times, amps, t)

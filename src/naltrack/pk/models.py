@@ -277,6 +277,20 @@ class SimulationResult:
     metabolite_ng_ml: FloatArray
 
 
+def checked_times(times_h: npt.ArrayLike) -> FloatArray:
+    """``times_h`` as a float array, checked once at the entry of a simulation (STYLE.md §4).
+
+    Raises
+    ------
+    InvalidDosing
+        If ``times_h`` is not a finite 1-D array.
+    """
+    t = np.asarray(times_h, dtype=np.float64)
+    if t.ndim != 1 or not np.all(np.isfinite(t)):
+        raise InvalidDosing("times_h", t.shape, "must be a finite 1-D array of hours")
+    return t
+
+
 def simulate(dosing: Sequence[DoseEvent], params: PkParameters | None, times_h: npt.ArrayLike, *,
              subjects: Subjects | None = None, model: Literal["naltrexone"] = "naltrexone") -> SimulationResult:
     """Plasma naltrexone (and oral 6β-naltrexol) after a dosing history.
@@ -309,9 +323,7 @@ def simulate(dosing: Sequence[DoseEvent], params: PkParameters | None, times_h: 
     [9.35, 0.18]
     """
     params = params or PkParameters()
-    t = np.asarray(times_h, dtype=np.float64)
-    if t.ndim != 1 or not np.all(np.isfinite(t)):
-        raise InvalidDosing("times_h", t.shape, "must be a finite 1-D array of hours")
+    t = checked_times(times_h)
     subjects = subjects or typical_subject(params)
     table = build_modes(dosing, subjects, params)
     conc = evaluate(table.rates, table.times_h, table.amplitudes, t)
