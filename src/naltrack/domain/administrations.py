@@ -14,7 +14,14 @@ from typing import Literal, get_args
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import IMPLANT_MAX_DOSE_MG, XR_NTX_DOSE_MG, check_oral_dose
-from naltrack.domain.units import require_aware, require_choice, require_not_before, require_range, require_text
+from naltrack.domain.units import (
+    require_aware,
+    require_choice,
+    require_not_before,
+    require_range,
+    require_range_if_given,
+    require_text,
+)
 
 OralStatus = Literal["taken", "observed", "missed"]
 ORAL_STATUSES: tuple[OralStatus, ...] = get_args(OralStatus)
@@ -94,8 +101,7 @@ class ImplantInsertion(ClinicalRecord):
         require_range("implant.dose_mg", self.dose_mg, 1, IMPLANT_MAX_DOSE_MG, "mg")
         require_text("implant.product", self.product)
         require_text("implant.inserted_by", self.inserted_by, 100)
-        if self.expected_duration_days is not None:
-            require_range("implant.expected_duration_days", self.expected_duration_days, 14, 365, "days")
+        require_range_if_given("implant.expected_duration_days", self.expected_duration_days, 14, 365, "days")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,14 @@ from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
-from naltrack.domain.units import require_aware, require_choice, require_not_before, require_range, require_text
+from naltrack.domain.units import (
+    require_aware,
+    require_choice,
+    require_not_before,
+    require_range,
+    require_range_if_given,
+    require_text,
+)
 
 AdverseEventKind = Literal[
     "injection-site-reaction", "hepatotoxicity", "eosinophilic-pneumonia", "hypersensitivity",
@@ -33,8 +40,7 @@ class InjectionSiteDetails:
 
     def __post_init__(self) -> None:
         require_choice("site.side", self.side, ("left", "right"))
-        if self.induration_cm is not None:
-            require_range("site.induration_cm", self.induration_cm, 0, 50, "cm")
+        require_range_if_given("site.induration_cm", self.induration_cm, 0, 50, "cm")
 
 
 @dataclass(frozen=True, kw_only=True)

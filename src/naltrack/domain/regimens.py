@@ -20,7 +20,7 @@ from typing import Literal, get_args
 
 from naltrack.domain.errors import DoseLimitExceeded, InvalidInput
 from naltrack.domain.records import ClinicalRecord
-from naltrack.domain.units import require_choice, require_not_before, require_positive, require_range
+from naltrack.domain.units import require_choice, require_not_before, require_positive, require_range_if_given
 
 RegimenKind = Literal[
     "oral-daily", "oral-schedule", "xr-ntx-q4w", "implant", "targeted", "xr-ntx-bupropion"
@@ -99,8 +99,7 @@ class Regimen(ClinicalRecord):
         super().__post_init__()
         require_choice("regimen.kind", self.kind, REGIMEN_KINDS)
         require_not_before("regimen.end", self.end, self.start, "the start")
-        if self.days_supply is not None:
-            require_range("regimen.days_supply", self.days_supply, 1, 365, "days")
+        require_range_if_given("regimen.days_supply", self.days_supply, 1, 365, "days")
         form = self.form
         if not self.dose_mg and form != "implant":
             # The usual dose of the form when none is given: oral 50 mg (clinical.md §1.1), XR-NTX 380 mg (§1.2).
@@ -111,15 +110,13 @@ class Regimen(ClinicalRecord):
             if self.dose_mg != XR_NTX_DOSE_MG:
                 raise InvalidInput("regimen.dose_mg", self.dose_mg,
                                    "must be 380 mg: XR-NTX has one strength (clinical.md §1.2)")
-            if self.interval_days is not None:
-                require_range("regimen.interval_days", self.interval_days, 21, 35, "days")
+            require_range_if_given("regimen.interval_days", self.interval_days, 21, 35, "days")
         else:
             require_positive("regimen.dose_mg", self.dose_mg)
             if self.dose_mg > IMPLANT_MAX_DOSE_MG:
                 raise DoseLimitExceeded("regimen.dose_mg", self.dose_mg,
                                         f"exceeds the largest studied implant {IMPLANT_MAX_DOSE_MG:g} mg")
-            if self.expected_duration_days is not None:
-                require_range("regimen.expected_duration_days", self.expected_duration_days, 14, 365, "days")
+            require_range_if_given("regimen.expected_duration_days", self.expected_duration_days, 14, 365, "days")
 
     def _check_oral(self) -> None:
         check_oral_dose("regimen.dose_mg", self.dose_mg)

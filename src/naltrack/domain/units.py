@@ -60,6 +60,12 @@ def require_whole_days(field: str, value: int, low: int, high: int) -> None:
         raise InvalidInput(field, value, f"must be a whole number of days from {low} to {high}")
 
 
+def require_range_if_given(field: str, value: float | None, low: float, high: float, unit: str = "") -> None:
+    """:func:`require_range` for a value that may be left out: ``None`` (not recorded) passes."""
+    if value is not None:
+        require_range(field, value, low, high, unit)
+
+
 def require_choice(field: str, value: object, choices: tuple[str, ...]) -> None:
     """Reject a value that is not one of ``choices``."""
     if value not in choices:
