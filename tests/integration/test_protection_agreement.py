@@ -35,6 +35,7 @@ from naltrack.domain.security.accounts import Actor, User
 from naltrack.services import clinical_views
 from naltrack.services import security as security_cases
 from naltrack.services.context import AppContext
+from naltrack.services.read_models import PROTECTION_WINDOW_DAYS
 from naltrack.synthetic import load_program
 from naltrack.web.chart_view import build_chart_view
 from naltrack.web.coverage_view import coverage_view
@@ -98,6 +99,7 @@ class Expected:
     today: date
     end: date | None
     due: date | None
+    on_treatment: bool = False
 
 
 def _domain(app: Any, program: Program) -> dict[str, Expected]:
@@ -107,7 +109,8 @@ def _domain(app: Any, program: Program) -> dict[str, Expected]:
     for pid, clinic_id in program.patients.items():
         read = clinical_views.patient_chart(ctx, Actor(program.nurses[clinic_id][0]), pid, program.now)
         found[pid] = Expected(read.today, protection_end(read.chart, read.today, read.zone),
-                              next_injection_due(read.chart, read.today, read.zone))
+                              next_injection_due(read.chart, read.today, read.zone),
+                              bool(read.chart.active_regimens_on(read.today)))
     return found
 
 
@@ -176,6 +179,12 @@ def test_the_dashboard_lists_the_domains_dates(demo: Any) -> None:
             for item in board.protection:
                 assert item.protection_ends_on == expected[item.patient_id].end, item.patient_id
                 compared += 1
+            ending = {i.patient_id for i in board.protection}
+            for pid, want in expected.items():  # and every patient on treatment whose end is in the window is listed
+                if program.patients[pid] == clinic.id and want.on_treatment and want.end is not None and \
+                        -DEFAULT.lapse_alert_days <= (want.end - today).days <= PROTECTION_WINDOW_DAYS:
+                    assert pid in ending, pid
+                    compared += 1
             for item in (*board.due_today, *board.overdue):
                 assert item.due_on == expected[item.patient_id].due, item.patient_id
                 compared += 1
