@@ -125,23 +125,27 @@ def test_another_clinic_and_a_corrected_injection_are_left_out(storage):
     assert dashboard(storage, "c2").overdue[0].patient_id == "px"
 
 
-def test_protection_ended_three_days_ago_and_ending_within_a_week(storage):
+def test_protection_ended_three_days_ago_is_listed_and_an_on_time_injection_is_not(storage):
     """The typical subject is blocked through day 32 after an XR-NTX injection (docs/pk.md "Opioid
-    blockade"): 35 days ago ended 3 days ago, 27 days ago ends in 5."""
+    blockade"): 35 days ago ended 3 days ago; 27 days ago ends in 5, but the next injection is on its
+    4-week schedule (the due list shows it), so that patient is not losing protection; 30 days ago
+    ends in 2, and is overdue, listed under the injections instead."""
     xr_patient(storage, "pend", "Ended", 35)
     xr_patient(storage, "psoon", "Soon", 27)
+    xr_patient(storage, "plate", "Late", 30)
     xr_patient(storage, "pfine", "Fine", 5)
     xr_patient(storage, "plong", "Long", 66)  # ended 34 days ago: past lapse_alert_days (30)
     board = dashboard(storage)
-    assert {(p.patient_id, p.days_left) for p in board.protection} == {("pend", -3), ("psoon", 5)}
+    assert {(p.patient_id, p.days_left) for p in board.protection} == {("pend", -3)}
+    assert {d.patient_id for d in (*board.due_today, *board.overdue)} >= {"psoon", "plate"}
 
 
 def test_oral_dose_blocks_the_whole_days_after_it(storage):
     """100 mg at 14:00 blocks about 72 h (label >= 48 h, docs/pk.md "Opioid blockade"): the next two whole
-    days, so through today."""
+    days, so through today. Targeted dosing (clinical.md §1.4) schedules no next tablet, so the end is told."""
     add_patient(storage, "po", "Oral")
     seed(storage, *[
-        Regimen(id="po-r", patient_id="po", kind="oral-daily", start=days_ago(20)),
+        Regimen(id="po-r", patient_id="po", kind="targeted", start=days_ago(20)),
         OralDose(id="po-d", patient_id="po", taken_at=at(days_ago(2), hour=14), dose_mg=100.0),
     ])
     (item,) = dashboard(storage).protection

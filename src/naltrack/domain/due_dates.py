@@ -13,7 +13,7 @@ from datetime import date, timedelta, tzinfo
 
 from naltrack.domain.chart import PatientChart, local_day
 from naltrack.domain.indications import active_regimen
-from naltrack.domain.regimens import Regimen
+from naltrack.domain.regimens import SCHEDULED_ORAL_KINDS, Regimen
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 
@@ -85,3 +85,12 @@ def next_dose_due(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thre
     ends = [local_day(m.inserted_at, tz) + timedelta(days=m.expected_duration_days)
             for m in chart.implants_in_place(today, tz) if m.expected_duration_days is not None]
     return min(ends) if ends else None
+
+
+def next_dose_scheduled(chart: PatientChart, today: date, tz: tzinfo) -> bool:
+    """Whether the patient's next naltrexone dose is already scheduled: on an XR-NTX regimen with an
+    injection on file (the 4-week schedule, clinical.md §1.2), or on a scheduled oral regimen (daily or
+    on set weekdays, §1.1; targeted dosing is as needed, §1.4)."""
+    if active_regimen(chart, today, "xr-ntx") is not None and chart.last_injection(today, tz) is not None:
+        return True
+    return any(r.kind in SCHEDULED_ORAL_KINDS for r in chart.active_regimens_on(today))

@@ -82,6 +82,44 @@ def protection_end(chart: PatientChart, today: date, tz: tzinfo, thresholds: Thr
     return medication_supply_protection_end(chart, today, thresholds)
 
 
+def announces_protection_end(end: date | None, today: date, next_dose_scheduled: bool,
+                             thresholds: Thresholds = DEFAULT) -> bool:
+    """Whether an end of blockade is worth telling the care team today (rule MON-PROTECTION-END and
+    the dashboard's "protection ending or ended" list, one decision for both).
+
+    An end that has passed is told for ``lapse_alert_days`` (overdose risk after detox, clinical.md
+    §3). An end still ahead is told ``protection_warning_days`` before it, unless the next dose is
+    already scheduled (an XR-NTX injection on the 4-week schedule, announced by MON-INJECTION-DUE,
+    or a scheduled oral regimen whose next tablet continues the blockade, clinical.md §1.1-§1.2):
+    a patient following a label schedule is not "losing protection".
+
+    Parameters
+    ----------
+    end : date or None
+        The last day blocked (:func:`protection_end`); ``None`` when never blocked.
+    today : date
+        The clinic's local date.
+    next_dose_scheduled : bool
+        The patient is on a regimen whose next dose is scheduled (see above).
+    thresholds : Thresholds
+        ``lapse_alert_days`` and ``protection_warning_days``.
+
+    Examples
+    --------
+    >>> announces_protection_end(date(2026, 3, 5), date(2026, 3, 3), next_dose_scheduled=False)
+    True
+    >>> announces_protection_end(date(2026, 3, 5), date(2026, 3, 3), next_dose_scheduled=True)
+    False
+    >>> announces_protection_end(date(2026, 3, 1), date(2026, 3, 3), next_dose_scheduled=True)
+    True
+    """
+    if end is None:
+        return False
+    if end < today:
+        return (today - end).days <= thresholds.lapse_alert_days
+    return (end - today).days <= thresholds.protection_warning_days and not next_dose_scheduled
+
+
 def medication_supply_protection_end(chart: PatientChart, today: date,
                                      thresholds: Thresholds = DEFAULT) -> date | None:
     """Naltrexone known only as a medicine, dispensed or reported (or with a last dose known): the last

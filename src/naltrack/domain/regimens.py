@@ -27,6 +27,8 @@ RegimenKind = Literal[
 ]
 REGIMEN_KINDS: tuple[RegimenKind, ...] = get_args(RegimenKind)
 Form = Literal["oral", "xr-ntx", "implant"]
+#: Oral regimens whose next tablet is scheduled (targeted dosing is taken as needed, clinical.md §1.4).
+SCHEDULED_ORAL_KINDS: tuple[RegimenKind, ...] = ("oral-daily", "oral-schedule")
 FORM_OF_KIND: dict[str, Form] = {
     "oral-daily": "oral", "oral-schedule": "oral", "targeted": "oral",
     "xr-ntx-q4w": "xr-ntx", "xr-ntx-bupropion": "xr-ntx", "implant": "implant",

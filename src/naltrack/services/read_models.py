@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo
 
 from naltrack.domain.rules.thresholds import Thresholds
 
-#: Dashboard window: protection ending within this many days (issue 6).
-PROTECTION_WINDOW_DAYS = 7
 #: How many inductions the dashboard lists (the patient list shows the rest).
 INDUCTION_LIST_LIMIT = 12
 #: The dashboard's lists, each of which a role may be refused (``web`` hides what is refused).
@@ -78,7 +76,6 @@ class Dashboard:
     alerts: tuple[UrgentAlert, ...]
     inductions: tuple[InductionInProgress, ...]
     induction_total: int
-    protection_window_days: int = PROTECTION_WINDOW_DAYS
 
 
 @dataclass(frozen=True)

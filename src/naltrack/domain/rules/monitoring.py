@@ -23,10 +23,15 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from naltrack.domain.care import AdverseEvent
 from naltrack.domain.chart import PatientChart, local_day
-from naltrack.domain.due_dates import days_since_last_injection, injection_due_on, injection_interval_days
+from naltrack.domain.due_dates import (
+    days_since_last_injection,
+    injection_due_on,
+    injection_interval_days,
+    next_dose_scheduled,
+)
 from naltrack.domain.indications import active_regimen, has_rescue_naloxone, is_aud_only
 from naltrack.domain.observations import QuestionnaireResponse
-from naltrack.domain.protection import protection_end
+from naltrack.domain.protection import announces_protection_end, protection_end
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
@@ -126,13 +131,11 @@ def protection_end_alerts(chart: PatientChart, today: date, end: date | None, tz
     XR-NTX injection (rule MON-INJECTION-DUE announces it) or a scheduled oral regimen (tomorrow's
     dose continues the blockade).
     """
-    if end is None:
+    if end is None or not announces_protection_end(end, today, next_dose_scheduled(chart, today, tz), t):
         return []
     naloxone = _naloxone_offer(chart, today)
     if end < today:
-        return [_lapse(chart, today, end, tz, t, naloxone)] if (today - end).days <= t.lapse_alert_days else []
-    if (end - today).days > t.protection_warning_days or _next_dose_scheduled(chart, today, tz):
-        return []
+        return [_lapse(chart, today, end, tz, t, naloxone)]
     return [_alert("MON-PROTECTION-END", "warning", f"Opioid blockade is expected to end on {end} (blocked "
                    f"through {end}).", f"Give the next dose before then. {naloxone}")]
 
@@ -159,14 +162,6 @@ def _injection_due_not_late(chart: PatientChart, today: date, tz: tzinfo, t: Thr
         return None
     due = injection_due_on(local_day(last.given_at, tz), injection_interval_days([regimen], t))
     return due if today <= due else None
-
-
-def _next_dose_scheduled(chart: PatientChart, today: date, tz: tzinfo) -> bool:
-    """On XR-NTX with an injection on file (MON-INJECTION-DUE announces the next one), or on a scheduled
-    (not targeted) oral regimen."""
-    if active_regimen(chart, today, "xr-ntx") is not None and chart.last_injection(today, tz) is not None:
-        return True
-    return any(r.form == "oral" and r.kind != "targeted" for r in chart.active_regimens_on(today))
 
 
 def liver_rising(chart: PatientChart, today: date, t: Thresholds) -> list[Alert]:

@@ -26,21 +26,24 @@ from naltrack.domain.coverage import (
     estimate_protection_ends,
     protection_origin,
 )
+from naltrack.domain.protection import announces_protection_end
 from naltrack.domain.rules.thresholds import Thresholds
 from naltrack.pk.protection import FORM_CODES, Dosing
-from naltrack.services.read_models import PROTECTION_WINDOW_DAYS, ProtectionEnding
+from naltrack.services.read_models import ProtectionEnding
 
 
 def find_protection_ending(connection: Connection, rows: Sequence[Any], today: date, tz: ZoneInfo,
-                           thresholds: Thresholds, window_days: int = PROTECTION_WINDOW_DAYS) -> list[ProtectionEnding]:
-    """Of the patients on treatment (``rows`` of :func:`~.sql.find_on_treatment`), those whose
-    protection ends within ``window_days`` or ended lately.
+                           thresholds: Thresholds) -> list[ProtectionEnding]:
+    """Of the patients on treatment (``rows`` of :func:`~.sql.find_on_treatment`), those whose end
+    of protection the care team is told of today (:func:`~naltrack.domain.protection.announces_protection_end`,
+    the decision of rule MON-PROTECTION-END): ended lately, or ending soon with no next dose scheduled.
 
     The end of protection is the coverage engine's (rule MON-PROTECTION-END, docs/pk.md "End
     of protection"): the recent administrations of every patient on treatment are read in
     three set-based queries (:func:`_dosing`) and :func:`estimate_protection_ends` computes
     all the ends at once, as :func:`estimate_protection_end` does for one chart. "Lately" is
-    ``lapse_alert_days``. ``form`` and ``last_dose_on`` name the latest administration.
+    ``lapse_alert_days``, "soon" ``protection_warning_days``. ``form`` and ``last_dose_on`` name the
+    latest administration.
     """
     clock = ClinicClock(tz)
     ends = estimate_protection_ends(_dosing(connection, [r.patient_id for r in rows], today, tz), today, tz)
@@ -49,10 +52,11 @@ def find_protection_ending(connection: Connection, rows: Sequence[Any], today: d
         latest = [(clock.local_day(when), form) for when, form in
                   ((row.last_injection, "xr-ntx"), (row.last_oral, "oral"), (row.last_implant, "implant"))
                   if when is not None]
-        if end is None or not latest:
+        if not latest:
             continue
-        days_left = (end - today).days
-        if -thresholds.lapse_alert_days <= days_left <= window_days:
+        next_dose_scheduled = bool(row.on_xr and row.last_injection is not None) or bool(row.on_scheduled_oral)
+        if end is not None and announces_protection_end(end, today, next_dose_scheduled, thresholds):
+            days_left = (end - today).days
             last_day, form = max(latest)
             ref = patient_ref(row)
             items.append(ProtectionEnding(ref.patient_id, ref.name, ref.mrn, form, last_day, end, days_left))

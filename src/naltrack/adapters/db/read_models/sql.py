@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from naltrack.adapters.db import tables as t
+from naltrack.domain.regimens import SCHEDULED_ORAL_KINDS
 from naltrack.services.read_models import PatientRef
 
 #: Regimen kinds given as XR-NTX injections (rule MON-INJECTION-DUE, clinical.md §1.2).
@@ -85,12 +86,14 @@ def find_on_treatment(connection: Connection, clinic_id: str, today: date) -> li
                      sa.or_(r.end.is_(None), r.end >= today))
     xr_interval = sa.select(sa.func.coalesce(sa.func.max(r.interval_days), 0)).where(active, r.kind.in_(XR_KINDS))
     on_xr = sa.exists(sa.select(r.id).where(active, r.kind.in_(XR_KINDS)))
+    on_scheduled_oral = sa.exists(sa.select(r.id).where(active, r.kind.in_(SCHEDULED_ORAL_KINDS)))
     taken = o.dose_status != "missed"
     in_place = implants.c.id.not_in(sa.select(removals.c.implant_id).where(removals.c.status == "active"))
     implant = correlated_last(implants, "inserted_at", in_place)
     query = sa.select(
         p.id.label("patient_id"), p.given_name, p.family_name, p.mrn,
-        on_xr.label("on_xr"), xr_interval.scalar_subquery().label("interval_days"),
+        on_xr.label("on_xr"), on_scheduled_oral.label("on_scheduled_oral"),
+        xr_interval.scalar_subquery().label("interval_days"),
         raw_time(correlated_last(t.injections, "given_at").scalar_subquery()).label("last_injection"),
         correlated_last(t.injections, "given_at").with_only_columns(i.side).scalar_subquery().label("side"),
         raw_time(correlated_last(t.oral_doses, "taken_at", taken).scalar_subquery()).label("last_oral"),
