@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from naltrack.errors import InvalidInput
@@ -200,11 +201,16 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     ),
 )
 
+def instrument_key(name: str) -> str:
+    """``"PHQ-9"`` -> ``"phq9"``: an instrument's name without case or punctuation, the key it is found by."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
 _BY_ID: dict[str, Instrument] = {}
 for _instrument in INSTRUMENTS:
-    _BY_ID[_instrument.id] = _instrument
+    _BY_ID[instrument_key(_instrument.id)] = _instrument
     for _alias in _instrument.aliases:
-        _BY_ID[_alias] = _instrument
+        _BY_ID[instrument_key(_alias)] = _instrument
 
 
 def instrument_ids() -> tuple[str, ...]:
@@ -220,8 +226,7 @@ def get_instrument(instrument_id: str) -> Instrument:
     InvalidInput
         For an unknown id, naming the ids that exist.
     """
-    key = str(instrument_id).strip().lower().replace("_", "-")
-    found = _BY_ID.get(key)
+    found = _BY_ID.get(instrument_key(instrument_id))
     if found is None:
         raise InvalidInput("instrument", instrument_id, f"is not an instrument ({', '.join(instrument_ids())})")
     return found

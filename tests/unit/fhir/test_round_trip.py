@@ -45,7 +45,12 @@ def test_what_the_reader_maps_survives_the_round_trip() -> None:
     assert [(q.total, q.answers) for q in back.questionnaires] == [(4, chart.questionnaires[0].answers)]
     assert back.naloxone_challenges[0].passed is True
     assert back.patient.reproductive.pregnant is False
-    assert {m.rxnorm for m in back.medications} == {"637213", "1483744", "197623"}
+    assert {m.rxnorm for m in back.medications} == {"197623"}  # the outside medicine
+    # naltrack's own orders come back as orders, with what decides due dates and blockade
+    fields = ("id", "kind", "start", "end", "dose_mg", "schedule", "injection_interval_days", "expected_duration_days")
+    assert [tuple(getattr(r, f) for f in fields) for r in back.regimens] == \
+        [tuple(getattr(r, f) for f in fields) for r in chart.regimens]
+    assert {r.rxnorm for r in back.regimens} == {"637213", "1483744"}
 
 
 def test_shared_resources_are_identical_after_the_round_trip() -> None:

@@ -1,5 +1,6 @@
-"""The amount of a medicine taken per day, from the FHIR R4 Dosage of a MedicationStatement
-(``dosage``) or MedicationRequest (``dosageInstruction``).
+"""The dates and the amount per day of a medicine, from a FHIR R4 MedicationStatement or
+MedicationRequest: :func:`medication_dates` (start, last dose, end, days' supply) and
+:func:`daily_dose_mg` from its Dosage (``dosage`` or ``dosageInstruction``).
 
 Each Dosage in milligrams (``doseAndRate[].doseQuantity`` with UCUM ``mg``) and a timing of
 ``frequency`` per ``period`` ``periodUnit`` (``h``, ``d`` or ``wk``) gives mg per day; the Dosages
@@ -10,6 +11,8 @@ reads it for loperamide, which above a daily amount counts as opioid exposure
 """
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from naltrack.adapters.fhir.json_paths import At
 from naltrack.domain.errors import InvalidInput
@@ -69,3 +72,48 @@ def _positive(at: At) -> float:
     if number <= 0:
         raise InvalidInput(at.path, number, "must be greater than 0")
     return number
+
+
+def medication_dates(at: At) -> tuple[date, date | None, date | None, int | None]:
+    """``(start, last dose, end, days' supply)`` of a MedicationStatement or MedicationRequest."""
+    period = at.get("effectivePeriod")
+    point = at.get("effectiveDateTime")
+    last_at = (period.get("end") if period else None) or point
+    bounds = bounds_end(at)
+    last = last_at.day() if last_at else (bounds.day() if bounds else None)
+    start_at = (period.get("start") if period else None) or at.get("authoredOn") or point or at.get("dateAsserted")
+    if start_at is None:
+        raise InvalidInput(f"{at.path}.effectivePeriod.start", None,
+                           "is required (effectiveDateTime, effectivePeriod or authoredOn)")
+    start = start_at.day()
+    supply = days_supply(at)
+    status = at.get("status")
+    stopped = status is not None and status.text() in ("completed", "stopped")
+    end = last
+    if end is None and stopped:
+        end = start + timedelta(days=supply - 1) if supply else start
+    return start, last, end, supply
+
+
+def bounds_end(at: At) -> At | None:
+    """The end of the first ``dosageInstruction.timing.repeat.boundsPeriod`` that has one."""
+    for dosage in at.list_of("dosageInstruction"):
+        timing = dosage.get("timing")
+        repeat = timing.get("repeat") if timing else None
+        bounds = repeat.get("boundsPeriod") if repeat else None
+        if bounds is not None and bounds.get("end") is not None:
+            return bounds.get("end")
+    return None
+
+
+def days_supply(at: At) -> int | None:
+    """``dispenseRequest.expectedSupplyDuration`` in days; another unit is an error naming it."""
+    dispense = at.get("dispenseRequest")
+    duration = dispense.get("expectedSupplyDuration") if dispense else None
+    if duration is None:
+        return None
+    value = duration.need("value", "days of supply")
+    unit = (duration.get("code") or duration.get("unit") or At("d", "")).text()
+    if unit not in ("d", "day", "days"):
+        raise InvalidInput(f"{duration.path}.unit", unit, "must be days (d)")
+    return int(value.number())

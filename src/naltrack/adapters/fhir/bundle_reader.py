@@ -6,6 +6,8 @@ value and the rule. The bundle holds exactly one Patient; what each resource bec
 
 * Patient -> ``Patient`` (birth sex from the US Core extension, else ``gender``);
 * Condition (ICD-10-CM or SNOMED CT) -> ``Diagnosis``;
+* MedicationRequest written by naltrack for its own order (``regimen-kind`` extension) -> ``Regimen``
+  (:mod:`~naltrack.adapters.fhir.bundle_regimens`);
 * MedicationStatement / MedicationRequest (RxNorm ingredient or product) -> ``MedicationUse``;
   ``effectiveDateTime`` or ``effectivePeriod.end`` is the last dose or use, prescribed or not;
   the Dosages in mg give the amount per day (:mod:`~naltrack.adapters.fhir.bundle_dosage`);
@@ -29,14 +31,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from naltrack.adapters.fhir import codes
 from naltrack.adapters.fhir.bundle_administrations import Administrations, administered_code, read_administration
-from naltrack.adapters.fhir.bundle_dosage import daily_dose_mg
+from naltrack.adapters.fhir.bundle_dosage import daily_dose_mg, medication_dates
 from naltrack.adapters.fhir.bundle_observations import ObservationBuckets, read_observation, read_questionnaire_response
+from naltrack.adapters.fhir.bundle_regimens import read_regimen
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text, reference_id
 from naltrack.domain.catalog import KRATOM_CODE, all_medications, find_medication, names_kratom
 from naltrack.domain.chart import PatientChart
@@ -52,6 +54,7 @@ from naltrack.domain.observations import (
     combine_reproductive,
 )
 from naltrack.domain.patients import Patient
+from naltrack.domain.regimens import Regimen
 
 _SKIP_STATUS = frozenset({"entered-in-error", "cancelled", "not-taken", "draft", "intended", "refuted"})
 _BIRTHSEX = {"F": "female", "M": "male", "UNK": "unknown"}
@@ -160,6 +163,7 @@ class _Reader:
         self.own_refs = own_refs
         self.diagnoses: list[Diagnosis] = []
         self.medications: list[MedicationUse] = []
+        self.regimens: list[Regimen] = []
         self.allergies: list[Allergy] = []
         self.obs = ObservationBuckets()
         self.given = Administrations()
@@ -218,9 +222,13 @@ class _Reader:
         if code is None:
             self._unrecognized(at, concept)
             return
-        start, last, end, days_supply = _medication_dates(at)
-        source: MedicationSource = (
-            "prescribed" if at.need("resourceType", "").text() == "MedicationRequest" else "reported")
+        is_request = at.need("resourceType", "").text() == "MedicationRequest"
+        regimen = read_regimen(at, rid, self.patient.id, code) if is_request else None
+        if regimen is not None:  # naltrack's own order, exported: an order again
+            self.regimens.append(regimen)
+            return
+        start, last, end, days_supply = medication_dates(at)
+        source: MedicationSource = "prescribed" if is_request else "reported"
         try:
             self.medications.append(MedicationUse(id=rid, patient_id=self.patient.id, rxnorm=code, start=start,
                                                   end=end, last_dose=last, source=source, days_supply=days_supply,
@@ -290,6 +298,7 @@ class _Reader:
             for moment, results in sorted(self.obs.analytes.items()))
         chart = PatientChart(
             patient=patient, diagnoses=tuple(self.diagnoses), medications=tuple(self.medications),
+            regimens=tuple(self.regimens),
             oral_doses=tuple(self.given.oral_doses), injections=tuple(self.given.injections),
             implants=tuple(self.given.implants), implant_removals=tuple(self.given.removals),
             substance_use=tuple(self.obs.reports), drinking_days=tuple(self.obs.drinking), labs=tuple(self.obs.labs),
@@ -350,46 +359,3 @@ def _naltrexone_form(words: str) -> str:
     if any(w in words for w in ("inject", "380", "vivitrol", "extended-release", "suspension")):
         return "637213"
     return "7243"
-
-
-def _medication_dates(at: At) -> tuple[date, date | None, date | None, int | None]:
-    """``(start, last dose, end, days' supply)`` of a MedicationStatement or MedicationRequest."""
-    period = at.get("effectivePeriod")
-    point = at.get("effectiveDateTime")
-    last_at = (period.get("end") if period else None) or point
-    bounds = _bounds_end(at)
-    last = last_at.day() if last_at else (bounds.day() if bounds else None)
-    start_at = (period.get("start") if period else None) or at.get("authoredOn") or point or at.get("dateAsserted")
-    if start_at is None:
-        raise InvalidInput(f"{at.path}.effectivePeriod.start", None,
-                           "is required (effectiveDateTime, effectivePeriod or authoredOn)")
-    start = start_at.day()
-    supply = _days_supply(at)
-    status = at.get("status")
-    stopped = status is not None and status.text() in ("completed", "stopped")
-    end = last
-    if end is None and stopped:
-        end = start + timedelta(days=supply - 1) if supply else start
-    return start, last, end, supply
-
-
-def _bounds_end(at: At) -> At | None:
-    for dosage in at.list_of("dosageInstruction"):
-        timing = dosage.get("timing")
-        repeat = timing.get("repeat") if timing else None
-        bounds = repeat.get("boundsPeriod") if repeat else None
-        if bounds is not None and bounds.get("end") is not None:
-            return bounds.get("end")
-    return None
-
-
-def _days_supply(at: At) -> int | None:
-    dispense = at.get("dispenseRequest")
-    duration = dispense.get("expectedSupplyDuration") if dispense else None
-    if duration is None:
-        return None
-    value = duration.need("value", "days of supply")
-    unit = (duration.get("code") or duration.get("unit") or At("d", "")).text()
-    if unit not in ("d", "day", "days"):
-        raise InvalidInput(f"{duration.path}.unit", unit, "must be days (d)")
-    return int(value.number())

@@ -86,11 +86,38 @@ def regimen_request(regimen: Regimen, labels: list[dict[str, Any]]) -> FhirResou
     resource = _request("regimen", regimen, labels, code=regimen.rxnorm or FORM_PRODUCT[regimen.form],
                         status=_status(regimen.is_active, regimen.end is None),
                         requester=regimen.prescriber or "naltrack program prescriber",
-                        extensions=[extension("regimen-kind", valueCode=regimen.kind)],
-                        dosageInstruction=[_dosage(regimen)], dispenseRequest=_dispense(regimen))
+                        extensions=_regimen_extensions(regimen),
+                        dosageInstruction=_dosages(regimen), dispenseRequest=_dispense(regimen))
     if regimen.note:
         resource["note"] = [{"text": regimen.note}]
     return resource
+
+
+def _regimen_extensions(regimen: Regimen) -> list[dict[str, Any]]:
+    """The order's kind, and what FHIR has no element for (read back by ``bundle_regimens``)."""
+    out = [extension("regimen-kind", valueCode=regimen.kind)]
+    if regimen.expected_duration_days is not None:
+        out.append(extension("expected-duration-days", valueInteger=regimen.expected_duration_days))
+    if regimen.implant_product is not None:
+        out.append(extension("implant-product", valueString=regimen.implant_product))
+    if regimen.induction_test_dose:
+        out.append(extension("induction-test-dose", valueBoolean=True))
+    return out
+
+
+def _dosages(regimen: Regimen) -> list[dict[str, Any]]:
+    """One dosage, or one per weekday of a weekly oral schedule (each with its own dose)."""
+    if regimen.kind != "oral-schedule":
+        return [_dosage(regimen)]
+    return [{**_dosage(regimen), "text": f"{d.weekday} {d.dose_mg:g} mg",
+             "timing": {"repeat": {"dayOfWeek": [d.weekday], **_bounds(regimen)}},
+             "doseAndRate": [{"doseQuantity": quantity_mg(d.dose_mg)}]} for d in regimen.schedule]
+
+
+def _bounds(regimen: Regimen) -> dict[str, Any]:
+    if regimen.end is None:
+        return {}
+    return {"boundsPeriod": {"start": day(regimen.start), "end": day(regimen.end)}}
 
 
 def _dosage(regimen: Regimen) -> dict[str, Any]:
@@ -104,8 +131,7 @@ def _dosage(regimen: Regimen) -> dict[str, Any]:
     elif regimen.kind == "targeted":
         dosage["asNeededCodeableConcept"] = text_concept("about one hour before drinking (clinical.md §1.4)")
     if regimen.end is not None:
-        repeat = dosage.setdefault("timing", {}).setdefault("repeat", {})
-        repeat["boundsPeriod"] = {"start": day(regimen.start), "end": day(regimen.end)}
+        dosage.setdefault("timing", {}).setdefault("repeat", {}).update(_bounds(regimen))
     dosage["doseAndRate"] = [{"doseQuantity": quantity_mg(regimen.dose_mg)}]
     return dosage
 

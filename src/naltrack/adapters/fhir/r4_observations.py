@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from naltrack.adapters.fhir.r4_common import (
@@ -46,6 +45,7 @@ from naltrack.domain.observations import (
     UrineDrugScreen,
 )
 from naltrack.domain.patients import ReproductiveStatus
+from naltrack.instruments.definitions import get_instrument, instrument_key
 
 LOCAL_OBSERVATION = "urn:naltrack:observation"
 LOCAL_QUESTIONNAIRE = "urn:naltrack:questionnaire:"
@@ -67,11 +67,6 @@ PREGNANCY_VALUE = {
     False: concept(SNOMED, "60001007", "Not pregnant"),
     None: concept(SNOMED, "261665006", "Unknown"),
 }
-
-
-def instrument_key(name: str) -> str:
-    """``"PHQ-9"`` -> ``"phq9"``: the name without case or punctuation."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def _category(code: str) -> list[dict[str, Any]]:
@@ -146,7 +141,9 @@ def questionnaire_response(response: QuestionnaireResponse, labels: list[dict[st
         "id": response.id,
         "meta": meta("us-core-questionnaireresponse", labels),
         "identifier": identifier("questionnaire-response", response.id)[0],
-        "questionnaire": LOCAL_QUESTIONNAIRE + instrument_key(response.instrument),
+        # The canonical URL of the instrument's Questionnaire (instruments.scoring), so a receiver, and
+        # naltrack's own reader, can resolve it.
+        "questionnaire": LOCAL_QUESTIONNAIRE + get_instrument(response.instrument).id,
         "status": "completed" if response.is_active else "entered-in-error",
         "subject": ref("Patient", response.patient_id),
         "authored": instant(response.completed_at),
