@@ -4,7 +4,8 @@ Seeded demo programs (four clinics in four US zones) end on both 2026 daylight-s
 on days around them. For every patient, on the clinic-local day of ``now``, the chart page's view,
 the dashboard's read model, the REST API's alerts view and the CDS patient-view service show the
 end of protection and the next XR-NTX injection due that :func:`naltrack.domain.protection.protection_end`
-and :func:`naltrack.domain.due_dates.next_injection_due` give. (There is no CLI face for either.)
+and :func:`naltrack.domain.due_dates.next_injection_due` give, and ``naltrack coverage`` (the CLI) reads
+the same dates from each patient's exported FHIR bundle.
 """
 
 from __future__ import annotations
@@ -20,22 +21,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
 from naltrack.api.app import create_app
 from naltrack.api.deps import now_utc
 from naltrack.cds.auth import JwtVerifier
 from naltrack.cds.engine import CdsEngine
 from naltrack.cds.wiring import StoredCharts
+from naltrack.cli.coverage import coverage
 from naltrack.config import Settings
-from naltrack.domain.due_dates import next_injection_due
+from naltrack.domain.due_dates import next_dose_due, next_dose_scheduled, next_injection_due
 from naltrack.domain.patients import Clinic
-from naltrack.domain.protection import protection_end
+from naltrack.domain.protection import announces_protection_end, protection_end
 from naltrack.domain.rules.thresholds import DEFAULT
 from naltrack.domain.security.accounts import Actor, User
 from naltrack.services import clinical_views
 from naltrack.services import security as security_cases
 from naltrack.services.context import AppContext
-from naltrack.services.read_models import PROTECTION_WINDOW_DAYS
 from naltrack.synthetic import load_program
 from naltrack.web.chart_view import build_chart_view
 from naltrack.web.coverage_view import coverage_view
@@ -100,6 +103,7 @@ class Expected:
     end: date | None
     due: date | None
     on_treatment: bool = False
+    scheduled: bool = False
 
 
 def _domain(app: Any, program: Program) -> dict[str, Expected]:
@@ -110,7 +114,8 @@ def _domain(app: Any, program: Program) -> dict[str, Expected]:
         read = clinical_views.patient_chart(ctx, Actor(program.nurses[clinic_id][0]), pid, program.now)
         found[pid] = Expected(read.today, protection_end(read.chart, read.today, read.zone),
                               next_injection_due(read.chart, read.today, read.zone),
-                              bool(read.chart.active_regimens_on(read.today)))
+                              bool(read.chart.active_regimens_on(read.today)),
+                              next_dose_scheduled(read.chart, read.today, read.zone))
     return found
 
 
@@ -170,7 +175,7 @@ def test_the_chart_page_over_http_shows_the_domains_dates_on_the_clinics_today(d
 
 def test_the_dashboard_lists_the_domains_dates(demo: Any) -> None:
     app, programs, expected_by_program = demo
-    compared = 0
+    compared = listed_total = 0
     for program, expected in zip(programs, expected_by_program, strict=True):
         for clinic in program.clinics:
             today = program.now.astimezone(clinic.zone).date()
@@ -180,11 +185,12 @@ def test_the_dashboard_lists_the_domains_dates(demo: Any) -> None:
                 assert item.protection_ends_on == expected[item.patient_id].end, item.patient_id
                 compared += 1
             ending = {i.patient_id for i in board.protection}
-            for pid, want in expected.items():  # and every patient on treatment whose end is in the window is listed
-                if program.patients[pid] == clinic.id and want.on_treatment and want.end is not None and \
-                        -DEFAULT.lapse_alert_days <= (want.end - today).days <= PROTECTION_WINDOW_DAYS:
-                    assert pid in ending, pid
+            for pid, want in expected.items():  # and exactly the patients on treatment whose end is told
+                if program.patients[pid] == clinic.id and want.on_treatment:
+                    told = announces_protection_end(want.end, today, want.scheduled, DEFAULT)
+                    assert (pid in ending) == told, pid
                     compared += 1
+                    listed_total += told
             for item in (*board.due_today, *board.overdue):
                 assert item.due_on == expected[item.patient_id].due, item.patient_id
                 compared += 1
@@ -194,7 +200,7 @@ def test_the_dashboard_lists_the_domains_dates(demo: Any) -> None:
                 if program.patients[pid] == clinic.id and want.due is not None and \
                         (today - want.due).days + DEFAULT.injection_interval_days >= window_opens:
                     assert pid in listed, pid
-    assert compared >= 20
+    assert compared >= 40 and listed_total >= 2
 
 
 def test_the_rest_alerts_view_gives_the_domains_dates(demo: Any) -> None:
@@ -248,3 +254,30 @@ def _check_cards(pid: str, summaries: list[str], want: Expected) -> None:
         assert dues == [want.due.isoformat() if want.due else None], (pid, summaries)
     elif want.due is not None and want.end is not None and want.end >= want.today:
         assert not any("XR-naltrexone" in s for s in summaries), (pid, summaries)
+
+
+def test_the_cli_reads_the_domains_dates_from_each_patients_fhir_bundle(demo: Any,
+                                                                        tmp_path: Path) -> None:
+    """``naltrack coverage BUNDLE --on DAY --timezone ZONE``: the patient's record exported as FHIR R4
+    and read back gives the same blocked-through day and next dose due as the stored chart."""
+    app, programs, expected_by_program = demo
+    ctx = AppContext(uow=app.state.secure_uow)
+    runner = CliRunner()
+    compared = 0
+    for program, expected in zip(programs, expected_by_program, strict=True):
+        for pid, clinic_id in program.patients.items():
+            read = clinical_views.patient_chart(ctx, Actor(program.nurses[clinic_id][0]), pid, program.now)
+            bundle = tmp_path / f"{pid}.json"
+            bundle.write_text(json.dumps(as_bundle(export_chart(read.chart, provenance=False, validate=False))))
+            result = runner.invoke(coverage, [str(bundle), "--on", read.today.isoformat(), "--timezone",
+                                              str(read.zone), "--format", "json"])
+            assert result.exit_code == 0, (pid, result.output)
+            shown, want = json.loads(result.output), expected[pid]
+            blocked_through = want.end.isoformat() if want.end is not None and want.end >= want.today else None
+            assert shown["blocked_through"] == blocked_through, pid
+            due = next_dose_due(read.chart, read.today, read.zone)
+            assert shown["next_dose_due"] == (due.isoformat() if due else None), pid
+            if want.due is not None:
+                assert shown["next_dose_due"] == want.due.isoformat(), pid
+                compared += 1
+    assert compared >= 20
