@@ -28,14 +28,15 @@ from typing import Literal, get_args
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.due_dates import injection_interval_days
-from naltrack.domain.errors import InvalidInput
 from naltrack.domain.protection import naltrexone_given_days, protection_end
 from naltrack.domain.regimens import Form
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.units import require_choice
 
 DoseKind = Literal["first", "continuation", "late", "restart"]
 DOSE_KINDS: tuple[DoseKind, ...] = get_args(DoseKind)
-_FORMS: tuple[Form, ...] = ("oral", "xr-ntx", "implant")
+#: The naltrexone forms a dose can be classed (and readiness assessed) for.
+FORMS: tuple[Form, ...] = ("oral", "xr-ntx", "implant")
 _PRECEDENCE: tuple[Form, ...] = ("xr-ntx", "implant", "oral")
 LATE_TABLE = "clinical.md §1.2 (late-dose table, a local protocol)"
 
@@ -97,8 +98,7 @@ def classify_dose(chart: PatientChart, form: Form, on: date, tz: tzinfo,
     InvalidInput
         For an unknown form.
     """
-    if form not in _FORMS:
-        raise InvalidInput("form", form, f"must be one of {', '.join(_FORMS)}")
+    require_choice("form", form, FORMS)
     before = on - timedelta(days=1)
     given = naltrexone_given_days(chart, before, tz)
     if not given:

@@ -16,8 +16,7 @@ from datetime import date, timedelta
 
 from naltrack.domain.catalog import find_medication
 from naltrack.domain.chart import PatientChart
-from naltrack.domain.dose_classes import DoseClass
-from naltrack.domain.errors import InvalidInput
+from naltrack.domain.dose_classes import FORMS, DoseClass
 from naltrack.domain.indications import indication
 from naltrack.domain.observations import MedicationUse, UrineDrugScreen
 from naltrack.domain.records import current
@@ -35,8 +34,8 @@ from naltrack.domain.rules.checks import (
 from naltrack.domain.rules.context import Context, reason
 from naltrack.domain.rules.dose_checks import dose_class_reasons, runs_check
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.units import require_choice
 
-FORMS: tuple[Form, ...] = ("oral", "xr-ntx", "implant")
 #: Analytes a screen must include to verify the opioid-free interval (clinical.md §8.3); others are
 #: added when the patient used that opioid (buprenorphine, methadone).
 REQUIRED_ANALYTES: tuple[str, ...] = ("opiates", "fentanyl")
@@ -106,8 +105,7 @@ def assess_readiness(
     InvalidInput
         For an unknown form.
     """
-    if form not in FORMS:
-        raise InvalidInput("form", form, f"must be one of {', '.join(FORMS)}")
+    require_choice("form", form, FORMS)
     ctx = Context(chart, form, on, thresholds, indication(chart, on), dose_class)
     reasons = dose_class_reasons(ctx)
     for check in (c for c in CHECKS if runs_check(dose_class, c.__name__)):
