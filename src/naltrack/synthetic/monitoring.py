@@ -93,15 +93,19 @@ def questionnaire(b: PatientBuilder, instrument_id: str, day: date, severity: fl
     response = b.add(QuestionnaireResponse, instrument=instrument_id, answers=tuple(answers),
                      completed_at=b.clinic_time(day), total=float(result.total), band=result.band,
                      flags=tuple(result.flags))
-    if instrument_id == "phq-9" and answers[8] > 0 and b.chance(b.params.phq9_item9_assessed_same_day):
+    if instrument_id == "phq-9" and answers[8] > 0:
         safety_assessment(b, response)
     return response
 
 
-def safety_assessment(b: PatientBuilder, response: QuestionnaireResponse) -> SafetyAssessment:
-    """A counselor's same-day suicide-risk assessment of a PHQ-9 with item 9 above 0: low risk, a
-    safety plan and the crisis line, follow-up within a week (closes MON-PHQ9-ITEM9)."""
-    assessed_at = response.completed_at + timedelta(hours=1)
+def safety_assessment(b: PatientBuilder, response: QuestionnaireResponse) -> SafetyAssessment | None:
+    """A counselor's suicide-risk assessment of a PHQ-9 with item 9 above 0, the same day or within a
+    week: low risk, a safety plan and the crisis line, follow-up within a week (closes MON-PHQ9-ITEM9).
+    One that would fall on or after the program's last day is not made yet: the alert is open today."""
+    same_day = b.chance(b.params.phq9_item9_assessed_same_day)
+    assessed_at = response.completed_at + (timedelta(hours=1) if same_day else b.days(1, 7))
+    if not b.is_past(assessed_at.date()):
+        return None
     return b.add(SafetyAssessment, assessed_at=assessed_at, risk_level="low",
                  actions=("safety-plan", "crisis-line-988", "follow-up-booked"),
                  assessed_by=b.staff_member("counselors"), assessor_role="counselor", response_id=response.id,

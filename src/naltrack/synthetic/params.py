@@ -62,7 +62,7 @@ class ProgramParams:
     #: PHQ-9 responses with item 9 (thoughts of self-harm) above 0. ASSUMED.
     phq9_item9_positive: float = 0.03
     #: Of those, assessed for suicide risk by a counselor or prescriber the same day (the alert then
-    #: closes); the rest stay open on the demo dashboard. ASSUMED.
+    #: closes); the rest within a week, so the latest ones are still open on the demo dashboard. ASSUMED.
     phq9_item9_assessed_same_day: float = 0.85
     #: Counseling every 14 days (biweekly counselling, Krupitsky 2011, clinical.md §6).
     counseling_interval_days: int = 14
