@@ -9,6 +9,8 @@ PostgreSQL a trigger refuses UPDATE and DELETE (:data:`POSTGRES_AUDIT_GUARD`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from naltrack.adapters.db.tables import JsonType, UtcDateTime, metadata
@@ -35,13 +37,23 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime),
 )
 
-consents = sa.Table(
-    "consents", metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), nullable=False, index=True),
-    sa.Column("recipient", sa.String(200), nullable=False),
-    sa.Column("purpose", sa.String(32), nullable=False),
-    sa.Column("categories", JsonType, nullable=False),
+
+def _release_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
+    """A release of a patient's records (42 CFR Part 2): to whom, for what purpose, which
+    categories; a consent permits one and a disclosure records one, so both start with these."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("recipient", sa.String(200), nullable=False),
+        sa.Column("purpose", sa.String(32), nullable=False),
+        sa.Column("categories", JsonType, nullable=False),
+        *columns,
+    )
+
+
+consents = _release_table(
+    "consents",
     sa.Column("signed_on", sa.Date, nullable=False),
     sa.Column("expires_on", sa.Date, nullable=False),
     sa.Column("signed_by", sa.String(100), nullable=False),
@@ -51,13 +63,8 @@ consents = sa.Table(
     sa.Column("recorded_at", UtcDateTime),
 )
 
-disclosures = sa.Table(
-    "disclosures", metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), nullable=False, index=True),
-    sa.Column("recipient", sa.String(200), nullable=False),
-    sa.Column("purpose", sa.String(32), nullable=False),
-    sa.Column("categories", JsonType, nullable=False),
+disclosures = _release_table(
+    "disclosures",
     sa.Column("consent_id", sa.String(64)),
     sa.Column("break_glass_id", sa.String(64)),
     sa.Column("disclosed_at", UtcDateTime, nullable=False),
