@@ -12,10 +12,12 @@ The local codes in ``urn:naltrack:observation`` are the ones naltrack's own expo
 
 from __future__ import annotations
 
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+# The code systems are the export's (one home); re-exported for the reader.
+from naltrack.adapters.fhir.r4_common import ICD10CM as ICD10CM
+from naltrack.adapters.fhir.r4_common import LOINC as LOINC
+from naltrack.adapters.fhir.r4_common import RXNORM as RXNORM
+from naltrack.adapters.fhir.r4_common import SNOMED as SNOMED
+
 LOCAL_OBSERVATION = "urn:naltrack:observation"
 LOCAL_MEDICATION = "urn:naltrack:medication"
 LOCAL_QUESTIONNAIRE = "urn:naltrack:questionnaire:"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from naltrack.adapters.fhir.codes import LOCAL_OBSERVATION, LOCAL_QUESTIONNAIRE
 from naltrack.adapters.fhir.r4_common import (
     LOINC,
     OBS_CATEGORY,
@@ -47,8 +48,6 @@ from naltrack.domain.observations import (
 from naltrack.domain.patients import ReproductiveStatus
 from naltrack.instruments.definitions import get_instrument, instrument_key
 
-LOCAL_OBSERVATION = "urn:naltrack:observation"
-LOCAL_QUESTIONNAIRE = "urn:naltrack:questionnaire:"
 SCREEN_RESULT = {
     "positive": concept(SNOMED, "10828004", "Positive"),
     "negative": concept(SNOMED, "260385009", "Negative"),
