@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, get_args
 
-from naltrack.domain.catalog import get_medication
-from naltrack.domain.errors import InvalidInput
+from naltrack.domain.errors import InvalidInput, NotFound
 from naltrack.domain.patients import ReproductiveStatus
 from naltrack.domain.records import ClinicalRecord
+from naltrack.domain.terminology import resolve_rxnorm
 from naltrack.domain.units import (
     LAB_UNITS,
     require_aware,
@@ -27,6 +27,7 @@ from naltrack.domain.units import (
     require_finite,
     require_not_before,
     require_range,
+    require_range_if_given,
     require_text,
 )
 
@@ -254,13 +255,12 @@ class MedicationUse(ClinicalRecord):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        get_medication(self.rxnorm)  # raises NotFound for an unknown code
+        if resolve_rxnorm(self.rxnorm) is None:  # neither the catalog nor the code tables know it
+            raise NotFound("RxNorm code", self.rxnorm)
         require_choice("medication.source", self.source, ("prescribed", "dispensed", "reported"))
         require_not_before("medication.end", self.end, self.start, "the start")
-        if self.days_supply is not None:
-            require_range("medication.days_supply", self.days_supply, 1, 365, "days")
-        if self.daily_dose_mg is not None:
-            require_range("medication.daily_dose_mg", self.daily_dose_mg, 0.001, MAX_DAILY_DOSE_MG, "mg per day")
+        require_range_if_given("medication.days_supply", self.days_supply, 1, 365, "days")
+        require_range_if_given("medication.daily_dose_mg", self.daily_dose_mg, 0.001, MAX_DAILY_DOSE_MG, "mg per day")
 
     def is_active_on(self, day: date) -> bool:
         if not self.is_active or self.start > day:
