@@ -528,6 +528,8 @@ def _statement(code: str, display: str) -> dict[str, Any]:
 @pytest.mark.parametrize(("listed", "ordered", "indicator", "names"), [
     (("1551468", "Contrave"), OXYCODONE, "warning", "oxycodone"),  # partial blockade by Contrave's naltrexone
     (("864706", "methadone 10 MG Oral Tablet"), ("draft-con", "1551468", "Contrave"), "critical", "bupropion"),
+    (("1010604", "buprenorphine 8 MG / naloxone 2 MG Sublingual Film"), ("draft-con", "1551468", "Contrave"),
+     "critical", "bupropion"),
 ])
 def test_contrave_against_opioids_over_http(cds_url: str, listed: tuple[str, str], ordered: tuple[str, str, str],
                                             indicator: str, names: str) -> None:
