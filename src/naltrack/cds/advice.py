@@ -11,7 +11,10 @@ orders and renders them as cards. Days are those of the clinic's zone ``tz``.
   items are a warning, a ready verdict is info (clinical.md §1.2, §2).
 * ``opioid-order-on-naltrexone``: an opioid, buprenorphine or methadone while naltrexone blocks
   is critical with the expected end of blockade and non-opioid options (clinical.md §3, §4);
-  disulfiram and thioridazine are warnings (clinical.md §4).
+  disulfiram and thioridazine are warnings (clinical.md §4). A draft's medicine is read by
+  :func:`~naltrack.domain.terminology.resolve_rxnorm` from any RxNorm code with its display (the catalog,
+  the code tables of the public value sets, the words of the name); a medicine nothing classifies gets an
+  information card naming it while naltrexone blocks, never silence.
 * ``naltrexone-patient-view``: protection today, the next injection, lapse and overdose risk with
   naloxone (clinical.md §3); naltrexone counts as treatment for OUD, which the CDC opioid IG's
   Recommendation 12 misses (anchors.md §3.1).
@@ -39,7 +42,6 @@ from naltrack.domain.catalog import (
     RESCUE_NALOXONE_CODE,
     RXNORM,
     Medication,
-    find_medication,
     is_naltrexone_therapy,
 )
 from naltrack.domain.chart import PatientChart, local_day
@@ -53,6 +55,7 @@ from naltrack.domain.rules.base import Alert
 from naltrack.domain.rules.interactions import check_interactions
 from naltrack.domain.rules.readiness import assess_readiness
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.terminology import resolve_rxnorm
 
 FORM_NAME = {"oral": "oral naltrexone", "xr-ntx": "XR-naltrexone", "implant": "a naltrexone implant"}
 #: How the suggested rescue naloxone is named on the draft order (catalog, codes.md §2n).
@@ -61,42 +64,65 @@ _MOUD_CLASSES = frozenset({"buprenorphine-oud", "methadone"})
 #: Readiness rules a late dose is held to besides the contraindications (clinical.md §1.2 late-dose table).
 _LATE_DOSE_RULES = frozenset({"RDY-UDS-MISSING", "RDY-UDS-POSITIVE", "RDY-DOSE-CLASS"})
 _CLASS_OF_ALERT = {"critical": "critical", "warning": "warning", "info": "info"}
+_MEDICATION_SYSTEMS = (RXNORM, "urn:naltrack:medication")
+_UNCLASSIFIED = "naltrack could not tell whether {name} contains an opioid; check before ordering"
+_UNCLASSIFIED_SOURCE = "clinical.md §3, §4"
 
 
 @dataclass(frozen=True)
 class DraftOrder:
-    """A draft medication order from ``context.draftOrders``: its id and catalog entry."""
+    """A draft medication order from ``context.draftOrders``: its id, its medicine as the terminology resolves
+    it (``None`` when nothing classifies it) and what the order names (its display, text or code)."""
 
     resource_type: str
     id: str
-    medication: Medication
+    medication: Medication | None
+    named: str = ""
+
+    @property
+    def name(self) -> str:
+        """The medicine's display, else what the order names, else the order's reference."""
+        if self.medication is not None and self.medication.display:
+            return self.medication.display
+        return self.named or f"{self.resource_type}/{self.id}"
 
 
 def draft_medications(resources: Iterable[dict[str, Any]]) -> list[DraftOrder]:
-    """Draft MedicationRequests whose RxNorm code is in the catalog (others cannot be judged)."""
+    """Draft MedicationRequests, each with its medicine as :func:`resolve_rxnorm` reads the order's (code,
+    display) pairs: a code the catalog or the code tables know first, then the words of a display or of the
+    concept's text. A medicine nothing classifies is kept, with ``medication=None``, so that it is named."""
     out = []
     for resource in resources:
         if resource.get("resourceType") != "MedicationRequest":
             continue
-        for code in _codes(resource):
-            med = find_medication(code)
-            if med is not None:
-                out.append(DraftOrder("MedicationRequest", str(resource.get("id", "")), med))
-                break
+        pairs = _codes(resource)
+        med = next((m for code, _ in pairs if (m := resolve_rxnorm(code)) is not None), None) or next(
+            (m for code, text in pairs if text and (m := resolve_rxnorm(code, text)) is not None), None)
+        named = next((text for _, text in pairs if text), "") or next((code for code, _ in pairs if code), "")
+        out.append(DraftOrder("MedicationRequest", str(resource.get("id", "")), med, named))
     return out
 
 
-def _codes(resource: dict[str, Any]) -> list[str]:
-    """RxNorm (or local) codes of a draft order, from its concept or its contained Medication."""
+def _codes(resource: dict[str, Any]) -> list[tuple[str, str]]:
+    """(code, display or the concept's text) of each RxNorm (or local) coding of a draft order, from its
+    concept or its contained Medication; ``("", text)`` when no such coding is there but a name is."""
     concept = resource.get("medicationCodeableConcept")
     reference = resource.get("medicationReference")
     ref = reference.get("reference", "") if isinstance(reference, dict) else ""
     if concept is None and isinstance(ref, str) and ref.startswith("#"):
         contained = [c for c in resource.get("contained") or [] if isinstance(c, dict) and c.get("id") == ref[1:]]
         concept = contained[0].get("code") if contained else None
-    codings = concept.get("coding") if isinstance(concept, dict) else None
-    return [str(c.get("code")) for c in codings or [] if isinstance(c, dict)
-            and c.get("system") in (RXNORM, "urn:naltrack:medication")]
+    if not isinstance(concept, dict):
+        display = reference.get("display") if isinstance(reference, dict) else None
+        return [("", display)] if isinstance(display, str) and display.strip() else []
+    text = concept.get("text") if isinstance(concept.get("text"), str) else ""
+    codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    pairs = [(str(c.get("code", "")).strip(), str(c.get("display") or text or "")) for c in codings
+             if c.get("system") in _MEDICATION_SYSTEMS]
+    if pairs:
+        return pairs
+    name = text or next((str(c["display"]) for c in codings if c.get("display")), "")
+    return [("", name)] if name.strip() else []
 
 
 # naltrexone-order-check -------------------------------------------------------------------------
@@ -109,7 +135,7 @@ def order_check(chart: PatientChart, drafts: list[DraftOrder], today: date, tz: 
     urine screen and consult (clinical.md §1.2, §2.1-§2.2)."""
     cards: list[Card] = []
     for draft in drafts:
-        if not is_naltrexone_therapy(draft.medication):
+        if draft.medication is None or not is_naltrexone_therapy(draft.medication):
             continue
         form: Form = FORM_OF_CLASS[draft.medication.medication_class]  # type: ignore[assignment]
         cards.append(_readiness_card(chart, draft, form, today, classify_dose(chart, form, today, tz, thresholds),
@@ -156,19 +182,24 @@ def _readiness_card(chart: PatientChart, draft: DraftOrder, form: Form, today: d
 def opioid_on_naltrexone(chart: PatientChart, drafts: list[DraftOrder], today: date, tz: tzinfo,
                          thresholds: Thresholds = DEFAULT) -> list[Card]:
     """Opioids and interacting drugs ordered while naltrexone blocks (clinical.md §3, §4), and Contrave
-    against opioids in both directions (its naltrexone, clinical.md §8.1; the Contrave label)."""
+    against opioids in both directions (its naltrexone, clinical.md §8.1; the Contrave label). A medicine
+    the terminology cannot classify is named on an information card while naltrexone blocks."""
     blockade = opioid_blockade(chart, today, tz, thresholds)
     taking = [u.rxnorm for u in current(chart.medications) if u.is_active_on(today)]
     cards: list[Card] = []
     for draft in drafts:
-        if is_naltrexone_therapy(draft.medication):
+        med = draft.medication
+        if med is None:
+            cards += [_unclassified_card(draft, blockade)] if blockade is not None else []
+            continue
+        if is_naltrexone_therapy(med):
             continue
         if blockade is not None:
             cards += [_interaction_card(chart, draft, alert, blockade) for alert in
-                      check_interactions(draft.medication.code, [FORM_CODE[blockade.form]]) if alert.severity != "info"]
-        for alert in check_interactions(draft.medication.code, taking):
+                      check_interactions(med, [FORM_CODE[blockade.form]]) if alert.severity != "info"]
+        for alert in check_interactions(med, taking):
             if alert.rule == "IX-CONTRAVE":
-                cards.append(Card(_summary(f"{draft.medication.display}: {alert.message}"), alert.severity,
+                cards.append(Card(_summary(f"{draft.name}: {alert.message}"), alert.severity,
                                   alert.source, f"{alert.message}\n\n**Action:** {alert.action}", alert.rule,
                                   links=[LABEL_LINK]))
     return cards
@@ -197,8 +228,22 @@ def _until_text(blockade: Blockade) -> str:
     return f"until about {blockade.until}"
 
 
+def _unclassified_card(draft: DraftOrder, blockade: Blockade) -> Card:
+    """An information card for a draft medicine that neither the catalog, the code tables nor the words of its
+    name classify: it may be an opioid, which naltrexone would block (clinical.md §3, §4)."""
+    room = SUMMARY_MAX - len(_UNCLASSIFIED.format(name="")) - len(f" ({_UNCLASSIFIED_SOURCE})")
+    name = draft.name if len(draft.name) <= room else draft.name[: room - 1].rstrip() + "…"
+    detail = (f"naltrack does not know what **{draft.name}** is: neither its code nor the words of its name match "
+              "the catalog or the code tables of the public value sets (docs/terminology.md). If it contains an "
+              "opioid (analgesic, antitussive, antidiarrheal, buprenorphine or methadone), naltrexone will block "
+              "it, and trying to overcome the blockade can cause a fatal overdose.\n\nNaltrexone on board: "
+              f"{blockade.basis}; blockade expected {_until_text(blockade)} ({blockade.source}).")
+    return Card(_UNCLASSIFIED.format(name=name), "info", _UNCLASSIFIED_SOURCE, detail, "CDS-UNCLASSIFIED-MEDICINE",
+                links=[LABEL_LINK])
+
+
 def _interaction_card(chart: PatientChart, draft: DraftOrder, alert: Alert, blockade: Blockade) -> Card:
-    name = draft.medication.display
+    name = draft.name
     detail = (f"{alert.message}\n\nNaltrexone on board: {blockade.basis}; blockade expected "
               f"{_until_text(blockade)} ({blockade.source}).\n\n**Action:** {alert.action} _({alert.source})_")
     if alert.severity == "critical":
@@ -298,7 +343,7 @@ def _oud_treatment_card(chart: PatientChart, today: date, tz: tzinfo, thresholds
                     "buprenorphine and methadone; this patient should not be flagged as untreated.",
                     "CDS-MOUD-NALTREXONE")
     since = today - timedelta(days=thresholds.lapse_window_days)
-    meds = [find_medication(u.rxnorm) for u in current(chart.medications) if u.end is None or u.end >= since]
+    meds = [resolve_rxnorm(u.rxnorm) for u in current(chart.medications) if u.end is None or u.end >= since]
     if any(m is not None and m.medication_class in _MOUD_CLASSES for m in meds):
         return None
     return Card("Opioid use disorder without medication treatment: offer MOUD (naltrexone included)", "warning",

@@ -27,13 +27,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
-from naltrack.domain.catalog import FORM_OF_CLASS, find_medication, is_naltrexone_therapy
+from naltrack.domain.catalog import FORM_OF_CLASS, is_naltrexone_therapy
 from naltrack.domain.chart import PatientChart, local_day
 from naltrack.domain.coverage import BODY_WEIGHT_LOINC, estimate_protection_end
 from naltrack.domain.observations import MedicationUse
 from naltrack.domain.records import current
 from naltrack.domain.rules import facts
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.terminology import resolve_rxnorm
 
 #: Coverage estimates kept in memory (one per patient, day, zone and set of doses).
 MEMO_SIZE = 4096
@@ -186,7 +187,7 @@ def _naltrexone_supplies(chart: PatientChart, today: date) -> list[tuple[Medicat
     """Naltrexone medicines known to have been taken by ``today``, with their form."""
     found = []
     for med in current(chart.medications):
-        entry = find_medication(med.rxnorm)
+        entry = resolve_rxnorm(med.rxnorm)
         form = FORM_OF_CLASS.get(entry.medication_class) if entry is not None else None
         if form is None or med.start > today or (med.source == "prescribed" and med.last_dose is None):
             continue
@@ -230,7 +231,7 @@ _FORM_NAME = {"oral": "oral naltrexone", "xr-ntx": "XR-NTX", "implant": "a naltr
 
 
 def _is_naltrexone(code: str) -> bool:
-    med = find_medication(code)
+    med = resolve_rxnorm(code)
     return med is not None and is_naltrexone_therapy(med)
 
 

@@ -19,7 +19,6 @@ from datetime import date, datetime
 
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.care import AdverseEvent, CounselingSession, SupportGroupAttendance
-from naltrack.domain.catalog import get_medication
 from naltrack.domain.errors import Conflict, InvalidInput, NotFound
 from naltrack.domain.observations import (
     DrinkingDay,
@@ -34,6 +33,7 @@ from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen
 from naltrack.domain.safety import SafetyAssessment
 from naltrack.domain.security.roles import KIND_CATEGORY
+from naltrack.domain.terminology import resolve_rxnorm
 from naltrack.domain.units import require_aware, require_not_future
 from naltrack.services.access import Access, authorize, patient_in_clinic
 from naltrack.services.security_ports import SecureUnitOfWork
@@ -60,15 +60,16 @@ def kind_of(record: ClinicalRecord) -> str:
 
 
 def check_record(record: ClinicalRecord, now: datetime) -> None:
-    """What needs no database: a record type, no event after ``now``, a known RxNorm code."""
+    """What needs no database: a record type, no event after ``now``, an RxNorm code the terminology knows
+    (:func:`~naltrack.domain.terminology.resolve_rxnorm`: the catalog or the code tables)."""
     kind = kind_of(record)
     name = EVENT_TIME_FIELD.get(type(record))
     if name is not None:
         value: datetime | date = getattr(record, name)
         require_not_future(f"{kind.rstrip('s')}.{name}", value, now)
     code = getattr(record, "rxnorm", None)
-    if isinstance(record, Regimen | Injection) and code is not None:
-        get_medication(code)  # NotFound names the unknown code
+    if isinstance(record, Regimen | Injection) and code is not None and resolve_rxnorm(code) is None:
+        raise NotFound("RxNorm code", code)  # neither the catalog nor the code tables know it
 
 
 def write_records(uow: SecureUnitOfWork, access: Access, records: Sequence[ClinicalRecord],

@@ -254,7 +254,9 @@ def test_draft_medications_reads_codes_and_contained_medications() -> None:
          "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "999999999"}]}},
         {"resourceType": "ServiceRequest", "id": "d"},
     ])
-    assert [(d.id, d.medication.code) for d in drafts] == [("a", "7804"), ("b", "637213")]
+    assert [(d.id, d.medication.code if d.medication else None, d.name) for d in drafts] == [
+        ("a", "7804", "oxycodone"), ("b", "637213", "naltrexone 380 MG Injection"),
+        ("c", None, "999999999")]  # kept, unclassified, so that it is named rather than passed over
 
 
 @settings(max_examples=40, deadline=None)

@@ -1,8 +1,9 @@
 """FHIR R4 MedicationAdministration of naltrexone -> doses, injections, implants (used by the bundle reader).
 
-What an administration becomes is decided by the medicine's catalog class
-(:func:`administered_code`): HCPCS J2315 or RxNorm 637213 is XR-NTX (clinical.md §8.1), the
-oral products are oral naltrexone, the catalog's local code is an implant (clinical.md §1.3).
+What an administration becomes is decided by the medicine's class, as
+:func:`~naltrack.domain.terminology.resolve_rxnorm` reads its code (:func:`administered_code`): HCPCS
+J2315 or RxNorm 637213 is XR-NTX (clinical.md §8.1), the oral products are oral naltrexone, the
+catalog's local code is an implant (clinical.md §1.3).
 Opioids and every other medicine are not read here: the reader keeps them as medication uses.
 
 A domain administration is built only when the resource states every fact that record
@@ -42,8 +43,8 @@ from typing import Literal, TypeVar
 
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
-from naltrack.domain.catalog import find_medication
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.terminology import resolve_rxnorm
 
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 #: HCPCS J2315 "Injection, naltrexone, depot form, 1 mg" (clinical.md §8.1): XR-NTX.
@@ -90,7 +91,7 @@ def administered_code(at: At, concept: At | None, catalog_code: str | None) -> s
 def read_administration(at: At, rid: str, pid: str, code: str, kit: At | None, out: Administrations) -> Outcome:
     """Add a naltrexone administration to ``out`` (``read``), or say it is a medication use
     (``use``: another medicine, or facts missing) or was not given (``not-given``)."""
-    med = find_medication(code)
+    med = resolve_rxnorm(code)
     form = _FORM.get(med.medication_class) if med is not None else None
     status = (at.get("status") or At("unknown", "")).text()
     if med is None or form is None:

@@ -11,8 +11,9 @@ value and the rule. The bundle holds exactly one Patient; what each resource bec
 * MedicationStatement / MedicationRequest (RxNorm ingredient or product) -> ``MedicationUse``;
   ``effectiveDateTime`` or ``effectivePeriod.end`` is the last dose or use, prescribed or not;
   the Dosages in mg give the amount per day (:mod:`~naltrack.adapters.fhir.bundle_dosage`);
-  a code outside the catalog is matched by ingredient name in the text (kratom by "kratom" or
-  "mitragyn*", having no RxNorm code), else reported;
+  any code the terminology resolves (:func:`~naltrack.domain.terminology.resolve_rxnorm`: the catalog,
+  then the code tables of the public value sets) is kept; a code neither knows is matched by ingredient
+  name in the text (kratom by "kratom" or "mitragyn*", having no RxNorm code), else reported;
 * MedicationAdministration of naltrexone -> ``OralDose``, ``Injection`` or ``ImplantInsertion``
   (with its ``ImplantRemoval``) when it states what that record needs, else a reported
   ``MedicationUse`` on its date (:mod:`naltrack.adapters.fhir.bundle_administrations`); of any
@@ -40,7 +41,7 @@ from naltrack.adapters.fhir.bundle_dosage import daily_dose_mg, medication_dates
 from naltrack.adapters.fhir.bundle_observations import ObservationBuckets, read_observation, read_questionnaire_response
 from naltrack.adapters.fhir.bundle_regimens import read_regimen
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text, reference_id
-from naltrack.domain.catalog import KRATOM_CODE, all_medications, find_medication, names_kratom
+from naltrack.domain.catalog import KRATOM_CODE, all_medications, names_kratom
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
 from naltrack.domain.errors import InvalidInput, NotFound
@@ -55,6 +56,7 @@ from naltrack.domain.observations import (
 )
 from naltrack.domain.patients import Patient
 from naltrack.domain.regimens import Regimen
+from naltrack.domain.terminology import resolve_rxnorm
 
 _SKIP_STATUS = frozenset({"entered-in-error", "cancelled", "not-taken", "draft", "intended", "refuted"})
 _BIRTHSEX = {"F": "female", "M": "male", "UNK": "unknown"}
@@ -218,7 +220,7 @@ class _Reader:
 
     def _medication(self, at: At, rid: str, code: str | None = None) -> None:
         concept = self._medication_concept(at)
-        code = code or _catalog_code(concept)
+        code = code or _known_code(concept)
         if code is None:
             self._unrecognized(at, concept)
             return
@@ -238,7 +240,7 @@ class _Reader:
 
     def _administration(self, at: At, rid: str) -> None:
         concept = self._medication_concept(at)
-        code = administered_code(at, concept, _catalog_code(concept))
+        code = administered_code(at, concept, _known_code(concept))
         if code is None:
             self._unrecognized(at, concept)
             return
@@ -314,10 +316,12 @@ def _without_duplicate_totals(responses: list[QuestionnaireResponse]) -> tuple[Q
     return tuple(r for r in responses if r.answers or (r.instrument, r.completed_at) not in answered)
 
 
-def _catalog_code(concept: At | None) -> str | None:
-    """A catalog code: the coded RxNorm (or local) code, else an ingredient named in the text."""
+def _known_code(concept: At | None) -> str | None:
+    """A code the terminology knows: the coded RxNorm (or local) code that
+    :func:`~naltrack.domain.terminology.resolve_rxnorm` resolves at any level (IN, SCD, SBD, pack, brand), else the
+    catalog ingredient named in the text."""
     for (system, code), _ in codings(concept):
-        if system in (codes.RXNORM, codes.LOCAL_MEDICATION) and find_medication(code) is not None:
+        if system in (codes.RXNORM, codes.LOCAL_MEDICATION) and resolve_rxnorm(code) is not None:
             return code
     return match_medication_text(concept_text(concept)) if concept is not None else None
 

@@ -13,10 +13,11 @@ None of them is a contraindication; each names a combination or a caveat a clini
 
 from __future__ import annotations
 
-from naltrack.domain.catalog import Medication, find_medication
+from naltrack.domain.catalog import Medication
 from naltrack.domain.rules import facts
 from naltrack.domain.rules.base import Reason
 from naltrack.domain.rules.context import Context, reason
+from naltrack.domain.terminology import resolve_rxnorm
 
 #: Catalog classes of naltrexone-containing products that are not naltrexone therapy (Contrave).
 DUPLICATE_NALTREXONE_CLASSES = frozenset({"naltrexone-not-mat"})
@@ -26,7 +27,7 @@ def _active(ctx: Context, classes: frozenset[str]) -> list[Medication]:
     """Catalog entries of the medicines of these classes active on the day, once each."""
     found: dict[str, Medication] = {}
     for med in facts.medications_used(ctx.chart, ctx.on):
-        entry = find_medication(med.rxnorm)
+        entry = resolve_rxnorm(med.rxnorm)
         if entry is not None and entry.medication_class in classes and med.is_active_on(ctx.on):
             found.setdefault(entry.code, entry)
     return list(found.values())

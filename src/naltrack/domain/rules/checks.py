@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from naltrack.domain.catalog import find_medication
 from naltrack.domain.observations import LIVER_LOINC, PLATELET_COUNT_LOINCS, LabResult
 from naltrack.domain.records import current
 from naltrack.domain.rules import facts
 from naltrack.domain.rules.base import Reason
 from naltrack.domain.rules.context import Context, or_info, reason
+from naltrack.domain.terminology import resolve_rxnorm
 
 #: Components of the XR-NTX kit besides naltrexone (clinical.md §2.5).
 XR_COMPONENTS = ("polylactide-co-glycolide", "carboxymethylcellulose")
@@ -147,7 +147,7 @@ def check_bleeding(ctx: Context) -> list[Reason]:
     if low is not None:
         out.append(reason("RDY-BLEEDING", "review", f"{low}: thrombocytopenia; use caution with {procedure}."))
     for med in facts.medications_used(ctx.chart, ctx.on):
-        entry = find_medication(med.rxnorm)
+        entry = resolve_rxnorm(med.rxnorm)
         if entry is not None and entry.medication_class == "anticoagulant" and med.is_active_on(ctx.on):
             out.append(reason("RDY-BLEEDING", "review", f"{entry.display} is active: anticoagulant; use caution "
                               f"with {procedure}."))

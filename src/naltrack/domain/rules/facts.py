@@ -2,7 +2,10 @@
 
 Codes come from ``../shared/reference/codes.md`` §4 (SNOMED CT) and clinical.md §8.2
 (ICD-10-CM); the opioid action of a substance, analyte or medicine sets its opioid-free
-interval (clinical.md §2.1).
+interval (clinical.md §2.1). A medicine on the medication list is read by
+:func:`~naltrack.domain.terminology.resolve_rxnorm` (the catalog, then the code tables of the public
+value sets), so a list coded at any RxNorm level is understood; OUD and AUD diagnoses are read by
+:func:`~naltrack.domain.terminology.classify_condition` (:mod:`naltrack.domain.indications`).
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from naltrack.domain.catalog import LOPERAMIDE_CLASS, find_medication
+from naltrack.domain.catalog import LOPERAMIDE_CLASS
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
 from naltrack.domain.observations import MedicationUse, QuestionnaireResponse, UrineDrugScreen
 from naltrack.domain.records import current
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.terminology import resolve_rxnorm
 
 #: Opioid action of a reported substance (clinical.md §2.1). Unspecified prescription opioids
 #: count as short-acting; an extended-release product is read from its RxNorm code instead. Kratom
@@ -30,11 +34,6 @@ ANALYTE_ACTION: dict[str, str] = {
     "buprenorphine": "buprenorphine", "methadone": "methadone", "kratom": "kratom",
 }
 
-#: OUD diagnoses by SNOMED CT (codes.md §4), plus 191865004 "Combined opioid with other drug dependence",
-#: the diagnosis of the CDC opioid IG's Recommendation 12 example (anchors.md §5.3).
-SNOMED_OUD = frozenset({"75544000", "1081000119105", "724653003", "191819002", "191820008", "191821007",
-                        "5602001", "87132004", "191865004"})
-SNOMED_AUD = frozenset({"66590003", "7200002", "1336085007"})
 SNOMED_OPIOID_WITHDRAWAL = frozenset({"87132004", "703846009"})
 SNOMED_ON_AGONIST = frozenset({"1081000119105"})
 SNOMED_HEPATITIS_OR_FAILURE = frozenset({"37871000", "197271008", "59927004", "197270009"})
@@ -110,7 +109,7 @@ def loperamide_exposure(med: MedicationUse, thresholds: Thresholds = DEFAULT) ->
     ``thresholds.loperamide_opioid_exposure_above_mg_per_day`` is an UNCONFIRMED default: the
     label's prescription maximum, 16 mg/day; misuse doses are far higher (FDA 2016, 2018).
     """
-    entry = find_medication(med.rxnorm)
+    entry = resolve_rxnorm(med.rxnorm)
     return (entry is not None and entry.medication_class == LOPERAMIDE_CLASS and med.daily_dose_mg is not None
             and med.daily_dose_mg > thresholds.loperamide_opioid_exposure_above_mg_per_day)
 
@@ -131,7 +130,7 @@ def last_opioid_use(chart: PatientChart, on: date, thresholds: Thresholds = DEFA
             latest[candidate.action] = candidate
 
     for med in medications_used(chart, on):
-        entry = find_medication(med.rxnorm)
+        entry = resolve_rxnorm(med.rxnorm)
         if entry is not None and entry.is_opioid and entry.opioid_action is not None:
             offer(LastUse(entry.opioid_action, medication_last_day(med, on), f"{entry.display} ({med.source})"))
         elif entry is not None and loperamide_exposure(med, thresholds):
@@ -167,7 +166,7 @@ def has_taken_naltrexone(chart: PatientChart, on: date, medication_class: str | 
              or (form in (None, "xr-ntx") and any(i.given_at.date() <= on for i in current(chart.injections)))
              or (form in (None, "implant") and any(i.inserted_at.date() <= on for i in current(chart.implants))))
     for med in current(chart.medications):
-        entry = find_medication(med.rxnorm)
+        entry = resolve_rxnorm(med.rxnorm)
         if (entry is not None and entry.medication_class in wanted and med.source != "prescribed"
                 and med.start < on and (medication_class is None or entry.medication_class == medication_class)):
             given = True
@@ -179,7 +178,7 @@ def last_xr_ntx_day(chart: PatientChart, on: date) -> date | None:
     dispensed or reported XR-NTX medicine (its last dose, else its start); ``None`` if none."""
     days = [i.given_at.date() for i in current(chart.injections) if i.given_at.date() <= on]
     for med in current(chart.medications):
-        entry = find_medication(med.rxnorm)
+        entry = resolve_rxnorm(med.rxnorm)
         if (entry is not None and entry.medication_class == "naltrexone-xr" and med.source != "prescribed"
                 and med.start < on):
             days.append(min(med.last_dose or med.start, on))

@@ -28,20 +28,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from naltrack.domain.catalog import (
-    FORM_CODE,
-    Medication,
-    contains_naltrexone,
-    find_medication,
-    get_medication,
-    is_naltrexone_therapy,
-)
+from naltrack.domain.catalog import FORM_CODE, Medication, contains_naltrexone, is_naltrexone_therapy
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.errors import NotFound
 from naltrack.domain.observations import MedicationUse
 from naltrack.domain.records import current
 from naltrack.domain.rules.base import Alert, AlertSeverity, get_rule
 from naltrack.domain.rules.facts import loperamide_exposure
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.terminology import resolve_rxnorm
 
 OPIOID_BLOCKED = frozenset({"opioid-analgesic", "opioid-antitussive", "opioid-antidiarrheal", "illicit-opioid"})
 AGONIST_TREATMENT = frozenset({"buprenorphine-oud", "methadone"})
@@ -120,15 +115,27 @@ _BY_CLASS: dict[str, _Pairing] = {
 }
 
 
-def check_interactions(ordered: str, current_codes: Iterable[str]) -> list[Alert]:
+def medication_of(item: str | Medication) -> Medication:
+    """The entry of a medicine given by code (:func:`~naltrack.domain.terminology.resolve_rxnorm`: the
+    catalog, then the code tables) or already resolved; raises :class:`NotFound` naming an unknown code."""
+    if isinstance(item, Medication):
+        return item
+    med = resolve_rxnorm(item)
+    if med is None:
+        raise NotFound("RxNorm code", item)
+    return med
+
+
+def check_interactions(ordered: str | Medication, current_codes: Iterable[str | Medication]) -> list[Alert]:
     """Interactions between an ordered medicine and the medicines the patient takes.
 
     Parameters
     ----------
-    ordered : str
-        RxNorm (or local) code of the medicine being ordered.
-    current_codes : iterable of str
-        Codes of the medicines the patient takes now; codes not in the catalog are skipped.
+    ordered : str or Medication
+        RxNorm (or local) code of the medicine being ordered, or its entry as
+        :func:`~naltrack.domain.terminology.resolve_rxnorm` resolved it (with the order's display).
+    current_codes : iterable of str or Medication
+        The medicines the patient takes now, by code or entry; codes the terminology does not know are skipped.
 
     Returns
     -------
@@ -138,7 +145,7 @@ def check_interactions(ordered: str, current_codes: Iterable[str]) -> list[Alert
     Raises
     ------
     NotFound
-        If ``ordered`` is not in the catalog.
+        If ``ordered`` is a code the terminology does not know.
 
     Examples
     --------
@@ -149,8 +156,8 @@ def check_interactions(ordered: str, current_codes: Iterable[str]) -> list[Alert
     >>> check_interactions("637213", ["3289"])[0].severity  # dextromethorphan
     'info'
     """
-    new = get_medication(ordered)
-    others = [m for m in (find_medication(c) for c in current_codes) if m is not None and m.code != new.code]
+    new = medication_of(ordered)
+    others = [m for m in (_known(c) for c in current_codes) if m is not None and m.code != new.code]
     alerts: list[Alert] = []
     if is_naltrexone_therapy(new):
         alerts += [a for other in others if (a := _alert(other, forward=True)) is not None]
@@ -160,6 +167,10 @@ def check_interactions(ordered: str, current_codes: Iterable[str]) -> list[Alert
             alerts.append(alert)
     alerts += _contrave_with_opioids(new, others)
     return _by_severity(alerts)
+
+
+def _known(item: str | Medication) -> Medication | None:
+    return item if isinstance(item, Medication) else resolve_rxnorm(item)
 
 
 def _by_severity(alerts: list[Alert]) -> list[Alert]:
@@ -211,7 +222,7 @@ def naltrexone_codes_on(chart: PatientChart, on: date, *,
     return sorted(set(codes))
 
 
-def check_order_for_chart(chart: PatientChart, ordered: str, on: date,
+def check_order_for_chart(chart: PatientChart, ordered: str | Medication, on: date,
                           thresholds: Thresholds = DEFAULT) -> list[Alert]:
     """:func:`check_interactions` against everything the patient takes on ``on``, naltrexone included.
 
@@ -235,14 +246,14 @@ def check_order_for_chart(chart: PatientChart, ordered: str, on: date,
     on_board = naltrexone_codes_on(chart, on, blockade_days=thresholds.opioid_order_window_after_injection_days)
     alerts = check_interactions(ordered, [m.rxnorm for m in taking] + on_board)
     misused = [m for m in taking if loperamide_exposure(m, thresholds)]
-    if not misused or not is_naltrexone_therapy(get_medication(ordered)):
+    if not misused or not is_naltrexone_therapy(medication_of(ordered)):
         return alerts
     kept = [a for a in alerts if a.rule != "IX-LOPERAMIDE"]
     return _by_severity(kept + [_loperamide_misuse(m, thresholds) for m in misused])
 
 
 def _loperamide_misuse(med: MedicationUse, thresholds: Thresholds) -> Alert:
-    entry = get_medication(med.rxnorm)
+    entry = medication_of(med.rxnorm)
     limit = thresholds.loperamide_opioid_exposure_above_mg_per_day
     return Alert("IX-LOPERAMIDE", "critical", f"{entry.display} {med.daily_dose_mg:g} mg/day is above {limit:g} "
                  "mg/day: opioid misuse (the label maximum is 16 mg/day); naltrexone would precipitate withdrawal.",

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from naltrack.domain.catalog import find_medication
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.dose_classes import FORMS, DoseClass
 from naltrack.domain.indications import indication
@@ -34,6 +33,7 @@ from naltrack.domain.rules.checks import (
 from naltrack.domain.rules.context import Context, reason
 from naltrack.domain.rules.dose_checks import dose_class_reasons, runs_check
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.terminology import resolve_rxnorm
 from naltrack.domain.units import require_choice
 
 #: Analytes a screen must include to verify the opioid-free interval (clinical.md §8.3); others are
@@ -249,7 +249,7 @@ def _oxycodone_suspected(ctx: Context) -> bool:
            for r in current(ctx.chart.substance_use)):
         return True
     for med in facts.medications_used(ctx.chart, ctx.on):
-        entry = find_medication(med.rxnorm)
+        entry = resolve_rxnorm(med.rxnorm)
         if entry is not None and "oxycodone" in entry.ingredient and facts.medication_last_day(med, ctx.on) >= oldest:
             return True
     return False
@@ -302,7 +302,7 @@ def check_withdrawal(ctx: Context) -> list[Reason]:
 def check_opioid_medicines(ctx: Context) -> list[Reason]:
     out: list[Reason] = []
     for med in facts.medications_used(ctx.chart, ctx.on):
-        entry = find_medication(med.rxnorm)
+        entry = resolve_rxnorm(med.rxnorm)
         if entry is None or not med.is_active_on(ctx.on):
             continue
         cls = entry.medication_class
