@@ -5,7 +5,8 @@ every error names the element path (``Bundle.entry[3].resource.valueQuantity.uni
 value and the rule. The bundle holds exactly one Patient; what each resource becomes:
 
 * Patient -> ``Patient`` (birth sex from the US Core extension, else ``gender``);
-* Condition (ICD-10-CM or SNOMED CT) -> ``Diagnosis``;
+* Condition (ICD-10-CM or SNOMED CT, by URI or OID) -> ``Diagnosis``; an ICD-10-CM code written without its
+  dot, as value sets write them (``F1120``), is read as ``F11.20``;
 * MedicationRequest written by naltrack for its own order (``regimen-kind`` extension) -> ``Regimen``
   (:mod:`~naltrack.adapters.fhir.bundle_regimens`);
 * MedicationStatement / MedicationRequest (RxNorm ingredient or product) -> ``MedicationUse``;
@@ -30,6 +31,7 @@ are documented in ``docs/readiness-bundle.md``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,6 +60,10 @@ from naltrack.domain.patients import Patient
 from naltrack.domain.regimens import Regimen
 from naltrack.domain.terminology import resolve_rxnorm
 
+#: Code systems of a diagnosis, by FHIR URI or OID (HL7 OIDs 2.16.840.1.113883.6.90 and .6.96).
+_CONDITION_SYSTEMS = {codes.ICD10CM: "icd10cm", "urn:oid:2.16.840.1.113883.6.90": "icd10cm",
+                      codes.SNOMED: "snomed", "urn:oid:2.16.840.1.113883.6.96": "snomed"}
+_UNDOTTED_ICD10CM = re.compile(r"([A-TV-Z][0-9][0-9AB])([0-9A-TV-Z]{1,4})")
 _SKIP_STATUS = frozenset({"entered-in-error", "cancelled", "not-taken", "draft", "intended", "refuted"})
 _BIRTHSEX = {"F": "female", "M": "male", "UNK": "unknown"}
 _GENDER = {"female": "female", "male": "male"}
@@ -203,9 +209,10 @@ class _Reader:
         status = codes.CONDITION_STATUS.get(status_codes[0], "active") if status_codes else "active"
         concept = at.need("code", "the diagnosis code")
         for index, ((system, code), display) in enumerate(codings(concept)):
-            kind = {codes.ICD10CM: "icd10cm", codes.SNOMED: "snomed"}.get(system)
+            kind = _CONDITION_SYSTEMS.get(system)
             if kind is None:
                 continue
+            code = _dotted(code) if kind == "icd10cm" else code
             onset_at = at.get("onsetDateTime") or (at.get("onsetPeriod") or At({}, "")).get("start") \
                 or at.get("recordedDate")
             try:
@@ -314,6 +321,12 @@ def _without_duplicate_totals(responses: list[QuestionnaireResponse]) -> tuple[Q
     """Drop a total-only response when the response with its answers is in the bundle too."""
     answered = {(r.instrument, r.completed_at) for r in responses if r.answers}
     return tuple(r for r in responses if r.answers or (r.instrument, r.completed_at) not in answered)
+
+
+def _dotted(code: str) -> str:
+    """An ICD-10-CM code with its dot: ``F1120`` -> ``F11.20`` (value sets and some EHRs leave it out)."""
+    found = _UNDOTTED_ICD10CM.fullmatch(code.strip().upper())
+    return f"{found.group(1)}.{found.group(2)}" if found else code
 
 
 def _known_code(concept: At | None) -> str | None:
