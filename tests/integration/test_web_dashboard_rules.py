@@ -26,7 +26,9 @@ from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork
 from naltrack.bootstrap import Storage
 from naltrack.domain.administrations import Injection, OralDose
 from naltrack.domain.coverage import estimate_protection_end
+from naltrack.domain.due_dates import next_dose_scheduled
 from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.protection import announces_protection_end
 from naltrack.domain.records import supersede
 from naltrack.domain.regimens import Regimen
 from naltrack.domain.rules.monitoring import run_monitoring
@@ -148,7 +150,7 @@ def test_protection_ending_matches_the_coverage_engine(specs):
     for pid, chart in _charts(clinic_id, len(specs)).items():
         end = estimate_protection_end(chart, TODAY, UTC_ZONE)
         on_regimen = bool(chart.active_regimens_on(TODAY))
-        if on_regimen and end is not None and -DEFAULT.lapse_alert_days <= (end - TODAY).days <= 7:
+        if on_regimen and announces_protection_end(end, TODAY, next_dose_scheduled(chart, TODAY, UTC_ZONE), DEFAULT):
             expected[pid] = end
     assert listed == expected
 
