@@ -208,7 +208,7 @@ def test_questionnaire_response_is_scored_and_its_total_is_not_doubled() -> None
         (coded(R, "1049621"), "completed", {"effectiveDateTime": "2026-03-01"}, ("1049621", date(2026, 3, 1))),
         (coded(R, "1049621"), "active", {"effectivePeriod": {"start": "2026-02-01"}}, ("1049621", None)),
         ({"text": "HYDROmorphone 2 MG Oral Tablet", "coding": [{"system": R, "code": "897696"}]}, "completed",
-         {"effectiveDateTime": "2026-03-01"}, ("3423", date(2026, 3, 1))),
+         {"effectiveDateTime": "2026-03-01"}, ("897696", date(2026, 3, 1))),  # an SCD of the code tables: kept
         ({"text": "Suboxone 8/2 film"}, "active", {"effectivePeriod": {"start": "2026-01-01"}}, None),
         ({"text": "buprenorphine 8 MG / naloxone 2 MG film"}, "active", {"effectivePeriod": {"start": "2026-01-01"}},
          ("1819", None)),

@@ -2,8 +2,9 @@
 
 Ordering naltrexone for a patient who takes an interacting drug, and ordering an
 interacting drug for a patient on naltrexone, raise the same rule with a message for
-that direction. Classes come from the catalog, which assigns them by product so that the
-traps of public value sets do not misfire (codes.md §3): Contrave contains naltrexone
+that direction. Classes come from the catalog or, for any other RxNorm code, the code tables
+(:func:`~naltrack.domain.terminology.resolve_rxnorm`, :func:`medication_of`), which assign them by
+product so that the traps of public value sets do not misfire (codes.md §3): Contrave contains naltrexone
 but is not MAT; buprenorphine/naloxone is an agonist, not rescue naloxone;
 dextromethorphan is not an opioid; loperamide is not named in the label (UNCONFIRMED);
 kratom (mitragynine, a mu-opioid partial agonist) is an opioid.
