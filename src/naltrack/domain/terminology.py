@@ -369,13 +369,17 @@ def classify_condition_text(display: str) -> ConditionKind | None:
 
 
 def icd10_kind(code: str) -> ConditionKind | None:
-    """``oud`` for ICD-10-CM F11.x, ``aud`` for F10.x (clinical.md §8.2), with or without the dot."""
+    """``oud`` for ICD-10-CM F11.x, ``aud`` for F10.x (clinical.md §8.2), with or without the dot.
+
+    Only a code a diagnosis can carry: a category range such as ``F10-F19`` (every substance) is none.
+
+    >>> icd10_kind("F1120"), icd10_kind("F10.10"), icd10_kind("F10-F19")
+    ('oud', 'aud', None)
+    """
     compact = code.strip().upper().replace(".", "")
-    if compact.startswith("F11"):
-        return "oud"
-    if compact.startswith("F10"):
-        return "aud"
-    return None
+    if not re.fullmatch(r"F1[01][0-9A-Z]{0,4}", compact):
+        return None
+    return "oud" if compact.startswith("F11") else "aud"
 
 
 def classify_condition(system: str, code: str, display: str | None = None) -> ConditionKind | None:

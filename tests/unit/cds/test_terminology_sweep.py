@@ -40,9 +40,6 @@ OPIOID_CLASSES = frozenset({"opioid-analgesic", "opioid-antitussive", "opioid-an
 MAT_CLASSES = frozenset({"buprenorphine-oud", "buprenorphine-pain", "methadone"})
 NALTREXONE_CLASSES = frozenset({"naltrexone-oral", "naltrexone-xr", "naltrexone-implant", "naltrexone-not-mat"})
 CDC_OPIOID_ANALGESICS = "http://fhir.org/guides/cdc/opioid-cds/ValueSet/opioid-analgesics-with-ambulatory-misuse-potential"
-#: A chapter block of the condition table, not a code a Condition carries (nor only alcohol: F10-F19 is every
-#: psychoactive substance).
-NOT_A_DIAGNOSIS_CODE = frozenset({"F10-F19"})
 
 
 def codes_of(classes: frozenset[str]) -> list[str]:
@@ -150,7 +147,7 @@ def condition_codes() -> list[tuple[str, str, str, str]]:
     """(system URI, code, display, kind) of every code of the condition table."""
     table = condition_table()
     return [(uri, code, row["display"], row["kind"]) for key, uri in (("snomed", SNOMED), ("icd10cm", ICD10CM))
-            for code, row in sorted(table[key].items()) if code not in NOT_A_DIAGNOSIS_CODE]
+            for code, row in sorted(table[key].items())]
 
 
 def chart_with(system: str, code: str, display: str) -> PatientChart:
@@ -166,7 +163,7 @@ def chart_with(system: str, code: str, display: str) -> PatientChart:
 
 def test_every_oud_and_aud_code_is_recognised_by_order_check_and_patient_view() -> None:
     codes = condition_codes()
-    assert len(codes) == 270  # 77 SNOMED CT concepts, 193 ICD-10-CM codes (F10-F19 is a block, left out)
+    assert len(codes) == 270  # 77 SNOMED CT concepts, 193 ICD-10-CM codes
     missed = []
     for system, code, display, kind in codes:
         chart = chart_with(system, code, display)
