@@ -4,10 +4,9 @@ come back as written so that readiness reads them as failed (clinical.md §2.2).
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from tests.factories import DAY, at, make_chart, make_clinic, make_patient
+from tests.seeding import value_after_upgrade
 
-from naltrack.adapters.db.migrate import migrate
 from naltrack.bootstrap import Storage
 from naltrack.domain.observations import NaloxoneChallenge
 from naltrack.domain.rules.readiness import assess_readiness
@@ -39,20 +38,9 @@ def test_a_challenge_round_trips_and_keeps_its_verdict(storage: Storage, recorde
 
 
 def test_challenges_stored_before_the_equivocal_column_read_as_not_equivocal(empty_database_url: str) -> None:
-    migrate(empty_database_url, "0004_alert_acknowledgements")
-    engine = sa.create_engine(empty_database_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(sa.text("INSERT INTO clinics (id, name, timezone) VALUES ('c1', 'C', 'UTC')"))
-            connection.execute(sa.text(
-                "INSERT INTO patients (id, clinic_id, given_name, family_name, birth_date, sex_at_birth, contacts, "
-                "version) VALUES ('p1', 'c1', 'A', 'B', '1990-01-01', 'male', '[]', 1)"))
-            connection.execute(sa.text(
-                "INSERT INTO naloxone_challenges (id, patient_id, status, version, performed_at, route, passed, signs) "
-                "VALUES ('n1', 'p1', 'active', 1, '2026-03-10 09:00:00', 'sc', :passed, '[]')"), {"passed": True})
-        migrate(empty_database_url)
-        with engine.connect() as connection:
-            equivocal = connection.execute(sa.text("SELECT equivocal FROM naloxone_challenges")).scalar_one()
-    finally:
-        engine.dispose()
+    equivocal = value_after_upgrade(
+        empty_database_url, "0004_alert_acknowledgements",
+        "INSERT INTO naloxone_challenges (id, patient_id, status, version, performed_at, route, passed, signs) "
+        "VALUES ('n1', 'p1', 'active', 1, '2026-03-10 09:00:00', 'sc', :passed, '[]')",
+        "SELECT equivocal FROM naloxone_challenges", {"passed": True})
     assert equivocal in (False, 0)

@@ -4,10 +4,9 @@ amount comes back as opioid exposure (domain.rules.facts.loperamide_exposure); k
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from tests.factories import DAY, ago, make_chart, make_clinic, make_med, make_patient
+from tests.seeding import value_after_upgrade
 
-from naltrack.adapters.db.migrate import migrate
 from naltrack.bootstrap import Storage
 from naltrack.domain.observations import MedicationUse
 from naltrack.domain.rules import facts
@@ -34,20 +33,9 @@ def test_a_daily_amount_round_trips_and_keeps_its_meaning(storage: Storage, mg_p
 
 
 def test_medicines_stored_before_the_dose_column_read_without_an_amount(empty_database_url: str) -> None:
-    migrate(empty_database_url, "0006_safety_assessments")
-    engine = sa.create_engine(empty_database_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(sa.text("INSERT INTO clinics (id, name, timezone) VALUES ('c1', 'C', 'UTC')"))
-            connection.execute(sa.text(
-                "INSERT INTO patients (id, clinic_id, given_name, family_name, birth_date, sex_at_birth, contacts, "
-                "version) VALUES ('p1', 'c1', 'A', 'B', '1990-01-01', 'male', '[]', 1)"))
-            connection.execute(sa.text(
-                "INSERT INTO medication_uses (id, patient_id, status, version, rxnorm, start, source) "
-                "VALUES ('m1', 'p1', 'active', 1, '6468', '2026-03-01', 'reported')"))
-        migrate(empty_database_url)
-        with engine.connect() as connection:
-            amount = connection.execute(sa.text("SELECT daily_dose_mg FROM medication_uses")).scalar_one()
-    finally:
-        engine.dispose()
+    amount = value_after_upgrade(
+        empty_database_url, "0006_safety_assessments",
+        "INSERT INTO medication_uses (id, patient_id, status, version, rxnorm, start, source) "
+        "VALUES ('m1', 'p1', 'active', 1, '6468', '2026-03-01', 'reported')",
+        "SELECT daily_dose_mg FROM medication_uses")
     assert amount is None
