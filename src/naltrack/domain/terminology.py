@@ -38,6 +38,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
+from naltrack.domain.brand_names import BRANDS
 from naltrack.domain.catalog import (
     LOCAL,
     RXNORM,
@@ -59,33 +60,6 @@ ICD10_SYSTEMS = frozenset({ICD10CM, "http://hl7.org/fhir/sid/icd-10", "urn:oid:2
 SNOMED_SYSTEMS = frozenset({SNOMED, "urn:oid:2.16.840.1.113883.6.96", "snomed"})
 RXNORM_TABLE = "rxnorm_classes.json"
 CONDITION_TABLE = "snomed_oud_aud.json"
-
-# Brand names that RxNorm BN codes (and free text) carry without their ingredients: each is
-# read as the generic words it stands for (codes.md §1 "Brand names", §2).
-_BRANDS: dict[str, str] = {
-    "vivitrol": "naltrexone injectable suspension", "revia": "naltrexone oral tablet",
-    "depade": "naltrexone oral tablet", "contrave": "bupropion / naltrexone",
-    "embeda": "morphine / naltrexone extended release", "troxyca": "oxycodone / naltrexone extended release",
-    "suboxone": "buprenorphine / naloxone", "zubsolv": "buprenorphine / naloxone",
-    "bunavail": "buprenorphine / naloxone", "subutex": "buprenorphine sublingual",
-    "sublocade": "buprenorphine prefilled syringe", "brixadi": "buprenorphine prefilled syringe",
-    "probuphine": "buprenorphine drug implant", "butrans": "buprenorphine transdermal",
-    "belbuca": "buprenorphine buccal film", "buprenex": "buprenorphine 0.3 mg/ml injection",
-    "dolophine": "methadone", "methadose": "methadone", "diskets": "methadone",
-    "narcan": "naloxone", "kloxxado": "naloxone", "evzio": "naloxone", "zimhi": "naloxone",
-    "rextovy": "naloxone", "opvee": "nalmefene", "imodium": "loperamide", "lomotil": "diphenoxylate",
-    "duragesic": "fentanyl transdermal", "oxycontin": "oxycodone extended release",
-    "percocet": "oxycodone", "roxicodone": "oxycodone", "norco": "hydrocodone", "vicodin": "hydrocodone",
-    "dilaudid": "hydromorphone", "ultram": "tramadol", "nucynta": "tapentadol", "demerol": "meperidine",
-    "sublimaze": "fentanyl", "abstral": "fentanyl", "actiq": "fentanyl", "fentora": "fentanyl",
-    "subsys": "fentanyl", "lazanda": "fentanyl", "talwin": "pentazocine", "stadol": "butorphanol",
-    "kadian": "morphine extended release", "avinza": "morphine extended release",
-    "ms contin": "morphine extended release", "arymo": "morphine extended release",
-    "morphabond": "morphine extended release", "duramorph": "morphine", "infumorph": "morphine",
-    "astramorph": "morphine", "depodur": "morphine", "exalgo": "hydromorphone extended release",
-    "opana": "oxymorphone", "hysingla": "hydrocodone extended release", "zohydro": "hydrocodone extended release",
-    "xtampza": "oxycodone extended release", "roxybond": "oxycodone", "conzip": "tramadol extended release",
-}
 
 # Mu agonists, in the order a combination is named by (codes.md §1); the fentanyl family has its own
 # opioid-free interval (catalog ``opioid_action="fentanyl"``).
@@ -130,7 +104,7 @@ def _named(word: str, text: str) -> bool:
 
 def _normalise(text: str) -> str:
     words = " ".join(text.lower().split()) + " "
-    for brand, generic in _BRANDS.items():
+    for brand, generic in BRANDS.items():
         if _named(brand, words):
             words += f" {generic} "
     return words
@@ -369,17 +343,17 @@ def classify_condition_text(display: str) -> ConditionKind | None:
 
 
 def icd10_kind(code: str) -> ConditionKind | None:
-    """``oud`` for ICD-10-CM F11.x, ``aud`` for F10.x (clinical.md §8.2), with or without the dot.
-
-    Only a code a diagnosis can carry: a category range such as ``F10-F19`` (every substance) is none.
+    """``oud`` for ICD-10-CM F11.x, ``aud`` for F10.x (clinical.md §8.2), with or without the dot; a
+    category range such as ``F10-F19`` (every substance) is no diagnosis code.
 
     >>> icd10_kind("F1120"), icd10_kind("F10.10"), icd10_kind("F10-F19")
     ('oud', 'aud', None)
     """
     compact = code.strip().upper().replace(".", "")
-    if not re.fullmatch(r"F1[01][0-9A-Z]{0,4}", compact):
-        return None
-    return "oud" if compact.startswith("F11") else "aud"
+    kind: ConditionKind | None = None
+    if re.fullmatch(r"F1[01][0-9A-Z]{0,4}", compact):
+        kind = "oud" if compact.startswith("F11") else "aud"
+    return kind
 
 
 def classify_condition(system: str, code: str, display: str | None = None) -> ConditionKind | None:
