@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 
 from naltrack import __version__
+from naltrack.api.security_headers import SecurityHeaders
 from naltrack.bootstrap import Application, build_application
 from naltrack.config import Settings
 
@@ -21,7 +22,11 @@ def create_app(settings: Settings, application: Application | None = None) -> Fa
         version=__version__,
         summary="Naltrexone treatment program: readiness, dosing, coverage, Part 2 privacy.",
         openapi_url="/openapi.json",
+        # Swagger UI and ReDoc load their JavaScript from a CDN, which the pages' policy forbids: demo only.
+        docs_url="/docs" if settings.demo else None,
+        redoc_url="/redoc" if settings.demo else None,
     )
+    app.add_middleware(SecurityHeaders)
     built = application or build_application(settings)
     app.state.application = built
     app.state.settings = settings

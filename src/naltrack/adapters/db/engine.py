@@ -2,7 +2,8 @@
 
 SQLite (the embedded default, one file in the data directory) runs in WAL mode with
 foreign keys enforced and a busy timeout, so the web server and a CLI command can share
-the file. PostgreSQL goes through psycopg 3; ``postgresql://`` URLs are read as
+the file, and with ``synchronous=FULL``, so a commit is on disk before it is acknowledged
+(docs/security.md, "Durability"). PostgreSQL goes through psycopg 3; ``postgresql://`` URLs are read as
 ``postgresql+psycopg://``.
 """
 
@@ -17,6 +18,9 @@ from sqlalchemy.pool import StaticPool
 
 #: How long a SQLite writer waits for another one before failing, milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: SQLite's ``synchronous`` level. FULL syncs the WAL at every commit: a recorded dose survives a power
+#: failure. NORMAL syncs only at checkpoints and may lose the last commits (sqlite.org/pragma.html#pragma_synchronous).
+SQLITE_SYNCHRONOUS = "FULL"
 
 
 def normalize_url(url: str) -> str:
@@ -58,7 +62,7 @@ def _sqlite_engine(url: sa.URL, echo: bool) -> Engine:
         cursor = dbapi_connection.cursor()
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
