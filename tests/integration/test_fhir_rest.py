@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from tests.seeding import seed
@@ -32,8 +33,9 @@ class Env:
         self.tokens = tokens
         self.app = app
 
-    def get(self, url: str, role: str = "prescriber", **params: str) -> Any:
-        return self.client.get(url, params=params, headers={"Authorization": f"Bearer {self.tokens[role]}"})
+    def get(self, url: str, role: str = "prescriber", headers: dict[str, str] | None = None, **params: str) -> Any:
+        return self.client.get(url, params=params,
+                               headers={"Authorization": f"Bearer {self.tokens[role]}", **(headers or {})})
 
     def audit(self) -> list[Any]:
         with self.app.state.secure_uow() as uow:
@@ -139,3 +141,103 @@ def test_cds_services_are_mounted_in_the_app(env: Env) -> None:
     response = env.client.post("/cds-services/naltrexone-patient-view", content=b"{")
     assert response.status_code == 401  # outside the demo the calling EHR's JWT is verified before anything
     assert env.get("/fhir/R4/metadata").json()["fhirVersion"] == "4.0.1"
+
+
+def _link(bundle: dict[str, Any], relation: str) -> str | None:
+    return next((link["url"] for link in bundle.get("link", []) if link["relation"] == relation), None)
+
+
+def _query(url: str) -> dict[str, list[str]]:
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc) == ("http", "testserver")  # absolute URLs of this server
+    return parse_qs(parts.query)
+
+
+def test_count_and_offset_page_the_search_with_absolute_links(env: Env) -> None:
+    first = env.get("/fhir/R4/Observation", patient="pt-ada", _count="2").json()
+    assert find_problems(first) == []
+    assert first["total"] == 5 and len(first["entry"]) == 2
+    assert _query(_link(first, "self") or "") == {"patient": ["pt-ada"], "_count": ["2"], "_offset": ["0"]}
+    assert _link(first, "previous") is None
+    seen = [e["resource"]["id"] for e in first["entry"]]
+    page = first
+    while (url := _link(page, "next")) is not None:
+        page = env.client.get(url, headers={"Authorization": f"Bearer {env.tokens['prescriber']}"}).json()
+        assert find_problems(page) == [] and page["total"] == 5
+        seen += [e["resource"]["id"] for e in page["entry"]]
+    assert len(page["entry"]) == 1 and _query(_link(page, "previous") or "")["_offset"] == ["2"]
+    whole = env.get("/fhir/R4/Observation", patient="pt-ada").json()
+    assert seen == [e["resource"]["id"] for e in whole["entry"]]
+    assert whole["entry"][0]["fullUrl"].startswith("http://testserver/fhir/R4/Observation/")
+
+
+def test_without_count_every_match_is_on_one_page(env: Env) -> None:
+    bundle = env.get("/fhir/R4/Observation", patient="pt-ada").json()
+    assert len(bundle["entry"]) == 5 and [link["relation"] for link in bundle["link"]] == ["self"]
+
+
+@pytest.mark.parametrize(("name", "value", "limit"), [
+    ("_count", "0", "from 1 to 100"), ("_count", "101", "from 1 to 100"), ("_count", "ten", "from 1 to 100"),
+    ("_offset", "-1", "of at least 0"),
+])
+def test_a_bad_page_parameter_is_a_400_naming_it_and_the_limit(env: Env, name: str, value: str, limit: str) -> None:
+    response = env.get("/fhir/R4/Condition", patient="pt-ada", **{name: value})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    body = response.json()
+    assert find_problems(body) == []
+    issue = body["issue"][0]
+    assert (issue["severity"], issue["code"], issue["expression"]) == ("error", "invalid", [name])
+    assert issue["diagnostics"] == f"{name}: {value!r} must be a whole number {limit}"
+
+
+def test_strict_handling_refuses_an_unknown_search_parameter(env: Env) -> None:
+    response = env.get("/fhir/R4/Condition", headers={"Prefer": "handling=strict"}, patient="pt-ada",
+                       onset="2026")
+    assert response.status_code == 400
+    issue = response.json()["issue"][0]
+    assert (issue["code"], issue["expression"]) == ("invalid", ["onset"])
+    assert issue["diagnostics"] == ("onset: '2026' is not a search parameter this server supports "
+                                    "(supported: patient, code, _id, _count, _offset)")
+
+
+@pytest.mark.parametrize("prefer", [None, "handling=lenient"])
+def test_lenient_handling_ignores_an_unknown_parameter_and_says_so(env: Env, prefer: str | None) -> None:
+    headers = {"Prefer": prefer} if prefer else {}
+    bundle = env.get("/fhir/R4/Condition", headers=headers, patient="pt-ada", onset="2026").json()
+    assert find_problems(bundle) == []
+    assert bundle["total"] == 1
+    assert _query(_link(bundle, "self") or "") == {"patient": ["pt-ada"]}  # the parameters used, only
+    warning = bundle["entry"][-1]
+    assert warning["search"]["mode"] == "outcome"
+    issue = warning["resource"]["issue"][0]
+    assert (issue["severity"], issue["code"], issue["expression"]) == ("warning", "not-supported", ["onset"])
+    assert issue["diagnostics"] == "search parameter(s) not applied: onset"
+
+
+@pytest.mark.parametrize(("url", "role", "status", "code"), [
+    ("/fhir/R4/Patient/pt-ada", None, 401, "security"),
+    ("/fhir/R4/Patient/pt-ada", "front-desk", 403, "forbidden"),
+    ("/fhir/R4/Patient/pt-nobody", "prescriber", 404, "not-found"),
+    ("/fhir/R4/Patient/pt-ada/$everything?recipient=Acme", "prescriber", 403, "forbidden"),
+    ("/fhir/R4/Condition?patient=" + "p" * 129, "prescriber", 400, "invalid"),
+])
+def test_errors_are_operation_outcomes(env: Env, url: str, role: str | None, status: int, code: str) -> None:
+    headers = {"Authorization": f"Bearer {env.tokens[role]}"} if role else {}
+    response = env.client.get(url, headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    body = response.json()
+    assert find_problems(body) == []
+    assert (body["issue"][0]["severity"], body["issue"][0]["code"]) == ("error", code)
+    assert body["issue"][0]["diagnostics"]
+    if status == 401:
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_read_carries_the_record_version_and_a_weak_etag(env: Env) -> None:
+    response = env.get("/fhir/R4/Patient/pt-ada")
+    assert response.json()["meta"]["versionId"] == "1"
+    assert response.headers["etag"] == 'W/"1"'
+    conditions = env.get("/fhir/R4/Condition", patient="pt-ada").json()
+    assert [e["resource"]["meta"]["versionId"] for e in conditions["entry"]] == ["1"]

@@ -1,6 +1,7 @@
 """Every class of the error hierarchy has an explicit mapping in every face.
 
-The faces map error *types* (never messages): the REST API to a problem+json status, the CLI
+The faces map error *types* (never messages): the REST API to a problem+json status, FHIR R4 to an
+OperationOutcome issue type (with the API's status), the CLI
 to an exit code, the web pages to a response, CDS Hooks to the API's status. A new subclass of
 ``DomainError`` anywhere in naltrack, without an entry in each table, fails here.
 """
@@ -8,6 +9,7 @@ to an exit code, the web pages to a response, CDS Hooks to the API's status. A n
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import re
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 import naltrack
 import naltrack.errors
 from naltrack.api.errors import STATUS, domain_problem, status_of
+from naltrack.api.routes.fhir_outcome import ISSUE_TYPE, fhir_error
 from naltrack.cds.router import domain_problem as cds_problem
 from naltrack.cli.errors import EXIT_CODES, exit_code_of
 from naltrack.errors import (
@@ -50,7 +53,9 @@ def _subclasses(cls: type[DomainError]) -> set[type[DomainError]]:
 
 _import_all()
 ERROR_CLASSES = sorted({DomainError} | _subclasses(DomainError), key=lambda c: f"{c.__module__}.{c.__qualname__}")
-FACES = {"api": STATUS, "cli": EXIT_CODES, "web": RESPONSES}
+FACES = {"api": STATUS, "cli": EXIT_CODES, "web": RESPONSES, "fhir": ISSUE_TYPE}
+#: The FHIR IssueType codes (https://hl7.org/fhir/R4/valueset-issue-type.html) an error may answer with.
+FHIR_ISSUE_TYPES = {"invalid", "not-found", "forbidden", "security", "conflict", "processing", "throttled"}
 
 
 def test_the_hierarchy_is_found_in_full() -> None:
@@ -83,6 +88,32 @@ def test_every_error_class_is_defined_in_naltrack_errors() -> None:
 def test_api_status_is_read_from_the_type(error: DomainError, status: int) -> None:
     assert status_of(error)[0] == status
     assert domain_problem(error).status_code == status
+
+
+@pytest.mark.parametrize(("error", "status", "code", "expression"), [
+    (InvalidInput("dose_mg", 500, "must be at most 380"), 422, "invalid", ["dose_mg"]),
+    (NotFound("patient", "p1"), 404, "not-found", None),
+    (Conflict("a record breaks a key"), 409, "conflict", None),
+    (StaleVersion("injection 'i1' was changed by someone else"), 412, "conflict", ["If-Match"]),
+    (PreconditionRequired("an update needs If-Match"), 428, "processing", ["If-Match"]),
+    (AccessDenied("auditor", "labs", "read"), 403, "forbidden", None),
+    (NotAuthenticated(), 401, "security", None),
+    (TooManyAttempts(30), 429, "throttled", None),
+])
+def test_fhir_answers_an_operation_outcome_with_the_api_status_of_the_type(
+        error: DomainError, status: int, code: str, expression: list[str] | None) -> None:
+    response = fhir_error(error)
+    body = json.loads(bytes(response.body))
+    assert response.status_code == status == status_of(error)[0]
+    assert response.media_type == "application/fhir+json"
+    issue = body["issue"][0]
+    assert (body["resourceType"], issue["severity"], issue["code"]) == ("OperationOutcome", "error", code)
+    assert issue["diagnostics"] == str(error) and issue.get("expression") == expression
+
+
+@pytest.mark.parametrize("error_class", ERROR_CLASSES, ids=lambda c: c.__name__)
+def test_every_fhir_issue_type_is_a_fhir_code(error_class: type[DomainError]) -> None:
+    assert ISSUE_TYPE[error_class] in FHIR_ISSUE_TYPES
 
 
 @pytest.mark.parametrize(("error", "status", "path"), [

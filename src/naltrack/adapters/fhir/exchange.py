@@ -14,7 +14,13 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from naltrack.adapters.fhir.r4_common import FhirResource, fhir_id, part2_labels, validate_resource
+from naltrack.adapters.fhir.r4_common import (
+    IDENTIFIER_SYSTEM,
+    FhirResource,
+    fhir_id,
+    part2_labels,
+    validate_resource,
+)
 from naltrack.adapters.fhir.r4_export import as_bundle, export_chart, sensitivities
 from naltrack.adapters.fhir.r4_privacy import consent_resource, disclosure_audit_event
 from naltrack.domain.chart import PatientChart
@@ -76,7 +82,7 @@ def disclose_record(ctx: AppContext, actor: Actor, patient_id: str, recipient: s
     package = consent_cases.disclose(ctx, actor, patient_id, recipient, purpose, asked, now)
     with ctx.uow() as uow:  # what the audited disclosure above allowed, read whole
         chart = only_categories(chart_in(uow, uow.patients.get(patient_id)), asked)
-    resources = export_chart(chart)
+    resources = with_versions(export_chart(chart), chart)
     resources += _disclosure_resources(ctx.uow, package.disclosure, resources, actor, chart, now)
     return DisclosedRecord(patient_id, resources, package.notice, package.disclosure.id, asked)
 
@@ -103,7 +109,36 @@ def _disclosure_resources(uow_factory: SecureUnitOfWorkFactory, disclosure: Disc
 def read_record(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> DisclosedRecord:
     """A read inside the program: the categories the actor's role may read, audited."""
     chart: PatientChart = chart_view(ctx, actor, patient_id, "fhir-everything", lambda chart: chart, now)
-    return DisclosedRecord(patient_id, export_chart(chart), ctx.redisclosure_notice, None, CLINICAL_CATEGORIES)
+    return DisclosedRecord(patient_id, with_versions(export_chart(chart), chart), ctx.redisclosure_notice, None,
+                           CLINICAL_CATEGORIES)
+
+
+def record_versions(chart: PatientChart) -> dict[str, int]:
+    """The version of every record of ``chart`` (the patient's included), by record id."""
+    versions = {chart.patient.id: chart.patient.version}
+    for f in fields(PatientChart):
+        if f.name != "patient":
+            versions.update({record.id: record.version for record in getattr(chart, f.name)
+                             if isinstance(getattr(record, "version", None), int)})
+    return versions
+
+
+def with_versions(resources: list[FhirResource], chart: PatientChart) -> list[FhirResource]:
+    """``meta.versionId`` on each resource whose naltrack identifier names a record of ``chart`` that has a version.
+
+    The record is found by the resource's ``urn:naltrack:<kind>`` identifier (or, for the Patient, its id).
+    """
+    versions = record_versions(chart)
+    for resource in resources:
+        given = resource.get("identifier", ())  # a list, or one Identifier (QuestionnaireResponse)
+        keys = [i.get("value") for i in ([given] if isinstance(given, dict) else given)
+                if str(i.get("system", "")).startswith(IDENTIFIER_SYSTEM)]
+        if resource["resourceType"] == "Patient":
+            keys = [resource["id"]]
+        version = next((versions[k] for k in keys if k in versions), None)
+        if version is not None:
+            resource.setdefault("meta", {})["versionId"] = str(version)
+    return resources
 
 
 def search(resources: list[FhirResource], resource_type: str, params: dict[str, Any]) -> list[FhirResource]:

@@ -1,51 +1,101 @@
 """FHIR R4 REST face under ``/fhir/R4``: read and search of the main resources, ``Patient/$everything``.
 
 Implements a subset of the FHIR R4 RESTful API (https://hl7.org/fhir/R4/http.html): ``read`` of
-Patient, ``search`` by ``patient`` (and ``code``, ``_id``) of Condition, Observation,
-MedicationAdministration, MedicationRequest, MedicationStatement and AllergyIntolerance, and the
-``$everything`` operation. Every call is authenticated and audited; ``$everything`` with a
-``recipient`` is a Part 2 disclosure (consent, disclosure record, notice in ``Bundle.meta.tag``).
-Errors are OperationOutcome resources naming the element in ``issue.expression``.
+Patient (``meta.versionId`` and a weak ``ETag``), ``search`` by ``patient`` (and ``code``, ``_id``) of
+Condition, Observation, MedicationAdministration, MedicationRequest, MedicationStatement and
+AllergyIntolerance, paged by ``_count`` and ``_offset`` with ``self``/``next``/``previous`` links
+(https://hl7.org/fhir/R4/search.html#count, #conformance), and the ``$everything`` operation. An
+unknown search parameter is refused under ``Prefer: handling=strict`` and otherwise ignored, left
+out of the ``self`` link and named in an OperationOutcome entry of the Bundle. Every call is
+authenticated and audited; ``$everything`` with a ``recipient`` is a Part 2 disclosure (consent,
+disclosure record, notice in ``Bundle.meta.tag``). Errors are OperationOutcome resources
+(:mod:`naltrack.api.routes.fhir_outcome`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from naltrack.adapters.fhir.exchange import disclose_record, read_record, search
 from naltrack.api.deps import ActorDep, ContextDep, NowDep
-from naltrack.domain.errors import DomainError, InvalidInput, NotFound
-from naltrack.domain.security.roles import AccessDenied
+from naltrack.api.routes.fhir_outcome import FHIR_JSON, FhirRoute, operation_outcome, outcome
+from naltrack.errors import InvalidInput
 
-FHIR_JSON = "application/fhir+json"
 SEARCHABLE = ("Condition", "Observation", "MedicationAdministration", "MedicationRequest", "MedicationStatement",
               "AllergyIntolerance")
-router = APIRouter(prefix="/fhir/R4", tags=["fhir"])
+#: The search parameters every searchable type takes (``patient`` is required).
+SEARCH_PARAMS = ("patient", "code", "_id")
+#: The largest page a search returns (``_count``). Without ``_count`` every match is on one page.
+MAX_COUNT = 100
+router = APIRouter(prefix="/fhir/R4", tags=["fhir"], route_class=FhirRoute)
 
 
-def outcome(status: int, code: str, text: str, expression: str | None = None) -> JSONResponse:
-    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": text}
-    if expression:
-        issue["expression"] = [expression]
-    return JSONResponse({"resourceType": "OperationOutcome", "issue": [issue]}, status_code=status,
-                        media_type=FHIR_JSON)
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search as the server applies it: the parameters used, the page, and the parameters ignored."""
+
+    used: dict[str, str]
+    count: int | None
+    offset: int
+    ignored: tuple[str, ...]
 
 
-def _error(error: DomainError) -> JSONResponse:
-    if isinstance(error, AccessDenied):
-        return outcome(403, "forbidden", str(error))
-    if isinstance(error, NotFound):
-        return outcome(404, "not-found", str(error))
-    if isinstance(error, InvalidInput):
-        return outcome(400, "invalid", str(error), error.field)
-    return outcome(400, "processing", str(error))
+def _whole_number(name: str, raw: str | None, low: int, high: int | None) -> int | None:
+    if raw is None:
+        return None
+    limit = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or not low <= int(raw) <= (high or 10**9):
+        raise InvalidInput(name, raw, f"must be a whole number {limit}")
+    return int(raw)
 
 
-def _fhir(body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, media_type=FHIR_JSON)
+def strict_handling(prefer: str | None) -> bool:
+    """Whether ``Prefer`` asks for ``handling=strict`` (https://hl7.org/fhir/R4/search.html#errors)."""
+    tokens = (t.strip().replace(" ", "").lower() for t in (prefer or "").replace(",", ";").split(";"))
+    return "handling=strict" in tokens
+
+
+def parse_search(request: Request, strict: bool) -> SearchRequest:
+    """The search parameters of ``request``; raises ``InvalidInput`` for a bad page size or offset,
+    or an unknown parameter under strict handling."""
+    query = request.query_params
+    ignored = tuple(dict.fromkeys(k for k in query if k not in (*SEARCH_PARAMS, "_count", "_offset")))
+    if strict and ignored:
+        raise InvalidInput(ignored[0], query[ignored[0]], "is not a search parameter this server supports "
+                           f"(supported: {', '.join(SEARCH_PARAMS)}, _count, _offset)")
+    count = _whole_number("_count", query.get("_count"), 1, MAX_COUNT)
+    offset = _whole_number("_offset", query.get("_offset"), 0, None) or 0
+    used = {k: query[k] for k in SEARCH_PARAMS if query.get(k)}
+    return SearchRequest(used, count, offset, ignored)
+
+
+def _page_url(request: Request, wanted: SearchRequest, offset: int) -> str:
+    params = dict(wanted.used)
+    if wanted.count is not None:
+        params["_count"] = str(wanted.count)
+    if wanted.count is not None or offset:
+        params["_offset"] = str(offset)
+    return str(request.url.replace(query=urlencode(params)))
+
+
+def page_links(request: Request, wanted: SearchRequest, total: int) -> list[dict[str, str]]:
+    """``self`` (the parameters used), ``next`` and ``previous`` as absolute URLs of the same search."""
+    links = [{"relation": "self", "url": _page_url(request, wanted, wanted.offset)}]
+    if wanted.count is not None and wanted.offset + wanted.count < total:
+        links.append({"relation": "next", "url": _page_url(request, wanted, wanted.offset + wanted.count)})
+    if wanted.offset > 0:
+        previous = max(0, wanted.offset - (wanted.count or wanted.offset))
+        links.append({"relation": "previous", "url": _page_url(request, wanted, previous)})
+    return links
+
+
+def _fhir(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, media_type=FHIR_JSON, headers=headers)
 
 
 @router.get("/metadata", summary="CapabilityStatement")
@@ -64,11 +114,9 @@ def metadata() -> JSONResponse:
 
 @router.get("/Patient/{patient_id}", summary="Read a Patient")
 def read_patient(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> JSONResponse:
-    try:
-        record = read_record(ctx, actor, patient_id, now)
-    except DomainError as error:
-        return _error(error)
-    return _fhir(record.resources[0])
+    patient = read_record(ctx, actor, patient_id, now).resources[0]
+    version = patient.get("meta", {}).get("versionId")
+    return _fhir(patient, {"ETag": f'W/"{version}"'} if version else None)
 
 
 @router.get("/Patient/{patient_id}/$everything", summary="Everything about a patient (Part 2 aware)")
@@ -76,31 +124,41 @@ def everything(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
                recipient: Annotated[str | None, Query(max_length=200)] = None,
                purpose: Annotated[str, Query(max_length=32)] = "treatment") -> JSONResponse:
     """Inside the program: the chart. With ``recipient``: a disclosure under the patient's consent."""
-    try:
-        if recipient:
-            record = disclose_record(ctx, actor, patient_id, recipient, purpose, now)
-        else:
-            record = read_record(ctx, actor, patient_id, now)
-    except DomainError as error:
-        return _error(error)
+    if recipient:
+        record = disclose_record(ctx, actor, patient_id, recipient, purpose, now)
+    else:
+        record = read_record(ctx, actor, patient_id, now)
     return _fhir(record.bundle("searchset"))
 
 
-@router.get("/{resource_type}", summary="Search one resource type by patient")
-def search_type(resource_type: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
+@router.get("/{resource_type}", summary="Search one resource type by patient, paged")
+def search_type(resource_type: str, request: Request, actor: ActorDep, ctx: ContextDep, now: NowDep,
                 patient: Annotated[str | None, Query(max_length=128)] = None,
                 code: Annotated[str | None, Query(max_length=500)] = None,
-                _id: Annotated[str | None, Query(alias="_id", max_length=500)] = None) -> JSONResponse:
+                _id: Annotated[str | None, Query(alias="_id", max_length=500)] = None,
+                _count: Annotated[str | None, Query(alias="_count", max_length=12,
+                                                    description=f"page size, 1 to {MAX_COUNT}")] = None,
+                _offset: Annotated[str | None, Query(alias="_offset", max_length=12)] = None,
+                prefer: Annotated[str | None, Header(max_length=200)] = None) -> JSONResponse:
+    """The query parameters are declared for the API description and their length limits; the search reads
+    them, and any unknown one, from the request (:func:`parse_search`)."""
     if resource_type not in SEARCHABLE:
         return outcome(404, "not-supported", f"{resource_type} cannot be searched here", "resourceType")
-    if not patient:
-        return outcome(400, "required", "the 'patient' search parameter is required", f"{resource_type}.patient")
-    params = {k: v for k, v in {"code": code, "_id": _id}.items() if v}
     try:
-        record = read_record(ctx, actor, patient.removeprefix("Patient/"), now)
-    except DomainError as error:
-        return _error(error)
-    found = search(record.resources, resource_type, params)
+        wanted = parse_search(request, strict_handling(prefer))
+    except InvalidInput as error:  # a search the server cannot run as asked is a 400 (FHIR R4 search, Errors)
+        return outcome(400, "invalid", str(error), error.field)
+    if "patient" not in wanted.used:
+        return outcome(400, "required", "the 'patient' search parameter is required", f"{resource_type}.patient")
+    record = read_record(ctx, actor, wanted.used["patient"].removeprefix("Patient/"), now)
+    found = search(record.resources, resource_type, {k: v for k, v in wanted.used.items() if k != "patient"})
+    page = found[wanted.offset:][:wanted.count]
+    base = str(request.url.replace(query="")).rsplit("/", 1)[0]
+    entries: list[dict[str, Any]] = [{"fullUrl": f"{base}/{resource_type}/{r['id']}", "resource": r,
+                                      "search": {"mode": "match"}} for r in page]
+    if wanted.ignored:
+        entries.append({"resource": operation_outcome(
+            "not-supported", f"search parameter(s) not applied: {', '.join(wanted.ignored)}",
+            wanted.ignored[0], severity="warning"), "search": {"mode": "outcome"}})
     return _fhir({"resourceType": "Bundle", "type": "searchset", "total": len(found),
-                  "entry": [{"fullUrl": f"{resource_type}/{r['id']}", "resource": r, "search": {"mode": "match"}}
-                            for r in found]})
+                  "link": page_links(request, wanted, len(found)), "entry": entries})
