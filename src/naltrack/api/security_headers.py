@@ -6,8 +6,9 @@
   site's frame: clickjacking).
 * HTML pages: a policy that runs only the app's own script files (no inline script, no ``on...=``
   handler, no ``eval``), loads nothing from another site and posts forms only to the app
-  (:data:`PAGE_POLICY`). A ``<script type="application/json">`` data block is not executed, so it needs no
-  exception. The API documentation pages, served only in the demo, are the exception (:data:`API_DOC_PATHS`).
+  (:data:`PAGE_POLICY`); inline styles are allowed, for the ones Plotly and htmx insert. A
+  ``<script type="application/json">`` data block is not executed, so it needs no exception. The API
+  documentation pages, served only in the demo, are the exception (:data:`API_DOC_PATHS`).
 * ``Cache-Control: no-store`` on every answer that may carry patient data: every page, ``/api/v1``,
   ``/fhir/R4`` and ``/cds-services``. Static files (:data:`CACHEABLE_PREFIXES`) keep their own caching,
   and so does the sign-in page (:data:`CACHEABLE_PATHS`), which shows nothing about anyone.
@@ -19,9 +20,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: The policy of every answer: no framing.
 FRAME_POLICY = "frame-ancestors 'none'"
-#: The policy of HTML pages: the app's own files only.
-PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+#: The policy of HTML pages: the app's own files only. Styles may also be inline: Plotly and htmx insert
+#: ``<style>`` elements at run time (the chart's mode bar, htmx's request indicator); the templates have none.
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 ALWAYS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
