@@ -21,9 +21,10 @@ and ``pk`` can raise them too; ``naltrack.domain.errors`` re-exports every name)
 
 :data:`ERROR_CLASSES` lists the classes in the order of the tree. Every face maps these *types*,
 never their messages: ``naltrack.api.errors`` (problem+json status), ``naltrack.cli.errors`` (exit
-code), ``naltrack.web.pages`` (the page a browser gets) and ``naltrack.cds.router`` (the API's
-status, as problem+json). ``tests/unit/test_error_mapping.py``
-fails when a class has no explicit mapping in one of them.
+code), ``naltrack.web.pages`` (the page a browser gets), ``naltrack.cds.router`` (the API's
+status, as problem+json) and ``naltrack.api.routes.fhir_outcome`` (an OperationOutcome issue type
+on ``/fhir/R4``). ``tests/unit/test_error_mapping.py`` fails when a class has no explicit mapping
+in one of them.
 """
 
 from __future__ import annotations
