@@ -42,6 +42,7 @@ from datetime import datetime
 from typing import Literal, TypeVar
 
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text
+from naltrack.adapters.fhir.r4_common import read_extension
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.terminology import resolve_rxnorm
@@ -52,7 +53,6 @@ XR_NTX_HCPCS = (HCPCS, "J2315")
 ACT_SITE = "http://terminology.hl7.org/CodeSystem/v3-ActSite"
 #: HL7 v3 ActSite left and right gluteus medius.
 SITE_SIDE = {(ACT_SITE, "LG"): "left", (ACT_SITE, "RG"): "right"}
-EXTENSION_BASE = "urn:naltrack:fhir:extension:"
 #: Who removed an implant when the resource (naltrack's encoding included) does not say.
 REMOVER_NOT_RECORDED = "not recorded in the FHIR record"
 _FORM = {"naltrexone-oral": "oral", "naltrexone-xr": "xr-ntx", "naltrexone-implant": "implant"}
@@ -112,7 +112,7 @@ def _oral(at: At, rid: str, pid: str, status: str, out: Administrations) -> Outc
     if status not in ("completed", "in-progress", "not-done") or dose is None:
         return "use"
     performer = _performer(at)
-    marked = _extension(at, "dose-status", "valueCode")
+    marked = read_extension(at, "dose-status", "valueCode")
     dose_status: str = marked.text() if marked is not None else (
         "missed" if status == "not-done" else "observed" if performer else "taken")
     taken_at = _when(at)
@@ -131,7 +131,7 @@ def _injection(at: At, rid: str, pid: str, code: str, status: str, kit: At | Non
     batch = kit.get("batch") if kit is not None else None
     lot = batch.get("lotNumber") if batch is not None else None
     expiry = batch.get("expirationDate") if batch is not None else None
-    needle = _extension(at, "needle-length", "valueQuantity")
+    needle = read_extension(at, "needle-length", "valueQuantity")
     side, given_by = _side(at), _performer(at)
     if status != "completed" or None in (side, lot, expiry, needle, given_by):
         return "use"
@@ -157,7 +157,7 @@ def _implant(at: At, rid: str, pid: str, display: str, status: str, out: Adminis
     notes = {key: value for key, value in (_note(n) for n in at.list_of("note")) if key}
     concept = at.get("medicationCodeableConcept")
     product = notes.get("product") or concept_text(concept) or display
-    duration = _extension(at, "expected-duration", "valueQuantity")
+    duration = read_extension(at, "expected-duration", "valueQuantity")
     inserted_at = _when(at)
     implant = _built(at, lambda: ImplantInsertion(
         id=rid, patient_id=pid, inserted_at=inserted_at, dose_mg=dose, product=product, inserted_by=inserter,
@@ -229,14 +229,6 @@ def _performer(at: At) -> str | None:
         name = (actor.get("display") or actor.get("reference")) if actor is not None else None
         if name is not None and name.text().strip():
             return name.text().strip()
-    return None
-
-
-def _extension(at: At, name: str, value_key: str) -> At | None:
-    for ext in at.list_of("extension"):
-        url = ext.get("url")
-        if url is not None and url.text() == EXTENSION_BASE + name:
-            return ext.need(value_key, f"the value of the {name} extension")
     return None
 
 

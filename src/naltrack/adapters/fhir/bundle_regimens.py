@@ -17,23 +17,23 @@ from datetime import date
 
 from naltrack.adapters.fhir.bundle_dosage import bounds_end, days_supply
 from naltrack.adapters.fhir.json_paths import At
-from naltrack.adapters.fhir.r4_common import EXTENSION_BASE
+from naltrack.adapters.fhir.r4_common import read_extension
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.regimens import Regimen, ScheduledDose
 
 
 def read_regimen(at: At, rid: str, patient_id: str, code: str) -> Regimen | None:
     """The naltrexone order of a MedicationRequest written by naltrack, else ``None``."""
-    kind = _extension(at, "regimen-kind", "valueCode")
+    kind = read_extension(at, "regimen-kind", "valueCode")
     if kind is None:
         return None
     dosages = at.list_of("dosageInstruction")
     doses = [_dose(d) for d in dosages]
     schedule = tuple(ScheduledDose(_weekday(d), dose) for d, dose in zip(dosages, doses, strict=True)
                      if dose is not None) if kind.text() == "oral-schedule" else ()
-    duration = _extension(at, "expected-duration-days", "valueInteger")
-    product = _extension(at, "implant-product", "valueString")
-    test_dose = _extension(at, "induction-test-dose", "valueBoolean")
+    duration = read_extension(at, "expected-duration", "valueQuantity")
+    product = read_extension(at, "implant-product", "valueString")
+    test_dose = read_extension(at, "induction-test-dose", "valueBoolean")
     requester = at.get("requester")
     notes = at.list_of("note")
     try:
@@ -42,21 +42,13 @@ def read_regimen(at: At, rid: str, patient_id: str, code: str) -> Regimen | None
             start=at.need("authoredOn", "the start of the order").day(), end=_end(at),
             dose_mg=next((d for d in doses if d is not None), 0.0), schedule=schedule,
             interval_days=_interval_days(dosages) if kind.text().startswith("xr-ntx") else None,
-            expected_duration_days=int(duration.number()) if duration is not None else None,
+            expected_duration_days=int(duration.need("value", "days").number()) if duration is not None else None,
             implant_product=product.text() if product is not None else None,
             induction_test_dose=test_dose.boolean() if test_dose is not None else False,
             prescriber=_text(requester.get("display")) if requester is not None else None,
             rxnorm=code, days_supply=days_supply(at), note=_text(notes[0].get("text")) if notes else None)
     except InvalidInput as error:
         raise InvalidInput(f"{at.path} ({error.field})", error.value, error.rule) from error
-
-
-def _extension(at: At, name: str, value_key: str) -> At | None:
-    for extension in at.list_of("extension"):
-        url = extension.get("url")
-        if url is not None and url.text() == EXTENSION_BASE + name:
-            return extension.need(value_key, f"the value of the {name} extension")
-    return None
 
 
 def _text(at: At | None) -> str | None:

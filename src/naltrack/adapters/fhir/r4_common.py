@@ -31,6 +31,8 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from naltrack.adapters.fhir.json_paths import At
+
 FhirResource = dict[str, Any]
 
 # Code systems (FHIR R4 terminology; clinical.md §8).
@@ -114,6 +116,16 @@ def quantity_mg(value: float) -> dict[str, Any]:
 def extension(name: str, **value: Any) -> dict[str, Any]:
     """A naltrack extension, e.g. ``extension("needle-length", valueQuantity={...})``."""
     return {"url": EXTENSION_BASE + name, **value}
+
+
+def read_extension(at: At, name: str, value_key: str) -> At | None:
+    """The value (``value_key``, e.g. ``valueCode``) of naltrack's extension ``name`` on a resource read
+    back, else ``None`` (the reading side of :func:`extension`)."""
+    for ext in at.list_of("extension"):
+        url = ext.get("url")
+        if url is not None and url.text() == EXTENSION_BASE + name:
+            return ext.need(value_key, f"the value of the {name} extension")
+    return None
 
 
 # DS4P labels (anchors.md §4.2).

@@ -93,11 +93,16 @@ def regimen_request(regimen: Regimen, labels: list[dict[str, Any]]) -> FhirResou
     return resource
 
 
+def _days(days: int) -> dict[str, Any]:
+    """A number of days as a UCUM quantity (naltrack's ``expected-duration`` extension)."""
+    return {"value": days, "unit": "days", "system": UCUM, "code": "d"}
+
+
 def _regimen_extensions(regimen: Regimen) -> list[dict[str, Any]]:
     """The order's kind, and what FHIR has no element for (read back by ``bundle_regimens``)."""
     out = [extension("regimen-kind", valueCode=regimen.kind)]
     if regimen.expected_duration_days is not None:
-        out.append(extension("expected-duration-days", valueInteger=regimen.expected_duration_days))
+        out.append(extension("expected-duration", valueQuantity=_days(regimen.expected_duration_days)))
     if regimen.implant_product is not None:
         out.append(extension("implant-product", valueString=regimen.implant_product))
     if regimen.induction_test_dose:
@@ -224,8 +229,7 @@ def implant_administration(implant: ImplantInsertion, removal: ImplantRemoval | 
     out["dosage"] = {"site": text_concept(implant.site), "route": ROUTES["implant"],
                      "dose": quantity_mg(implant.dose_mg)}
     if implant.expected_duration_days is not None:
-        out["extension"] = [extension("expected-duration", valueQuantity={
-            "value": implant.expected_duration_days, "unit": "days", "system": UCUM, "code": "d"})]
+        out["extension"] = [extension("expected-duration", valueQuantity=_days(implant.expected_duration_days))]
     if implant.lot:
         out["note"].append({"text": f"lot: {implant.lot}"})
     if implant.regimen_id:
