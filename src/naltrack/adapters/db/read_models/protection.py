@@ -54,6 +54,8 @@ def find_protection_ending(connection: Connection, rows: Sequence[Any], today: d
                   if when is not None]
         if not latest:
             continue
+        # The row-level form of domain.due_dates.next_dose_scheduled (XR-NTX with an injection on file,
+        # or a scheduled oral regimen); test_web_dashboard_rules.py keeps the two in step.
         next_dose_scheduled = bool(row.on_xr and row.last_injection is not None) or bool(row.on_scheduled_oral)
         if end is not None and announces_protection_end(end, today, next_dose_scheduled, thresholds):
             days_left = (end - today).days
