@@ -20,16 +20,7 @@ from naltrack.domain.care import (
     SupportGroupAttendance,
 )
 from naltrack.domain.episodes import Diagnosis, Episode
-from naltrack.domain.observations import (
-    Allergy,
-    DrinkingDay,
-    LabResult,
-    MedicationUse,
-    NaloxoneChallenge,
-    QuestionnaireResponse,
-    SubstanceUseReport,
-    UrineDrugScreen,
-)
+from naltrack.domain import observations as obs
 from naltrack.domain.patients import Patient
 from naltrack.domain.records import current
 from naltrack.domain.regimens import Regimen
@@ -48,14 +39,14 @@ class PatientChart:
     injections: tuple[Injection, ...] = field(default_factory=tuple)
     implants: tuple[ImplantInsertion, ...] = field(default_factory=tuple)
     implant_removals: tuple[ImplantRemoval, ...] = field(default_factory=tuple)
-    medications: tuple[MedicationUse, ...] = field(default_factory=tuple)
-    substance_use: tuple[SubstanceUseReport, ...] = field(default_factory=tuple)
-    drinking_days: tuple[DrinkingDay, ...] = field(default_factory=tuple)
-    labs: tuple[LabResult, ...] = field(default_factory=tuple)
-    screens: tuple[UrineDrugScreen, ...] = field(default_factory=tuple)
-    naloxone_challenges: tuple[NaloxoneChallenge, ...] = field(default_factory=tuple)
-    questionnaires: tuple[QuestionnaireResponse, ...] = field(default_factory=tuple)
-    allergies: tuple[Allergy, ...] = field(default_factory=tuple)
+    medications: tuple[obs.MedicationUse, ...] = field(default_factory=tuple)
+    substance_use: tuple[obs.SubstanceUseReport, ...] = field(default_factory=tuple)
+    drinking_days: tuple[obs.DrinkingDay, ...] = field(default_factory=tuple)
+    labs: tuple[obs.LabResult, ...] = field(default_factory=tuple)
+    screens: tuple[obs.UrineDrugScreen, ...] = field(default_factory=tuple)
+    naloxone_challenges: tuple[obs.NaloxoneChallenge, ...] = field(default_factory=tuple)
+    questionnaires: tuple[obs.QuestionnaireResponse, ...] = field(default_factory=tuple)
+    allergies: tuple[obs.Allergy, ...] = field(default_factory=tuple)
     adverse_events: tuple[AdverseEvent, ...] = field(default_factory=tuple)
     counseling: tuple[CounselingSession, ...] = field(default_factory=tuple)
     support_groups: tuple[SupportGroupAttendance, ...] = field(default_factory=tuple)
@@ -90,7 +81,7 @@ class PatientChart:
         removed = {r.implant_id for r in current(self.implant_removals) if local_day(r.removed_at, tz) <= day}
         return [i for i in current(self.implants) if local_day(i.inserted_at, tz) <= day and i.id not in removed]
 
-    def labs_for(self, loinc: str, on_or_before: date | None = None) -> list[LabResult]:
+    def labs_for(self, loinc: str, on_or_before: date | None = None) -> list[obs.LabResult]:
         """Results of one test, oldest first."""
         return sorted(
             (lab for lab in current(self.labs)
@@ -98,7 +89,7 @@ class PatientChart:
             key=lambda lab: lab.collected_at,
         )
 
-    def responses_to(self, instrument: str) -> list[QuestionnaireResponse]:
+    def responses_to(self, instrument: str) -> list[obs.QuestionnaireResponse]:
         """Responses to one instrument, oldest first."""
         return sorted((q for q in current(self.questionnaires) if q.instrument == instrument),
                       key=lambda q: q.completed_at)

@@ -117,7 +117,7 @@ def calculate_coverage(chart: PatientChart, today: date, *, tz: tzinfo, days_bac
     Parameters
     ----------
     chart : PatientChart
-        The patient's records; entered-in-error records are ignored.
+        Every record of the patient; doses and levels marked entered-in-error do not count.
     today : date
         The clinic-local date the chart is read on.
     days_back, days_ahead : int

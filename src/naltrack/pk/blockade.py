@@ -127,6 +127,12 @@ def simulate_blockade(dosing: Sequence[DoseEvent], params: PkParameters | None, 
     InvalidDosing
         If ``times_h`` is not a finite 1-D array.
 
+    Notes
+    -----
+    Occupancy follows the effect-compartment concentration of naltrexone plus 6β-naltrexol weighted by
+    its potency (Emax model); an hour is blocked when occupancy reaches ``params.blockade.blocked_occupancy``
+    (docs/pk.md, "Opioid blockade").
+
     Examples
     --------
     >>> r = simulate_blockade([DoseEvent("oral", 0.0, 50.0)], None, [-1.0, 8.0, 24.0, 96.0])
