@@ -13,6 +13,8 @@ _KIND_TITLES = (
     ("readiness", "Induction readiness",
      "Severity is the effect on the verdict: `contraindication` and `not-ready` block, `review` asks a clinician "
      "(and is what missing data gives), `info` is a check that passed."),
+    ("dose", "Before a dose", "Checked before every dose with the readiness rules that apply to its class "
+     "(first, continuation, late, restart); `stop` cannot be overridden: fix the cause."),
     ("interaction", "Interactions", "Severity is a CDS Hooks card indicator: `critical`, `warning`, `info`."),
     ("monitoring", "Monitoring alerts", "Severity is a CDS Hooks card indicator: `critical`, `warning`, `info`."),
 )

@@ -12,21 +12,22 @@ from naltrack.domain.rules.base import ALERT_SEVERITIES, READINESS_SEVERITIES, R
 from naltrack.domain.rules.thresholds import DEFAULT, STRICT, THRESHOLD_SOURCES, Thresholds
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "naltrack" / "domain" / "rules"
+PRE_DOSE = SRC.parent / "pre_dose.py"
 
 
 def test_rule_ids_are_unique_and_sourced() -> None:
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))
     for rule in RULES:
-        assert re.match(r"^(RDY|IX|MON)-[A-Z0-9-]+$", rule.id)
+        assert re.match(r"^(RDY|DOSE|IX|MON)-[A-Z0-9-]+$", rule.id)
         assert re.search(r"(clinical|codes)\.md §\d", rule.source), rule.id
-        allowed = READINESS_SEVERITIES if rule.kind == "readiness" else ALERT_SEVERITIES
+        allowed = {"readiness": READINESS_SEVERITIES, "dose": ("stop",)}.get(rule.kind, ALERT_SEVERITIES)
         assert rule.severities and set(rule.severities) <= set(allowed), rule.id
 
 
 def test_every_rule_id_used_in_the_code_is_registered_and_every_registered_rule_is_used() -> None:
-    code = "\n".join(p.read_text() for p in SRC.glob("*.py") if p.name != "base.py")
-    used = set(re.findall(r'"((?:RDY|IX|MON)-[A-Z0-9-]+)"', code))
+    code = "\n".join(p.read_text() for p in [*SRC.glob("*.py"), PRE_DOSE] if p.name != "base.py")
+    used = set(re.findall(r'"((?:RDY|DOSE|IX|MON)-[A-Z0-9-]+)"', code))
     assert used == {r.id for r in RULES}
     for rule_id in used:
         assert get_rule(rule_id).id == rule_id

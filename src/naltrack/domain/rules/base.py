@@ -23,7 +23,7 @@ ReadinessSeverity = Literal["contraindication", "not-ready", "review", "info"]
 READINESS_SEVERITIES: tuple[ReadinessSeverity, ...] = ("contraindication", "not-ready", "review", "info")
 AlertSeverity = Literal["critical", "warning", "info"]
 ALERT_SEVERITIES: tuple[AlertSeverity, ...] = ("critical", "warning", "info")
-RuleKind = Literal["readiness", "interaction", "monitoring"]
+RuleKind = Literal["readiness", "dose", "interaction", "monitoring"]
 Verdict = Literal["ready", "not-ready", "review"]
 
 
@@ -157,6 +157,11 @@ RULES: tuple[Rule, ...] = (
          ("critical", "warning"), "clinical.md §4, §8.1, codes.md §3 trap 1"),
     Rule("IX-NOT-AN-INTERACTION", "interaction", "Traps that are not interactions: rescue naloxone, "
          "dextromethorphan", ("info",), "codes.md §3 traps 2 and 7"),
+    # Before a dose (domain/pre_dose.py): stops that an override cannot lift
+    Rule("DOSE-NO-ORDER", "dose", "No active naltrexone order of the form on the day: the dose is not given",
+         ("stop",), "clinical.md §1.1-§1.3 (naltrexone is given as prescribed)"),
+    Rule("DOSE-SAME-DAY", "dose", "A dose of the same form already recorded that day: not given twice",
+         ("stop",), "clinical.md §1.1 (one oral dose a day or per schedule), §1.2 (one injection every 4 weeks)"),
     # Monitoring rules
     Rule("MON-INJECTION-DUE", "monitoring", "XR-NTX injection due or overdue by days since the last one",
          ("critical", "warning", "info"), "clinical.md §1.2 (late-dose table; label 2.2 naloxone)", ("xr-ntx",)),
