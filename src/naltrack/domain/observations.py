@@ -243,6 +243,8 @@ class MedicationUse(ClinicalRecord):
     ``last_dose`` is the last day taken when known; an open ``end`` means still taking it.
     ``daily_dose_mg`` is the amount taken per day when known (loperamide above a daily amount
     counts as opioid exposure, :func:`naltrack.domain.rules.facts.loperamide_exposure`).
+    ``rxnorm`` is any RxNorm code (RxCUI) or a local code of the catalog; the rules read what
+    :func:`~naltrack.domain.terminology.resolve_rxnorm` classifies and pass over the rest.
     """
 
     rxnorm: str
@@ -255,7 +257,8 @@ class MedicationUse(ClinicalRecord):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if resolve_rxnorm(self.rxnorm) is None:  # neither the catalog nor the code tables know it
+        # An RxCUI (digits) the terminology does not classify is kept: the outside medication list is whole.
+        if not self.rxnorm.strip().isdigit() and resolve_rxnorm(self.rxnorm) is None:
             raise NotFound("RxNorm code", self.rxnorm)
         require_choice("medication.source", self.source, ("prescribed", "dispensed", "reported"))
         require_not_before("medication.end", self.end, self.start, "the start")

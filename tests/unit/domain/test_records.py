@@ -105,9 +105,11 @@ def test_malformed_loinc_is_rejected() -> None:
         LabResult(id="l1", patient_id="p1", loinc="17426", name="ALT", value=30, unit="U/L", collected_at=NOON)
 
 
-def test_unknown_rxnorm_code_is_rejected() -> None:
-    with pytest.raises(Exception, match=r"RxNorm code '999999999' not found"):
-        MedicationUse(id="m1", patient_id="p1", rxnorm="999999999", start=date(2026, 1, 1))
+def test_an_unclassified_rxcui_is_kept_and_a_code_that_is_no_rxcui_is_rejected() -> None:
+    kept = MedicationUse(id="m1", patient_id="p1", rxnorm="999999999", start=date(2026, 1, 1))
+    assert kept.rxnorm == "999999999"
+    with pytest.raises(Exception, match=r"RxNorm code 'lisinopril' not found"):
+        MedicationUse(id="m1", patient_id="p1", rxnorm="lisinopril", start=date(2026, 1, 1))
 
 
 def test_medication_with_days_supply_ends_on_its_last_covered_day() -> None:

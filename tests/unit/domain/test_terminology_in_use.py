@@ -34,10 +34,12 @@ def test_the_codes_are_outside_the_catalog_and_in_the_code_tables() -> None:
         assert med is not None and med.source == "code table rxnorm_classes.json"
 
 
-def test_a_medication_use_takes_a_code_the_terminology_knows_and_names_an_unknown_one() -> None:
+def test_a_medication_use_keeps_any_rxcui_and_names_a_code_that_is_none() -> None:
     assert make_med(OXYCODONE_APAP, ago(3)).rxnorm == OXYCODONE_APAP
-    with pytest.raises(NotFound, match="RxNorm code '424242' not found"):
-        make_med("424242", ago(3))
+    unclassified = make_med("424242", ago(3))  # the outside medication list is kept whole
+    assert resolve_rxnorm(unclassified.rxnorm) is None
+    with pytest.raises(NotFound, match="RxNorm code 'NOT-A-CODE' not found"):
+        make_med("NOT-A-CODE", ago(3))
 
 
 def test_a_record_write_names_an_unknown_code() -> None:

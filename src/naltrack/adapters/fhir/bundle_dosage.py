@@ -1,6 +1,7 @@
-"""The dates and the amount per day of a medicine, from a FHIR R4 MedicationStatement or
-MedicationRequest: :func:`medication_dates` (start, last dose, end, days' supply) and
-:func:`daily_dose_mg` from its Dosage (``dosage`` or ``dosageInstruction``).
+"""The dates and the amount per day of a medicine, from a FHIR R4 MedicationStatement, MedicationRequest or
+MedicationDispense (handed over on ``whenHandedOver``, lasting its ``daysSupply``):
+:func:`medication_dates` (start, last dose, end, days' supply) and :func:`daily_dose_mg` from its Dosage
+(``dosage`` or ``dosageInstruction``).
 
 Each Dosage in milligrams (``doseAndRate[].doseQuantity`` with UCUM ``mg``) and a timing of
 ``frequency`` per ``period`` ``periodUnit`` (``h``, ``d`` or ``wk``) gives mg per day; the Dosages
@@ -19,7 +20,8 @@ from naltrack.domain.errors import InvalidInput
 
 #: Days in one period unit (UCUM units of ``Timing.repeat.periodUnit``).
 _PER_DAY: dict[str, float] = {"h": 1 / 24, "d": 1.0, "wk": 7.0}
-_DOSAGE_KEY = {"MedicationStatement": "dosage", "MedicationRequest": "dosageInstruction"}
+_DOSAGE_KEY = {"MedicationStatement": "dosage", "MedicationRequest": "dosageInstruction",
+               "MedicationDispense": "dosageInstruction"}
 
 
 def daily_dose_mg(at: At) -> float | None:
@@ -75,20 +77,23 @@ def _positive(at: At) -> float:
 
 
 def medication_dates(at: At) -> tuple[date, date | None, date | None, int | None]:
-    """``(start, last dose, end, days' supply)`` of a MedicationStatement or MedicationRequest."""
+    """``(start, last dose, end, days' supply)`` of a MedicationStatement, MedicationRequest or MedicationDispense."""
     period = at.get("effectivePeriod")
     point = at.get("effectiveDateTime")
     last_at = (period.get("end") if period else None) or point
     bounds = bounds_end(at)
     last = last_at.day() if last_at else (bounds.day() if bounds else None)
-    start_at = (period.get("start") if period else None) or at.get("authoredOn") or point or at.get("dateAsserted")
+    start_at = (period.get("start") if period else None) or at.get("authoredOn") or point or at.get("dateAsserted") \
+        or at.get("whenHandedOver") or at.get("whenPrepared")
     if start_at is None:
         raise InvalidInput(f"{at.path}.effectivePeriod.start", None,
-                           "is required (effectiveDateTime, effectivePeriod or authoredOn)")
+                           "is required (effectiveDateTime, effectivePeriod, authoredOn or whenHandedOver)")
     start = start_at.day()
     supply = days_supply(at)
     status = at.get("status")
-    stopped = status is not None and status.text() in ("completed", "stopped")
+    dispensed = at.get("whenHandedOver") is not None or at.get("whenPrepared") is not None
+    # a completed dispense was handed over: its days' supply, not its status, says how long it lasts
+    stopped = status is not None and (status.text() == "stopped" or (status.text() == "completed" and not dispensed))
     end = last
     if end is None and stopped:
         end = start + timedelta(days=supply - 1) if supply else start
@@ -107,9 +112,10 @@ def bounds_end(at: At) -> At | None:
 
 
 def days_supply(at: At) -> int | None:
-    """``dispenseRequest.expectedSupplyDuration`` in days; another unit is an error naming it."""
+    """``dispenseRequest.expectedSupplyDuration`` (a request) or ``daysSupply`` (a dispense) in days; another unit
+    is an error naming it."""
     dispense = at.get("dispenseRequest")
-    duration = dispense.get("expectedSupplyDuration") if dispense else None
+    duration = (dispense.get("expectedSupplyDuration") if dispense else None) or at.get("daysSupply")
     if duration is None:
         return None
     value = duration.need("value", "days of supply")

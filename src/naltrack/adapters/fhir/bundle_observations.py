@@ -25,6 +25,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from naltrack.adapters.fhir import codes
+from naltrack.adapters.fhir.instrument_items import (
+    ITEM_OF,
+    answer_points,
+    item_index,
+    observed_number,
+    questionnaire_instrument,
+)
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import (
@@ -52,6 +59,8 @@ class ObservationBuckets:
     reports: list[SubstanceUseReport] = field(default_factory=list)
     drinking: list[DrinkingDay] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: Item Observations (US Core screening items): ``(instrument, time) -> {item index: (points, resource id)}``.
+    items: dict[tuple[str, datetime], dict[int, tuple[float, str]]] = field(default_factory=dict)
 
 
 def effective(at: At) -> At:
@@ -88,14 +97,43 @@ def read_observation(at: At, rid: str, pid: str, out: ObservationBuckets) -> Non
         if key in (codes.NALOXONE_CHALLENGE, codes.CHALLENGE_FAILED):
             out.challenges.append(_challenge(at, rid, pid, failed=key == codes.CHALLENGE_FAILED))
             return
+        if key in ITEM_OF:
+            _item(at, key, out)
+            return
         if key == codes.STANDARD_DRINKS:
-            value = at.need("valueQuantity", "standard drinks").need("value", "standard drinks").number()
+            value = observed_number(at, "standard drinks")[0]
             out.drinking.append(DrinkingDay(id=rid, patient_id=pid, day=effective(at).day(), standard_drinks=value))
             return
         if key[0] == codes.LOCAL_OBSERVATION and key[1].startswith(codes.LAST_USE_PREFIX):
             out.reports.append(_last_use(at, rid, pid, key[1][len(codes.LAST_USE_PREFIX):]))
             return
     out.skipped.append(f"{at.path}: Observation {', '.join(f'{s}|{c}' for s, c in keys) or '(no code)'} not read")
+
+
+def _item(at: At, key: tuple[str, str], out: ObservationBuckets) -> None:
+    instrument, index = ITEM_OF[key]
+    rid = at.get("id")
+    out.items.setdefault((instrument, effective(at).moment()), {})[index] = (
+        answer_points(at)[0], rid.text() if rid is not None else at.path)
+
+
+def score_items(out: ObservationBuckets, pid: str, sex: str | None) -> None:
+    """Score each complete set of item Observations (one instrument, one time) as a QuestionnaireResponse with its
+    answers; an incomplete set is noted in ``out.skipped`` (its total Observation, if sent, is read as such)."""
+    for (instrument_id, moment), found in sorted(out.items.items()):
+        instrument = get_instrument(instrument_id)
+        if len(found) != len(instrument.items):
+            out.skipped.append(f"{instrument.id} items at {moment.isoformat()}: Observation {len(found)} of "
+                               f"{len(instrument.items)} items, not scored")
+            continue
+        first_id = min(rid for _, rid in found.values())
+        answers = [found[index][0] for index in range(len(instrument.items))]
+        try:
+            out.responses.append(score_response(sex, instrument.id, [int(a) if a.is_integer() else a for a in answers],
+                                                id=f"{first_id[:48]}-{instrument.id}", patient_id=pid,
+                                                completed_at=moment))
+        except InvalidInput as error:
+            raise InvalidInput(f"Observation/{first_id} ({error.field})", error.value, error.rule) from error
 
 
 def _lab(at: At, rid: str, pid: str, key: tuple[str, str]) -> LabResult:
@@ -136,6 +174,9 @@ def _qualitative(at: At) -> str:
     concept = at.get("valueCodeableConcept")
     if concept is not None:
         return _coded_answer(concept, codes.RESULT_VALUE, f"must be {_ANSWERS}")
+    flag = at.get("valueBoolean")
+    if flag is not None:
+        return "positive" if flag.boolean() else "negative"
     text = at.get("valueString")
     if text is not None:
         answer = codes.RESULT_TEXT.get(" ".join(text.text().split()).lower())
@@ -186,6 +227,9 @@ def _pregnancy(at: At, key: tuple[str, str]) -> tuple[date, bool | None, bool | 
     if key == codes.HCG_URINE:
         result = _qualitative(at)
         return day, (None if result == "invalid" else result == "positive"), breastfeeding
+    flag = at.get("valueBoolean")
+    if flag is not None:
+        return day, flag.boolean(), breastfeeding
     concept = at.need("valueCodeableConcept", "pregnancy status")
     for coding_key, _ in codings(concept):
         if coding_key in codes.PREGNANCY_VALUE:
@@ -195,11 +239,10 @@ def _pregnancy(at: At, key: tuple[str, str]) -> tuple[date, bool | None, bool | 
 
 
 def _total(at: At, rid: str, pid: str, instrument_id: str) -> QuestionnaireResponse:
-    value_at = at.need("valueQuantity", "the total score").need("value", "the total score")
-    total = value_at.number()
+    total, where = observed_number(at, "the total score")
     instrument = get_instrument(instrument_id)
     if not 0 <= total <= instrument.max_total:
-        raise InvalidInput(value_at.path, total, f"must be between 0 and {instrument.max_total:g} for {instrument.id}")
+        raise InvalidInput(where, total, f"must be between 0 and {instrument.max_total:g} for {instrument.id}")
     band = next((b.name for b in instrument.bands if b.low <= total <= b.high), instrument.bands[-1].name)
     notes = [n.get("text") for n in at.list_of("note")]
     flags = tuple(n.text()[len("flag: "):] for n in notes if n is not None and n.text().startswith("flag: "))
@@ -211,24 +254,37 @@ def read_questionnaire_response(at: At, rid: str, pid: str, sex: str | None = No
     """A QuestionnaireResponse of a naltrack instrument (``urn:naltrack:questionnaire:<id>``), scored on
     submit with the patient's sex (:func:`naltrack.domain.questionnaires.score_response`)."""
     questionnaire = at.get("questionnaire")
-    if questionnaire is None or not questionnaire.text().startswith(codes.LOCAL_QUESTIONNAIRE):
+    instrument_id = questionnaire_instrument(questionnaire.text()) if questionnaire is not None else None
+    if instrument_id is None:
         return None
-    instrument = get_instrument(questionnaire.text()[len(codes.LOCAL_QUESTIONNAIRE):])
+    instrument = get_instrument(instrument_id)
+    items = at.list_of("item")
+    if not questionnaire.text().startswith(codes.LOCAL_QUESTIONNAIRE):  # type: ignore[union-attr]
+        items = _loinc_items(items, instrument.id)  # a LOINC panel: its scored items, by the LOINC in linkId
     answers: list[int | float] = []
-    for item in at.list_of("item"):
+    for item in items:
         values = item.list_of("answer")
         if not values:
             raise InvalidInput(f"{item.path}.answer", None, "is required (one answer per item)")
-        number = values[0].get("valueDecimal") or values[0].get("valueInteger")
-        if number is None:
-            raise InvalidInput(f"{values[0].path}.valueDecimal", None, "is required (the points of the answer)")
-        value = number.number()
+        value = answer_points(values[0])[0]
         answers.append(int(value) if value.is_integer() else value)
     completed_at = at.need("authored", "when it was completed").moment()
     try:
         return score_response(sex, instrument.id, answers, id=rid, patient_id=pid, completed_at=completed_at)
     except InvalidInput as error:
         raise InvalidInput(f"{at.path}.item ({error.field})", error.value, error.rule) from error
+
+
+def _loinc_items(items: list[At], instrument: str) -> list[At]:
+    """The scored items of a LOINC questionnaire in the instrument's order (groups opened one level)."""
+    flat = [child for item in items for child in ([item, *item.list_of("item")])]
+    found: dict[int, At] = {}
+    for item in flat:
+        link = item.get("linkId")
+        index = item_index(instrument, link.text()) if link is not None else None
+        if index is not None and item.list_of("answer"):
+            found.setdefault(index, item)
+    return [found[i] for i in sorted(found)]
 
 
 def _challenge(at: At, rid: str, pid: str, *, failed: bool) -> NaloxoneChallenge:

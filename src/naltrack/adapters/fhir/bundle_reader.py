@@ -40,7 +40,12 @@ from typing import Any
 from naltrack.adapters.fhir import codes
 from naltrack.adapters.fhir.bundle_administrations import Administrations, administered_code, read_administration
 from naltrack.adapters.fhir.bundle_dosage import daily_dose_mg, medication_dates
-from naltrack.adapters.fhir.bundle_observations import ObservationBuckets, read_observation, read_questionnaire_response
+from naltrack.adapters.fhir.bundle_observations import (
+    ObservationBuckets,
+    read_observation,
+    read_questionnaire_response,
+    score_items,
+)
 from naltrack.adapters.fhir.bundle_regimens import read_regimen
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text, reference_id
 from naltrack.domain.catalog import KRATOM_CODE, all_medications, names_kratom
@@ -67,6 +72,9 @@ _UNDOTTED_ICD10CM = re.compile(r"([A-TV-Z][0-9][0-9AB])([0-9A-TV-Z]{1,4})")
 _SKIP_STATUS = frozenset({"entered-in-error", "cancelled", "not-taken", "draft", "intended", "refuted"})
 _BIRTHSEX = {"F": "female", "M": "male", "UNK": "unknown"}
 _GENDER = {"female": "female", "male": "male"}
+#: Where a medication use comes from, by the resource that says it.
+_SOURCE: dict[str, MedicationSource] = {"MedicationRequest": "prescribed", "MedicationDispense": "dispensed",
+                                         "MedicationStatement": "reported", "MedicationAdministration": "reported"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,8 @@ class BundleRead:
     chart: PatientChart
     skipped: tuple[str, ...] = ()
     unrecognized_medications: tuple[str, ...] = ()
+    #: Ids of the resources marked entered-in-error: records stored from them are retracted on import.
+    retracted: tuple[str, ...] = ()
 
 
 def read_bundle(bundle: Mapping[str, Any] | str | bytes, *, clinic_id: str = "imported") -> PatientChart:
@@ -176,16 +186,20 @@ class _Reader:
         self.obs = ObservationBuckets()
         self.given = Administrations()
         self.unrecognized: list[str] = []
+        self.retracted: list[str] = []
 
     def read(self, at: At, rid: str) -> None:
         kind = at.need("resourceType", "every resource names its type").text()
         status = at.get("status")
         if status is not None and status.text() in _SKIP_STATUS:
             self.obs.skipped.append(f"{at.path}: {kind} with status {status.text()} not read")
+            if status.text() == "entered-in-error":
+                self.retracted.append(rid)
             return
         handler = {
             "Condition": self._condition, "MedicationStatement": self._medication,
-            "MedicationRequest": self._medication, "MedicationAdministration": self._administration,
+            "MedicationRequest": self._medication, "MedicationDispense": self._medication,
+            "MedicationAdministration": self._administration,
             "Observation": self._observation,
             "QuestionnaireResponse": self._questionnaire, "AllergyIntolerance": self._allergy,
         }.get(kind)
@@ -204,6 +218,7 @@ class _Reader:
     def _condition(self, at: At, rid: str) -> None:
         verification = {c for (_, c), _ in codings(at.get("verificationStatus"))}
         if verification & {"entered-in-error", "refuted"}:
+            self.retracted.append(rid)  # a diagnosis stored from it before is withdrawn
             return
         status_codes = [c for (_, c), _ in codings(at.get("clinicalStatus"))]
         status = codes.CONDITION_STATUS.get(status_codes[0], "active") if status_codes else "active"
@@ -227,23 +242,24 @@ class _Reader:
 
     def _medication(self, at: At, rid: str, code: str | None = None) -> None:
         concept = self._medication_concept(at)
-        code = code or _known_code(concept)
+        code = code or _known_code(concept) or _rxnorm_code(concept)
         if code is None:
             self._unrecognized(at, concept)
             return
-        is_request = at.need("resourceType", "").text() == "MedicationRequest"
-        regimen = read_regimen(at, rid, self.patient.id, code) if is_request else None
+        resource_type = at.need("resourceType", "").text()
+        regimen = read_regimen(at, rid, self.patient.id, code) if resource_type == "MedicationRequest" else None
         if regimen is not None:  # naltrack's own order, exported: an order again
             self.regimens.append(regimen)
             return
         start, last, end, days_supply = medication_dates(at)
-        source: MedicationSource = "prescribed" if is_request else "reported"
+        source, per_day = _SOURCE.get(resource_type, "reported"), daily_dose_mg(at)
         try:
             self.medications.append(MedicationUse(id=rid, patient_id=self.patient.id, rxnorm=code, start=start,
                                                   end=end, last_dose=last, source=source, days_supply=days_supply,
-                                                  daily_dose_mg=daily_dose_mg(at)))
-        except (InvalidInput, NotFound) as error:
-            raise InvalidInput(f"{at.path}.effectivePeriod", str(error), "dates or supply are inconsistent") from error
+                                                  daily_dose_mg=per_day))
+        except (InvalidInput, NotFound) as error:  # the domain field (medication.end, ...) names what is wrong
+            raise InvalidInput(f"{at.path} ({getattr(error, 'field', 'medication')})", getattr(error, "value", code),
+                               getattr(error, "rule", "is not a medication naltrack can keep")) from error
 
     def _administration(self, at: At, rid: str) -> None:
         concept = self._medication_concept(at)
@@ -299,6 +315,7 @@ class _Reader:
             verified=not verification & {"unconfirmed", "presumed"}))
 
     def result(self) -> BundleRead:
+        score_items(self.obs, self.patient.id, self.patient.sex_at_birth)
         reproductive = combine_reproductive(self.obs.pregnancy)
         patient = self.patient if reproductive is None else replace(self.patient, reproductive=reproductive)
         screens = tuple(
@@ -314,7 +331,7 @@ class _Reader:
             screens=screens, naloxone_challenges=tuple(self.obs.challenges),
             questionnaires=_without_duplicate_totals(self.obs.responses),
             allergies=tuple(self.allergies))
-        return BundleRead(chart, tuple(self.obs.skipped), tuple(self.unrecognized))
+        return BundleRead(chart, tuple(self.obs.skipped), tuple(self.unrecognized), tuple(self.retracted))
 
 
 def _without_duplicate_totals(responses: list[QuestionnaireResponse]) -> tuple[QuestionnaireResponse, ...]:
@@ -337,6 +354,11 @@ def _known_code(concept: At | None) -> str | None:
         if system in (codes.RXNORM, codes.LOCAL_MEDICATION) and resolve_rxnorm(code) is not None:
             return code
     return match_medication_text(concept_text(concept)) if concept is not None else None
+
+
+def _rxnorm_code(concept: At | None) -> str | None:
+    """The first RxNorm code (an RxCUI) of a medicine the terminology does not classify: kept, unclassified."""
+    return next((code for (system, code), _ in codings(concept) if system == codes.RXNORM and code.isdigit()), None)
 
 
 def match_medication_text(text: str) -> str | None:
