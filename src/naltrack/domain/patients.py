@@ -1,4 +1,10 @@
-"""Clinics and patients (demographics, contacts, pregnancy and breastfeeding status)."""
+"""Clinics and patients (demographics, identifiers, contacts, pregnancy and breastfeeding status).
+
+The identity data follow the US Core Patient profile's must-support elements (US Core 6.1,
+https://hl7.org/fhir/us/core/StructureDefinition-us-core-patient.html): identifiers (system and
+value), names with their use, telecom, address, and the race and ethnicity extensions with the
+OMB categories (https://hl7.org/fhir/us/core/StructureDefinition-us-core-race.html).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,26 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.person_data import (
+    NALTRACK_ID_SYSTEM,
+    Address,
+    ContactPoint,
+    HumanName,
+    Identifier,
+    RaceEthnicity,
+    mrn_system,
+)
 from naltrack.domain.units import require_choice, require_text
 
 SexAtBirth = Literal["female", "male", "intersex", "unknown"]
 SEXES: tuple[SexAtBirth, ...] = ("female", "male", "intersex", "unknown")
 ContactKind = Literal["phone", "email", "address", "emergency-contact"]
 CONTACT_KINDS: tuple[ContactKind, ...] = ("phone", "email", "address", "emergency-contact")
+#: At most this many identifiers, contact points, addresses and other names per patient.
+MAX_IDENTIFIERS = 20
+MAX_CONTACT_POINTS = 10
+MAX_ADDRESSES = 10
+MAX_NAMES = 10
 
 
 @dataclass(frozen=True)
@@ -84,6 +104,12 @@ class Patient:
     mrn: str | None = None
     reproductive: ReproductiveStatus | None = None
     contacts: tuple[Contact, ...] = field(default_factory=tuple)
+    identifiers: tuple[Identifier, ...] = ()
+    telecom: tuple[ContactPoint, ...] = ()
+    address: tuple[Address, ...] = ()
+    race: RaceEthnicity | None = None
+    ethnicity: RaceEthnicity | None = None
+    names: tuple[HumanName, ...] = ()
     version: int = 1
 
     def __post_init__(self) -> None:
@@ -96,6 +122,39 @@ class Patient:
             raise InvalidInput("patient.birth_date", self.birth_date, "must be a date")
         if self.birth_date.year < 1900:
             raise InvalidInput("patient.birth_date", self.birth_date.isoformat(), "must be after 1900")
+        if self.mrn is not None:
+            require_text("patient.mrn", self.mrn, 64)
+        self._check_identity()
+
+    def _check_identity(self) -> None:
+        for name, items, limit in (("identifiers", self.identifiers, MAX_IDENTIFIERS),
+                                   ("telecom", self.telecom, MAX_CONTACT_POINTS),
+                                   ("address", self.address, MAX_ADDRESSES), ("names", self.names, MAX_NAMES)):
+            if len(items) > limit:
+                raise InvalidInput(f"patient.{name}", len(items), f"must hold at most {limit} entries")
+        keys = [i.key for i in self.identifiers]
+        if len(set(keys)) != len(keys):
+            raise InvalidInput("patient.identifiers", keys, "must not repeat a system and value")
+        for item in self.identifiers:
+            if item.system == NALTRACK_ID_SYSTEM:
+                raise InvalidInput("patient.identifiers", item.value, "a naltrack record id is not an identifier")
+            if item.system == mrn_system(self.clinic_id):
+                raise InvalidInput("patient.identifiers", item.value, "the clinic's own MRN belongs in patient.mrn")
+        if self.race is not None and self.race.kind != "race":
+            raise InvalidInput("patient.race", self.race.kind, "must be a race, not an ethnicity")
+        if self.ethnicity is not None and self.ethnicity.kind != "ethnicity":
+            raise InvalidInput("patient.ethnicity", self.ethnicity.kind, "must be an ethnicity, not a race")
+
+    @property
+    def mrn_identifier(self) -> Identifier | None:
+        """The clinic's medical record number as an identifier (system :func:`mrn_system`, type ``MR``)."""
+        return None if self.mrn is None else Identifier(mrn_system(self.clinic_id), self.mrn, "MR")
+
+    @property
+    def all_identifiers(self) -> tuple[Identifier, ...]:
+        """The clinic's MRN (when recorded) followed by every other identifier."""
+        mrn = self.mrn_identifier
+        return self.identifiers if mrn is None else (mrn, *self.identifiers)
 
     @property
     def display_name(self) -> str:

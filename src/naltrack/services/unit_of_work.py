@@ -83,6 +83,12 @@ class PatientRepository(KeyedRepository[Patient]):
     @abc.abstractmethod
     def count(self, *, clinic_id: str | None = None, text: str | None = None) -> int: ...
 
+    def find_by_identifier(self, system: str, value: str) -> list[Patient]:
+        """Every patient, of any clinic, holding the identifier ``system`` + ``value`` (the clinic's MRN
+        under :func:`~naltrack.domain.person_data.mrn_system` included); the caller checks the clinic and
+        confirms the person with :func:`~naltrack.domain.identity.match_person`."""
+        raise NotImplementedError(f"{type(self).__name__} cannot look patients up by identifier")
+
     def update(self, patient: Patient) -> None:
         """Store a new version of ``patient``; the stored one must be ``patient.version - 1``, else
         :class:`~naltrack.domain.errors.Conflict`. (Not abstract, so that existing fakes still build.)"""

@@ -82,6 +82,10 @@ class FakePatientRepository(PatientRepository):
     def count(self, *, clinic_id: str | None = None, text: str | None = None) -> int:
         return len(self._matching(clinic_id, text))
 
+    def find_by_identifier(self, system: str, value: str) -> list[Patient]:
+        found = [p for p in self.data.values() if (system, value) in {i.key for i in p.all_identifiers}]
+        return sorted(found, key=lambda p: (p.clinic_id, p.id))
+
 
 class FakeRecordRepository(RecordRepository):
     def __init__(self, data: dict[tuple[type[ClinicalRecord], str], ClinicalRecord]) -> None:

@@ -10,7 +10,7 @@ breaks a rule fails loudly instead of reaching a clinician.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -40,6 +40,7 @@ from naltrack.domain.observations import (
     UrineDrugScreen,
 )
 from naltrack.domain.patients import Clinic, Contact, Patient, ReproductiveStatus
+from naltrack.domain.person_data import Address, CodeDisplay, ContactPoint, HumanName, Identifier, RaceEthnicity
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen, ScheduledDose
 from naltrack.domain.safety import SafetyAssessment
@@ -199,11 +200,39 @@ def patient_to_row(patient: Patient) -> Row:
         "breastfeeding": repro.breastfeeding if repro else None,
         "reproductive_as_of": repro.as_of if repro else None,
         "contacts": [[c.kind, c.value, c.name] for c in patient.contacts],
+        "telecom": [[c.system, c.value, c.use] for c in patient.telecom],
+        "address": [asdict(a) for a in patient.address],
+        "race": _race_ethnicity_to_json(patient.race),
+        "ethnicity": _race_ethnicity_to_json(patient.ethnicity),
+        "names": [asdict(n) for n in patient.names],
         "version": patient.version,
     }
 
 
-def patient_from_row(row: Mapping[Any, Any]) -> Patient:
+def _race_ethnicity_to_json(value: RaceEthnicity | None) -> dict[str, Any] | None:
+    return None if value is None else asdict(value)
+
+
+def _race_ethnicity_from_json(value: Mapping[str, Any] | None) -> RaceEthnicity | None:
+    if value is None:
+        return None
+    return RaceEthnicity(kind=value["kind"], text=value["text"],
+                         categories=tuple(CodeDisplay(**c) for c in value["categories"]),
+                         detailed=tuple(CodeDisplay(**c) for c in value["detailed"]))
+
+
+def identifier_rows(patient: Patient) -> list[Row]:
+    """The rows of ``patient_identifiers``: every identifier but the clinic's MRN, in order."""
+    return [{"patient_id": patient.id, "position": n, "system": i.system, "value": i.value, "type_code": i.type_code}
+            for n, i in enumerate(patient.identifiers)]
+
+
+def identifier_from_row(row: Mapping[Any, Any]) -> Identifier:
+    return Identifier(row["system"], row["value"], row["type_code"])
+
+
+def patient_from_row(row: Mapping[Any, Any], identifiers: tuple[Identifier, ...] = ()) -> Patient:
+    """The patient of a ``patients`` row, with its identifiers (rows of ``patient_identifiers``)."""
     as_of = row["reproductive_as_of"]
     return Patient(
         id=row["id"], clinic_id=row["clinic_id"], given_name=row["given_name"],
@@ -211,5 +240,11 @@ def patient_from_row(row: Mapping[Any, Any]) -> Patient:
         gender=row["gender"], mrn=row["mrn"],
         reproductive=None if as_of is None else ReproductiveStatus(row["pregnant"], row["breastfeeding"], as_of),
         contacts=tuple(Contact(kind, value, name) for kind, value, name in row["contacts"]),
+        identifiers=identifiers,
+        telecom=tuple(ContactPoint(system, value, use) for system, value, use in row["telecom"] or ()),
+        address=tuple(Address(**{**a, "line": tuple(a["line"])}) for a in row["address"] or ()),
+        race=_race_ethnicity_from_json(row["race"]),
+        ethnicity=_race_ethnicity_from_json(row["ethnicity"]),
+        names=tuple(HumanName(n["use"], n["family"], tuple(n["given"])) for n in row["names"] or ()),
         version=row["version"],
     )

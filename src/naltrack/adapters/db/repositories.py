@@ -21,12 +21,15 @@ from naltrack.adapters.db.mappers import (
     MAPPINGS,
     clinic_from_row,
     clinic_to_row,
+    identifier_from_row,
+    identifier_rows,
     mapping_for,
     patient_from_row,
     patient_to_row,
 )
 from naltrack.domain.errors import Conflict, StaleVersion
 from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.person_data import MRN_SYSTEM_PREFIX, Identifier
 from naltrack.domain.records import ClinicalRecord
 from naltrack.services.unit_of_work import (
     KIND_OF,
@@ -76,7 +79,9 @@ class SqlClinicRepository(OnConnection, ClinicRepository):
 
 class SqlPatientRepository(OnConnection, PatientRepository):
     def add_many(self, patients: Iterable[Patient]) -> None:
+        patients = list(patients)
         _insert(self._connection, t.patients, (patient_to_row(p) for p in patients))
+        _insert(self._connection, t.patient_identifiers, (row for p in patients for row in identifier_rows(p)))
 
     def update(self, patient: Patient) -> None:
         row = patient_to_row(patient)
@@ -86,18 +91,41 @@ class SqlPatientRepository(OnConnection, PatientRepository):
         if self._connection.execute(statement).rowcount != 1:
             raise StaleVersion(f"patient {patient.id!r} was changed by someone else "
                                f"(expected stored version {patient.version - 1})")
+        ids = t.patient_identifiers
+        self._connection.execute(sa.delete(ids).where(ids.c.patient_id == patient.id))
+        _insert(self._connection, ids, identifier_rows(patient))
 
     def find(self, patient_id: str) -> Patient | None:
         query = sa.select(t.patients).where(t.patients.c.id == patient_id)
-        row = self._connection.execute(query).mappings().first()
-        return None if row is None else patient_from_row(row)
+        return next(iter(self._with_identifiers(query)), None)
+
+    def find_by_identifier(self, system: str, value: str) -> list[Patient]:
+        p, ids = t.patients.c, t.patient_identifiers.c
+        recorded = sa.select(ids.patient_id).where(ids.system == system, ids.value == value)
+        condition: sa.ColumnElement[bool] = p.id.in_(recorded)
+        if system.startswith(MRN_SYSTEM_PREFIX):
+            clinic_id = system.removeprefix(MRN_SYSTEM_PREFIX)
+            condition = sa.or_(condition, sa.and_(p.clinic_id == clinic_id, p.mrn == value))
+        return self._with_identifiers(sa.select(t.patients).where(condition).order_by(p.clinic_id, p.id))
+
+    def _with_identifiers(self, query: sa.Select[Any]) -> list[Patient]:
+        """The patients ``query`` selects, each with its identifiers (one more query for all of them)."""
+        rows = list(self._connection.execute(query).mappings())
+        ids = t.patient_identifiers.c
+        found: dict[str, list[Identifier]] = defaultdict(list)
+        if rows:
+            listed = (sa.select(t.patient_identifiers).where(ids.patient_id.in_([r["id"] for r in rows]))
+                      .order_by(ids.patient_id, ids.position))
+            for row in self._connection.execute(listed).mappings():
+                found[row["patient_id"]].append(identifier_from_row(row))
+        return [patient_from_row(row, tuple(found[row["id"]])) for row in rows]
 
     def search(self, *, clinic_id: str | None = None, text: str | None = None,
                limit: int = 50, offset: int = 0) -> list[Patient]:
         c = t.patients.c
         query = (self._filtered(sa.select(t.patients), clinic_id, text)
                  .order_by(c.family_name, c.given_name, c.id).limit(limit).offset(offset))
-        return [patient_from_row(row) for row in self._connection.execute(query).mappings()]
+        return self._with_identifiers(query)
 
     def count(self, *, clinic_id: str | None = None, text: str | None = None) -> int:
         query = self._filtered(sa.select(sa.func.count()).select_from(t.patients), clinic_id, text)

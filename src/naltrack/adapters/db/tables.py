@@ -80,9 +80,26 @@ patients = sa.Table(
     sa.Column("breastfeeding", sa.Boolean),
     sa.Column("reproductive_as_of", sa.Date),
     sa.Column("contacts", JsonType, nullable=False),
+    sa.Column("telecom", JsonType),
+    sa.Column("address", JsonType),
+    sa.Column("race", JsonType),
+    sa.Column("ethnicity", JsonType),
+    sa.Column("names", JsonType),
     sa.Column("version", sa.Integer, nullable=False),
     sa.UniqueConstraint("clinic_id", "mrn"),
     sa.Index(None, "clinic_id", "family_name", "given_name"),
+)
+
+#: A patient's identifiers other than the clinic's MRN (kept in ``patients.mrn``), looked up by system and value.
+patient_identifiers = sa.Table(
+    "patient_identifiers", metadata,
+    sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("system", sa.String(255), nullable=False),
+    sa.Column("value", sa.String(100), nullable=False),
+    sa.Column("type_code", sa.String(16)),
+    sa.UniqueConstraint("patient_id", "system", "value"),
+    sa.Index(None, "system", "value"),
 )
 
 
