@@ -25,6 +25,7 @@ from naltrack.domain.care import (
     SupportGroupAttendance,
 )
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.dose_decisions import DoseDecision
 from naltrack.domain.episodes import Diagnosis, Episode
 from naltrack.domain.observations import (
     Allergy,
@@ -40,8 +41,10 @@ from naltrack.domain.observations import (
 from naltrack.domain.patients import Clinic, Contact, Patient, ReproductiveStatus
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen, ScheduledDose
+from naltrack.domain.rules.base import RULES
 from naltrack.domain.safety import SafetyAssessment
 from naltrack.instruments import score
+from naltrack.services.doses import DoseAuthorisation
 
 _ids = itertools.count(1)
 #: The moment the tests treat as "now" unless they say otherwise.
@@ -131,7 +134,7 @@ def make_one_of_each(patient_id: str = PATIENT_ID) -> list[ClinicalRecord]:
     p = {"patient_id": patient_id}
     day = date(2026, 2, 2)
     at = datetime(2026, 2, 2, 9, 30, tzinfo=UTC)
-    regimen = make_regimen(**p)
+    regimen, oral = make_regimen(**p), make_oral_regimen(**p)
     shot = make_injection(regimen_id=regimen.id, **p)
     phq9 = _record(QuestionnaireResponse, "q", {"instrument": "phq-9", "answers": (1.0,) * 8 + (2.0,),
                                                 "completed_at": at, "total": 10.0, "band": "moderate",
@@ -144,7 +147,7 @@ def make_one_of_each(patient_id: str = PATIENT_ID) -> list[ClinicalRecord]:
                                 "referral_source": "inpatient detox"}, p),
         _record(Diagnosis, "dx", {"system": "icd10cm", "code": "F11.20", "display": "Opioid dependence",
                                   "onset": date(2020, 1, 1)}, p),
-        regimen, make_oral_regimen(**p), shot, make_oral_dose(regimen_id=regimen.id, **p), implant,
+        regimen, oral, make_implant_regimen(**p), shot, make_oral_dose(regimen_id=oral.id, **p), implant,
         _record(ImplantRemoval, "rem", {"implant_id": implant.id, "removed_at": at, "reason": "surgery planned",
                                         "removed_by": "Dr. Test"}, p),
         _record(MedicationUse, "med", {"rxnorm": "1725059", "start": day, "days_supply": 30}, p),
@@ -168,6 +171,9 @@ def make_one_of_each(patient_id: str = PATIENT_ID) -> list[ClinicalRecord]:
         _record(CareDocument, "doc", {"kind": "wallet-card", "issued_on": day}, p),
         make_safety_assessment(response_id=phq9.id, assessed_at=at + timedelta(hours=1), risk_level="moderate",
                                follow_up_on=date(2026, 2, 5), note="safety plan reviewed", **p),
+        _record(DoseDecision, "dd", {"form": "oral", "decided_at": at - timedelta(days=1), "outcome": "held",
+                                     "dose_class": "continuation", "decided_by": "u-nurse",
+                                     "reason": "vomiting since last night; prescriber to review"}, p),
     ]
 
 
@@ -285,3 +291,16 @@ def make_chart(**overrides: Any) -> PatientChart:
 def add(chart: PatientChart, **records: Any) -> PatientChart:
     """Append records to chart fields: ``add(chart, screens=[make_screen(...)])``."""
     return replace(chart, **{k: tuple(getattr(chart, k)) + tuple(v) for k, v in records.items()})
+
+
+#: A prescriber's override with every review item confirmed: for tests about writing records, not about
+#: the pre-dose check (tests/unit/domain/test_pre_dose.py and the dose-check tests test the check itself).
+#: Stops (no order, a same-day duplicate) still stop.
+EVERY_FINDING_CLEARED = DoseAuthorisation(
+    confirmed=frozenset(f"{rule.id}{n}" for rule in RULES for n in ("", "/2", "/3", "/4", "/5")),
+    override_reason="cleared for a test of record writing")
+
+
+def make_implant_regimen(**overrides: Any) -> Regimen:
+    return _record(Regimen, "reg", {"kind": "implant", "start": date(2026, 1, 5), "dose_mg": 1000.0,
+                                    "implant_product": "implant 1000 mg", "expected_duration_days": 60}, overrides)

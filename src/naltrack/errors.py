@@ -10,7 +10,8 @@ and ``pk`` can raise them too; ``naltrack.domain.errors`` re-exports every name)
     ├── NotEligible           a clinical rule forbids the action
     ├── NotFound              a record or code that does not exist
     ├── Conflict              a duplicate, or a key or reference the data breaks
-    │   └── StaleVersion      an update names a version that is no longer current
+    │   ├── StaleVersion      an update names a version that is no longer current
+    │   └── DoseStopped       the pre-dose check stops a dose; lists what stops it
     ├── PreconditionRequired  an update that names no version (If-Match missing)
     ├── AccessDenied          the role may not do this, or the record is outside the user's clinic
     │   └── DisclosureRefused no consent in force covers a disclosure (42 CFR 2.31)
@@ -112,6 +113,20 @@ class StaleVersion(Conflict):
     """An update names (If-Match) a version that is no longer the current one."""
 
 
+class DoseStopped(Conflict):
+    """The check before a naltrexone dose stops it (:mod:`naltrack.domain.pre_dose`).
+
+    ``findings`` lists what stops it, each a mapping with ``key``, ``rule``, ``level`` (``stop``,
+    ``override`` or ``confirm``), ``message`` and ``source``; ``dose_class`` is the class of the dose.
+    """
+
+    def __init__(self, dose_class: str, findings: Sequence[dict[str, str]]) -> None:
+        self.dose_class = dose_class
+        self.findings = tuple(findings)
+        what = "; ".join(f"{f['rule']}: {f['message']}" for f in self.findings)
+        super().__init__(f"dose stopped ({dose_class} dose): {what}")
+
+
 class PreconditionRequired(DomainError):
     """An update that names no version (If-Match missing): read the record first."""
 
@@ -161,10 +176,11 @@ class CsrfFailed(DomainError):
 #: Every class above, in the order of the tree: the faces key their tables on it.
 ERROR_CLASSES: tuple[type[DomainError], ...] = (
     DomainError, InvalidInput, DoseLimitExceeded, ImportRefused, NotEligible, NotFound, Conflict, StaleVersion,
-    PreconditionRequired, AccessDenied, DisclosureRefused, NotAuthenticated, SignInRequired, TooManyAttempts,
-    CsrfFailed,
+    DoseStopped, PreconditionRequired, AccessDenied, DisclosureRefused, NotAuthenticated, SignInRequired,
+    TooManyAttempts, CsrfFailed,
 )
 
 __all__ = ["ERROR_CLASSES", "AccessDenied", "Conflict", "CsrfFailed", "DisclosureRefused", "DomainError",
-           "DoseLimitExceeded", "ImportProblem", "ImportProblems", "ImportRefused", "InvalidInput", "NotAuthenticated",
-           "NotEligible", "NotFound", "PreconditionRequired", "SignInRequired", "StaleVersion", "TooManyAttempts"]
+           "DoseLimitExceeded", "DoseStopped", "ImportProblem", "ImportProblems", "ImportRefused", "InvalidInput",
+           "NotAuthenticated", "NotEligible", "NotFound", "PreconditionRequired", "SignInRequired", "StaleVersion",
+           "TooManyAttempts"]

@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.seeding import seed
 
 from naltrack.adapters.fhir.r4_common import find_problems, is_part2_labelled
 from naltrack.adapters.fhir.r4_samples import sample_chart
 from naltrack.bootstrap import Storage
 from naltrack.cli.main import cli
 from naltrack.domain.patients import Clinic
-from naltrack.domain.security.accounts import Actor, User
+from naltrack.domain.security.accounts import User
 from naltrack.domain.security.audit import AuditEntry
 from naltrack.domain.security.consent import Consent
 from naltrack.services.context import AppContext
 from naltrack.services.patients import register_clinic
-from naltrack.services.records import create_records
 from naltrack.services.security import add_user
 from naltrack.services.unit_of_work import RECORD_TYPES
 
@@ -198,9 +198,8 @@ def _program(storage: Storage) -> None:
     with factory() as uow:
         uow.patients.add_many([chart.patient, other.patient])
         uow.commit()
-    create_records(AppContext(uow=factory), Actor(_importer(storage), "test"),
-                   [*chart.diagnoses, *chart.regimens, *chart.injections, *chart.labs, *chart.screens,
-                    *chart.allergies], NOW)
+    seed(factory, records=[*chart.diagnoses, *chart.regimens, *chart.injections, *chart.labs, *chart.screens,
+                           *chart.allergies], now=NOW)
     add_user(factory, "dr.okafor", "correct horse battery", "prescriber", "clinic-1", NOW)
     with factory() as uow:
         uow.security.add_consent(Consent(id="c1", patient_id="pt-ada", recipient="County Hospital",

@@ -14,7 +14,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from tests.factories import NOW, make_clinic, make_injection, make_lab, make_one_of_each, make_patient
+from tests.factories import (
+    EVERY_FINDING_CLEARED,
+    NOW,
+    make_clinic,
+    make_injection,
+    make_lab,
+    make_one_of_each,
+    make_patient,
+    make_regimen,
+)
 
 from naltrack.adapters.db.migrate import alembic_config, migrate
 from naltrack.adapters.db.security_repository import SqlSecurityRepository
@@ -62,7 +71,7 @@ def actor(storage: Storage) -> Actor:
 
 
 def add(storage: Storage, records: list[Any]) -> list[ClinicalRecord]:
-    return cases.create_records(context(storage), actor(storage), records, NOW)
+    return cases.create_records(context(storage), actor(storage), records, NOW, EVERY_FINDING_CLEARED)
 
 
 def lab_correction(storage: Storage, old_id: str, version: int, value: float) -> ClinicalRecord:
@@ -108,7 +117,7 @@ def test_patient_round_trips_with_contacts_and_pregnancy_status(seeded: Storage)
 def test_times_come_back_aware_at_the_offset_they_were_recorded_with(seeded: Storage) -> None:
     given = datetime(2026, 2, 2, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
     shot = make_injection(given_at=given)
-    add(seeded, [shot])
+    add(seeded, [make_regimen(), shot])
     with seeded.uow() as uow:
         stored = uow.records.get(Injection, shot.id)
     assert stored.given_at == given
@@ -128,8 +137,11 @@ def test_each_record_written_gets_exactly_one_audit_entry_in_its_transaction(see
     records = make_one_of_each()
     stored = add(seeded, records)
     entries = record_entries(seeded)
-    assert count_records(seeded.uow())["records"] == len(entries) == len(records)
-    assert sorted(e.record_id for e in entries) == sorted(r.id for r in stored)
+    with seeded.uow() as uow:
+        decisions = [d.id for d in uow.records.for_patient("p-test-1")["dose_decisions"] if d.outcome == "given"]
+    assert len(decisions) == 3  # the injection, the implant and the observed oral dose passed the pre-dose check
+    assert count_records(seeded.uow())["records"] == len(entries) == len(records) + len(decisions)
+    assert sorted(e.record_id for e in entries) == sorted([*(r.id for r in stored), *decisions])
     assert {(e.actor, e.action, e.patient_id) for e in entries} == {(actor(seeded).user.id, "create", "p-test-1")}
 
 
@@ -237,9 +249,9 @@ def test_stats_count_each_kind(seeded: Storage) -> None:
     add(seeded, records)
     counts = count_records(seeded.uow())
     assert counts["patients"] == 1 and counts["clinics"] == 1
-    assert counts["regimens"] == 2
+    assert counts["regimens"] == 3
     assert counts["administrations"] == 4  # injection, oral dose, implant, removal
-    assert counts["records"] == len(records)
+    assert counts["records"] == len(records) + 3  # and the pre-dose decisions of the three doses given
 
 
 def test_lab_without_unit_is_rejected_before_storage() -> None:
@@ -263,7 +275,7 @@ def test_alembic_command_line_upgrades_an_empty_database(empty_database_url: str
 def test_evening_injection_on_the_expiry_day_comes_back_on_the_same_local_date(seeded: Storage) -> None:
     evening = datetime(2026, 1, 31, 20, 30, tzinfo=ZoneInfo("America/New_York"))  # 01:30 UTC on Feb 1
     shot = make_injection(given_at=evening, expiry=date(2026, 1, 31))
-    add(seeded, [shot])
+    add(seeded, [make_regimen(), shot])
     with seeded.uow() as uow:
         stored = uow.records.get(Injection, shot.id)
     assert stored.given_at == evening

@@ -55,7 +55,8 @@ _import_all()
 ERROR_CLASSES = sorted({DomainError} | _subclasses(DomainError), key=lambda c: f"{c.__module__}.{c.__qualname__}")
 FACES = {"api": STATUS, "cli": EXIT_CODES, "web": RESPONSES, "fhir": ISSUE_TYPE}
 #: The FHIR IssueType codes (https://hl7.org/fhir/R4/valueset-issue-type.html) an error may answer with.
-FHIR_ISSUE_TYPES = {"invalid", "not-found", "forbidden", "security", "conflict", "processing", "throttled"}
+FHIR_ISSUE_TYPES = {"invalid", "not-found", "forbidden", "security", "conflict", "processing", "business-rule",
+                    "throttled"}
 
 
 def test_the_hierarchy_is_found_in_full() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
+from naltrack.domain import observations as obs
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.care import (
     AdverseEvent,
@@ -19,8 +20,8 @@ from naltrack.domain.care import (
     PlannedProcedure,
     SupportGroupAttendance,
 )
+from naltrack.domain.dose_decisions import DoseDecision
 from naltrack.domain.episodes import Diagnosis, Episode
-from naltrack.domain import observations as obs
 from naltrack.domain.patients import Patient
 from naltrack.domain.records import current
 from naltrack.domain.regimens import Regimen
@@ -54,6 +55,7 @@ class PatientChart:
     procedures: tuple[PlannedProcedure, ...] = field(default_factory=tuple)
     documents: tuple[CareDocument, ...] = field(default_factory=tuple)
     safety_assessments: tuple[SafetyAssessment, ...] = field(default_factory=tuple)
+    dose_decisions: tuple[DoseDecision, ...] = field(default_factory=tuple)
 
     def active_injections(self) -> list[Injection]:
         """Injections in force, oldest first."""

@@ -24,19 +24,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta, tzinfo
-from typing import Literal, get_args
 
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.dose_decisions import DoseKind
 from naltrack.domain.due_dates import injection_interval_days
 from naltrack.domain.protection import naltrexone_given_days, protection_end
-from naltrack.domain.regimens import Form
+from naltrack.domain.regimens import FORMS, Form
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.domain.units import require_choice
 
-DoseKind = Literal["first", "continuation", "late", "restart"]
-DOSE_KINDS: tuple[DoseKind, ...] = get_args(DoseKind)
-#: The naltrexone forms a dose can be classed (and readiness assessed) for.
-FORMS: tuple[Form, ...] = ("oral", "xr-ntx", "implant")
 _PRECEDENCE: tuple[Form, ...] = ("xr-ntx", "implant", "oral")
 LATE_TABLE = "clinical.md §1.2 (late-dose table, a local protocol)"
 

@@ -27,6 +27,8 @@ RegimenKind = Literal[
 ]
 REGIMEN_KINDS: tuple[RegimenKind, ...] = get_args(RegimenKind)
 Form = Literal["oral", "xr-ntx", "implant"]
+#: The naltrexone forms a dose can be given (and classed, and readiness assessed) in.
+FORMS: tuple[Form, ...] = get_args(Form)
 #: Oral regimens whose next tablet is scheduled (targeted dosing is taken as needed, clinical.md §1.4).
 SCHEDULED_ORAL_KINDS: tuple[RegimenKind, ...] = ("oral-daily", "oral-schedule")
 FORM_OF_KIND: dict[str, Form] = {

@@ -82,6 +82,16 @@ def write_records(uow: SecureUnitOfWork, access: Access, records: Sequence[Clini
     clinic. Nothing is committed here: :func:`~naltrack.services.access.run_audited` commits
     the records and their audit entries together, or rolls everything back.
     """
+    batch = checked_batch(uow, access, records, now)
+    uow.records.add_many(batch)
+    for record in batch:
+        access.wrote(kind_of(record), record.id, record.patient_id, category=KIND_CATEGORY[kind_of(record)])
+    return batch
+
+
+def checked_batch(uow: SecureUnitOfWork, access: Access, records: Sequence[ClinicalRecord],
+                  now: datetime) -> list[ClinicalRecord]:
+    """``records`` with their provenance, once the checks of :func:`write_records` pass (nothing is written)."""
     require_aware("now", now)
     for kind in sorted({kind_of(r) for r in records}):
         authorize(uow, access, category=KIND_CATEGORY[kind], action="create")
@@ -91,9 +101,6 @@ def write_records(uow: SecureUnitOfWork, access: Access, records: Sequence[Clini
     for record in batch:
         check_record(record, now)
     check_references(uow, batch)
-    uow.records.add_many(batch)
-    for record in batch:
-        access.wrote(kind_of(record), record.id, record.patient_id, category=KIND_CATEGORY[kind_of(record)])
     return batch
 
 

@@ -30,10 +30,17 @@ from naltrack.domain.security.roles import KIND_CATEGORY
 from naltrack.errors import StaleVersion
 from naltrack.services.access import Access, authorize, authorized_patient, in_clinic, read_patient, run_audited
 from naltrack.services.context import AppContext
-from naltrack.services.record_writes import EVENT_TIME_FIELD, check_record, check_references, write_records
+from naltrack.services.doses import UNCONFIRMED, DoseAuthorisation, decide_doses
+from naltrack.services.record_writes import (
+    EVENT_TIME_FIELD,
+    check_record,
+    check_references,
+    checked_batch,
+    write_records,
+)
 from naltrack.services.security import new_id
 from naltrack.services.security_ports import SecureUnitOfWork
-from naltrack.services.unit_of_work import KIND_OF, RECORD_TYPES, AbstractUnitOfWork
+from naltrack.services.unit_of_work import KIND_OF, RECORD_TYPES, chart_in
 
 #: Largest page one listing returns.
 MAX_PAGE = 500
@@ -92,9 +99,13 @@ def _access(actor: Actor, action: str, kind: str, now: datetime) -> Access:
     return Access(actor=actor, action=action, category=KIND_CATEGORY[kind], now=now, record_type=kind)
 
 
-def create_records(ctx: AppContext, actor: Actor, records: Sequence[ClinicalRecord],
-                   now: datetime) -> list[ClinicalRecord]:
+def create_records(ctx: AppContext, actor: Actor, records: Sequence[ClinicalRecord], now: datetime,
+                   authorisation: DoseAuthorisation = UNCONFIRMED) -> list[ClinicalRecord]:
     """Store a batch of records, all or nothing, written by ``actor`` at ``now``; one audit entry each.
+
+    Each naltrexone dose given by staff passes the pre-dose check (:func:`~naltrack.services.doses.decide_doses`)
+    against the chart with the batch's other records, and is stored with its decision; the records returned
+    are those given, without the decisions.
 
     Raises
     ------
@@ -103,7 +114,10 @@ def create_records(ctx: AppContext, actor: Actor, records: Sequence[ClinicalReco
     NotFound
         A patient outside the actor's clinic, an unknown RxNorm code, regimen or implant.
     AccessDenied
-        The actor's role may not create one of the kinds.
+        The actor's role may not create one of the kinds, or overrides the pre-dose check without being a
+        prescriber.
+    DoseStopped
+        The pre-dose check stops a dose: what stops it, nothing written.
     """
     if not records:
         raise InvalidInput("records", 0, "must hold at least one record")
@@ -111,12 +125,17 @@ def create_records(ctx: AppContext, actor: Actor, records: Sequence[ClinicalReco
     kind = kinds.pop() if len(kinds) == 1 else "records"
     access = Access(actor=actor, action="create", category=KIND_CATEGORY.get(kind, "clinical-views"), now=now,
                     record_type=kind)
-    return run_audited(ctx.uow, access, lambda uow, access: write_records(uow, access, records, now))
+    def body(uow: SecureUnitOfWork, access: Access) -> list[ClinicalRecord]:
+        decisions = decide_doses(ctx, uow, access, checked_batch(uow, access, records, now), authorisation)
+        return write_records(uow, access, [*records, *decisions], now)[:len(records)]
+
+    return run_audited(ctx.uow, access, body)
 
 
 def create_record(ctx: AppContext, actor: Actor, kind: str, patient_id: str, build: Builder,
-                  now: datetime) -> ClinicalRecord:
-    """Build one record of ``kind`` from validated input (``build`` gets a :class:`NewRecord`) and store it."""
+                  now: datetime, authorisation: DoseAuthorisation = UNCONFIRMED) -> ClinicalRecord:
+    """Build one record of ``kind`` from validated input (``build`` gets a :class:`NewRecord`) and store it;
+    a naltrexone dose given by staff passes the pre-dose check first, as in :func:`create_records`."""
     access = _access(actor, "create", kind, now)
 
     def body(uow: SecureUnitOfWork, access: Access) -> ClinicalRecord:
@@ -125,7 +144,8 @@ def create_record(ctx: AppContext, actor: Actor, kind: str, patient_id: str, bui
         if type(record) is not RECORD_TYPES[kind]:
             raise InvalidInput("record", type(record).__name__, f"is not a record of kind {kind}")
         access.record_id = record.id
-        return write_records(uow, access, [record], now)[0]
+        decisions = decide_doses(ctx, uow, access, checked_batch(uow, access, [record], now), authorisation)
+        return write_records(uow, access, [record, *decisions], now)[0]
 
     return run_audited(ctx.uow, access, body)
 
@@ -149,18 +169,25 @@ def correct_record(ctx: AppContext, actor: Actor, kind: str, record_id: str, exp
         _check_version(old.version, expected_version, old.status)
         new = replace(build(NewRecord(new_id(), patient, actor.user.id, now)), recorded_at=now,
                       recorded_by=actor.user.id)
-        check_record(new, now)
-        retired, linked = supersede(old, new)
-        check_references(uow, [linked])
-        try:
-            uow.records.update(replace(retired, version=old.version + 1))
-        except Conflict as error:  # another correction committed between our read and our write
-            raise StaleVersion(f"version {expected_version} is stale: {error}") from error
-        uow.records.add(linked)
-        access.wrote(kind, linked.id, linked.patient_id, detail=f"supersedes {record_id}")
-        return linked
+        return write_correction(uow, access, kind, old, new, now)
 
     return run_audited(ctx.uow, access, body)
+
+
+def write_correction(uow: SecureUnitOfWork, access: Access, kind: str, old: ClinicalRecord, new: ClinicalRecord,
+                     now: datetime) -> ClinicalRecord:
+    """Store ``new`` as the correction of the stored ``old`` (which becomes entered-in-error, its version raised),
+    inside an open audited transaction: one audit entry naming the version it supersedes."""
+    check_record(new, now)
+    retired, linked = supersede(old, new)
+    check_references(uow, [linked])
+    try:
+        uow.records.update(replace(retired, version=old.version + 1))
+    except Conflict as error:  # another correction committed between our read and our write
+        raise StaleVersion(f"version {old.version} is stale: {error}") from error
+    uow.records.add(linked)
+    access.wrote(kind, linked.id, linked.patient_id, category=KIND_CATEGORY[kind], detail=f"supersedes {old.id}")
+    return linked
 
 
 def retract_record(ctx: AppContext, actor: Actor, kind: str, record_id: str, expected_version: int,
@@ -239,13 +266,6 @@ def get_record(ctx: AppContext, actor: Actor, kind: str, record_id: str, now: da
         return record
 
     return run_audited(ctx.uow, access, body)
-
-
-def chart_in(uow: AbstractUnitOfWork, patient: Patient) -> PatientChart:
-    """The whole chart of ``patient`` (superseded versions included) inside an open unit of work."""
-    records = uow.records.for_patient(patient.id)
-    kinds: dict[str, Any] = {kind: tuple(records.get(kind, ())) for kind in RECORD_TYPES}
-    return PatientChart(patient=patient, **kinds)
 
 
 def chart_view(ctx: AppContext, actor: Actor, patient_id: str, view: str, compute: Callable[[PatientChart], Any],

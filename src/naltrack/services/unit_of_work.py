@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import ClassVar, Generic, Self, TypeVar, get_args, get_type_hints
+from typing import Any, ClassVar, Generic, Self, TypeVar, get_args, get_type_hints
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import NotFound
@@ -156,3 +156,10 @@ class AbstractUnitOfWork(abc.ABC):
 
 #: Builds a fresh unit of work; the faces receive one from :mod:`naltrack.bootstrap`.
 UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
+
+
+def chart_in(uow: AbstractUnitOfWork, patient: Patient) -> PatientChart:
+    """The whole chart of ``patient`` (superseded versions included) inside an open unit of work."""
+    records = uow.records.for_patient(patient.id)
+    kinds: dict[str, Any] = {kind: tuple(records.get(kind, ())) for kind in RECORD_TYPES}
+    return PatientChart(patient=patient, **kinds)

@@ -73,6 +73,12 @@ def _changed(request: Request, error: errors.DomainError) -> Response:
     return message_page(request, 409, "Changed by someone else", f"{error}. Reload the page and check.")
 
 
+def _dose_stopped(request: Request, error: errors.DomainError) -> Response:
+    assert isinstance(error, errors.DoseStopped)  # noqa: S101  (listed for DoseStopped only)
+    reasons = " ".join(f["message"] for f in error.findings)
+    return message_page(request, 409, "Dose not given", f"{reasons} Nothing was saved.")
+
+
 def _form_expired(request: Request, error: errors.DomainError) -> Response:
     return message_page(request, 403, "Form expired", str(error))
 
@@ -95,6 +101,7 @@ RESPONSES: dict[type[errors.DomainError], Callable[[Request, errors.DomainError]
     errors.NotFound: _missing,
     errors.Conflict: _changed,
     errors.StaleVersion: _changed,
+    errors.DoseStopped: _dose_stopped,
     errors.PreconditionRequired: _changed,
     errors.AccessDenied: _denied,
     errors.DisclosureRefused: _refused,

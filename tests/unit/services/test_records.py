@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.factories import (
     CLINIC_ID,
+    EVERY_FINDING_CLEARED,
     NOW,
     PATIENT_ID,
     make_clinic,
@@ -20,6 +21,7 @@ from tests.factories import (
     make_lab,
     make_one_of_each,
     make_oral_dose,
+    make_oral_regimen,
     make_patient,
     make_regimen,
 )
@@ -37,6 +39,7 @@ from naltrack.errors import StaleVersion
 from naltrack.services import patients as patient_cases
 from naltrack.services import records as cases
 from naltrack.services.context import AppContext
+from naltrack.services.doses import UNCONFIRMED
 from naltrack.services.stats import count_records
 
 NURSE = Actor(User(id="u-nurse", username="nurse.test", role="nurse", clinic_id=CLINIC_ID), source="unit")
@@ -56,7 +59,8 @@ class Program:
         self.uow.commits = 0
 
     def add(self, records: Sequence[ClinicalRecord], actor: Actor = PRESCRIBER) -> list[ClinicalRecord]:
-        return cases.create_records(self.ctx, actor, records, NOW)
+        cleared = EVERY_FINDING_CLEARED if actor.role == "prescriber" else UNCONFIRMED
+        return cases.create_records(self.ctx, actor, records, NOW, cleared)
 
     def add_one(self, record: ClinicalRecord, actor: Actor = PRESCRIBER) -> ClinicalRecord:
         return self.add([record], actor)[0]
@@ -93,13 +97,15 @@ def test_one_record_is_one_audit_entry_in_the_same_commit(uow: Program) -> None:
 
 
 def test_a_batch_of_n_records_writes_n_audit_entries_in_one_commit(uow: Program) -> None:
-    regimen = make_regimen()
+    regimen = make_oral_regimen()
     batch = uow.add([regimen, make_oral_dose(regimen_id=regimen.id), make_lab()])
     assert uow.uow.commits == 1
-    assert [(e.record_type, e.record_id, e.category) for e in uow.audit()] == [
+    decision = uow.chart().dose_decisions[0]
+    assert (decision.dose_id, decision.outcome, decision.form) == (batch[1].id, "given", "oral")
+    assert [(e.record_type, e.record_id, e.category) for e in uow.audit()[:4]] == [
         ("regimens", batch[0].id, "regimens"), ("oral_doses", batch[1].id, "administrations"),
-        ("labs", batch[2].id, "labs")]
-    assert count_records(uow.uow)["records"] == len(uow.audit()) == 3
+        ("labs", batch[2].id, "labs"), ("dose_decisions", decision.id, "administrations")]
+    assert count_records(uow.uow)["records"] == len(uow.audit()) - 1 == 4  # and the chart read
 
 
 def test_a_failure_at_the_audit_append_leaves_no_record(uow: Program, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,9 +178,9 @@ def test_removal_of_an_unknown_implant_is_not_found(uow: Program) -> None:
 
 
 def test_dose_may_name_a_regimen_of_the_same_batch(uow: Program) -> None:
-    regimen = make_regimen()
+    regimen = make_oral_regimen()
     uow.add([make_oral_dose(regimen_id=regimen.id), regimen])
-    assert count_records(uow.uow)["records"] == 2
+    assert count_records(uow.uow)["records"] == 3  # the dose, its order and its pre-dose decision
 
 
 def test_regimen_of_another_patient_is_not_found(uow: Program) -> None:
@@ -191,9 +197,11 @@ def test_one_of_each_loads_into_the_chart(uow: Program) -> None:
     uow.add(records)
     chart = uow.chart()
     assert chart.patient == make_patient()
-    assert len(chart.injections) == 1 and len(chart.regimens) == 2 and len(chart.documents) == 1
+    assert len(chart.injections) == 1 and len(chart.regimens) == 3 and len(chart.documents) == 1
     assert chart.adverse_events[0].site is not None
-    assert len([e for e in uow.audit() if e.action == "create"]) == len(records)
+    given = {d.dose_id for d in chart.dose_decisions if d.outcome == "given"}
+    assert given == {chart.injections[0].id, chart.implants[0].id, chart.oral_doses[0].id}
+    assert len([e for e in uow.audit() if e.action == "create"]) == len(records) + len(given)
 
 
 def test_an_empty_batch_is_rejected(uow: Program) -> None:
@@ -218,7 +226,7 @@ def test_a_batch_with_any_future_record_writes_nothing(position: int, minutes_ah
 @settings(max_examples=60, deadline=None)
 def test_an_administration_is_accepted_exactly_when_not_after_now(offset_minutes: int) -> None:
     program = Program()
-    dose = make_oral_dose(taken_at=NOW + timedelta(minutes=offset_minutes))
+    dose = make_oral_dose(taken_at=NOW + timedelta(minutes=offset_minutes), dose_status="taken", observed_by=None)
     if offset_minutes > 0:
         with pytest.raises(InvalidInput, match="is in the future"):
             program.add_one(dose)
@@ -232,7 +240,7 @@ def _lab_like(new: cases.NewRecord, **changes: Any) -> LabResult:
 
 
 def test_correct_record_supersedes_and_keeps_the_old_version(uow: Program) -> None:
-    old = uow.add_one(make_injection(lot="VX-TYPO"))
+    old = uow.add([make_regimen(), make_injection(lot="VX-TYPO")])[1]
     new = cases.correct_record(uow.ctx, PRESCRIBER, "injections", old.id, 1,
                                lambda n: make_injection(**n.fields, lot="VX26001"), NOW)
     chart = uow.chart()
@@ -245,7 +253,7 @@ def test_correct_record_supersedes_and_keeps_the_old_version(uow: Program) -> No
 
 
 def test_correct_record_needs_the_same_type(uow: Program) -> None:
-    old = uow.add_one(make_injection())
+    old = uow.add([make_regimen(), make_injection()])[1]
     with pytest.raises(Conflict, match="Injection can only be corrected by another"):
         cases.correct_record(uow.ctx, PRESCRIBER, "injections", old.id, 1, lambda n: _lab_like(n), NOW)
 

@@ -27,6 +27,7 @@ from naltrack.domain.care import (
     PlannedProcedure,
     SupportGroupAttendance,
 )
+from naltrack.domain.dose_decisions import DoseDecision
 from naltrack.domain.episodes import Diagnosis, Episode
 from naltrack.domain.observations import (
     Allergy,
@@ -171,6 +172,8 @@ MAPPINGS: dict[type[ClinicalRecord], RecordMapping] = {
         _mapping(PlannedProcedure, t.planned_procedures),
         _mapping(CareDocument, t.care_documents),
         _mapping(SafetyAssessment, t.safety_assessments, _encode_lists("actions"), _decode_tuples("actions")),
+        _mapping(DoseDecision, t.dose_decisions, _encode_lists("confirmed", "overridden"),
+                 _decode_tuples("confirmed", "overridden")),
     )
 }
 

@@ -278,6 +278,17 @@ safety_assessments = _record_table(
     sa.Index(None, "patient_id", "assessed_at"),
 )
 
+# The pre-dose decision on each naltrexone dose given, held or refused (domain/dose_decisions.py). ``dose_id``
+# names an injection, implant or oral dose by its id (the table follows ``form``), so it has no foreign key.
+dose_decisions = _record_table(
+    "dose_decisions",
+    _col("form", S(16), False), *_aware("decided_at"), _col("outcome", S(16), False),
+    _col("dose_class", S(16), False), _col("decided_by", S(100), False), _col("dose_id", S(64)),
+    _col("confirmed", JsonType, False), _col("overridden", JsonType, False),
+    _col("override_reason", S(500)), _col("reason", S(500)),
+    sa.Index(None, "patient_id", "decided_at"),
+)
+
 # Who saw which monitoring alert (rule and the record it is about) and when (migration 0004).
 alert_acknowledgements = sa.Table(
     "alert_acknowledgements", metadata,

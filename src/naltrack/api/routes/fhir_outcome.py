@@ -33,6 +33,7 @@ ISSUE_TYPE: dict[type[errors.DomainError], str] = {
     errors.NotFound: "not-found",
     errors.Conflict: "conflict",
     errors.StaleVersion: "conflict",
+    errors.DoseStopped: "business-rule",
     errors.PreconditionRequired: "processing",
     errors.AccessDenied: "forbidden",
     errors.DisclosureRefused: "forbidden",

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from naltrack.domain.chart import PatientChart
-from naltrack.domain.dose_classes import FORMS, DoseClass
+from naltrack.domain.dose_classes import DoseClass
 from naltrack.domain.indications import indication
 from naltrack.domain.observations import MedicationUse, UrineDrugScreen
 from naltrack.domain.records import current
-from naltrack.domain.regimens import Form
+from naltrack.domain.regimens import FORMS, Form
 from naltrack.domain.rules import facts
 from naltrack.domain.rules.base import ReadinessSeverity, Reason, Verdict, get_rule, verdict_of
 from naltrack.domain.rules.cautions import check_disulfiram, check_duplicate_naltrexone, check_oral_for_oud

@@ -93,6 +93,7 @@ KIND_CATEGORY: dict[str, Category] = {
     "questionnaires": "questionnaires", "allergies": "allergies", "adverse_events": "adverse-events",
     "counseling": "counseling", "support_groups": "counseling", "appointments": "schedule",
     "procedures": "episodes", "documents": "episodes", "safety_assessments": "safety-assessments",
+    "dose_decisions": "administrations",
 }
 
 #: Roles that may break the glass in a medical emergency (clinicians who treat).
