@@ -6,11 +6,33 @@ Nothing is read at import time: call :func:`get_settings` (cached) or build a
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def proxy_networks(spec: str) -> tuple[IPNetwork, ...]:
+    """Parse a comma-separated list of addresses or CIDR ranges (``ValueError`` naming a bad one).
+
+    >>> proxy_networks("10.0.0.0/8, ::1")
+    (IPv4Network('10.0.0.0/8'), IPv6Network('::1/128'))
+    """
+    networks = []
+    for part in (p.strip() for p in spec.split(",")):
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {part!r} is not an address or a CIDR range") from None
+    return tuple(networks)
+
 
 #: The public CDS Hooks sandbox, the browser client the demo lets call its CDS services.
 CDS_HOOKS_SANDBOX = "https://sandbox.cds-hooks.org"
@@ -39,6 +61,23 @@ class Settings(BaseSettings):
     cors_origins: str | None = Field(
         default=None, description="comma-separated origins allowed to call /cds-services and /fhir/R4 from a "
                                   "browser; unset: none, or the CDS Hooks sandbox in the demo")
+    trusted_proxies: str = Field(
+        default="", description="comma-separated addresses or CIDR ranges of the reverse proxies whose "
+                                "X-Forwarded-For, Forwarded and X-Forwarded-Proto headers are believed; "
+                                "unset: none (the socket's address is the client's)")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto", description="the session cookie's Secure flag: auto when the client used https "
+                                    "(as a trusted proxy tells), always, or never")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        proxy_networks(value)
+        return value
+
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """The networks of :attr:`trusted_proxies`."""
+        return proxy_networks(self.trusted_proxies)
 
     def cors_origin_list(self) -> tuple[str, ...]:
         """The allowed cross-origin callers (``*``: any origin)."""

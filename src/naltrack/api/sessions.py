@@ -1,4 +1,4 @@
-"""Web sessions for the server-rendered pages: a secure, HttpOnly, SameSite=Strict cookie
+"""Web sessions for the server-rendered pages: a Secure (over https), HttpOnly, SameSite=Strict cookie
 holding an opaque session token (stored hashed, revocable, like a bearer token), and a
 CSRF token bound to it.
 
@@ -6,7 +6,7 @@ For the web pages::
 
     from naltrack.api import sessions
     issued = sessions.sign_in(request, username, password)        # raises NotAuthenticated / TooManyAttempts
-    sessions.set_session_cookie(response, issued, settings)        # after a successful sign-in
+    sessions.set_session_cookie(request, response, issued)          # after a successful sign-in
     user = sessions.current_web_user(request)                      # None when not signed in
     token = sessions.csrf_token(request)                           # put in forms (name "csrf_token") and
                                                                    # in htmx requests (header "X-CSRF-Token")
@@ -24,6 +24,7 @@ import hmac
 
 from fastapi import Request, Response
 
+from naltrack.api import forwarded
 from naltrack.api.app import application_of
 from naltrack.config import Settings
 from naltrack.domain.security.accounts import Actor, User
@@ -50,12 +51,17 @@ def sign_in(request: Request, username: str, password: str) -> IssuedToken:
                                   client_address(request), ctx.clock(), kind="session")
 
 
-def set_session_cookie(response: Response, issued: IssuedToken, settings: Settings) -> None:
-    """Set the session cookie: Secure unless served on plain loopback, HttpOnly, SameSite=Strict."""
-    response.set_cookie(
-        SESSION_COOKIE, issued.token, expires=issued.expires_at, path="/", secure=settings.host not in (
-            "127.0.0.1", "localhost"), httponly=True, samesite="strict",
-    )
+def set_session_cookie(request: Request, response: Response, issued: IssuedToken) -> None:
+    """Set the session cookie: HttpOnly, SameSite=Strict, and Secure as :func:`secure_cookie` decides."""
+    response.set_cookie(SESSION_COOKIE, issued.token, expires=issued.expires_at, path="/",
+                        secure=secure_cookie(request), httponly=True, samesite="strict")
+
+
+def secure_cookie(request: Request) -> bool:
+    """``NALTRACK_COOKIE_SECURE``: ``always``, ``never``, or (``auto``) when the client used https,
+    as the connection or a trusted proxy's ``X-Forwarded-Proto`` tells."""
+    setting = request.app.state.settings.cookie_secure
+    return setting == "always" or (setting == "auto" and client_scheme(request) == "https")
 
 
 def current_web_user(request: Request) -> User | None:
@@ -102,8 +108,32 @@ def sign_out(request: Request, response: Response) -> None:
         if user is not None:
             security_cases.revoke_token(uow_factory, Actor(user, client_address(request)),
                                         token_id, now)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure_cookie(request), httponly=True, samesite="strict")
+
+
+def _forwarding(request: Request) -> dict[str, list[str]]:
+    return {name: request.headers.getlist(name) for name in ("forwarded", "x-forwarded-for", "x-forwarded-proto")}
 
 
 def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address (throttling, audit): the socket's, or what a trusted proxy says."""
+    peer = request.client.host if request.client else None
+    return forwarded.client_address(peer, _forwarding(request), request.app.state.settings.trusted_proxy_networks())
+
+
+def client_scheme(request: Request) -> str:
+    """``http`` or ``https`` as the client used it (a trusted proxy's word, else the connection's)."""
+    peer = request.client.host if request.client else None
+    return forwarded.client_scheme(peer, _forwarding(request), request.app.state.settings.trusted_proxy_networks(),
+                                   request.url.scheme)
+
+
+def require_same_origin(request: Request) -> None:
+    """Refuse a post whose ``Origin`` is not this site's, ``null`` included (login CSRF).
+
+    This site is the scheme the client used and the ``Host`` it asked for. A request without
+    ``Origin`` (not sent by a browser) passes.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/").lower() != f"{client_scheme(request)}://{request.url.netloc}".lower():
+        raise CsrfFailed(f"a sign-in from another site ({origin}) is refused")

@@ -21,4 +21,5 @@ def serve(host: str | None, port: int | None) -> None:
     host = host or settings.host
     port = port or settings.port
     click.echo(f"naltrack serving on http://{host}:{port}  (database: {settings.resolved_database_url})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # The app reads forwarded headers itself, from NALTRACK_TRUSTED_PROXIES only (naltrack.api.forwarded).
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)

@@ -3,16 +3,15 @@
 Passwords are argon2id hashes (argon2-cffi defaults). Tokens are 32 random bytes, shown
 once, stored as SHA-256. Sign-in answers the same way, after the same argon2 work, for an
 unknown user and a wrong password (no account enumeration), and a
-:class:`SignInThrottle` refuses a name or address after repeated failures.
+:class:`~naltrack.services.sign_in_throttle.SignInThrottle` makes a name or address wait,
+longer after each failure, with the failures counted in the database.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import uuid
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,17 +25,16 @@ from naltrack.domain.errors import TooManyAttempts as TooManyAttempts
 from naltrack.domain.security.accounts import Actor, User, check_password_strength
 from naltrack.domain.security.audit import AuditEntry, AuditEvent, ChainReport, Outcome, verify_chain
 from naltrack.services.security_ports import AuditQuery, SecureUnitOfWork, SecureUnitOfWorkFactory, StoredToken
+from naltrack.services.sign_in_throttle import SignInThrottle as SignInThrottle
 
 _HASHER = PasswordHasher()
 _DUMMY: dict[int, str] = {}
 #: Lifetimes of a bearer token and a web session (configurable defaults, not clinical facts).
 TOKEN_TTL = timedelta(hours=12)
 SESSION_TTL = timedelta(hours=8)
-#: Sign-in throttling: failures allowed per user name, and per source address (a clinic behind
-#: one address has many users), within the window.
-MAX_FAILURES = 5
-MAX_FAILURES_PER_ADDRESS = 30
-FAILURE_WINDOW = timedelta(minutes=15)
+#: The refusal of a user name held by any account, this clinic's or another's: it says nothing
+#: about where (no clinic learns another clinic's user names from it).
+USERNAME_UNAVAILABLE = "cannot be used; choose another user name"
 
 
 def new_id() -> str:
@@ -46,38 +44,6 @@ def new_id() -> str:
 def hash_token(raw: str) -> str:
     """SHA-256 of a token (tokens carry 256 random bits, so a fast hash is enough)."""
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
-class SignInThrottle:
-    """Counts failed sign-ins per key (user name, source address) in a sliding window; in memory."""
-
-    def __init__(self, max_failures: int = MAX_FAILURES, window: timedelta = FAILURE_WINDOW,
-                 max_failures_per_address: int = MAX_FAILURES_PER_ADDRESS) -> None:
-        self.max_failures = max_failures
-        self.max_failures_per_address = max_failures_per_address
-        self.window = window
-        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, keys: tuple[str, ...], now: datetime) -> None:
-        """Raise :class:`TooManyAttempts` if any key is over the limit."""
-        with self._lock:
-            for key in keys:
-                times = self._failures[key]
-                while times and now - times[0] >= self.window:
-                    times.popleft()
-                limit = self.max_failures_per_address if key.startswith("addr:") else self.max_failures
-                if len(times) >= limit:
-                    raise TooManyAttempts(max(1, int((times[0] + self.window - now).total_seconds())))
-
-    def record_failure(self, keys: tuple[str, ...], now: datetime) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures[key].append(now)
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
 
 
 def add_user(uow_factory: SecureUnitOfWorkFactory, username: str, password: str, role: str, clinic_id: str,
@@ -91,12 +57,12 @@ def add_user(uow_factory: SecureUnitOfWorkFactory, username: str, password: str,
 
 def _new_user(uow: SecureUnitOfWork, username: str, password: str, role: str, clinic_id: str,
               now: datetime) -> User:
-    check_password_strength(password)
     user = User(id=new_id(), username=username, role=role, clinic_id=clinic_id,  # type: ignore[arg-type]
                 created_at=now)
+    check_password_strength(password, username)
     uow.clinics.get(clinic_id)
-    if uow.security.find_credentials(username) is not None:
-        raise InvalidInput("user.username", username, "is taken")
+    if uow.security.find_credentials(username) is not None:  # in this clinic or another: the same words
+        raise InvalidInput("user.username", username, USERNAME_UNAVAILABLE)
     uow.security.add_user(user, _HASHER.hash(password))
     return user
 
@@ -113,20 +79,24 @@ class IssuedToken:
 
 def sign_in(uow_factory: SecureUnitOfWorkFactory, throttle: SignInThrottle, username: str, password: str,
             source: str | None, now: datetime, kind: str = "bearer") -> IssuedToken:
-    """Check the password and issue a bearer token or a session; audited either way."""
+    """Check the password and issue a bearer token or a session; audited either way.
+
+    Throttled by ``throttle`` over the failures stored in the database: a name or address that
+    is waiting gets :class:`TooManyAttempts` before any password is checked.
+    """
     name = (username or "").strip().lower()
-    keys = (f"user:{name}", f"addr:{source or '-'}")
-    throttle.check(keys, now)
+    keys = throttle.keys(name, source)
     with uow_factory() as uow:
+        throttle.check(uow.sign_ins, keys, now)
         found = uow.security.find_credentials(name)
         user = _verify(found, password)
         if user is None:
-            throttle.record_failure(keys, now)
+            throttle.record_failure(uow.sign_ins, keys, now)
             clinic = found[0].clinic_id if found is not None else None  # unknown names belong to no clinic
             _audit(uow, name or "-", clinic, "sign-in", "users", now, source, outcome="denied")
             uow.commit()
             raise NotAuthenticated()
-        throttle.reset(keys[0])
+        uow.sign_ins.clear(keys[0])
         raw = secrets.token_urlsafe(32)
         ttl = SESSION_TTL if kind == "session" else TOKEN_TTL
         stored = StoredToken(new_id(), hash_token(raw), user.id, kind, now, now + ttl)

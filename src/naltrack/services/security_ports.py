@@ -16,6 +16,7 @@ from naltrack.domain.security.accounts import User
 from naltrack.domain.security.audit import AuditEntry, AuditEvent
 from naltrack.domain.security.consent import BreakGlass, Consent
 from naltrack.services.read_models import ReadModels
+from naltrack.services.sign_in_throttle import SignInAttempts
 from naltrack.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -153,6 +154,7 @@ class SecureUnitOfWork(AbstractUnitOfWork):
 
     security: SecurityRepository
     read_models: ReadModels
+    sign_ins: SignInAttempts
 
 
 SecureUnitOfWorkFactory = Callable[[], SecureUnitOfWork]

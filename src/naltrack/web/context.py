@@ -26,7 +26,7 @@ from naltrack.bootstrap import Application
 from naltrack.config import Settings
 from naltrack.domain.security.accounts import Actor, User
 from naltrack.domain.security.roles import is_permitted
-from naltrack.errors import CsrfFailed, SignInRequired
+from naltrack.errors import SignInRequired
 from naltrack.services.clinics import clinic_today, get_clinic_zone
 from naltrack.services.context import AppContext
 from naltrack.web.assets import Assets, discover_assets
@@ -130,13 +130,12 @@ def actor_of(request: Request, user: WebUser) -> Actor:
 def check_csrf(request: Request, form: Any) -> None:
     """Reject a post without this session's CSRF token.
 
-    Sign-in has no session yet: there a post from another site's page is refused by its
-    ``Origin`` header (login CSRF: signing the victim in to an account the attacker controls).
+    Sign-in has no session yet: there a post whose ``Origin`` is another site's, or ``null``
+    (a sandboxed frame, a data: page), is refused (login CSRF: signing the victim in to an
+    account the attacker controls).
     """
     if request.url.path == "/sign-in":
-        origin = request.headers.get("Origin")
-        if origin and origin != "null" and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
-            raise CsrfFailed(f"a sign-in from another site ({origin}) is refused")
+        sessions.require_same_origin(request)
         return
     sessions.require_csrf(request, str(form.get(sessions.CSRF_FIELD) or "") or None)
 

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi import Request, Response
 
+from naltrack.adapters.db.security_tables import sign_in_failures
 from naltrack.api import sessions
 from naltrack.services import security as security_cases
 from naltrack.services.security import StoredToken, hash_token, new_id
@@ -20,8 +22,9 @@ LAB = payload_for("labs", {})
 
 @pytest.fixture()
 def env(shared_env: SecureEnv) -> SecureEnv:
-    """The module's service, with a fresh sign-in throttle for each test."""
-    shared_env.client.app.state.sign_in_throttle = security_cases.SignInThrottle()  # type: ignore[attr-defined]
+    """The module's service, with no failed sign-in counted before each test."""
+    with shared_env.storage.engine.begin() as connection:
+        connection.execute(sa.delete(sign_in_failures))
     return shared_env
 
 
@@ -227,7 +230,7 @@ def test_a_web_session_needs_the_csrf_token_for_changes(env: SecureEnv) -> None:
     @app.post("/test-sign-in")  # type: ignore[attr-defined, untyped-decorator]
     def sign_in(request: Request, response: Response) -> dict[str, str]:
         issued = sessions.sign_in(request, "nurse.c1", PASSWORD)
-        sessions.set_session_cookie(response, issued, app.state.settings)  # type: ignore[attr-defined]
+        sessions.set_session_cookie(request, response, issued)
         return {"ok": "yes"}
 
     @app.get("/test-csrf")  # type: ignore[attr-defined, untyped-decorator]

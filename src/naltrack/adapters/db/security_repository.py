@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from naltrack.adapters.db import security_tables as st
 from naltrack.adapters.db.read_models import SqlReadModels
+from naltrack.adapters.db.sign_in_attempts import SqlSignInAttempts
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from naltrack.domain.errors import StaleVersion
 from naltrack.domain.security.accounts import User
@@ -229,6 +230,7 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
             raise
         self.security = SqlSecurityRepository(self._connection)  # type: ignore[arg-type]
         self.read_models = SqlReadModels(self._connection, self._engine)  # type: ignore[arg-type]
+        self.sign_ins = SqlSignInAttempts(self._connection)  # type: ignore[arg-type]
         return self
 
     def _close(self) -> None:

@@ -37,6 +37,16 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime),
 )
 
+#: Failed sign-ins per user name or client address (a SHA-256 digest of it): the count, the last
+#: failure and the end of the current wait (``naltrack.services.sign_in_throttle``).
+sign_in_failures = sa.Table(
+    "sign_in_failures", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", UtcDateTime, nullable=False),
+    sa.Column("blocked_until", UtcDateTime),
+)
+
 
 def _release_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
     """A release of a patient's records (42 CFR Part 2): to whom, for what purpose, which

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from naltrack.api import sessions
 from naltrack.services.security import NotAuthenticated, TooManyAttempts
-from naltrack.web.context import find_user, page_context, web_of
+from naltrack.web.context import find_user, page_context
 from naltrack.web.forms import FormState
 from naltrack.web.navigation import home_for
 from naltrack.web.pages import page, redirect
@@ -58,7 +58,7 @@ def sign_in_submit(request: Request, form: Mapping[str, Any] | None) -> Response
         state.add_error("_form", f"too many failed sign-ins: try again in {throttled.retry_after_s} seconds")
         return _form_page(request, state, next_url, 429)
     response = redirect(request, next_url or home_for(issued.user.role))
-    sessions.set_session_cookie(response, issued, web_of(request).settings)
+    sessions.set_session_cookie(request, response, issued)
     return response
 
 
