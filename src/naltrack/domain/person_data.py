@@ -92,19 +92,20 @@ class Identifier:
 class HumanName:
     """A name the person has or had (``use`` as in FHIR: ``old`` and ``maiden`` are past names)."""
 
-    use: NameUse
+    use: NameUse | None
     family: str | None = None
     given: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        require_choice("name.use", self.use, NAME_USES)
+        if self.use is not None:
+            require_choice("name.use", self.use, NAME_USES)
         _optional_text("name.family", self.family, 100)
         if len(self.given) > 5:
             raise InvalidInput("name.given", len(self.given), "must hold at most 5 names")
         for part in self.given:
             require_text("name.given", part, 100)
         if self.family is None and not self.given:
-            raise InvalidInput("name", self.use, "needs a family or a given name")
+            raise InvalidInput("name", self.use or "", "needs a family or a given name")
 
 
 @dataclass(frozen=True)

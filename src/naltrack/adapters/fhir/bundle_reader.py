@@ -4,7 +4,8 @@ Implements reading of FHIR R4 (https://hl7.org/fhir/R4/) resources as plain dict
 every error names the element path (``Bundle.entry[3].resource.valueQuantity.unit``), the
 value and the rule. The bundle holds exactly one Patient; what each resource becomes:
 
-* Patient -> ``Patient`` (birth sex from the US Core extension, else ``gender``);
+* Patient -> ``Patient`` (birth sex from the US Core extension, else ``gender``; names, identifiers, telecom,
+  address, race and ethnicity by :mod:`~naltrack.adapters.fhir.r4_patient`);
 * Condition (ICD-10-CM or SNOMED CT, by URI or OID) -> ``Diagnosis``; an ICD-10-CM code written without its
   dot, as value sets write them (``F1120``), is read as ``F11.20``;
 * MedicationRequest written by naltrack for its own order (``regimen-kind`` extension) -> ``Regimen``
@@ -48,6 +49,7 @@ from naltrack.adapters.fhir.bundle_observations import (
 )
 from naltrack.adapters.fhir.bundle_regimens import read_regimen
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text, reference_id
+from naltrack.adapters.fhir.r4_patient import read_patient
 from naltrack.domain.catalog import KRATOM_CODE, all_medications, names_kratom
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
@@ -163,12 +165,7 @@ def _patient(at: At, entry: At, clinic_id: str) -> tuple[Patient, set[str]]:
         url = ext.get("url")
         if url is not None and url.text() == codes.BIRTHSEX_URL and ext.get("valueCode") is not None:
             sex = _BIRTHSEX.get(ext.need("valueCode", "").text(), "unknown")
-    birth = at.need("birthDate", "age rules need it").day()
-    try:
-        patient = Patient(id=patient_id, clinic_id=clinic_id, given_name=given, family_name=family,
-                          birth_date=birth, sex_at_birth=sex)  # type: ignore[arg-type]
-    except InvalidInput as error:
-        raise InvalidInput(f"{at.path} ({error.field})", error.value, error.rule) from error
+    patient = read_patient(at, patient_id, clinic_id, sex)
     refs = {patient_id, f"Patient/{patient_id}"} | ({full_url.text()} if full_url else set())
     return patient, refs
 

@@ -68,6 +68,7 @@ from naltrack.adapters.fhir.r4_observations import (
     screening_total,
     substance_use_observation,
 )
+from naltrack.adapters.fhir.r4_patient import identity_elements
 from naltrack.adapters.fhir.r4_privacy import provenance_resource
 from naltrack.adapters.fhir.r4_safety import safety_assessment_procedure
 from naltrack.domain.chart import PatientChart
@@ -77,7 +78,6 @@ from naltrack.domain.patients import Patient
 
 _BIRTHSEX = {"female": "F", "male": "M", "intersex": "UNK", "unknown": "UNK"}
 _GENDER = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
-_TELECOM = {"phone": "phone", "email": "email"}
 
 
 def sensitivities(chart: PatientChart) -> tuple[str, ...]:
@@ -93,34 +93,21 @@ def sensitivities(chart: PatientChart) -> tuple[str, ...]:
 
 
 def patient_resource(patient: Patient, labels: list[dict[str, Any]]) -> FhirResource:
-    """A US Core Patient: identifier, name, gender, birth date, birth sex, contacts, clinic."""
-    identifiers: list[dict[str, Any]] = list(identifier("patient", patient.id))
-    if patient.mrn:
-        identifiers.append({"type": concept("http://terminology.hl7.org/CodeSystem/v2-0203", "MR"),
-                            "system": f"urn:naltrack:mrn:{patient.clinic_id}", "value": patient.mrn})
-    resource: FhirResource = {
+    """A US Core Patient: identifiers, names, telecom, address, race, ethnicity, gender, birth date, birth sex,
+    contacts, clinic (:func:`~naltrack.adapters.fhir.r4_patient.identity_elements`)."""
+    identity = identity_elements(patient)
+    birthsex = {"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+                "valueCode": _BIRTHSEX[patient.sex_at_birth]}
+    return {
         "resourceType": "Patient",
         "id": patient.id,
         "meta": meta("us-core-patient", labels),
-        "extension": [{"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
-                       "valueCode": _BIRTHSEX[patient.sex_at_birth]}],
-        "identifier": identifiers,
-        "name": [{"use": "official", "family": patient.family_name, "given": [patient.given_name]}],
+        **identity,
+        "extension": [birthsex, *identity.get("extension", ())],
         "gender": patient.gender if patient.gender in _GENDER.values() else _GENDER[patient.sex_at_birth],
         "birthDate": day(patient.birth_date),
         "managingOrganization": ref("Organization", patient.clinic_id),
     }
-    telecom = [{"system": _TELECOM[c.kind], "value": c.value} for c in patient.contacts if c.kind in _TELECOM]
-    if telecom:
-        resource["telecom"] = telecom
-    addresses = [{"text": c.value} for c in patient.contacts if c.kind == "address"]
-    if addresses:
-        resource["address"] = addresses
-    contacts = [{"name": {"text": c.name or c.value}, "telecom": [{"system": "phone", "value": c.value}]}
-                for c in patient.contacts if c.kind == "emergency-contact"]
-    if contacts:
-        resource["contact"] = contacts
-    return resource
 
 
 _CLINICAL_STATUS = {"active": "active", "in-remission": "remission", "resolved": "resolved"}
