@@ -16,6 +16,8 @@ from typing import Any
 
 from naltrack.domain.errors import InvalidInput
 
+#: The largest magnitude of a number read (a JSON integer can be longer than any float holds).
+_LARGEST = 1e15
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: FHIR R4 dateTime/instant with a time: seconds required, fraction optional, zone checked apart.
 _MAX_OFFSET = timedelta(hours=14)
@@ -60,8 +62,8 @@ class At:
 
     def number(self) -> float:
         v = self.value
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise InvalidInput(self.path, _short(v), "must be a number")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or abs(v) > _LARGEST:
+            raise InvalidInput(self.path, _short(v), f"must be a number (at most {_LARGEST:g} either way)")
         return float(v)
 
     def boolean(self) -> bool:

@@ -3,16 +3,18 @@ one per patient) and NDJSON files (FHIR Bulk Data, one resource per line), or a 
 
 All or nothing, in three steps:
 
-1. **Load**: every resource with its position (``file#entry[3]`` or ``file:12``). A Bundle of another
-   type than ``transaction``, ``collection`` or ``batch`` is refused.
+1. **Load** (:mod:`.bulk_files`): every resource with its position (``file#entry[3]`` or ``file:12``). A
+   Bundle of another type than ``transaction``, ``collection``, ``batch`` or ``searchset`` is refused; files
+   that hold no resources (a bulk export's ``log.ndjson``) are ignored and listed in the report.
 2. **Check**: every resource validates with fhir.resources R4B (see :mod:`.r4_common` for why R4B),
    then each patient's resources go through the bundle reader, the one FHIR -> domain mapping.
    Any problem, anywhere, names the resource and the element path, and nothing is written.
 3. **Write**: through the record use cases (:func:`naltrack.services.imports.import_charts`):
    new patients and records in one transaction, written and audited under the importing user,
-   one audit entry per patient and per record. A patient or record whose id is already stored
-   is left as it is, so importing the same data twice changes nothing (record ids are the
-   source ids).
+   one audit entry per patient and per record. Record ids are the source ids: a record already
+   stored as sent is left as it is (importing the same data twice changes nothing); one whose
+   content or status changed at the source is corrected and reported as corrected; a patient
+   whose source id or identifier names another person is refused.
 
 MedicationAdministrations are read by the bundle reader itself: naltrack's exported doses,
 injections and implants come back as such (side, lot, needle length included); an outside
@@ -23,14 +25,13 @@ Resource types the reader does not map (Encounter, Claim, ...) are counted in th
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from naltrack.adapters.fhir.bulk_files import Located, load_files
 from naltrack.adapters.fhir.bundle_reader import read_bundle_detailed
 from naltrack.adapters.fhir.r4_common import ValidationProblem, find_problems, resource_label
 from naltrack.domain.chart import PatientChart
@@ -40,17 +41,6 @@ from naltrack.domain.security.accounts import Actor
 from naltrack.services.context import AppContext
 from naltrack.services.imports import chart_records, import_charts
 from naltrack.services.record_writes import check_record
-
-BUNDLE_TYPES = ("transaction", "collection", "batch")
-
-
-@dataclass(frozen=True)
-class Located:
-    """A resource and where it came from."""
-
-    resource: dict[str, Any]
-    position: str
-    full_url: str | None = None
 
 
 @dataclass
@@ -62,8 +52,12 @@ class ImportReport:
     patients_unchanged: int = 0
     records_created: Counter[str] = field(default_factory=Counter)
     records_unchanged: int = 0
+    records_corrected: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    ignored: list[str] = field(default_factory=list)
     problems: list[ValidationProblem] = field(default_factory=list)
+    #: Per patient id, the source ids now marked entered-in-error (their stored records are retracted).
+    retracted: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -72,60 +66,25 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "resources": self.resources, "patients_created": self.patients_created,
                 "patients_unchanged": self.patients_unchanged, "records_created": dict(self.records_created),
-                "records_unchanged": self.records_unchanged, "skipped": dict(self.skipped),
-                "problems": [str(p) for p in self.problems]}
-
+                "records_unchanged": self.records_unchanged, "records_corrected": dict(self.records_corrected),
+                "skipped": dict(self.skipped), "ignored": self.ignored, "problems": [str(p) for p in self.problems]}
 
 
 # 1. Load ---------------------------------------------------------------------------------------
 
-def load_resources(path: Path) -> tuple[list[Located], list[ValidationProblem]]:
-    """Every resource under ``path`` (a .json bundle, an .ndjson file, or a folder of them)."""
-    files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".ndjson")) if path.is_dir() else [path]
-    if not files:
-        return [], [ValidationProblem(str(path), "(file)", "holds no .json or .ndjson file")]
+def load_resources(path: Path, report: ImportReport | None = None) -> tuple[list[Located], list[ValidationProblem]]:
+    """Every resource under ``path`` (a .json bundle, an .ndjson file, or a folder of them); files that hold
+    no resources (a bulk export's ``log.ndjson``) are noted in ``report.ignored``."""
     found: list[Located] = []
     problems: list[ValidationProblem] = []
-    for file in files:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            problems.append(ValidationProblem(str(file), "(file)", f"cannot be read ({error})"))
-            continue
-        reader = _ndjson if file.suffix == ".ndjson" else _bundle_file
-        for item in reader(file.name, text):
-            (problems if isinstance(item, ValidationProblem) else found).append(item)  # type: ignore[arg-type]
+    for item in load_files(path):
+        if isinstance(item, Located):
+            found.append(item)
+        elif isinstance(item, ValidationProblem):
+            problems.append(item)
+        elif report is not None:
+            report.ignored.append(str(item))
     return found, problems
-
-
-def _ndjson(name: str, text: str) -> Iterator[Located | ValidationProblem]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield Located(json.loads(line), f"{name}:{number}")
-        except json.JSONDecodeError as error:
-            yield ValidationProblem(f"{name}:{number}", "(line)", f"is not valid JSON ({error.msg})")
-
-
-def _bundle_file(name: str, text: str) -> Iterator[Located | ValidationProblem]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        yield ValidationProblem(name, "(file)", f"is not valid JSON (line {error.lineno}: {error.msg})")
-        return
-    if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
-        yield Located(data, name) if isinstance(data, dict) else ValidationProblem(name, "(file)", "not a resource")
-        return
-    if data.get("type") not in BUNDLE_TYPES:
-        yield ValidationProblem(name, "Bundle.type", f"{data.get('type')!r} must be one of {', '.join(BUNDLE_TYPES)}")
-        return
-    for n, entry in enumerate(data.get("entry") or []):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict):
-            yield ValidationProblem(f"{name}#entry[{n}]", "resource", "is missing")
-            continue
-        yield Located(resource, f"{name}#entry[{n}]", entry.get("fullUrl"))
 
 
 # 2. Check --------------------------------------------------------------------------------------
@@ -183,6 +142,8 @@ def read_charts(items: list[Located], clinic_id: str, report: ImportReport) -> l
             continue
         for line in (*result.skipped, *result.unrecognized_medications):
             report.skipped[_skipped_kind(line)] += 1
+        if result.retracted:
+            report.retracted[result.chart.patient.id] = frozenset(result.retracted)
         charts.append(_scoped_ids(result.chart))
     return charts
 
@@ -228,7 +189,7 @@ def write_charts(ctx: AppContext, actor: Actor, charts: list[PatientChart], now:
                  *, dry_run: bool = False) -> None:
     """Store what is new through the record use cases, all or nothing; a refusal becomes a problem."""
     try:
-        outcome = import_charts(ctx, actor, charts, now, dry_run=dry_run)
+        outcome = import_charts(ctx, actor, charts, now, dry_run=dry_run, retracted=report.retracted)
     except DomainError as error:
         where = getattr(error, "field", "") if isinstance(error, InvalidInput) else ""
         report.problems.append(ValidationProblem(where or "(import)", "(records)", str(error)))
@@ -237,6 +198,7 @@ def write_charts(ctx: AppContext, actor: Actor, charts: list[PatientChart], now:
     report.patients_unchanged = outcome.patients_unchanged
     report.records_created.update(outcome.records_created)
     report.records_unchanged = outcome.records_unchanged
+    report.records_corrected.update(outcome.records_corrected)
 
 
 def import_path(ctx: AppContext, actor: Actor, path: Path, *, now: datetime, dry_run: bool = False) -> ImportReport:
@@ -245,7 +207,7 @@ def import_path(ctx: AppContext, actor: Actor, path: Path, *, now: datetime, dry
     Raises :class:`ImportRefused` naming each problem.
     """
     report = ImportReport()
-    items, problems = load_resources(path)
+    items, problems = load_resources(path, report)
     report.resources = len(items)
     report.problems += problems
     charts = read_charts(items, actor.clinic_id, report)
