@@ -4,7 +4,9 @@ An export leaves the program, so it is a Part 2 disclosure (42 CFR 2.31): it nam
 makes it, the recipient and the purpose; each patient's consent must name that recipient and
 purpose, only the consented record categories leave, and each disclosure is recorded and audited.
 Patients without such a consent are left out and listed. The redisclosure notice (42 CFR 2.32)
-is written beside the NDJSON files as ``NOTICE.txt``.
+is written beside the NDJSON files as ``NOTICE.txt``. An export that fails part-way writes nothing and
+records no disclosure (:mod:`naltrack.adapters.fhir.bulk_export`); a record that cannot be written as
+FHIR R4 is left out and named, and does not stop the export.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -24,9 +25,6 @@ from naltrack.domain.security.consent import PURPOSES
 from naltrack.services.context import AppContext
 from naltrack.services.security_ports import SecureUnitOfWorkFactory
 
-if TYPE_CHECKING:
-    from naltrack.adapters.fhir.exchange import DisclosedRecord
-
 
 @click.group("fhir")
 def fhir() -> None:
@@ -37,7 +35,7 @@ def fhir() -> None:
 @click.option("--patient", "patient_ids", multiple=True, help="Patient id (repeatable).")
 @click.option("--all", "all_patients", is_flag=True, help="Every patient of the user's clinic.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for <Type>.ndjson files.")
+              help="A new or empty folder for <Type>.ndjson files.")
 @click.option("--recipient", required=True, help="Who receives the records (as the consent names them).")
 @click.option("--purpose", type=click.Choice([p for p in PURPOSES if p != "emergency"]), default="treatment",
               show_default=True)
@@ -45,8 +43,12 @@ def fhir() -> None:
 @click.option("--database-url", default=None, help="Database (default: the settings').")
 def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Path, recipient: str, purpose: str,
                    username: str, database_url: str | None) -> None:
-    """Export patients as FHIR R4 NDJSON, one file per resource type (FHIR Bulk Data style)."""
-    from naltrack.adapters.fhir.r4_export import NdjsonWriter
+    """Export patients as FHIR R4 NDJSON, one file per resource type (FHIR Bulk Data style).
+
+    All or nothing: the files appear in --out and the disclosures are recorded only when the whole export
+    succeeded. A record that cannot be written as FHIR R4 is left out and listed under ``not_written``.
+    """
+    from naltrack.adapters.fhir.bulk_export import export_disclosures, refuse_unconsented
 
     if bool(patient_ids) == all_patients:
         raise BadInput("give either --patient ID (one or more) or --all")
@@ -55,38 +57,14 @@ def export_command(patient_ids: tuple[str, ...], all_patients: bool, out_dir: Pa
         factory, actor = ctx.uow, cli_actor(ctx, username)
         ids = list(patient_ids) or _clinic_patients(factory, actor.clinic_id)
         now = datetime.now(UTC)
-        notice = ctx.redisclosure_notice
         if patient_ids:  # named patients must all be covered: refuse before anything is disclosed or written
-            refusals = []
-            for pid in ids:
-                if not _has_consent(factory, pid, recipient, purpose, now):  # the refusal is audited
-                    refusals.append(str(disclose_or_refuse(ctx, actor, pid, recipient, purpose, now)))
+            refusals = [refuse_unconsented(ctx, actor, pid, recipient, purpose, now) for pid in ids
+                        if not _has_consent(factory, pid, recipient, purpose, now)]  # each refusal is audited
             if refusals:
                 raise BadInput("; ".join(refusals))
-        refused: list[str] = []
-        with NdjsonWriter(out_dir) as writer:
-            for pid in ids:  # one patient at a time: memory stays flat for a whole clinic
-                record = disclose_or_refuse(ctx, actor, pid, recipient, purpose, now)
-                if isinstance(record, str):
-                    refused.append(record)
-                else:
-                    writer.write(record.resources)
-        counts = writer.counts
-        (out_dir / "NOTICE.txt").write_text(notice + "\n", encoding="utf-8")
-    click.echo(json.dumps({"out": str(out_dir), "patients": len(ids) - len(refused), "resources": counts,
-                           "left_out_without_consent": refused}, indent=2))
-
-
-def disclose_or_refuse(ctx: AppContext, actor: Actor, patient_id: str, recipient: str, purpose: str,
-                       now: datetime) -> DisclosedRecord | str:
-    """The disclosed record, or the refusal as text."""
-    from naltrack.adapters.fhir.exchange import disclose_record
-    from naltrack.services.consents import DisclosureRefused
-
-    try:
-        return disclose_record(ctx, actor, patient_id, recipient, purpose, now)
-    except DisclosureRefused as error:
-        return f"{patient_id}: {error}"
+        result = export_disclosures(ctx, actor, ids, recipient, purpose, now, out_dir)
+    click.echo(json.dumps({"out": str(out_dir), "patients": len(result.disclosed), "resources": result.counts,
+                           "left_out_without_consent": result.refused, "not_written": result.not_written}, indent=2))
 
 
 def _has_consent(factory: SecureUnitOfWorkFactory, patient_id: str, recipient: str, purpose: str,

@@ -8,12 +8,14 @@ disclosure row plus an audit entry in the same transaction. A refusal is audited
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from naltrack.domain.errors import Conflict
 from naltrack.domain.errors import DisclosureRefused as DisclosureRefused
+from naltrack.domain.patients import Patient
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.consent import (
     BreakGlass,
@@ -100,28 +102,68 @@ def disclose(ctx: AppContext, actor: Actor, patient_id: str, recipient: str, pur
                     purpose=purpose)
 
     def body(uow: SecureUnitOfWork, access: Access) -> DisclosurePackage:
-        patient = authorized_patient(uow, access, patient_id)
-        grants = uow.security.break_glass_for(patient_id=patient_id, user_id=actor.user.id)
-        emergency = next((g for g in grants if g.is_in_force(now)), None)
-        decision = decide_disclosure(uow.security.consents_for(patient_id), recipient, purpose, categories, now,
-                                     emergency)
-        if not decision.allowed:
-            raise DisclosureRefused(decision.reason)
-        records = _records_in(uow, patient_id, categories)
-        if "demographics" in categories:
-            records["demographics"] = [asdict(patient)]
-        disclosure = Disclosure(
-            id=new_id(), patient_id=patient_id, recipient=recipient, purpose=purpose, categories=categories,
-            consent_id=decision.consent_id, break_glass_id=decision.break_glass_id, disclosed_at=now,
-            disclosed_by=actor.user.id, notice=ctx.redisclosure_notice,
-            record_count=sum(len(v) for v in records.values()),
-        )
-        uow.security.add_disclosure(disclosure)
+        disclosure, records = _record_disclosure(ctx, uow, access, patient_id, recipient, purpose, categories)
         access.record_id = disclosure.id
-        access.detail = f"to {recipient[:100]}; {decision.reason}"
         return DisclosurePackage(disclosure, ctx.redisclosure_notice, records)
 
     return run_audited(ctx.uow, access, body)
+
+
+def disclose_all(ctx: AppContext, actor: Actor, requests: Sequence[tuple[str, tuple[str, ...]]], recipient: str,
+                 purpose: str, now: datetime,
+                 deliver: Callable[[SecureUnitOfWork, list[Disclosure]], None]) -> list[Disclosure]:
+    """Disclose several patients' records (``(patient id, categories)`` each) in one transaction.
+
+    ``deliver`` hands the records over (writes the files, builds the answer) inside that transaction:
+    every disclosure is recorded, one audit entry each, only if every one is allowed and ``deliver``
+    succeeds; a refusal or a failed delivery records none as made.
+    """
+    access = Access(actor=actor, action="disclose", category="disclosures", now=now, record_type="disclosures",
+                    purpose=purpose)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> list[Disclosure]:
+        made = []
+        for patient_id, categories in requests:
+            disclosure, _ = _record_disclosure(ctx, uow, access, patient_id, recipient, purpose, categories)
+            access.wrote("disclosures", disclosure.id, patient_id, detail=access.detail)
+            made.append(disclosure)
+        deliver(uow, made)
+        return made
+
+    return run_audited(ctx.uow, access, body)
+
+
+def disclosed_patient(patient: Patient, categories: Sequence[str]) -> Patient | None:
+    """What of ``patient`` a disclosure of ``categories`` carries: nothing without ``demographics``
+    (no name, birth date, contacts or record number), and no pregnancy status without ``labs``."""
+    if "demographics" not in categories:
+        return None
+    return patient if "labs" in categories else replace(patient, reproductive=None)
+
+
+def _record_disclosure(ctx: AppContext, uow: SecureUnitOfWork, access: Access, patient_id: str, recipient: str,
+                       purpose: str, categories: tuple[str, ...]) -> tuple[Disclosure, dict[str, list[dict[str, Any]]]]:
+    """Decide (42 CFR 2.31) and record one disclosure; raises ``DisclosureRefused`` when no consent covers it."""
+    patient = authorized_patient(uow, access, patient_id)
+    now = access.now
+    grants = uow.security.break_glass_for(patient_id=patient_id, user_id=access.actor.user.id)
+    emergency = next((g for g in grants if g.is_in_force(now)), None)
+    decision = decide_disclosure(uow.security.consents_for(patient_id), recipient, purpose, categories, now, emergency)
+    if not decision.allowed:
+        raise DisclosureRefused(decision.reason)
+    records = _records_in(uow, patient_id, categories)
+    shown = disclosed_patient(patient, categories)
+    if shown is not None:
+        records["demographics"] = [asdict(shown)]
+    disclosure = Disclosure(
+        id=new_id(), patient_id=patient_id, recipient=recipient, purpose=purpose, categories=categories,
+        consent_id=decision.consent_id, break_glass_id=decision.break_glass_id, disclosed_at=now,
+        disclosed_by=access.actor.user.id, notice=ctx.redisclosure_notice,
+        record_count=sum(len(v) for v in records.values()),
+    )
+    uow.security.add_disclosure(disclosure)
+    access.detail = f"to {recipient[:100]}; {decision.reason}"
+    return disclosure, records
 
 
 def _records_in(uow: SecureUnitOfWork, patient_id: str, categories: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:

@@ -31,7 +31,7 @@ JUNK = [None, 1, "x", [], {}, [1], {"a": 1}, True, -1.5, "2026-13-45", {"coding"
 def _base() -> dict[str, Any]:
     resources = export_chart(sample_chart(), provenance=False, labelled=False)
     prefetch: dict[str, Any] = {"patient": resources[0]}
-    for resource in resources[1:]:
+    for resource in (r for r in resources[1:] if r["resourceType"] in KEYS):  # the clinic's Organization is no prefetch
         bundle = prefetch.setdefault(KEYS[resource["resourceType"]], {"resourceType": "Bundle", "type": "searchset",
                                                                       "entry": []})
         bundle["entry"].append({"resource": resource})

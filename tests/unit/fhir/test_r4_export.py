@@ -38,7 +38,7 @@ def test_exports_every_record_type_of_the_sample_chart() -> None:
     assert counts == {
         "Patient": 1, "Condition": 1, "MedicationRequest": 2, "MedicationAdministration": 3,
         "MedicationStatement": 1, "Observation": 9, "QuestionnaireResponse": 1, "AllergyIntolerance": 1,
-        "Provenance": 5,
+        "Provenance": 5, "Organization": 1,
     }
     assert resources[0]["resourceType"] == "Patient"
 
@@ -237,6 +237,6 @@ def test_consent_and_disclosure_audit_event_validate() -> None:
     assert consent_resource(consent, [], datetime(2026, 7, 1, tzinfo=UTC))["status"] == "inactive"
     event = validate_resource(disclosure_audit_event(
         event_id="d1", recorded=now, patient_id="pt-ada", actor="dr.okafor", recipient="County Hospital",
-        purpose="referral", records=["Condition/x"]))
+        purpose="referral", records=["Condition/x"], labels=part2_labels()))
     assert event["type"]["code"] == "110106"
     assert [e["what"]["reference"] for e in event["entity"]] == ["Patient/pt-ada", "Condition/x"]

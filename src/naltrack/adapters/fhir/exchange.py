@@ -1,15 +1,19 @@
 """FHIR exchange use cases: disclose a patient's record as FHIR R4, in-program FHIR reads.
 
 A disclosure outside the program (an export, ``$everything`` for a named recipient) goes through
-:func:`naltrack.services.consents.disclose`: the patient's consent must name the recipient and the
-purpose (42 CFR 2.31); only the record categories that consent covers leave; the disclosure and
-an audit entry are written in one transaction; every resource carries the DS4P Part 2 labels and
-the bundle carries the redisclosure notice (42 CFR 2.32). A read inside the program (a clinician
-of the patient's clinic) is authorized by the role matrix and audited like any other read.
+:func:`naltrack.services.consents.disclose_all`: the patient's consent must name the recipient and the
+purpose (42 CFR 2.31); only the record categories that consent covers leave, and the Patient only as
+far as :func:`naltrack.services.consents.disclosed_patient` allows (the REST disclosure uses the same
+function); the disclosure, its audit entry and the delivery happen in one transaction, so one that
+fails is not recorded; every resource carries the DS4P Part 2 labels and the bundle carries the
+redisclosure notice (42 CFR 2.32). A read inside the program (a clinician of the patient's clinic) is
+authorized by the role matrix and audited like any other read. A stored value the FHIR writer cannot
+render leaves that one record out, named (:class:`~naltrack.adapters.fhir.r4_export.ChartExport`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -17,32 +21,39 @@ from typing import Any
 from naltrack.adapters.fhir.r4_common import (
     IDENTIFIER_SYSTEM,
     FhirResource,
+    ValidationProblem,
     fhir_id,
     part2_labels,
     validate_resource,
 )
-from naltrack.adapters.fhir.r4_export import as_bundle, export_chart, sensitivities
+from naltrack.adapters.fhir.r4_export import ChartExport, as_bundle, render_chart, sensitivities
 from naltrack.adapters.fhir.r4_privacy import consent_resource, disclosure_audit_event
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.errors import Conflict
+from naltrack.domain.patients import Patient
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES, KIND_CATEGORY
 from naltrack.services import consents as consent_cases
+from naltrack.services.access import Access, authorize, run_audited
 from naltrack.services.context import AppContext
-from naltrack.services.records import chart_in, chart_view
-from naltrack.services.security_ports import Disclosure, SecureUnitOfWork, SecureUnitOfWorkFactory
+from naltrack.services.records import chart_view
+from naltrack.services.security_ports import Disclosure, SecureUnitOfWork
+from naltrack.services.unit_of_work import chart_in
 
 NOTICE_SYSTEM = "urn:naltrack:part2-notice"
 
 
 @dataclass(frozen=True)
 class DisclosedRecord:
-    """What left the program: the resources, the notice, the disclosure id and the categories."""
+    """What left the program: the resources, the notice, the disclosure id and the categories, and the
+    records that could not be written as FHIR R4 (left out, each named)."""
 
     patient_id: str
     resources: list[FhirResource]
     notice: str
     disclosure_id: str | None
     categories: tuple[str, ...]
+    problems: tuple[ValidationProblem, ...] = ()
 
     def bundle(self, bundle_type: str = "collection") -> FhirResource:
         bundle = as_bundle(self.resources, bundle_type, f"disclosure-{self.disclosure_id or 'read'}")
@@ -51,11 +62,15 @@ class DisclosedRecord:
 
 
 def only_categories(chart: PatientChart, categories: tuple[str, ...]) -> PatientChart:
-    """The chart with the record kinds outside ``categories`` emptied (demographics always stay)."""
+    """The chart with the record kinds outside ``categories`` emptied; the patient as
+    :func:`~naltrack.services.consents.disclosed_patient` lets them leave (no pregnancy status without labs)."""
     keep = set(categories)
     changes: dict[str, Any] = {f.name: () for f in fields(PatientChart)
-               if f.name != "patient" and KIND_CATEGORY.get(f.name) not in keep}
-    if "labs" not in keep:  # pregnancy status travels with the labs (a test result or its report)
+                               if f.name != "patient" and KIND_CATEGORY.get(f.name) not in keep}
+    shown = consent_cases.disclosed_patient(chart.patient, categories)
+    if shown is not None:
+        changes["patient"] = shown
+    elif "labs" not in keep:  # pregnancy status travels with the labs (a test result or its report)
         changes["patient"] = replace(chart.patient, reproductive=None)
     return replace(chart, **changes)
 
@@ -72,45 +87,94 @@ def consented_categories(uow: SecureUnitOfWork, patient_id: str, recipient: str,
     return best
 
 
+@dataclass(frozen=True)
+class RenderedDisclosure:
+    """One patient's consented records as FHIR, before the disclosure is recorded."""
+
+    chart: PatientChart
+    export: ChartExport
+
+    @property
+    def labels(self) -> list[dict[str, Any]]:
+        return part2_labels(sensitivities(self.chart))
+
+
+def render_disclosure(uow: SecureUnitOfWork, patient: Patient, categories: tuple[str, ...]) -> RenderedDisclosure:
+    """``patient``'s records of ``categories`` as FHIR R4 (:func:`render_chart`), the Patient reduced to what
+    the consent lets leave; :class:`Conflict` when the Patient itself cannot be written."""
+    chart = only_categories(chart_in(uow, patient), categories)
+    shown = consent_cases.disclosed_patient(patient, categories)
+    export = render_chart(chart, demographics=shown is not None, clinic=uow.clinics.find(patient.clinic_id))
+    require_patient(export, patient.id)
+    return RenderedDisclosure(chart, ChartExport(with_versions(export.resources, chart), export.problems))
+
+
+def require_patient(export: ChartExport, patient_id: str) -> None:
+    """Raise :class:`Conflict` naming the stored values when the export has no Patient (it could not be written)."""
+    if export.resources and export.resources[0]["resourceType"] == "Patient":
+        return
+    label = f"Patient/{fhir_id(patient_id)}"
+    why = "; ".join(f"{p.path}: {p.message}" for p in export.problems if p.resource == label)
+    raise Conflict(f"{label} cannot be written as FHIR R4 ({why or 'no Patient'}); correct the stored patient")
+
+
 def disclose_record(ctx: AppContext, actor: Actor, patient_id: str, recipient: str, purpose: str,
                     now: datetime) -> DisclosedRecord:
-    """Disclose what the patient's consent allows to ``recipient``; raises ``DisclosureRefused`` otherwise."""
+    """Disclose what the patient's consent allows to ``recipient``; raises ``DisclosureRefused`` otherwise.
+
+    The records are written as FHIR inside the transaction that records the disclosure, so a disclosure
+    that cannot be made (a Patient that cannot be written) is not recorded as made.
+    """
     with ctx.uow() as uow:
         categories = consented_categories(uow, patient_id, recipient, purpose, now)
     # With no consent, ask for every category: the refusal reads the same whether or not a consent exists.
     asked = categories or CLINICAL_CATEGORIES
-    package = consent_cases.disclose(ctx, actor, patient_id, recipient, purpose, asked, now)
-    with ctx.uow() as uow:  # what the audited disclosure above allowed, read whole
-        chart = only_categories(chart_in(uow, uow.patients.get(patient_id)), asked)
-    resources = with_versions(export_chart(chart), chart)
-    resources += _disclosure_resources(ctx.uow, package.disclosure, resources, actor, chart, now)
-    return DisclosedRecord(patient_id, resources, package.notice, package.disclosure.id, asked)
+    delivered: list[DisclosedRecord] = []
+
+    def deliver(uow: SecureUnitOfWork, made: list[Disclosure]) -> None:
+        for disclosure in made:
+            rendered = render_disclosure(uow, uow.patients.get(disclosure.patient_id), disclosure.categories)
+            resources = rendered.export.resources
+            resources += disclosure_resources(uow, disclosure, disclosed_references(resources), actor, rendered.labels)
+            delivered.append(DisclosedRecord(disclosure.patient_id, resources, disclosure.notice, disclosure.id,
+                                             disclosure.categories, tuple(rendered.export.problems)))
+
+    consent_cases.disclose_all(ctx, actor, [(patient_id, asked)], recipient, purpose, now, deliver)
+    return delivered[0]
 
 
-def _disclosure_resources(uow_factory: SecureUnitOfWorkFactory, disclosure: Disclosure,
-                          resources: list[FhirResource], actor: Actor, chart: PatientChart,
-                          now: datetime) -> list[FhirResource]:
-    """The Consent that allowed the disclosure and the AuditEvent that records it travel with it."""
+def disclosed_references(resources: list[FhirResource]) -> list[str]:
+    """``Type/id`` of each record a disclosure carries (not the Provenance and Organization beside them)."""
+    beside = ("Provenance", "Organization")
+    return [f"{r['resourceType']}/{r['id']}" for r in resources if r["resourceType"] not in beside]
+
+
+def disclosure_resources(uow: SecureUnitOfWork, disclosure: Disclosure, records: list[str],
+                         actor: Actor, labels: list[dict[str, Any]]) -> list[FhirResource]:
+    """The Consent that allowed the disclosure and the AuditEvent that records it travel with it, labelled."""
     out: list[FhirResource] = []
-    if disclosure.consent_id is not None:
-        with uow_factory() as uow:
-            consent = uow.security.find_consent(disclosure.consent_id)
-        if consent is not None:
-            out.append(consent_resource(consent, part2_labels(sensitivities(chart)), now))
+    consent = uow.security.find_consent(disclosure.consent_id) if disclosure.consent_id is not None else None
+    if consent is not None:
+        out.append(consent_resource(consent, labels, disclosure.disclosed_at))
     out.append(disclosure_audit_event(
-        event_id=fhir_id(f"disclosure-{disclosure.id}"), recorded=now, patient_id=disclosure.patient_id,
-        actor=actor.user.username, recipient=disclosure.recipient, purpose=disclosure.purpose,
-        records=[f"{r['resourceType']}/{r['id']}" for r in resources if r["resourceType"] != "Provenance"]))
+        event_id=fhir_id(f"disclosure-{disclosure.id}"), recorded=disclosure.disclosed_at,
+        patient_id=disclosure.patient_id, actor=actor.user.username, recipient=disclosure.recipient,
+        purpose=disclosure.purpose, labels=labels, records=records))
     for resource in out:
         validate_resource(resource)
     return out
 
 
 def read_record(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> DisclosedRecord:
-    """A read inside the program: the categories the actor's role may read, audited."""
+    """A read inside the program: the categories the actor's role may read, audited. A record that cannot
+    be written as FHIR is left out and named; a Patient that cannot be written is a :class:`Conflict`."""
     chart: PatientChart = chart_view(ctx, actor, patient_id, "fhir-everything", lambda chart: chart, now)
-    return DisclosedRecord(patient_id, with_versions(export_chart(chart), chart), ctx.redisclosure_notice, None,
-                           CLINICAL_CATEGORIES)
+    with ctx.uow() as uow:
+        clinic = uow.clinics.find(chart.patient.clinic_id)
+    export = render_chart(chart, clinic=clinic)
+    require_patient(export, patient_id)
+    return DisclosedRecord(patient_id, with_versions(export.resources, chart), ctx.redisclosure_notice, None,
+                           CLINICAL_CATEGORIES, tuple(export.problems))
 
 
 def record_versions(chart: PatientChart) -> dict[str, int]:
@@ -156,3 +220,43 @@ def search(resources: list[FhirResource], resource_type: str, params: dict[str, 
 def _codes(resource: FhirResource) -> set[str]:
     concept = resource.get("code") or resource.get("medicationCodeableConcept") or {}
     return {str(c.get("code")) for c in concept.get("coding", [])}
+
+
+@dataclass(frozen=True)
+class PatientMatches:
+    """One page of a Patient search, the number of matches, and the patients that could not be written."""
+
+    page: list[FhirResource]
+    total: int
+    problems: tuple[ValidationProblem, ...]
+
+
+def search_patients(ctx: AppContext, actor: Actor, matches: Callable[[FhirResource], bool], offset: int,
+                    count: int | None, now: datetime) -> PatientMatches:
+    """The actor's clinic's Patients (as FHIR) that ``matches`` accepts, paged; one audit entry per patient shown.
+
+    The parameters are tested on the rendered resource, so a search finds what a read returns. A patient
+    whose stored values cannot be written as FHIR is named in ``problems``, never stops the search.
+    """
+    access = Access(actor=actor, action="read", category="demographics", now=now, record_type="patients")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> PatientMatches:
+        authorize(uow, access)
+        clinic = uow.clinics.find(actor.clinic_id)
+        total = uow.patients.count(clinic_id=actor.clinic_id)
+        found: list[tuple[str, FhirResource]] = []
+        problems: list[ValidationProblem] = []
+        for patient in uow.patients.search(clinic_id=actor.clinic_id, limit=max(total, 1), offset=0):
+            chart = PatientChart(patient=replace(patient, reproductive=None))
+            export = render_chart(chart, provenance=False, clinic=clinic)
+            problems += [p for p in export.problems if p.resource.startswith("Patient/")]
+            if export.resources and export.resources[0]["resourceType"] == "Patient":
+                resource = with_versions(export.resources[:1], chart)[0]
+                if matches(resource):
+                    found.append((patient.id, resource))
+        page = found[offset:][:count] if count is not None else found[offset:]
+        for patient_id, _ in page:
+            access.wrote("patients", patient_id, patient_id, detail="shown by a FHIR Patient search")
+        return PatientMatches([resource for _, resource in page], len(found), tuple(problems))
+
+    return run_audited(ctx.uow, access, body)

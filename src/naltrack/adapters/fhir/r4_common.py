@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -56,6 +56,7 @@ IDENTIFIER_SYSTEM = "urn:naltrack:"
 EXTENSION_BASE = "urn:naltrack:fhir:extension:"
 
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_LOCAL_REFERENCE = re.compile(r"^[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
 
 
 def fhir_id(record_id: str) -> str:
@@ -166,6 +167,38 @@ def meta(profile: str | None, labels: list[dict[str, Any]] | None) -> dict[str, 
     if labels:
         out["security"] = labels
     return out
+
+
+def prune_empty(node: Any) -> Any:
+    """``node`` without empty elements: FHIR forbids ``""``, ``{}``, ``[]`` and ``null`` values (R4 JSON
+    representation, https://hl7.org/fhir/R4/json.html); an element that only held empty ones goes too.
+
+    >>> prune_empty({"meta": {}, "item": [], "id": "a", "note": [{"text": ""}]})
+    {'id': 'a'}
+    """
+    if isinstance(node, Mapping):
+        pruned = {k: prune_empty(v) for k, v in node.items()}
+        return {k: v for k, v in pruned.items() if not _is_empty(v)}
+    if isinstance(node, list):
+        return [v for v in (prune_empty(v) for v in node) if not _is_empty(v)]
+    return node
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | dict | list) and not value)
+
+
+def local_references(node: Any) -> Iterator[dict[str, Any]]:
+    """Every ``Reference`` in ``node`` whose ``reference`` is a relative ``Type/id`` (not a URL, ``urn:`` or ``#``)."""
+    if isinstance(node, dict):
+        target = node.get("reference")
+        if isinstance(target, str) and _LOCAL_REFERENCE.match(target):
+            yield node
+        for value in node.values():
+            yield from local_references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from local_references(value)
 
 
 @dataclass(frozen=True)

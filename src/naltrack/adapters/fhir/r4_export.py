@@ -31,25 +31,33 @@ The reverse mapping (FHIR -> domain) is the bundle reader's; there is one, not t
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from naltrack.adapters.fhir.r4_common import (
     ICD10CM,
     SNOMED,
     FhirResource,
+    FhirValidationError,
+    ValidationProblem,
     concept,
     day,
     fhir_id,
+    find_problems,
     identifier,
     instant,
+    local_references,
     meta,
     part2_labels,
+    prune_empty,
     ref,
-    validate_resource,
 )
+from naltrack.adapters.fhir.r4_files import NdjsonWriter as NdjsonWriter
+from naltrack.adapters.fhir.r4_files import as_bundle as as_bundle
+from naltrack.adapters.fhir.r4_files import by_type as by_type
+from naltrack.adapters.fhir.r4_files import write_ndjson as write_ndjson
 from naltrack.adapters.fhir.r4_medications import (
     implant_administration,
     injection_administration,
@@ -68,26 +76,29 @@ from naltrack.adapters.fhir.r4_observations import (
     screening_total,
     substance_use_observation,
 )
-from naltrack.adapters.fhir.r4_patient import identity_elements
 from naltrack.adapters.fhir.r4_privacy import provenance_resource
 from naltrack.adapters.fhir.r4_safety import safety_assessment_procedure
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
-from naltrack.domain.observations import MedicationUse
-from naltrack.domain.patients import Patient
+from naltrack.domain.observations import MedicationUse, QuestionnaireResponse
+from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.terminology import classify_condition
 
 _BIRTHSEX = {"female": "F", "male": "M", "intersex": "UNK", "unknown": "UNK"}
 _GENDER = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
+_TELECOM = {"phone": "phone", "email": "email"}
 
 
 def sensitivities(chart: PatientChart) -> tuple[str, ...]:
-    """DS4P sensitivity codes for the chart: OPIOIDUD for OUD, ETHUD for AUD (anchors.md §4.2)."""
+    """DS4P sensitivity codes for the chart: OPIOIDUD for OUD, ETHUD for AUD (anchors.md §4.2), from the
+    episodes' indication and the diagnoses as the terminology classifies them (ICD-10-CM or SNOMED CT)."""
     out: list[str] = ["SUD"]
     indications = {e.indication for e in chart.episodes if e.is_active}
-    codes = [d.code for d in chart.diagnoses if d.is_active and d.system == "icd10cm"]
-    if indications & {"OUD", "OUD+AUD"} or any(c.startswith("F11") for c in codes):
+    kinds = {classify_condition(ICD10CM if d.system == "icd10cm" else SNOMED, d.code, d.display)
+             for d in chart.diagnoses if d.is_active}
+    if indications & {"OUD", "OUD+AUD"} or "oud" in kinds:
         out.append("OPIOIDUD")
-    if indications & {"AUD", "OUD+AUD"} or any(c.startswith("F10") for c in codes):
+    if indications & {"AUD", "OUD+AUD"} or "aud" in kinds:
         out.append("ETHUD")
     return tuple(out)
 
@@ -136,134 +147,161 @@ def condition_resource(diagnosis: Diagnosis, labels: list[dict[str, Any]]) -> Fh
     return resource
 
 
-def _administrations(chart: PatientChart, labels: list[dict[str, Any]]) -> Iterator[FhirResource]:
-    for dose in chart.oral_doses:
-        yield oral_dose_administration(dose, labels)
-    for shot in chart.injections:
-        yield injection_administration(shot, labels)
+#: Builds one record's resource(s); called inside :func:`_render` so that one record that cannot be
+#: written stops nothing but itself.
+Build = Callable[[], FhirResource | list[FhirResource]]
+
+
+def _each(kind: str, records: Iterable[Any], build: Callable[..., Any],
+          labels: list[dict[str, Any]]) -> Iterator[tuple[str, Build]]:
+    for record in records:
+        yield f"{kind}/{fhir_id(record.id)}", partial(build, record, labels)
+
+
+def _questionnaire(response: QuestionnaireResponse, labels: list[dict[str, Any]]) -> list[FhirResource]:
+    return [questionnaire_response(response, labels), screening_total(response, labels)]
+
+
+def _builds(chart: PatientChart, labels: list[dict[str, Any]]) -> Iterator[tuple[str, Build]]:
+    """Every record of ``chart`` named as the resource it becomes, with the function that writes it, in the
+    order of the export."""
+    yield from _each("Condition", chart.diagnoses, condition_resource, labels)
+    yield from _each("MedicationRequest", chart.regimens, regimen_request, labels)
+    yield from _each("MedicationAdministration", chart.oral_doses, oral_dose_administration, labels)
+    yield from _each("MedicationAdministration", chart.injections, injection_administration, labels)
     removals = {r.implant_id: r for r in chart.implant_removals if r.is_active}
     for implant in chart.implants:
-        yield implant_administration(implant, removals.get(implant.id), labels)
-
-
-def _observations(chart: PatientChart, labels: list[dict[str, Any]]) -> Iterator[FhirResource]:
+        yield (f"MedicationAdministration/{fhir_id(implant.id)}",
+               partial(implant_administration, implant, removals.get(implant.id), labels))
+    yield from _each("MedicationStatement", chart.medications, medication_use_resource, labels)
     if chart.patient.reproductive is not None:
-        yield pregnancy_observation(chart.patient.id, chart.patient.reproductive, labels)
-    for lab in chart.labs:
-        yield lab_observation(lab, labels)
-    for screen in chart.screens:
-        yield from screen_observations(screen, labels)
-    for report in chart.substance_use:
-        yield substance_use_observation(report, labels)
-    for challenge in chart.naloxone_challenges:
-        yield naloxone_challenge_observation(challenge, labels)
-    for entry in chart.drinking_days:
-        yield drinking_day_observation(entry, labels)
-    for response in chart.questionnaires:
-        yield questionnaire_response(response, labels)
-        yield screening_total(response, labels)
+        yield (f"Observation/pregnancy-status-of-{fhir_id(chart.patient.id)}",
+               partial(pregnancy_observation, chart.patient.id, chart.patient.reproductive, labels))
+    yield from _each("Observation", chart.labs, lab_observation, labels)
+    yield from _each("Observation", chart.screens, screen_observations, labels)
+    yield from _each("Observation", chart.substance_use, substance_use_observation, labels)
+    yield from _each("Observation", chart.naloxone_challenges, naloxone_challenge_observation, labels)
+    yield from _each("Observation", chart.drinking_days, drinking_day_observation, labels)
+    yield from _each("QuestionnaireResponse", chart.questionnaires, _questionnaire, labels)
+    yield from _each("AllergyIntolerance", chart.allergies, allergy_intolerance, labels)
+    yield from _each("Procedure", chart.safety_assessments, safety_assessment_procedure, labels)
 
 
-def _provenances(chart: PatientChart, labels: list[dict[str, Any]]) -> Iterator[FhirResource]:
+_PROVENANCE_KINDS = {"Diagnosis": "Condition", "Regimen": "MedicationRequest", "OralDose": "MedicationAdministration",
+                     "Injection": "MedicationAdministration", "ImplantInsertion": "MedicationAdministration",
+                     "MedicationUse": "MedicationStatement", "LabResult": "Observation",
+                     "Allergy": "AllergyIntolerance"}
+
+
+def _provenance_builds(chart: PatientChart, labels: list[dict[str, Any]],
+                       written: set[str]) -> Iterator[tuple[str, Build]]:
+    """Who entered each record and when, for the records in ``written`` (``Type/id``) only."""
     records: Iterable[Any] = (*chart.diagnoses, *chart.regimens, *chart.oral_doses, *chart.injections,
                               *chart.implants, *chart.medications, *chart.labs, *chart.allergies)
-    kinds = {"Diagnosis": "Condition", "Regimen": "MedicationRequest", "OralDose": "MedicationAdministration",
-             "Injection": "MedicationAdministration", "ImplantInsertion": "MedicationAdministration",
-             "MedicationUse": "MedicationStatement", "LabResult": "Observation",
-             "Allergy": "AllergyIntolerance"}
     for record in records:
         if record.recorded_at is not None:
-            kind = kinds[type(record).__name__]
+            kind = _PROVENANCE_KINDS[type(record).__name__]
             if isinstance(record, MedicationUse) and record.source != "reported":
                 kind = "MedicationRequest"
             target = f"{kind}/{fhir_id(record.id)}"
-            yield provenance_resource(target, record.recorded_at, record.recorded_by, labels)
+            if target in written:
+                yield f"Provenance/of-{target}", partial(provenance_resource, target, record.recorded_at,
+                                                         record.recorded_by, labels)
+
+
+def withheld_patient_resource(patient_id: str, labels: list[dict[str, Any]]) -> FhirResource:
+    """The Patient of a disclosure that leaves demographics out: the id the other resources name, no more."""
+    return {"resourceType": "Patient", "id": patient_id, "meta": meta(None, labels)}
+
+
+def organization_resource(clinic_id: str, labels: list[dict[str, Any]],
+                          clinic: Clinic | None = None) -> FhirResource:
+    """The clinic as an Organization (its naltrack identifier, and its name when known). Named beside a
+    patient it tells that the patient attends a Part 2 program (42 CFR 2.12(e)(3)), so it is labelled too."""
+    resource: FhirResource = {"resourceType": "Organization", "id": fhir_id(clinic_id), "meta": meta(None, labels),
+                              "identifier": identifier("clinic", clinic_id), "active": True}
+    if clinic is not None:
+        resource["name"] = clinic.name
+    pruned: FhirResource = prune_empty(resource)
+    return pruned
+
+
+@dataclass(frozen=True)
+class ChartExport:
+    """The resources of one chart, and the records that could not be written as FHIR R4 (left out)."""
+
+    resources: list[FhirResource]
+    problems: list[ValidationProblem]
+
+
+def _render(builds: Iterable[tuple[str, Build]], validate: bool) -> ChartExport:
+    resources: list[FhirResource] = []
+    problems: list[ValidationProblem] = []
+    for label, build in builds:
+        try:
+            built = build()
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+            problems.append(ValidationProblem(label, "(record)", f"cannot be written as FHIR R4: {error}"))
+            continue
+        for resource in built if isinstance(built, list) else [built]:
+            resource = prune_empty(resource)
+            resource["id"] = fhir_id(resource["id"])
+            found = find_problems(resource) if validate else []
+            problems += found
+            if not found:
+                resources.append(resource)
+    return ChartExport(resources, problems)
+
+
+def close_references(resources: list[FhirResource], labels: list[dict[str, Any]],
+                     clinic: Clinic | None = None) -> list[FhirResource]:
+    """``resources`` with every relative reference resolvable among them: the clinic's Organization is added
+    when referenced; a reference to anything else left out becomes a display-only reference."""
+    present = {f"{r['resourceType']}/{r['id']}" for r in resources}
+    added: list[FhirResource] = []
+    for resource in resources:
+        for reference in local_references(resource):
+            target = reference["reference"]
+            if target in present:
+                continue
+            kind, rid = target.split("/", 1)
+            if kind == "Organization" and (clinic is None or fhir_id(clinic.id) == rid):
+                added.append(organization_resource(clinic.id if clinic else rid, labels, clinic))
+                present.add(target)
+            else:
+                reference.clear()
+                reference.update({"type": kind, "display": f"{kind} not included"})
+    return resources + added
+
+
+def render_chart(chart: PatientChart, *, provenance: bool = True, labelled: bool = True, validate: bool = True,
+                 demographics: bool = True, clinic: Clinic | None = None) -> ChartExport:
+    """Every resource of one patient's record, Patient first; a record that cannot be written is left out
+    and named in :attr:`ChartExport.problems`, never stops the rest.
+
+    ``labelled`` adds the Part 2 DS4P labels (always on for disclosures; tests turn it off only to compare
+    content). ``demographics`` off writes a Patient with its id only (a disclosure whose consent leaves
+    demographics out). ``validate`` checks each resource with fhir.resources R4B. No element is empty and
+    every reference resolves among the resources (:func:`close_references`).
+    """
+    labels = part2_labels(sensitivities(chart)) if labelled else []
+    patient = (partial(patient_resource, chart.patient, labels) if demographics
+               else partial(withheld_patient_resource, chart.patient.id, labels))
+    out = _render([(f"Patient/{fhir_id(chart.patient.id)}", patient), *_builds(chart, labels)], validate)
+    if provenance:
+        written = {f"{r['resourceType']}/{r['id']}" for r in out.resources}
+        more = _render(_provenance_builds(chart, labels, written), validate)
+        out = ChartExport(out.resources + more.resources, out.problems + more.problems)
+    return ChartExport(close_references(out.resources, labels, clinic), out.problems)
 
 
 def export_chart(chart: PatientChart, *, provenance: bool = True, labelled: bool = True,
                  validate: bool = True) -> list[FhirResource]:
-    """Every resource of one patient's record, Patient first.
-
-    ``labelled`` adds the Part 2 DS4P labels (always on for disclosures; tests turn it off
-    only to compare content). ``validate`` checks each resource with fhir.resources R4B and
-    raises :class:`~naltrack.adapters.fhir.r4_common.FhirValidationError` naming the element.
-    """
-    labels = part2_labels(sensitivities(chart)) if labelled else []
-    resources: list[FhirResource] = [patient_resource(chart.patient, labels)]
-    resources += [condition_resource(d, labels) for d in chart.diagnoses]
-    resources += [regimen_request(r, labels) for r in chart.regimens]
-    resources += _administrations(chart, labels)
-    resources += [medication_use_resource(m, labels) for m in chart.medications]
-    resources += _observations(chart, labels)
-    resources += [allergy_intolerance(a, labels) for a in chart.allergies]
-    resources += [safety_assessment_procedure(a, labels) for a in chart.safety_assessments]
-    if provenance:
-        resources += _provenances(chart, labels)
-    for resource in resources:
-        resource["id"] = fhir_id(resource["id"])
-    if validate:
-        for resource in resources:
-            validate_resource(resource)
-    return resources
+    """Every resource of one patient's record, Patient first (:func:`render_chart`); raises
+    :class:`~naltrack.adapters.fhir.r4_common.FhirValidationError` naming each record that cannot be written."""
+    out = render_chart(chart, provenance=provenance, labelled=labelled, validate=validate)
+    if out.problems:
+        raise FhirValidationError(out.problems)
+    return out.resources
 
 
-def as_bundle(resources: Sequence[FhirResource], bundle_type: str = "collection",
-              bundle_id: str | None = None) -> FhirResource:
-    """Wrap resources in a Bundle; a ``transaction`` gets PUT requests keyed on type and id."""
-    entries = []
-    for resource in resources:
-        entry: dict[str, Any] = {"fullUrl": f"urn:naltrack:{resource['resourceType']}/{resource['id']}",
-                                 "resource": resource}
-        if bundle_type == "transaction":
-            entry["request"] = {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"}
-        entries.append(entry)
-    bundle: FhirResource = {"resourceType": "Bundle", "type": bundle_type, "entry": entries}
-    if bundle_id:
-        bundle["id"] = bundle_id
-    if bundle_type == "searchset":
-        bundle["total"] = len(entries)
-    return bundle
-
-
-def by_type(resources: Iterable[FhirResource]) -> dict[str, list[FhirResource]]:
-    """Resources grouped by ``resourceType``, in first-seen order."""
-    out: dict[str, list[FhirResource]] = {}
-    for resource in resources:
-        out.setdefault(resource["resourceType"], []).append(resource)
-    return out
-
-
-class NdjsonWriter:
-    """Streams resources to one ``<Type>.ndjson`` per type (FHIR Bulk Data style), patient after patient.
-
-    Use as a context manager; :attr:`counts` gives the resources written per type.
-    """
-
-    def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
-        self.counts: dict[str, int] = {}
-        self._handles: dict[str, IO[str]] = {}
-
-    def __enter__(self) -> NdjsonWriter:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        return self
-
-    def write(self, resources: Iterable[FhirResource]) -> None:
-        for resource in resources:
-            kind = resource["resourceType"]
-            handle = self._handles.get(kind)
-            if handle is None:
-                handle = self._handles[kind] = (self.out_dir / f"{kind}.ndjson").open("w", encoding="utf-8")
-            handle.write(json.dumps(resource, separators=(",", ":"), ensure_ascii=False) + "\n")
-            self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    def __exit__(self, *exc: object) -> None:
-        for handle in self._handles.values():
-            handle.close()
-
-
-def write_ndjson(resources: Iterable[FhirResource], out_dir: Path) -> dict[str, int]:
-    """Write one ``<Type>.ndjson`` per resource type; returns counts per type."""
-    with NdjsonWriter(out_dir) as writer:
-        writer.write(resources)
-    return writer.counts

@@ -78,15 +78,17 @@ def consent_resource(consent: Consent, labels: list[dict[str, Any]], now: dateti
 
 
 def disclosure_audit_event(*, event_id: str, recorded: datetime, patient_id: str, actor: str,
-                           recipient: str, purpose: str, records: Sequence[str],
+                           recipient: str, purpose: str, records: Sequence[str], labels: list[dict[str, Any]],
                            succeeded: bool = True) -> FhirResource:
-    """An AuditEvent for a disclosure (export or a CDS answer) of ``records`` to ``recipient``."""
+    """An AuditEvent for a disclosure (export or a CDS answer) of ``records`` to ``recipient``.
+
+    It names the patient and what they were treated for, so it carries the patient's Part 2 ``labels``."""
     entities: list[dict[str, Any]] = [{"what": ref("Patient", patient_id), "role": _entity_role("1", "Patient")}]
     entities += [{"what": {"reference": r}, "role": _entity_role("4", "Domain Resource")} for r in records]
     return {
         "resourceType": "AuditEvent",
         "id": event_id,
-        "meta": meta(None, None),
+        "meta": meta(None, labels),
         "type": coding(DICOM, "110106", "Export"),
         "action": "R",
         "recorded": instant(recorded),
