@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml src/naltrack/web/package.json
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/naltrack demo --patients $(DEMO_PATIENTS) --seed 7 --if-empty
+	NALTRACK_DEMO=1 $(BIN)/naltrack demo --patients $(DEMO_PATIENTS) --seed 7 --if-empty
 	NALTRACK_DEMO=1 NALTRACK_PORT=$(PORT) $(BIN)/naltrack serve
 
 test: $(STAMP)

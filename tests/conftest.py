@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# naltrack refuses to start without an audit secret: the tests (and the commands they run) use one
+# of their own, and write audit checkpoints to a temporary file.
+os.environ.setdefault("NALTRACK_AUDIT_KEY", secrets.token_hex(32))
+os.environ.setdefault("NALTRACK_AUDIT_CHECKPOINTS", str(Path(tempfile.mkdtemp(prefix="naltrack-audit-")) / "cp.jsonl"))
 if str(ROOT) not in sys.path:  # lets tests import tests.factories under --import-mode=importlib
     sys.path.insert(0, str(ROOT))
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from naltrack.adapters.audit_seal import AuditSeal, seal_from_settings
+from naltrack.adapters.db.audit_ledger import restore_guards_at_start
 from naltrack.adapters.db.engine import create_engine
 from naltrack.adapters.db.security_repository import TokenLookup, secure_uow_factory, token_lookup
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
@@ -31,13 +33,14 @@ from naltrack.services.unit_of_work import AbstractUnitOfWork
 class Storage:
     """The database of one process: an engine and the unit-of-work factories."""
 
-    def __init__(self, url: str, *, echo: bool = False, migrate_schema: bool = True) -> None:
+    def __init__(self, url: str, *, echo: bool = False, migrate_schema: bool = True,
+                 audit_seal: AuditSeal | None = None) -> None:
         self.url = url
         self.engine: Engine = create_engine(url, echo=echo)
         self._migrate = migrate_schema
         self._lock = threading.Lock()
         self._ready = False
-        self._secure = secure_uow_factory(self.engine, self.ensure_schema)
+        self._secure = secure_uow_factory(self.engine, self.ensure_schema, audit_seal)
 
     def ensure_schema(self) -> None:
         """Run the migrations (``upgrade head``) once per process."""
@@ -46,6 +49,8 @@ class Storage:
                 from naltrack.adapters.db.migrate import migrate  # Alembic only when needed
 
                 migrate(self.engine)
+            if not self._ready:
+                restore_guards_at_start(self.engine)
             self._ready = True
 
     def uow(self) -> AbstractUnitOfWork:
@@ -88,8 +93,9 @@ class Application:
 
 
 def build_storage(settings: Settings, *, database_url: str | None = None) -> Storage:
-    """Storage for ``database_url``, else the settings' database."""
-    return Storage(database_url or settings.resolved_database_url, echo=settings.echo_sql)
+    """Storage for ``database_url``, else the settings' database; :class:`AuditKeyError` without an audit key."""
+    return Storage(database_url or settings.resolved_database_url, echo=settings.echo_sql,
+                   audit_seal=seal_from_settings(settings))
 
 
 def build_application(settings: Settings, *, database_url: str | None = None, storage: Storage | None = None,

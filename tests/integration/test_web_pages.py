@@ -19,6 +19,7 @@ from naltrack.domain.episodes import Episode
 from naltrack.domain.observations import LabResult, QuestionnaireResponse, SubstanceUseReport
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.regimens import Regimen
+from naltrack.domain.security.audit import AuditEvent
 from naltrack.services.security import add_user
 
 with warnings.catch_warnings():  # starlette asks for httpx2, not installed here; httpx works
@@ -252,12 +253,25 @@ def test_a_stale_consent_revocation_is_refused(app):
     assert stale.status_code == 409 and "Someone else changed this consent" in stale.text
 
 
-def test_auditor_sees_the_chain_and_the_reads_of_a_patient_but_no_chart(app):
+def test_auditor_sees_the_reads_of_a_patient_by_name_runs_verify_but_sees_no_chart(app):
     signed_in(app, "nurse.kim").get("/patients/p1")
+    with app.state.secure_uow() as uow:  # another clinic's entry: never on this clinic's page
+        uow.security.append_audit(AuditEvent(at=datetime.now(UTC), actor="other-clinic-user", clinic_id="c2",
+                                             action="read", category="labs", patient_id="p-elsewhere"))
+        uow.commit()
     auditor = signed_in(app, "audit.max")
     page = auditor.get("/audit?patient_id=p1")
-    assert page.status_code == 200 and "audit chain intact" in page.text
-    assert "clinical-views (chart)" in page.text
+    assert page.status_code == 200 and "The log has not been verified yet." in page.text  # no verify per view
+    assert "clinical-views (chart)" in page.text and "<td>Reyes, Dana</td>" in page.text
+    assert "<td>nurse.kim</td>" in page.text
+    everything = auditor.get("/audit").text
+    with app.state.secure_uow() as uow:
+        own = uow.security.count_audit("c1") - 1  # counted before this view's own entry
+    assert f"{own} entries for your clinic." in everything
+    assert "other-clinic-user" not in everything and "p-elsewhere" not in everything
+    verified = auditor.post("/audit/verify", data={"csrf_token": csrf(page.text)})
+    assert verified.status_code == 200 and "Verified just now: audit chain intact" in verified.text
+    assert "Last verified" in auditor.get("/audit").text
     assert auditor.get("/patients/p1").status_code == 403
 
 

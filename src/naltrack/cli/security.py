@@ -1,4 +1,4 @@
-"""``naltrack users add`` and ``naltrack audit verify|export``.
+"""``naltrack users add`` and ``naltrack audit verify|checkpoint|export``.
 
 ``users add`` reads the password from standard input (never from the command line, where
 it would land in the shell history and the process list).
@@ -7,6 +7,7 @@ it would land in the shell history and the process list).
 from __future__ import annotations
 
 import csv
+import getpass
 import json
 import sys
 from dataclasses import asdict
@@ -17,11 +18,14 @@ import click
 from naltrack.cli.app import application
 from naltrack.cli.errors import bad_input_exits_2
 from naltrack.domain.security.roles import ROLES
+from naltrack.services import audit_trail
 from naltrack.services import security as security_cases
 
 AUDIT_FIELDS = ("seq", "at", "actor", "clinic_id", "action", "category", "record_type", "record_id", "patient_id",
-                "purpose", "outcome", "source", "detail", "prev_hash", "hash")
+                "purpose", "outcome", "source", "detail", "prev_hash", "hash", "mac")
 EXIT_CHAIN_BROKEN = 1
+#: What a spreadsheet reads as the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @click.group()
@@ -44,19 +48,34 @@ def add_user(username: str, role: str, clinic_id: str, database_url: str | None)
 
 @click.group()
 def audit() -> None:
-    """The audit log: verify the hash chain, export entries."""
+    """The audit log: verify it, checkpoint it, export it."""
 
 
 @audit.command("verify")
 @click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
 def verify(database_url: str | None) -> None:
-    """Exit 0 if the chain is intact; 1 naming the first bad entry otherwise."""
+    """Verify the chain, its seals and guards against the last checkpoint; exit 1 naming the first problem.
+
+    An intact log gets a new signed checkpoint.
+    """
     with application(database_url) as app:
-        report = security_cases.verify_audit(app.ctx.uow)
-    if not report.intact:
-        click.echo(report.describe(), err=True)
+        verification = audit_trail.verify_audit(app.ctx.uow, app.ctx.clock())
+    first, *rest = verification.lines()
+    if not verification.intact:
+        click.echo("\n".join([first, *rest]), err=True)
         sys.exit(EXIT_CHAIN_BROKEN)
-    click.echo(report.describe())
+    click.echo(first)
+    for line in rest:
+        click.echo(f"  {line}")
+
+
+@audit.command("checkpoint")
+@click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
+def checkpoint(database_url: str | None) -> None:
+    """Write a signed checkpoint of the log's head to the checkpoint file (NALTRACK_AUDIT_CHECKPOINTS)."""
+    with application(database_url) as app:
+        written = audit_trail.checkpoint_audit(app.ctx.uow, app.ctx.clock())
+    click.echo(written.describe())
 
 
 @audit.command("export")
@@ -65,20 +84,38 @@ def verify(database_url: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.option("--database", "database_url", default=None, help="Database URL (default: the configured one).")
 def export(since: datetime | None, fmt: str, database_url: str | None) -> None:
-    """Write the entries to standard output (JSON lines or CSV), oldest first."""
+    """Write the entries to standard output (JSON lines or CSV), oldest first; the export is audited.
+
+    CSV cells that a spreadsheet would read as a formula get a leading apostrophe.
+    """
     start = since.replace(tzinfo=UTC) if since is not None else None
     out = sys.stdout
     writer = csv.DictWriter(out, fieldnames=AUDIT_FIELDS) if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
     with application(database_url) as app:
-        for entry in security_cases.export_audit(app.ctx.uow, start):
+        actor = f"cli:{getpass.getuser()}"[:64]
+        for entry in audit_trail.export_audit(app.ctx.uow, actor, fmt, start, app.ctx.clock()):
             row = asdict(entry)
             row["at"] = entry.at.isoformat()
             if writer is not None:
-                writer.writerow({k: row[k] for k in AUDIT_FIELDS})
+                writer.writerow({k: neutralise_cell(row[k]) for k in AUDIT_FIELDS})
             else:
                 out.write(json.dumps({k: row[k] for k in AUDIT_FIELDS}) + "\n")
+
+
+def neutralise_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with ``= + - @``, a tab or a carriage
+    return gets a leading apostrophe (OWASP, CSV injection).
+
+    Examples
+    --------
+    >>> neutralise_cell("=HYPERLINK(1)"), neutralise_cell("-1+1"), neutralise_cell("nurse"), neutralise_cell(3)
+    ("'=HYPERLINK(1)", "'-1+1", 'nurse', 3)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def echo_demo_accounts(database_url: str | None) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +23,7 @@ from naltrack.domain.errors import InvalidInput
 from naltrack.domain.errors import NotAuthenticated as NotAuthenticated
 from naltrack.domain.errors import TooManyAttempts as TooManyAttempts
 from naltrack.domain.security.accounts import Actor, User, check_password_strength
-from naltrack.domain.security.audit import AuditEntry, AuditEvent, ChainReport, Outcome, verify_chain
+from naltrack.domain.security.audit import AuditEntry, AuditEvent, Outcome
 from naltrack.services.security_ports import AuditQuery, SecureUnitOfWork, SecureUnitOfWorkFactory, StoredToken
 from naltrack.services.sign_in_throttle import SignInThrottle as SignInThrottle
 
@@ -199,20 +199,6 @@ def create_user(uow_factory: SecureUnitOfWorkFactory, actor: Actor, username: st
         return user
 
     return run_audited(uow_factory, access, body)
-
-
-def verify_audit(uow_factory: SecureUnitOfWorkFactory) -> ChainReport:
-    """Walk the whole chain and compare its end with the recorded head."""
-    with uow_factory() as uow:
-        return verify_chain(uow.security.iter_audit(), uow.security.audit_head() or (0, ""))
-
-
-def export_audit(uow_factory: SecureUnitOfWorkFactory, since: datetime | None) -> Iterator[AuditEntry]:
-    """Every entry (from ``since``), in order, for the CLI export."""
-    with uow_factory() as uow:
-        for entry in uow.security.iter_audit():
-            if since is None or entry.at >= since:
-                yield entry
 
 
 @dataclass(frozen=True)

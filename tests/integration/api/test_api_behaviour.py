@@ -12,6 +12,7 @@ from fastapi import Request, Response
 
 from naltrack.adapters.db.security_tables import sign_in_failures
 from naltrack.api import sessions
+from naltrack.services import audit_trail
 from naltrack.services import security as security_cases
 from naltrack.services.security import StoredToken, hash_token, new_id
 
@@ -281,4 +282,5 @@ def test_concurrent_audited_reads_keep_one_unbroken_chain(env: SecureEnv) -> Non
     assert statuses == [200] * 80
     entries = env.audit_since(before)
     assert [e.seq for e in entries] == list(range(before + 1, before + 81))
-    assert security_cases.verify_audit(env.client.app.state.secure_uow).intact  # type: ignore[attr-defined]
+    verified = audit_trail.verify_audit(env.client.app.state.secure_uow, datetime.now(UTC))  # type: ignore[attr-defined]
+    assert verified.intact

@@ -19,6 +19,7 @@ from naltrack.adapters.db.engine import create_engine
 from naltrack.adapters.db.security_repository import secure_uow_factory
 from naltrack.adapters.db.security_tables import SQLITE_AUDIT_UNGUARD
 from naltrack.cli.main import cli
+from naltrack.config import get_settings
 from naltrack.domain.patients import Clinic
 from naltrack.domain.security.audit import AuditEvent
 
@@ -59,7 +60,30 @@ def _tamper(url: str, statement: str) -> None:
 
 def test_verify_exits_0_on_an_intact_chain(audited: str) -> None:
     code, out, _ = run(["audit", "verify", "--database", audited])
-    assert code == 0 and out.strip() == "audit chain intact: 5 entries"
+    assert code == 0 and out.splitlines()[0] == "audit chain intact: 5 entries"
+    assert "compared with checkpoint (cadence) at entry 1 of 1" in out
+
+
+def test_verify_writes_a_checkpoint_that_the_next_run_compares_with(audited: str) -> None:
+    assert run(["audit", "verify", "--database", audited])[0] == 0
+    code, out, _ = run(["audit", "verify", "--database", audited])
+    assert code == 0 and "compared with checkpoint (verify) at entry 5 of 5" in out
+    assert "audit chain intact: 5 entries" in out
+
+
+def test_checkpoint_command_writes_the_head(audited: str) -> None:
+    code, out, _ = run(["audit", "checkpoint", "--database", audited])
+    assert code == 0 and out.startswith("checkpoint (manual) at entry 5 of 5")
+
+
+def test_without_an_audit_key_the_command_refuses_to_start(audited: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NALTRACK_AUDIT_KEY")
+    get_settings.cache_clear()
+    try:
+        code, _, err = run(["audit", "verify", "--database", audited])
+    finally:
+        get_settings.cache_clear()
+    assert code == 1 and "the audit log needs a secret kept outside the database: set NALTRACK_AUDIT_KEY" in err
 
 
 def test_verify_names_a_changed_row(audited: str) -> None:
@@ -79,6 +103,29 @@ def test_verify_names_a_deleted_last_row(audited: str) -> None:
     _tamper(audited, "DELETE FROM audit_log WHERE seq = 5")
     code, _, err = run(["audit", "verify", "--database", audited])
     assert code == 1 and "entry 5" in err
+    assert "guards missing (now restored): audit_log_" in err
+
+
+def test_export_is_audited(audited: str) -> None:
+    code, out, _ = run(["audit", "export", "--database", audited])
+    assert code == 0 and len(out.splitlines()) == 6
+    last = json.loads(out.splitlines()[-1])
+    assert last["action"] == "export" and last["category"] == "audit" and last["detail"] == "format json"
+    assert last["actor"].startswith("cli:") and len(last["mac"]) == 64
+
+
+def test_csv_cells_cannot_start_a_formula(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with secure_uow_factory(engine)() as uow:
+        for i, detail in enumerate(["=HYPERLINK(\"http://x\")", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "plain"]):
+            uow.security.append_audit(AuditEvent(at=T0, actor=f"u{i}", clinic_id="c1", action="read",
+                                                 category="labs", detail=detail))
+        uow.commit()
+    engine.dispose()
+    code, out, _ = run(["audit", "export", "--database", database_url, "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and [r["detail"] for r in rows[:7]] == [
+        "'=HYPERLINK(\"http://x\")", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "plain"]
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x' WHERE seq = 1",
@@ -93,10 +140,12 @@ def test_the_database_refuses_to_change_the_audit_log(audited: str, statement: s
 def test_export_json_lines_and_csv_since(audited: str) -> None:
     code, out, _ = run(["audit", "export", "--database", audited, "--format", "json"])
     rows = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and [r["seq"] for r in rows] == [1, 2, 3, 4, 5]
+    assert code == 0 and [r["seq"] for r in rows] == [1, 2, 3, 4, 5, 6]  # 6: this export
     assert rows[0]["at"] == "2026-03-01T09:00:00+00:00" and rows[4]["record_id"] == "r4"
     code, out, _ = run(["audit", "export", "--database", audited, "--format", "csv", "--since", "2026-03-02"])
-    assert code == 0 and list(csv.DictReader(io.StringIO(out))) == []
+    exported = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and [(r["seq"], r["action"]) for r in exported] == [("6", "export"), ("7", "export")]
+    assert exported[1]["detail"] == "format csv, since 2026-03-02T00:00:00+00:00"
 
 
 def test_users_add_reads_the_password_from_stdin(audited: str) -> None:

@@ -2,9 +2,10 @@
 break-the-glass grants and the audit log, on the shared :data:`~naltrack.adapters.db.tables.metadata`.
 
 Secrets are never stored: passwords as argon2 hashes, tokens as SHA-256 of 32 random
-bytes. The audit log is append-only: the code has no update or delete path, and on
-PostgreSQL a trigger refuses UPDATE and DELETE (:data:`POSTGRES_AUDIT_GUARD`).
-``audit_head`` holds the last sequence number and hash, so that a removed tail shows.
+bytes. The audit log is append-only: the code has no update or delete path, and triggers
+refuse UPDATE, DELETE and (PostgreSQL) TRUNCATE (:data:`AUDIT_GUARDS`). ``audit_head`` holds
+the last sequence number and hash, so that a removed tail shows; it only moves forward.
+``mac`` seals each entry with the audit key (NULL on entries written before the log was keyed).
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ audit_log = sa.Table(
     sa.Column("detail", sa.String(500)),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("mac", sa.String(64)),
 )
 
 audit_head = sa.Table(
@@ -121,19 +123,17 @@ audit_head = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
 )
 
+def _pg_trigger_function(name: str, body: str) -> str:
+    """``CREATE OR REPLACE FUNCTION name() RETURNS trigger`` in PL/pgSQL, with ``body`` between BEGIN and END."""
+    return f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN {body} END; $$ LANGUAGE plpgsql"
+
+
 #: PostgreSQL refuses UPDATE and DELETE on the audit log (run by the migration).
 POSTGRES_AUDIT_GUARD = (
-    """
-    CREATE OR REPLACE FUNCTION naltrack_audit_append_only() RETURNS trigger AS $$
-    BEGIN
-        RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP;
-    END;
-    $$ LANGUAGE plpgsql
-    """,
-    """
-    CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION naltrack_audit_append_only()
-    """,
+    _pg_trigger_function("naltrack_audit_append_only",
+                         "RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP;"),
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION naltrack_audit_append_only()",
 )
 #: SQLite refuses them too (a trigger per statement kind).
 SQLITE_AUDIT_GUARD = (
@@ -147,3 +147,46 @@ POSTGRES_AUDIT_UNGUARD = (
     "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
     "DROP FUNCTION IF EXISTS naltrack_audit_append_only()",
 )
+
+_PG_GUARD_FUNCTIONS = (
+    _pg_trigger_function("naltrack_audit_no_truncate",
+                         "RAISE EXCEPTION '% is append-only: TRUNCATE refused', TG_TABLE_NAME;"),
+    _pg_trigger_function("naltrack_audit_head_forward_only",
+                         "IF TG_OP = 'DELETE' OR NEW.seq < OLD.seq THEN "
+                         "RAISE EXCEPTION 'audit_head only moves forward: % refused', TG_OP; END IF; RETURN NEW;"),
+)
+
+#: Every guard of the audit tables, by dialect: trigger name -> (table, the statements that create it).
+#: The append-only row triggers come from migration 0002; the others (a statement-level TRUNCATE guard
+#: on PostgreSQL, a head that only moves forward) from 0011. Start-up restores any that is missing.
+AUDIT_GUARDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "postgresql": {
+        "audit_log_append_only": ("audit_log", POSTGRES_AUDIT_GUARD),
+        "audit_log_no_truncate": ("audit_log", (
+            _PG_GUARD_FUNCTIONS[0],
+            "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION naltrack_audit_no_truncate()")),
+        "audit_head_no_truncate": ("audit_head", (
+            _PG_GUARD_FUNCTIONS[0],
+            "CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head "
+            "FOR EACH STATEMENT EXECUTE FUNCTION naltrack_audit_no_truncate()")),
+        "audit_head_forward_only": ("audit_head", (
+            _PG_GUARD_FUNCTIONS[1],
+            "CREATE TRIGGER audit_head_forward_only BEFORE UPDATE OR DELETE ON audit_head "
+            "FOR EACH ROW EXECUTE FUNCTION naltrack_audit_head_forward_only()")),
+    },
+    "sqlite": {
+        "audit_log_no_update": ("audit_log", SQLITE_AUDIT_GUARD[:1]),
+        "audit_log_no_delete": ("audit_log", SQLITE_AUDIT_GUARD[1:]),
+        "audit_head_no_rewind": ("audit_head", (
+            "CREATE TRIGGER audit_head_no_rewind BEFORE UPDATE ON audit_head WHEN NEW.seq < OLD.seq "
+            "BEGIN SELECT RAISE(ABORT, 'audit_head only moves forward: UPDATE refused'); END",)),
+        "audit_head_no_delete": ("audit_head", (
+            "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head "
+            "BEGIN SELECT RAISE(ABORT, 'audit_head only moves forward: DELETE refused'); END",)),
+    },
+}
+#: The guards migration 0011 adds (and removes on downgrade).
+GUARDS_OF_0011 = {"postgresql": ("audit_log_no_truncate", "audit_head_no_truncate", "audit_head_forward_only"),
+                  "sqlite": ("audit_head_no_rewind", "audit_head_no_delete")}
+GUARD_FUNCTIONS_OF_0011 = ("naltrack_audit_no_truncate()", "naltrack_audit_head_forward_only()")
