@@ -149,6 +149,8 @@ def run_audited(uow_factory: SecureUnitOfWorkFactory, access: Access,
             result = body(uow, access)
             for event in access.events():
                 uow.security.append_audit(event)
+            if uow.pending is not None:
+                uow.pending.keep(uow, result, patient_id=access.patient_id, category=access.category)
             uow.commit()
             return result
     except DomainError as error:

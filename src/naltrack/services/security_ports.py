@@ -15,7 +15,7 @@ from datetime import datetime
 from naltrack.domain.security.accounts import User
 from naltrack.domain.security.audit import AuditEntry, AuditEvent
 from naltrack.domain.security.consent import BreakGlass, Consent
-from naltrack.services.audit_ports import AuditLedger
+from naltrack.services.idempotency_ports import IdempotencyRepository, KeepsResponse
 from naltrack.services.read_models import ReadModels
 from naltrack.services.sign_in_throttle import SignInAttempts
 from naltrack.services.unit_of_work import AbstractUnitOfWork
@@ -139,15 +139,7 @@ class SecurityRepository(abc.ABC):
 
     @abc.abstractmethod
     def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
-        """Entries newest first; with ``clinic_id``, that clinic's only."""
-
-    def count_audit(self, clinic_id: str) -> int:
-        """How many entries ``clinic_id`` has (adapters count in the database)."""
-        return sum(1 for entry in self.iter_audit() if entry.clinic_id == clinic_id)
-
-    def audit_names(self, clinic_id: str, ids: set[str]) -> dict[str, str]:
-        """The names behind the ids of ``clinic_id``'s users (adapters add its patients)."""
-        return {user.id: user.username for user in self.list_users(clinic_id) if user.id in ids}
+        """Entries newest first; with ``clinic_id``, that clinic's and those of no clinic (failed sign-ins)."""
 
     @abc.abstractmethod
     def iter_audit(self) -> Iterator[AuditEntry]:
@@ -159,13 +151,17 @@ class SecurityRepository(abc.ABC):
 
 
 class SecureUnitOfWork(AbstractUnitOfWork):
-    """The clinical repositories plus :attr:`security` and the set-based :attr:`read_models`, in one transaction."""
+    """The clinical repositories plus :attr:`security` and the set-based :attr:`read_models`, in one transaction.
+
+    :attr:`pending` is set when the request came with an idempotency key: its answer is kept
+    with the transaction (:mod:`naltrack.services.idempotency`).
+    """
 
     security: SecurityRepository
     read_models: ReadModels
+    idempotency: IdempotencyRepository
+    pending: KeepsResponse | None = None
     sign_ins: SignInAttempts
-    #: The audit log's verification and checkpoints (usable without entering the unit of work).
-    audit_ledger: AuditLedger
 
 
 SecureUnitOfWorkFactory = Callable[[], SecureUnitOfWork]

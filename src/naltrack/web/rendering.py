@@ -8,6 +8,7 @@ the full page. Responses say ``Vary: HX-Request`` so no cache mixes the two.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -64,6 +65,7 @@ def build_templates(tz: ZoneInfo | None = None) -> Jinja2Templates:
     env.filters["day"] = _date_formatter(tz)
     env.filters["num"] = _format_number
     env.globals["band_labels"] = BAND_LABELS
+    env.globals["new_idempotency_key"] = lambda: secrets.token_urlsafe(18)  # a record form's hidden key
     return templates
 
 

@@ -12,6 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 from naltrack.api.deps import ActorDep, ContextDep, NowDep
+from naltrack.api.idempotency import IdempotencyDep, created, respond
 from naltrack.api.routes.records import ERRORS, etag, parse_if_match
 from naltrack.api.schemas import model_for, public_schema, to_domain, to_public
 from naltrack.domain.patients import Patient
@@ -21,6 +22,8 @@ from naltrack.services import clinical_views
 from naltrack.services import consents as consent_cases
 from naltrack.services import patients as patient_cases
 from naltrack.services import records as cases
+from naltrack.services.context import AppContext
+from naltrack.services.idempotency_ports import StoredResponse
 from naltrack.services.security_ports import Disclosure
 
 router = APIRouter()
@@ -58,11 +61,17 @@ def list_patients(actor: ActorDep, ctx: ContextDep, now: NowDep, q: Annotated[st
 @router.post("/patients", status_code=201, response_model=PatientPublic, tags=["patients"], responses=ERRORS,
              summary="Register a patient in the user's clinic")
 def create_patient(payload: PatientCreate, actor: ActorDep, ctx: ContextDep, now: NowDep,  # type: ignore[valid-type]
-                   response: Response) -> Any:
+                   key: IdempotencyDep) -> Any:
     values = payload.model_dump()  # type: ignore[attr-defined]
-    patient = patient_cases.register_patient(ctx, actor, lambda base: to_domain(Patient, {**values, **base}), now)
-    response.headers["Location"] = f"/api/v1/patients/{patient.id}"
-    return _versioned(response, PatientPublic, patient)
+
+    def run(ctx: AppContext) -> Patient:
+        return patient_cases.register_patient(ctx, actor, lambda base: to_domain(Patient, {**values, **base}), now)
+
+    def render(patient: Patient) -> StoredResponse:
+        return created(to_public(PatientPublic, patient), {"ETag": etag(patient.version),
+                                                          "Location": f"/api/v1/patients/{patient.id}"})
+
+    return respond(ctx, actor, key, payload.model_dump(mode="json"), now, run, render)  # type: ignore[attr-defined]
 
 
 @router.get("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
@@ -126,10 +135,16 @@ def list_consents(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep
 @router.post("/patients/{patient_id}/consents", status_code=201, response_model=ConsentPublic, tags=["consents"],
              responses=ERRORS, summary="Record a written Part 2 consent")
 def create_consent(patient_id: str, payload: ConsentCreate, actor: ActorDep, ctx: ContextDep, now: NowDep,
-                   response: Response) -> Any:
+                   key: IdempotencyDep) -> Any:
     values = {**payload.model_dump(), "categories": tuple(payload.categories)}
-    consent = consent_cases.create_consent(ctx, actor, patient_id, values, now)
-    return _versioned(response, ConsentPublic, consent)
+
+    def run(ctx: AppContext) -> Consent:
+        return consent_cases.create_consent(ctx, actor, patient_id, values, now)
+
+    def render(consent: Consent) -> StoredResponse:
+        return created(to_public(ConsentPublic, consent), {"ETag": etag(consent.version)})
+
+    return respond(ctx, actor, key, payload.model_dump(mode="json"), now, run, render)
 
 
 @router.get("/consents/{consent_id}", response_model=ConsentPublic, tags=["consents"], responses=ERRORS,

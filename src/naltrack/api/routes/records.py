@@ -22,12 +22,15 @@ from pydantic import BaseModel, create_model
 
 from naltrack.api.deps import ActorDep, ContextDep, NowDep
 from naltrack.api.errors import PreconditionRequired
+from naltrack.api.idempotency import IdempotencyDep, created, respond
 from naltrack.api.schemas import ProblemDetail, create_schema, public_schema, to_domain, to_public
 from naltrack.domain.errors import InvalidInput, NotFound
 from naltrack.domain.questionnaires import score_answers
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.accounts import Actor
 from naltrack.services import records as cases
+from naltrack.services.context import AppContext
+from naltrack.services.idempotency_ports import StoredResponse
 from naltrack.services.unit_of_work import RECORD_TYPES
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -139,11 +142,15 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
                  responses=ERRORS, name=f"create_{api.kind}", summary=f"Record a new {api.path} entry")
     @_set_payload_type
     def create(patient_id: str, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep,
-               response: Response) -> Any:
-        record = cases.create_record(ctx, actor, api.kind, patient_id, _builder(api, payload, actor), now)
-        response.headers["ETag"] = etag(record.version)
-        response.headers["Location"] = f"/api/v1/{api.path}/{record.id}"
-        return to_public(public_model, record)
+               key: IdempotencyDep) -> Any:
+        def run(ctx: AppContext) -> ClinicalRecord:
+            return cases.create_record(ctx, actor, api.kind, patient_id, _builder(api, payload, actor), now)
+
+        def render(record: ClinicalRecord) -> StoredResponse:
+            return created(to_public(public_model, record), {"ETag": etag(record.version),
+                                                              "Location": f"/api/v1/{api.path}/{record.id}"})
+
+        return respond(ctx, actor, key, payload.model_dump(mode="json"), now, run, render)
 
     @router.get(f"/{api.path}/{{record_id}}", response_model=public_model, tags=[tag], responses=ERRORS,
                 name=f"get_{api.kind}", summary=f"Read one {api.path} entry")

@@ -29,6 +29,7 @@ from naltrack.services.records import MAX_PAGE, NewRecord, RecordFilter
 from naltrack.web.chart_view import uds_grid
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
+from naltrack.web.idempotency import create_once
 from naltrack.web.pages import page, redirect
 from naltrack.web.rendering import render
 
@@ -84,8 +85,8 @@ def save_record(request: Request, user: WebUser, state: FormState, kind: str, bu
     """Store the record, or put the domain error next to its field and return ``None``."""
     web = web_of(request)
     try:
-        return record_cases.create_record(web_of(request).ctx, actor_of(request, user), kind,
-                                          request.path_params["patient_id"], build, web.now())
+        return create_once(request, user, state, lambda ctx: record_cases.create_record(
+            ctx, actor_of(request, user), kind, request.path_params["patient_id"], build, web.now()))
     except InvalidInput as error:
         state.apply(error, fields)
         return None
