@@ -58,6 +58,16 @@ class Settings(BaseSettings):
         default=None, description="42 CFR 2.32 notice sent with every disclosure; the 2020 statement 1 if unset")
     demo: bool = Field(default=False, description="the demo (`make demo`): CDS Hooks without JWTs, the CDS Hooks "
                                                   "sandbox allowed cross-origin, loopback FHIR servers")
+    audit_key: str = Field(default="", description="the secret that seals audit entries and checkpoints "
+                                                    "(at least 32 characters); kept outside the database")
+    audit_key_file: Path | None = Field(default=None, description="a file holding the audit secret (instead of "
+                                                                  "audit_key); the demo generates one in data_dir")
+    audit_checkpoints: Path | None = Field(default=None, description="the JSON-lines file of signed audit "
+                                                                     "checkpoints; data_dir/audit-checkpoints.jsonl "
+                                                                     "if unset")
+    audit_checkpoint_every: int = Field(default=1000, ge=1, le=1_000_000,
+                                        description="write a checkpoint each time the log reaches a multiple "
+                                                    "of this many entries")
     cors_origins: str | None = Field(
         default=None, description="comma-separated origins allowed to call /cds-services and /fhir/R4 from a "
                                   "browser; unset: none, or the CDS Hooks sandbox in the demo")

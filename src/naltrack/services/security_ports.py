@@ -16,6 +16,7 @@ from naltrack.domain.security.accounts import User
 from naltrack.domain.security.audit import AuditEntry, AuditEvent
 from naltrack.domain.security.consent import BreakGlass, Consent
 from naltrack.services.idempotency_ports import IdempotencyRepository, KeepsResponse
+from naltrack.services.audit_ports import AuditLedger
 from naltrack.services.read_models import ReadModels
 from naltrack.services.sign_in_throttle import SignInAttempts
 from naltrack.services.unit_of_work import AbstractUnitOfWork
@@ -139,7 +140,15 @@ class SecurityRepository(abc.ABC):
 
     @abc.abstractmethod
     def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
-        """Entries newest first; with ``clinic_id``, that clinic's and those of no clinic (failed sign-ins)."""
+        """Entries newest first; with ``clinic_id``, that clinic's only."""
+
+    def count_audit(self, clinic_id: str) -> int:
+        """How many entries ``clinic_id`` has (adapters count in the database)."""
+        return sum(1 for entry in self.iter_audit() if entry.clinic_id == clinic_id)
+
+    def audit_names(self, clinic_id: str, ids: set[str]) -> dict[str, str]:
+        """The names behind the ids of ``clinic_id``'s users (adapters add its patients)."""
+        return {user.id: user.username for user in self.list_users(clinic_id) if user.id in ids}
 
     @abc.abstractmethod
     def iter_audit(self) -> Iterator[AuditEntry]:
@@ -162,6 +171,8 @@ class SecureUnitOfWork(AbstractUnitOfWork):
     idempotency: IdempotencyRepository
     pending: KeepsResponse | None = None
     sign_ins: SignInAttempts
+    #: The audit log's verification and checkpoints (usable without entering the unit of work).
+    audit_ledger: AuditLedger
 
 
 SecureUnitOfWorkFactory = Callable[[], SecureUnitOfWork]

@@ -1,22 +1,30 @@
 """SQL storage of the secure service, and the unit of work that adds it to the clinical one.
 
-Appending to the audit chain locks the one ``audit_head`` row (``SELECT ... FOR UPDATE`` on
-PostgreSQL; SQLite serializes writers anyway), so concurrent transactions chain in order.
-There is no method that updates or deletes an audit row.
+Appending to the audit chain takes the write lock before it reads the head (the ``audit_head``
+row's lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so concurrent transactions, in one
+process or several, chain in order. Each entry is sealed with the audit key; after a commit,
+an entry that reaches the checkpoint cadence is checkpointed outside the database
+(:mod:`naltrack.adapters.db.audit_ledger`). There is no method that updates or deletes an audit row.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Self
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
+from naltrack.adapters.audit_seal import AuditSeal, seal_from_settings
 from naltrack.adapters.db import security_tables as st
 from naltrack.adapters.db.idempotency import SqlIdempotencyRepository
+from naltrack.adapters.db import tables
+from naltrack.adapters.db.audit_ledger import SqlAuditLedger
 from naltrack.adapters.db.read_models import SqlReadModels
 from naltrack.adapters.db.sign_in_attempts import SqlSignInAttempts
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
@@ -34,7 +42,7 @@ from naltrack.services.security_ports import (
 )
 
 _AUDIT_FIELDS = ("at", "actor", "clinic_id", "action", "category", "record_type", "record_id", "patient_id",
-                 "purpose", "outcome", "source", "detail", "seq", "prev_hash", "hash")
+                 "purpose", "outcome", "source", "detail", "seq", "prev_hash", "hash", "mac")
 
 
 def _user(row: Any) -> User:
@@ -53,8 +61,13 @@ def _entry(row: Any) -> AuditEntry:
 
 
 class SqlSecurityRepository(SecurityRepository):
-    def __init__(self, connection: Connection) -> None:
+    """The secure service's rows on one connection; audit entries are sealed with ``audit_key``."""
+
+    def __init__(self, connection: Connection, audit_key: bytes | None = None) -> None:
         self._c = connection
+        self._key = audit_key
+        #: The entries appended on this connection since the last commit (for the checkpoint cadence).
+        self.appended: list[AuditEntry] = []
 
     def _one(self, query: sa.Select[Any]) -> Any:
         return self._c.execute(query).mappings().first()
@@ -155,17 +168,24 @@ class SqlSecurityRepository(SecurityRepository):
         self._c.execute(sa.update(st.break_glass).where(st.break_glass.c.id == grant_id)
                         .values(reviewed_by=reviewer, reviewed_at=at))
 
-    def append_audit(self, event: AuditEvent) -> AuditEntry:
-        head_query = sa.select(st.audit_head.c.seq, st.audit_head.c.hash).where(st.audit_head.c.id == 1)
+    def _lock_head(self) -> tuple[int, str]:
+        """The head, read under the write lock every append takes first: ``BEGIN IMMEDIATE`` on
+        SQLite (before any read, so two processes on one file never chain after the same head),
+        the head row's lock on PostgreSQL (``FOR UPDATE`` reads the latest committed head)."""
+        if self._c.dialect.name == "sqlite" and not self._c.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            self._c.exec_driver_sql("BEGIN IMMEDIATE")
+        query = sa.select(st.audit_head.c.seq, st.audit_head.c.hash).where(st.audit_head.c.id == 1)
         if self._c.dialect.name == "postgresql":
-            head_query = head_query.with_for_update()
-        head = self._c.execute(head_query).first()
-        if head is None:  # the first entry ever; a racing first insert fails on the primary key
-            entry = chain_after(event, 0, GENESIS_HASH)
-            self._c.execute(sa.insert(st.audit_head).values(id=1, seq=entry.seq, hash=entry.hash))
-            self._c.execute(sa.insert(st.audit_log).values({k: getattr(entry, k) for k in _AUDIT_FIELDS}))
-            return entry
-        entry = chain_after(event, int(head[0]), str(head[1]))
+            query = query.with_for_update()
+        head = self._c.execute(query).first()
+        if head is None:  # the starting row is gone (a migration writes it): put it back, then lock it
+            insert = (pg_insert if self._c.dialect.name == "postgresql" else sqlite_insert)(st.audit_head)
+            self._c.execute(insert.values(id=1, seq=0, hash=GENESIS_HASH).on_conflict_do_nothing())
+            head = self._c.execute(query).one()
+        return int(head[0]), str(head[1])
+
+    def append_audit(self, event: AuditEvent) -> AuditEntry:
+        entry = chain_after(event, *self._lock_head(), key=self._key)
         move_head = (sa.update(st.audit_head).where(st.audit_head.c.id == 1)
                      .values(seq=entry.seq, hash=entry.hash))
         insert = sa.insert(st.audit_log).values({k: getattr(entry, k) for k in _AUDIT_FIELDS})
@@ -174,13 +194,14 @@ class SqlSecurityRepository(SecurityRepository):
         else:
             self._c.execute(move_head)
             self._c.execute(insert)
+        self.appended.append(entry)
         return entry
 
     def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
         t = st.audit_log
         select = sa.select(t).order_by(t.c.seq.desc()).limit(query.limit).offset(query.offset)
         if clinic_id is not None:
-            select = select.where(sa.or_(t.c.clinic_id == clinic_id, t.c.clinic_id.is_(None)))
+            select = select.where(t.c.clinic_id == clinic_id)
         for column, value in (("actor", query.actor), ("patient_id", query.patient_id), ("outcome", query.outcome)):
             if value is not None:
                 select = select.where(t.c[column] == value)
@@ -189,6 +210,19 @@ class SqlSecurityRepository(SecurityRepository):
         if query.until is not None:
             select = select.where(t.c.at < query.until)
         return [_entry(r) for r in self._c.execute(select).mappings()]
+
+    def count_audit(self, clinic_id: str) -> int:
+        t = st.audit_log
+        return int(self._c.execute(sa.select(sa.func.count()).where(t.c.clinic_id == clinic_id)).scalar_one())
+
+    def audit_names(self, clinic_id: str, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        u, p = st.users, tables.patients
+        users = sa.select(u.c.id, u.c.username.label("name")).where(u.c.clinic_id == clinic_id, u.c.id.in_(ids))
+        patients = sa.select(p.c.id, (p.c.family_name + ", " + p.c.given_name).label("name")).where(
+            p.c.clinic_id == clinic_id, p.c.id.in_(ids))
+        return {row.id: row.name for row in self._c.execute(sa.union_all(users, patients))}
 
     def iter_audit(self) -> Iterator[AuditEntry]:
         result = self._c.execution_options(yield_per=1000).execute(sa.select(st.audit_log).order_by(st.audit_log.c.seq))
@@ -217,9 +251,12 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
     writes second would otherwise fail with "database is locked" instead of waiting.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, seal: AuditSeal | None = None) -> None:
         super().__init__(engine)
         self._lock = _sqlite_lock(engine) if engine.dialect.name == "sqlite" else None
+        self._seal = seal or configured_seal()
+        self._ledger = SqlAuditLedger(engine, self._seal)
+        self.audit_ledger = self._ledger
 
     def __enter__(self) -> Self:
         if self._lock is not None:
@@ -229,11 +266,19 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         except BaseException:
             self._release_lock()
             raise
-        self.security = SqlSecurityRepository(self._connection)  # type: ignore[arg-type]
+        self._security = SqlSecurityRepository(self._connection, self._seal.entry_key)  # type: ignore[arg-type]
+        self.security = self._security
         self.read_models = SqlReadModels(self._connection, self._engine)  # type: ignore[arg-type]
         self.idempotency = SqlIdempotencyRepository(self._connection)  # type: ignore[arg-type]
         self.sign_ins = SqlSignInAttempts(self._connection)  # type: ignore[arg-type]
         return self
+
+    def commit(self) -> None:
+        """Commit, then write the checkpoints that the committed entries reached."""
+        super().commit()
+        appended, self._security.appended = self._security.appended, []
+        for entry in appended:
+            self._ledger.cadence(entry)
 
     def _close(self) -> None:
         try:
@@ -246,13 +291,23 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
             self._lock.release()
 
 
-def secure_uow_factory(engine: Engine, ensure_schema: Callable[[], None] | None = None) -> SecureUnitOfWorkFactory:
-    """Build :class:`SqlSecureUnitOfWork` on ``engine``, running ``ensure_schema`` first (migrations once)."""
+@functools.cache
+def configured_seal() -> AuditSeal:
+    """The audit seal of the process settings (``NALTRACK_AUDIT_KEY``...), read once."""
+    from naltrack.config import get_settings
+
+    return seal_from_settings(get_settings())
+
+
+def secure_uow_factory(engine: Engine, ensure_schema: Callable[[], None] | None = None,
+                       seal: AuditSeal | None = None) -> SecureUnitOfWorkFactory:
+    """Build :class:`SqlSecureUnitOfWork` on ``engine``, running ``ensure_schema`` first (migrations once);
+    entries are sealed with ``seal`` (default: the configured one)."""
 
     def factory() -> SecureUnitOfWork:
         if ensure_schema is not None:
             ensure_schema()
-        return SqlSecureUnitOfWork(engine)
+        return SqlSecureUnitOfWork(engine, seal)
 
     return factory
 
