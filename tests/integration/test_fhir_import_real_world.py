@@ -181,6 +181,8 @@ def test_the_own_ndjson_export_with_its_notice_re_imports_unchanged(db: tuple[st
      "is nested deeper than 32 levels"),
     (lambda b: _resource(b, "Condition")["code"]["coding"][0].update(display="x" * 5000),
      "(Condition/0ac42393-fd4f-503f-ae62-f5e76d2b07ae): code.coding[0].display"),
+    (lambda b: _resource(b, "Condition")["code"]["coding"][0].update(display="opioid\u0000dependence"),
+     "code.coding[0].display: 'opioid\\x00dependence' must not contain the NUL character"),
     (lambda b: _resource(b, "Observation")["valueQuantity"].update(value=10**40),
      f"valueQuantity.value: {10**40} must be a number (at most 1e+15 either way)"),
     (lambda b: _resource(b, "MedicationRequest").update(
