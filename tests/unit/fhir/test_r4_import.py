@@ -69,3 +69,12 @@ def test_a_folder_without_fhir_files_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(ImportRefused, match="holds no .json or .ndjson file"):
         import_path(AppContext(uow=_no_storage), IMPORTER, tmp_path, now=NOW)  # type: ignore[arg-type]
+
+
+def test_files_that_hold_only_a_bulk_export_log_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "log.ndjson").write_text(json.dumps({"exportId": "e1", "eventId": "kickoff"}) + "\n")
+    with pytest.raises(ImportRefused) as caught:
+        import_path(AppContext(uow=_no_storage), IMPORTER, tmp_path, now=NOW)  # type: ignore[arg-type]
+    report = caught.value.report
+    assert [str(p) for p in report.problems] == [f"{tmp_path}: (file): holds no FHIR resources"]
+    assert report.ignored == ["log.ndjson: holds no FHIR resources (a bulk export log or manifest), ignored"]

@@ -210,6 +210,8 @@ def import_path(ctx: AppContext, actor: Actor, path: Path, *, now: datetime, dry
     items, problems = load_resources(path, report)
     report.resources = len(items)
     report.problems += problems
+    if not items and not problems:  # only logs or manifests: nothing the user meant to import was found
+        report.problems.append(ValidationProblem(str(path), "(file)", "holds no FHIR resources"))
     charts = read_charts(items, actor.clinic_id, report)
     check_records(charts, now, report)
     if not report.problems:
