@@ -92,11 +92,13 @@ def test_a_changed_status_is_imported_as_a_correction(db: tuple[str, Storage], t
     _resource(bundle, "MedicationRequest")["status"] = "stopped"
     lab = _resource(bundle, "Observation")
     lab["status"] = "entered-in-error"
+    amended = _resource(bundle, "Observation", 1)  # AST, amended by the lab
+    amended["status"], amended["valueQuantity"]["value"] = "amended", 61
     (tmp_path / "one.json").write_text(json.dumps(bundle))
     code, out = _import(url, tmp_path / "one.json")
     assert code == 0, out
     report = json.loads(out)
-    assert report["records_corrected"] == {"Diagnosis": 1, "MedicationUse": 1, "LabResult": 1}
+    assert report["records_corrected"] == {"Diagnosis": 1, "MedicationUse": 1, "LabResult": 2}
     assert report["records_created"] == {}
     with storage.uow() as uow:
         chart = uow.records.for_patient(_resource(bundle, "Patient")["id"])
@@ -104,6 +106,7 @@ def test_a_changed_status_is_imported_as_a_correction(db: tuple[str, Storage], t
         ("resolved", condition["id"])]
     assert [m.end is not None for m in chart["medications"] if m.is_active] == [True]
     assert lab["id"] not in {r.id for r in chart["labs"] if r.is_active}
+    assert [(r.value, r.supersedes) for r in chart["labs"] if r.is_active] == [(61.0, amended["id"])]
     code, out = _import(url, tmp_path / "one.json")
     assert code == 0 and json.loads(out)["records_corrected"] == {}
 
