@@ -104,12 +104,12 @@ class Patient:
     mrn: str | None = None
     reproductive: ReproductiveStatus | None = None
     contacts: tuple[Contact, ...] = field(default_factory=tuple)
-    identifiers: tuple[Identifier, ...] = ()
-    telecom: tuple[ContactPoint, ...] = ()
-    address: tuple[Address, ...] = ()
+    identifiers: tuple[Identifier, ...] = field(default_factory=tuple)
+    telecom: tuple[ContactPoint, ...] = field(default_factory=tuple)
+    address: tuple[Address, ...] = field(default_factory=tuple)
     race: RaceEthnicity | None = None
     ethnicity: RaceEthnicity | None = None
-    names: tuple[HumanName, ...] = ()
+    names: tuple[HumanName, ...] = field(default_factory=tuple)
     version: int = 1
 
     def __post_init__(self) -> None:

@@ -12,7 +12,7 @@ and the limit.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from naltrack.domain.errors import InvalidInput
@@ -94,7 +94,7 @@ class HumanName:
 
     use: NameUse | None
     family: str | None = None
-    given: tuple[str, ...] = ()
+    given: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if self.use is not None:
@@ -129,7 +129,7 @@ class ContactPoint:
 class Address:
     """A postal address (US Core: line, city, state, postalCode, country, use)."""
 
-    line: tuple[str, ...] = ()
+    line: tuple[str, ...] = field(default_factory=tuple)
     city: str | None = None
     state: str | None = None
     postal_code: str | None = None
@@ -175,8 +175,8 @@ class RaceEthnicity:
     """
 
     kind: Literal["race", "ethnicity"]
-    categories: tuple[CodeDisplay, ...] = ()
-    detailed: tuple[CodeDisplay, ...] = ()
+    categories: tuple[CodeDisplay, ...] = field(default_factory=tuple)
+    detailed: tuple[CodeDisplay, ...] = field(default_factory=tuple)
     text: str | None = None
 
     def __post_init__(self) -> None:

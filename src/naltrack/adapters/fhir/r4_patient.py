@@ -1,6 +1,6 @@
 """The identity data of a FHIR R4 Patient, both ways (US Core Patient 6.1 must-support elements).
 
-Read (:func:`read_identity`, :func:`read_demographics`):
+Read (:func:`read_patient`, :func:`read_demographics`):
 
 * the current name is the ``official`` one, else ``usual``, else one without a use, else a
   ``temp``, ``nickname`` or ``anonymous`` one; an ``old`` or ``maiden`` name never becomes the
