@@ -3,6 +3,7 @@ one database, kept across a restart, a progressive delay after which the right p
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -136,3 +137,22 @@ def test_failures_older_than_an_hour_are_forgotten(apps: list[FastAPI]) -> None:
     fail(app, 4, NOW + timedelta(hours=1, seconds=1))  # 4 again, not 8: no wait
     assert sign_in(app.state.secure_uow, THROTTLE, "nurse.kim", PASSWORD, "192.0.2.10",
                    NOW + timedelta(hours=1, seconds=2)).user.username == "nurse.kim"
+
+
+def test_failures_at_the_same_moment_on_two_instances_all_count(apps: list[FastAPI]) -> None:
+    for app in apps:  # FastAPI builds its routes on the first request; not the race under test
+        assert TestClient(app).get("/api/v1/auth/me").status_code == 401
+    barrier = threading.Barrier(len(apps))
+    statuses: list[int] = []
+
+    def guess(app: FastAPI, name: str) -> None:
+        barrier.wait()
+        statuses.extend(token_post(app, {"username": name, "password": "not the password"}) for _ in range(4))
+
+    threads = [threading.Thread(target=guess, args=(app, f"ghost{n}")) for n, app in enumerate(apps)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [401] * 8
+    assert stored_failures(apps[0]) == [4, 4, 8]  # each name, and the one address both used
