@@ -54,9 +54,22 @@ def mrn_system(clinic_id: str) -> str:
     return f"{MRN_SYSTEM_PREFIX}{clinic_id}"
 
 
-def _optional_text(field: str, value: str | None, limit: int) -> None:
-    if value is not None:
-        require_text(field, value, limit)
+#: The longest text of each field, ``(class, field) -> characters``: the column lengths of the
+#: ``patient_identifiers`` table and the lengths the API schema states.
+TEXT_LIMITS: dict[tuple[str, str], int] = {
+    ("Identifier", "system"): 255, ("Identifier", "value"): 100, ("Identifier", "type_code"): 16,
+    ("HumanName", "family"): 100, ("HumanName", "given"): 100, ("ContactPoint", "value"): 254,
+    ("Address", "line"): 200, ("Address", "city"): 100, ("Address", "state"): 50, ("Address", "postal_code"): 20,
+    ("Address", "country"): 60, ("CodeDisplay", "display"): 100, ("RaceEthnicity", "text"): 200,
+}
+
+
+def _check_text(record: object, label: str, name: str) -> None:
+    """Each text of field ``name`` (one, a tuple of them, or ``None`` when optional) within its limit."""
+    value = getattr(record, name)
+    limit = TEXT_LIMITS[(type(record).__name__, name)]
+    for text in value if isinstance(value, tuple) else () if value is None else (value,):
+        require_text(f"{label}.{name}", text, limit)
 
 
 @dataclass(frozen=True)
@@ -74,13 +87,13 @@ class Identifier:
     type_code: str | None = None
 
     def __post_init__(self) -> None:
-        require_text("identifier.system", self.system, 255)
+        require_text("identifier.system", self.system, TEXT_LIMITS[("Identifier", "system")])
         if not _URI.fullmatch(self.system):
             raise InvalidInput("identifier.system", self.system, "must be a URI (http://..., urn:oid:...)")
-        require_text("identifier.value", self.value, 100)
+        require_text("identifier.value", self.value, TEXT_LIMITS[("Identifier", "value")])
         if self.value != self.value.strip():
             raise InvalidInput("identifier.value", self.value, "must not start or end with spaces")
-        _optional_text("identifier.type_code", self.type_code, 16)
+        _check_text(self, "identifier", "type_code")
 
     @property
     def key(self) -> tuple[str, str]:
@@ -99,11 +112,10 @@ class HumanName:
     def __post_init__(self) -> None:
         if self.use is not None:
             require_choice("name.use", self.use, NAME_USES)
-        _optional_text("name.family", self.family, 100)
+        _check_text(self, "name", "family")
         if len(self.given) > 5:
             raise InvalidInput("name.given", len(self.given), "must hold at most 5 names")
-        for part in self.given:
-            require_text("name.given", part, 100)
+        _check_text(self, "name", "given")
         if self.family is None and not self.given:
             raise InvalidInput("name", self.use or "", "needs a family or a given name")
 
@@ -118,7 +130,7 @@ class ContactPoint:
 
     def __post_init__(self) -> None:
         require_choice("telecom.system", self.system, TELECOM_SYSTEMS)
-        require_text("telecom.value", self.value, 254)
+        require_text("telecom.value", self.value, TEXT_LIMITS[("ContactPoint", "value")])
         if self.use is not None:
             require_choice("telecom.use", self.use, CONTACT_USES)
         if self.system == "email" and "@" not in self.value:
@@ -139,12 +151,8 @@ class Address:
     def __post_init__(self) -> None:
         if len(self.line) > 4:
             raise InvalidInput("address.line", len(self.line), "must hold at most 4 lines")
-        for line in self.line:
-            require_text("address.line", line, 200)
-        _optional_text("address.city", self.city, 100)
-        _optional_text("address.state", self.state, 50)
-        _optional_text("address.postal_code", self.postal_code, 20)
-        _optional_text("address.country", self.country, 60)
+        for name in ("line", "city", "state", "postal_code", "country"):
+            _check_text(self, "address", name)
         if self.use is not None:
             require_choice("address.use", self.use, ADDRESS_USES)
         if not (self.line or self.city or self.state or self.postal_code or self.country):
@@ -162,7 +170,7 @@ class CodeDisplay:
         if not (_CDC_CODE.fullmatch(self.code) or self.code in NULL_FLAVORS):
             raise InvalidInput("race_ethnicity.code", self.code,
                                "must be a CDC race/ethnicity code (nnnn-n), UNK or ASKU")
-        require_text("race_ethnicity.display", self.display, 100)
+        require_text("race_ethnicity.display", self.display, TEXT_LIMITS[("CodeDisplay", "display")])
 
 
 @dataclass(frozen=True)
@@ -191,7 +199,7 @@ class RaceEthnicity:
             raise InvalidInput(f"{self.kind}.categories", len(self.categories), f"must hold at most {limit}")
         if len(self.detailed) > 10:
             raise InvalidInput(f"{self.kind}.detailed", len(self.detailed), "must hold at most 10")
-        _optional_text(f"{self.kind}.text", self.text, 200)
+        _check_text(self, self.kind, "text")
         if not (self.categories or self.detailed or self.text):
             raise InvalidInput(self.kind, "", "needs a category, a detailed code or a text")
 

@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
+from naltrack.domain.person_data import TEXT_LIMITS
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -95,9 +97,9 @@ patient_identifiers = sa.Table(
     "patient_identifiers", metadata,
     sa.Column("patient_id", sa.String(64), sa.ForeignKey("patients.id"), primary_key=True),
     sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("system", sa.String(255), nullable=False),
-    sa.Column("value", sa.String(100), nullable=False),
-    sa.Column("type_code", sa.String(16)),
+    sa.Column("system", sa.String(TEXT_LIMITS[("Identifier", "system")]), nullable=False),
+    sa.Column("value", sa.String(TEXT_LIMITS[("Identifier", "value")]), nullable=False),
+    sa.Column("type_code", sa.String(TEXT_LIMITS[("Identifier", "type_code")])),
     sa.UniqueConstraint("patient_id", "system", "value"),
     sa.Index(None, "system", "value"),
 )
