@@ -6,22 +6,28 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.factories import liver_labs, make_episode, make_injection, make_man, make_oral_regimen, make_regimen
+from tests.seeding import seed
 
 from naltrack.adapters.db.security_repository import secure_uow_factory
 from naltrack.bootstrap import Storage
 from naltrack.cli import main
+from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.audit import AuditEntry
 from naltrack.services.security import add_user
 from naltrack.services.stats import count_records
 
 NALTRACK = [sys.executable, "-m", "naltrack.cli.main"]
 PATIENT = "s2-p000001"
+READY = "cli-ready-1"
 NURSE = "rn.cli"
+PRESCRIBER = "dr.cli"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -50,9 +56,22 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
         factory = secure_uow_factory(storage.engine)
         add_user(factory, NURSE, "synthetic-password-42", "nurse", clinic_id, datetime.now(UTC))
         add_user(factory, "desk.cli", "synthetic-password-42", "front-desk", clinic_id, datetime.now(UTC))
+        add_user(factory, PRESCRIBER, "synthetic-password-42", "prescriber", clinic_id, datetime.now(UTC))
+        seed(storage.uow, patients=[make_man(id=READY, clinic_id=clinic_id, mrn="MRN-CLI-1")],
+             records=_on_treatment(), now=datetime(2026, 11, 1, tzinfo=UTC))
     finally:
         storage.close()
     return url
+
+
+def _on_treatment() -> list[ClinicalRecord]:
+    """A man on XR-NTX (last injection 2026-10-23) and oral naltrexone orders, liver tests in range: an injection
+    on 2026-11-19 is a day-27 continuation with nothing to confirm."""
+    p = {"patient_id": READY}
+    return [make_episode("OUD", start=date(2026, 9, 1), **p), make_regimen(start=date(2026, 9, 1), **p),
+            make_oral_regimen(start=date(2026, 9, 1), **p),
+            make_injection(given_at=datetime(2026, 10, 23, 10, tzinfo=UTC), **p),
+            *(replace(lab, patient_id=READY) for lab in liver_labs(day=date(2026, 11, 10)))]
 
 
 def audit_of(url: str, record_id: str) -> list[AuditEntry]:
@@ -90,8 +109,8 @@ def test_demo_then_stats_reports_the_counts(demo_db: str) -> None:
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)
     assert counts == stats(demo_db)
-    assert counts["patients"] == 40 and counts["clinics"] == 3
-    assert counts["episodes"] == 40
+    assert counts["patients"] == 40 + 1 and counts["clinics"] == 3  # and the patient on treatment the tests add
+    assert counts["episodes"] == 40 + 1
     assert counts["administrations"] == counts["oral_doses"] + counts["injections"] + counts["implants"] + \
         counts["implant_removals"]
     assert counts["records"] > 40 * 20
@@ -107,7 +126,7 @@ def test_demo_if_empty_does_nothing_when_patients_exist(demo_db: str) -> None:
     result = run("demo", "--patients", "5", "--seed", "99", "--database", demo_db, "--if-empty")
     assert result.returncode == 0
     assert "nothing to do" in result.stdout
-    assert stats(demo_db)["patients"] == 40
+    assert stats(demo_db)["patients"] == 40 + 1
 
 
 def test_demo_with_the_same_seed_again_exits_2(demo_db: str) -> None:
@@ -117,7 +136,7 @@ def test_demo_with_the_same_seed_again_exits_2(demo_db: str) -> None:
 
 
 def _injection(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    base = {"--patient": PATIENT, "--as": NURSE, "--side": "left", "--lot": "VX1", "--expiry": "2099-01-01",
+    base = {"--patient": READY, "--as": NURSE, "--side": "left", "--lot": "VX1", "--expiry": "2099-01-01",
             "--needle": "2", "--given-by": "RN Test", "--given-at": "2026-11-19T10:00:00+00:00"}
     for key, value in zip(extra[::2], extra[1::2], strict=True):
         base[key] = value
@@ -127,15 +146,53 @@ def _injection(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
 
 def test_record_injection_writes_one_row_audited_once_under_the_user(demo_db: str) -> None:
     before = stats(demo_db)["injections"]
-    result = run("record", "injection", "--patient", PATIENT, "--as", NURSE, "--side", "right", "--lot", "VX2",
-                 "--expiry", "2099-01-01", "--needle", "1.5", "--given-by", "RN Test", "--database", demo_db)
+    result = run("record", "injection", "--patient", READY, "--as", NURSE, "--side", "right", "--lot", "VX2",
+                 "--expiry", "2099-01-01", "--needle", "1.5", "--given-by", "RN Test",
+                 "--given-at", "2026-11-19T10:00:00+00:00", "--database", demo_db)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("recorded Injection ")
     assert stats(demo_db)["injections"] == before + 1
     record_id = result.stdout.split()[2]
     [entry] = audit_of(demo_db, record_id)
     assert (entry.actor, entry.action, entry.record_type, entry.patient_id, entry.source, entry.outcome) == (
-        user_id(demo_db, NURSE), "create", "injections", PATIENT, "cli", "allowed")
+        user_id(demo_db, NURSE), "create", "injections", READY, "cli", "allowed")
+    again = _injection(demo_db, "--given-at", "2026-11-19T15:00:00+00:00", "--as", PRESCRIBER,
+                       "--override-reason", "second kit")
+    assert again.returncode == 2 and stats(demo_db)["injections"] == before + 1
+    assert "[stop] DOSE-SAME-DAY: A XR-naltrexone injection dose is already recorded on 2026-11-19" in again.stderr
+
+
+def test_a_dose_the_check_stops_exits_2_listing_each_reason_and_what_lifts_it(demo_db: str) -> None:
+    """On 2026-10-24 the patient's liver tests (2026-11-10) are not yet on file: two review items to confirm."""
+    before = stats(demo_db)["injections"]
+    result = _injection(demo_db, "--given-at", "2026-10-24T10:00:00+00:00")
+    assert result.returncode == 2 and stats(demo_db)["injections"] == before
+    assert "dose not given (continuation dose):" in result.stderr
+    assert "[confirm] RDY-LIVER-ULN: No ALT in the last 30 days" in result.stderr
+    assert "[confirm] RDY-LIVER-ULN/2: No AST in the last 30 days" in result.stderr
+    nurse_overrides = _injection(demo_db, "--given-at", "2026-10-24T10:00:00+00:00", "--override-reason", "x")
+    assert nurse_overrides.returncode == 2 and "role 'nurse' may not create dose overrides" in nurse_overrides.stderr
+    one_confirmed = _injection(demo_db, "--given-at", "2026-10-24T10:00:00+00:00", "--confirm", "RDY-LIVER-ULN")
+    assert one_confirmed.returncode == 2 and "RDY-LIVER-ULN/2: No AST" in one_confirmed.stderr
+    assert "No ALT" not in one_confirmed.stderr
+    confirmed = invoke("record", "injection", "--patient", READY, "--as", NURSE, "--side", "left", "--lot", "VX1",
+                       "--expiry", "2099-01-01", "--needle", "2", "--given-by", "RN Test",
+                       "--given-at", "2026-10-24T10:00:00+00:00", "--confirm", "RDY-LIVER-ULN",
+                       "--confirm", "RDY-LIVER-ULN/2", "--database", demo_db)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert stats(demo_db)["injections"] == before + 1
+
+
+def test_a_dose_held_or_refused_is_recorded_with_its_reason(demo_db: str) -> None:
+    before = stats(demo_db)["dose_decisions"]
+    result = invoke("record", "not-given", "--patient", READY, "--as", NURSE, "--outcome", "refused",
+                    "--reason", "patient declined today", "--at", "2026-11-25T10:00:00+00:00", "--database", demo_db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("recorded dose refused (xr-ntx) ")
+    assert stats(demo_db)["dose_decisions"] == before + 1
+    missing = invoke("record", "not-given", "--patient", READY, "--as", NURSE, "--outcome", "held", "--reason", " ",
+                     "--database", demo_db)
+    assert missing.returncode == 2 and "dose_decision.reason: ' ' is required for a dose held" in missing.stderr
 
 
 def test_record_as_an_unknown_user_exits_2_naming_it_and_writes_nothing(demo_db: str) -> None:
@@ -186,7 +243,7 @@ def test_record_oral_dose_negative_dose_exits_2(demo_db: str) -> None:
 
 def test_record_oral_dose_observed(demo_db: str) -> None:
     before = stats(demo_db)["oral_doses"]
-    result = invoke("record", "oral-dose", "--patient", PATIENT, "--as", NURSE, "--dose-mg", "50",
+    result = invoke("record", "oral-dose", "--patient", READY, "--as", NURSE, "--dose-mg", "50",
                     "--status", "observed", "--observed-by", "RN Test", "--taken-at", "2026-11-19T09:00",
                     "--database", demo_db)
     assert result.returncode == 0, result.stderr

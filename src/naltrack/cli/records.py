@@ -1,5 +1,11 @@
 """``naltrack record ... --as USER``: record an injection, an oral dose or a lab result from a script.
 
+A naltrexone dose given by staff (an injection, an observed oral dose) passes the pre-dose check
+(:mod:`naltrack.services.doses`) as on the web and the API: a stopped dose exits with code 2 and lists
+each reason with its key; ``--confirm KEY`` confirms a review item, and a prescriber's
+``--override-reason`` overrides contraindications and not-ready reasons. ``naltrack record not-given``
+records a dose held by staff or refused by the patient, with the reason.
+
 The record goes through the same use case as the web and the API
 (:func:`naltrack.services.records.create_records`): the user named by ``--as`` must be an
 active account whose role may record it, the patient must be of that user's clinic, and the
@@ -23,11 +29,13 @@ from naltrack.cli.errors import BadInput, bad_input_exits_2
 from naltrack.config import get_settings
 from naltrack.domain.administrations import Injection, OralDose
 from naltrack.domain.catalog import FORM_CODE
-from naltrack.domain.errors import InvalidInput
+from naltrack.domain.errors import DoseStopped, InvalidInput
 from naltrack.domain.observations import LabResult
 from naltrack.domain.records import ClinicalRecord
+from naltrack.domain.regimens import FORMS
 from naltrack.domain.security.accounts import Actor
 from naltrack.services.context import AppContext
+from naltrack.services.doses import UNCONFIRMED, DoseAuthorisation, record_dose_not_given
 from naltrack.services.records import create_records
 
 _database = click.option("--database", "database_url", default=None, help="Database URL (default: configured).")
@@ -68,14 +76,38 @@ def _number(field: str, text: str | None) -> float:
         raise InvalidInput(field, text, "must be a number") from error
 
 
-def _save(database_url: str | None, username: str, build: Callable[[datetime], ClinicalRecord]) -> None:
+def _save(database_url: str | None, username: str, build: Callable[[datetime], ClinicalRecord],
+          authorisation: DoseAuthorisation = UNCONFIRMED) -> None:
     now = datetime.now(ZoneInfo(get_settings().timezone))
     with bad_input_exits_2():
         record = build(now)
         with application(database_url) as app:
             actor = cli_actor(app.ctx, username)
-            stored = create_records(app.ctx, actor, [record], now)[0]
+            try:
+                stored = create_records(app.ctx, actor, [record], now, authorisation)[0]
+            except DoseStopped as stopped:
+                raise BadInput(stopped_message(stopped)) from stopped
     click.echo(f"recorded {type(stored).__name__} {stored.id} for patient {stored.patient_id}")
+
+
+_HOW = {"stop": "fix the cause", "override": "a prescriber's --override-reason", "confirm": "--confirm"}
+
+
+def stopped_message(stopped: DoseStopped) -> str:
+    """Each reason on its own line with its key and what lifts it."""
+    lines = [f"dose not given ({stopped.dose_class} dose):"]
+    lines += [f"  [{f['level']}] {f['key']}: {f['message']} ({_HOW[f['level']]})" for f in stopped.findings]
+    return "\n".join(lines)
+
+
+def _authorisation(confirm: tuple[str, ...], override_reason: str | None) -> DoseAuthorisation:
+    return DoseAuthorisation(confirmed=frozenset(confirm), override_reason=override_reason)
+
+
+_confirm = click.option("--confirm", multiple=True, metavar="KEY",
+                        help="Confirm a review item of the pre-dose check by its key (repeat for each).")
+_override = click.option("--override-reason", default=None,
+                         help="Prescribers only: override contraindications and not-ready reasons, with this reason.")
 
 
 @click.group()
@@ -93,17 +125,19 @@ def record() -> None:
 @click.option("--given-by", default=None, help="Clinician who gave it.")
 @click.option("--regimen", "regimen_id", default=None, help="Regimen id.")
 @click.option("--rxnorm", default=FORM_CODE["xr-ntx"], show_default=True, help="RxNorm code of the product.")
+@_confirm
+@_override
 @_by
 @_database
 def injection(patient_id: str, given_at: str | None, side: str | None, lot: str | None, expiry: str | None,
               needle_in: str | None, given_by: str | None, regimen_id: str | None, rxnorm: str,
-              username: str, database_url: str | None) -> None:
-    """Record an XR-NTX 380 mg injection."""
+              confirm: tuple[str, ...], override_reason: str | None, username: str, database_url: str | None) -> None:
+    """Record an XR-NTX 380 mg injection (after the pre-dose check)."""
     _save(database_url, username, lambda now: Injection(
         id=uuid.uuid4().hex, patient_id=patient_id, given_at=_parse_time("injection.given_at", given_at, now),
         side=side, lot=lot or "", expiry=_parse_date("injection.expiry", expiry),  # type: ignore[arg-type]
         needle_length_in=_number("injection.needle_length_in", needle_in), given_by=given_by or "",
-        regimen_id=regimen_id, rxnorm=rxnorm))
+        regimen_id=regimen_id, rxnorm=rxnorm), _authorisation(confirm, override_reason))
 
 
 @record.command("oral-dose")
@@ -113,16 +147,39 @@ def injection(patient_id: str, given_at: str | None, side: str | None, lot: str 
 @click.option("--status", "dose_status", default="taken", show_default=True, help="taken, observed or missed.")
 @click.option("--observed-by", default=None, help="Staff member who watched it (observed doses).")
 @click.option("--regimen", "regimen_id", default=None, help="Regimen id.")
+@_confirm
+@_override
 @_by
 @_database
 def oral_dose(patient_id: str, dose_mg: str | None, taken_at: str | None, dose_status: str,
-              observed_by: str | None, regimen_id: str | None, username: str,
-              database_url: str | None) -> None:
-    """Record an oral naltrexone dose (taken, observed or missed)."""
+              observed_by: str | None, regimen_id: str | None, confirm: tuple[str, ...], override_reason: str | None,
+              username: str, database_url: str | None) -> None:
+    """Record an oral naltrexone dose (taken, observed or missed); an observed dose passes the pre-dose check."""
     _save(database_url, username, lambda now: OralDose(
         id=uuid.uuid4().hex, patient_id=patient_id, taken_at=_parse_time("oral_dose.taken_at", taken_at, now),
         dose_mg=_number("oral_dose.dose_mg", dose_mg), dose_status=dose_status,  # type: ignore[arg-type]
-        observed_by=observed_by, regimen_id=regimen_id))
+        observed_by=observed_by, regimen_id=regimen_id), _authorisation(confirm, override_reason))
+
+
+@record.command("not-given")
+@_patient
+@click.option("--form", type=click.Choice(FORMS), default="xr-ntx", show_default=True, help="The form of the dose.")
+@click.option("--at", "at_text", default=None, help="When it was due (ISO 8601; default now).")
+@click.option("--outcome", type=click.Choice(["held", "refused"]), required=True,
+              help="held (by staff) or refused (by the patient).")
+@click.option("--reason", required=True, help="Why the dose was not given.")
+@_by
+@_database
+def not_given(patient_id: str, form: str, at_text: str | None, outcome: str, reason: str, username: str,
+              database_url: str | None) -> None:
+    """Record a naltrexone dose held by staff or refused by the patient."""
+    now = datetime.now(ZoneInfo(get_settings().timezone))
+    with bad_input_exits_2():
+        at = _parse_time("dose_decision.decided_at", at_text, now)
+        with application(database_url) as app:
+            decision = record_dose_not_given(app.ctx, cli_actor(app.ctx, username), patient_id, form,  # type: ignore[arg-type]
+                                             at, outcome, reason, now)  # type: ignore[arg-type]
+    click.echo(f"recorded dose {decision.outcome} ({decision.form}) {decision.id} for patient {decision.patient_id}")
 
 
 @record.command()
