@@ -63,8 +63,9 @@ def test_an_update_replaces_the_identifiers(storage: Storage) -> None:
 
 
 def test_patients_stored_before_the_identity_columns_read_without_them(empty_database_url: str) -> None:
+    """Rows written before migration 0008 read with no identity data; an MRN stored with spaces comes back trimmed."""
     telecom = value_after_upgrade(empty_database_url, "0007_medication_daily_dose",
-                                  "UPDATE patients SET mrn = 'M-1'", "SELECT telecom FROM patients")
+                                  "UPDATE patients SET mrn = ' M-1 '", "SELECT telecom FROM patients")
     assert telecom is None
     storage = Storage(empty_database_url)
     try:

@@ -123,6 +123,9 @@ class Patient:
         if self.birth_date.year < 1900:
             raise InvalidInput("patient.birth_date", self.birth_date.isoformat(), "must be after 1900")
         if self.mrn is not None:
+            if not self.mrn.strip() or self.mrn != self.mrn.strip():
+                raise InvalidInput("patient.mrn", self.mrn, "must not be blank or start or end with spaces "
+                                                            "(leave it out when there is none)")
             require_text("patient.mrn", self.mrn, 64)
         self._check_identity()
 

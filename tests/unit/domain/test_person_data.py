@@ -68,6 +68,8 @@ def test_bad_identity_values_are_refused_naming_field_and_limit(build: Any, fiel
     ({"race": RaceEthnicity("ethnicity", text="Hispanic")}, "patient.race", "must be a race"),
     ({"ethnicity": RaceEthnicity("race", text="White")}, "patient.ethnicity", "must be an ethnicity"),
     ({"mrn": "M" * 65}, "patient.mrn", "longer than 64"),
+    ({"mrn": ""}, "patient.mrn", "must not be blank"),
+    ({"mrn": " MRN-1"}, "patient.mrn", "or start or end with spaces"),
 ])
 def test_the_patient_refuses_inconsistent_identity_data(overrides: dict[str, Any], field: str, rule: str) -> None:
     with pytest.raises(InvalidInput, match=rule) as caught:

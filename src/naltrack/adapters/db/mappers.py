@@ -240,7 +240,7 @@ def patient_from_row(row: Mapping[Any, Any], identifiers: tuple[Identifier, ...]
     return Patient(
         id=row["id"], clinic_id=row["clinic_id"], given_name=row["given_name"],
         family_name=row["family_name"], birth_date=row["birth_date"], sex_at_birth=row["sex_at_birth"],
-        gender=row["gender"], mrn=row["mrn"],
+        gender=row["gender"], mrn=(row["mrn"] or "").strip() or None,  # a blank MRN stored earlier is none
         reproductive=None if as_of is None else ReproductiveStatus(row["pregnant"], row["breastfeeding"], as_of),
         contacts=tuple(Contact(kind, value, name) for kind, value, name in row["contacts"]),
         identifiers=identifiers,
