@@ -53,6 +53,7 @@ def test_a_bulk_folder_keeps_every_medication_and_identifier(db: tuple[str, Stor
     report = json.loads(out)
     assert report["ignored"] == ["log.ndjson: holds no FHIR resources (a bulk export log or manifest), ignored"]
     assert report["records_created"]["MedicationUse"] == folder.medication_count
+    assert not [kind for kind in report["skipped"] if kind.startswith("Medication")]  # referenced ones are read
     assert report["records_created"]["QuestionnaireResponse"] == 6  # each PHQ-9 scored from its LOINC-coded items
     with storage.uow() as uow:
         for pid, ids in folder.medications.items():

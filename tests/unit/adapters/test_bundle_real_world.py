@@ -133,3 +133,15 @@ def test_resources_marked_entered_in_error_are_named_for_retraction() -> None:
     read = read_bundle_detailed(bundle(obs((L, "1742-6"), id="lab1", status="entered-in-error"), condition))
     assert read.retracted == ("lab1", "c1")
     assert read.chart.labs == () and read.chart.diagnoses == ()
+
+
+def test_a_request_naming_a_medication_resource_of_the_bundle_keeps_its_code() -> None:
+    medicine = {"resourceType": "Medication", "id": "med-9",
+                "code": {"coding": [{"system": R, "code": "197696", "display": "fentanyl 0.1 MG/HR Patch"}]}}
+    request = {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
+               "subject": {"reference": "Patient/p1"}, "authoredOn": "2026-02-01",
+               "medicationReference": {"reference": "Medication/med-9"}}
+    read = read_bundle_detailed(bundle(request, medicine))
+    assert [(m.id, m.rxnorm, classify_rxnorm(m.rxnorm)) for m in read.chart.medications] == [
+        ("m1", "197696", "opioid-analgesic")]
+    assert read.skipped == ()

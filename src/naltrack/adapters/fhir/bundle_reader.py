@@ -31,7 +31,6 @@ are documented in ``docs/readiness-bundle.md``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from naltrack.adapters.fhir import codes
+from naltrack.adapters.fhir.bulk_files import UnreadableJson, parse_json
 from naltrack.adapters.fhir.bundle_administrations import Administrations, administered_code, read_administration
 from naltrack.adapters.fhir.bundle_dosage import daily_dose_mg, medication_dates
 from naltrack.adapters.fhir.bundle_observations import (
@@ -49,6 +49,7 @@ from naltrack.adapters.fhir.bundle_observations import (
 )
 from naltrack.adapters.fhir.bundle_regimens import read_regimen
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text, reference_id
+from naltrack.adapters.fhir.r4_common import IDENTIFIER_SYSTEM
 from naltrack.adapters.fhir.r4_patient import read_patient
 from naltrack.domain.catalog import KRATOM_CODE, all_medications, names_kratom
 from naltrack.domain.chart import PatientChart
@@ -119,21 +120,33 @@ def read_bundle_detailed(bundle: Mapping[str, Any] | str | bytes, *, clinic_id: 
     entries = [(e, e.need("resource", "each entry carries a resource")) for e in root.list_of("entry")]
     patient_entry = _the_patient(entries)
     patient, own_refs = _patient(patient_entry[1], patient_entry[0], clinic_id)
-    reader = _Reader(patient, own_refs)
+    medicines = _medicines(entries)
+    reader = _Reader(patient, own_refs, medicines)
+    not_records = {id(patient_entry[1])} | {id(m) for m in medicines.values()}
     for entry, resource in entries:
-        if resource is not patient_entry[1]:
+        if id(resource) not in not_records:
             reader.read(resource, _record_id(resource, entry))
     return reader.result()
+
+
+def _medicines(entries: list[tuple[At, At]]) -> dict[str, At]:
+    """The Medication resources of the bundle by id and full URL: what a ``medicationReference`` names."""
+    found: dict[str, At] = {}
+    for entry, resource in entries:
+        if isinstance(resource.value, dict) and resource.value.get("resourceType") == "Medication":
+            for key in (resource.get("id"), entry.get("fullUrl")):
+                if key is not None:
+                    found[key.text()] = resource
+    return found
 
 
 def _parse_json(bundle: Mapping[str, Any] | str | bytes) -> Any:
     if isinstance(bundle, Mapping):
         return dict(bundle)
     try:
-        return json.loads(bundle)
-    except json.JSONDecodeError as error:
-        raise InvalidInput("Bundle", f"line {error.lineno} column {error.colno}",
-                           f"is not valid JSON ({error.msg})") from error
+        return parse_json(bundle.decode("utf-8", "replace") if isinstance(bundle, bytes) else bundle)
+    except UnreadableJson as error:
+        raise InvalidInput("Bundle", error.where, error.reason) from error
 
 
 def _record_id(resource: At, entry: At) -> str:
@@ -153,12 +166,6 @@ def _patient(at: At, entry: At, clinic_id: str) -> tuple[Patient, set[str]]:
     pid = at.get("id")
     full_url = entry.get("fullUrl")
     patient_id = pid.text() if pid else (full_url.text() if full_url else "patient")
-    names = at.list_of("name")
-    family = given = "Unknown"
-    if names:
-        family_at, given_at = names[0].get("family"), names[0].get("given")
-        family = family_at.text() if family_at else family
-        given = given_at.items()[0].text() if given_at and given_at.items() else given
     gender = at.get("gender")
     sex = _GENDER.get(gender.text() if gender is not None else "", "unknown")
     for ext in at.list_of("extension"):
@@ -173,9 +180,10 @@ def _patient(at: At, entry: At, clinic_id: str) -> tuple[Patient, set[str]]:
 class _Reader:
     """Collects the records of one patient's bundle."""
 
-    def __init__(self, patient: Patient, own_refs: set[str]) -> None:
+    def __init__(self, patient: Patient, own_refs: set[str], medicines: dict[str, At]) -> None:
         self.patient = patient
         self.own_refs = own_refs
+        self.medicines = medicines
         self.diagnoses: list[Diagnosis] = []
         self.medications: list[MedicationUse] = []
         self.regimens: list[Regimen] = []
@@ -204,7 +212,12 @@ class _Reader:
             self.obs.skipped.append(f"{at.path}: {kind} not read")
             return
         self._check_subject(at, "patient" if kind == "AllergyIntolerance" else "subject")
-        handler(at, rid)
+        try:
+            handler(at, rid)
+        except InvalidInput as error:  # a record's own limit (naloxone_challenge.signs, ...): name the resource too
+            if error.field.startswith(at.path):
+                raise
+            raise InvalidInput(f"{at.path} ({error.field})", error.value, error.rule) from error
 
     def _check_subject(self, at: At, key: str) -> None:
         subject = at.get(key)
@@ -225,15 +238,17 @@ class _Reader:
             if kind is None:
                 continue
             code = _dotted(code) if kind == "icd10cm" else code
+            # naltrack writes recordedDate as when it was recorded; another system's stands in for a missing onset
             onset_at = at.get("onsetDateTime") or (at.get("onsetPeriod") or At({}, "")).get("start") \
-                or at.get("recordedDate")
+                or (None if _written_by_naltrack(at) else at.get("recordedDate"))
             try:
                 self.diagnoses.append(Diagnosis(
                     id=rid, patient_id=self.patient.id, system=kind, code=code,  # type: ignore[arg-type]
                     display=display or concept_text(concept) or code, clinical_status=status,  # type: ignore[arg-type]
                     onset=onset_at.day() if onset_at else None))
             except InvalidInput as error:
-                raise InvalidInput(f"{concept.path}.coding[{index}].code", error.value, error.rule) from error
+                element = "display" if error.field.endswith("display") else "code"
+                raise InvalidInput(f"{concept.path}.coding[{index}].{element}", error.value, error.rule) from error
             return
         self.obs.skipped.append(f"{at.path}: Condition without an ICD-10-CM or SNOMED CT code not read")
 
@@ -279,13 +294,14 @@ class _Reader:
         return at.get("medicationCodeableConcept") or (contained.get("code") if contained is not None else None)
 
     def _contained_medication(self, at: At) -> At | None:
-        """The contained Medication that ``medicationReference`` names (``#kit``), if any."""
+        """The Medication that ``medicationReference`` names: contained (``#kit``), else one of the bundle
+        (``Medication/123`` or its full URL, as bulk exports and Synthea write them), if any."""
         ref = reference_id(at.get("medicationReference"))
         for contained in at.list_of("contained"):
             cid = contained.get("id")
             if ref is not None and cid is not None and ref.lstrip("#") == cid.text():
                 return contained
-        return None
+        return self.medicines.get(ref) if ref is not None else None
 
     def _observation(self, at: At, rid: str) -> None:
         read_observation(at, rid, self.patient.id, self.obs)
@@ -351,6 +367,12 @@ def _known_code(concept: At | None) -> str | None:
         if system in (codes.RXNORM, codes.LOCAL_MEDICATION) and resolve_rxnorm(code) is not None:
             return code
     return match_medication_text(concept_text(concept)) if concept is not None else None
+
+
+def _written_by_naltrack(at: At) -> bool:
+    """Whether a resource is naltrack's own export (it carries a ``urn:naltrack:<kind>`` identifier)."""
+    return any(isinstance(i.value, dict) and str(i.value.get("system", "")).startswith(IDENTIFIER_SYSTEM)
+               for i in at.list_of("identifier"))
 
 
 def _rxnorm_code(concept: At | None) -> str | None:

@@ -89,32 +89,44 @@ def load_resources(path: Path, report: ImportReport | None = None) -> tuple[list
 
 # 2. Check --------------------------------------------------------------------------------------
 
+def _reference(resource: dict[str, Any], key: str) -> str | None:
+    ref = resource.get(key)
+    return str(ref["reference"]) if isinstance(ref, dict) and isinstance(ref.get("reference"), str) else None
+
+
 def _subject(resource: dict[str, Any]) -> str | None:
-    for key in ("subject", "patient"):
-        ref = resource.get(key)
-        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            return str(ref["reference"])
-    return None
+    return _reference(resource, "subject") or _reference(resource, "patient")
 
 
 def group_by_patient(items: list[Located]) -> tuple[dict[str, list[Located]], list[Located]]:
-    """Each Patient's resources (by the references ``Patient/id`` or its ``fullUrl``), and the rest."""
+    """Each Patient's resources (by the references ``Patient/id`` or its ``fullUrl``, with the Medications they
+    name by ``medicationReference``), and the rest."""
     groups: dict[str, list[Located]] = {}
     aliases: dict[str, str] = {}
+    medicines: dict[str, Located] = {}
     for item in items:
-        if item.resource.get("resourceType") == "Patient":
-            key = f"Patient/{item.resource.get('id') or item.full_url}"
+        kind, rid = item.resource.get("resourceType"), item.resource.get("id")
+        if kind == "Patient":
+            key = f"Patient/{rid or item.full_url}"
             groups[key] = [item]
             aliases[key] = key
             if item.full_url:
                 aliases[item.full_url] = key
+        elif kind == "Medication":
+            medicines.update({k: item for k in (f"Medication/{rid}", item.full_url) if k})
     others: list[Located] = []
+    named: set[tuple[str, int]] = set()  # (patient, Medication) pairs already in the patient's group
     for item in items:
-        if item.resource.get("resourceType") == "Patient":
+        if item.resource.get("resourceType") in ("Patient", "Medication"):
             continue
         owner = aliases.get(_subject(item.resource) or "")
         (groups[owner] if owner else others).append(item)
-    return groups, others
+        medicine = medicines.get(_reference(item.resource, "medicationReference") or "")
+        if owner and medicine is not None and (owner, id(medicine)) not in named:
+            groups[owner].append(medicine)
+            named.add((owner, id(medicine)))
+    used = {medicine for _, medicine in named}
+    return groups, others + [m for m in {id(m): m for m in medicines.values()}.values() if id(m) not in used]
 
 
 def read_charts(items: list[Located], clinic_id: str, report: ImportReport) -> list[PatientChart]:
