@@ -3,17 +3,22 @@ ethnicity come back equal, and patients are found by identifier (system and valu
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 from tests.factories import make_clinic, make_patient
 from tests.people import HOSPITAL_MRN, SSN, make_identified_patient
 from tests.seeding import value_after_upgrade
 
+from naltrack.adapters.fhir.bundle_reader import read_bundle
+from naltrack.adapters.fhir.r4_export import patient_resource
 from naltrack.bootstrap import Storage
 from naltrack.domain.patients import Clinic
 from naltrack.domain.person_data import Identifier, mrn_system
 
 OTHER_CLINIC = Clinic("c-other", "Other clinic")
+FHIR_PATIENT = Path(__file__).parents[1] / "fixtures" / "fhir" / "patients" / "us-core-shaped-patient.json"
 
 
 def store(storage: Storage, *patients: object) -> None:
@@ -30,6 +35,18 @@ def test_identity_data_round_trips(storage: Storage) -> None:
     with storage.uow() as uow:
         assert uow.patients.get(patient.id) == patient
         assert uow.patients.search(clinic_id=patient.clinic_id) == [patient]
+
+
+def test_a_fhir_patient_stored_and_read_back_is_written_as_it_came(storage: Storage) -> None:
+    resource = json.loads(FHIR_PATIENT.read_text(encoding="utf-8"))
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": resource}]}
+    patient = read_bundle(bundle, clinic_id=make_clinic().id).patient
+    store(storage, patient)
+    with storage.uow() as uow:
+        stored = uow.patients.get(patient.id)
+    assert stored == patient
+    assert patient_resource(stored, []) == patient_resource(patient, [])
+    assert [name["family"] for name in patient_resource(stored, [])["name"]] == ["Delgado", "Marín"]
 
 
 def test_find_by_identifier_matches_system_and_value_across_clinics(storage: Storage) -> None:
