@@ -71,3 +71,12 @@ def test_json_at_the_depth_limit_is_read_and_bad_json_names_where() -> None:
     assert json_depth(parse_json(text)) == MAX_DEPTH
     with pytest.raises(UnreadableJson, match=r"is not valid JSON \(Expecting value\) \(line 1 column 7\)"):
         parse_json('{"a": }')
+
+
+def test_a_folder_that_cannot_be_listed_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: Path, pattern: str) -> list[Path]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "rglob", refuse)
+    (problem,) = load_files(tmp_path)
+    assert str(problem) == f"{tmp_path}: (folder): cannot be read (Permission denied)"

@@ -55,7 +55,11 @@ Item = Located | ValidationProblem | Ignored
 def load_files(path: Path) -> Iterator[Item]:
     """Every resource under ``path`` (a .json bundle, an .ndjson file, or a folder of them), with the
     problems and the ignored files."""
-    files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".ndjson")) if path.is_dir() else [path]
+    try:
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".ndjson")) if path.is_dir() else [path]
+    except OSError as error:  # a folder that cannot be listed
+        yield ValidationProblem(str(path), "(folder)", f"cannot be read ({error.strerror})")
+        return
     if not files:
         yield ValidationProblem(str(path), "(file)", "holds no .json or .ndjson file")
         return
