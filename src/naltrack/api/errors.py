@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from naltrack import errors
+from naltrack.api.refusals import audit_refusal, json_depth
+from naltrack.domain.limits import MAX_JSON_DEPTH
 from naltrack.errors import PreconditionRequired as PreconditionRequired  # routes.records imports it from here
 
 PROBLEM = "application/problem+json"
@@ -66,7 +68,7 @@ def _extra(error: errors.DomainError) -> dict[str, Any]:
     """What a problem says besides its status: the field at fault, the headers a client needs."""
     if isinstance(error, errors.InvalidInput):
         value = error.value if isinstance(error.value, str | int | float | bool) else repr(error.value)
-        return {"field": error.field, "value": str(value)[:200]}
+        return {"field": error.field, "value": str(value)[:200], "limit": error.rule}
     if isinstance(error, errors.NotAuthenticated):
         return {"headers": {"WWW-Authenticate": "Bearer"}}
     if isinstance(error, errors.TooManyAttempts):
@@ -87,19 +89,43 @@ def _domain(request: Request, error: Exception) -> JSONResponse:
     return domain_problem(error)
 
 
-def _validation(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)  # noqa: S101  (registered for this type only)
-    errors = []
+def _shown(value: Any) -> str | None:
+    """An offending value as a problem shows it: scalars as text, cut to 200 characters; structures left out."""
+    if isinstance(value, str | int | float | bool):
+        return str(value)[:200]
+    return None
+
+
+def _limit(ctx: dict[str, Any] | None) -> Any:
+    """The limit a validation error names (``max_length``, ``le``, ``ge``, ``pattern``...), if any."""
+    for value in (ctx or {}).values():
+        return value if isinstance(value, int | float | str) else str(value)
+    return None
+
+
+def _refusals(error: RequestValidationError) -> list[dict[str, Any]]:
+    """Every offending field of a refused request: its name, message, value and limit."""
+    found = []
     for item in error.errors():
         loc = [str(p) for p in item.get("loc", ()) if p not in ("body",)]
         name = "body" if item.get("type") == "json_invalid" else ".".join(loc) or "body"
-        message = item.get("msg", "")
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
         if item.get("type") == "json_invalid":
             message = f"{message} at character {loc[0] if loc else '?'}: the body is not valid JSON"
-        errors.append({"field": name, "message": message, "type": item.get("type")})
-    first = errors[0] if errors else {"field": "body", "message": "invalid"}
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:10])
-    return problem(422, "Invalid input", detail, field=first["field"], errors=errors)
+        entry = {"field": name, "message": message, "type": item.get("type"), "value": _shown(item.get("input")),
+                 "limit": _limit(item.get("ctx")) if item.get("type") != "json_invalid" else None}
+        found.append({k: v for k, v in entry.items() if v is not None})
+    return found
+
+
+async def _validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)  # noqa: S101  (registered for this type only)
+    found = _refusals(error)
+    first = found[0] if found else {"field": "body", "message": "invalid"}
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in found[:10])
+    await audit_refusal(request, detail)
+    return problem(422, "Invalid input", detail, field=first["field"], value=first.get("value"),
+                   limit=first.get("limit"), errors=found)
 
 
 def _http(request: Request, error: Exception) -> JSONResponse:
@@ -118,7 +144,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(JsonDepthLimit)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)  # outermost: the depth check reads a bounded body
 
 
 class BodySizeLimit:
@@ -152,3 +179,35 @@ class BodySizeLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, "Payload too large", f"the body exceeds {self.max_bytes} bytes", field="body")
         await response(scope, receive, send)
+
+
+class JsonDepthLimit:
+    """Refuse a body nested deeper than :data:`~naltrack.domain.limits.MAX_JSON_DEPTH` (422, audited)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(OWN_BODY_LIMIT):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        try:
+            while not messages or (messages[-1]["type"] == "http.request" and messages[-1].get("more_body")):
+                messages.append(await receive())
+        except StarletteHTTPException as error:  # the body is over its size limit
+            await problem(error.status_code, str(error.detail), str(error.detail), field="body")(scope, receive, send)
+            return
+        depth = json_depth(b"".join(m.get("body", b"") for m in messages), MAX_JSON_DEPTH)
+        if depth > MAX_JSON_DEPTH:
+            detail = f"the body nests deeper than {MAX_JSON_DEPTH} levels"
+            await audit_refusal(Request(scope, receive), detail)
+            response = problem(422, "Invalid input", detail, field="body", value=f"{depth} levels or more",
+                               limit=MAX_JSON_DEPTH)
+            await response(scope, receive, send)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)

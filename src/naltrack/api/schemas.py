@@ -14,21 +14,73 @@ from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, create_model
+from fastapi import Path
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, Strict, WithJsonSchema, create_model
+
+from naltrack.domain import limits
+from naltrack.domain.errors import InvalidInput
 
 #: Text without the NUL character.
 NO_NUL = r"^[^\x00]*$"
 BASE_FIELDS = ("id", "patient_id", "status", "supersedes", "recorded_at", "recorded_by", "version")
-_SCALARS: dict[Any, Any] = {
-    # No NUL: PostgreSQL text and JSON cannot store it, so it is refused at the edge (422), with the
-    # limit stated in the OpenAPI schema.
-    str: Annotated[str, Strict(), Field(max_length=2000, pattern=NO_NUL)],
-    int: Annotated[int, Strict()],
-    float: Annotated[float, Strict(), Field(allow_inf_nan=False)],
-    bool: Annotated[bool, Strict()],
-    datetime: AwareDatetime,
-    date: date,
-}
+
+
+def _two_digits_below(limit: int) -> str:
+    """A regex alternation of the two-digit numbers below ``limit`` (``14`` -> ``0[0-9]|1[0-3]``)."""
+    tens, units = divmod(limit, 10)
+    parts = [("0" if tens == 1 else f"[0-{tens - 1}]") + "[0-9]"] if tens else []
+    return "|".join(parts + ([f"{tens}[0-{units - 1}]"] if units else []))
+
+
+def _years(first: int, last: int) -> str:
+    """A regex alternation of the years ``first..last`` (``1900, 2100`` -> ``19[0-9]{2}|20[0-9]{2}|2100``)."""
+    parts = []
+    for century in range(first // 100, last // 100 + 1):
+        low, high = max(first, century * 100), min(last, century * 100 + 99)
+        whole = low == century * 100 and high == century * 100 + 99
+        parts += [f"{century}[0-9]{{2}}"] if whole else [str(year) for year in range(low, high + 1)]
+    return "|".join(parts)
+
+
+_HOURS = int(limits.MAX_UTC_OFFSET.total_seconds() // 3600)
+_YEARS = _years(limits.DATE_RANGE[0].year, limits.DATE_RANGE[1].year)
+#: What the schema says of a date and a date-time (the validators below enforce the same).
+DATE_PATTERN = rf"^({_YEARS})-"
+DATE_TIME_PATTERN = rf"^({_YEARS})-.*([Zz]|[+-]({_two_digits_below(_HOURS)}):?[0-5][0-9]|[+-]{_HOURS}:?00)$"
+
+
+def _within_limits(value: datetime) -> datetime:
+    """A date-time whose offset and date fit the storage limits (:mod:`naltrack.domain.limits`)."""
+    try:
+        limits.check_offset("time", value)
+        limits.check_date("time", value)
+    except InvalidInput as error:
+        raise ValueError(error.rule) from None
+    return value
+
+
+#: An aware date-time within the limits, as the schema states them.
+BoundedDateTime = Annotated[AwareDatetime, AfterValidator(_within_limits),
+                            WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN})]
+#: A date within :data:`naltrack.domain.limits.DATE_RANGE`, as the schema states it.
+BoundedDate = Annotated[date, Field(ge=limits.DATE_RANGE[0], le=limits.DATE_RANGE[1],
+                                    json_schema_extra={"pattern": DATE_PATTERN})]
+#: An id in a path: at most :data:`naltrack.domain.limits.ID_MAX_LENGTH` characters, no NUL.
+PathId = Annotated[str, Path(max_length=limits.ID_MAX_LENGTH, pattern=NO_NUL)]
+
+
+def _scalar(tp: Any, owner: str, name: str) -> Any:
+    """The request type of one scalar field of class ``owner``, with its storage limit."""
+    if tp is str:
+        # No NUL: PostgreSQL text and JSON cannot store it, so it is refused at the edge (422).
+        return Annotated[str, Strict(), Field(max_length=limits.text_limit(owner, name), pattern=NO_NUL)]
+    if tp is int:
+        return Annotated[int, Strict(), Field(ge=limits.INT32_MIN, le=limits.INT32_MAX)]
+    if tp is float:
+        return Annotated[float, Strict(), Field(allow_inf_nan=False)]
+    if tp is bool:
+        return Annotated[bool, Strict()]
+    return {datetime: BoundedDateTime, date: BoundedDate}.get(tp, tp)
 
 
 class Forbid(BaseModel):
@@ -39,22 +91,20 @@ class Public(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-def _convert(tp: Any, prefix: str, public: bool) -> Any:
+def _convert(tp: Any, prefix: str, public: bool, owner: str = "", name: str = "") -> Any:
     origin = get_origin(tp)
     if origin is tuple:
         inner = get_args(tp)[0]
-        return list[_convert(inner, prefix, public)]  # type: ignore[misc]
+        return list[_convert(inner, prefix, public, owner, name)]  # type: ignore[misc]
     if origin in (Union, types.UnionType):
-        return Union[tuple(_convert(a, prefix, public) for a in get_args(tp))]  # noqa: UP007
+        return Union[tuple(_convert(a, prefix, public, owner, name) for a in get_args(tp))]  # noqa: UP007
     if origin is Literal:
         return tp
     if dataclasses.is_dataclass(tp):
         return model_for(tp, f"{prefix}{tp.__name__}", (), public)  # type: ignore[arg-type,union-attr]
-    if tp is type(None):
+    if tp is type(None) or public:
         return tp
-    if public:
-        return tp
-    return _SCALARS.get(tp, tp)
+    return _scalar(tp, owner, name)
 
 
 def _default(field: dataclasses.Field[Any]) -> Any:
@@ -73,7 +123,7 @@ def model_for(cls: type, name: str, exclude: tuple[str, ...] = (), public: bool 
     for field in dataclasses.fields(cls):
         if field.name in exclude:
             continue
-        tp = _convert(hints[field.name], name, public)
+        tp = _convert(hints[field.name], name, public, cls.__name__, field.name)
         fields[field.name] = (tp, ... if public else _default(field))
     base = Public if public else Forbid
     return create_model(name, __base__=base, **fields)
@@ -125,4 +175,5 @@ class ProblemDetail(BaseModel):
     detail: str
     field: str | None = None
     value: str | None = None
+    limit: str | int | float | None = None
     errors: list[dict[str, Any]] | None = None

@@ -14,6 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.limits import check_limits
 from naltrack.domain.person_data import (
     NALTRACK_ID_SYSTEM,
     Address,

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Literal, TypeVar, get_args
 
 from naltrack.domain.errors import Conflict, InvalidInput
+from naltrack.domain.limits import check_limits
 
 RecordStatus = Literal["active", "entered-in-error"]
 RECORD_STATUSES: tuple[RecordStatus, ...] = get_args(RecordStatus)
@@ -43,6 +44,7 @@ class ClinicalRecord:
             raise InvalidInput("status", self.status, "must be active or entered-in-error")
         if self.supersedes is not None and self.supersedes == self.id:
             raise InvalidInput("supersedes", self.supersedes, "cannot name the record itself")
+        check_limits(self)
 
     @property
     def is_active(self) -> bool:

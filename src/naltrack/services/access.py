@@ -23,6 +23,7 @@ from naltrack.domain.patients import Patient
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.audit import AuditEvent, Outcome
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES, EMERGENCY_ROLES, AccessDenied, is_permitted
+from naltrack.services.refusals import fit_for_audit
 from naltrack.services.security_ports import SecureUnitOfWork, SecureUnitOfWorkFactory
 
 T = TypeVar("T")
@@ -160,7 +161,7 @@ def run_audited(uow_factory: SecureUnitOfWorkFactory, access: Access,
         access.detail = str(error)[:500]
         access.written.clear()
         with uow_factory() as uow:
-            uow.security.append_audit(access.event(outcome))
+            uow.security.append_audit(fit_for_audit(access.event(outcome)))  # a refused id may be any length
             uow.commit()
         raise
 

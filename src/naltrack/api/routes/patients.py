@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
@@ -14,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from naltrack.api.deps import ActorDep, ContextDep, NowDep
 from naltrack.api.idempotency import IdempotencyDep, created, respond
 from naltrack.api.routes.records import ERRORS, etag, parse_if_match
-from naltrack.api.schemas import model_for, public_schema, to_domain, to_public
+from naltrack.api.schemas import NO_NUL, BoundedDate, PathId, model_for, public_schema, to_domain, to_public
+from naltrack.domain.limits import PERSON_NAME_MAX_LENGTH
 from naltrack.domain.patients import Patient
 from naltrack.domain.security.consent import BREAK_GLASS_DEFAULT_MINUTES, BREAK_GLASS_MAX_MINUTES, PURPOSES, Consent
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES
@@ -50,7 +50,8 @@ class PatientPage(BaseModel):
 
 @router.get("/patients", response_model=PatientPage, tags=["patients"], responses=ERRORS,
             summary="The clinic's patients, by name; q matches names and MRN")
-def list_patients(actor: ActorDep, ctx: ContextDep, now: NowDep, q: Annotated[str | None, Query(max_length=100)] = None,
+def list_patients(actor: ActorDep, ctx: ContextDep, now: NowDep,
+                  q: Annotated[str | None, Query(max_length=PERSON_NAME_MAX_LENGTH, pattern=NO_NUL)] = None,
                   limit: Annotated[int, Query(ge=1, le=cases.MAX_PAGE)] = 50,
                   offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Any:
     page = patient_cases.list_patients(ctx, actor, q, limit, offset, now)
@@ -76,14 +77,14 @@ def create_patient(payload: PatientCreate, actor: ActorDep, ctx: ContextDep, now
 
 @router.get("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
             summary="One patient's demographics")
-def get_patient(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
+def get_patient(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
     patient = patient_cases.get_patient(ctx, actor, patient_id, now)
     return _versioned(response, PatientPublic, patient)
 
 
 @router.put("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
             summary="Replace a patient's demographics (If-Match with the patient's ETag)")
-def update_patient(patient_id: str, payload: PatientCreate, actor: ActorDep, ctx: ContextDep,  # type: ignore[valid-type]
+def update_patient(patient_id: PathId, payload: PatientCreate, actor: ActorDep, ctx: ContextDep,  # type: ignore[valid-type]
                    now: NowDep, response: Response,
                    if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
     expected = parse_if_match(if_match)
@@ -99,17 +100,17 @@ class ConsentCreate(BaseModel):
     """A written Part 2 consent (42 CFR 2.31): recipient, purpose, categories and expiry are required."""
 
     model_config = ConfigDict(extra="forbid")
-    recipient: Annotated[str, Field(min_length=1, max_length=200, strict=True)]
+    recipient: Annotated[str, Field(min_length=1, max_length=200, strict=True, pattern=NO_NUL)]
     purpose: Purpose
     categories: Annotated[list[ClinicalCategory], Field(min_length=1, max_length=20)]
-    signed_on: date
-    expires_on: date
-    signed_by: Annotated[str, Field(min_length=1, max_length=100, strict=True)] = "patient"
+    signed_on: BoundedDate
+    expires_on: BoundedDate
+    signed_by: Annotated[str, Field(min_length=1, max_length=100, strict=True, pattern=NO_NUL)] = "patient"
 
 
 class DisclosureRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    recipient: Annotated[str, Field(min_length=1, max_length=200, strict=True)]
+    recipient: Annotated[str, Field(min_length=1, max_length=200, strict=True, pattern=NO_NUL)]
     purpose: Purpose
     categories: Annotated[list[ClinicalCategory], Field(min_length=1, max_length=20)]
 
@@ -122,19 +123,19 @@ class DisclosurePackagePublic(BaseModel):
 
 class BreakGlassRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, Field(min_length=1, max_length=500, strict=True)]
+    reason: Annotated[str, Field(min_length=1, max_length=500, strict=True, pattern=NO_NUL)]
     minutes: Annotated[int, Field(strict=True, ge=1, le=BREAK_GLASS_MAX_MINUTES)] = BREAK_GLASS_DEFAULT_MINUTES
 
 
 @router.get("/patients/{patient_id}/consents", response_model=list[ConsentPublic],  # type: ignore[valid-type]
             tags=["consents"], responses=ERRORS, summary="A patient's Part 2 consents")
-def list_consents(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+def list_consents(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
     return [to_public(ConsentPublic, c) for c in consent_cases.list_consents(ctx, actor, patient_id, now)]
 
 
 @router.post("/patients/{patient_id}/consents", status_code=201, response_model=ConsentPublic, tags=["consents"],
              responses=ERRORS, summary="Record a written Part 2 consent")
-def create_consent(patient_id: str, payload: ConsentCreate, actor: ActorDep, ctx: ContextDep, now: NowDep,
+def create_consent(patient_id: PathId, payload: ConsentCreate, actor: ActorDep, ctx: ContextDep, now: NowDep,
                    key: IdempotencyDep) -> Any:
     values = {**payload.model_dump(), "categories": tuple(payload.categories)}
 
@@ -149,14 +150,14 @@ def create_consent(patient_id: str, payload: ConsentCreate, actor: ActorDep, ctx
 
 @router.get("/consents/{consent_id}", response_model=ConsentPublic, tags=["consents"], responses=ERRORS,
             summary="One consent")
-def get_consent(consent_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
+def get_consent(consent_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
     consent = consent_cases.get_consent(ctx, actor, consent_id, now)
     return _versioned(response, ConsentPublic, consent)
 
 
 @router.post("/consents/{consent_id}/revoke", response_model=ConsentPublic, tags=["consents"], responses=ERRORS,
              summary="Revoke a consent (If-Match): stops future disclosures")
-def revoke_consent(consent_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response,
+def revoke_consent(consent_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response,
                    if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
     consent = consent_cases.revoke_consent(ctx, actor, consent_id, parse_if_match(if_match), now)
     return _versioned(response, ConsentPublic, consent)
@@ -165,7 +166,7 @@ def revoke_consent(consent_id: str, actor: ActorDep, ctx: ContextDep, now: NowDe
 @router.post("/patients/{patient_id}/disclosures", status_code=201, response_model=DisclosurePackagePublic,
              tags=["consents"], responses=ERRORS,
              summary="Disclose records outside the program: needs a consent in force; carries the 42 CFR 2.32 notice")
-def disclose(patient_id: str, payload: DisclosureRequest, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+def disclose(patient_id: PathId, payload: DisclosureRequest, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
     package = consent_cases.disclose(ctx, actor, patient_id, payload.recipient, payload.purpose,
                                      tuple(payload.categories), now)
     return jsonable_encoder({"disclosure": asdict(package.disclosure), "notice": package.notice,
@@ -174,13 +175,13 @@ def disclose(patient_id: str, payload: DisclosureRequest, actor: ActorDep, ctx: 
 
 @router.get("/patients/{patient_id}/disclosures", response_model=list[DisclosurePublic],  # type: ignore[valid-type]
             tags=["consents"], responses=ERRORS, summary="The accounting of a patient's disclosures")
-def list_disclosures(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+def list_disclosures(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
     return [asdict(d) for d in consent_cases.list_disclosures(ctx, actor, patient_id, now)]
 
 
 @router.post("/patients/{patient_id}/break-glass", status_code=201, tags=["break-glass"], responses=ERRORS,
              summary="Emergency access: a stated reason, limited in time, raised to the privacy officer")
-def break_glass(patient_id: str, payload: BreakGlassRequest, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+def break_glass(patient_id: PathId, payload: BreakGlassRequest, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
     grant = consent_cases.break_the_glass(ctx, actor, patient_id, payload.reason, payload.minutes,
                                           BREAK_GLASS_MAX_MINUTES, now)
     return jsonable_encoder(asdict(grant))
@@ -200,7 +201,7 @@ def _plain(value: Any) -> Any:
 @router.get("/patients/{patient_id}/alerts", tags=["views"], responses=ERRORS,
             summary="Monitoring alerts on the clinic's today, most severe first, with the end of protection "
                     "and the next injection due")
-def alerts(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+def alerts(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
     found = clinical_views.patient_alerts(ctx, actor, patient_id, now)
     return {"date": found.today.isoformat(), "alerts": _plain(found.alerts),
             "protection_ends": jsonable_encoder(found.protection_ends),
@@ -209,14 +210,14 @@ def alerts(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> An
 
 @router.get("/patients/{patient_id}/readiness", tags=["views"], responses=ERRORS,
             summary="Induction readiness for a form on a day (default today)")
-def readiness(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
-              form: Literal["oral", "xr-ntx", "implant"] = "xr-ntx", on: date | None = None) -> Any:
+def readiness(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep,
+              form: Literal["oral", "xr-ntx", "implant"] = "xr-ntx", on: BoundedDate | None = None) -> Any:
     return _plain(clinical_views.patient_readiness(ctx, actor, patient_id, now, form, on).result)
 
 
 @router.get("/patients/{patient_id}/coverage", tags=["views"], responses=ERRORS,
             summary="Daily coverage bands from the pharmacokinetic model (coverage engine)")
-def coverage(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
+def coverage(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep,
              days_back: Annotated[int, Query(ge=1, le=730)] = 180,
              days_ahead: Annotated[int, Query(ge=0, le=365)] = 60) -> Any:
     result = clinical_views.patient_coverage(ctx, actor, patient_id, now, days_back, days_ahead)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
@@ -23,7 +22,15 @@ from pydantic import BaseModel, create_model
 from naltrack.api.deps import ActorDep, ContextDep, NowDep
 from naltrack.api.errors import PreconditionRequired
 from naltrack.api.idempotency import IdempotencyDep, created, respond
-from naltrack.api.schemas import ProblemDetail, create_schema, public_schema, to_domain, to_public
+from naltrack.api.schemas import (
+    BoundedDate,
+    PathId,
+    ProblemDetail,
+    create_schema,
+    public_schema,
+    to_domain,
+    to_public,
+)
 from naltrack.domain.errors import InvalidInput, NotFound
 from naltrack.domain.questionnaires import score_answers
 from naltrack.domain.records import ClinicalRecord
@@ -128,9 +135,9 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
 
     @router.get(f"/patients/{{patient_id}}/{api.path}", response_model=page_model, tags=[tag], responses=ERRORS,
                 name=f"list_{api.kind}", summary=f"List a patient's {api.path}")
-    def list_(patient_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep,
+    def list_(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep,
               status: Literal["active", "entered-in-error", "any"] = "active",
-              since: date | None = None, until: date | None = None,
+              since: BoundedDate | None = None, until: BoundedDate | None = None,
               limit: Annotated[int, Query(ge=1, le=cases.MAX_PAGE)] = 50,
               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Any:
         filters = cases.RecordFilter(None if status == "any" else status, since, until)
@@ -141,7 +148,7 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
     @router.post(f"/patients/{{patient_id}}/{api.path}", status_code=201, response_model=public_model, tags=[tag],
                  responses=ERRORS, name=f"create_{api.kind}", summary=f"Record a new {api.path} entry")
     @_set_payload_type
-    def create(patient_id: str, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep,
+    def create(patient_id: PathId, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep,
                key: IdempotencyDep) -> Any:
         def run(ctx: AppContext) -> ClinicalRecord:
             return cases.create_record(ctx, actor, api.kind, patient_id, _builder(api, payload, actor), now)
@@ -154,7 +161,7 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
 
     @router.get(f"/{api.path}/{{record_id}}", response_model=public_model, tags=[tag], responses=ERRORS,
                 name=f"get_{api.kind}", summary=f"Read one {api.path} entry")
-    def get(record_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
+    def get(record_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
         record = cases.get_record(ctx, actor, api.kind, record_id, now)
         response.headers["ETag"] = etag(record.version)
         return to_public(public_model, record)
@@ -162,8 +169,8 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
     @router.put(f"/{api.path}/{{record_id}}", response_model=public_model, tags=[tag], responses=ERRORS,
                 name=f"correct_{api.kind}", summary=f"Correct a {api.path} entry (supersedes it; If-Match)")
     @_set_payload_type
-    def correct(record_id: str, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response,
-                if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
+    def correct(record_id: PathId, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep,
+                response: Response, if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
         expected = parse_if_match(if_match)
         record = cases.correct_record(ctx, actor, api.kind, record_id, expected, _builder(api, payload, actor), now)
         response.headers["ETag"] = etag(record.version)
@@ -172,7 +179,7 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
 
     @router.post(f"/{api.path}/{{record_id}}/entered-in-error", response_model=public_model, tags=[tag],
                  responses=ERRORS, name=f"retract_{api.kind}", summary=f"Mark a {api.path} entry entered-in-error")
-    def retract(record_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response,
+    def retract(record_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response,
                 if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
         record = cases.retract_record(ctx, actor, api.kind, record_id, parse_if_match(if_match), now)
         response.headers["ETag"] = etag(record.version)
