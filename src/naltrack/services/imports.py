@@ -31,6 +31,7 @@ from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.identity import Demographics, PartialDate, match_person
 from naltrack.domain.patients import Patient
+from naltrack.domain.person_data import Identifier
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.roles import KIND_CATEGORY
@@ -42,6 +43,9 @@ from naltrack.services.security import new_id
 from naltrack.services.security_ports import SecureUnitOfWork
 from naltrack.services.unit_of_work import RECORD_TYPES, chart_in
 
+#: The source's patient id as the evidence :func:`~naltrack.domain.identity.match_person` compares (it is the
+#: stored patient's id, whatever identifiers either side carries).
+_SOURCE_ID = "urn:naltrack:import-source-id"
 #: Fields that say who stored a record and which version it is, not what it says.
 _BOOKKEEPING = frozenset({"id", "status", "supersedes", "recorded_at", "recorded_by", "version"})
 
@@ -96,8 +100,9 @@ def check_same_person(uow: SecureUnitOfWork, imported: Patient, stored: Patient 
     clinic's patients are not disclosed) whose demographics disagree."""
     demographics = demographics_of(imported)
     if stored is not None:  # the source id is the stored patient's id: it links them, as an identifier would
-        match = match_person(stored, replace(demographics, identifiers=(*demographics.identifiers,
-                                                                         *stored.all_identifiers)))
+        link = Identifier(_SOURCE_ID, imported.id)
+        match = match_person(replace(stored, identifiers=(*stored.identifiers, link)),
+                             replace(demographics, identifiers=(link,)))
         if match.outcome == "different":
             raise InvalidInput(f"Patient/{imported.id}", imported.id,
                                f"is already the source id of another person in naltrack ({'; '.join(match.reasons)}):"

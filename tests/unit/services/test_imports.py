@@ -194,3 +194,9 @@ def test_the_same_person_under_a_known_identifier_and_id_imports(ctx: AppContext
     same = make_man(given_name="SAM", identifiers=(OTHER_MRN,))
     outcome = import_charts(ctx, IMPORTER, [replace(BASE, patient=same, labs=(make_lab(id="lab-new"),))], NOW)
     assert (outcome.patients_unchanged, outcome.records_created) == (1, {"LabResult": 1})
+
+
+def test_a_source_id_links_even_when_neither_side_has_identifiers(ctx: AppContext) -> None:
+    import_charts(ctx, IMPORTER, [replace(BASE, patient=make_man(mrn=None))], NOW)
+    with pytest.raises(InvalidInput, match=r"the family name differs\): two people are never merged"):
+        import_charts(ctx, IMPORTER, [replace(BASE, patient=make_man(mrn=None, family_name="Okafor"))], NOW)
