@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from naltrack.adapters.fhir.r4_common import ValidationProblem
+from naltrack.domain.limits import MAX_JSON_DEPTH
 
 BUNDLE_TYPES = ("transaction", "collection", "batch", "searchset")
-#: The deepest JSON nesting read. A Bundle of FHIR resources is about a dozen levels deep (an extension inside
-#: a coding inside a component of an entry's resource).
-MAX_DEPTH = 32
+#: The deepest JSON nesting read: the storage limit of every JSON body. A Bundle of FHIR resources is about a
+#: dozen levels deep (an extension inside a coding inside a component of an entry's resource).
+MAX_DEPTH = MAX_JSON_DEPTH
 _TOO_DEEP = f"is nested deeper than {MAX_DEPTH} levels (the limit of a JSON body)"
 
 
