@@ -129,6 +129,7 @@ class Patient:
                                                             "(leave it out when there is none)")
             require_text("patient.mrn", self.mrn, 64)
         self._check_identity()
+        check_limits(self)
 
     def _check_identity(self) -> None:
         for name, items, limit in (("identifiers", self.identifiers, MAX_IDENTIFIERS),
