@@ -25,6 +25,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("Patients", "/patients", "demographics"),
     ("Schedule", "/schedule", "schedule"),
     ("Audit", "/audit", "audit"),
+    ("Accounts", "/users", "users"),
 )
 
 

@@ -165,3 +165,65 @@ def test_the_sign_in_form_says_how_long_to_wait_and_keeps_the_name(app_with: Any
     assert waiting.status_code == 429
     assert "too many failed sign-ins: try again in 15 seconds" in waiting.text
     assert 'value="nurse.kim"' in waiting.text and PASSWORD not in waiting.text
+
+
+# --- the admin's accounts page ---------------------------------------------------------------------
+
+@pytest.fixture()
+def admin(app_with: Any, seeded: Path) -> TestClient:
+    app = app_with()
+    with app.state.storage.engine.connect() as connection:
+        known = set(connection.execute(sa.text("SELECT username FROM users")).scalars())
+    if "admin.ana" not in known:
+        seed(app.state.storage.uow, clinics=[Clinic(id="c2", name="Bay Clinic")])
+        add_user(app.state.secure_uow, "admin.ana", PASSWORD, "admin", "c1", datetime.now(UTC))
+        add_user(app.state.secure_uow, "nurse.bay", PASSWORD, "nurse", "c2", datetime.now(UTC))
+    web = client(app)
+    assert web.post("/sign-in", data={"username": "admin.ana", "password": PASSWORD},
+                    follow_redirects=False).status_code == 303
+    return web
+
+
+def create_account(web: TestClient, username: str, password: str) -> Any:
+    page = web.get("/users")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    return web.post("/users", data={"csrf_token": token, "username": username, "role": "nurse",
+                                    "password": password}, follow_redirects=False)
+
+
+@pytest.mark.parametrize(("password", "error"), [
+    ("password1234", "Password: is too easy to guess (This is a very common password.)"),
+    (" " * 12, "Password: must not be only spaces"),
+    ("short one", "Password: must be at least 12 characters"),
+    ("Nurse.New.Kim", "Password: must not be the user name"),
+    ("", "Password: is required"),
+])
+def test_a_weak_password_is_refused_inline_naming_the_rule(admin: TestClient, password: str, error: str) -> None:
+    response = create_account(admin, "nurse.new.kim", password)
+    assert response.status_code == 422
+    assert f'<p class="error" id="e-password">{error}' in response.text
+    assert 'aria-invalid="true"' in response.text and 'value="nurse.new.kim"' in response.text
+    assert (password.strip() == "" or password not in response.text) and "nurse.new.kim</td>" not in response.text
+
+
+def test_a_name_held_in_another_clinic_is_refused_inline_in_neutral_words(admin: TestClient) -> None:
+    elsewhere, here = create_account(admin, "nurse.bay", PASSWORD), create_account(admin, "nurse.kim", PASSWORD)
+    assert elsewhere.status_code == here.status_code == 422
+    assert "Username: &#39;nurse.bay&#39; cannot be used; choose another user name" in elsewhere.text
+    assert "Username: &#39;nurse.kim&#39; cannot be used; choose another user name" in here.text
+    assert "taken" not in elsewhere.text and "Bay Clinic" not in elsewhere.text
+
+
+def test_an_admin_creates_an_account_that_can_sign_in(admin: TestClient) -> None:
+    created = create_account(admin, "nurse.lin", "quiet harbor lantern moss")
+    assert created.status_code == 303 and created.headers["location"] == "/users"
+    assert "<td>nurse.lin</td><td>nurse</td><td>yes</td>" in admin.get("/users").text
+    signed_in = client(admin.app).post("/sign-in", follow_redirects=False,
+                                       data={"username": "nurse.lin", "password": "quiet harbor lantern moss"})
+    assert signed_in.status_code == 303
+
+
+def test_only_an_admin_sees_the_accounts_page(app_with: Any) -> None:
+    web = client(app_with())
+    assert sign_in(web).status_code == 303
+    assert web.get("/users").status_code == 403
