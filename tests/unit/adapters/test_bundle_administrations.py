@@ -297,6 +297,6 @@ def test_malformed_date_times_are_invalid_input(raw: str, rule: str) -> None:
 def test_an_impossible_birth_date_names_the_patient_element() -> None:
     data = bundle()
     data["entry"][0]["resource"]["birthDate"] = "1979-02-29"
-    with pytest.raises(InvalidInput, match=r"Bundle\.entry\[0\]\.resource\.birthDate: '1979-02-29' is not a real "
-                                           r"calendar date"):
+    with pytest.raises(InvalidInput, match=r"Bundle\.entry\[0\]\.resource\.birthDate \(birth_date\): '1979-02-29' "
+                                           r"is not a calendar date"):
         read_bundle(data)

@@ -82,7 +82,8 @@ def test_lab_without_a_unit_names_the_element_path() -> None:
         (lambda b: b["entry"][0]["resource"].pop("birthDate"),
          r"Bundle\.entry\[0\]\.resource\.birthDate: None is required"),
         (lambda b: b["entry"][0]["resource"].update(birthDate="1988-03"),
-         r"Bundle\.entry\[0\]\.resource\.birthDate: '1988-03' is not a full FHIR date"),
+         r"Bundle\.entry\[0\]\.resource\.birthDate: '1988-03' is a partial date; a patient is registered with "
+         r"the full birth date \(YYYY-MM-DD\)"),
         (lambda b: b["entry"].append({"fullUrl": "x"}), r"Bundle\.entry\[1\]\.resource: None is required"),
         (lambda b: b.update(entry={"a": 1}), r"Bundle\.entry: .* must be a JSON array"),
     ],
