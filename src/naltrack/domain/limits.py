@@ -32,6 +32,8 @@ LOINC_MAX_LENGTH = 16
 LOT_MAX_LENGTH = 40
 #: Longest short label (a route, a gender, an MRN, a time zone, a score band): ``VARCHAR(64)``.
 LABEL_MAX_LENGTH = 64
+#: Longest short note (the reason for a dose decision or an override): ``VARCHAR(500)``.
+NOTE_MAX_LENGTH = 500
 #: Longest free text (notes, descriptions in ``TEXT`` columns and text inside JSON columns).
 FREE_TEXT_MAX_LENGTH = 2000
 #: Range of every stored integer (``INTEGER`` columns are 32-bit on PostgreSQL).
@@ -51,7 +53,7 @@ MAX_JSON_DEPTH = 32
 #: Text fields by name, at their column's length; names not listed are free text, ids are :data:`ID_MAX_LENGTH`.
 TEXT_MAX_LENGTH: dict[str, int] = {
     **dict.fromkeys(("recorded_by", "prescriber", "observed_by", "given_by", "inserted_by", "removed_by",
-                     "counselor", "clinician", "assessed_by", "given_name", "family_name", "site"),
+                     "counselor", "clinician", "assessed_by", "decided_by", "given_name", "family_name", "site"),
                     PERSON_NAME_MAX_LENGTH),
     **dict.fromkeys(("referral_source", "display", "implant_product", "product", "reason", "name", "reaction"),
                     TITLE_MAX_LENGTH),
@@ -59,9 +61,12 @@ TEXT_MAX_LENGTH: dict[str, int] = {
     **dict.fromkeys(("lot", "instrument"), LOT_MAX_LENGTH),
     **dict.fromkeys(("route", "gender", "mrn", "timezone", "band"), LABEL_MAX_LENGTH),
     "loinc": LOINC_MAX_LENGTH,
+    "override_reason": NOTE_MAX_LENGTH,
 }
 #: Where one class's field differs from the field name's length: ``(class name, field) -> length``.
-TEXT_MAX_LENGTH_OF: dict[tuple[str, str], int] = {("PlannedProcedure", "description"): TITLE_MAX_LENGTH}
+TEXT_MAX_LENGTH_OF: dict[tuple[str, str], int] = {
+    ("PlannedProcedure", "description"): TITLE_MAX_LENGTH, ("DoseDecision", "reason"): NOTE_MAX_LENGTH,
+}
 
 
 def is_id_field(name: str) -> bool:
