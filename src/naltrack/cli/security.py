@@ -24,8 +24,6 @@ from naltrack.services import security as security_cases
 AUDIT_FIELDS = ("seq", "at", "actor", "clinic_id", "action", "category", "record_type", "record_id", "patient_id",
                 "purpose", "outcome", "source", "detail", "prev_hash", "hash", "mac")
 EXIT_CHAIN_BROKEN = 1
-#: What a spreadsheet reads as the start of a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @click.group()
@@ -96,26 +94,12 @@ def export(since: datetime | None, fmt: str, database_url: str | None) -> None:
     with application(database_url) as app:
         actor = f"cli:{getpass.getuser()}"[:64]
         for entry in audit_trail.export_audit(app.ctx.uow, actor, fmt, start, app.ctx.clock()):
-            row = asdict(entry)
-            row["at"] = entry.at.isoformat()
             if writer is not None:
-                writer.writerow({k: neutralise_cell(row[k]) for k in AUDIT_FIELDS})
+                writer.writerow(audit_trail.csv_row(entry, AUDIT_FIELDS))
             else:
+                row = asdict(entry)
+                row["at"] = entry.at.isoformat()
                 out.write(json.dumps({k: row[k] for k in AUDIT_FIELDS}) + "\n")
-
-
-def neutralise_cell(value: object) -> object:
-    """A CSV cell a spreadsheet will not run: text starting with ``= + - @``, a tab or a carriage
-    return gets a leading apostrophe (OWASP, CSV injection).
-
-    Examples
-    --------
-    >>> neutralise_cell("=HYPERLINK(1)"), neutralise_cell("-1+1"), neutralise_cell("nurse"), neutralise_cell(3)
-    ("'=HYPERLINK(1)", "'-1+1", 'nurse', 3)
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def echo_demo_accounts(database_url: str | None) -> None:

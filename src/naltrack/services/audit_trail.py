@@ -7,8 +7,8 @@ and the last checkpoint (:func:`audit_status`). An export is itself audited.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from naltrack.domain.security.accounts import Actor
@@ -17,6 +17,30 @@ from naltrack.domain.security.audit_checkpoint import Checkpoint
 from naltrack.services.access import Access, authorize, run_audited
 from naltrack.services.audit_ports import AuditStatus, AuditVerification
 from naltrack.services.security_ports import AuditQuery, SecureUnitOfWork, SecureUnitOfWorkFactory
+
+#: What a spreadsheet reads as the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with ``= + - @``, a tab or a carriage
+    return gets a leading apostrophe (OWASP, CSV injection).
+
+    Examples
+    --------
+    >>> neutralise_cell("=HYPERLINK(1)"), neutralise_cell("-1+1"), neutralise_cell("nurse"), neutralise_cell(3)
+    ("'=HYPERLINK(1)", "'-1+1", 'nurse', 3)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_row(entry: AuditEntry, fields: Sequence[str]) -> dict[str, object]:
+    """``entry``'s ``fields`` as one CSV row: the time in ISO 8601, every cell neutralised."""
+    row = asdict(entry)
+    row["at"] = entry.at.isoformat()
+    return {k: neutralise_cell(row[k]) for k in fields}
 
 
 def verify_audit(uow_factory: SecureUnitOfWorkFactory, now: datetime) -> AuditVerification:

@@ -242,7 +242,7 @@ class FakeSecurityRepository(SecurityRepository):
 
     def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
         found = [e for e in reversed(self.data.audit)
-                 if (clinic_id is None or e.clinic_id in (clinic_id, None))
+                 if (clinic_id is None or e.clinic_id == clinic_id)
                  and all(value is None or getattr(e, name) == value
                          for name, value in (("actor", query.actor), ("patient_id", query.patient_id),
                                              ("outcome", query.outcome)))
