@@ -241,3 +241,29 @@ def test_a_read_carries_the_record_version_and_a_weak_etag(env: Env) -> None:
     assert response.headers["etag"] == 'W/"1"'
     conditions = env.get("/fhir/R4/Condition", patient="pt-ada").json()
     assert [e["resource"]["meta"]["versionId"] for e in conditions["entry"]] == ["1"]
+
+
+def test_the_served_capability_statement_is_valid_and_says_how_to_authenticate(env: Env) -> None:
+    response = env.client.get("/fhir/R4/metadata")
+    assert response.status_code == 200
+    statement = response.json()
+    assert find_problems(statement) == []
+    assert statement["implementation"]["url"] == "http://testserver/fhir/R4"
+    (rest,) = statement["rest"]
+    assert rest["security"]["cors"] is False  # no origin configured
+    assert "POST /api/v1/auth/token" in rest["security"]["description"]
+
+
+_SAMPLE = {"token": "pt-ada", "string": "a", "date": "ge1900", "reference": "Patient/pt-ada", "number": "1"}
+
+
+def test_every_advertised_search_parameter_is_honoured_under_strict_handling(env: Env) -> None:
+    statement = env.client.get("/fhir/R4/metadata").json()
+    for resource in statement["rest"][0]["resource"]:
+        for param in resource["searchParam"]:
+            params = {param["name"]: _SAMPLE[param["type"]]}
+            if resource["type"] != "Patient":
+                params.setdefault("patient", "pt-ada")
+            response = env.get(f"/fhir/R4/{resource['type']}", headers={"Prefer": "handling=strict"}, **params)
+            assert response.status_code == 200, (resource["type"], param["name"], response.text)
+            assert response.json()["resourceType"] == "Bundle"

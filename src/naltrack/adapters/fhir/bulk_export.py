@@ -5,8 +5,9 @@ staging folder beside the destination, one ``<Type>.ndjson`` per type, with ``NO
 2.32). Then one transaction records every disclosure (:func:`naltrack.services.consents.disclose_all`)
 and, before it commits, writes each disclosure's Consent and AuditEvent and moves the staging folder
 into place. Any failure on the way removes the staging folder: nothing is written and no disclosure
-is recorded as made. A record that cannot be written as FHIR is left out and named, and a patient
-whose Patient cannot be written is left out and named; neither stops the export.
+is recorded as made. A record that cannot be written as FHIR is left out and named; a patient whose
+stored records cannot be read, or whose Patient cannot be written, is left out and named; neither stops
+the export.
 """
 
 from __future__ import annotations
@@ -114,8 +115,8 @@ def _stage(ctx: AppContext, actor: Actor, patient_ids: list[str], recipient: str
                     patient = None  # refused below as "not found", audited, like any other clinic's patient
                 try:
                     rendered = render_disclosure(uow, patient, categories) if patient is not None else None
-                except Conflict as error:  # the Patient itself cannot be written: left out, named
-                    result.not_written.append(f"{patient_id}: {error}")
+                except Conflict as error:  # a stored record cannot be read, or the Patient cannot be written
+                    result.not_written.append(f"{patient_id}: left out: {error}")
                     continue
             if rendered is None:
                 result.refused.append(refuse_unconsented(ctx, actor, patient_id, recipient, purpose, now))

@@ -29,7 +29,7 @@ from naltrack.adapters.fhir.r4_common import (
 from naltrack.adapters.fhir.r4_export import ChartExport, as_bundle, render_chart, sensitivities
 from naltrack.adapters.fhir.r4_privacy import consent_resource, disclosure_audit_event
 from naltrack.domain.chart import PatientChart
-from naltrack.domain.errors import Conflict
+from naltrack.domain.errors import Conflict, InvalidInput
 from naltrack.domain.patients import Patient
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES, KIND_CATEGORY
@@ -102,11 +102,21 @@ class RenderedDisclosure:
 def render_disclosure(uow: SecureUnitOfWork, patient: Patient, categories: tuple[str, ...]) -> RenderedDisclosure:
     """``patient``'s records of ``categories`` as FHIR R4 (:func:`render_chart`), the Patient reduced to what
     the consent lets leave; :class:`Conflict` when the Patient itself cannot be written."""
-    chart = only_categories(chart_in(uow, patient), categories)
+    try:
+        chart = only_categories(chart_in(uow, patient), categories)
+    except InvalidInput as error:
+        raise unreadable(patient.id, error) from error
     shown = consent_cases.disclosed_patient(patient, categories)
     export = render_chart(chart, demographics=shown is not None, clinic=uow.clinics.find(patient.clinic_id))
     require_patient(export, patient.id)
     return RenderedDisclosure(chart, ChartExport(with_versions(export.resources, chart), export.problems))
+
+
+def unreadable(patient_id: str, error: InvalidInput) -> Conflict:
+    """A stored value that the record's own checks refuse on reading (stored before a limit was enforced):
+    a :class:`Conflict` naming the patient and the value, so that the face answers it, never a 500."""
+    return Conflict(f"Patient/{patient_id}: a stored record cannot be read ({error}); correct it before it "
+                    "can be read or exported")
 
 
 def require_patient(export: ChartExport, patient_id: str) -> None:
@@ -168,7 +178,10 @@ def disclosure_resources(uow: SecureUnitOfWork, disclosure: Disclosure, records:
 def read_record(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> DisclosedRecord:
     """A read inside the program: the categories the actor's role may read, audited. A record that cannot
     be written as FHIR is left out and named; a Patient that cannot be written is a :class:`Conflict`."""
-    chart: PatientChart = chart_view(ctx, actor, patient_id, "fhir-everything", lambda chart: chart, now)
+    try:
+        chart: PatientChart = chart_view(ctx, actor, patient_id, "fhir-everything", lambda chart: chart, now)
+    except InvalidInput as error:  # the request names only a patient: a refused value is a stored one
+        raise unreadable(patient_id, error) from error
     with ctx.uow() as uow:
         clinic = uow.clinics.find(chart.patient.clinic_id)
     export = render_chart(chart, clinic=clinic)
