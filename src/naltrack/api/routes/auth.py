@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from naltrack.api import sessions
 from naltrack.api.deps import ActorDep, ContextDep, CurrentUser, NowDep, UowDep
 from naltrack.api.routes.records import ERRORS
-from naltrack.api.schemas import public_schema
+from naltrack.api.schemas import BoundedDateTime, PathId, public_schema
 from naltrack.domain.security.consent import BreakGlass
 from naltrack.domain.security.roles import Role
 from naltrack.services import consents as consent_cases
@@ -110,8 +110,8 @@ class AuditEntryPublic(BaseModel):
 
 @router.get("/audit", response_model=list[AuditEntryPublic], tags=["audit"], responses=ERRORS,
             summary="Search the audit log (auditor); format=csv exports")
-def search_audit(actor: ActorDep, uow: UowDep, now: NowDep, since: datetime | None = None,
-                 until: datetime | None = None, user: Annotated[str | None, Query(max_length=64)] = None,
+def search_audit(actor: ActorDep, uow: UowDep, now: NowDep, since: BoundedDateTime | None = None,
+                 until: BoundedDateTime | None = None, user: Annotated[str | None, Query(max_length=64)] = None,
                  patient_id: Annotated[str | None, Query(max_length=64)] = None,
                  outcome: Literal["allowed", "denied", "not-found", "invalid", "conflict"] | None = None,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -145,7 +145,7 @@ def list_break_glass(actor: ActorDep, ctx: ContextDep, now: NowDep, unreviewed: 
 
 @router.post("/break-glass/{grant_id}/review", response_model=BreakGlassPublic, tags=["break-glass"],
              responses=ERRORS, summary="Mark a grant reviewed (privacy officer)")
-def review_break_glass(grant_id: str, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+def review_break_glass(grant_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
     return asdict(consent_cases.review_break_glass(ctx, actor, grant_id, now))
 
 
