@@ -149,7 +149,10 @@ def disclose_record(ctx: AppContext, actor: Actor, patient_id: str, recipient: s
             delivered.append(DisclosedRecord(disclosure.patient_id, resources, disclosure.notice, disclosure.id,
                                              disclosure.categories, tuple(rendered.export.problems)))
 
-    consent_cases.disclose_all(ctx, actor, [(patient_id, asked)], recipient, purpose, now, deliver)
+    try:
+        consent_cases.disclose_all(ctx, actor, [(patient_id, asked)], recipient, purpose, now, deliver)
+    except InvalidInput as error:  # what is asked is never empty: a refused value is a stored one
+        raise unreadable(patient_id, error) from error
     return delivered[0]
 
 
