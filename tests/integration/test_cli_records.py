@@ -159,7 +159,7 @@ def test_record_injection_writes_one_row_audited_once_under_the_user(demo_db: st
     again = _injection(demo_db, "--given-at", "2026-11-19T15:00:00+00:00", "--as", PRESCRIBER,
                        "--override-reason", "second kit")
     assert again.returncode == 2 and stats(demo_db)["injections"] == before + 1
-    assert "[stop] DOSE-SAME-DAY: A XR-naltrexone injection dose is already recorded on 2026-11-19" in again.stderr
+    assert "[stop] DOSE-SAME-DAY: XR-naltrexone injection already recorded on 2026-11-19" in again.stderr
 
 
 def test_a_dose_the_check_stops_exits_2_listing_each_reason_and_what_lifts_it(demo_db: str) -> None:

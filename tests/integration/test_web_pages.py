@@ -110,13 +110,18 @@ def test_htmx_request_gets_the_partial_and_a_history_restore_the_full_page(app):
     assert "<html" in restore.text and 'id="dashboard"' in restore.text
 
 
+def ticked(form_html: str) -> dict[str, str]:
+    """Every review item of the pre-dose check on the form, ticked (what the nurse does after checking each)."""
+    return {name: "yes" for name in re.findall(r'name="(confirm__[^"]+)"', form_html)}
+
+
 def test_recording_an_injection_moves_the_due_date_to_day_28(app):
     client = signed_in(app, "nurse.kim")
     form = client.get("/patients/p1/injections/new").text
     assert 'value="left" checked' in form
     seen = re.search(r'name="seen" value="([^"]*)"', form).group(1)
     today = datetime.now(UTC).astimezone(TZ).date()
-    response = client.post("/patients/p1/injections/new", follow_redirects=False, data={
+    response = client.post("/patients/p1/injections/new", follow_redirects=False, data={**ticked(form),
         "csrf_token": csrf(form), "seen": seen, "side": "left", "lot": "LOT-B",
         "expiry": (today + timedelta(days=300)).isoformat(), "needle_length_in": "2",
         "given_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"), "given_by": "nurse.kim"})
@@ -143,7 +148,7 @@ def test_expired_kit_is_refused_next_to_its_field_with_values_kept_and_nothing_s
 def test_a_stale_injection_form_says_so_instead_of_recording_twice(app):
     client = signed_in(app, "nurse.kim")
     form = client.get("/patients/p1/injections/new").text
-    fields = {"csrf_token": csrf(form), "seen": "i1", "side": "left", "lot": "LOT-C",
+    fields = {**ticked(form), "csrf_token": csrf(form), "seen": "i1", "side": "left", "lot": "LOT-C",
               "expiry": "2031-01-01", "needle_length_in": "1.5",
               "given_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"), "given_by": "nurse.kim"}
     assert client.post("/patients/p1/injections/new", data=fields, follow_redirects=False).status_code == 303

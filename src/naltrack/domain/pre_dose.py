@@ -29,7 +29,7 @@ from naltrack.domain.chart import PatientChart, local_day
 from naltrack.domain.dose_classes import DoseClass, classify_dose
 from naltrack.domain.indications import active_regimen
 from naltrack.domain.records import current
-from naltrack.domain.regimens import Form
+from naltrack.domain.regimens import FORM_LABELS, Form, form_label
 from naltrack.domain.rules.base import Reason, get_rule
 from naltrack.domain.rules.readiness import assess_readiness
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
@@ -157,15 +157,12 @@ def _stop(rule_id: str, message: str) -> Finding:
 def _order_and_duplicates(chart: PatientChart, form: Form, on: date, tz: tzinfo) -> list[Finding]:
     found: list[Finding] = []
     if active_regimen(chart, on, form) is None:
-        found.append(_stop("DOSE-NO-ORDER", f"No active {_NAMES[form]} order on {on}: a prescriber orders the "
+        found.append(_stop("DOSE-NO-ORDER", f"No active {FORM_LABELS[form]} order on {on}: a prescriber orders the "
                            "regimen first."))
     if on in doses_given_on(chart, form, tz):
-        found.append(_stop("DOSE-SAME-DAY", f"A {_NAMES[form]} dose is already recorded on {on}: not given twice."))
+        found.append(_stop("DOSE-SAME-DAY", f"{form_label(form, first=True)} already recorded on {on}: not given "
+                           "twice."))
     return found
-
-
-_NAMES: dict[str, str] = {"oral": "oral naltrexone", "xr-ntx": "XR-naltrexone injection",
-                          "implant": "naltrexone implant"}
 
 
 def doses_given_on(chart: PatientChart, form: Form, tz: tzinfo) -> set[date]:

@@ -29,6 +29,15 @@ REGIMEN_KINDS: tuple[RegimenKind, ...] = get_args(RegimenKind)
 Form = Literal["oral", "xr-ntx", "implant"]
 #: The naltrexone forms a dose can be given (and classed, and readiness assessed) in.
 FORMS: tuple[Form, ...] = get_args(Form)
+#: Plain-language names of the forms (messages, the chart, the forms).
+FORM_LABELS: dict[str, str] = {"oral": "oral naltrexone", "xr-ntx": "XR-naltrexone injection",
+                               "implant": "naltrexone implant"}
+
+
+def form_label(form: str, *, first: bool = False) -> str:
+    """The plain name of ``form``; ``first`` capitalises it to begin a sentence ("XR-naltrexone injection")."""
+    label = FORM_LABELS[form]
+    return label[:1].upper() + label[1:] if first else label
 #: Oral regimens whose next tablet is scheduled (targeted dosing is taken as needed, clinical.md §1.4).
 SCHEDULED_ORAL_KINDS: tuple[RegimenKind, ...] = ("oral-daily", "oral-schedule")
 FORM_OF_KIND: dict[str, Form] = {

@@ -120,7 +120,8 @@ def _decision(check: PreDoseCheck, dose: Injection | ImplantInsertion | OralDose
     overridden = tuple(f.key for f in check.at_level("override")) if overriding else ()
     to_confirm = {f.key for f in check.at_level("confirm")}
     return DoseDecision(id=new_id(), patient_id=dose.patient_id, form=check.form, decided_at=given_at(dose),
-                        outcome="given", dose_class=check.dose_class.kind, decided_by=actor.user.id, dose_id=dose.id,
+                        outcome="given", dose_class=check.dose_class.kind, decided_by=actor.user.username,
+                        dose_id=dose.id,
                         confirmed=tuple(sorted(to_confirm & authorisation.confirmed)), overridden=overridden,
                         override_reason=authorisation.override_reason if overridden else None)
 
@@ -149,7 +150,7 @@ def record_dose_not_given(ctx: AppContext, actor: Actor, patient_id: str, form: 
         zone = uow.clinics.get(patient.clinic_id).zone
         kind = check_dose(chart_in(uow, patient), form, at, zone, ctx.thresholds).dose_class.kind
         decision = DoseDecision(id=new_id(), patient_id=patient_id, form=form, decided_at=at, outcome=outcome,
-                                dose_class=kind, decided_by=actor.user.id, reason=reason)
+                                dose_class=kind, decided_by=actor.user.username, reason=reason)
         write_records(uow, access, [decision], now)
         return decision
 

@@ -16,10 +16,12 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.dose_decisions import OUTCOME_LABELS, DoseDecision
 from naltrack.domain.due_dates import next_injection_due
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, LIVER_LOINC
 from naltrack.domain.records import current
+from naltrack.domain.regimens import form_label
 from naltrack.domain.rules.base import Alert
 from naltrack.domain.rules.monitoring import phq9_item9, run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
@@ -120,7 +122,18 @@ def timeline(chart: PatientChart) -> list[TimelineItem]:
               for m in current(chart.implants)]
     items += [TimelineItem(r.removed_at, f"implant removed: {r.reason}", r.removed_by)
               for r in current(chart.implant_removals)]
+    items += [TimelineItem(d.decided_at, _decision_text(d), d.decided_by) for d in current(chart.dose_decisions)
+              if d.outcome != "given" or d.is_override]
     return sorted(items, key=lambda t: t.when, reverse=True)
+
+
+def _decision_text(decision: DoseDecision) -> str:
+    form = form_label(decision.form, first=True)
+    if decision.outcome != "given":
+        return f"{form} {OUTCOME_LABELS[decision.outcome].lower()}: {decision.reason}"
+    reasons = len(decision.overridden)
+    return (f"{form} given despite {reasons} not-ready reason{'s' if reasons != 1 else ''}, overridden by the "
+            f"prescriber: {decision.override_reason}")
 
 
 def liver_rows(chart: PatientChart, thresholds: Thresholds) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from naltrack.web.routes import (
     consents,
     counseling,
     dashboard,
+    doses,
     intake,
     labs_implants,
     patients,
@@ -30,6 +31,6 @@ def build_web_router(settings: Settings) -> APIRouter:
     router.include_router(build_static_router(discover_assets()))
     # intake first: /patients/new must win over /patients/{patient_id}.
     for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
-                   consents, audit, alerts, counseling, safety):
+                   consents, audit, alerts, counseling, safety, doses):
         router.include_router(module.router)
     return router

@@ -89,7 +89,7 @@ def test_only_a_prescriber_overrides_and_the_override_is_kept_with_its_reason() 
     assert (decision.dose_id, decision.outcome, decision.dose_class) == (shot.id, "given", "first")  # type: ignore[attr-defined]
     assert decision.overridden == ("RDY-OPIOID-FREE", "RDY-OPIOID-FREE/2")
     assert decision.override_reason == "screen was poppy-seed; challenge passed"
-    assert decision.decided_by == "u-rx"
+    assert decision.decided_by == "rx.test"
 
 
 def test_a_second_injection_the_same_clinic_day_is_stopped_even_for_a_prescriber_overriding() -> None:

@@ -15,6 +15,7 @@ from naltrack.services.records import NewRecord
 from naltrack.web.context import require_user, web_of
 from naltrack.web.forms import FormState
 from naltrack.web.pages import page, redirect
+from naltrack.web.pre_dose import pre_dose_view
 from naltrack.web.routes.recording import base_fields, chart_for, form_page, local_now, save_record
 
 router = APIRouter()
@@ -62,7 +63,8 @@ def implant(request: Request, form: Mapping[str, Any] | None) -> Response:
     if form is None:
         state = FormState(values={"inserted_at": local_now(request, user), "inserted_by": user.user.username,
                                   "site": "lower abdomen"})
-        return form_page(request, user, chart, "implant_form", "Record an implant", state, max_mg=IMPLANT_MAX_DOSE_MG)
+        return form_page(request, user, chart, "implant_form", "Record an implant", state, max_mg=IMPLANT_MAX_DOSE_MG,
+                         **pre_dose_view(request, user, chart, "implant", None))
     state = FormState.from_form(form)
     days = state.number("expected_duration_days", 14, 365, "days", required=False)
     values: dict[str, Any] = {
@@ -78,4 +80,6 @@ def implant(request: Request, form: Mapping[str, Any] | None) -> Response:
 
         if save_record(request, user, state, "implants", build, IMPLANT_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=implant")
-    return form_page(request, user, chart, "implant_form", "Record an implant", state, 422, max_mg=IMPLANT_MAX_DOSE_MG)
+    check = pre_dose_view(request, user, chart, "implant", values["inserted_at"])
+    return form_page(request, user, chart, "implant_form", "Record an implant", state, 409 if state.notice else 422,
+                     max_mg=IMPLANT_MAX_DOSE_MG, **check)

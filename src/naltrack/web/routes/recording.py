@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from naltrack.domain.administrations import NEEDLE_LENGTHS_IN, Injection, OralDose, suggest_injection_side
 from naltrack.domain.chart import PatientChart
-from naltrack.domain.errors import InvalidInput
+from naltrack.domain.errors import DoseStopped, InvalidInput
 from naltrack.domain.indications import active_regimen
 from naltrack.domain.observations import ANALYTES, AnalyteResult, UrineDrugScreen
 from naltrack.domain.records import current
@@ -31,6 +31,7 @@ from naltrack.web.context import WebUser, actor_of, page_context, require_user, 
 from naltrack.web.forms import FormState
 from naltrack.web.idempotency import create_once
 from naltrack.web.pages import page, redirect
+from naltrack.web.pre_dose import authorisation_from, pre_dose_view
 from naltrack.web.rendering import render
 
 router = APIRouter()
@@ -82,19 +83,28 @@ def base_fields(new: NewRecord) -> dict[str, Any]:
 
 def save_record(request: Request, user: WebUser, state: FormState, kind: str, build: record_cases.Builder,
                 fields: Mapping[str, str]) -> Any | None:
-    """Store the record, or put the domain error next to its field and return ``None``."""
+    """Store the record, or put the domain error next to its field (or the pre-dose check's answer above the
+    form) and return ``None``. A dose passes the check with the items ticked and a prescriber's override."""
     web = web_of(request)
+    authorisation = authorisation_from(state, user)
     try:
         return create_once(request, user, state, lambda ctx: record_cases.create_record(
-            ctx, actor_of(request, user), kind, request.path_params["patient_id"], build, web.now()))
+            ctx, actor_of(request, user), kind, request.path_params["patient_id"], build, web.now(), authorisation))
     except InvalidInput as error:
         state.apply(error, fields)
+        return None
+    except DoseStopped as stopped:
+        levels = {f["level"] for f in stopped.findings}
+        state.notice = ("Not recorded: the dose was not given. " + " ".join(
+            text for level, text in (("stop", "Something stops it (below)."),
+                                     ("override", "It is not ready, and only a prescriber's reason overrides that."),
+                                     ("confirm", "Tick each item to confirm it.")) if level in levels))
         return None
 
 
 def form_page(request: Request, user: WebUser, chart: PatientChart, template: str, title: str, state: FormState,
-          status: int = 200, **extra: Any) -> Response:
-    context = page_context(request, user, title, form=state, patient=chart.patient, **extra)
+              status: int = 200, **extra: Any) -> Response:
+    context = page_context(request, user, title, form=state, patient=chart.patient, **{"pre_dose": None, **extra})
     return render(request, "pages/record.html", f"partials/{template}.html", context, status_code=status)
 
 
@@ -118,7 +128,8 @@ def injection_form(request: Request, form: Mapping[str, Any] | None) -> Response
     extra = _injection_extra(chart)
     state = FormState(values={"side": extra["suggested"], "given_at": local_now(request, user),
                               "given_by": user.user.username, "seen": _latest_id(chart.injections, "given_at")})
-    return form_page(request, user, chart, "injection_form", "Record an injection", state, **extra)
+    return form_page(request, user, chart, "injection_form", "Record an injection", state, **extra,
+                     **pre_dose_view(request, user, chart, "xr-ntx", None))
 
 
 @page(router, "/patients/{patient_id}/injections/new", methods=("POST",))
@@ -135,7 +146,8 @@ def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Respon
                         "another injection.")
         state.values["seen"] = last.id
         state.values["side"] = extra["suggested"]
-        return form_page(request, user, chart, "injection_form", "Record an injection", state, 409, **extra)
+        return form_page(request, user, chart, "injection_form", "Record an injection", state, 409, **extra,
+                         **pre_dose_view(request, user, chart, "xr-ntx", None))
     # Parsed values are None only with an error next to their field; then nothing is built.
     values: dict[str, Any] = {
         "side": state.choice("side", ("left", "right")), "lot": state.text("lot", max_length=40),
@@ -151,7 +163,9 @@ def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Respon
 
         if save_record(request, user, state, "injections", build, INJECTION_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=injection")
-    return form_page(request, user, chart, "injection_form", "Record an injection", state, 422, **extra)
+    return form_page(request, user, chart, "injection_form", "Record an injection", state,
+                     409 if state.notice else 422, **extra,
+                     **pre_dose_view(request, user, chart, "xr-ntx", values["given_at"]))
 
 
 # --- oral dose -----------------------------------------------------------------------------
@@ -168,7 +182,8 @@ def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
     if form is None:
         state = FormState(values={"dose_mg": "50", "dose_status": "observed", "taken_at": local_now(request, user),
                                   "observed_by": user.user.username})
-        return form_page(request, user, chart, "oral_form", "Record an oral dose", state)
+        return form_page(request, user, chart, "oral_form", "Record an oral dose", state,
+                         **pre_dose_view(request, user, chart, "oral", None))
     state = FormState.from_form(form)
     status = state.choice("dose_status", ("observed", "taken", "missed"))
     values: dict[str, Any] = {
@@ -182,7 +197,8 @@ def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
 
         if save_record(request, user, state, "oral_doses", build, ORAL_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=oral-dose")
-    return form_page(request, user, chart, "oral_form", "Record an oral dose", state, 422)
+    return form_page(request, user, chart, "oral_form", "Record an oral dose", state, 409 if state.notice else 422,
+                     **pre_dose_view(request, user, chart, "oral", values["taken_at"]))
 
 
 # --- urine drug screen ---------------------------------------------------------------------
