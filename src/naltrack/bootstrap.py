@@ -18,9 +18,14 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from naltrack.adapters.audit_seal import AuditSeal, seal_from_settings
-from naltrack.adapters.db.audit_ledger import restore_guards_at_start
 from naltrack.adapters.db.engine import create_engine
-from naltrack.adapters.db.security_repository import TokenLookup, secure_uow_factory, token_lookup
+from naltrack.adapters.db.security_repository import (
+    TokenLookup,
+    configured_seal,
+    restore_guards_at_start,
+    secure_uow_factory,
+    token_lookup,
+)
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from naltrack.config import Settings
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
@@ -40,6 +45,7 @@ class Storage:
         self._migrate = migrate_schema
         self._lock = threading.Lock()
         self._ready = False
+        self._audit_seal = audit_seal
         self._secure = secure_uow_factory(self.engine, self.ensure_schema, audit_seal)
 
     def ensure_schema(self) -> None:
@@ -50,7 +56,7 @@ class Storage:
 
                 migrate(self.engine)
             if not self._ready:
-                restore_guards_at_start(self.engine)
+                restore_guards_at_start(self.engine, self._audit_seal or configured_seal())
             self._ready = True
 
     def uow(self) -> AbstractUnitOfWork:

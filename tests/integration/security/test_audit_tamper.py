@@ -23,6 +23,7 @@ from naltrack.adapters.db import security_tables as st
 from naltrack.adapters.db.audit_ledger import SqlAuditLedger, missing_guards, restore_guards
 from naltrack.adapters.db.engine import create_engine
 from naltrack.adapters.db.security_repository import secure_uow_factory
+from naltrack.bootstrap import Storage
 from naltrack.domain.patients import Clinic
 from naltrack.domain.security.audit import AuditEntry, AuditEvent, chain_after
 from naltrack.services.audit_ports import AuditVerification
@@ -263,4 +264,19 @@ def test_a_rewrite_by_someone_holding_the_key_and_the_checkpoint_file_is_not_det
     chain[0] = replace(chain[0], actor="mallory")
     rewrite(engine, rehash(chain, seal.entry_key))
     seal.checkpoints.unlink()
+    assert verify(engine, seal).intact
+
+
+def test_start_up_restores_dropped_guards_and_records_it_in_the_log(database_url: str, engine: Engine,
+                                                                    seal: AuditSeal) -> None:
+    tamper(engine, keep_guards_off=True)
+    store = Storage(database_url, audit_seal=seal)
+    store.ensure_schema()
+    store.close()
+    last = entries(engine)[-1]
+    names = list(st.AUDIT_GUARDS[engine.dialect.name])
+    assert (last.seq, last.actor, last.action, last.category) == (N + 1, "naltrack", "restore-guards", "audit")
+    assert last.detail == f"guards missing at start-up, restored: {', '.join(names)}" and last.mac is not None
+    first = verify(engine, seal)  # this process restored them: its next verification says so
+    assert first.report.intact and list(first.guards_missing) == names and not first.intact
     assert verify(engine, seal).intact

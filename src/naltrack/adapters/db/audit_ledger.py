@@ -59,15 +59,10 @@ def restore_guards(connection: Connection, names: list[str]) -> None:
             connection.execute(sa.text(statement))
 
 
-def restore_guards_at_start(engine: Engine) -> tuple[str, ...]:
-    """Restore missing guards once at start-up; log them and keep them for the next verification."""
-    with engine.begin() as connection:
-        missing = missing_guards(connection)
-        restore_guards(connection, missing)
-    if missing:
-        LOG.warning("audit guards were missing and are restored: %s", ", ".join(missing))
-        _RESTORED[database_label(engine)] = tuple(missing)
-    return tuple(missing)
+def note_restored(engine: Engine, names: tuple[str, ...]) -> None:
+    """Keep the guards restored at start-up for this process's next verification, and log them."""
+    LOG.warning("audit guards were missing and are restored: %s", ", ".join(names))
+    _RESTORED[database_label(engine)] = names
 
 
 def _snapshot(engine: Engine) -> Connection:

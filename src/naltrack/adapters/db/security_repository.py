@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Self
 
 import sqlalchemy as sa
@@ -22,9 +22,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from naltrack.adapters.audit_seal import AuditSeal, seal_from_settings
 from naltrack.adapters.db import security_tables as st
-from naltrack.adapters.db.idempotency import SqlIdempotencyRepository
 from naltrack.adapters.db import tables
-from naltrack.adapters.db.audit_ledger import SqlAuditLedger
+from naltrack.adapters.db.audit_ledger import SqlAuditLedger, missing_guards, note_restored, restore_guards
+from naltrack.adapters.db.idempotency import SqlIdempotencyRepository
 from naltrack.adapters.db.read_models import SqlReadModels
 from naltrack.adapters.db.sign_in_attempts import SqlSignInAttempts
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
@@ -269,8 +269,8 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         self._security = SqlSecurityRepository(self._connection, self._seal.entry_key)  # type: ignore[arg-type]
         self.security = self._security
         self.read_models = SqlReadModels(self._connection, self._engine)  # type: ignore[arg-type]
-        self.idempotency = SqlIdempotencyRepository(self._connection)  # type: ignore[arg-type]
         self.sign_ins = SqlSignInAttempts(self._connection)  # type: ignore[arg-type]
+        self.idempotency = SqlIdempotencyRepository(self._connection)  # type: ignore[arg-type]
         return self
 
     def commit(self) -> None:
@@ -289,6 +289,21 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
     def _release_lock(self) -> None:
         if self._lock is not None:
             self._lock.release()
+
+
+def restore_guards_at_start(engine: Engine, seal: AuditSeal) -> tuple[str, ...]:
+    """Restore missing audit guards at start-up, and record that in the audit log itself (durable
+    evidence that someone removed them) and for this process's next verification."""
+    with engine.begin() as connection:
+        missing = tuple(missing_guards(connection))
+        if missing:
+            restore_guards(connection, list(missing))
+            SqlSecurityRepository(connection, seal.entry_key).append_audit(AuditEvent(
+                at=datetime.now(UTC), actor="naltrack", clinic_id=None, action="restore-guards", category="audit",
+                purpose="operations", detail=f"guards missing at start-up, restored: {', '.join(missing)}"[:500]))
+    if missing:
+        note_restored(engine, missing)
+    return missing
 
 
 @functools.cache
