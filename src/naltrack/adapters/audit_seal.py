@@ -50,10 +50,12 @@ class AuditSeal:
         """Sign ``checkpoint`` and append it to the file (created 0600), synced to disk."""
         signed = checkpoint.signed(self.checkpoint_key)
         self.checkpoints.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.checkpoints, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        descriptor = os.open(self.checkpoints, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
-            handle.write(signed.to_line() + "\n")
+            size = os.fstat(descriptor).st_size  # a crash may have left the last line unfinished
+            torn = size > 0 and os.pread(descriptor, 1, size - 1) != b"\n"
+            handle.write(("\n" if torn else "") + signed.to_line() + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         return signed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from naltrack.adapters.audit_seal import AuditKeyError, audit_secret, seal_from_settings
 from naltrack.config import Settings
+from naltrack.domain.security.audit_checkpoint import Checkpoint
 
 SECRET = "a-synthetic-audit-secret-of-40-characters"
 
@@ -57,3 +59,16 @@ def test_checkpoints_go_to_the_data_dir_unless_placed_elsewhere(tmp_path: Path) 
                       audit_checkpoint_every=50)
     assert seal_from_settings(chosen).checkpoints == tmp_path / "elsewhere.jsonl"
     assert seal_from_settings(chosen).every == 50
+
+
+def test_a_checkpoint_after_a_torn_line_starts_on_a_line_of_its_own(tmp_path: Path) -> None:
+    seal = seal_from_settings(settings(tmp_path, audit_key=SECRET, audit_checkpoints=tmp_path / "cp.jsonl"))
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    first = seal.append(Checkpoint(database="d", seq=1, hash="h1", count=1, at=at, keyed_from=1, kind="cadence"))
+    with seal.checkpoints.open("a") as handle:
+        handle.write('{"database":"d","seq":9')  # a crash in the middle of a line
+    second = seal.append(Checkpoint(database="d", seq=2, hash="h2", count=2, at=at, keyed_from=1, kind="cadence"))
+    found = seal.read("d")
+    assert found.last == second and found.bad_lines == () and first.is_signed_by(seal.checkpoint_key)
+    assert len(seal.checkpoints.read_text().splitlines()) == 3
+    assert seal.checkpoints.stat().st_mode & 0o777 == 0o600

@@ -100,7 +100,8 @@ class CheckpointFile:
 
 def read_checkpoints(lines: Iterable[str], database: str, key: bytes) -> CheckpointFile:
     """The highest checkpoint of ``database`` (by ``seq``, then time) and the numbers of the lines
-    of ``database`` that are not validly signed (a forged or edited checkpoint)."""
+    of ``database`` that are not validly signed (a forged or edited checkpoint). A line that is not
+    a checkpoint at all (torn by a crash) is passed over: it can neither add nor hide one."""
     last: Checkpoint | None = None
     verification: Checkpoint | None = None
     bad: list[int] = []
@@ -109,8 +110,7 @@ def read_checkpoints(lines: Iterable[str], database: str, key: bytes) -> Checkpo
             continue
         try:
             checkpoint = parse_line(line)
-        except ValueError:
-            bad.append(number)
+        except ValueError:  # a line torn by a crash while it was written: it names no database
             continue
         if checkpoint.database != database:
             continue
