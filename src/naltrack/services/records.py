@@ -249,7 +249,7 @@ def list_records(ctx: AppContext, actor: Actor, kind: str, patient_id: str, filt
 
     def body(uow: SecureUnitOfWork, access: Access) -> Page:
         authorized_patient(uow, access, patient_id)
-        rows = [r for r in uow.records.for_patient(patient_id).get(kind, []) if _matches(r, filters)]
+        rows = [r for r in uow.records.for_patient(patient_id, (kind,)).get(kind, []) if _matches(r, filters)]
         rows.sort(key=lambda r: (record_day(r) or date.min, r.id), reverse=True)
         return Page(tuple(rows[offset:offset + limit]), len(rows), limit, offset)
 

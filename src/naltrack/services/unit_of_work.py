@@ -10,7 +10,7 @@ subclass these ports.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar, get_args, get_type_hints
 
@@ -117,8 +117,8 @@ class RecordRepository(abc.ABC):
         """
 
     @abc.abstractmethod
-    def for_patient(self, patient_id: str) -> dict[str, list[ClinicalRecord]]:
-        """Every record of the patient, including superseded versions, keyed by kind."""
+    def for_patient(self, patient_id: str, kinds: Collection[str] | None = None) -> dict[str, list[ClinicalRecord]]:
+        """Every record of the patient (of ``kinds`` only, if given), including superseded versions, keyed by kind."""
 
     @abc.abstractmethod
     def count_by_kind(self) -> dict[str, int]:

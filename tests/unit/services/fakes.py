@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
@@ -110,10 +110,10 @@ class FakeRecordRepository(RecordRepository):
             raise Conflict(f"{record.id} was changed by someone else")
         self.data[(type(record), record.id)] = record
 
-    def for_patient(self, patient_id: str) -> dict[str, list[ClinicalRecord]]:
+    def for_patient(self, patient_id: str, kinds: Collection[str] | None = None) -> dict[str, list[ClinicalRecord]]:
         chart: dict[str, list[ClinicalRecord]] = {}
         for (cls, _), record in sorted(self.data.items(), key=lambda kv: kv[0][1]):
-            if record.patient_id == patient_id:
+            if record.patient_id == patient_id and (kinds is None or KIND_OF[cls] in kinds):
                 chart.setdefault(KIND_OF[cls], []).append(record)
         return chart
 

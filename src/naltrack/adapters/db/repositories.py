@@ -9,7 +9,7 @@ in seconds.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -170,9 +170,11 @@ class SqlRecordRepository(OnConnection, RecordRepository):
             raise StaleVersion(f"{KIND_OF[type(record)]} {record.id!r} was changed by someone else "
                                f"(expected stored version {record.version - 1})")
 
-    def for_patient(self, patient_id: str) -> dict[str, list[ClinicalRecord]]:
+    def for_patient(self, patient_id: str, kinds: Collection[str] | None = None) -> dict[str, list[ClinicalRecord]]:
         chart: dict[str, list[ClinicalRecord]] = {}
         for cls, mapping in MAPPINGS.items():
+            if kinds is not None and KIND_OF[cls] not in kinds:  # one query per kind asked for
+                continue
             table = mapping.table
             query = sa.select(table).where(table.c.patient_id == patient_id).order_by(table.c.id)
             chart[KIND_OF[cls]] = [mapping.from_row(row) for row in self._connection.execute(query).mappings()]
