@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from benchmarks import Figure
-from benchmarks._http import free_port, percentile, wait_until_up
+from benchmarks._http import free_port, keep_alive_client, percentile, wait_until_up
 
 CLIENTS = 16
 WORKERS = int(os.environ.get("API_BENCH_WORKERS", "2"))
@@ -100,29 +100,10 @@ def serve(port: int, workers: int) -> None:
                 log_level="warning", access_log=False)
 
 
-async def _one_client(port: int, raw: bytes, n: int, latencies: list[float]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        for _ in range(n):
-            start = time.perf_counter()
-            writer.write(raw)
-            status = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
-            latencies.append((time.perf_counter() - start) * 1000)
-            if b" 200 " not in status:
-                raise RuntimeError(f"unexpected answer {status!r}")
-    finally:
-        writer.close()
-
-
 async def _load(port: int, raw: bytes, per_client: int) -> tuple[list[float], float]:
     latencies: list[float] = []
     start = time.perf_counter()
-    await asyncio.gather(*(_one_client(port, raw, per_client, latencies) for _ in range(CLIENTS)))
+    await asyncio.gather(*(keep_alive_client(port, [raw], per_client, latencies) for _ in range(CLIENTS)))
     return latencies, time.perf_counter() - start
 
 
