@@ -13,8 +13,7 @@ from naltrack.adapters.db.migrate import migrate
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
-from naltrack.services.records import chart_in
-from naltrack.services.unit_of_work import AbstractUnitOfWork
+from naltrack.services.unit_of_work import AbstractUnitOfWork, chart_in
 
 
 def seed(uow_factory: Callable[[], AbstractUnitOfWork], *, clinics: Iterable[Clinic] = (),

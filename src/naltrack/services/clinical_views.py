@@ -26,8 +26,8 @@ from naltrack.domain.rules.readiness import Readiness, assess_readiness
 from naltrack.domain.security.accounts import Actor
 from naltrack.services.access import Access, authorize, patient_in_clinic, run_audited
 from naltrack.services.context import AppContext
-from naltrack.services.records import chart_in
 from naltrack.services.security_ports import SecureUnitOfWork
+from naltrack.services.unit_of_work import chart_in
 
 
 @dataclass(frozen=True)

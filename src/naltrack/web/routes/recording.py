@@ -33,6 +33,7 @@ from naltrack.web.idempotency import create_once
 from naltrack.web.pages import page, redirect
 from naltrack.web.pre_dose import authorisation_from, pre_dose_view
 from naltrack.web.rendering import render
+from naltrack.web.round import kit_of_today, remember_kit, return_path
 
 router = APIRouter()
 
@@ -126,8 +127,11 @@ def injection_form(request: Request, form: Mapping[str, Any] | None) -> Response
     user = require_user(request)
     chart = chart_for(request, user, "administrations")
     extra = _injection_extra(chart)
+    last = extra["last"]
     state = FormState(values={"side": extra["suggested"], "given_at": local_now(request, user),
-                              "given_by": user.user.username, "seen": _latest_id(chart.injections, "given_at")})
+                              "given_by": user.user.username, "seen": _latest_id(chart.injections, "given_at"),
+                              "needle_length_in": f"{last.needle_length_in:g}" if last else "",
+                              "next": return_path(request) or "", **kit_of_today(request, web_of(request).today(user))})
     return form_page(request, user, chart, "injection_form", "Record an injection", state, **extra,
                      **pre_dose_view(request, user, chart, "xr-ntx", None))
 
@@ -162,7 +166,9 @@ def injection_submit(request: Request, form: Mapping[str, Any] | None) -> Respon
             return Injection(**base_fields(base), **values, regimen_id=regimen.id if regimen else None)
 
         if save_record(request, user, state, "injections", build, INJECTION_FIELDS) is not None:
-            return redirect(request, f"/patients/{chart.patient.id}?recorded=injection")
+            back = return_path(request, state.raw("next"))
+            target = f"{back}?recorded=injection" if back else f"/patients/{chart.patient.id}?recorded=injection"
+            return remember_kit(request, redirect(request, target), values["lot"], values["expiry"], web.today(user))
     return form_page(request, user, chart, "injection_form", "Record an injection", state,
                      409 if state.notice else 422, **extra,
                      **pre_dose_view(request, user, chart, "xr-ntx", values["given_at"]))
