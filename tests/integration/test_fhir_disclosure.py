@@ -185,6 +185,25 @@ def test_patient_search_pages_and_audits_each_patient_shown(env: Env) -> None:
     assert second["entry"][0]["resource"]["meta"]["versionId"] == "1"
 
 
+def test_a_patient_the_writer_cannot_render_is_named_not_shown_and_the_search_goes_on(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = r4_export.patient_resource
+
+    def poisoned(patient: Any, labels: list[dict[str, Any]]) -> dict[str, Any]:
+        resource = real(patient, labels)
+        if patient.id == "pt-bo":
+            resource["birthDate"] = "1979-12-31T25:00"
+        return resource
+
+    monkeypatch.setattr(r4_export, "patient_resource", poisoned)
+    bundle = env.get("/fhir/R4/Patient", name="quill").json()
+    assert [r["id"] for r in _resources(bundle)] == ["pt-ada"]
+    issue = bundle["entry"][-1]["resource"]["issue"][0]
+    assert (issue["code"], issue["expression"]) == ("processing", ["Patient/pt-bo"])
+    assert "birthDate" in issue["diagnostics"]
+    assert [e.patient_id for e in env.audit() if e.detail == "shown by a FHIR Patient search"] == ["pt-ada"]
+
+
 @pytest.mark.parametrize(("url", "name", "diagnostics"), [
     ("/fhir/R4/Patient?birthdate=1988-13", "birthdate", "birthdate: '1988-13' is not a calendar date"),
     ("/fhir/R4/Patient?birthdate=about1988", "birthdate", "birthdate: 'about1988' must be "

@@ -13,7 +13,7 @@ render leaves that one record out, named (:class:`~naltrack.adapters.fhir.r4_exp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,7 @@ from naltrack.adapters.fhir.r4_common import (
     FhirResource,
     ValidationProblem,
     fhir_id,
+    find_problems,
     part2_labels,
     validate_resource,
 )
@@ -247,32 +248,38 @@ class PatientMatches:
     problems: tuple[ValidationProblem, ...]
 
 
+def _clinic_patients(uow: SecureUnitOfWork, clinic_id: str) -> Iterator[tuple[str, FhirResource]]:
+    """Each patient of the clinic with their Patient resource, rendered but not yet validated (only the
+    patients shown are: a search of a large clinic validates one page, not the clinic)."""
+    clinic = uow.clinics.find(clinic_id)
+    total = uow.patients.count(clinic_id=clinic_id)
+    for patient in uow.patients.search(clinic_id=clinic_id, limit=max(total, 1), offset=0):
+        chart = PatientChart(patient=replace(patient, reproductive=None))
+        export = render_chart(chart, provenance=False, validate=False, clinic=clinic)
+        if export.resources and export.resources[0]["resourceType"] == "Patient":
+            yield patient.id, with_versions(export.resources[:1], chart)[0]
+
+
 def search_patients(ctx: AppContext, actor: Actor, matches: Callable[[FhirResource], bool], offset: int,
                     count: int | None, now: datetime) -> PatientMatches:
     """The actor's clinic's Patients (as FHIR) that ``matches`` accepts, paged; one audit entry per patient shown.
 
-    The parameters are tested on the rendered resource, so a search finds what a read returns. A patient
-    whose stored values cannot be written as FHIR is named in ``problems``, never stops the search.
+    The parameters are tested on the rendered resource, so a search finds what a read returns. A matching
+    Patient that fails validation is named in ``problems`` instead of shown, never stops the search.
     """
     access = Access(actor=actor, action="read", category="demographics", now=now, record_type="patients")
 
     def body(uow: SecureUnitOfWork, access: Access) -> PatientMatches:
         authorize(uow, access)
-        clinic = uow.clinics.find(actor.clinic_id)
-        total = uow.patients.count(clinic_id=actor.clinic_id)
-        found: list[tuple[str, FhirResource]] = []
+        found = [(pid, resource) for pid, resource in _clinic_patients(uow, actor.clinic_id) if matches(resource)]
+        page: list[FhirResource] = []
         problems: list[ValidationProblem] = []
-        for patient in uow.patients.search(clinic_id=actor.clinic_id, limit=max(total, 1), offset=0):
-            chart = PatientChart(patient=replace(patient, reproductive=None))
-            export = render_chart(chart, provenance=False, clinic=clinic)
-            problems += [p for p in export.problems if p.resource.startswith("Patient/")]
-            if export.resources and export.resources[0]["resourceType"] == "Patient":
-                resource = with_versions(export.resources[:1], chart)[0]
-                if matches(resource):
-                    found.append((patient.id, resource))
-        page = found[offset:][:count] if count is not None else found[offset:]
-        for patient_id, _ in page:
-            access.wrote("patients", patient_id, patient_id, detail="shown by a FHIR Patient search")
-        return PatientMatches([resource for _, resource in page], len(found), tuple(problems))
+        for patient_id, resource in found[offset:][:count] if count is not None else found[offset:]:
+            wrong = find_problems(resource)
+            problems += wrong
+            if not wrong:
+                page.append(resource)
+                access.wrote("patients", patient_id, patient_id, detail="shown by a FHIR Patient search")
+        return PatientMatches(page, len(found), tuple(problems))
 
     return run_audited(ctx.uow, access, body)
