@@ -63,3 +63,18 @@ def test_only_a_worklist_is_a_place_to_return_to(app):  # noqa: F811
         "lot": "KIT-1", "expiry": "2031-01-01", "needle_length_in": "1.5",
         "given_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"), "given_by": "nurse.kim"})
     assert saved.status_code == 303 and saved.headers["location"] == "/patients/p1?recorded=injection"
+
+
+def test_a_pre_dose_screen_is_all_negative_with_one_click_and_exceptions_marked(app):  # noqa: F811
+    nurse = signed_in(app, "nurse.kim")
+    form = nurse.get("/patients/p1/screens/new").text
+    assert 'name="all_negative" value="yes"' in form
+    saved = nurse.post("/patients/p1/screens/new", follow_redirects=False, data={
+        "csrf_token": csrf(form), "collected_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"), "all_negative": "yes",
+        "a_buprenorphine": "positive"})
+    assert saved.status_code == 303
+    with app.state.storage.uow() as uow:
+        [screen] = uow.records.for_patient("p1")["screens"]
+    results = {r.analyte: r.result for r in screen.results}
+    assert results.pop("buprenorphine") == "positive"
+    assert set(results.values()) == {"negative"} and len(results) >= 6

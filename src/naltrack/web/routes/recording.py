@@ -224,8 +224,11 @@ def urine_screen(request: Request, form: Mapping[str, Any] | None) -> Response:
     state = FormState.from_form(form)
     values: dict[str, Any] = {"collected_at": state.moment("collected_at", web.zone(user))}
     results = []
+    all_negative = state.raw("all_negative") == "yes"
     for analyte in ANALYTES:
         value = state.raw(f"a_{analyte}")
+        if not value and all_negative:
+            value = state.values[f"a_{analyte}"] = "negative"
         if value:
             choice = state.choice(f"a_{analyte}", ("positive", "negative", "invalid"))
             if choice:
