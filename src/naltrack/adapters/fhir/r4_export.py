@@ -76,6 +76,7 @@ from naltrack.adapters.fhir.r4_observations import (
     screening_total,
     substance_use_observation,
 )
+from naltrack.adapters.fhir.r4_patient import identity_elements
 from naltrack.adapters.fhir.r4_privacy import provenance_resource
 from naltrack.adapters.fhir.r4_safety import safety_assessment_procedure
 from naltrack.domain.chart import PatientChart
@@ -86,7 +87,6 @@ from naltrack.domain.terminology import classify_condition
 
 _BIRTHSEX = {"female": "F", "male": "M", "intersex": "UNK", "unknown": "UNK"}
 _GENDER = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
-_TELECOM = {"phone": "phone", "email": "email"}
 
 
 def sensitivities(chart: PatientChart) -> tuple[str, ...]:
