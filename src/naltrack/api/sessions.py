@@ -129,11 +129,21 @@ def client_scheme(request: Request) -> str:
 
 
 def require_same_origin(request: Request) -> None:
-    """Refuse a post whose ``Origin`` is not this site's, ``null`` included (login CSRF).
+    """Refuse a post from another site (login CSRF): an ``Origin`` that is not this site's, or a
+    ``Sec-Fetch-Site`` that says the page was another site's.
 
-    This site is the scheme the client used and the ``Host`` it asked for. A request without
-    ``Origin`` (not sent by a browser) passes.
+    This site is the scheme the client used and the ``Host`` it asked for. ``Origin: null`` (a
+    sandboxed frame, a ``data:`` page, a redirect across sites) passes only when the browser vouches
+    that the request came from this site's own page (``Sec-Fetch-Site: same-origin``, a header no
+    page can set): under ``Referrer-Policy: no-referrer`` a browser sends ``null`` for its own
+    forms too. A request without either header (not sent by a browser) passes.
     """
     origin = request.headers.get("Origin")
-    if origin is not None and origin.rstrip("/").lower() != f"{client_scheme(request)}://{request.url.netloc}".lower():
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        raise CsrfFailed(f"a sign-in from another site ({origin or fetch_site}) is refused")
+    if origin == "null" and fetch_site != "same-origin":
+        raise CsrfFailed("a sign-in from another site (null) is refused")
+    own = f"{client_scheme(request)}://{request.url.netloc}".lower()
+    if origin is not None and origin != "null" and origin.rstrip("/").lower() != own:
         raise CsrfFailed(f"a sign-in from another site ({origin}) is refused")

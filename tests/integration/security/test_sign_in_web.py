@@ -120,6 +120,24 @@ def test_a_sign_in_from_a_null_or_foreign_origin_is_refused(app_with: Any, origi
     assert "set-cookie" not in response.headers
 
 
+@pytest.mark.parametrize(("headers", "status"), [
+    ({"Origin": "null", "Sec-Fetch-Site": "same-origin"}, 303),
+    ({"Origin": "http://clinic.example", "Sec-Fetch-Site": "same-origin"}, 303),
+    ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, 403),
+    ({"Origin": "null", "Sec-Fetch-Site": "same-site"}, 403),
+    ({"Sec-Fetch-Site": "cross-site"}, 403),
+    ({"Origin": "http://clinic.example", "Sec-Fetch-Site": "cross-site"}, 403),
+    ({}, 303),
+])
+def test_null_passes_only_when_the_browser_says_the_page_was_this_sites(
+        app_with: Any, headers: dict[str, str], status: int) -> None:
+    assert sign_in(client(app_with()), **headers).status_code == status
+
+
+def test_the_sign_in_page_asks_the_browser_to_send_its_origin(app_with: Any) -> None:
+    assert '<meta name="referrer" content="same-origin">' in client(app_with()).get("/sign-in").text
+
+
 def test_a_sign_in_from_the_apps_own_origin_passes_behind_a_tls_proxy(app_with: Any) -> None:
     app = app_with()
     assert sign_in(client(app), Origin="http://clinic.example").status_code == 303
