@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from naltrack.domain import person_data
 from naltrack.domain.errors import InvalidInput
 
 #: Longest id (record, patient, clinic, user): ``VARCHAR(64)``.
@@ -66,6 +67,7 @@ TEXT_MAX_LENGTH: dict[str, int] = {
 #: Where one class's field differs from the field name's length: ``(class name, field) -> length``.
 TEXT_MAX_LENGTH_OF: dict[tuple[str, str], int] = {
     ("PlannedProcedure", "description"): TITLE_MAX_LENGTH, ("DoseDecision", "reason"): NOTE_MAX_LENGTH,
+    **person_data.TEXT_LIMITS,  # a patient's identifiers, names, contact points, addresses, race and ethnicity
 }
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from tests.integration.api.conftest import SecureEnv
 
+from naltrack.domain.person_data import TEXT_LIMITS
+
 BODY: dict[str, Any] = {
     "given_name": "Rosa", "family_name": "Delgado", "birth_date": "1984-11-02", "sex_at_birth": "female",
     "mrn": "MRN-rosa",
@@ -50,10 +52,11 @@ def test_a_patient_without_identity_data_still_registers(secure_env: SecureEnv) 
     assert (created.json()["identifiers"], created.json()["race"]) == ([], None)
 
 
-def test_values_beyond_the_domain_limits_are_refused_naming_the_field(secure_env: SecureEnv) -> None:
+def test_values_beyond_the_limits_are_refused_naming_the_field(secure_env: SecureEnv) -> None:
     cases = [
-        ({"identifiers": [{"system": "http://x.example.org", "value": "9" * 101}]}, "identifier.value",
-         "longer than 100 characters"),
+        ({"identifiers": [{"system": "http://x.example.org", "value": "9" * 101}]}, "identifiers.0.value",
+         "at most 100 characters"),  # the schema's limit
+        ({"address": [{"postal_code": "3" * 21}]}, "address.0.postal_code", "at most 20 characters"),
         ({"race": {"kind": "race", "categories": [{"code": "2135-2", "display": "Hispanic or Latino"}]}},
          "race.category", "OMB race categories"),
         ({"identifiers": [{"system": "not a uri", "value": "1"}]}, "identifier.system", "must be a URI"),
@@ -70,3 +73,8 @@ def test_the_schema_states_the_new_fields() -> None:
 
     schema = PatientCreate.model_json_schema()  # type: ignore[attr-defined]
     assert {"identifiers", "names", "telecom", "address", "race", "ethnicity"} <= set(schema["properties"])
+    for (owner, name), limit in TEXT_LIMITS.items():
+        model = next(m for key, m in schema["$defs"].items() if key.endswith(owner))
+        field = model["properties"][name]
+        text = field.get("items") or next(t for t in field.get("anyOf", [field]) if t.get("type") == "string")
+        assert text["maxLength"] == limit, (owner, name)
