@@ -182,14 +182,15 @@ class BodySizeLimit:
 
 
 class JsonDepthLimit:
-    """Refuse a body nested deeper than :data:`~naltrack.domain.limits.MAX_JSON_DEPTH` (422, audited)."""
+    """Refuse a JSON body nested deeper than :data:`~naltrack.domain.limits.MAX_JSON_DEPTH` (422, audited)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope.get("path", "")).startswith(OWN_BODY_LIMIT):
-            await self.app(scope, receive, send)
+        content_type = dict(scope.get("headers", ())).get(b"content-type", b"") if scope["type"] == "http" else b""
+        if b"json" not in content_type or str(scope.get("path", "")).startswith(OWN_BODY_LIMIT):
+            await self.app(scope, receive, send)  # forms and bodies without a JSON type are not parsed as JSON
             return
         messages: list[Message] = []
         try:

@@ -161,6 +161,14 @@ def test_json_nesting_is_bounded(secure_env: SecureEnv, depth: int, refused: boo
     assert [e.outcome for e in secure_env.audit_since(head)] == ["invalid"]
 
 
+def test_a_form_body_is_not_judged_as_json(secure_env: SecureEnv) -> None:
+    """Brackets in a form (a note full of them) are text, not nesting: the depth limit is for JSON bodies."""
+    response = secure_env.client.post("/api/v1/auth/token", content=b"username=" + b"[" * 100 + b"&password=x",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 422  # the sign-in takes JSON: refused for its type, not for its depth
+    assert "nests deeper" not in response.json()["detail"]
+
+
 def test_the_schema_states_the_limits(secure_env: SecureEnv) -> None:
     schemas = secure_env.client.get("/openapi.json").json()["components"]["schemas"]
     injection = schemas["InjectionCreate"]["properties"]
