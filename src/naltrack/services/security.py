@@ -96,7 +96,7 @@ def sign_in(uow_factory: SecureUnitOfWorkFactory, throttle: SignInThrottle, user
             _audit(uow, name or "-", clinic, "sign-in", "users", now, source, outcome="denied")
             uow.commit()
             raise NotAuthenticated()
-        uow.sign_ins.clear(keys[0])
+        throttle.record_success(uow.sign_ins, keys, now)
         raw = secrets.token_urlsafe(32)
         ttl = SESSION_TTL if kind == "session" else TOKEN_TTL
         stored = StoredToken(new_id(), hash_token(raw), user.id, kind, now, now + ttl)

@@ -7,7 +7,8 @@ doubles the wait, up to ``max_delay``. A try during a wait is refused without ch
 password and without counting, so an attacker gets one guess per wait, and the real user
 signs in with the right password as soon as the wait is over (a success clears the count of
 the user name). A key whose last failure is older than ``forget_after`` starts again from
-zero. Keys are stored as SHA-256 digests: no typed name or address is kept in the clear.
+zero, and is deleted at the next successful sign-in. Keys are stored as SHA-256 digests: no
+typed name or address is kept in the clear.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class SignInAttempts(abc.ABC):
     @abc.abstractmethod
     def clear(self, key: str) -> None:
         """Forget the failures of ``key``."""
+
+    @abc.abstractmethod
+    def forget(self, before: datetime) -> None:
+        """Forget every key whose last failure was before ``before``."""
 
 
 def throttle_key(kind: str, value: str) -> str:
@@ -82,6 +87,11 @@ class SignInThrottle:
         until = attempts.blocked_until(keys)
         if until is not None and until > now:
             raise TooManyAttempts(max(1, math.ceil((until - now).total_seconds())))
+
+    def record_success(self, attempts: SignInAttempts, keys: tuple[str, str], now: datetime) -> None:
+        """Clear the user name's count, and delete every key forgotten by now (the table stays small)."""
+        attempts.clear(keys[0])
+        attempts.forget(now - self.forget_after)
 
     def record_failure(self, attempts: SignInAttempts, keys: tuple[str, str], now: datetime) -> None:
         """Count a failure for the user name and the address; start or lengthen their waits."""

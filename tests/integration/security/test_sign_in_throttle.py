@@ -139,6 +139,15 @@ def test_failures_older_than_an_hour_are_forgotten(apps: list[FastAPI]) -> None:
                    NOW + timedelta(hours=1, seconds=2)).user.username == "nurse.kim"
 
 
+def test_a_success_deletes_the_forgotten_failures_of_every_key(apps: list[FastAPI]) -> None:
+    app = apps[0]
+    fail(app, 2, NOW, source="203.0.113.1", name="ghost1")
+    fail(app, 1, NOW + timedelta(minutes=30), source="203.0.113.2", name="ghost2")
+    assert stored_failures(app) == [1, 1, 2, 2]
+    sign_in(app.state.secure_uow, THROTTLE, "nurse.kim", PASSWORD, "198.51.100.7", NOW + timedelta(minutes=61))
+    assert stored_failures(app) == [1, 1]  # ghost2 and its address, failed within the hour
+
+
 def test_failures_at_the_same_moment_on_two_instances_all_count(apps: list[FastAPI]) -> None:
     for app in apps:  # FastAPI builds its routes on the first request; not the race under test
         assert TestClient(app).get("/api/v1/auth/me").status_code == 401

@@ -44,7 +44,7 @@ sign_in_failures = sa.Table(
     "sign_in_failures", metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False),
-    sa.Column("last_failure_at", UtcDateTime, nullable=False),
+    sa.Column("last_failure_at", UtcDateTime, nullable=False, index=True),
     sa.Column("blocked_until", UtcDateTime),
 )
 

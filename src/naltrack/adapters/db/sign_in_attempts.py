@@ -42,3 +42,6 @@ class SqlSignInAttempts(SignInAttempts):
 
     def clear(self, key: str) -> None:
         self._c.execute(sa.delete(table).where(table.c.key == key))
+
+    def forget(self, before: datetime) -> None:
+        self._c.execute(sa.delete(table).where(table.c.last_failure_at < before))
