@@ -120,7 +120,50 @@ def seed_program(app: Any) -> date:
         UrineDrugScreen(id="p-new-uds", patient_id="p-new", collected_at=at(1), results=(
             AnalyteResult("fentanyl", "positive"), AnalyteResult("opiates", "negative"))),
     ], now=now)
+    seed_point_of_care(storage, today, at, now)
     return today
+
+
+#: The eight men due today whose injections the morning-round test records (test_point_of_care.py).
+ROUND = [(f"p-r{n}", f"Round{n}", 27 + n % 2) for n in range(1, 9)]
+
+
+def seed_point_of_care(storage: Any, today: date, at: Any, now: datetime) -> None:
+    """Patients of the pre-dose tests: p-stop (an XR-NTX order, never given, opioid-positive screen two days ago),
+    p-cont (day 27 after the last injection, fentanyl-positive screen yesterday) and the morning round's eight,
+    each on XR-NTX with liver tests from ten days ago, so nothing needs confirming before their continuation."""
+    from tests.seeding import seed
+
+    from naltrack.domain.administrations import Injection
+    from naltrack.domain.episodes import Episode
+    from naltrack.domain.observations import AnalyteResult, LabResult, UrineDrugScreen
+    from naltrack.domain.patients import Patient
+    from naltrack.domain.regimens import Regimen
+
+    def on_xr(pid: str, family: str, last: int | None) -> list[Any]:
+        records: list[Any] = [
+            Episode(id=f"{pid}-e", patient_id=pid, indication="OUD", level_of_care="OP",
+                    start=today - timedelta(days=90)),
+            Regimen(id=f"{pid}-r", patient_id=pid, kind="xr-ntx-q4w", start=today - timedelta(days=80)),
+            LabResult(id=f"{pid}-alt", patient_id=pid, loinc="1742-6", name="ALT", value=30.0, unit="U/L",
+                      reference_high=40.0, collected_at=at(10)),
+            LabResult(id=f"{pid}-ast", patient_id=pid, loinc="1920-8", name="AST", value=28.0, unit="U/L",
+                      reference_high=40.0, collected_at=at(10))]
+        if last is not None:
+            records.append(Injection(id=f"{pid}-i", patient_id=pid, given_at=at(last), side="left", lot="LOT-1990",
+                                     expiry=today + timedelta(days=200), needle_length_in=2.0, given_by="nurse.kim",
+                                     regimen_id=f"{pid}-r"))
+        seed(storage.uow, patients=[Patient(id=pid, clinic_id="c1", given_name="Alex", family_name=family,
+                                            birth_date=date(1980, 1, 1), sex_at_birth="male", mrn=f"MRN-{pid}")])
+        return records
+
+    positive = (AnalyteResult("opiates", "positive"), AnalyteResult("fentanyl", "positive"))
+    records = [*on_xr("p-stop", "Stone", None), *on_xr("p-cont", "Carver", 27),
+               UrineDrugScreen(id="p-stop-uds", patient_id="p-stop", collected_at=at(2), results=positive),
+               UrineDrugScreen(id="p-cont-uds", patient_id="p-cont", collected_at=at(1), results=positive[1:])]
+    for pid, family, last in ROUND:
+        records += on_xr(pid, family, last)
+    seed(storage.uow, records=records, now=now)
 
 
 @pytest.fixture(scope="session")

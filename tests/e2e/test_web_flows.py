@@ -59,6 +59,9 @@ def test_recording_an_injection_updates_the_chart_coverage(page, live_server, si
     page.get_by_label("Kit lot number").fill("LOT-3001")
     page.get_by_label("Kit expiry date").fill((live_server.today + timedelta(days=180)).isoformat())
     page.get_by_label("Needle length").select_option("2")
+    boxes = page.locator("#pre-dose-confirms input[type=checkbox]")
+    for n in range(boxes.count()):  # the review items of the pre-dose check, each ticked after checking it
+        boxes.nth(n).check()
     shoot(page, screenshots, "injection-form")
     page.get_by_role("button", name="Record injection").click()
     expect(page).to_have_url(re.compile(r"/patients/p-due\?recorded=injection$"))
