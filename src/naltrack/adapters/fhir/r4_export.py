@@ -22,6 +22,7 @@ NaloxoneChallenge,
 DrinkingDay
 Allergy                    AllergyIntolerance (US Core)
 SafetyAssessment           Procedure, SNOMED 225337009 suicide risk assessment (:mod:`.r4_safety`)
+DoseDecision               DetectedIssue (an override) or MedicationAdministration not-done (held, refused)
 consent / disclosure       Consent / AuditEvent (:mod:`.r4_privacy`)
 recorded_at/by             Provenance (US Core Provenance)
 =========================  ==========================================================
@@ -54,6 +55,7 @@ from naltrack.adapters.fhir.r4_common import (
     prune_empty,
     ref,
 )
+from naltrack.adapters.fhir.r4_dose_decisions import dose_decision_resources
 from naltrack.adapters.fhir.r4_files import NdjsonWriter as NdjsonWriter
 from naltrack.adapters.fhir.r4_files import as_bundle as as_bundle
 from naltrack.adapters.fhir.r4_files import by_type as by_type
@@ -185,6 +187,10 @@ def _builds(chart: PatientChart, labels: list[dict[str, Any]]) -> Iterator[tuple
     yield from _each("QuestionnaireResponse", chart.questionnaires, _questionnaire, labels)
     yield from _each("AllergyIntolerance", chart.allergies, allergy_intolerance, labels)
     yield from _each("Procedure", chart.safety_assessments, safety_assessment_procedure, labels)
+    for decision in chart.dose_decisions:  # an override (DetectedIssue) or a dose not given (.r4_dose_decisions)
+        if decision.outcome != "given" or decision.is_override:
+            kind = "DetectedIssue" if decision.outcome == "given" else "MedicationAdministration"
+            yield f"{kind}/{fhir_id(decision.id)}", partial(dose_decision_resources, decision, labels)
 
 
 _PROVENANCE_KINDS = {"Diagnosis": "Condition", "Regimen": "MedicationRequest", "OralDose": "MedicationAdministration",

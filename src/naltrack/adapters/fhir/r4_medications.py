@@ -163,8 +163,9 @@ def _dispense(regimen: Regimen) -> dict[str, Any]:
     return out
 
 
-def _administration(record_id: str, patient_id: str, active: bool, status: str, code: str,
-                    labels: list[dict[str, Any]]) -> FhirResource:
+def administration_shell(record_id: str, patient_id: str, active: bool, status: str, code: str,
+                         labels: list[dict[str, Any]]) -> FhirResource:
+    """The MedicationAdministration every naltrexone dose (or dose not given) starts from."""
     return {
         "resourceType": "MedicationAdministration",
         "id": record_id,
@@ -178,7 +179,7 @@ def _administration(record_id: str, patient_id: str, active: bool, status: str, 
 
 def oral_dose_administration(dose: OralDose, labels: list[dict[str, Any]]) -> FhirResource:
     """An oral dose; a missed dose is ``not-done``; an observed dose names its observer."""
-    out = _administration(dose.id, dose.patient_id, dose.is_active,
+    out = administration_shell(dose.id, dose.patient_id, dose.is_active,
                           "completed" if dose.was_taken else "not-done", "1483744", labels)
     out["extension"] = [extension("dose-status", valueCode=dose.dose_status)]
     out["effectiveDateTime"] = instant(dose.taken_at)
@@ -192,7 +193,7 @@ def oral_dose_administration(dose: OralDose, labels: list[dict[str, Any]]) -> Fh
 
 def injection_administration(shot: Injection, labels: list[dict[str, Any]]) -> FhirResource:
     """An XR-NTX injection: side, lot and expiry (a contained Medication's batch), needle length."""
-    out = _administration(shot.id, shot.patient_id, shot.is_active, "completed", shot.rxnorm, labels)
+    out = administration_shell(shot.id, shot.patient_id, shot.is_active, "completed", shot.rxnorm, labels)
     kit = {
         "resourceType": "Medication",
         "id": "kit",
@@ -218,7 +219,7 @@ def implant_administration(implant: ImplantInsertion, removal: ImplantRemoval | 
                            labels: list[dict[str, Any]]) -> FhirResource:
     """An implant: ``in-progress`` while in place; its removal closes ``effectivePeriod``."""
     status = "completed" if removal is not None else "in-progress"
-    out = _administration(implant.id, implant.patient_id, implant.is_active, status, "NTX-IMPLANT", labels)
+    out = administration_shell(implant.id, implant.patient_id, implant.is_active, status, "NTX-IMPLANT", labels)
     period = {"start": instant(implant.inserted_at)}
     if removal is not None:
         period["end"] = instant(removal.removed_at)
