@@ -65,7 +65,9 @@ def _real_ids(env: SecureEnv, case: Any) -> None:
 def _send(env: SecureEnv, case: Any) -> int:
     _real_ids(env, case)
     kwargs = case.as_transport_kwargs(base_url="http://testserver")
-    headers = dict(kwargs.get("headers") or {})
+    # Header values as bytes: negative cases carry non-ASCII ones, which the client would refuse to send as text.
+    generated = kwargs.get("headers") or {}
+    headers: dict[str, Any] = {k: v.encode() if isinstance(v, str) else v for k, v in generated.items()}
     if case.operation.label != "DELETE /api/v1/auth/token":  # signing out would revoke the shared token
         headers.update(env.headers("c1", "prescriber"))
     response = env.client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=headers,
