@@ -39,6 +39,7 @@ STATUS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.NotFound: (404, "Not found"),
     errors.Conflict: (409, "Conflict"),
     errors.StaleVersion: (412, "Precondition failed"),
+    errors.DoseStopped: (409, "Dose stopped"),
     errors.PreconditionRequired: (428, "Precondition required"),
     errors.AccessDenied: (403, "Forbidden"),
     errors.DisclosureRefused: (403, "Forbidden"),
@@ -75,6 +76,8 @@ def _extra(error: errors.DomainError) -> dict[str, Any]:
         return {"headers": {"Retry-After": str(error.retry_after_s)}}
     if isinstance(error, errors.StaleVersion | errors.PreconditionRequired):
         return {"field": "If-Match"}
+    if isinstance(error, errors.DoseStopped):
+        return {"dose_class": error.dose_class, "reasons": list(error.findings)}
     return {}
 
 

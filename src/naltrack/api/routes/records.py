@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
 
 from naltrack.api.deps import ActorDep, ContextDep, NowDep
 from naltrack.api.errors import PreconditionRequired
 from naltrack.api.idempotency import IdempotencyDep, created, respond
 from naltrack.api.schemas import (
+    NO_NUL,
     BoundedDate,
     PathId,
     ProblemDetail,
@@ -31,12 +32,14 @@ from naltrack.api.schemas import (
     to_domain,
     to_public,
 )
+from naltrack.domain.dose_decisions import MAX_KEYS, MAX_REASON_CHARS
 from naltrack.domain.errors import InvalidInput, NotFound
 from naltrack.domain.questionnaires import score_answers
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.accounts import Actor
 from naltrack.services import records as cases
 from naltrack.services.context import AppContext
+from naltrack.services.doses import UNCONFIRMED, DoseAuthorisation
 from naltrack.services.idempotency_ports import StoredResponse
 from naltrack.services.unit_of_work import RECORD_TYPES
 
@@ -125,9 +128,43 @@ class PageOf(BaseModel):
     offset: int
 
 
+#: The kinds whose create runs the pre-dose check (services/doses.py): the body may carry ``pre_dose``.
+DOSE_KINDS = ("oral_doses", "injections", "implants")
+
+
+class DoseOverride(BaseModel):
+    """A prescriber's override of contraindications and not-ready reasons, with the reason (kept with the dose)."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON_CHARS, pattern=NO_NUL)]
+
+
+class PreDose(BaseModel):
+    """What the caller brings to the pre-dose check: review items confirmed (their ``key`` from a 409's ``reasons``)
+    and a prescriber's ``override``."""
+
+    confirm: Annotated[list[Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]],
+                       Field(max_length=MAX_KEYS)] = []
+    override: DoseOverride | None = None
+
+
+def _create_schema(api: RecordApi) -> type[BaseModel]:
+    base = create_schema(api.cls, api.extra_exclude)
+    if api.kind not in DOSE_KINDS:
+        return base
+    return create_model(base.__name__, __base__=base, pre_dose=(PreDose | None, None))
+
+
+def _authorisation(payload: BaseModel) -> DoseAuthorisation:
+    pre_dose: PreDose | None = getattr(payload, "pre_dose", None)
+    if pre_dose is None:
+        return UNCONFIRMED
+    return DoseAuthorisation(confirmed=frozenset(pre_dose.confirm),
+                             override_reason=pre_dose.override.reason if pre_dose.override else None)
+
+
 def add_record_routes(router: APIRouter, api: RecordApi) -> None:
     """The five routes of one kind of record."""
-    create_model_ = create_schema(api.cls, api.extra_exclude)
+    create_model_ = _create_schema(api)
     public_model = public_schema(api.cls)
     page_model = create_model(f"{api.cls.__name__}Page", __base__=PageOf, items=(list[public_model], ...))  # type: ignore[valid-type]
     tag = api.path
@@ -151,7 +188,8 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
     def create(patient_id: PathId, payload: BaseModel, actor: ActorDep, ctx: ContextDep, now: NowDep,
                key: IdempotencyDep) -> Any:
         def run(ctx: AppContext) -> ClinicalRecord:
-            return cases.create_record(ctx, actor, api.kind, patient_id, _builder(api, payload, actor), now)
+            return cases.create_record(ctx, actor, api.kind, patient_id, _builder(api, payload, actor), now,
+                                       _authorisation(payload))
 
         def render(record: ClinicalRecord) -> StoredResponse:
             return created(to_public(public_model, record), {"ETag": etag(record.version),
