@@ -188,23 +188,18 @@ def test_a_record_form_submitted_twice_records_once(secure_env: SecureEnv) -> No
     client = TestClient(env.client.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
     assert client.post("/sign-in", data={"username": "nurse.c1", "password": PASSWORD},
                        follow_redirects=False).status_code == 303
-    hidden = _form_fields(client.get("/patients/c1-p1/oral-doses/new").text)
+    hidden = _form_fields(client.get("/patients/c1-p1/labs/new").text)
     assert len(hidden["idempotency_key"]) >= 20
-    before = len(_doses(env))
-    form = {**hidden, "dose_mg": "50", "dose_status": "observed", "observed_by": "Nurse Synthetic",
-            "taken_at": (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")}
-    first = client.post("/patients/c1-p1/oral-doses/new", data=form, follow_redirects=False)
-    again = client.post("/patients/c1-p1/oral-doses/new", data=form, follow_redirects=False)
-    assert first.status_code == again.status_code == 303
+    before = len(_labs(env))
+    form = {**hidden, "loinc": "1742-6", "value": "30", "reference_high": "40",
+            "collected_at": (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")}
+    first = client.post("/patients/c1-p1/labs/new", data=form, follow_redirects=False)
+    again = client.post("/patients/c1-p1/labs/new", data=form, follow_redirects=False)
+    assert first.status_code == again.status_code == 303, first.text
     assert first.headers["location"] == again.headers["location"]
-    assert len(_doses(env)) == before + 1
-    fresh = _form_fields(client.get("/patients/c1-p1/oral-doses/new").text)["idempotency_key"]
+    assert len(_labs(env)) == before + 1
+    fresh = _form_fields(client.get("/patients/c1-p1/labs/new").text)["idempotency_key"]
     assert fresh != hidden["idempotency_key"]
-    assert client.post("/patients/c1-p1/oral-doses/new", data={**form, "idempotency_key": fresh},
+    assert client.post("/patients/c1-p1/labs/new", data={**form, "idempotency_key": fresh},
                        follow_redirects=False).status_code == 303
-    assert len(_doses(env)) == before + 2
-
-
-def _doses(env: SecureEnv) -> list[Any]:
-    with env.uow() as uow:
-        return list(uow.records.for_patient("c1-p1").get("oral_doses", []))
+    assert len(_labs(env)) == before + 2
