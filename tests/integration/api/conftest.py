@@ -25,6 +25,7 @@ from naltrack.api.schemas import to_domain
 from naltrack.bootstrap import Storage
 from naltrack.config import Settings
 from naltrack.domain.patients import Clinic, Patient
+from naltrack.domain.rules.base import RULES
 from naltrack.domain.security.roles import ROLES
 from naltrack.services import security as security_cases
 from naltrack.services.security import new_id
@@ -69,6 +70,15 @@ def payload_for(kind: str, context: dict[str, str]) -> dict[str, Any]:
     return payloads[kind]
 
 
+#: The implant order the seeded implants were given under (the pre-dose check wants an order for each dose).
+IMPLANT_ORDER = {"kind": "implant", "start": "2026-01-05", "dose_mg": 1000.0, "implant_product": "compounded pellet",
+                 "expected_duration_days": 60}
+#: Every review item a readiness rule can raise, confirmed (its key and a second finding's): for the tests of
+#: who may record a dose, not of the check (test_api_pre_dose.py tests the check).
+ALL_REVIEWED = [f"{rule.id}{n}" for rule in RULES if rule.kind == "readiness" and "review" in rule.severities
+                for n in ("", "/2")]
+
+
 @dataclass
 class SecureEnv:
     """Handles on the running service."""
@@ -86,11 +96,11 @@ class SecureEnv:
     def headers(self, clinic: str, role: str, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[(clinic, role)]}", **extra}
 
-    def add_record(self, clinic: str, kind: str) -> str:
+    def add_record(self, clinic: str, kind: str, fields: dict[str, Any] | None = None) -> str:
         """Store a fresh record of ``kind`` for the clinic's patient, directly through the repository (not audited)."""
         patient_id = self.patients[clinic]
         context = {"implant": self.records.get((clinic, "implants"), "none")}
-        data = {**payload_for(kind, context), "id": new_id(), "patient_id": patient_id}
+        data = {**payload_for(kind, context), **(fields or {}), "id": new_id(), "patient_id": patient_id}
         if kind == "questionnaires":
             data.update(total=2.0, band="negative", flags=())
         if kind == "safety_assessments":  # the API fills the role from the signed-in user
@@ -149,6 +159,7 @@ def build_env(url: str) -> SecureEnv:
                                             "testclient", datetime.now(UTC))
             env.tokens[(clinic, role)] = issued.token
         env.records[(clinic, "implants")] = env.add_record(clinic, "implants")
+        env.add_record(clinic, "regimens", IMPLANT_ORDER)
         for api in RECORD_API:
             if api.kind != "implants":
                 env.records[(clinic, api.kind)] = env.add_record(clinic, api.kind)

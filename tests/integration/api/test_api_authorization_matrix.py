@@ -7,9 +7,10 @@ tenancy: another clinic's patient is 404, never 403.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from naltrack.domain.security.consent import Consent
 from naltrack.domain.security.roles import KIND_CATEGORY, ROLES, is_permitted
 from naltrack.services.security import new_id
 
-from .conftest import NOW, SecureEnv, payload_for
+from .conftest import ALL_REVIEWED, NOW, SecureEnv, payload_for
 
 Request = tuple[str, str, dict[str, Any] | None, dict[str, str]]
 
@@ -33,6 +34,12 @@ class Endpoint:
     action: str
     build: Callable[[SecureEnv, str], Request]  # (env, target clinic) -> method, url, body, extra headers
     patient_scoped: bool = True
+
+
+#: The doses the pre-dose check runs on, by the field that dates them; each create gets the next day after the
+#: seeded doses (continuations, so nothing but review items).
+DOSE_TIME = {"injections": "given_at", "implants": "inserted_at"}
+DOSE_DAYS = (date(2026, 1, 7) + timedelta(days=n) for n in itertools.count())
 
 
 def _record_endpoints() -> list[Endpoint]:
@@ -47,7 +54,11 @@ def _record_endpoints() -> list[Endpoint]:
             return "GET", f"/api/v1/patients/{env.patients[c]}/{path}", None, {}
 
         def create(env: SecureEnv, c: str, path: str = path, kind: str = kind) -> Request:
-            return "POST", f"/api/v1/patients/{env.patients[c]}/{path}", payload_for(kind, ctx(env, c)), {}
+            body = payload_for(kind, ctx(env, c))
+            if kind in DOSE_TIME:  # a day of its own (one dose a day), its review items confirmed
+                body |= {DOSE_TIME[kind]: f"{next(DOSE_DAYS).isoformat()}T09:00:00Z",
+                         "pre_dose": {"confirm": ALL_REVIEWED}}
+            return "POST", f"/api/v1/patients/{env.patients[c]}/{path}", body, {}
 
         def get(env: SecureEnv, c: str, path: str = path, kind: str = kind) -> Request:
             return "GET", f"/api/v1/{path}/{env.records[(c, kind)]}", None, {}
@@ -168,7 +179,9 @@ def _new_entries(env: SecureEnv, after: int) -> list[Any]:
 
 
 def _check_audit(env: SecureEnv, before: int, user_id: str, outcome: str, category: str) -> None:
-    entries = [e for e in _new_entries(env, before) if e["actor"] == user_id and e["category"] == category]
+    """One entry for the access; a dose given also writes its pre-dose decision (one entry more, same category)."""
+    entries = [e for e in _new_entries(env, before) if e["actor"] == user_id and e["category"] == category
+               and e["record_type"] != "dose_decisions"]
     assert [e["outcome"] for e in entries] == [outcome], entries
 
 

@@ -32,7 +32,8 @@ def post(env: SecureEnv, role: str, path: str, body: dict[str, Any]) -> Any:
 
 
 def count(env: SecureEnv, path: str) -> int:
-    return int(env.client.get(f"/api/v1/patients/c1-p2/{path}", headers=env.headers("c1", "prescriber")).json()["total"])
+    listed = env.client.get(f"/api/v1/patients/c1-p2/{path}", headers=env.headers("c1", "prescriber"))
+    return int(listed.json()["total"])
 
 
 @pytest.mark.parametrize("path", ["injections", "implants", "oral-doses"])
