@@ -72,7 +72,7 @@ def build_app() -> Any:
     from naltrack.cds.engine import CdsEngine
     from naltrack.cds.router import build_cds_router
 
-    engine = CdsEngine(verifier=JwtVerifier({}, required=False, audience=None),
+    engine = CdsEngine(verifier=JwtVerifier({}, anonymous=True),
                        clock=lambda: datetime(2026, 3, 12, 16, tzinfo=UTC), timezone="UTC")
     app = FastAPI()
     app.include_router(build_cds_router(engine))

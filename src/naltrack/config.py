@@ -56,8 +56,9 @@ class Settings(BaseSettings):
     echo_sql: bool = False
     part2_redisclosure_notice: str | None = Field(
         default=None, description="42 CFR 2.32 notice sent with every disclosure; the 2020 statement 1 if unset")
-    demo: bool = Field(default=False, description="the demo (`make demo`): CDS Hooks without JWTs, the CDS Hooks "
-                                                  "sandbox allowed cross-origin, loopback FHIR servers")
+    demo: bool = Field(default=False, description="the demo (`make demo`): the CDS Hooks sandbox allowed "
+                                                  "cross-origin, loopback FHIR servers; CDS calls without a JWT "
+                                                  "need NALTRACK_CDS_ANONYMOUS=allow besides")
     audit_key: str = Field(default="", description="the secret that seals audit entries and checkpoints "
                                                     "(at least 32 characters); kept outside the database")
     audit_key_file: Path | None = Field(default=None, description="a file holding the audit secret (instead of "

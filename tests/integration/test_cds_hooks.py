@@ -7,6 +7,7 @@ discovery templates) and in the shape of the CDC opioid CDS IG's example request
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -24,17 +25,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from jwt.algorithms import ECAlgorithm
 
-from naltrack.adapters.fhir.r4_samples import sample_chart
-from naltrack.bootstrap import Storage, build_application
-from naltrack.cds.auth import CdsSettings, JwtVerifier, TrustedIssuer
+from naltrack.cds.auth import CdsSettings, JwtVerifier, StaticKeys, TrustedIssuer, verifier_from_settings
 from naltrack.cds.engine import CdsEngine
 from naltrack.cds.fhir_data import FhirOrigins
 from naltrack.cds.router import build_cds_router
-from naltrack.cds.wiring import build_engine
-from naltrack.config import Settings
-from naltrack.domain.patients import Clinic
-from naltrack.domain.security.consent import Consent
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 TODAY = date(2026, 3, 12)
@@ -70,7 +66,7 @@ class LiveServer:
 
 
 def _engine(**kw: Any) -> CdsEngine:
-    verifier = kw.pop("verifier", JwtVerifier({}, required=False, audience=None))
+    verifier = kw.pop("verifier", JwtVerifier({}, anonymous=True))
     return CdsEngine(verifier=verifier, clock=lambda: NOW, timezone="UTC", fhir_origins=FhirOrigins(loopback=True),
                      **kw)
 
@@ -330,27 +326,32 @@ def test_an_administration_with_an_impossible_date_is_400_naming_the_element(cds
 # Feedback -----------------------------------------------------------------------------------
 
 def test_feedback_records_accepted_and_overridden_cards() -> None:
-    engine = _engine()
+    ehr = Ehr()
+    engine = _engine(verifier=verifier_from_settings(ehr.settings()))
     app = FastAPI()
     app.include_router(build_cds_router(engine))
     with LiveServer(app) as url:
+        service = f"{url}/cds-services/opioid-order-on-naltrexone"
         body = order_request("order-sign", [draft(*OXYCODONE)], _prefetch_on_vivitrol())
-        card = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"][0]
+        card = httpx.post(service, json=body, headers=ehr.headers(service)).json()["cards"][0]
         feedback = {"feedback": [
             {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-03-12T16:01:00Z",
              "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}]},
             {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-03-12T16:02:00Z",
              "overrideReason": {"reason": card["overrideReasons"][1], "userComment": "ICU, monitored"}},
         ]}
-        response = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone/feedback", json=feedback)
-        bad = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone/feedback",
+        response = httpx.post(f"{service}/feedback", json=feedback, headers=ehr.headers(f"{service}/feedback"))
+        bad = httpx.post(f"{service}/feedback", headers=ehr.headers(f"{service}/feedback"),
                          json={"feedback": [{"card": "x", "outcome": "ignored", "outcomeTimestamp": "2026-03-12"}]})
+        anonymous = httpx.post(f"{service}/feedback", json=feedback)
     assert response.json() == {"recorded": 2}
     records = engine.feedback.records
-    assert [(r.outcome, r.rule, r.patient_id) for r in records] == [
-        ("accepted", "IX-OPIOID", PID), ("overridden", "IX-OPIOID", PID)]
+    assert [(r.outcome, r.rule, r.patient_id, r.recorded_at) for r in records] == [
+        ("accepted", "IX-OPIOID", PID, NOW), ("overridden", "IX-OPIOID", PID, NOW)]
     assert records[1].override_code == "monitored-setting"
+    assert records[1].reported_at == datetime(2026, 3, 12, 16, 2, tzinfo=UTC)
     assert bad.status_code == 400 and bad.json()["path"] == "feedback[0].outcome"
+    assert anonymous.status_code == 401 and len(records) == 2
 
 
 # JWT ----------------------------------------------------------------------------------------
@@ -361,18 +362,40 @@ def ehr_key() -> ec.EllipticCurvePrivateKey:
 
 
 def _token(key: ec.EllipticCurvePrivateKey, aud: str, *, iss: str = "https://ehr.example.org",
-           jti: str | None = None) -> str:
+           jti: str | None = None, kid: str = "ehr-1") -> str:
     now = int(time.time())
     claims = {"iss": iss, "aud": aud, "exp": now + 300, "iat": now, "jti": jti or str(uuid.uuid4())}
-    return jwt.encode(claims, key, algorithm="ES384", headers={"kid": "ehr-1"})
+    return jwt.encode(claims, key, algorithm="ES384", headers={"kid": kid})
+
+
+class Ehr:
+    """A trusted EHR: its issuer, its clinic in naltrack, its signing key, and the JWKS naltrack is given."""
+
+    def __init__(self, iss: str = "https://ehr.example.org", clinic: str = "clinic-1") -> None:
+        self.iss, self.clinic = iss, clinic
+        self.key = ec.generate_private_key(ec.SECP384R1())
+
+    def jwks(self) -> dict[str, Any]:
+        public = ECAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return {"keys": [{**public, "kid": "ehr-1", "use": "sig", "alg": "ES384"}]}
+
+    def entry(self, **source: Any) -> dict[str, Any]:
+        return {"iss": self.iss, "name": "County Hospital EHR", "clinic": self.clinic, **(source or
+                                                                                          {"jwks": self.jwks()})}
+
+    def settings(self, **kw: Any) -> CdsSettings:
+        return CdsSettings(issuers_json=json.dumps([self.entry()]), **kw)
+
+    def headers(self, service_url: str, kid: str = "ehr-1") -> dict[str, str]:
+        return {"Authorization": f"Bearer {_token(self.key, service_url, iss=self.iss, kid=kid)}"}
 
 
 def test_jwt_verification_accepts_the_trusted_ehr_and_refuses_others(ehr_key: ec.EllipticCurvePrivateKey) -> None:
     public = ehr_key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
-    issuer = TrustedIssuer("https://ehr.example.org", "County Hospital EHR",
-                           {"ehr-1": serialization.load_pem_public_key(public)})
-    verifier = JwtVerifier({issuer.iss: issuer}, required=True, audience=None)
+    issuer = TrustedIssuer("https://ehr.example.org", "County Hospital EHR", "clinic-1",
+                           StaticKeys({"ehr-1": serialization.load_pem_public_key(public)}))
+    verifier = JwtVerifier({issuer.iss: issuer})
     app = FastAPI()
     app.include_router(build_cds_router(_engine(verifier=verifier)))
     with LiveServer(app) as url:
@@ -395,49 +418,29 @@ def test_jwt_verification_accepts_the_trusted_ehr_and_refuses_others(ehr_key: ec
     assert refused.json()["path"] == "Authorization"
 
 
-# Part 2 -------------------------------------------------------------------------------------
+def test_the_ehrs_keys_come_from_its_jwks_url_or_a_jwks_file(tmp_path: Path) -> None:
+    ehr, impostor = Ehr(), Ehr()  # the impostor signs as the same issuer and kid with another key
+    fetched: list[str] = []
+    keys = FastAPI()
 
-def _program_with_patient(tmp_path: Path, consent_to: str | None) -> Storage:
-    storage = Storage(f"sqlite:///{tmp_path / 'naltrack.db'}")
-    chart = sample_chart(PID)
-    with storage.uow() as uow:
-        uow.clinics.add(Clinic(id="clinic-1", name="Riverside MAT"))
-        uow.patients.add(chart.patient)
-        for record in [*chart.regimens, *chart.injections, *chart.episodes]:
-            uow.records.add(record)
-        uow.commit()
-    if consent_to:
-        with storage.secure_uow() as uow:
-            uow.security.add_consent(Consent(
-                id="c1", patient_id=PID, recipient=consent_to, purpose="treatment",
-                categories=("demographics", "diagnoses", "regimens", "administrations", "medications"),
-                signed_on=date(2026, 1, 2), expires_on=date(2026, 12, 31)))
-            uow.commit()
-    return storage
+    @keys.get("/jwks.json")
+    def jwks() -> dict[str, Any]:
+        fetched.append("jwks")
+        return ehr.jwks()
 
-
-@pytest.mark.parametrize(("consent_to", "cards"), [("unverified EHR", 1), (None, 0)])
-def test_naltrack_records_reach_the_ehr_only_with_part2_consent(tmp_path: Path, consent_to: str | None,
-                                                                cards: int) -> None:
-    storage = _program_with_patient(tmp_path, consent_to)
-    engine = build_engine(build_application(Settings(data_dir=tmp_path, timezone="UTC"), storage=storage).ctx,
-                          CdsSettings(jwt_required=False))
-    engine.clock = lambda: NOW
-    app = FastAPI()
-    app.include_router(build_cds_router(engine))
-    with LiveServer(app) as url:
-        # The EHR knows nothing of the injections: only naltrack does.
-        body = order_request("order-sign", [draft(*OXYCODONE)], {
-            "patient": patient(), "medicationRequests": bundle(), "medicationAdministrations": bundle(),
-            "medicationStatements": bundle()})
-        response = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone", json=body)
-    assert len(response.json()["cards"]) == cards
-    with storage.secure_uow() as uow:
-        audit = [e for e in uow.security.iter_audit() if e.action == "disclose"]
-        disclosures = uow.security.disclosures_for(PID)
-    assert [e.outcome for e in audit] == ["allowed" if consent_to else "denied"]
-    assert len(disclosures) == (1 if consent_to else 0)
-    storage.close()
+    (tmp_path / "jwks.json").write_text(json.dumps(ehr.jwks()))
+    with LiveServer(keys) as keys_url:
+        for source in ({"jwks_url": f"{keys_url}/jwks.json"}, {"jwks_file": str(tmp_path / "jwks.json")}):
+            settings = CdsSettings(issuers_json=json.dumps([ehr.entry(**source)]))
+            app = FastAPI()
+            app.include_router(build_cds_router(_engine(verifier=verifier_from_settings(settings))))
+            with LiveServer(app) as url:
+                service = f"{url}/cds-services/opioid-order-on-naltrexone"
+                body = order_request("order-sign", [draft(*OXYCODONE)], _prefetch_on_vivitrol())
+                answers = [httpx.post(service, json=body, headers=signer.headers(service, kid)).status_code
+                           for signer, kid in ((ehr, "ehr-1"), (ehr, "ehr-1"), (impostor, "ehr-1"), (ehr, "ehr-9"))]
+            assert answers == [200, 200, 401, 401], source
+    assert fetched == ["jwks"]  # kept; an unknown kid fetches again at most every 30 s
 
 
 def test_a_vivitrol_administration_recorded_by_the_ehr_counts_as_naltrexone_on_board(cds_url: str) -> None:
@@ -451,26 +454,6 @@ def test_a_vivitrol_administration_recorded_by_the_ehr_counts_as_naltrexone_on_b
     cards = httpx.post(f"{cds_url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
     assert [c["indicator"] for c in cards] == ["critical"]
     assert "2026-03-30" in cards[0]["summary"]
-
-
-def test_the_ehr_patient_is_matched_to_naltrack_by_the_identifier_of_an_earlier_export(tmp_path: Path) -> None:
-    storage = _program_with_patient(tmp_path, "unverified EHR")
-    engine = build_engine(build_application(Settings(data_dir=tmp_path, timezone="UTC"), storage=storage).ctx,
-                          CdsSettings(jwt_required=False))
-    engine.clock = lambda: NOW
-    app = FastAPI()
-    app.include_router(build_cds_router(engine))
-    ehr_patient = {**patient("ehr-77"), "identifier": [{"system": "urn:naltrack:patient", "value": PID}]}
-    prefetch = {"patient": ehr_patient, "medicationRequests": bundle(), "medicationAdministrations": bundle(),
-                "medicationStatements": bundle()}
-    body = order_request("order-sign", [draft(*OXYCODONE, pid="ehr-77")], prefetch)
-    body["context"]["patientId"] = "ehr-77"
-    with LiveServer(app) as url:
-        cards = httpx.post(f"{url}/cds-services/opioid-order-on-naltrexone", json=body).json()["cards"]
-    assert [c["indicator"] for c in cards] == ["critical"]
-    with storage.secure_uow() as uow:
-        assert [d.patient_id for d in uow.security.disclosures_for(PID)] == [PID]
-    storage.close()
 
 
 def test_the_sandbox_medication_prescribe_hook_is_read_like_order_select(cds_url: str) -> None:

@@ -45,7 +45,7 @@ MEDICATION_KEYS = ("medicationRequests", "medicationAdministrations", "medicatio
 
 
 def _engine(origins: FhirOrigins | None = None) -> CdsEngine:
-    return CdsEngine(verifier=JwtVerifier({}, required=False, audience=None), clock=lambda: NOW, timezone="UTC",
+    return CdsEngine(verifier=JwtVerifier({}, anonymous=True), clock=lambda: NOW, timezone="UTC",
                      fhir_origins=origins or FhirOrigins(loopback=True))
 
 
@@ -174,8 +174,12 @@ def test_no_patient_is_412_and_a_closed_port_reads_like_a_refusal(cds_url: str, 
 # 2. CORS ---------------------------------------------------------------------------------------
 
 @pytest.fixture()
-def app_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path, timezone="UTC", **getattr(request, "param", {}))
+def app_url(tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The whole app; ``{"cds_anonymous": "allow"}`` sets NALTRACK_CDS_ANONYMOUS as ``make demo`` does."""
+    params = dict(getattr(request, "param", {}))
+    if "cds_anonymous" in params:
+        monkeypatch.setenv("NALTRACK_CDS_ANONYMOUS", params.pop("cds_anonymous"))
+    settings = Settings(data_dir=tmp_path, timezone="UTC", **params)
     with LiveServer(create_app(settings)) as url:
         yield url
 
@@ -220,7 +224,7 @@ def test_by_default_no_origin_is_allowed(app_url: str) -> None:
     assert response.status_code == 403 and "access-control-allow-origin" not in response.headers
 
 
-@pytest.mark.parametrize("app_url", [{"demo": True}], indirect=True)
+@pytest.mark.parametrize("app_url", [{"demo": True, "cds_anonymous": "allow"}], indirect=True)
 def test_the_demo_lets_the_cds_hooks_sandbox_call_without_a_jwt(app_url: str) -> None:
     preflight = _preflight(app_url + OPIOID, CDS_HOOKS_SANDBOX)
     assert preflight.headers["access-control-allow-origin"] == CDS_HOOKS_SANDBOX
@@ -231,7 +235,8 @@ def test_the_demo_lets_the_cds_hooks_sandbox_call_without_a_jwt(app_url: str) ->
     assert [c["indicator"] for c in response.json()["cards"]] == ["critical"]
 
 
-def test_outside_the_demo_the_calling_ehr_must_send_a_jwt(app_url: str) -> None:
+@pytest.mark.parametrize("app_url", [{}, {"demo": True}], indirect=True)
+def test_without_anonymous_allowed_the_calling_ehr_must_send_a_jwt_demo_or_not(app_url: str) -> None:
     body = order_request("order-sign", [draft(*OXYCODONE)], _prefetch_on_vivitrol())
     response = httpx.post(app_url + OPIOID, json=body)
     assert response.status_code == 401
@@ -324,7 +329,7 @@ def _padded(size: int) -> bytes:
     return encoded
 
 
-@pytest.mark.parametrize("app_url", [{"demo": True}], indirect=True)
+@pytest.mark.parametrize("app_url", [{"demo": True, "cds_anonymous": "allow"}], indirect=True)
 def test_a_body_just_under_2_mb_is_answered_and_just_over_is_413(app_url: str) -> None:
     headers = {"content-type": "application/json"}
     under = httpx.post(app_url + OPIOID, content=_padded(1_999_990), headers=headers, timeout=30)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     subprocess.run([*NALTRACK, "demo", "--patients", "30", "--seed", "4"], env=env, check=True, capture_output=True)
     subprocess.run([*NALTRACK, "users", "add", "nurse1", "--role", "nurse", "--clinic", "s4-c1"],
                    input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
+    with serving(env, data) as base:
+        yield base, url
+
+
+@contextmanager
+def serving(env: dict[str, str], data: Path) -> Iterator[str]:
+    """``naltrack serve`` on a free loopback port with ``env``, its log in ``data``: the base URL once it answers."""
     port = _free_port()
     log = (data / "server.log").open("w")
     process = subprocess.Popen([*NALTRACK, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
@@ -41,7 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process, data / "server.log")
-        yield base, url
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=20)

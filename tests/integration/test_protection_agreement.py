@@ -26,16 +26,18 @@ from click.testing import CliRunner
 from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
 from naltrack.api.app import create_app
 from naltrack.api.deps import now_utc
-from naltrack.cds.auth import JwtVerifier
-from naltrack.cds.engine import CdsEngine
+from naltrack.cds.auth import Caller, JwtVerifier
+from naltrack.cds.engine import CDS_CATEGORIES, CdsEngine
 from naltrack.cds.wiring import StoredCharts
 from naltrack.cli.coverage import coverage
 from naltrack.config import Settings
 from naltrack.domain.due_dates import next_dose_due, next_dose_scheduled, next_injection_due
 from naltrack.domain.patients import Clinic
+from naltrack.domain.person_data import mrn_system
 from naltrack.domain.protection import announces_protection_end, protection_end
 from naltrack.domain.rules.thresholds import DEFAULT
 from naltrack.domain.security.accounts import Actor, User
+from naltrack.domain.security.consent import Consent
 from naltrack.services import clinical_views
 from naltrack.services import security as security_cases
 from naltrack.services.context import AppContext
@@ -63,11 +65,8 @@ class Program:
     patients: dict[str, str]  # patient id -> clinic id
 
 
-class PermitAll:
-    """A Part 2 gate that permits: the consent decision is tested in test_cds_hooks.py."""
-
-    def permit(self, **_: Any) -> bool:
-        return True
+#: The EHR the CDS services answer; each patient's Part 2 consent names it (the decision: test_cds_hooks.py).
+EHR = "https://ehr.example"
 
 
 @pytest.fixture(scope="module")
@@ -227,19 +226,31 @@ def test_the_rest_alerts_view_gives_the_domains_dates(demo: Any) -> None:
 def test_the_cds_patient_view_gives_the_domains_dates(demo: Any) -> None:
     app, programs, expected_by_program = demo
     for program, expected in zip(programs, expected_by_program, strict=True):
-        engine = CdsEngine(verifier=JwtVerifier({}, required=False, audience=None),
-                           local=StoredCharts(app.state.secure_uow), gate=PermitAll(),
+        engine = CdsEngine(verifier=JwtVerifier({}), local=StoredCharts(app.state.secure_uow),
                            clock=lambda now=program.now: now, timezone="UTC")
-        for pid in program.patients:
-            summaries = [c["summary"] for c in asyncio.run(_patient_view(engine, pid))["cards"]]
+        with app.state.secure_uow() as uow:
+            for pid in program.patients:
+                uow.security.add_consent(Consent(
+                    id=f"cds-{pid}", patient_id=pid, recipient=EHR, purpose="treatment", categories=CDS_CATEGORIES,
+                    signed_on=date(2020, 1, 1), expires_on=date(2030, 12, 31)))
+            uow.commit()
+        for pid, clinic_id in program.patients.items():
+            summaries = [c["summary"] for c in asyncio.run(_patient_view(engine, app, pid, clinic_id))["cards"]]
             _check_cards(pid, summaries, expected[pid])
 
 
-async def _patient_view(engine: CdsEngine, pid: str) -> dict[str, Any]:
-    # No Patient from the EHR (an empty search): the service answers from naltrack's own chart.
-    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "context": {"patientId": pid},
-            "prefetch": {"patient": {"resourceType": "Bundle", "type": "searchset", "entry": []}}}
-    return await engine.call("naltrexone-patient-view", json.dumps(body).encode(), None, "http://cds/")
+async def _patient_view(engine: CdsEngine, app: Any, pid: str, clinic_id: str) -> dict[str, Any]:
+    # The EHR's Patient holds the clinic's MRN, name and birth date: the service links it to naltrack's
+    # patient and answers from naltrack's own chart (the EHR sends no records).
+    with app.state.secure_uow() as uow:
+        patient = uow.patients.get(pid)
+    ehr_patient = {"resourceType": "Patient", "id": f"ehr-{pid}", "birthDate": patient.birth_date.isoformat(),
+                   "name": [{"family": patient.family_name, "given": [patient.given_name]}],
+                   "identifier": [{"system": mrn_system(clinic_id), "value": patient.mrn}]}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "context": {"patientId": f"ehr-{pid}"},
+            "prefetch": {"patient": ehr_patient}}
+    caller = Caller(EHR, "EHR", clinic_id)
+    return await engine.answer("naltrexone-patient-view", json.dumps(body).encode(), caller)
 
 
 def _check_cards(pid: str, summaries: list[str], want: Expected) -> None:

@@ -1,8 +1,9 @@
 """Mounts the interoperability faces: CDS Hooks 2.0 at ``/cds-services`` and FHIR R4 at ``/fhir/R4``.
 
 Called once by :func:`naltrack.api.app.create_app`, with the application it built. The CDS router
-completes its settings (``NALTRACK_CDS_*``) for the mode the server runs in (JWTs verified and no
-loopback FHIR server, except in the demo: :func:`naltrack.cds.wiring.cds_router`). Cross-origin calls
+completes its settings (``NALTRACK_CDS_*``) for the mode the server runs in (no loopback FHIR server,
+except in the demo: :func:`naltrack.cds.wiring.cds_router`); JWTs are always verified unless
+``NALTRACK_CDS_ANONYMOUS=allow``. Cross-origin calls
 are allowed on these two paths only, for the configured origins (:class:`naltrack.api.cors.PathCors`).
 """
 

@@ -5,7 +5,7 @@ suggestions with actions, override reasons and links (anchors.md §3.4).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Indicator = Literal["info", "warning", "critical"]
@@ -15,6 +15,8 @@ SOURCE_LABEL = "naltrack"
 #: Vivitrol label, pinned DailyMed set id (clinical.md, header).
 LABEL_LINK = {"label": "Vivitrol prescribing information (DailyMed)", "type": "absolute",
               "url": "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=cd11c435-b0f0-4bb9-ae78-60f101f3703f"}
+#: The heading of the notice against redisclosure on cards that carry Part 2 information.
+PART2_NOTICE_TITLE = "42 CFR Part 2 notice (\u00a7 2.32)"
 OVERRIDE_SYSTEM = "urn:naltrack:cds:override-reason"
 OVERRIDE_REASONS = (
     {"system": OVERRIDE_SYSTEM, "code": "not-on-naltrexone", "display": "Patient no longer takes naltrexone"},
@@ -97,3 +99,9 @@ def draft_medication_request(patient_id: str, text: str, code: tuple[str, str, s
     if dosage:
         resource["dosageInstruction"] = [{"text": dosage}]
     return resource
+
+
+def with_part2_notice(card: Card, notice: str) -> Card:
+    """``card`` (same uuid) with the 42 CFR 2.32 notice against redisclosure at the end of its detail: for cards
+    of an answer that drew on naltrack's Part 2 records."""
+    return replace(card, detail=f"{card.detail}\n\n---\n**{PART2_NOTICE_TITLE}:** {notice}")

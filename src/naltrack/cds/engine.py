@@ -1,14 +1,19 @@
 """One CDS Hooks call, from request body to cards: verify the caller, parse, gather the FHIR data,
-build the chart, decide the Part 2 disclosure, advise, remember the cards for feedback.
+link the EHR's patient to naltrack's, decide the Part 2 disclosure, advise, remember the cards for feedback.
 
-Part 2 (42 CFR 2.31; DESIGN.md "Privacy"): cards built from naltrack's own records disclose them
-to the calling EHR. :class:`DisclosureGate` is the one call that decides (and records) that
-disclosure; without a permit the service answers from the data the EHR sent only, which
-discloses nothing.
+Part 2 (42 CFR 2.31, 2.32; DESIGN.md "Privacy"): cards built from naltrack's own records disclose them
+to the calling EHR. Only a verified caller, configured for one clinic, is ever linked to a naltrack
+patient of that clinic, by identifier and agreeing demographics, and :class:`LocalRecords` is the one call
+that links, decides and records the disclosure (:func:`naltrack.services.cds.disclose_to_cds`). An anonymous
+caller, a patient not linked, or a disclosure not consented gets
+an answer from the data the EHR sent only, which discloses nothing. Cards of an answer that drew on
+naltrack's records carry the redisclosure notice (42 CFR 2.32).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, tzinfo
@@ -19,16 +24,20 @@ import httpx
 
 from naltrack.cds import advice
 from naltrack.cds.auth import Caller, JwtVerifier
-from naltrack.cds.cards import Card
+from naltrack.cds.cards import Card, with_part2_notice
 from naltrack.cds.data_gaps import DataGap, gap_card
-from naltrack.cds.feedback import FeedbackLog, IssuedCard
+from naltrack.cds.feedback import FeedbackLog, IssuedCard, RateLimit
 from naltrack.cds.fhir_data import FhirOrigins, Gathered, gather
 from naltrack.cds.hooks import SERVICES, HookRequest, ServiceDefinition, parse_request
+from naltrack.cds.patient_link import demographics_of, ehr_patient
 from naltrack.cds.problems import CdsProblem, bad_request, precondition_failed
 from naltrack.cds.r4_leniency import make_readable
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import DomainError
+from naltrack.domain.identity import Demographics
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
+from naltrack.services.cds import LinkedChart
 
 #: Record categories a CDS answer draws on (the Part 2 consent must cover each).
 CDS_CATEGORIES = ("demographics", "diagnoses", "regimens", "administrations", "medications")
@@ -37,33 +46,17 @@ ChartReader = Callable[[list[dict[str, Any]], str], PatientChart]
 
 
 class LocalRecords(Protocol):
-    """naltrack's own charts, for patients the calling EHR and naltrack both know."""
+    """naltrack's own charts: the disclosure, to a verified caller of ``clinic_id``, of the chart of the patient
+    the demographics describe (identifier and agreeing demographics, consent naming ``recipient``), decided,
+    recorded and audited in one step; ``None`` when there are no local records at all."""
 
-    def find_chart(self, patient_id: str) -> PatientChart | None: ...
-
-    def clinic_zone(self, patient_id: str) -> tzinfo | None:
-        """The time zone of the patient's clinic (``Clinic.zone``), or ``None`` for an unknown patient."""
-
-
-class DisclosureGate(Protocol):
-    """Decides, and records, a disclosure of one patient's records to the calling EHR."""
-
-    def permit(self, *, patient_id: str, recipient: str, purpose: str, categories: tuple[str, ...],
-               now: datetime, service_id: str) -> bool: ...
+    def disclose(self, *, clinic_id: str, demographics: Demographics, recipient: str, caller: str, purpose: str,
+                 categories: tuple[str, ...], service_id: str, now: datetime) -> LinkedChart | None: ...
 
 
 class NoLocalRecords:
-    def find_chart(self, patient_id: str) -> PatientChart | None:
+    def disclose(self, **_: Any) -> LinkedChart | None:
         return None
-
-    def clinic_zone(self, patient_id: str) -> tzinfo | None:
-        return None
-
-
-class DenyAll:
-    def permit(self, *, patient_id: str, recipient: str, purpose: str, categories: tuple[str, ...],
-               now: datetime, service_id: str) -> bool:
-        return False
 
 
 def default_chart_reader(resources: list[dict[str, Any]], patient_id: str) -> PatientChart:
@@ -74,12 +67,23 @@ def default_chart_reader(resources: list[dict[str, Any]], patient_id: str) -> Pa
     return read_bundle(bundle)
 
 
+@dataclass(frozen=True)
+class Basis:
+    """What an answer rests on: the chart, what could not be seen, the zone of its days, and the naltrack
+    patient whose records it drew on (``None``: the EHR's data only)."""
+
+    chart: PatientChart
+    gaps: list[DataGap]
+    zone: tzinfo
+    linked_patient: str | None
+
+
 @dataclass
 class CdsEngine:
     verifier: JwtVerifier
     feedback: FeedbackLog = field(default_factory=FeedbackLog)
+    feedback_rate: RateLimit = field(default_factory=lambda: RateLimit(60))
     local: LocalRecords = field(default_factory=NoLocalRecords)
-    gate: DisclosureGate = field(default_factory=DenyAll)
     read_chart: ChartReader = default_chart_reader
     thresholds: Thresholds = DEFAULT
     clock: Callable[[], datetime] = field(default_factory=lambda: (lambda: datetime.now().astimezone()))
@@ -87,6 +91,7 @@ class CdsEngine:
     fhir_timeout_s: float = 5.0
     fhir_origins: FhirOrigins = field(default_factory=FhirOrigins)
     client: httpx.AsyncClient | None = None
+    redisclosure_notice: str = REDISCLOSURE_NOTICE_DEFAULT
 
     def service(self, service_id: str) -> ServiceDefinition:
         found = SERVICES.get(service_id)
@@ -95,45 +100,58 @@ class CdsEngine:
         return found
 
     async def call(self, service_id: str, body: bytes, authorization: str | None, url: str) -> dict[str, Any]:
+        """Verify the caller (``Authorization``, the URL called) and answer."""
+        self.service(service_id)
+        return await self.answer(service_id, body, await self.verifier.verify(authorization, url))
+
+    async def answer(self, service_id: str, body: bytes, caller: Caller) -> dict[str, Any]:
+        """The cards for ``body`` from ``caller`` (already verified)."""
         service = self.service(service_id)
-        caller = self.verifier.verify(authorization, url)
         request = parse_request(body, service)
         now = self.clock()
-        chart, local, gaps = await self._chart(request, service, caller, now)
-        # Days are those of the patient's clinic when naltrack's records answer, else the configured zone.
-        zone = (self.local.clinic_zone(chart.patient.id) if local else None) or ZoneInfo(self.timezone)
-        cards = self._advise(service.advice, request, chart, now.astimezone(zone).date(), zone)
-        missing = gap_card(gaps)  # what could not be seen is said, never left to read as "no problem"
+        basis = await self._basis(request, service, caller, now)
+        cards = self._advise(service.advice, request, basis.chart, now.astimezone(basis.zone).date(), basis.zone)
+        missing = gap_card(basis.gaps)  # what could not be seen is said, never left to read as "no problem"
         if missing is not None:
             cards.append(missing)
         out = []
         for card in cards:
-            self.feedback.remember(card.uuid, IssuedCard(service.id, card.rule, request.patient_id, card.indicator))
-            out.append(card.as_json())
+            shown = card if basis.linked_patient is None else with_part2_notice(card, self.redisclosure_notice)
+            self.feedback.remember(card.uuid, IssuedCard(service.id, card.rule, request.patient_id, card.indicator,
+                                                         caller.iss, basis.linked_patient))
+            out.append(shown.as_json())
         return {"cards": out}
 
-    async def _chart(self, request: HookRequest, service: ServiceDefinition, caller: Caller,
-                     now: datetime) -> tuple[PatientChart, bool, list[DataGap]]:
-        """The chart to advise on, whether naltrack's own records are part of it, and what could not be seen."""
+    async def _basis(self, request: HookRequest, service: ServiceDefinition, caller: Caller,
+                     now: datetime) -> Basis:
+        """The chart to advise on, what could not be seen, the zone, and the naltrack patient drawn on."""
         gathered = await self._gather(request, service)
         resources, gaps = make_readable(gathered.resources, now.astimezone(ZoneInfo(self.timezone)).date(),
                                         ages_matter=service.advice == "naltrexone-order-check")
-        gaps = gathered.gaps + gaps
-        local = self._local_chart(request.patient_id, resources)
-        if local is not None and not self.gate.permit(
-                patient_id=local.patient.id, recipient=caller.name, purpose="treatment",
-                categories=CDS_CATEGORIES, now=now, service_id=service.id):
-            local = None
-        has_patient = any(r.get("resourceType") == "Patient" for r in resources)
-        if not has_patient and local is None:
+        if not any(r.get("resourceType") == "Patient" for r in resources):
             raise precondition_failed("prefetch.patient", f"Patient/{request.patient_id} could not be had")
-        if not has_patient:
-            return local, True, gaps  # type: ignore[return-value]
         try:
             theirs = self.read_chart(resources, request.patient_id)
         except DomainError as error:  # the reader names the element path of anything it cannot read
             raise bad_request("prefetch", f"a resource cannot be read: {error}") from error
-        return (theirs, False, gaps) if local is None else (merge_charts(local, theirs), True, gaps)
+        # Linked last: a disclosure is recorded only for an answer that is then given.
+        linked = await self._linked(caller, gathered.resources, request.patient_id, service.id, now)
+        zone = linked.zone if linked is not None else ZoneInfo(self.timezone)
+        local = linked.chart if linked is not None else None
+        chart = theirs if local is None else merge_charts(local, theirs)
+        return Basis(chart, gathered.gaps + gaps, zone, None if local is None else local.patient.id)
+
+    async def _linked(self, caller: Caller, resources: list[dict[str, Any]], patient_id: str, service_id: str,
+                      now: datetime) -> LinkedChart | None:
+        """naltrack's chart of the EHR's patient when linked and consented; an anonymous caller never looks."""
+        if caller.iss is None or caller.clinic_id is None:
+            return None
+        resource = ehr_patient(resources, patient_id)
+        demographics = demographics_of(resource) if resource is not None else Demographics()
+        # The same work whether or not anyone is linked (services.cds), off the event loop.
+        return await asyncio.to_thread(functools.partial(
+            self.local.disclose, clinic_id=caller.clinic_id, demographics=demographics, recipient=caller.iss,
+            caller=caller.name, purpose="treatment", categories=CDS_CATEGORIES, service_id=service_id, now=now))
 
     async def _gather(self, request: HookRequest, service: ServiceDefinition) -> Gathered:
         if request.fhir_server is None or self.client is not None \
@@ -142,15 +160,6 @@ class CdsEngine:
             return await gather(request, service, self.client, self.fhir_timeout_s, self.fhir_origins)
         async with httpx.AsyncClient() as client:
             return await gather(request, service, client, self.fhir_timeout_s, self.fhir_origins)
-
-    def _local_chart(self, patient_id: str, resources: list[dict[str, Any]]) -> PatientChart | None:
-        """naltrack's chart of the patient: by a ``urn:naltrack:patient`` identifier the EHR kept from an
-        earlier naltrack export, else by the same id."""
-        for candidate in (*naltrack_ids(resources), patient_id):
-            chart = self.local.find_chart(candidate)
-            if chart is not None:
-                return chart
-        return None
 
     def _advise(self, service_id: str, request: HookRequest, chart: PatientChart, today: date,
                 tz: tzinfo) -> list[Card]:
@@ -161,17 +170,6 @@ class CdsEngine:
         if service_id == "naltrexone-order-check":
             return advice.order_check(chart, drafts, today, tz, t)
         return advice.opioid_on_naltrexone(chart, drafts, today, tz, t)
-
-
-def naltrack_ids(resources: list[dict[str, Any]]) -> list[str]:
-    """naltrack patient ids named by the EHR's Patient identifiers (system ``urn:naltrack:patient``)."""
-    found = []
-    for resource in resources:
-        identifiers = resource.get("identifier") if resource.get("resourceType") == "Patient" else None
-        for item in identifiers if isinstance(identifiers, list) else []:
-            if isinstance(item, dict) and item.get("system") == "urn:naltrack:patient" and item.get("value"):
-                found.append(str(item["value"]))
-    return found
 
 
 def _selected(request: HookRequest) -> list[dict[str, Any]]:

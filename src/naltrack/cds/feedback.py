@@ -1,58 +1,106 @@
 """Feedback on cards: accepted suggestions and overrides (CDS Hooks 2.0 "Feedback").
 
 The EHR posts ``{"feedback": [{"card", "outcome", "acceptedSuggestions", "overrideReason",
-"outcomeTimestamp"}]}``; each item is checked (400 naming the path otherwise) and recorded with
-the service, the rule and the patient of the card when naltrack issued it. The items of one
-call go to the sink together (:func:`naltrack.cds.wiring.feedback_sink` audits them in one
-transaction).
+"outcomeTimestamp"}]}``; each item is checked (400 naming the path otherwise). Feedback is
+authenticated like the service calls, limited per caller (:class:`RateLimit`, 429), in body size
+(413) and in items per call (400), and time-stamped by the server: the caller's
+``outcomeTimestamp`` is kept only as a detail. An outcome is enriched with the rule and patient of
+the card only when naltrack issued that card to the same caller. The items of one call go to the
+sink together (:func:`naltrack.cds.wiring.feedback_sink` audits them in one transaction, under the
+caller's clinic); an anonymous caller has no clinic, and its feedback is kept in memory only.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from naltrack.cds.problems import bad_request
+from naltrack.cds.auth import Caller
+from naltrack.cds.problems import CdsProblem, bad_request
 
 OUTCOMES = ("accepted", "overridden")
 #: Cards remembered for feedback; older ones are forgotten first.
 MAX_REMEMBERED_CARDS = 50_000
+#: Outcomes kept in memory (:attr:`FeedbackLog.records`); older ones are forgotten first.
+MAX_KEPT_RECORDS = 10_000
+#: Longest card id accepted (naltrack's are 36-character UUIDs; the audit's record id holds 64).
+MAX_CARD_ID_CHARS = 64
+#: Callers whose call times are kept by :class:`RateLimit` before idle ones are forgotten.
+MAX_RATE_KEYS = 10_000
 
 
 @dataclass(frozen=True)
 class IssuedCard:
+    """A card naltrack answered with: for whom (``caller``, an issuer) and about which patient.
+
+    ``patient_id`` is the EHR's patient id; ``linked_patient`` the naltrack patient whose records the
+    answer drew on (``None`` when it drew on the EHR's data only).
+    """
+
     service_id: str
     rule: str
     patient_id: str
     indicator: str
+    caller: str | None = None
+    linked_patient: str | None = None
 
 
 @dataclass(frozen=True)
 class FeedbackRecord:
-    """One outcome of one card."""
+    """One outcome of one card: ``recorded_at`` is the server's time, ``reported_at`` the caller's."""
 
     service_id: str
     card: str
     outcome: str
-    outcome_at: datetime
+    reported_at: datetime
     accepted_suggestions: tuple[str, ...]
     override_code: str | None
     override_comment: str | None
     caller: str
+    recorded_at: datetime | None = None
+    clinic_id: str | None = None
     rule: str | None = None
     patient_id: str | None = None
+    linked_patient: str | None = None
+
+
+class RateLimit:
+    """At most ``per_minute`` calls in any 60 seconds per caller key, in this process; 429 beyond."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._calls: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._calls) > MAX_RATE_KEYS:
+                self._calls = {k: w for k, w in self._calls.items() if w and w[-1] > now - 60}
+            window = self._calls.setdefault(key, deque())
+            while window and window[0] <= now - 60:
+                window.popleft()
+            if len(window) >= self.per_minute:
+                retry = max(1, int(window[0] + 60 - now) + 1)
+                raise CdsProblem(429, "Too Many Requests", f"more than {self.per_minute} feedback calls a minute "
+                                 f"from this caller; retry in {retry} s", None, {"Retry-After": str(retry)})
+            window.append(now)
 
 
 class FeedbackLog:
-    """Remembers issued cards and records feedback; ``sink`` also receives each call's records (audit)."""
+    """Remembers issued cards and records feedback; ``sink`` receives each verified caller's records (audit)."""
 
-    def __init__(self, sink: Callable[[list[FeedbackRecord]], None] | None = None) -> None:
+    def __init__(self, sink: Callable[[list[FeedbackRecord]], None] | None = None, *,
+                 max_items: int = 100) -> None:
         self._cards: OrderedDict[str, IssuedCard] = OrderedDict()
-        self.records: list[FeedbackRecord] = []
+        self.records: deque[FeedbackRecord] = deque(maxlen=MAX_KEPT_RECORDS)
+        self.max_items = max_items
         self._sink = sink
         self._lock = threading.Lock()
 
@@ -65,24 +113,28 @@ class FeedbackLog:
     def issued(self, card_uuid: str) -> IssuedCard | None:
         return self._cards.get(card_uuid)
 
-    def record(self, service_id: str, body: Any, caller: str) -> list[FeedbackRecord]:
-        items = parse_feedback(service_id, body, caller)
+    def record(self, service_id: str, body: Any, caller: Caller, now: datetime) -> list[FeedbackRecord]:
+        """Check ``body`` (at most :attr:`max_items` outcomes), stamp each outcome ``now`` and record it."""
         out = []
-        for item in items:
+        for item in parse_feedback(service_id, body, caller.name, self.max_items):
+            item = replace(item, recorded_at=now, clinic_id=caller.clinic_id)
             issued = self.issued(item.card)
-            if issued is not None:
-                item = FeedbackRecord(**{**item.__dict__, "rule": issued.rule, "patient_id": issued.patient_id})
+            if issued is not None and caller.verified and issued.caller == caller.iss:
+                item = replace(item, rule=issued.rule, patient_id=issued.patient_id,
+                               linked_patient=issued.linked_patient)
             out.append(item)
+        if self._sink is not None and caller.clinic_id is not None:
+            self._sink(out)
         with self._lock:
             self.records.extend(out)
-        if self._sink is not None:
-            self._sink(out)
         return out
 
 
-def parse_feedback(service_id: str, body: Any, caller: str) -> list[FeedbackRecord]:
+def parse_feedback(service_id: str, body: Any, caller: str, max_items: int = 100) -> list[FeedbackRecord]:
     if not isinstance(body, dict) or not isinstance(body.get("feedback"), list) or not body["feedback"]:
         raise bad_request("feedback", "is required and must be a non-empty array")
+    if len(body["feedback"]) > max_items:
+        raise bad_request("feedback", f"has {len(body['feedback'])} items; at most {max_items} per call")
     return [_item(service_id, n, item, caller) for n, item in enumerate(body["feedback"])]
 
 
@@ -91,8 +143,9 @@ def _item(service_id: str, n: int, item: Any, caller: str) -> FeedbackRecord:
     if not isinstance(item, dict):
         raise bad_request(path, "must be an object")
     card = item.get("card")
-    if not isinstance(card, str) or not card:
-        raise bad_request(f"{path}.card", "is required: the uuid of the card")
+    if not isinstance(card, str) or not card or len(card) > MAX_CARD_ID_CHARS:
+        raise bad_request(f"{path}.card", f"is required: the uuid of the card (at most {MAX_CARD_ID_CHARS} "
+                                          "characters)")
     outcome = item.get("outcome")
     if outcome not in OUTCOMES:
         raise bad_request(f"{path}.outcome", f"{outcome!r} must be one of {', '.join(OUTCOMES)}")

@@ -51,7 +51,7 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else "")
 
 
-def _is_loopback(url: str) -> bool:
+def is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
         return True
@@ -82,7 +82,7 @@ class FhirOrigins:
 
     def allows(self, url: str) -> bool:
         origin = origin_of(url)
-        return origin is not None and (origin in self.allowed or (self.loopback and _is_loopback(url)))
+        return origin is not None and (origin in self.allowed or (self.loopback and is_loopback(url)))
 
 
 @dataclass

@@ -1,16 +1,19 @@
 """HTTP face of the CDS Hooks 2.0 services: discovery, service calls, feedback.
 
 ``GET /cds-services`` lists the services; ``POST /cds-services/{id}`` answers ``{"cards": [...]}``;
-``POST /cds-services/{id}/feedback`` records outcomes. Errors are ``application/problem+json``
-naming the path at fault; an error of :mod:`naltrack.errors` raised by a use case gets the
-status of its type (:data:`naltrack.api.errors.STATUS`). Cross-origin calls (CDS clients running
-in a browser, the CDS Hooks sandbox) are answered by :class:`naltrack.api.cors.PathCors`, for the
-configured origins only. Bodies over ``max_body_bytes`` are 413, counted as they arrive: the
-application-wide limit of the REST API does not apply here (:data:`naltrack.api.errors.OWN_BODY_LIMIT`).
+``POST /cds-services/{id}/feedback`` records outcomes (authenticated like the services, at most
+``feedback_per_minute`` calls a minute per caller, bodies up to ``feedback_max_body_bytes``).
+Errors are ``application/problem+json`` naming the path at fault; an error of :mod:`naltrack.errors`
+raised by a use case gets the status of its type (:data:`naltrack.api.errors.STATUS`).
+Cross-origin calls (CDS clients running in a browser, the CDS Hooks sandbox) are answered by
+:class:`naltrack.api.cors.PathCors`, for the configured origins only. Bodies over ``max_body_bytes``
+are 413, counted as they arrive: the application-wide limit of the REST API does not apply here
+(:data:`naltrack.api.errors.OWN_BODY_LIMIT`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -25,6 +28,8 @@ from naltrack.errors import DomainError
 
 #: The documented limit of a CDS request body (NALTRACK_CDS_MAX_BODY_BYTES): 2 MB.
 DEFAULT_MAX_BODY_BYTES = 2_000_000
+#: The limit of a feedback body (NALTRACK_CDS_FEEDBACK_MAX_BODY_BYTES).
+DEFAULT_FEEDBACK_MAX_BODY_BYTES = 100_000
 
 
 def problem_response(problem: CdsProblem) -> JSONResponse:
@@ -57,7 +62,8 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> APIRouter:
+def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                     feedback_max_body_bytes: int = DEFAULT_FEEDBACK_MAX_BODY_BYTES) -> APIRouter:
     """The ``/cds-services`` routes over ``engine``."""
     router = APIRouter(tags=["cds-hooks"])
 
@@ -80,9 +86,12 @@ def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = DEFAULT_MAX_BOD
     async def feedback(service_id: str, request: Request) -> JSONResponse:
         try:
             engine.service(service_id)
-            caller = engine.verifier.verify(request.headers.get("authorization"), str(request.url))
-            payload = _json(await _body(request, max_body_bytes))
-            recorded = engine.feedback.record(service_id, payload, caller.name)
+            caller = await engine.verifier.verify(request.headers.get("authorization"), str(request.url))
+            host = request.client.host if request.client else "unknown"
+            engine.feedback_rate.check(caller.iss or f"anonymous {host}")  # before the body is read
+            payload = _json(await _body(request, feedback_max_body_bytes))
+            # The audit write runs off the event loop, so other requests (/health) are not held up by it.
+            recorded = await asyncio.to_thread(engine.feedback.record, service_id, payload, caller, engine.clock())
         except CdsProblem as problem:
             return problem_response(problem)
         except DomainError as error:

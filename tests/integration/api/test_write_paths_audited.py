@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from naltrack.adapters.db.security_repository import SqlSecurityRepository
+from naltrack.cds.auth import Caller
 from naltrack.cds.feedback import FeedbackLog, IssuedCard
 from naltrack.cds.wiring import feedback_sink
 from naltrack.domain.observations import LabResult, QuestionnaireResponse
@@ -148,17 +149,22 @@ def _feedback(n: int) -> dict[str, Any]:
                           "overrideReason": {"reason": {"code": "patient-declined"}}} for k in range(n)]}
 
 
+EHR = Caller("https://ehr.example", "ehr.example", "c1")
+FEEDBACK_AT = datetime(2026, 6, 1, 12, 5, tzinfo=UTC)
+
+
 def test_cds_feedback_writes_one_entry_per_card_outcome_in_one_transaction(secure_env: SecureEnv) -> None:
     env = secure_env
     log = FeedbackLog(feedback_sink(AppContext(uow=env.client.app.state.secure_uow)))  # type: ignore[attr-defined]
-    log.remember("card-0", IssuedCard("naltrexone-patient-view", "MON-PROTECTION-END", "c1-p1", "warning"))
+    log.remember("card-0", IssuedCard("naltrexone-patient-view", "MON-PROTECTION-END", "ehr-p1", "warning",
+                                      EHR.iss, "c1-p1"))
     head = env.audit_head()
-    log.record("naltrexone-patient-view", _feedback(3), "ehr.example")
+    log.record("naltrexone-patient-view", _feedback(3), EHR, FEEDBACK_AT)
     entries = env.audit_since(head)
     assert [(e.record_id, e.action, e.actor) for e in entries] == [
         (f"card-{k}", "feedback", "cds:ehr.example") for k in range(3)]
-    assert entries[0].patient_id == "c1-p1"
-    assert entries[0].detail == "card card-0 overridden (patient-declined)"
+    assert (entries[0].patient_id, entries[0].clinic_id, entries[0].at) == ("c1-p1", "c1", FEEDBACK_AT)
+    assert entries[0].detail == "card card-0 overridden (patient-declined); reported at 2026-06-01T12:00:00+00:00"
 
 
 def test_cds_feedback_is_all_or_nothing(secure_env: SecureEnv, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,7 +182,7 @@ def test_cds_feedback_is_all_or_nothing(secure_env: SecureEnv, monkeypatch: pyte
 
     monkeypatch.setattr(SqlSecurityRepository, "append_audit", second_fails)
     with pytest.raises(RuntimeError, match="audit store down"):
-        log.record("naltrexone-patient-view", _feedback(3), "ehr.example")
+        log.record("naltrexone-patient-view", _feedback(3), EHR, FEEDBACK_AT)
     monkeypatch.undo()
     assert env.audit_since(head) == []
 

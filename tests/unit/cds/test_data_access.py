@@ -188,10 +188,12 @@ def test_each_discovery_entry_declares_one_hook_and_templates_only_its_context()
                 assert token in HOOK_CONTEXT[service.hook], (service.id, template)
 
 
-def test_jwts_are_verified_unless_the_demo_or_the_setting_turns_them_off() -> None:
-    assert verifier_from_settings(CdsSettings().for_mode(demo=False)).required is True
-    assert verifier_from_settings(CdsSettings().for_mode(demo=True)).required is False
-    assert verifier_from_settings(CdsSettings(jwt_required=True).for_mode(demo=True)).required is True
+def test_anonymous_calls_are_refused_unless_allowed_and_the_demo_does_not_allow_them() -> None:
+    assert verifier_from_settings(CdsSettings().for_mode(demo=False)).anonymous is False
+    assert verifier_from_settings(CdsSettings().for_mode(demo=True)).anonymous is False
+    assert verifier_from_settings(CdsSettings(anonymous="allow").for_mode(demo=False)).anonymous is True
+    with pytest.raises(ValidationError, match="anonymous"):
+        CdsSettings(anonymous="yes")  # type: ignore[arg-type]
     assert CdsSettings().for_mode(demo=True).fhir_origin_policy().loopback is True
     assert CdsSettings().for_mode(demo=False).fhir_origin_policy().loopback is False
     assert CdsSettings(fhir_origins="https://ehr.example.org").fhir_origin_policy().allowed == {

@@ -59,7 +59,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
 
 
 PATHS = list(_paths(BASE))
-ENGINE = CdsEngine(verifier=JwtVerifier({}, required=False, audience=None),
+ENGINE = CdsEngine(verifier=JwtVerifier({}, anonymous=True),
                    clock=lambda: datetime(2026, 3, 12, 16, tzinfo=UTC), timezone="UTC")
 
 

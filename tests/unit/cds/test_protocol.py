@@ -6,14 +6,23 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from naltrack.cds.auth import CdsSettings, JwtVerifier, TrustedIssuer, verifier_from_settings
+from naltrack.cds.auth import (
+    ANONYMOUS,
+    Caller,
+    CdsSettings,
+    JwtVerifier,
+    StaticKeys,
+    TrustedIssuer,
+    verifier_from_settings,
+)
 from naltrack.cds.cards import SUMMARY_MAX, Card, summary_with_source
-from naltrack.cds.feedback import FeedbackLog, IssuedCard, parse_feedback
+from naltrack.cds.feedback import FeedbackLog, IssuedCard, RateLimit, parse_feedback
 from naltrack.cds.fhir_data import gather, render_template, resources_of
 from naltrack.cds.hooks import SERVICES, discovery_document, parse_request
 from naltrack.cds.problems import CdsProblem
@@ -104,14 +113,62 @@ def test_summary_stays_under_140_characters_and_keeps_the_source() -> None:
     assert "overrideReasons" not in Card("ok", "info", "s", "d", "R2").as_json()
 
 
-def test_feedback_items_are_checked_and_enriched_with_the_issued_card() -> None:
+EHR = Caller("https://ehr.example", "EHR", "clinic-1")
+NOW = datetime(2026, 3, 12, 16, 0, tzinfo=UTC)
+
+
+def _override(card: str = "c1", when: str = "2026-03-12T10:00:00-05:00") -> dict[str, object]:
+    return {"card": card, "outcome": "overridden", "outcomeTimestamp": when,
+            "overrideReason": {"reason": {"code": "benefit-outweighs-risk"}, "userComment": "ICU"}}
+
+
+def test_feedback_items_are_checked_and_enriched_with_the_card_issued_to_the_same_caller() -> None:
     log = FeedbackLog()
-    log.remember("c1", IssuedCard("opioid-order-on-naltrexone", "IX-OPIOID", "p1", "critical"))
-    recorded = log.record("opioid-order-on-naltrexone", {"feedback": [
-        {"card": "c1", "outcome": "overridden", "outcomeTimestamp": "2026-03-12T10:00:00-05:00",
-         "overrideReason": {"reason": {"code": "benefit-outweighs-risk"}, "userComment": "ICU"}}]}, "EHR")
-    assert (recorded[0].rule, recorded[0].patient_id, recorded[0].override_code) == ("IX-OPIOID", "p1",
-                                                                                      "benefit-outweighs-risk")
+    log.remember("c1", IssuedCard("opioid-order-on-naltrexone", "IX-OPIOID", "p1", "critical", EHR.iss, "pt-9"))
+    recorded = log.record("opioid-order-on-naltrexone", {"feedback": [_override()]}, EHR, NOW)
+    assert (recorded[0].rule, recorded[0].patient_id, recorded[0].linked_patient, recorded[0].override_code) == (
+        "IX-OPIOID", "p1", "pt-9", "benefit-outweighs-risk")
+    other = Caller("https://other.example", "Other", "clinic-2")
+    stranger = log.record("opioid-order-on-naltrexone", {"feedback": [_override()]}, other, NOW)
+    assert (stranger[0].rule, stranger[0].patient_id, stranger[0].linked_patient, stranger[0].clinic_id) == (
+        None, None, None, "clinic-2")
+
+
+def test_feedback_is_stamped_by_the_server_and_keeps_the_callers_time_as_reported() -> None:
+    recorded = FeedbackLog().record("s", {"feedback": [_override(when="1999-01-01T00:00:00Z")]}, EHR, NOW)
+    assert recorded[0].recorded_at == NOW
+    assert recorded[0].reported_at == datetime(1999, 1, 1, tzinfo=UTC)
+
+
+def test_feedback_over_the_item_cap_is_400_and_reaches_no_sink() -> None:
+    sunk: list[object] = []
+    log = FeedbackLog(sunk.append, max_items=3)
+    assert len(log.record("s", {"feedback": [_override(f"c{n}") for n in range(3)]}, EHR, NOW)) == 3
+    with pytest.raises(CdsProblem, match=r"feedback: has 4 items; at most 3 per call") as caught:
+        log.record("s", {"feedback": [_override(f"c{n}") for n in range(4)]}, EHR, NOW)
+    assert caught.value.status == 400 and len(sunk) == 1
+    with pytest.raises(CdsProblem, match=r"feedback\[0\]\.card: .*at most 64"):
+        log.record("s", {"feedback": [_override("x" * 65)]}, EHR, NOW)
+
+
+def test_anonymous_feedback_is_kept_in_memory_and_never_reaches_the_audit_sink() -> None:
+    sunk: list[object] = []
+    log = FeedbackLog(sunk.append)
+    assert len(log.record("s", {"feedback": [_override()]}, ANONYMOUS, NOW)) == 1
+    assert sunk == [] and len(log.records) == 1
+
+
+def test_the_rate_limit_allows_n_calls_a_minute_per_caller_then_429_with_retry_after() -> None:
+    clock = {"t": 1000.0}
+    limit = RateLimit(3, clock=lambda: clock["t"])
+    for _ in range(3):
+        limit.check("a")
+    with pytest.raises(CdsProblem, match="more than 3 feedback calls a minute") as caught:
+        limit.check("a")
+    assert caught.value.status == 429 and caught.value.headers["Retry-After"] == "61"
+    limit.check("b")  # another caller has its own allowance
+    clock["t"] += 60.0
+    limit.check("a")
 
 
 @pytest.mark.parametrize(("item", "path"), [
@@ -137,24 +194,67 @@ def _token(key: ec.EllipticCurvePrivateKey, **claims: object) -> str:
                       headers={"kid": "k1"})
 
 
+def _verifier(key: ec.EllipticCurvePrivateKey, **kw: object) -> JwtVerifier:
+    issuer = TrustedIssuer("https://ehr.example", "County EHR", "clinic-1", StaticKeys({"k1": key.public_key()}))
+    return JwtVerifier({issuer.iss: issuer}, **kw)  # type: ignore[arg-type]
+
+
 def test_jwt_claims_are_required_and_checked() -> None:
     key = ec.generate_private_key(ec.SECP384R1())
-    verifier = JwtVerifier({"https://ehr.example": TrustedIssuer("https://ehr.example", "County EHR",
-                                                                 {"k1": key.public_key()})},
-                           required=True, audience="https://cds.example/cds-services")
+    verifier = _verifier(key, audience="https://cds.example/cds-services")
     url = "https://internal:8000/cds-services/x"
-    caller = verifier.verify("Bearer " + _token(key, aud="https://cds.example/cds-services"), url)
-    assert caller.name == "County EHR"
+
+    def verify(header: str | None) -> Caller:
+        return asyncio.run(verifier.verify(header, url))
+
+    caller = verify("Bearer " + _token(key, aud="https://cds.example/cds-services"))
+    assert (caller.name, caller.iss, caller.clinic_id) == ("County EHR", "https://ehr.example", "clinic-1")
+    assert verify("Bearer " + _token(key, aud="https://cds.example/cds-services/x")).verified
+    with pytest.raises(CdsProblem, match="Audience doesn.t match"):
+        verify("Bearer " + _token(key, aud=url))  # the configured base decides, not the Host header
     with pytest.raises(CdsProblem, match="jti"):
-        verifier.verify("Bearer " + _token(key, jti=None), url)
+        verify("Bearer " + _token(key, jti=None, aud="https://cds.example/cds-services"))
     with pytest.raises(CdsProblem, match="expired"):
-        verifier.verify("Bearer " + _token(key, exp=int(time.time()) - 3600), url)
-    with pytest.raises(CdsProblem, match="Bearer JWT is required"):
-        verifier.verify("Basic abc", url)
+        verify("Bearer " + _token(key, exp=int(time.time()) - 3600))
+    with pytest.raises(CdsProblem, match="more than 3600 seconds away"):
+        verify("Bearer " + _token(key, exp=int(time.time()) + 7200, aud="https://cds.example/cds-services"))
+    with pytest.raises(CdsProblem, match="Bearer JWT signed by a configured EHR is required"):
+        verify("Basic abc")
+    with pytest.raises(CdsProblem, match="required"):
+        verify(None)
 
 
-def test_verification_is_on_by_default_and_issuers_come_from_settings() -> None:
+def test_calls_are_closed_by_default_and_anonymous_only_when_allowed() -> None:
     settings = CdsSettings()
-    assert settings.jwt_required is None and settings.issuers() == {}
-    assert verifier_from_settings(settings).required is True
-    assert JwtVerifier({}, required=False, audience=None).verify(None, "u").name == "unverified EHR"
+    assert settings.anonymous == "deny" and settings.issuers() == {}
+    assert verifier_from_settings(settings).anonymous is False
+    anonymous = JwtVerifier({}, anonymous=True)
+    caller = asyncio.run(anonymous.verify(None, "u"))
+    assert caller == ANONYMOUS and not caller.verified and caller.clinic_id is None
+    with pytest.raises(CdsProblem, match="issuer 'https://ehr.example' is not trusted"):
+        asyncio.run(anonymous.verify("Bearer " + _token(ec.generate_private_key(ec.SECP384R1())), "u"))
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"iss": "https://ehr.example", "jwks": {"keys": []}}, r"\[0\]\.clinic: is required"),
+    ({"iss": "https://ehr.example", "clinic": "c1"}, "needs exactly one of jwks, jwks_file, jwks_url"),
+    ({"iss": "https://ehr.example", "clinic": "c1", "jwks": {"keys": []}, "jwks_url": "https://ehr.example/k"},
+     "needs exactly one of"),
+    ({"iss": "https://ehr.example", "clinic": "c1", "jwks_url": "http://ehr.example/jwks"}, "must be an https URL"),
+    ({"iss": "https://ehr.example", "clinic": "c1", "jwks_file": "/nonexistent/jwks.json"}, "cannot be read"),
+    ({"iss": "https://ehr.example", "clinic": "c1", "jwks": {"kid": "k1"}}, "not a JWKS document"),
+])
+def test_an_issuer_entry_that_cannot_work_is_refused_naming_the_member(entry: dict[str, object],
+                                                                        message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        CdsSettings(issuers_json=json.dumps([entry])).issuers()
+
+
+def test_an_issuer_listed_twice_or_settings_that_are_not_a_list_are_refused() -> None:
+    entry = {"iss": "https://ehr.example", "clinic": "c1", "jwks": {"keys": []}}
+    with pytest.raises(ValueError, match=r"\[1\]\.iss: 'https://ehr.example' is listed twice"):
+        CdsSettings(issuers_json=json.dumps([entry, entry])).issuers()
+    with pytest.raises(ValueError, match="must be a JSON array"):
+        CdsSettings(issuers_json='{"iss": "x"}')
+    loopback = {"iss": "https://ehr.example", "clinic": "c1", "jwks_url": "http://127.0.0.1:9/jwks"}
+    assert CdsSettings(issuers_json=json.dumps([loopback])).issuers()["https://ehr.example"].clinic_id == "c1"
