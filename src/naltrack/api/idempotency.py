@@ -42,7 +42,7 @@ class KeyHeader:
 
 
 async def key_header(request: Request, key: Annotated[str | None, Header(
-        alias=HEADER, min_length=1, max_length=KEY_MAX_LENGTH,
+        alias=HEADER, min_length=1, max_length=KEY_MAX_LENGTH, pattern=r"^[!-~]+$",
         description="A key of the client's choosing (e.g. a UUID) that makes a retried create record once")] = None,
                      ) -> KeyHeader:
     hours = application_of(request).settings.idempotency_key_hours
