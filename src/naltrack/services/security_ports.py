@@ -15,8 +15,8 @@ from datetime import datetime
 from naltrack.domain.security.accounts import User
 from naltrack.domain.security.audit import AuditEntry, AuditEvent
 from naltrack.domain.security.consent import BreakGlass, Consent
-from naltrack.services.idempotency_ports import IdempotencyRepository, KeepsResponse
 from naltrack.services.audit_ports import AuditLedger
+from naltrack.services.idempotency_ports import IdempotencyRepository, KeepsResponse
 from naltrack.services.read_models import ReadModels
 from naltrack.services.sign_in_throttle import SignInAttempts
 from naltrack.services.unit_of_work import AbstractUnitOfWork
@@ -168,9 +168,9 @@ class SecureUnitOfWork(AbstractUnitOfWork):
 
     security: SecurityRepository
     read_models: ReadModels
+    sign_ins: SignInAttempts
     idempotency: IdempotencyRepository
     pending: KeepsResponse | None = None
-    sign_ins: SignInAttempts
     #: The audit log's verification and checkpoints (usable without entering the unit of work).
     audit_ledger: AuditLedger
 

@@ -15,7 +15,7 @@ from naltrack.domain.errors import NotFound
 from naltrack.domain.security.accounts import Actor
 from naltrack.services import patients as patient_cases
 
-from .conftest import NOW, SecureEnv, payload_for
+from .conftest import ALL_REVIEWED, NOW, SecureEnv, payload_for
 
 TOO_LONG_ID = "x" * (limits.ID_MAX_LENGTH + 1)
 
@@ -44,6 +44,8 @@ def _refused(response: Any, field: str, limit: object) -> dict[str, Any]:
 def test_text_at_its_column_length_is_stored_and_one_more_is_refused(secure_env: SecureEnv, path: str, kind: str,
                                                                      field: str, limit: int) -> None:
     body = payload_for(kind, {})
+    if kind == "injections":  # a day after the seeded one (one dose a day), its review items confirmed
+        body |= {"given_at": "2026-01-20T09:00:00Z", "pre_dose": {"confirm": ALL_REVIEWED}}
     head = secure_env.audit_head()
     problem = _refused(_create(secure_env, path, {**body, field: "a" * (limit + 1)}), field, limit)
     assert problem["value"] == ("a" * (limit + 1))[:200]  # a problem shows at most 200 characters of the value
