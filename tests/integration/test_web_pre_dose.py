@@ -31,8 +31,8 @@ def not_ready_patient(app) -> None:  # noqa: F811
 def shot(form: str, **over: str) -> dict[str, str]:
     today = datetime.now(TZ).date()
     expiry = (today + timedelta(days=300)).isoformat()
-    return {"csrf_token": csrf(form), "side": "left", "lot": "LOT-P", "expiry": expiry, "needle_length_in": "2", "given_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"), "given_by": "nurse.kim",
-            **over}
+    return {"csrf_token": csrf(form), "side": "left", "lot": "LOT-P", "expiry": expiry, "needle_length_in": "2",
+            "given_at": datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"), "given_by": "nurse.kim", **over}
 
 
 def section(html: str, element_id: str) -> str:
