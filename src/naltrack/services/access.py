@@ -13,7 +13,7 @@ use case that writes nothing (a read, a retraction) gets one entry for the acces
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -58,6 +58,13 @@ class Access:
               detail: str | None = None) -> None:
         """Name one record this access wrote: it gets its own audit entry."""
         self.written.append(Written(record_type, record_id, patient_id, category or self.category, detail))
+
+    def showed(self, patient_ids: Iterable[str], view: str) -> None:
+        """Name the patients a list, a search, the dashboard or the schedule showed: each gets an audit entry of its
+        own (who saw whom, 45 CFR 164.312(b)); an empty list leaves the one entry for the access."""
+        for patient_id in dict.fromkeys(patient_ids):
+            self.written.append(Written(self.record_type or "patients", patient_id, patient_id, self.category,
+                                        f"shown on {view}"))
 
     def event(self, outcome: Outcome, written: Written | None = None) -> AuditEvent:
         return AuditEvent(

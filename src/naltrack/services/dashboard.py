@@ -72,6 +72,8 @@ def get_dashboard(ctx: AppContext, actor: Actor, now: datetime) -> ClinicDashboa
         seen = uow.read_models.acknowledged_since(clinic.id, acknowledged_after)
         board = uow.read_models.dashboard(clinic.id, today, zone, ctx.thresholds, sections=sections,
                                           acknowledged=seen)
+        access.showed((ref.patient_id for group in (board.due_today, board.overdue, board.protection, board.alerts,
+                                                    board.inductions) for ref in group), "the dashboard")
         return ClinicDashboard(clinic, board, sections)
 
     return run_audited(ctx.uow, access, body)
@@ -91,6 +93,7 @@ def list_inductions(ctx: AppContext, actor: Actor, now: datetime, limit: int = I
         authorize(uow, access)
         clinic, _, today = _clinic_today(uow, actor, now)
         items, total = uow.read_models.inductions(clinic.id, today, limit)
+        access.showed((item.patient_id for item in items), "the inductions list")
         return Inductions(today, tuple(items), total)
 
     return run_audited(ctx.uow, access, body)

@@ -79,6 +79,7 @@ def list_patients(ctx: AppContext, actor: Actor, text: str | None, limit: int, o
         authorize(uow, access)
         items = uow.patients.search(clinic_id=actor.clinic_id, text=text, limit=limit, offset=offset)
         total = uow.patients.count(clinic_id=actor.clinic_id, text=text)
+        access.showed((patient.id for patient in items), "a patient search" if text else "the patient list")
         return Page(tuple(items), total, limit, offset)
 
     return run_audited(ctx.uow, access, body)

@@ -37,6 +37,8 @@ def get_schedule(ctx: AppContext, actor: Actor, day: date | None, now: datetime)
         zone = clinic.zone
         today = now.astimezone(zone).date()
         shown = day or today
-        return Schedule(shown, today, tuple(uow.read_models.appointments(clinic.id, shown, zone)))
+        visits = tuple(uow.read_models.appointments(clinic.id, shown, zone))
+        access.showed((visit.patient_id for visit in visits), f"the schedule of {shown}")
+        return Schedule(shown, today, visits)
 
     return run_audited(ctx.uow, access, body)
