@@ -78,3 +78,15 @@ def test_a_pre_dose_screen_is_all_negative_with_one_click_and_exceptions_marked(
     results = {r.analyte: r.result for r in screen.results}
     assert results.pop("buprenorphine") == "positive"
     assert set(results.values()) == {"negative"} and len(results) >= 6
+
+
+def test_an_unknown_page_is_an_html_page_and_an_unknown_api_path_stays_problem_json(app):  # noqa: F811
+    nurse = signed_in(app, "nurse.kim")
+    page = nurse.get("/no/such/page")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Page not found" in page.text and 'href="/"' in page.text
+    api = nurse.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    fhir = nurse.get("/fhir/R4/NoSuchType/1")
+    assert fhir.status_code in (401, 404) and not fhir.headers["content-type"].startswith("text/html")
+    assert nurse.post("/no/such/page").status_code == 404
