@@ -90,3 +90,15 @@ def test_an_unknown_page_is_an_html_page_and_an_unknown_api_path_stays_problem_j
     fhir = nurse.get("/fhir/R4/NoSuchType/1")
     assert fhir.status_code in (401, 404) and not fhir.headers["content-type"].startswith("text/html")
     assert nurse.post("/no/such/page").status_code == 404
+
+
+def test_the_urine_screen_grid_shows_the_newest_screen_first():
+    from tests.factories import add, make_chart, make_screen, opioid_panel
+
+    from naltrack.web.chart_view import uds_grid
+
+    older = make_screen(collected_at=datetime(2026, 3, 1, 9, tzinfo=UTC), results=opioid_panel(fentanyl="positive"))
+    newer = make_screen(collected_at=datetime(2026, 3, 8, 9, tzinfo=UTC))
+    grid = uds_grid(add(make_chart(screens=()), screens=[older, newer]))
+    assert [d.isoformat() for d in grid["dates"]] == ["2026-03-08", "2026-03-01"]
+    assert next(r for r in grid["rows"] if r["analyte"] == "fentanyl")["cells"] == ["negative", "positive"]

@@ -146,8 +146,9 @@ def liver_rows(chart: PatientChart, thresholds: Thresholds) -> list[dict[str, An
 
 
 def uds_grid(chart: PatientChart) -> dict[str, Any]:
-    """The last screens as columns (oldest left), one row per analyte tested at least once."""
-    screens = sorted(current(chart.screens), key=lambda s: s.collected_at)[-UDS_COLUMNS:]
+    """The last screens as columns, newest left (in view without scrolling), one row per analyte tested at least
+    once; a screen's column is headed by its clinic-recorded date."""
+    screens = sorted(current(chart.screens), key=lambda s: s.collected_at, reverse=True)[:UDS_COLUMNS]
     tested = {r.analyte for s in screens for r in s.results}
     rows = [{"analyte": analyte, "cells": [s.result_for(analyte) for s in screens]}
             for analyte in ANALYTES if analyte in tested]
