@@ -22,6 +22,7 @@ from naltrack.web.routes import (
     patients,
     questionnaires,
     readiness,
+    readiness_records,
     recording,
     safety,
     schedule,
@@ -34,7 +35,7 @@ def build_web_router(settings: Settings) -> APIRouter:
     router.include_router(build_static_router(discover_assets()))
     # intake first: /patients/new must win over /patients/{patient_id}.
     for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
-                   consents, audit, alerts, counseling, safety, doses):
+                   consents, audit, alerts, counseling, safety, doses, readiness_records):
         router.include_router(module.router)
 
     @router.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
