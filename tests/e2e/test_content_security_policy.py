@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 PAGES = ["/", "/patients", "/schedule", "/patients/p-due", "/patients/p-ok", "/patients/p-ok/injections/new",
          "/patients/p-due/screens/new", "/patients/p-late/questionnaires/phq-9", "/patients/p-new/consents",
-         "/patients/p-new/readiness"]
+         "/patients/p-new/readiness", "/patients/p-new/substance-use/new", "/patients/p-new/naloxone-challenges/new",
+         "/patients/p-new/allergies/new", "/patients/p-new/held-doses/new", "/no-such-page"]
 
 
 @pytest.fixture()
@@ -29,12 +30,14 @@ def test_the_sign_in_page_breaks_no_policy(page, live_server, violations):
     assert violations == [], "\n".join(violations)
 
 
-def test_the_clinical_pages_break_no_policy_and_the_charts_draw(page, live_server, sign_in, violations):
+def test_the_clinical_pages_break_no_policy_and_the_charts_draw(page, live_server, sign_in, violations, screenshots):
     sign_in("prescriber")
     for path in PAGES:
         response = page.goto(f"{live_server.url}{path}")
         assert response.headers["cache-control"] == "no-store", path
         page.wait_for_load_state("networkidle")
+        if path.endswith("/new") and "/p-new/" in path:  # the forms a readiness check asks for
+            page.screenshot(path=str(screenshots / f"form-{path.split('/')[3]}.png"), full_page=True)
     page.goto(f"{live_server.url}/patients/p-due")
     if live_server.app.state.web.assets.has_plotly:
         expect(page.locator("[data-drawn=true]").first).to_be_visible()

@@ -181,6 +181,13 @@ class DrinkingDay(ClinicalRecord):
 
 
 ChallengeResult = Literal["passed", "failed", "equivocal"]
+#: How a naloxone challenge is given and read (clinical.md §2.2), for the people doing it.
+CHALLENGE_ROUTE_LABELS: dict[str, str] = {"sc": "Subcutaneous 0.8 mg", "iv": "Intravenous 0.2 mg, then 0.6 mg"}
+#: Signs of opioid withdrawal looked for after naloxone (COWS items, clinical.md §2.2, §2.4).
+CHALLENGE_SIGNS: tuple[str, ...] = ("yawning", "rhinorrhea", "lacrimation", "piloerection", "sweating", "mydriasis",
+                                    "restlessness", "abdominal cramps", "vomiting", "tachycardia")
+CHALLENGE_PROTOCOL = ("Naloxone 0.8 mg SC (or 0.2 mg IV, then 0.6 mg), then watch for 20 minutes. With any sign of "
+                      "withdrawal or any doubt, do not give naltrexone; the challenge may be repeated in 24 hours.")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from naltrack.domain.observations import ALLERGY_SUBSTANCES, SUBSTANCES, Allergy, NaloxoneChallenge, SubstanceUseReport
+from naltrack.domain.observations import (
+    ALLERGY_SUBSTANCES,
+    CHALLENGE_PROTOCOL,
+    CHALLENGE_ROUTE_LABELS,
+    CHALLENGE_SIGNS,
+    SUBSTANCES,
+    Allergy,
+    NaloxoneChallenge,
+    SubstanceUseReport,
+)
 from naltrack.services.records import NewRecord
 from naltrack.web.context import require_user, web_of
 from naltrack.web.forms import FormState
@@ -26,9 +35,6 @@ SUBSTANCE_LABELS = {
     "kratom": "Kratom"}
 ALLERGY_LABELS = {"naltrexone": "Naltrexone", "polylactide-co-glycolide": "PLG microspheres (the XR-NTX polymer)",
                   "carboxymethylcellulose": "Carboxymethylcellulose (the XR-NTX diluent)", "other": "Other"}
-#: Withdrawal signs looked for after naloxone (COWS items, clinical.md §2.2, §2.4).
-WITHDRAWAL_SIGNS = ("yawning", "rhinorrhea", "lacrimation", "piloerection", "sweating", "mydriasis", "restlessness",
-                    "abdominal cramps", "vomiting", "tachycardia")
 CHALLENGE_RESULTS = ("passed", "failed", "equivocal")
 FIELDS = {"substance_use.last_use": "last_use", "substance_use.substance": "substance",
           "naloxone_challenge.performed_at": "performed_at", "naloxone_challenge.equivocal": "result",
@@ -44,7 +50,11 @@ def _back(chart_patient_id: str) -> str:
 def last_use(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     chart = chart_for(request, user, "substance-use")
-    extra: dict[str, Any] = {"substances": [(s, SUBSTANCE_LABELS[s]) for s in SUBSTANCES]}
+    t = web_of(request).ctx.thresholds
+    extra: dict[str, Any] = {"substances": [(s, SUBSTANCE_LABELS[s]) for s in SUBSTANCES],
+                             "free": {"short": t.opioid_free_days_short, "fentanyl": t.opioid_free_days_fentanyl,
+                                      "methadone": t.opioid_free_days_methadone,
+                                      "buprenorphine": t.opioid_free_days_buprenorphine}}
     today = web_of(request).today(user).isoformat()
     if form is None:
         state = FormState(values={"substance": "fentanyl", "reported_on": today})
@@ -65,13 +75,14 @@ def last_use(request: Request, form: Mapping[str, Any] | None) -> Response:
 def naloxone_challenge(request: Request, form: Mapping[str, Any] | None) -> Response:
     user = require_user(request)
     chart = chart_for(request, user, "labs")
-    extra: dict[str, Any] = {"signs": WITHDRAWAL_SIGNS}
+    extra: dict[str, Any] = {"signs": CHALLENGE_SIGNS, "protocol": CHALLENGE_PROTOCOL,
+                             "routes": list(CHALLENGE_ROUTE_LABELS.items())}
     if form is None:
         state = FormState(values={"route": "sc", "performed_at": local_now(request, user)})
         return form_page(request, user, chart, "naloxone_form", "Naloxone challenge", state, **extra)
     state = FormState.from_form(form)
     result = state.choice("result", CHALLENGE_RESULTS)
-    signs = tuple(s for s in WITHDRAWAL_SIGNS if state.raw(f"sign_{s}") == "yes")
+    signs = tuple(s for s in CHALLENGE_SIGNS if state.raw(f"sign_{s}") == "yes")
     values: dict[str, Any] = {"route": state.choice("route", ("sc", "iv")),
               "performed_at": state.moment("performed_at", web_of(request).zone(user)),
               "passed": result == "passed", "equivocal": result == "equivocal", "signs": signs}
