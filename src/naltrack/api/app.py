@@ -44,9 +44,10 @@ def create_app(settings: Settings, application: Application | None = None) -> Fa
     from naltrack.api.interop import install_interop  # CDS Hooks at /cds-services, FHIR R4 at /fhir/R4
 
     install_interop(app, built)
-    from naltrack.web.router import build_web_router  # the clinician web pages (Jinja2 + htmx)
+    from naltrack.web.router import build_web_router, not_found_page  # the clinician web pages (Jinja2 + htmx)
 
     app.include_router(build_web_router(settings))
+    app.state.not_found_page = not_found_page  # an unknown address, asked by a browser: an HTML page
     return app
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -131,8 +131,11 @@ async def _validation(request: Request, error: Exception) -> JSONResponse:
                    limit=first.get("limit"), errors=found)
 
 
-def _http(request: Request, error: Exception) -> JSONResponse:
+def _http(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)  # noqa: S101
+    page = getattr(request.app.state, "not_found_page", None)  # the web face's, set by create_app
+    if error.status_code == 404 and page is not None and (html := page(request)) is not None:
+        return html  # type: ignore[no-any-return]
     headers = dict(error.headers) if error.headers else None
     return problem(error.status_code, str(error.detail), str(error.detail), headers=headers)
 

@@ -145,3 +145,16 @@ def page(router: APIRouter, path: str, methods: Sequence[str] = ("GET",)) -> Cal
 
     return decorate
 
+
+#: Paths whose unknown addresses answer as their face does (problem+json, OperationOutcome, plain 404).
+MACHINE_PREFIXES = frozenset({"api", "fhir", "cds-services", "health", "docs", "openapi.json", "static"})
+
+
+def not_found_page(request: Request) -> Response | None:
+    """A browser's GET of an address that does not exist: an HTML page with a link home. ``None`` for the machine
+    faces' paths and other methods, which keep the 404 they answer with."""
+    first = request.url.path.lstrip("/").split("/", 1)[0]
+    if request.method != "GET" or first in MACHINE_PREFIXES:
+        return None
+    return message_page(request, 404, "Page not found", "There is no page at this address.",
+                        {"href": "/", "label": "Dashboard"})
