@@ -82,7 +82,11 @@ def write_records(uow: SecureUnitOfWork, access: Access, records: Sequence[Clini
     clinic. Nothing is committed here: :func:`~naltrack.services.access.run_audited` commits
     the records and their audit entries together, or rolls everything back.
     """
-    batch = checked_batch(uow, access, records, now)
+    return store_checked(uow, access, checked_batch(uow, access, records, now))
+
+
+def store_checked(uow: SecureUnitOfWork, access: Access, batch: list[ClinicalRecord]) -> list[ClinicalRecord]:
+    """Store a batch :func:`checked_batch` has passed, naming each record to the access (one audit entry each)."""
     uow.records.add_many(batch)
     for record in batch:
         access.wrote(kind_of(record), record.id, record.patient_id, category=KIND_CATEGORY[kind_of(record)])

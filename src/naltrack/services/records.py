@@ -36,7 +36,7 @@ from naltrack.services.record_writes import (
     check_record,
     check_references,
     checked_batch,
-    write_records,
+    store_checked,
 )
 from naltrack.services.security import new_id
 from naltrack.services.security_ports import SecureUnitOfWork
@@ -126,8 +126,9 @@ def create_records(ctx: AppContext, actor: Actor, records: Sequence[ClinicalReco
     access = Access(actor=actor, action="create", category=KIND_CATEGORY.get(kind, "clinical-views"), now=now,
                     record_type=kind)
     def body(uow: SecureUnitOfWork, access: Access) -> list[ClinicalRecord]:
-        decisions = decide_doses(ctx, uow, access, checked_batch(uow, access, records, now), authorisation)
-        return write_records(uow, access, [*records, *decisions], now)[:len(records)]
+        batch = checked_batch(uow, access, records, now)
+        decisions = checked_batch(uow, access, decide_doses(ctx, uow, access, batch, authorisation), now)
+        return store_checked(uow, access, [*batch, *decisions])[:len(batch)]
 
     return run_audited(ctx.uow, access, body)
 
@@ -144,8 +145,9 @@ def create_record(ctx: AppContext, actor: Actor, kind: str, patient_id: str, bui
         if type(record) is not RECORD_TYPES[kind]:
             raise InvalidInput("record", type(record).__name__, f"is not a record of kind {kind}")
         access.record_id = record.id
-        decisions = decide_doses(ctx, uow, access, checked_batch(uow, access, [record], now), authorisation)
-        return write_records(uow, access, [record, *decisions], now)[0]
+        batch = checked_batch(uow, access, [record], now)
+        decisions = checked_batch(uow, access, decide_doses(ctx, uow, access, batch, authorisation), now)
+        return store_checked(uow, access, [*batch, *decisions])[0]
 
     return run_audited(ctx.uow, access, body)
 
