@@ -17,17 +17,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
+from naltrack.domain import observations as obs
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.care import AdverseEvent, CounselingSession, SupportGroupAttendance
 from naltrack.domain.errors import Conflict, InvalidInput, NotFound
-from naltrack.domain.observations import (
-    DrinkingDay,
-    LabResult,
-    NaloxoneChallenge,
-    QuestionnaireResponse,
-    SubstanceUseReport,
-    UrineDrugScreen,
-)
 from naltrack.domain.patients import Patient
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen
@@ -44,9 +37,9 @@ from naltrack.services.unit_of_work import KIND_OF
 #: the future"). Appointments, planned procedures, regimens and episodes may be future.
 EVENT_TIME_FIELD: dict[type[ClinicalRecord], str] = {
     OralDose: "taken_at", Injection: "given_at", ImplantInsertion: "inserted_at",
-    ImplantRemoval: "removed_at", LabResult: "collected_at", UrineDrugScreen: "collected_at",
-    NaloxoneChallenge: "performed_at", QuestionnaireResponse: "completed_at", DrinkingDay: "day",
-    SubstanceUseReport: "reported_on", CounselingSession: "held_on", SupportGroupAttendance: "attended_on",
+    ImplantRemoval: "removed_at", obs.LabResult: "collected_at", obs.UrineDrugScreen: "collected_at",
+    obs.NaloxoneChallenge: "performed_at", obs.QuestionnaireResponse: "completed_at", obs.DrinkingDay: "day",
+    obs.SubstanceUseReport: "reported_on", CounselingSession: "held_on", SupportGroupAttendance: "attended_on",
     AdverseEvent: "onset", SafetyAssessment: "assessed_at",
 }
 
@@ -140,7 +133,7 @@ def check_references(uow: SecureUnitOfWork, batch: Sequence[ClinicalRecord]) -> 
         if isinstance(record, AdverseEvent) and record.injection_id is not None:
             _require(uow, in_batch, Injection, record.injection_id, record.patient_id)
         if isinstance(record, SafetyAssessment) and record.response_id is not None:
-            _require(uow, in_batch, QuestionnaireResponse, record.response_id, record.patient_id)
+            _require(uow, in_batch, obs.QuestionnaireResponse, record.response_id, record.patient_id)
 
 
 def _require(uow: SecureUnitOfWork, in_batch: set[tuple[type[ClinicalRecord], str]],

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from naltrack.adapters.db import tables as t
+from naltrack.domain import observations as obs
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.care import (
     AdverseEvent,
@@ -29,17 +30,6 @@ from naltrack.domain.care import (
 )
 from naltrack.domain.dose_decisions import DoseDecision
 from naltrack.domain.episodes import Diagnosis, Episode
-from naltrack.domain.observations import (
-    Allergy,
-    AnalyteResult,
-    DrinkingDay,
-    LabResult,
-    MedicationUse,
-    NaloxoneChallenge,
-    QuestionnaireResponse,
-    SubstanceUseReport,
-    UrineDrugScreen,
-)
 from naltrack.domain.patients import Clinic, Contact, Patient, ReproductiveStatus
 from naltrack.domain.person_data import Address, CodeDisplay, ContactPoint, HumanName, Identifier, RaceEthnicity
 from naltrack.domain.records import ClinicalRecord
@@ -105,7 +95,7 @@ def _encode_screen(row: Row) -> None:
 
 
 def _decode_screen(row: Row) -> None:
-    row["results"] = tuple(AnalyteResult(a, r, code) for a, r, code in row["results"])
+    row["results"] = tuple(obs.AnalyteResult(a, r, code) for a, r, code in row["results"])
 
 
 def _encode_lists(*names: str) -> Codec:
@@ -156,15 +146,15 @@ MAPPINGS: dict[type[ClinicalRecord], RecordMapping] = {
         _mapping(Injection, t.injections),
         _mapping(ImplantInsertion, t.implant_insertions),
         _mapping(ImplantRemoval, t.implant_removals),
-        _mapping(MedicationUse, t.medication_uses),
-        _mapping(SubstanceUseReport, t.substance_use_reports),
-        _mapping(DrinkingDay, t.drinking_days),
-        _mapping(LabResult, t.lab_results),
-        _mapping(UrineDrugScreen, t.urine_drug_screens, _encode_screen, _decode_screen),
-        _mapping(NaloxoneChallenge, t.naloxone_challenges, _encode_lists("signs"), _decode_tuples("signs")),
-        _mapping(QuestionnaireResponse, t.questionnaire_responses,
+        _mapping(obs.MedicationUse, t.medication_uses),
+        _mapping(obs.SubstanceUseReport, t.substance_use_reports),
+        _mapping(obs.DrinkingDay, t.drinking_days),
+        _mapping(obs.LabResult, t.lab_results),
+        _mapping(obs.UrineDrugScreen, t.urine_drug_screens, _encode_screen, _decode_screen),
+        _mapping(obs.NaloxoneChallenge, t.naloxone_challenges, _encode_lists("signs"), _decode_tuples("signs")),
+        _mapping(obs.QuestionnaireResponse, t.questionnaire_responses,
                  _encode_lists("answers", "flags"), _decode_tuples("answers", "flags")),
-        _mapping(Allergy, t.allergies),
+        _mapping(obs.Allergy, t.allergies),
         _mapping(AdverseEvent, t.adverse_events, _encode_adverse_event, _decode_adverse_event),
         _mapping(CounselingSession, t.counseling_sessions),
         _mapping(SupportGroupAttendance, t.support_group_attendance),

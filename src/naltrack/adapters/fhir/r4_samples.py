@@ -10,20 +10,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+from naltrack.domain import observations as obs
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis, Episode
-from naltrack.domain.observations import (
-    Allergy,
-    AnalyteResult,
-    DrinkingDay,
-    LabResult,
-    MedicationUse,
-    NaloxoneChallenge,
-    QuestionnaireResponse,
-    SubstanceUseReport,
-    UrineDrugScreen,
-)
 from naltrack.domain.patients import Contact, Patient, ReproductiveStatus
 from naltrack.domain.regimens import Regimen
 
@@ -70,25 +60,26 @@ def sample_chart(pid: str = "pt-ada", *, last_injection: date = date(2026, 3, 2)
                              dose_mg=25.0, dose_status="observed", observed_by="nurse.kim",
                              regimen_id=f"{pid}-reg-0"),),
         injections=shots,
-        medications=(MedicationUse(id=f"{pid}-med-1", patient_id=pid, rxnorm="197623", start=date(2025, 11, 1),
-                                   source="reported"),),
-        substance_use=(SubstanceUseReport(id=f"{pid}-su-1", patient_id=pid, substance="fentanyl",
-                                          last_use=start - timedelta(days=12), reported_on=start - timedelta(days=4)),),
-        drinking_days=(DrinkingDay(id=f"{pid}-dd-1", patient_id=pid, day=start - timedelta(days=5),
-                                   standard_drinks=2.0),),
-        labs=(LabResult(id=f"{pid}-lab-alt", patient_id=pid, loinc="1742-6", name="ALT", value=38.0, unit="U/L",
-                        reference_high=40.0, collected_at=_at(screen_day, 8), recorded_at=_at(screen_day, 12),
-                        recorded_by="lab.feed"),),
-        screens=(UrineDrugScreen(id=f"{pid}-uds-1", patient_id=pid, collected_at=_at(screen_day, 8),
-                                 results=(AnalyteResult("opiates", "negative"), AnalyteResult("fentanyl", "negative"),
-                                          AnalyteResult("buprenorphine", "negative"))),),
-        naloxone_challenges=(NaloxoneChallenge(id=f"{pid}-nc-1", patient_id=pid, performed_at=_at(start, 9),
-                                               route="sc", passed=True),),
-        questionnaires=(QuestionnaireResponse(id=f"{pid}-q-1", patient_id=pid, instrument="PHQ-9",
-                                              answers=(1, 1, 0, 1, 0, 0, 1, 0, 0), completed_at=_at(start, 8),
-                                              total=4, band="minimal"),),
-        allergies=(Allergy(id=f"{pid}-al-1", patient_id=pid, substance="carboxymethylcellulose",
-                           reaction="urticaria", criticality="low"),),
+        medications=(obs.MedicationUse(id=f"{pid}-med-1", patient_id=pid, rxnorm="197623", start=date(2025, 11, 1),
+                                       source="reported"),),
+        substance_use=(obs.SubstanceUseReport(id=f"{pid}-su-1", patient_id=pid, substance="fentanyl",
+                                              last_use=start - timedelta(days=12),
+                                              reported_on=start - timedelta(days=4)),),
+        drinking_days=(obs.DrinkingDay(id=f"{pid}-dd-1", patient_id=pid, day=start - timedelta(days=5),
+                                       standard_drinks=2.0),),
+        labs=(obs.LabResult(id=f"{pid}-lab-alt", patient_id=pid, loinc="1742-6", name="ALT", value=38.0, unit="U/L",
+                            reference_high=40.0, collected_at=_at(screen_day, 8), recorded_at=_at(screen_day, 12),
+                            recorded_by="lab.feed"),),
+        screens=(obs.UrineDrugScreen(id=f"{pid}-uds-1", patient_id=pid, collected_at=_at(screen_day, 8),
+                                     results=tuple(obs.AnalyteResult(analyte, "negative")
+                                                   for analyte in ("opiates", "fentanyl", "buprenorphine"))),),
+        naloxone_challenges=(obs.NaloxoneChallenge(id=f"{pid}-nc-1", patient_id=pid, performed_at=_at(start, 9),
+                                                   route="sc", passed=True),),
+        questionnaires=(obs.QuestionnaireResponse(id=f"{pid}-q-1", patient_id=pid, instrument="PHQ-9",
+                                                  answers=(1, 1, 0, 1, 0, 0, 1, 0, 0), completed_at=_at(start, 8),
+                                                  total=4, band="minimal"),),
+        allergies=(obs.Allergy(id=f"{pid}-al-1", patient_id=pid, substance="carboxymethylcellulose",
+                               reaction="urticaria", criticality="low"),),
     )
 
 
