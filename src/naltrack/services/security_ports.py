@@ -82,7 +82,8 @@ class SecurityRepository(abc.ABC):
         """The user and their password hash."""
 
     @abc.abstractmethod
-    def list_users(self, clinic_id: str) -> list[User]: ...
+    def list_users(self, clinic_id: str) -> list[User]:
+        """The clinic's users, by username."""
 
     @abc.abstractmethod
     def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
@@ -91,7 +92,8 @@ class SecurityRepository(abc.ABC):
     def add_token(self, token: StoredToken) -> None: ...
 
     @abc.abstractmethod
-    def find_token(self, token_hash: str) -> StoredToken | None: ...
+    def find_token(self, token_hash: str) -> StoredToken | None:
+        """The token stored under this hash, revoked or expired ones too (:meth:`StoredToken.is_valid` tells)."""
 
     def find_token_user(self, token_hash: str) -> tuple[StoredToken, User] | None:
         """The token and its user in one look-up (adapters may do it in one query)."""
@@ -100,7 +102,8 @@ class SecurityRepository(abc.ABC):
         return None if token is None or user is None else (token, user)
 
     @abc.abstractmethod
-    def revoke_token(self, token_id: str, at: datetime) -> None: ...
+    def revoke_token(self, token_id: str, at: datetime) -> None:
+        """Mark the token revoked at ``at``; :meth:`find_token` still finds it, no longer valid."""
 
     @abc.abstractmethod
     def add_consent(self, consent: Consent) -> None: ...
