@@ -128,6 +128,43 @@ class Appointment(ClinicalRecord):
         require_choice("appointment.appointment_status", self.appointment_status, APPOINTMENT_STATUSES)
 
 
+#: The status changes of a visit on the day's schedule (FHIR R4 Appointment.status): a booked patient checks in
+#: (arrived) or does not come (noshow); an arrived one is seen (fulfilled), or the check-in is undone (booked); a
+#: no-show is undone back to booked. A seen or cancelled visit is final.
+_NEXT_STATUSES: dict[str, tuple[AppointmentStatus, ...]] = {
+    "booked": ("arrived", "noshow"), "arrived": ("fulfilled", "booked"), "noshow": ("booked",),
+}
+
+
+def next_statuses(status: str) -> tuple[AppointmentStatus, ...]:
+    """The statuses a visit in ``status`` may move to on the schedule, in the order they are offered.
+
+    Parameters
+    ----------
+    status : str
+        The visit's current ``appointment_status``.
+
+    Returns
+    -------
+    tuple of str
+        Empty for a final status (``fulfilled``, ``cancelled``).
+
+    Raises
+    ------
+    InvalidInput
+        For a status that is not an appointment status.
+
+    Examples
+    --------
+    >>> next_statuses("booked")
+    ('arrived', 'noshow')
+    >>> next_statuses("fulfilled")
+    ()
+    """
+    require_choice("appointment.appointment_status", status, APPOINTMENT_STATUSES)
+    return _NEXT_STATUSES.get(status, ())
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlannedProcedure(ClinicalRecord):
     """A planned surgery or procedure: oral naltrexone stops 72 h before, XR-NTX 30 days (clinical.md §3)."""

@@ -80,6 +80,8 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class ScheduledVisit(PatientRef):
+    appointment_id: str
+    version: int
     starts_at: datetime
     kind: str
     duration_min: int
