@@ -39,12 +39,7 @@ LATE_TABLE = "clinical.md §1.2 (late-dose table, a local protocol)"
 
 @dataclass(frozen=True)
 class DoseClass:
-    """The kind of a naltrexone dose in ``form`` on ``on``, why, and what the late-dose table asks first.
-
-    ``days_since_last``: whole days since the last naltrexone given before ``on`` (for XR-NTX, since
-    the last injection when there is one). ``unblocked_days``: whole days without blockade before
-    ``on``. ``blocked_through``: the last blocked day of the doses given before ``on``.
-    """
+    """The kind of a naltrexone dose in ``form`` on ``on``, why, and what the late-dose table asks first."""
 
     kind: DoseKind
     form: Form
@@ -52,10 +47,16 @@ class DoseClass:
     reason: str
     source: str
     days_since_last: int | None = None
+    """Whole days since the last naltrexone given before ``on`` (for XR-NTX, since the last injection
+    when there is one); ``None`` for a first dose."""
     unblocked_days: int | None = None
+    """Whole days without blockade before ``on``."""
     blocked_through: date | None = None
+    """The last blocked day of the doses given before ``on``."""
     uds_required: bool = False
+    """A urine drug screen comes before this late dose."""
     consult_required: bool = False
+    """The prescriber is consulted before this late injection (XR-NTX only)."""
 
     @property
     def is_induction(self) -> bool:
