@@ -36,18 +36,18 @@ MAX_RATE_KEYS = 10_000
 
 @dataclass(frozen=True)
 class IssuedCard:
-    """A card naltrack answered with: for whom (``caller``, an issuer) and about which patient.
-
-    ``patient_id`` is the EHR's patient id; ``linked_patient`` the naltrack patient whose records the
-    answer drew on (``None`` when it drew on the EHR's data only).
-    """
+    """A card naltrack answered with: for whom (``caller``, an issuer) and about which patient."""
 
     service_id: str
     rule: str
     patient_id: str
+    """The EHR's patient id, as the hook's ``context.patientId`` named it; naltrack's own patient, when
+    the answer drew on one, is ``linked_patient``."""
     indicator: str
     caller: str | None = None
     linked_patient: str | None = None
+    """The naltrack patient whose records the answer drew on, through a consent in force; ``None``
+    when the answer drew on the EHR's data only."""
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ class LabResult(ClinicalRecord):
     name: str
     value: float
     unit: str
+    """The UCUM unit of ``value`` and of the reference range (one of ``LAB_UNITS``)."""
     collected_at: datetime
     reference_low: float | None = None
     reference_high: float | None = None

@@ -45,12 +45,17 @@ class Access:
 
     actor: Actor
     action: str
+    """What the actor does, as the entries name it: an action of the role matrix (``read``, ``create``, ...)
+    or one only the audit names (``verify``, ``acknowledge``), authorized as the matrix action it implies."""
     category: str
     now: datetime
     record_type: str | None = None
     record_id: str | None = None
     patient_id: str | None = None
+    """The record and patient the access itself touched, set by the look-ups (:func:`patient_in_clinic`,
+    :func:`in_clinic`); the one entry of an access that wrote nothing names them."""
     purpose: str | None = None
+    """The purpose of use the entries name; ``None`` takes the actor's."""
     detail: str | None = None
     written: list[Written] = field(default_factory=list)
 

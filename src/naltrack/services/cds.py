@@ -109,19 +109,19 @@ def disclose_to_cds(ctx: AppContext, *, clinic_id: str, demographics: Demographi
 
 @dataclass(frozen=True)
 class CardOutcome:
-    """One outcome of one card, as the EHR reported it, stamped with the server's time ``recorded_at``.
-
-    ``patient_id`` is naltrack's patient whose records the card drew on (``None`` for a card built from the
-    EHR's data only); ``reported_at`` is the caller's ``outcomeTimestamp``, kept as a detail.
-    """
+    """One outcome of one card, as the EHR reported it, stamped with the server's time ``recorded_at``."""
 
     card: str
     outcome: str
     recorded_at: datetime
     reported_at: datetime
+    """The caller's ``outcomeTimestamp``: its clock, not ours, so it is kept as a detail of the audit
+    entry and never as its time."""
     caller: str
     override_code: str | None = None
     patient_id: str | None = None
+    """naltrack's patient whose records the card drew on; ``None`` for a card built from the EHR's data
+    only (the entry then names no patient)."""
 
 
 def record_card_feedback(ctx: AppContext, clinic_id: str, outcomes: Sequence[CardOutcome]) -> None:
