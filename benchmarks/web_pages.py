@@ -1,5 +1,6 @@
-"""Server time of the web app's two busiest pages with 10,000 demo patients: the dashboard and
-the patient chart.
+"""Server time of the web app's two busiest pages with 10,000 demo patients (the dashboard and
+the patient chart), the time to record an injection through the web form, and the bytes of a
+chart's first load.
 
 The program is the synthetic demo (``naltrack demo``'s generator, seed 7, 10,000 patients in
 3 clinics) in a SQLite file, built once and kept in ``build/bench/``. The app is the real one
@@ -11,27 +12,45 @@ read 60 times, the chart of 60 patients with doses (one each, after one warm-up 
 Baseline: ``GET /health`` (no work) through the same stack. Goal (issue 6): p95 at most 150 ms.
 Beside the wall time, the process CPU time per request: on a shared machine the wall time
 also counts the time other processes held the cores.
+
+Recording an injection: the nurse opens the injection form of 60 patients whose last injection
+was 21 to 34 days ago (a continuation is due), ticks the pre-dose check's review items and posts
+the form as a browser would (CSRF token and idempotency key from the form); the time is the POST's,
+up to its redirect, over the recorded ones (a post the pre-dose check stops is counted apart).
+Baseline: the chart's GET in the same run. Goal: p95 at most 150 ms.
+
+First load of a chart: the chart's HTML and every CSS and JS file it loads, as a browser that
+accepts ``gzip, deflate, br, zstd`` gets them with nothing cached (body bytes as sent). Baseline:
+the same page uncompressed with the full ``plotly.min.js`` of the Python package, which the chart
+loaded before. Goal: under 1.5 MB.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import statistics
 import tempfile
 import time
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from benchmarks import Figure
+from benchmarks._web_client import BROWSER_ENCODINGS, first_load_bytes, form_values
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "build" / "bench"
 SEED = 7
 PASSWORD = "benchmark-nurse-pass"
 ROUNDS = 60
+#: Days since the last injection of a patient whose continuation dose is due (q4w, a week either side).
+DUE_DAYS = (21, 34)
+KB = 1000.0
+#: The audit log's key (kept outside the database); the benchmark's own unless one is set.
+AUDIT_KEY = "web-pages-bench-audit-key-" + "w" * 24
 
 
 def build_program(n_patients: int) -> Path:
@@ -94,11 +113,67 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
-def measure(n_patients: int, rounds: int) -> dict[str, list[float]]:
+def _due_patients(app: Any, clinic_id: str, now: datetime) -> list[str]:
+    """Patients of the clinic whose last injection was :data:`DUE_DAYS` ago (SQLite keeps UTC as text)."""
+    import sqlalchemy as sa
+
+    low, high = (f"{now - timedelta(days=d):%Y-%m-%d %H:%M:%S.%f}" for d in reversed(DUE_DAYS))
+    query = sa.text("SELECT i.patient_id FROM injections i JOIN patients p ON p.id = i.patient_id "
+                    "WHERE p.clinic_id = :c AND i.status = 'active' GROUP BY i.patient_id "
+                    "HAVING max(i.given_at) BETWEEN :low AND :high ORDER BY i.patient_id")
+    with app.state.storage.engine.connect() as connection:
+        ids = [row[0] for row in connection.execute(query, {"c": clinic_id, "low": low, "high": high})]
+    return random.Random(SEED).sample(ids, len(ids))
+
+
+def _injection_times(client: Any, patients: list[str], rounds: int, today: date,
+                     cpu: list[float]) -> tuple[list[float], int]:
+    """Wall time of each recorded injection's POST (up to ``rounds``), and how many the pre-dose check stopped."""
+    times: list[float] = []
+    stopped = 0
+    for patient_id in patients:
+        if len(times) == rounds:
+            break
+        path = f"/patients/{patient_id}/injections/new"
+        values = form_values(client.get(path).text)
+        fields = {**values, "lot": values.get("lot") or "BENCH-LOT", "needle_length_in": values.get(
+            "needle_length_in") or "1.5", "expiry": values.get("expiry") or (today + timedelta(days=300)).isoformat()}
+        start, start_cpu = time.perf_counter(), time.process_time()
+        response = client.post(path, data=fields, follow_redirects=False)
+        elapsed, elapsed_cpu = (time.perf_counter() - start) * 1000.0, (time.process_time() - start_cpu) * 1000.0
+        if response.status_code == 409:
+            stopped += 1
+        elif response.status_code == 303:
+            times.append(elapsed)
+            cpu.append(elapsed_cpu)
+        else:
+            raise RuntimeError(f"POST {path} answered {response.status_code}")
+    return times, stopped
+
+
+def _first_load(app: Any, client: Any, chart: str) -> dict[str, float]:
+    """A chart's first load in bytes: compressed as a browser gets it, and the uncompressed baseline with the
+    Python package's ``plotly.min.js`` in place of the file the chart loads now."""
+    from naltrack.web.assets import find_python_plotly
+
+    plotly = app.state.web.assets.plotly
+    packed = first_load_bytes(client, chart, BROWSER_ENCODINGS)
+    plain = first_load_bytes(client, chart, "identity")
+    url = app.state.web.assets.plotly_url
+    python_plotly = find_python_plotly()
+    if url not in packed or python_plotly is None:
+        raise RuntimeError(f"the chart {chart} loaded no Plotly, or the plotly package is missing")
+    return {"total": sum(packed.values()), "html": packed[chart], "plotly": packed[url],
+            "baseline": sum(plain.values()) - plain[url] + python_plotly.stat().st_size,
+            "npm_plotly": float(len(plotly.body) != python_plotly.stat().st_size)}
+
+
+def measure(n_patients: int, rounds: int) -> dict[str, Any]:
     from naltrack.api.app import create_app
     from naltrack.config import Settings
     from naltrack.services.security import add_user
 
+    os.environ.setdefault("NALTRACK_AUDIT_KEY", AUDIT_KEY)
     source = build_program(n_patients)
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "web.db"
@@ -113,20 +188,26 @@ def measure(n_patients: int, rounds: int) -> dict[str, list[float]]:
         dashboard_cpu: list[float] = []
         chart_cpu: list[float] = []
         inductions_cpu: list[float] = []
+        injection_cpu: list[float] = []
         _times_ms(client, ["/dashboard/inductions"])
-        result = {"dashboard": _times_ms(client, ["/"] * rounds, dashboard_cpu),
-                  "chart": _times_ms(client, charts[1:], chart_cpu),
-                  "inductions": _times_ms(client, ["/dashboard/inductions"] * (rounds // 2), inductions_cpu),
-                  "inductions_cpu": inductions_cpu,
-                  "health": _times_ms(client, ["/health"] * rounds),
-                  "dashboard_cpu": dashboard_cpu, "chart_cpu": chart_cpu}
+        result: dict[str, Any] = {
+            "dashboard": _times_ms(client, ["/"] * rounds, dashboard_cpu),
+            "chart": _times_ms(client, charts[1:], chart_cpu),
+            "inductions": _times_ms(client, ["/dashboard/inductions"] * (rounds // 2), inductions_cpu),
+            "inductions_cpu": inductions_cpu,
+            "health": _times_ms(client, ["/health"] * rounds),
+            "dashboard_cpu": dashboard_cpu, "chart_cpu": chart_cpu, "first_load": _first_load(app, client, charts[0])}
+        due = _due_patients(app, clinic, datetime.now(UTC))
+        today = datetime.now(UTC).date()
+        _injection_times(client, due[:1], 1, today, [])  # warm-up: the form's first post
+        result["injection"], result["injection_stopped"] = _injection_times(client, due[1:], rounds, today,
+                                                                            injection_cpu)
+        result["injection_cpu"] = injection_cpu
         app.state.storage.close()
     return result
 
 
-def run(quick: bool = False) -> list[Figure]:
-    n_patients, rounds = (500, 10) if quick else (10_000, ROUNDS)
-    times = measure(n_patients, rounds)
+def _page_figures(n_patients: int, times: dict[str, Any]) -> list[Figure]:
     health = p95(times["health"])
     figures = []
     for page in ("dashboard", "chart", "inductions"):
@@ -136,3 +217,27 @@ def run(quick: bool = False) -> list[Figure]:
                               "GET /health p95", health, goal="p95 <= 150 ms"))
         figures.append(Figure(f"{page} p95 CPU time of the process per request", p95(times[f"{page}_cpu"]), "ms"))
     return figures
+
+
+def _record_figures(n_patients: int, times: dict[str, Any]) -> list[Figure]:
+    posts, load = times["injection"], times["first_load"]
+    plotly = "the npm basic bundle" if load["npm_plotly"] else "the Python package's plotly.min.js"
+    return [
+        Figure(f"record an injection, web form POST p50 ({n_patients:,} patients, {len(posts)} recorded)",
+               statistics.median(posts), "ms", lower_is_better=True),
+        Figure(f"record an injection, web form POST p95 ({n_patients:,} patients)", p95(posts), "ms",
+               "GET chart p95", p95(times["chart"]), goal="p95 <= 150 ms"),
+        Figure("record an injection p95 CPU time of the process per request", p95(times["injection_cpu"]), "ms"),
+        Figure("injection posts the pre-dose check stopped (not timed)", times["injection_stopped"], "posts"),
+        Figure("chart first load, bytes transferred (HTML + CSS + JS, gzip accepted)", load["total"] / KB, "kB",
+               "same page uncompressed with the Python package's Plotly", load["baseline"] / KB,
+               goal="< 1,500 kB", lower_is_better=True),
+        Figure(f"  of which Plotly ({plotly}, as sent)", load["plotly"] / KB, "kB"),
+        Figure("  of which the chart's HTML (pages are not compressed)", load["html"] / KB, "kB"),
+    ]
+
+
+def run(quick: bool = False) -> list[Figure]:
+    n_patients, rounds = (500, 10) if quick else (10_000, ROUNDS)
+    times = measure(n_patients, rounds)
+    return _page_figures(n_patients, times) + _record_figures(n_patients, times)
