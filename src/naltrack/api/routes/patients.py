@@ -78,8 +78,7 @@ def create_patient(payload: PatientCreate, actor: ActorDep, ctx: ContextDep, now
 @router.get("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
             summary="One patient's demographics")
 def get_patient(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
-    patient = patient_cases.get_patient(ctx, actor, patient_id, now)
-    return _versioned(response, PatientPublic, patient)
+    return _versioned(response, PatientPublic, patient_cases.get_patient(ctx, actor, patient_id, now))
 
 
 @router.put("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
@@ -87,10 +86,9 @@ def get_patient(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDe
 def update_patient(patient_id: PathId, payload: PatientCreate, actor: ActorDep, ctx: ContextDep,  # type: ignore[valid-type]
                    now: NowDep, response: Response,
                    if_match: Annotated[str | None, Header(max_length=64)] = None) -> Any:
-    expected = parse_if_match(if_match)
-    patient = patient_cases.update_patient(ctx, actor, patient_id, expected,
-                                   lambda base: to_domain(Patient, {**payload.model_dump(), **base}),  # type: ignore[attr-defined]
-                                   now)
+    values = payload.model_dump()  # type: ignore[attr-defined]
+    patient = patient_cases.update_patient(ctx, actor, patient_id, parse_if_match(if_match),
+                                           lambda base: to_domain(Patient, {**values, **base}), now)
     return _versioned(response, PatientPublic, patient)
 
 
