@@ -94,10 +94,13 @@ def test_audit_form_shows_score_and_band_on_submit(page, live_server, sign_in, s
         page.locator(f"input[name=audit-{n}][value='2']").check()
     for n in (9, 10):
         page.locator(f"input[name=audit-{n}][value='0']").check()
+    expect(page.get_by_label("2-4 times a month (2)")).to_be_checked()
+    expect(page.get_by_label("Yes, during the last year (4)")).to_have_count(2)
     shoot(page, screenshots, "audit-form")
     page.get_by_role("button", name="Score and save").click()
     expect(page.locator("#score-total")).to_have_text("16")
-    expect(page.locator("#score-band")).to_have_text("zone-iii")
+    expect(page.locator("#score-band")).to_have_text(
+        "Zone III: harmful drinking — simple advice, brief counselling and monitoring")
     shoot(page, screenshots, "audit-result")
 
 

@@ -21,7 +21,6 @@ from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.regimens import Regimen
 from naltrack.domain.security.audit import AuditEvent
 from naltrack.services.security import add_user
-from naltrack.web.assets import discover_assets
 
 with warnings.catch_warnings():  # starlette asks for httpx2, not installed here; httpx works
     warnings.simplefilter("ignore")
@@ -193,7 +192,8 @@ def test_audit_questionnaire_shows_score_and_band_on_submit(app):
     answers = {f"audit-{n}": "2" for n in range(1, 9)} | {"audit-9": "0", "audit-10": "0"}
     response = client.post("/patients/p1/questionnaires/audit", data={"csrf_token": csrf(form), **answers})
     assert response.status_code == 200
-    assert re.search(r'id="score-total">16<.*id="score-band">zone-iii', response.text, re.S)
+    assert re.search(r'id="score-total">16<.*id="score-band">Zone III: harmful drinking', response.text, re.S)
+    assert 'value="2"' in form and "2-4 times a month (2)" in form and "Yes, during the last year (4)" in form
 
 
 def test_questionnaire_with_a_missing_answer_names_the_item_and_saves_nothing(app):
@@ -205,10 +205,10 @@ def test_questionnaire_with_a_missing_answer_names_the_item_and_saves_nothing(ap
     assert 'id="e-phq-9-9"' in response.text and 'value="1" checked' in response.text
 
 
-def test_static_assets_are_served_with_plotly_at_its_hashed_address(app):
+def test_static_assets_are_served_with_plotly_from_the_python_package(app):
     client = TestClient(app)
     assert "--brand" in client.get("/static/app.css").text
-    plotly = client.get(discover_assets().plotly_url)
+    plotly = client.get("/static/vendor/plotly.js")
     assert plotly.status_code == 200 and plotly.headers["content-type"].startswith("text/javascript")
     assert client.get("/static/../config.py").status_code == 404
 

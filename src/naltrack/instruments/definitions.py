@@ -2,7 +2,9 @@
 
 Every cut-off comes from ``../shared/reference/clinical.md`` (cited as ``clinical.md §N``).
 Item labels are short topic names written for naltrack, not the instruments' item wording;
-clinics print their licensed forms. Answers are given in form order, one number per item:
+clinics print their licensed forms. Each option of an item carries the answer wording of the
+published instrument (cited where it is defined), and each band a plain label for clinicians;
+the band's ``name`` is what is stored. Answers are given in form order, one number per item:
 the points of the chosen option (0/1 for yes/no items, 1 meaning "yes").
 
 Examples
@@ -11,6 +13,8 @@ Examples
 9
 >>> get_instrument("cows").max_total
 48
+>>> get_instrument("audit").band_label("zone-ii")
+'Zone II: hazardous drinking — simple advice'
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from naltrack.errors import InvalidInput
 
 LOINC = "http://loinc.org"
 
+# PHQ-9 and GAD-7 answer wording over the last 2 weeks (Kroenke, Spitzer & Williams 2001; Spitzer et al. 2006).
 FREQ_0_3 = ("Not at all", "Several days", "More than half the days", "Nearly every day")
 YES_NO = ("No", "Yes")
 
 
 @dataclass(frozen=True)
 class Item:
-    """One item: its allowed answers (discrete points) or a continuous range."""
+    """One item: its allowed answers (discrete points, each with its answer wording) or a continuous range."""
 
     link_id: str
     label: str
@@ -37,6 +42,11 @@ class Item:
     low: float | None = None
     high: float | None = None
     reverse: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.option_labels) != len(self.allowed):
+            raise InvalidInput(f"{self.link_id}.option_labels", len(self.option_labels),
+                               f"must word each of the {len(self.allowed)} options")
 
     @property
     def is_continuous(self) -> bool:
@@ -51,11 +61,12 @@ class Item:
 
 @dataclass(frozen=True)
 class Band:
-    """A named score range, ``low <= total <= high``."""
+    """A named score range, ``low <= total <= high``: ``name`` is stored, ``label`` is what clinicians read."""
 
     name: str
     low: float
     high: float
+    label: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,10 @@ class Instrument:
     def max_total(self) -> float:
         return sum(i.max_points for i in self.items)
 
+    def band_label(self, name: str) -> str:
+        """The plain label of the band stored as ``name`` (``name`` itself for a band this instrument lacks)."""
+        return next((b.label for b in self.bands + self.bands_female if b.name == name), name)
+
 
 def _scale(prefix: str, labels: tuple[str, ...], allowed: tuple[float, ...],
            option_labels: tuple[str, ...] = ()) -> tuple[Item, ...]:
@@ -95,10 +110,18 @@ _AUDIT_LABELS = (
     "Guilt or remorse after drinking", "Unable to remember the night before", "Injury because of drinking",
     "Others concerned about the drinking",
 )
-# Items 1-8 score 0-4; items 9-10 score 0, 2 or 4 (clinical.md §5, AUDIT).
+# Items 1-8 score 0-4; items 9-10 score 0, 2 or 4 (clinical.md §5, AUDIT). Answer wording of the WHO
+# interview version: Babor, Higgins-Biddle, Saunders & Monteiro, AUDIT, 2nd ed., WHO/MSD/MSB/01.6a (2001), Box 4.
+_AUDIT_OFTEN = ("Never", "Less than monthly", "Monthly", "Weekly", "Daily or almost daily")
+_AUDIT_OPTIONS = (
+    ("Never", "Monthly or less", "2-4 times a month", "2-3 times a week", "4 or more times a week"),
+    ("1 or 2", "3 or 4", "5 or 6", "7, 8 or 9", "10 or more"),
+    *([_AUDIT_OFTEN] * 6),
+    *([("No", "Yes, but not in the last year", "Yes, during the last year")] * 2),
+)
 _AUDIT_ITEMS = tuple(
-    Item(f"audit-{n}", label, (0, 1, 2, 3, 4) if n <= 8 else (0, 2, 4))
-    for n, label in enumerate(_AUDIT_LABELS, start=1)
+    Item(f"audit-{n}", label, (0, 1, 2, 3, 4) if n <= 8 else (0, 2, 4), options)
+    for n, (label, options) in enumerate(zip(_AUDIT_LABELS, _AUDIT_OPTIONS, strict=True), start=1)
 )
 
 _DAST_LABELS = (
@@ -127,79 +150,119 @@ _GAD7_LABELS = (
 
 # COWS: 11 clinician-rated items in the order of the published form (Wesson & Ling 2003, cited in
 # clinical.md §2.4). Pulse (0/1/2/4) and GI upset (0/1/2/3/5) are quoted in clinical.md §2.4; the other
-# items' points are those of the same published form, whose maximum adds up to the 48 of §2.4.
+# items' points are those of the same published form, whose maximum adds up to the 48 of §2.4. The answer
+# wording is that form's (Wesson & Ling, J Psychoactive Drugs 2003;35:253-259, appendix).
 _COWS_ITEMS = (
-    Item("cows-1", "Resting pulse rate (<=80: 0, 81-100: 1, 101-120: 2, >120: 4)", (0, 1, 2, 4)),
-    Item("cows-2", "Sweating", (0, 1, 2, 3, 4)),
-    Item("cows-3", "Restlessness", (0, 1, 3, 5)),
-    Item("cows-4", "Pupil size", (0, 1, 2, 5)),
-    Item("cows-5", "Bone or joint aches", (0, 1, 2, 4)),
-    Item("cows-6", "Runny nose or tearing", (0, 1, 2, 4)),
-    Item("cows-7", "GI upset over the last half hour", (0, 1, 2, 3, 5)),
-    Item("cows-8", "Tremor of outstretched hands", (0, 1, 2, 4)),
-    Item("cows-9", "Yawning", (0, 1, 2, 4)),
-    Item("cows-10", "Anxiety or irritability", (0, 1, 2, 4)),
-    Item("cows-11", "Gooseflesh skin", (0, 3, 5)),
+    Item("cows-1", "Resting pulse rate", (0, 1, 2, 4),
+         ("80 or below", "81-100", "101-120", "Greater than 120")),
+    Item("cows-2", "Sweating over the past half hour", (0, 1, 2, 3, 4),
+         ("No report of chills or flushing", "Subjective report of chills or flushing",
+          "Flushed or observable moistness on face", "Beads of sweat on brow or face", "Sweat streaming off face")),
+    Item("cows-3", "Restlessness", (0, 1, 3, 5),
+         ("Able to sit still", "Reports difficulty sitting still, but is able to do so",
+          "Frequent shifting or extraneous movements of legs or arms",
+          "Unable to sit still for more than a few seconds")),
+    Item("cows-4", "Pupil size", (0, 1, 2, 5),
+         ("Pupils pinned or normal size for room light", "Pupils possibly larger than normal for room light",
+          "Pupils moderately dilated", "Pupils so dilated that only the rim of the iris is visible")),
+    Item("cows-5", "Bone or joint aches", (0, 1, 2, 4),
+         ("Not present", "Mild diffuse discomfort", "Reports severe diffuse aching of joints or muscles",
+          "Rubbing joints or muscles and unable to sit still because of discomfort")),
+    Item("cows-6", "Runny nose or tearing", (0, 1, 2, 4),
+         ("Not present", "Nasal stuffiness or unusually moist eyes", "Nose running or tearing",
+          "Nose constantly running or tears streaming down cheeks")),
+    Item("cows-7", "GI upset over the last half hour", (0, 1, 2, 3, 5),
+         ("No GI symptoms", "Stomach cramps", "Nausea or loose stool", "Vomiting or diarrhea",
+          "Multiple episodes of diarrhea or vomiting")),
+    Item("cows-8", "Tremor of outstretched hands", (0, 1, 2, 4),
+         ("No tremor", "Tremor can be felt, but not observed", "Slight tremor observable",
+          "Gross tremor or muscle twitching")),
+    Item("cows-9", "Yawning", (0, 1, 2, 4),
+         ("No yawning", "Yawning once or twice during assessment", "Yawning three or more times during assessment",
+          "Yawning several times a minute")),
+    Item("cows-10", "Anxiety or irritability", (0, 1, 2, 4),
+         ("None", "Reports increasing irritability or anxiousness", "Obviously irritable or anxious",
+          "So irritable or anxious that participation in the assessment is difficult")),
+    Item("cows-11", "Gooseflesh skin", (0, 3, 5),
+         ("Skin is smooth", "Piloerection of skin can be felt or hairs standing up on arms",
+          "Prominent piloerection")),
 )
+
+_AUDIT_C_NEGATIVE = "Negative screen for unhealthy drinking"
+_AUDIT_C_POSITIVE = "Positive screen for unhealthy drinking — assess further"
 
 INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument(
         "audit", "Alcohol Use Disorders Identification Test (AUDIT)", _AUDIT_ITEMS,
-        (Band("zone-i", 0, 7), Band("zone-ii", 8, 15), Band("zone-iii", 16, 19), Band("zone-iv", 20, 40)),
+        (Band("zone-i", 0, 7, "Zone I: low-risk drinking — alcohol education"),
+         Band("zone-ii", 8, 15, "Zone II: hazardous drinking — simple advice"),
+         Band("zone-iii", 16, 19, "Zone III: harmful drinking — simple advice, brief counselling and monitoring"),
+         Band("zone-iv", 20, 40, "Zone IV: possible dependence — referral to a specialist")),
         "clinical.md §5 (AUDIT; WHO zones, Babor 2001)",
         total_loinc="75624-7", code_note="AUDIT panel LOINC UNCONFIRMED (clinical.md §5)",
     ),
     Instrument(
         "audit-c", "AUDIT-C (AUDIT items 1-3)",
-        tuple(Item(f"audit-c-{n}", it.label, it.allowed) for n, it in enumerate(_AUDIT_ITEMS[:3], start=1)),
-        (Band("negative", 0, 3), Band("positive", 4, 12)),
+        tuple(Item(f"audit-c-{n}", it.label, it.allowed, it.option_labels)
+              for n, it in enumerate(_AUDIT_ITEMS[:3], start=1)),
+        (Band("negative", 0, 3, _AUDIT_C_NEGATIVE), Band("positive", 4, 12, _AUDIT_C_POSITIVE)),
         "clinical.md §5 (AUDIT-C: positive >=4 men, >=3 women)",
-        bands_female=(Band("negative", 0, 2), Band("positive", 3, 12)),
+        bands_female=(Band("negative", 0, 2, _AUDIT_C_NEGATIVE), Band("positive", 3, 12, _AUDIT_C_POSITIVE)),
         total_loinc="75626-2", panel_loinc="72109-2", aliases=("auditc",),
     ),
     Instrument(
         "cage", "CAGE questionnaire",
         _scale("cage", ("Felt you should cut down", "Annoyed by criticism", "Felt guilty about drinking",
                         "Eye-opener drink in the morning"), (0, 1), YES_NO),
-        (Band("not-significant", 0, 1), Band("clinically-significant", 2, 4)),
+        (Band("not-significant", 0, 1, "Not clinically significant"),
+         Band("clinically-significant", 2, 4, "Clinically significant: 2 or more answers yes")),
         "clinical.md §5 (CAGE >=2 clinically significant)",
         code_note="no LOINC for CAGE: UNCONFIRMED (clinical.md §5)",
     ),
     Instrument(
         "dast-10", "Drug Abuse Screening Test (DAST-10)", _DAST_ITEMS,
-        (Band("none", 0, 0), Band("low", 1, 2), Band("moderate", 3, 5), Band("substantial", 6, 8),
-         Band("severe", 9, 10)),
+        (Band("none", 0, 0, "No drug-related problems reported"),
+         Band("low", 1, 2, "Low level of drug-related problems"),
+         Band("moderate", 3, 5, "Moderate level of drug-related problems"),
+         Band("substantial", 6, 8, "Substantial level of drug-related problems"),
+         Band("severe", 9, 10, "Severe level of drug-related problems")),
         "clinical.md §5 (DAST-10; item 3 reverse-scored)",
         total_loinc="82667-7", panel_loinc="82666-9", aliases=("dast10", "dast"),
     ),
     Instrument(
         "phq-9", "Patient Health Questionnaire (PHQ-9)", _scale("phq-9", _PHQ9_LABELS, (0, 1, 2, 3), FREQ_0_3),
-        (Band("minimal", 0, 4), Band("mild", 5, 9), Band("moderate", 10, 14), Band("moderately-severe", 15, 19),
-         Band("severe", 20, 27)),
+        (Band("minimal", 0, 4, "Minimal depression"), Band("mild", 5, 9, "Mild depression"),
+         Band("moderate", 10, 14, "Moderate depression"),
+         Band("moderately-severe", 15, 19, "Moderately severe depression"),
+         Band("severe", 20, 27, "Severe depression")),
         "clinical.md §5 (PHQ-9; item 9 starts the safety workflow)",
         total_loinc="44261-6", panel_loinc="44249-1", aliases=("phq9",),
     ),
     Instrument(
         "gad-7", "Generalized Anxiety Disorder scale (GAD-7)", _scale("gad-7", _GAD7_LABELS, (0, 1, 2, 3), FREQ_0_3),
-        (Band("minimal", 0, 4), Band("mild", 5, 9), Band("moderate", 10, 14), Band("severe", 15, 21)),
+        (Band("minimal", 0, 4, "Minimal anxiety"), Band("mild", 5, 9, "Mild anxiety"),
+         Band("moderate", 10, 14, "Moderate anxiety"), Band("severe", 15, 21, "Severe anxiety")),
         "clinical.md §5 (GAD-7)",
         total_loinc="70274-6", panel_loinc="69737-5", aliases=("gad7",),
     ),
     Instrument(
         "cows", "Clinical Opiate Withdrawal Scale (COWS)", _COWS_ITEMS,
-        (Band("none", 0, 4), Band("mild", 5, 12), Band("moderate", 13, 24), Band("moderately-severe", 25, 36),
-         Band("severe", 37, 48)),
+        (Band("none", 0, 4, "Below the mild withdrawal range"), Band("mild", 5, 12, "Mild withdrawal"),
+         Band("moderate", 13, 24, "Moderate withdrawal"),
+         Band("moderately-severe", 25, 36, "Moderately severe withdrawal"),
+         Band("severe", 37, 48, "Severe withdrawal")),
         "clinical.md §2.4 (COWS 0-48; 5-12 mild, 13-24 moderate, 25-36 moderately severe, >36 severe)",
         code_note="no COWS LOINC in the reference: UNCONFIRMED",
     ),
     Instrument(
         "craving-vas", "Craving visual analogue scale (0-10)",
         (Item("craving-vas-1", "Strength of craving right now (0 none, 10 strongest)", low=0.0, high=10.0),),
-        (Band("unbanded", 0, 10),),
+        (Band("unbanded", 0, 10, "Not banded: the scale has no published cut-offs"),),
         "clinical.md §6 (craving measured on a VAS; no cut-offs are given, so the score is not banded)",
         code_note="no LOINC for the craving VAS in the reference", aliases=("vas", "craving"),
     ),
 )
+
 
 def instrument_key(name: str) -> str:
     """``"PHQ-9"`` -> ``"phq9"``: an instrument's name without case or punctuation, the key it is found by."""
@@ -216,6 +279,18 @@ for _instrument in INSTRUMENTS:
 def instrument_ids() -> tuple[str, ...]:
     """The ids accepted by :func:`get_instrument` (without aliases)."""
     return tuple(i.id for i in INSTRUMENTS)
+
+
+def band_label(instrument_id: str, band: str) -> str:
+    """The plain label of a stored band of an instrument; the band as stored when either is unknown.
+
+    Examples
+    --------
+    >>> band_label("phq-9", "moderately-severe")
+    'Moderately severe depression'
+    """
+    found = _BY_ID.get(instrument_key(instrument_id))
+    return found.band_label(band) if found is not None else band
 
 
 def get_instrument(instrument_id: str) -> Instrument:

@@ -24,14 +24,29 @@ from naltrack.instruments.definitions import LOINC, Band, Instrument, Item, get_
 #: Sexes accepted by :func:`score`; only ``male`` uses the higher AUDIT-C cut-off.
 SEXES = ("female", "male", "intersex", "unknown")
 
-#: Flags a score can carry, with their meaning and source.
-FLAG_MEANINGS: dict[str, str] = {
-    "item-9-positive": "PHQ-9 item 9 (thoughts of self-harm) above 0: start the safety workflow (clinical.md §5)",
-    "further-evaluation": "total >= 10: evaluate further (PHQ-9 and GAD-7, clinical.md §5)",
-    "escalate-zone": "AUDIT items 4-6 sum to >= 2 or item 9 or 10 scores 4: consider the next zone (clinical.md §5)",
-    "lower-cutoff-sex-unknown": "sex not given as male: the lower (women's) AUDIT-C cut-off was used, as the "
-                                "CDC/MITRE logic does for unknown sex (clinical.md §5, USAUDIT row)",
+@dataclass(frozen=True)
+class Flag:
+    """A flag a score can carry: a short label, what it asks of the clinician, and its source."""
+
+    label: str
+    meaning: str
+    source: str
+
+
+#: Flags a score can carry.
+FLAGS: dict[str, Flag] = {
+    "item-9-positive": Flag("Item 9 positive", "Thoughts of self-harm reported (PHQ-9 item 9 above 0): a safety "
+                            "assessment is needed today", "clinical.md §5"),
+    "further-evaluation": Flag("Evaluate further", "Total of 10 or more: evaluate further",
+                               "PHQ-9 and GAD-7, clinical.md §5"),
+    "escalate-zone": Flag("Consider the next zone", "AUDIT items 4-6 add up to 2 or more, or item 9 or 10 scores 4: "
+                          "consider the next zone", "clinical.md §5"),
+    "lower-cutoff-sex-unknown": Flag("Women's cut-off used", "Sex not given as male: the lower (women's) AUDIT-C "
+                                     "cut-off was used, as the CDC/MITRE logic does for unknown sex",
+                                     "clinical.md §5, USAUDIT row"),
 }
+#: Each flag's meaning with its source, in one line.
+FLAG_MEANINGS: dict[str, str] = {name: f"{flag.meaning} ({flag.source})" for name, flag in FLAGS.items()}
 
 
 @dataclass(frozen=True)
@@ -179,10 +194,7 @@ def _fhir_item(item: Item) -> dict[str, Any]:
                 {"url": "http://hl7.org/fhir/StructureDefinition/maxValue", "valueDecimal": item.high},
             ],
         }
-    options = []
-    for index, points in enumerate(item.allowed):
-        label = item.option_labels[index] if index < len(item.option_labels) else f"{points:g} points"
-        options.append({"valueCoding": {"system": "urn:naltrack:answer-points", "code": f"{points:g}",
-                                        "display": label}})
+    options = [{"valueCoding": {"system": "urn:naltrack:answer-points", "code": f"{points:g}", "display": label}}
+               for points, label in zip(item.allowed, item.option_labels, strict=True)]
     return {"linkId": item.link_id, "text": item.label, "type": "choice", "required": True,
             "answerOption": options}

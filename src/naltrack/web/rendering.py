@@ -18,6 +18,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from naltrack.instruments.definitions import band_label
+from naltrack.instruments.scoring import FLAGS
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 #: Text shown for each coverage band (DESIGN.md, "The central idea: coverage").
@@ -65,6 +68,8 @@ def build_templates(tz: ZoneInfo | None = None) -> Jinja2Templates:
     env.filters["day"] = _date_formatter(tz)
     env.filters["num"] = _format_number
     env.globals["band_labels"] = BAND_LABELS
+    env.globals["band_label"] = band_label  # a questionnaire's stored band in words
+    env.globals["flags"] = FLAGS  # a score's flags: label, meaning, source
     env.globals["new_idempotency_key"] = lambda: secrets.token_urlsafe(18)  # a record form's hidden key
     return templates
 

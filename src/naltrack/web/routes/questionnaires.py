@@ -13,7 +13,7 @@ from naltrack.domain.observations import QuestionnaireResponse
 from naltrack.domain.questionnaires import score_answers, score_response
 from naltrack.domain.security.roles import AccessDenied
 from naltrack.instruments.definitions import Instrument, get_instrument, instrument_ids
-from naltrack.instruments.scoring import FLAG_MEANINGS, Score
+from naltrack.instruments.scoring import Score
 from naltrack.services import patients as patient_cases
 from naltrack.services import records as record_cases
 from naltrack.services.records import NewRecord
@@ -78,7 +78,7 @@ def questionnaire(request: Request, form: Mapping[str, Any] | None) -> Response:
             result = _score_and_save(request, user, patient, instrument, answers, state)
         status = 200 if result is not None else 422
     context = page_context(request, user, instrument.title, patient=patient, instrument=instrument, form=state,
-                           result=result, flag_meanings=FLAG_MEANINGS)
+                           result=result)
     return render(request, "pages/record.html", "partials/questionnaire.html", context, status_code=status)
 
 
