@@ -21,6 +21,7 @@ from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.regimens import Regimen
 from naltrack.domain.security.audit import AuditEvent
 from naltrack.services.security import add_user
+from naltrack.web.assets import discover_assets
 
 with warnings.catch_warnings():  # starlette asks for httpx2, not installed here; httpx works
     warnings.simplefilter("ignore")
@@ -205,10 +206,10 @@ def test_questionnaire_with_a_missing_answer_names_the_item_and_saves_nothing(ap
     assert 'id="e-phq-9-9"' in response.text and 'value="1" checked' in response.text
 
 
-def test_static_assets_are_served_with_plotly_from_the_python_package(app):
+def test_static_assets_are_served_with_plotly_at_its_hashed_address(app):
     client = TestClient(app)
     assert "--brand" in client.get("/static/app.css").text
-    plotly = client.get("/static/vendor/plotly.js")
+    plotly = client.get(discover_assets().plotly_url)
     assert plotly.status_code == 200 and plotly.headers["content-type"].startswith("text/javascript")
     assert client.get("/static/../config.py").status_code == 404
 
