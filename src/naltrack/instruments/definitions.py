@@ -77,9 +77,13 @@ class Instrument:
     title: str
     items: tuple[Item, ...]
     bands: tuple[Band, ...]
+    """The score bands. When :attr:`bands_female` is not empty it replaces them for every patient not
+    recorded as male (the AUDIT-C cut-offs differ by sex)."""
     source: str
     bands_female: tuple[Band, ...] = ()
     total_loinc: str | None = None
+    """LOINC of the total score (and :attr:`panel_loinc` of the whole panel); ``None`` where LOINC has
+    none, as :attr:`code_note` says."""
     panel_loinc: str | None = None
     code_note: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
