@@ -135,9 +135,7 @@ class AccessDenied(DomainError):
     """The role may not take this action on this category (or the record is outside the user's clinic)."""
 
     def __init__(self, role: str, category: str, action: str) -> None:
-        self.role = role
-        self.category = category
-        self.action = action
+        self.role, self.category, self.action = role, category, action
         super().__init__(f"role {role!r} may not {action} {category}")
 
 
