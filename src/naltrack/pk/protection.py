@@ -37,22 +37,22 @@ FORM_CODES: dict[Form, int] = {"oral": 0, "xr-ntx": 1, "implant": 2}
 
 @dataclass(frozen=True)
 class Dosing:
-    """The doses of ``n_patients`` patients as columns (one row per dose, any order).
-
-    ``patient`` indexes the patient (0 .. n_patients-1); ``form`` is a :data:`FORM_CODES`
-    code; ``time_h`` and ``end_h`` (implant removal, ``inf`` when in place) are hours from
-    the shared origin. ``weight_kg`` has one value per patient, NaN when unknown.
-    ``expected_duration_h`` (one per dose, NaN when unknown; ``None``: all unknown) is an
-    implant's recorded duration of action.
-    """
+    """The doses of ``n_patients`` patients as columns (one row per dose, any order)."""
 
     patient: IntArray
+    """The patient of each dose, 0 .. n_patients-1."""
     form: IntArray
+    """The form of each dose, a :data:`FORM_CODES` code."""
     time_h: FloatArray
+    """Hours from the shared origin to each dose."""
     amount_mg: FloatArray
     end_h: FloatArray
+    """Hours from the shared origin to an implant's removal; ``inf`` while it is in place."""
     weight_kg: FloatArray
+    """Body weight, one value a patient (not a dose), NaN when unknown."""
     expected_duration_h: FloatArray | None = None
+    """An implant's recorded duration of action, one value a dose, NaN when unknown; ``None`` when
+    every one is unknown."""
 
     @property
     def n_patients(self) -> int:
