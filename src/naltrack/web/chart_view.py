@@ -16,6 +16,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.code_search import describe_medication
 from naltrack.domain.dose_decisions import OUTCOME_LABELS, DoseDecision
 from naltrack.domain.due_dates import next_injection_due
 from naltrack.domain.errors import InvalidInput
@@ -23,6 +24,7 @@ from naltrack.domain.observations import ANALYTES, LIVER_LOINC
 from naltrack.domain.records import current
 from naltrack.domain.regimens import form_label
 from naltrack.domain.rules.base import Alert
+from naltrack.domain.rules.facts import active_diagnoses
 from naltrack.domain.rules.monitoring import phq9_item9, run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.domain.safety import ACTION_LABELS, RISK_LABELS
@@ -35,6 +37,7 @@ SECTION_CATEGORY: dict[str, str] = {
     "labs": "labs", "screens": "urine-screens", "questionnaires": "questionnaires",
     "adverse_events": "adverse-events", "counseling": "counseling", "schedule": "schedule",
     "safety": "safety-assessments",
+    "medications": "medications", "diagnoses": "diagnoses", "pregnancy": "clinical-views",
 }
 #: Record links on the chart: (label, path suffix, category written).
 ACTIONS: tuple[tuple[str, str, str], ...] = (
@@ -49,6 +52,10 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Last use", "substance-use/new", "substance-use"),
     ("Naloxone challenge", "naloxone-challenges/new", "labs"),
     ("Allergy", "allergies/new", "allergies"),
+    ("Pregnancy status", "pregnancy", "clinical-views"),
+    ("Medication", "medications/new", "medications"),
+    ("Adverse event", "adverse-events/new", "adverse-events"),
+    ("Diagnosis", "diagnoses/new", "diagnoses"),
     ("Readiness checklist", "readiness", "clinical-views"),
     ("Book appointment", "appointments/new", "schedule"),
     ("Consents", "consents", "consents"),
@@ -93,6 +100,9 @@ class ChartView:
     appointments: list[Any] = field(default_factory=list)
     safety_assessments: list[Any] = field(default_factory=list)
     item9_open: list[Alert] = field(default_factory=list)
+    pregnancy: dict[str, Any] | None = None
+    medications: list[dict[str, Any]] = field(default_factory=list)
+    diagnoses: list[Any] = field(default_factory=list)
 
 
 def sections_for(role: str) -> dict[str, bool]:
@@ -137,6 +147,33 @@ def _decision_text(decision: DoseDecision) -> str:
     reasons = len(decision.overridden)
     return (f"{form} given despite {reasons} not-ready reason{'s' if reasons != 1 else ''}, overridden by the "
             f"prescriber: {decision.override_reason}")
+
+
+def in_words(code: str) -> str:
+    """A coded value as words: ``not-resolved`` -> "Not resolved"."""
+    return {"depression-suicidality": "Depression or suicidality"}.get(code, code.replace("-", " ").capitalize())
+
+
+def pregnancy_line(chart: PatientChart) -> dict[str, Any]:
+    """Pregnancy and breastfeeding as last recorded, in words (unknown when never recorded)."""
+    status = chart.patient.reproductive
+    words = {True: "yes", False: "no", None: "unknown"}
+    if status is None:
+        return {"pregnant": "unknown", "breastfeeding": "unknown", "as_of": None}
+    return {"pregnant": words[status.pregnant], "breastfeeding": words[status.breastfeeding], "as_of": status.as_of}
+
+
+def medication_rows(chart: PatientChart, today: date) -> list[dict[str, Any]]:
+    """Medications taken on ``today``, newest start first, named and classed by the terminology."""
+    taken = sorted((m for m in current(chart.medications) if m.is_active_on(today)), key=lambda m: m.start,
+                   reverse=True)
+    return [{"use": m, "med": describe_medication(m.rxnorm)} for m in taken]
+
+
+def adverse_event_rows(chart: PatientChart) -> list[dict[str, Any]]:
+    """Adverse events in force, newest onset first, in words."""
+    events = sorted(current(chart.adverse_events), key=lambda a: a.onset, reverse=True)
+    return [{"event": a, "kind": in_words(a.kind), "outcome": in_words(a.outcome)} for a in events]
 
 
 def liver_rows(chart: PatientChart, thresholds: Thresholds) -> list[dict[str, Any]]:
@@ -219,13 +256,19 @@ def build_chart_view(chart: PatientChart, role: str, today: date, tz: tzinfo, co
         view.score_series = score_series(chart)
         view.instruments = [get_instrument(i) for i in instrument_ids()]
     if sections["adverse_events"]:
-        view.adverse_events = sorted(current(chart.adverse_events), key=lambda a: a.onset, reverse=True)
+        view.adverse_events = adverse_event_rows(chart)
     if sections["counseling"]:
         view.counseling = sorted(current(chart.counseling), key=lambda c: c.held_on, reverse=True)
         view.support_groups = sorted(current(chart.support_groups), key=lambda g: g.attended_on, reverse=True)
     if sections["schedule"]:
         view.appointments = sorted((a for a in current(chart.appointments) if a.starts_at.date() >= today),
                                    key=lambda a: a.starts_at)
+    if sections["pregnancy"]:
+        view.pregnancy = pregnancy_line(chart)
+    if sections["medications"]:
+        view.medications = medication_rows(chart, today)
+    if sections["diagnoses"]:
+        view.diagnoses = active_diagnoses(chart, today)
     if sections["safety"]:
         view.safety_assessments = safety_rows(chart)
         view.item9_open = phq9_item9(chart, today) if sections["questionnaires"] else []
