@@ -121,7 +121,25 @@ def seed_program(app: Any) -> date:
             AnalyteResult("fentanyl", "positive"), AnalyteResult("opiates", "negative"))),
     ], now=now)
     seed_point_of_care(storage, today, at, now)
+    seed(storage.uow, patients=[Patient(id="p-ready", clinic_id="c1", given_name="Ivy", family_name="Marsh",
+                                        birth_date=date(1990, 5, 6), sex_at_birth="male", mrn="MRN-READY")])
+    seed(storage.uow, records=ready_records("p-ready", today), now=now)
     return today
+
+
+def ready_records(pid: str, today: date) -> list[Any]:
+    """A patient ready to start XR-NTX on ``today`` with no order yet: an OUD episode, heroin last used twelve days
+    ago, an opioid-negative screen and COWS 0 yesterday, liver tests within the normal range five days ago."""
+    from dataclasses import replace
+
+    from tests.factories import at, liver_labs, make_cows, make_episode, make_report, make_screen
+
+    def ago(days: int) -> date:
+        return today - timedelta(days=days)
+
+    records = [make_episode("OUD", start=ago(20)), make_report("heroin", ago(12), ago(1)),
+               make_screen(collected_at=at(ago(1))), make_cows(0, ago(1)), *liver_labs(day=ago(5))]
+    return [replace(r, patient_id=pid) for r in records]
 
 
 #: The eight men due today whose injections the morning-round test records (test_point_of_care.py).

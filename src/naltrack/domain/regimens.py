@@ -48,12 +48,38 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 #: Largest single oral dose in the label's alternative schedules (clinical.md §1.1).
 ORAL_MAX_SINGLE_DOSE_MG = 150.0
+#: The usual oral dose, once daily (clinical.md §1.1), also the targeted dose before drinking (§1.4).
+ORAL_DOSE_MG = 50.0
+#: The oral test dose that starts OUD treatment before 50 mg daily (clinical.md §1.1).
+ORAL_TEST_DOSE_MG = 25.0
 #: XR-NTX comes in one strength (clinical.md §1.2).
 XR_NTX_DOSE_MG = 380.0
 #: XR-NTX interval in days: every 4 weeks (clinical.md §1.2).
 XR_NTX_INTERVAL_DAYS = 28
 #: Largest implant with published durations, 3.4 g (pk.md §7.3).
 IMPLANT_MAX_DOSE_MG = 3400.0
+#: Plain names of the regimen kinds (the order form, the chart).
+KIND_LABELS: dict[str, str] = {
+    "oral-daily": f"Oral naltrexone {ORAL_DOSE_MG:g} mg daily",
+    "oral-schedule": "Oral, alternative schedule",
+    "xr-ntx-q4w": f"XR-naltrexone {XR_NTX_DOSE_MG:g} mg every {XR_NTX_INTERVAL_DAYS // 7} weeks",
+    "implant": "Implant",
+    "targeted": "Targeted dosing before drinking (AUD)",
+    "xr-ntx-bupropion": "XR-naltrexone with bupropion",
+}
+
+
+def default_dose_mg(kind: str) -> float | None:
+    """The usual dose of a regimen kind: oral 50 mg (clinical.md §1.1, §1.4), XR-NTX 380 mg (§1.2); an implant
+    has none (its dose is the product's).
+
+    Examples
+    --------
+    >>> default_dose_mg("targeted"), default_dose_mg("xr-ntx-bupropion"), default_dose_mg("implant")
+    (50.0, 380.0, None)
+    """
+    form = FORM_OF_KIND[kind]
+    return ORAL_DOSE_MG if form == "oral" else XR_NTX_DOSE_MG if form == "xr-ntx" else None
 
 
 @dataclass(frozen=True)
@@ -76,6 +102,30 @@ def check_oral_dose(field_name: str, dose_mg: float) -> None:
             field_name, dose_mg,
             f"exceeds the largest single oral dose {ORAL_MAX_SINGLE_DOSE_MG:g} mg (clinical.md §1.1)",
         )
+
+
+@dataclass(frozen=True)
+class SchedulePreset:
+    """A weekly oral schedule offered when ordering: its name, its weekday doses and their source."""
+
+    id: str
+    label: str
+    doses: tuple[ScheduledDose, ...]
+    source: str
+
+
+#: The label's alternative schedules that repeat weekly (clinical.md §1.1). The label's "100 mg every other day"
+#: and "150 mg every third day" do not fall on the same weekdays each week; within a week they are given as the
+#: three-times-weekly 100/100/150 mg schedule, whose weekday assignment is UNCONFIRMED in label text (so a
+#: prescriber may move its days).
+SCHEDULE_PRESETS: tuple[SchedulePreset, ...] = (
+    SchedulePreset("weekdays-saturday", "50 mg every weekday and 100 mg on Saturday",
+                   (*(ScheduledDose(day, ORAL_DOSE_MG) for day in WEEKDAYS[:5]), ScheduledDose("sat", 100.0)),
+                   "clinical.md §1.1 (label)"),
+    SchedulePreset("three-times-weekly", "100 mg Monday and Wednesday, 150 mg Friday",
+                   (ScheduledDose("mon", 100.0), ScheduledDose("wed", 100.0), ScheduledDose("fri", 150.0)),
+                   "clinical.md §1.1 (Kjome 2011; the weekdays are UNCONFIRMED in label text)"),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,8 +165,7 @@ class Regimen(ClinicalRecord):
         require_range_if_given("regimen.days_supply", self.days_supply, 1, 365, "days")
         form = self.form
         if not self.dose_mg and form != "implant":
-            # The usual dose of the form when none is given: oral 50 mg (clinical.md §1.1), XR-NTX 380 mg (§1.2).
-            object.__setattr__(self, "dose_mg", 50.0 if form == "oral" else XR_NTX_DOSE_MG)
+            object.__setattr__(self, "dose_mg", default_dose_mg(self.kind))
         if form == "oral":
             self._check_oral()
         elif form == "xr-ntx":

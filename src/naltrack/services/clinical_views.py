@@ -58,6 +58,8 @@ class PatientReadiness:
     patient: Patient
     on: date
     result: Readiness
+    #: Whether a naltrexone order is active on the day (the checklist then offers no new order).
+    ordered: bool = False
 
 
 def read_patient(ctx: AppContext, actor: Actor, patient_id: str, view: str, now: datetime) -> PatientRead:
@@ -93,7 +95,8 @@ def patient_readiness(ctx: AppContext, actor: Actor, patient_id: str, now: datet
     day = on or read.today
     dose = classify_dose(read.chart, form, day, read.zone, ctx.thresholds)
     return PatientReadiness(read.chart.patient, day, assess_readiness(read.chart, form, day, ctx.thresholds,
-                                                                      dose_class=dose))
+                                                                      dose_class=dose),
+                            ordered=bool(read.chart.active_regimens_on(day)))
 
 
 def patient_coverage(ctx: AppContext, actor: Actor, patient_id: str, now: datetime, days_back: int = 180,

@@ -22,7 +22,7 @@ from naltrack.domain.due_dates import next_injection_due
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, LIVER_LOINC
 from naltrack.domain.records import current
-from naltrack.domain.regimens import form_label
+from naltrack.domain.regimens import KIND_LABELS, ORAL_TEST_DOSE_MG, Regimen, form_label
 from naltrack.domain.rules.base import Alert
 from naltrack.domain.rules.facts import active_diagnoses
 from naltrack.domain.rules.monitoring import phq9_item9, run_monitoring
@@ -57,6 +57,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Adverse event", "adverse-events/new", "adverse-events"),
     ("Diagnosis", "diagnoses/new", "diagnoses"),
     ("Readiness checklist", "readiness", "clinical-views"),
+    ("Order naltrexone", "orders/new", "regimens"),
     ("Book appointment", "appointments/new", "schedule"),
     ("Consents", "consents", "consents"),
 )
@@ -100,6 +101,7 @@ class ChartView:
     appointments: list[Any] = field(default_factory=list)
     safety_assessments: list[Any] = field(default_factory=list)
     item9_open: list[Alert] = field(default_factory=list)
+    orders: list[dict[str, Any]] | None = None
     pregnancy: dict[str, Any] | None = None
     medications: list[dict[str, Any]] = field(default_factory=list)
     diagnoses: list[Any] = field(default_factory=list)
@@ -176,6 +178,26 @@ def adverse_event_rows(chart: PatientChart) -> list[dict[str, Any]]:
     return [{"event": a, "kind": in_words(a.kind), "outcome": in_words(a.outcome)} for a in events]
 
 
+def _order_dose(regimen: Regimen) -> str:
+    if regimen.kind == "oral-schedule":
+        text = ", ".join(f"{d.weekday.capitalize()} {d.dose_mg:g} mg" for d in regimen.schedule)
+    else:
+        text = f"{regimen.dose_mg:g} mg" + (" as needed" if regimen.kind == "targeted" else "")
+    extras = [regimen.implant_product, f"about {regimen.expected_duration_days} days"
+              if regimen.expected_duration_days else None,
+              f"{ORAL_TEST_DOSE_MG:g} mg test dose first" if regimen.induction_test_dose else None,
+              f"{regimen.days_supply} days' supply" if regimen.days_supply else None]
+    return "; ".join([text, *(e for e in extras if e)])
+
+
+def order_rows(chart: PatientChart, today: date) -> list[dict[str, Any]]:
+    """Naltrexone orders (corrected ones left out), newest start first, in words: active, planned or ended."""
+    regimens = sorted(current(chart.regimens), key=lambda r: r.start, reverse=True)
+    return [{"id": r.id, "kind": KIND_LABELS[r.kind], "dose": _order_dose(r), "start": r.start, "end": r.end,
+             "status": "active" if r.is_active_on(today) else "planned" if r.start > today else "ended",
+             "prescriber": r.prescriber, "note": r.note} for r in regimens]
+
+
 def liver_rows(chart: PatientChart, thresholds: Thresholds) -> list[dict[str, Any]]:
     """Liver tests, newest first, as multiples of the upper limit of normal (clinical.md §2.7)."""
     labs = sorted((lab for lab in current(chart.labs) if lab.loinc in LIVER_LOINC),
@@ -240,6 +262,8 @@ def build_chart_view(chart: PatientChart, role: str, today: date, tz: tzinfo, co
         actions=[Link(label, f"/patients/{pid}/{suffix}") for label, suffix, category in ACTIONS
                  if is_permitted(role, category, "create" if category != "clinical-views" else "read")],
     )
+    if is_permitted(role, "regimens", "read"):
+        view.orders = order_rows(chart, today)
     if sections["alerts"]:
         view.alerts = run_monitoring(chart, today, tz, thresholds)
     if sections["coverage"]:

@@ -107,6 +107,8 @@ def serve_correction_form(request: Request, form: Mapping[str, Any] | None, spec
     state = FormState.from_form(form)
     values = {**spec.parse(state, request, user), **spec.fixed}
     version = state.version()
+    if version is None:
+        state.notice = "Not saved: the form does not say which version of the record it changes. Reload it."
     if state.ok and version is not None:
         web = web_of(request)
 

@@ -18,6 +18,7 @@ from naltrack.web.routes import (
     doses,
     intake,
     labs_implants,
+    orders,
     patients,
     questionnaires,
     readiness,
@@ -34,7 +35,7 @@ def build_web_router(settings: Settings) -> APIRouter:
     router.include_router(build_static_router(discover_assets()))
     # intake first: /patients/new must win over /patients/{patient_id}.
     for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
-                   consents, audit, alerts, counseling, safety, doses, readiness_records, clinical_records):
+                   consents, audit, alerts, counseling, safety, doses, readiness_records, orders, clinical_records):
         router.include_router(module.router)
 
     return router

@@ -28,5 +28,6 @@ def readiness(request: Request, form: Mapping[str, Any] | None) -> Response:
     found = clinical_views.patient_readiness(web_of(request).ctx, actor_of(request, user),
                                              request.path_params["patient_id"], web.now(), chosen)  # type: ignore[arg-type]
     patient, result = found.patient, found.result
-    context = page_context(request, user, "Readiness", patient=patient, result=result, forms=FORMS, chosen=chosen)
+    context = page_context(request, user, "Readiness", patient=patient, result=result, forms=FORMS, chosen=chosen,
+                           ordered=found.ordered)
     return render(request, "pages/record.html", "partials/readiness.html", context)
