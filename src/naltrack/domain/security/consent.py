@@ -170,9 +170,14 @@ class BreakGlass:
     user_id: str
     patient_id: str
     reason: str
+    """The emergency as the user stated it (trimmed, at least :data:`BREAK_GLASS_MIN_REASON_CHARS`
+    characters); the privacy officer reads it on review."""
     started_at: datetime
     expires_at: datetime
+    """``started_at`` plus the minutes asked for (at most :data:`BREAK_GLASS_MAX_MINUTES`); the grant
+    is in force before it, not at it."""
     reviewed_by: str | None = None
+    """The user who reviewed the grant afterwards, once (with :attr:`reviewed_at`); ``None`` until then."""
     reviewed_at: datetime | None = None
 
     def is_in_force(self, now: datetime) -> bool:
