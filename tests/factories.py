@@ -21,6 +21,7 @@ from naltrack.domain.care import (
     CareDocument,
     CounselingSession,
     InjectionSiteDetails,
+    NoteSection,
     PlannedProcedure,
     SupportGroupAttendance,
 )
@@ -163,7 +164,10 @@ def make_one_of_each(patient_id: str = PATIENT_ID) -> list[ClinicalRecord]:
                                      "injection_id": shot.id, "resolved_on": date(2026, 2, 9), "outcome": "resolved",
                                      "site": InjectionSiteDetails("left", 3.5, necrosis=False)}, p),
         _record(CounselingSession, "cs", {"kind": "group", "held_on": day, "duration_min": 90,
-                                          "counselor": "Cora Test", "group_id": "g1", "note": "relapse prevention"}, p),
+                                          "counselor": "Cora Test", "group_id": "g1", "note": "relapse prevention",
+                                          "note_format": "dap", "note_sections": (
+                                              NoteSection("data", "discussed cravings"),
+                                              NoteSection("assessment", "engaged"), NoteSection("plan", "weekly"))}, p),
         _record(SupportGroupAttendance, "sg", {"fellowship": "SMART", "attended_on": day}, p),
         _record(Appointment, "ap", {"kind": "injection", "starts_at": datetime(2026, 3, 2, 14, tzinfo=UTC),
                                     "clinician": "RN Test"}, p),

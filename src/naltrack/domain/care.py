@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.limits import FREE_TEXT_MAX_LENGTH
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.units import (
     require_aware,
@@ -70,9 +71,33 @@ SessionKind = Literal["cbt", "family", "group", "individual"]
 SESSION_KINDS: tuple[SessionKind, ...] = get_args(SessionKind)
 
 
+NoteFormat = Literal["free", "dap", "birp"]
+NOTE_FORMATS: tuple[NoteFormat, ...] = get_args(NoteFormat)
+NoteSectionName = Literal["data", "assessment", "plan", "behavior", "intervention", "response"]
+#: The sections of each note format, in order, with their headings: DAP (Data, Assessment, Plan) and BIRP
+#: (Behavior, Intervention, Response, Plan); a free note is the session's ``note`` alone.
+NOTE_SECTIONS: dict[NoteFormat, tuple[tuple[NoteSectionName, str], ...]] = {
+    "free": (),
+    "dap": (("data", "Data"), ("assessment", "Assessment"), ("plan", "Plan")),
+    "birp": (("behavior", "Behavior"), ("intervention", "Intervention"), ("response", "Response"), ("plan", "Plan")),
+}
+
+
+@dataclass(frozen=True)
+class NoteSection:
+    """One section of a structured counseling note: which one, and its text (required, free text length)."""
+
+    section: NoteSectionName
+    text: str
+
+    def __post_init__(self) -> None:
+        require_text(f"counseling.note_sections.{self.section}", self.text, FREE_TEXT_MAX_LENGTH)
+
+
 @dataclass(frozen=True, kw_only=True)
 class CounselingSession(ClinicalRecord):
-    """A counseling session. Group sessions name their group, never other members."""
+    """A counseling session. Group sessions name their group, never other members. A structured note (DAP or
+    BIRP) holds exactly the sections of its format (:data:`NOTE_SECTIONS`), in order."""
 
     kind: SessionKind
     held_on: date
@@ -81,12 +106,21 @@ class CounselingSession(ClinicalRecord):
     attended: bool = True
     group_id: str | None = None
     note: str | None = None
+    note_format: NoteFormat = "free"
+    note_sections: tuple[NoteSection, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_choice("counseling.kind", self.kind, SESSION_KINDS)
         require_range("counseling.duration_min", self.duration_min, 5, 480, "minutes")
         require_text("counseling.counselor", self.counselor, 100)
+        require_choice("counseling.note_format", self.note_format, NOTE_FORMATS)
+        expected = tuple(name for name, _ in NOTE_SECTIONS[self.note_format])
+        given = tuple(s.section for s in self.note_sections)
+        if given != expected:
+            rule = (f"must be the sections of a {self.note_format.upper()} note, in order: {', '.join(expected)}"
+                    if expected else "must be empty for a free note")
+            raise InvalidInput("counseling.note_sections", ", ".join(given) or "none", rule)
 
 
 Fellowship = Literal["AA", "NA", "SMART", "other"]

@@ -25,6 +25,7 @@ from naltrack.domain.care import (
     CareDocument,
     CounselingSession,
     InjectionSiteDetails,
+    NoteSection,
     PlannedProcedure,
     SupportGroupAttendance,
 )
@@ -130,6 +131,14 @@ def _decode_adverse_event(row: Row) -> None:
         side=side, induration_cm=induration, necrosis=bool(necrosis), surgical_referral=bool(referral))
 
 
+def _encode_note(row: Row) -> None:
+    row["note_sections"] = [[s.section, s.text] for s in row["note_sections"]]
+
+
+def _decode_note(row: Row) -> None:
+    row["note_sections"] = tuple(NoteSection(section, text) for section, text in row["note_sections"])
+
+
 def _mapping(cls: type[ClinicalRecord], table: sa.Table, encode: Codec | None = None,
              decode: Codec | None = None) -> RecordMapping:
     aware = tuple(c.name for c in table.columns if isinstance(c.type, t.UtcDateTime))
@@ -156,7 +165,7 @@ MAPPINGS: dict[type[ClinicalRecord], RecordMapping] = {
                  _encode_lists("answers", "flags"), _decode_tuples("answers", "flags")),
         _mapping(obs.Allergy, t.allergies),
         _mapping(AdverseEvent, t.adverse_events, _encode_adverse_event, _decode_adverse_event),
-        _mapping(CounselingSession, t.counseling_sessions),
+        _mapping(CounselingSession, t.counseling_sessions, _encode_note, _decode_note),
         _mapping(SupportGroupAttendance, t.support_group_attendance),
         _mapping(Appointment, t.appointments),
         _mapping(PlannedProcedure, t.planned_procedures),

@@ -250,6 +250,8 @@ counseling_sessions = _record_table(
     _col("kind", S(16), False), _col("held_on", sa.Date, False), _col("duration_min", sa.Integer, False),
     _col("counselor", S(100), False), _col("attended", sa.Boolean, False), _col("group_id", S(64)),
     _col("note", sa.Text),
+    _col("note_format", S(8), False, server_default="free"),
+    _col("note_sections", JsonType, False, server_default="[]"),
     sa.Index(None, "patient_id", "held_on"),
 )
 support_group_attendance = _record_table(

@@ -57,6 +57,9 @@ class Thresholds:
     alcohol_free_days_xr_ntx: int = 3
     alcohol_free_days_oral: int = 3
     alcohol_free_days_implant: int = 3
+    # A heavy drinking day: at least this many standard drinks in a day, by sex at birth (clinical.md §6).
+    heavy_drinking_drinks_male: float = 5.0
+    heavy_drinking_drinks_female: float = 4.0
     # AUD: an XR-NTX restart this many days after the last injection counts as a first injection.
     xr_ntx_restart_gap_days: int = 56
     # XR-NTX schedule (clinical.md §1.2).
@@ -177,6 +180,9 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "alcohol_free_days_oral": "clinical.md §1.1: TIP 28 abstinent 3-7 days before naltrexone (lower bound)",
     "alcohol_free_days_implant": "clinical.md §1.1: TIP 28 abstinent 3-7 days before naltrexone (lower bound); "
                                  "implants are not FDA-approved (§1.3), so no label condition applies",
+    "heavy_drinking_drinks_male": "clinical.md §6: heavy drinking days (HDD), at least 5 drinks a day for men",
+    "heavy_drinking_drinks_female": "clinical.md §6: heavy drinking days (HDD), at least 4 drinks a day for women; "
+                                    "also applied when the sex at birth is intersex or unknown (the lower count)",
     "xr_ntx_restart_gap_days": f"UNCONFIRMED {_C}: clinical.md §1.2 says 'data on resumption of treatment after "
                                "a break are not available'; default is the late-dose table's consult day 56 (>8 "
                                "weeks, local protocol), from which the no-drinking condition of the initial "
