@@ -68,6 +68,8 @@ class PreDoseCheck:
     form: Form
     on: date
     dose_class: DoseClass
+    """The class of the dose (first, restart, continuation or late): a first dose or a restart gets every
+    induction check, a late one what the late-dose table asks first."""
     findings: tuple[Finding, ...]
 
     def at_level(self, level: FindingLevel) -> tuple[Finding, ...]:

@@ -33,6 +33,8 @@ class Rule:
 
     id: str
     kind: RuleKind
+    """``readiness`` (before an induction), ``dose`` (the check before every dose), ``interaction``
+    (naltrexone with another medicine) or ``monitoring`` (an alert on the chart)."""
     title: str
     severities: tuple[str, ...]
     source: str
