@@ -18,6 +18,7 @@ from typing import Any
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.code_search import describe_medication
 from naltrack.domain.dose_decisions import OUTCOME_LABELS, DoseDecision
+from naltrack.domain.drinking import DiaryWeek, diary_weeks, heavy_drinking_from
 from naltrack.domain.due_dates import next_injection_due
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, LIVER_LOINC
@@ -36,7 +37,7 @@ SECTION_CATEGORY: dict[str, str] = {
     "alerts": "clinical-views", "coverage": "clinical-views", "administrations": "administrations",
     "labs": "labs", "screens": "urine-screens", "questionnaires": "questionnaires",
     "adverse_events": "adverse-events", "counseling": "counseling", "schedule": "schedule",
-    "safety": "safety-assessments",
+    "safety": "safety-assessments", "episodes": "episodes", "drinking": "substance-use",
     "medications": "medications", "diagnoses": "diagnoses", "pregnancy": "clinical-views",
 }
 #: Record links on the chart: (label, path suffix, category written).
@@ -52,6 +53,8 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Last use", "substance-use/new", "substance-use"),
     ("Naloxone challenge", "naloxone-challenges/new", "labs"),
     ("Allergy", "allergies/new", "allergies"),
+    ("Drinking diary", "drinking-diary/new", "substance-use"),
+    ("Episode of care", "episodes/new", "episodes"),
     ("Pregnancy status", "pregnancy", "clinical-views"),
     ("Medication", "medications/new", "medications"),
     ("Adverse event", "adverse-events/new", "adverse-events"),
@@ -62,6 +65,8 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Consents", "consents", "consents"),
 )
 UDS_COLUMNS = 8
+#: Weeks of the drinking diary on the chart.
+DIARY_WEEKS = 4
 
 
 @dataclass(frozen=True)
@@ -101,10 +106,14 @@ class ChartView:
     appointments: list[Any] = field(default_factory=list)
     safety_assessments: list[Any] = field(default_factory=list)
     item9_open: list[Alert] = field(default_factory=list)
-    orders: list[dict[str, Any]] | None = None
+    episode: Any = None
+    episodes: list[Any] = field(default_factory=list)
+    drinking: list[DiaryWeek] = field(default_factory=list)
+    heavy_drinking_from: float | None = None
     pregnancy: dict[str, Any] | None = None
     medications: list[dict[str, Any]] = field(default_factory=list)
     diagnoses: list[Any] = field(default_factory=list)
+    orders: list[dict[str, Any]] | None = None
 
 
 def sections_for(role: str) -> dict[str, bool]:
@@ -151,6 +160,26 @@ def _decision_text(decision: DoseDecision) -> str:
             f"prescriber: {decision.override_reason}")
 
 
+def _order_dose(regimen: Regimen) -> str:
+    if regimen.kind == "oral-schedule":
+        text = ", ".join(f"{d.weekday.capitalize()} {d.dose_mg:g} mg" for d in regimen.schedule)
+    else:
+        text = f"{regimen.dose_mg:g} mg" + (" as needed" if regimen.kind == "targeted" else "")
+    extras = [regimen.implant_product, f"about {regimen.expected_duration_days} days"
+              if regimen.expected_duration_days else None,
+              f"{ORAL_TEST_DOSE_MG:g} mg test dose first" if regimen.induction_test_dose else None,
+              f"{regimen.days_supply} days' supply" if regimen.days_supply else None]
+    return "; ".join([text, *(e for e in extras if e)])
+
+
+def order_rows(chart: PatientChart, today: date) -> list[dict[str, Any]]:
+    """Naltrexone orders (corrected ones left out), newest start first, in words: active, planned or ended."""
+    regimens = sorted(current(chart.regimens), key=lambda r: r.start, reverse=True)
+    return [{"id": r.id, "kind": KIND_LABELS[r.kind], "dose": _order_dose(r), "start": r.start, "end": r.end,
+             "status": "active" if r.is_active_on(today) else "planned" if r.start > today else "ended",
+             "prescriber": r.prescriber, "note": r.note} for r in regimens]
+
+
 def in_words(code: str) -> str:
     """A coded value as words: ``not-resolved`` -> "Not resolved"."""
     return {"depression-suicidality": "Depression or suicidality"}.get(code, code.replace("-", " ").capitalize())
@@ -176,26 +205,6 @@ def adverse_event_rows(chart: PatientChart) -> list[dict[str, Any]]:
     """Adverse events in force, newest onset first, in words."""
     events = sorted(current(chart.adverse_events), key=lambda a: a.onset, reverse=True)
     return [{"event": a, "kind": in_words(a.kind), "outcome": in_words(a.outcome)} for a in events]
-
-
-def _order_dose(regimen: Regimen) -> str:
-    if regimen.kind == "oral-schedule":
-        text = ", ".join(f"{d.weekday.capitalize()} {d.dose_mg:g} mg" for d in regimen.schedule)
-    else:
-        text = f"{regimen.dose_mg:g} mg" + (" as needed" if regimen.kind == "targeted" else "")
-    extras = [regimen.implant_product, f"about {regimen.expected_duration_days} days"
-              if regimen.expected_duration_days else None,
-              f"{ORAL_TEST_DOSE_MG:g} mg test dose first" if regimen.induction_test_dose else None,
-              f"{regimen.days_supply} days' supply" if regimen.days_supply else None]
-    return "; ".join([text, *(e for e in extras if e)])
-
-
-def order_rows(chart: PatientChart, today: date) -> list[dict[str, Any]]:
-    """Naltrexone orders (corrected ones left out), newest start first, in words: active, planned or ended."""
-    regimens = sorted(current(chart.regimens), key=lambda r: r.start, reverse=True)
-    return [{"id": r.id, "kind": KIND_LABELS[r.kind], "dose": _order_dose(r), "start": r.start, "end": r.end,
-             "status": "active" if r.is_active_on(today) else "planned" if r.start > today else "ended",
-             "prescriber": r.prescriber, "note": r.note} for r in regimens]
 
 
 def liver_rows(chart: PatientChart, thresholds: Thresholds) -> list[dict[str, Any]]:
@@ -250,6 +259,17 @@ def safety_rows(chart: PatientChart) -> list[dict[str, Any]]:
              "follow_up_on": a.follow_up_on, "by": f"{a.assessed_by} ({a.assessor_role})"} for a in rows]
 
 
+def add_program(view: ChartView, chart: PatientChart, today: date, thresholds: Thresholds) -> None:
+    """The episode of care open today (and every episode, newest first) and the drinking diary's last weeks."""
+    if view.sections["episodes"]:
+        view.episode = chart.active_episode_on(today)
+        view.episodes = sorted(current(chart.episodes), key=lambda e: e.start, reverse=True)
+    if view.sections["drinking"]:
+        sex = chart.patient.sex_at_birth
+        view.drinking = diary_weeks(chart.drinking_days, today, DIARY_WEEKS, sex, thresholds)
+        view.heavy_drinking_from = heavy_drinking_from(sex, thresholds)
+
+
 def build_chart_view(chart: PatientChart, role: str, today: date, tz: tzinfo, coverage: Any = None,
                      thresholds: Thresholds = DEFAULT) -> ChartView:
     """Everything the chart page shows for ``role`` on the clinic-local day ``today`` (``tz``: the clinic's zone)."""
@@ -296,4 +316,5 @@ def build_chart_view(chart: PatientChart, role: str, today: date, tz: tzinfo, co
     if sections["safety"]:
         view.safety_assessments = safety_rows(chart)
         view.item9_open = phq9_item9(chart, today) if sections["questionnaires"] else []
+    add_program(view, chart, today, thresholds)
     return view

@@ -24,6 +24,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("Dashboard", "/", "clinical-views"),
     ("Patients", "/patients", "demographics"),
     ("Schedule", "/schedule", "schedule"),
+    ("Group session", "/groups/new", "counseling"),
     ("Audit", "/audit", "audit"),
     ("Accounts", "/users", "users"),
 )

@@ -16,10 +16,12 @@ from naltrack.web.routes import (
     counseling,
     dashboard,
     doses,
+    groups,
     intake,
     labs_implants,
     orders,
     patients,
+    program_records,
     questionnaires,
     readiness,
     readiness_records,
@@ -35,7 +37,8 @@ def build_web_router(settings: Settings) -> APIRouter:
     router.include_router(build_static_router(discover_assets()))
     # intake first: /patients/new must win over /patients/{patient_id}.
     for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
-                   consents, audit, alerts, counseling, safety, doses, readiness_records, orders, clinical_records):
+                   consents, audit, alerts, counseling, safety, doses, readiness_records, orders,
+                   program_records, groups, clinical_records):
         router.include_router(module.router)
 
     return router
