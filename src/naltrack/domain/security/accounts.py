@@ -36,8 +36,11 @@ class User:
     id: str
     username: str
     role: Role
+    """The user's role in the role matrix (:data:`~naltrack.domain.security.roles.ROLES`): what they may read
+    and write, in their own clinic only."""
     clinic_id: str
     active: bool = True
+    """A deactivated user can no longer sign in, nor use a token or a session."""
     created_at: datetime | None = None
 
     def __post_init__(self) -> None:

@@ -63,9 +63,15 @@ class AuditEntry(AuditEvent):
     """An event in the chain: its sequence number, the previous hash and its own."""
 
     seq: int
+    """1 for the first entry, then one more for each entry."""
     prev_hash: str
+    """The previous entry's :attr:`hash` (:data:`GENESIS_HASH` before the first), as hex."""
     hash: str
+    """``sha256(prev_hash + canonical(event, seq))`` as hex (:func:`calculate_hash`): changing this entry
+    or an earlier one breaks it."""
     mac: str | None = None
+    """``HMAC-SHA256(key, hash)`` as hex (:func:`seal`); ``None`` for an entry written before the log was
+    keyed."""
 
 
 def canonical(event: AuditEvent, seq: int) -> bytes:
