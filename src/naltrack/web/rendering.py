@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from naltrack.instruments.definitions import band_label
 from naltrack.instruments.scoring import FLAGS
+from naltrack.web.clinical_text import plain_parts
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -70,6 +71,7 @@ def build_templates(tz: ZoneInfo | None = None) -> Jinja2Templates:
     env.globals["band_labels"] = BAND_LABELS
     env.globals["band_label"] = band_label  # a questionnaire's stored band in words
     env.globals["flags"] = FLAGS  # a score's flags: label, meaning, source
+    env.globals["plain_parts"] = plain_parts  # clinical text without its provenance, which goes under "Why"
     env.globals["new_idempotency_key"] = lambda: secrets.token_urlsafe(18)  # a record form's hidden key
     return templates
 
