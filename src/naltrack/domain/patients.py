@@ -66,6 +66,8 @@ class Contact:
     kind: ContactKind
     value: str
     name: str | None = None
+    """The person reached, for an ``emergency-contact``; ``None`` when the phone, e-mail or address is the
+    patient's own."""
 
     def __post_init__(self) -> None:
         require_choice("contact.kind", self.kind, CONTACT_KINDS)
@@ -101,8 +103,12 @@ class Patient:
     family_name: str
     birth_date: date
     sex_at_birth: SexAtBirth
+    """The sex the clinical rules read (heavy drinking, pregnancy status, the AUDIT-C bands); ``gender`` is
+    the identity the patient states, shown and exported but read by no rule."""
     gender: str | None = None
     mrn: str | None = None
+    """The clinic's medical record number, matched exactly (no spaces around it); other systems' numbers go
+    in ``identifiers``."""
     reproductive: ReproductiveStatus | None = None
     contacts: tuple[Contact, ...] = field(default_factory=tuple)
     identifiers: tuple[Identifier, ...] = field(default_factory=tuple)

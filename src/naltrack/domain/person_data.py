@@ -125,6 +125,8 @@ class ContactPoint:
     """A phone number, e-mail address or other way to reach the person, with its use."""
 
     system: TelecomSystem
+    """FHIR ``ContactPoint.system``: how to reach the person (``phone``, ``email``, ...); an e-mail value
+    needs an @."""
     value: str
     use: ContactUse | None = None
 
