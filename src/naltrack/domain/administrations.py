@@ -40,6 +40,8 @@ class OralDose(ClinicalRecord):
     dose_status: OralStatus = "taken"
     regimen_id: str | None = None
     observed_by: str | None = None
+    """The staff member who witnessed the dose; required when ``dose_status`` is ``observed`` (a witnessed
+    dose), optional otherwise."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -91,6 +93,8 @@ class ImplantInsertion(ClinicalRecord):
     product: str
     inserted_by: str
     expected_duration_days: int | None = None
+    """How long the product is stated to block, 14 to 365 days: the implant then blocks for that long and
+    the next dose falls due at its end; ``None`` leaves the end to the blockade model."""
     site: str = "lower abdomen"
     lot: str | None = None
     regimen_id: str | None = None
@@ -109,6 +113,8 @@ class ImplantRemoval(ClinicalRecord):
     """Removal of an implant before it is spent (e.g. surgery, adverse event)."""
 
     implant_id: str
+    """The :class:`ImplantInsertion` taken out, a record of the same patient; its release stops at
+    ``removed_at``."""
     removed_at: datetime
     reason: str
     removed_by: str
