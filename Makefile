@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml src/naltrack/web/package.json
 	$(BIN)/uv pip install -q --python $(BIN)/python -e ".[test]"
 	mkdir -p build/web && cp src/naltrack/web/package.json build/web/package.json
 	command -v npm >/dev/null && npm install --prefix build/web --no-audit --no-fund --silent \
-	  || echo "npm unavailable: the web app runs without htmx (progressive enhancement)"
+	  || echo "npm unavailable: the web app runs without htmx (progressive enhancement), with the plotly package's Plotly"
 	touch $(STAMP)
 
 install: $(STAMP)
