@@ -12,6 +12,8 @@ The local codes in ``urn:naltrack:observation`` are the ones naltrack's own expo
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 # The code systems are the export's (one home); re-exported for the reader.
 from naltrack.adapters.fhir.r4_common import ICD10CM as ICD10CM
 from naltrack.adapters.fhir.r4_common import LOINC as LOINC
@@ -24,23 +26,26 @@ LOCAL_QUESTIONNAIRE = "urn:naltrack:questionnaire:"
 BIRTHSEX_URL = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
 
 Code = tuple[str, str]
+V = TypeVar("V")
+
+
+def _in(system: str, names: dict[str, V]) -> dict[Code, V]:
+    """``names`` keyed on ``(system, code)``: one code system, stated once."""
+    return {(system, code): name for code, name in names.items()}
+
 
 #: Urine drug screen analytes by LOINC (clinical.md §8.3: screen, presence and confirmation codes).
-SCREEN_ANALYTE: dict[Code, str] = {
-    **{(LOINC, c): "opiates" for c in ("19295-5", "3879-4", "70151-6", "21431-2", "18390-5")},
-    **{(LOINC, c): "fentanyl" for c in ("59673-4", "58379-9", "95797-7", "40839-3")},
-    **{(LOINC, c): "buprenorphine" for c in ("93494-3", "58359-1", "82371-6", "3414-0")},
-    **{(LOINC, c): "methadone" for c in ("19550-3", "93495-0", "42251-9", "16199-2")},
-    (LOINC, "16249-5"): "oxycodone",
-    (LOINC, "3398-5"): "cocaine",
-    (LOINC, "19343-3"): "amphetamines",
-    (LOINC, "16195-0"): "benzodiazepines",
-    (LOINC, "18282-4"): "cannabinoids",
-    (LOINC, "58378-1"): "alcohol-etg",
+SCREEN_ANALYTE: dict[Code, str] = _in(LOINC, {
+    **dict.fromkeys(("19295-5", "3879-4", "70151-6", "21431-2", "18390-5"), "opiates"),
+    **dict.fromkeys(("59673-4", "58379-9", "95797-7", "40839-3"), "fentanyl"),
+    **dict.fromkeys(("93494-3", "58359-1", "82371-6", "3414-0"), "buprenorphine"),
+    **dict.fromkeys(("19550-3", "93495-0", "42251-9", "16199-2"), "methadone"),
+    "16249-5": "oxycodone", "3398-5": "cocaine", "19343-3": "amphetamines", "16195-0": "benzodiazepines",
+    "18282-4": "cannabinoids", "58378-1": "alcohol-etg",
     # Kratom (mitragynine): the LOINC codes Labcorp maps its kratom screen result (75649-4) and mitragynine
     # confirmation (72732-1) to, test 791750 (labcorp.com test menu 38091); not in clinical.md: UNVERIFIED.
-    **{(LOINC, c): "kratom" for c in ("75649-4", "72732-1")},
-}
+    **dict.fromkeys(("75649-4", "72732-1"), "kratom"),
+})
 
 V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 
@@ -58,22 +63,12 @@ V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpr
 #:
 #: Equivocal, inconclusive, borderline or any other answer is not read: it is an error naming the element.
 RESULT_VALUE: dict[Code, str] = {
-    (SNOMED, "10828004"): "positive",
-    (SNOMED, "260385009"): "negative",
-    (SNOMED, "260373001"): "positive",
-    (SNOMED, "260415000"): "negative",
-    (LOINC, "LA11882-0"): "positive",
-    (LOINC, "LA11883-8"): "negative",
-    (LOINC, "LA6576-8"): "positive",
-    (LOINC, "LA6577-6"): "negative",
+    **_in(SNOMED, {"10828004": "positive", "260385009": "negative", "260373001": "positive", "260415000": "negative"}),
+    **_in(LOINC, {"LA11882-0": "positive", "LA11883-8": "negative", "LA6576-8": "positive", "LA6577-6": "negative"}),
 }
 #: The same answers in ``interpretation`` (HL7 v3 ObservationInterpretation), read only without a value.
-RESULT_INTERPRETATION: dict[Code, str] = {
-    (V3_INTERPRETATION, "POS"): "positive",
-    (V3_INTERPRETATION, "NEG"): "negative",
-    (V3_INTERPRETATION, "DET"): "positive",
-    (V3_INTERPRETATION, "ND"): "negative",
-}
+RESULT_INTERPRETATION: dict[Code, str] = _in(
+    V3_INTERPRETATION, {"POS": "positive", "NEG": "negative", "DET": "positive", "ND": "negative"})
 #: The same answers as ``valueString``, compared trimmed, case-insensitively and with runs of spaces as one.
 RESULT_TEXT: dict[str, str] = {
     "pos": "positive", "positive": "positive", "detected": "positive",
@@ -81,35 +76,20 @@ RESULT_TEXT: dict[str, str] = {
 }
 
 #: Numeric labs the rules read (clinical.md §8.3), with their display names.
-LAB_NAME: dict[Code, str] = {
-    (LOINC, "1742-6"): "ALT",
-    (LOINC, "1920-8"): "AST",
-    (LOINC, "2324-2"): "GGT",
-    (LOINC, "1975-2"): "Bilirubin, total",
-    (LOINC, "777-3"): "Platelets",
-    (LOINC, "26515-7"): "Platelets",
-}
+LAB_NAME: dict[Code, str] = _in(LOINC, {"1742-6": "ALT", "1920-8": "AST", "2324-2": "GGT", "1975-2": "Bilirubin, total",
+                                        "777-3": "Platelets", "26515-7": "Platelets"})
 
 PREGNANCY_STATUS: Code = (LOINC, "82810-3")
 HCG_URINE: Code = (LOINC, "2106-3")
 #: Pregnancy status answers (SNOMED CT, US Core pregnancy status value set).
-PREGNANCY_VALUE: dict[Code, bool | None] = {
-    (SNOMED, "77386006"): True,
-    (SNOMED, "60001007"): False,
-    (SNOMED, "261665006"): None,
-}
+PREGNANCY_VALUE: dict[Code, bool | None] = _in(SNOMED, {"77386006": True, "60001007": False, "261665006": None})
 BREASTFEEDING: Code = (LOCAL_OBSERVATION, "breastfeeding")
 
 #: Instrument totals (clinical.md §5); instruments without a LOINC use naltrack's local codes.
 INSTRUMENT_TOTAL: dict[Code, str] = {
-    (LOINC, "75624-7"): "audit",
-    (LOINC, "75626-2"): "audit-c",
-    (LOINC, "82667-7"): "dast-10",
-    (LOINC, "44261-6"): "phq-9",
-    (LOINC, "70274-6"): "gad-7",
-    (LOCAL_OBSERVATION, "cows-total"): "cows",
-    (LOCAL_OBSERVATION, "cage-total"): "cage",
-    (LOCAL_OBSERVATION, "cravingvas-total"): "craving-vas",
+    **_in(LOINC, {"75624-7": "audit", "75626-2": "audit-c", "82667-7": "dast-10", "44261-6": "phq-9",
+                  "70274-6": "gad-7"}),
+    **_in(LOCAL_OBSERVATION, {"cows-total": "cows", "cage-total": "cage", "cravingvas-total": "craving-vas"}),
 }
 
 NALOXONE_CHALLENGE: Code = (LOCAL_OBSERVATION, "naloxone-challenge")
