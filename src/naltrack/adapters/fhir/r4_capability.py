@@ -13,15 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from naltrack import __version__
-from naltrack.adapters.fhir.r4_search import PATIENT_PARAMS
+from naltrack.adapters.fhir.r4_search import PATIENT_PARAMS, defined_by
 
 #: Resource types searched by patient, with the parameters each takes (``patient`` is required).
 SEARCHABLE = ("Condition", "Observation", "MedicationAdministration", "MedicationRequest", "MedicationStatement",
               "AllergyIntolerance")
 TYPE_PARAMS: dict[str, tuple[str, str]] = {
-    "patient": ("reference", "http://hl7.org/fhir/SearchParameter/clinical-patient"),
-    "code": ("token", "http://hl7.org/fhir/SearchParameter/clinical-code"),
-    "_id": ("token", "http://hl7.org/fhir/SearchParameter/Resource-id"),
+    "patient": defined_by("reference", "clinical-patient"), "code": defined_by("token", "clinical-code"),
+    "_id": PATIENT_PARAMS["_id"],
 }
 #: The paging parameters every search takes (https://hl7.org/fhir/R4/search.html#count).
 PAGE_PARAMS: dict[str, tuple[str, str]] = {

@@ -30,14 +30,19 @@ from typing import Any
 from naltrack.adapters.fhir.r4_common import FhirResource
 from naltrack.errors import InvalidInput
 
+SEARCH_PARAMETER = "http://hl7.org/fhir/SearchParameter/"
+
+
+def defined_by(kind: str, definition: str) -> tuple[str, str]:
+    """A search parameter of FHIR type ``kind`` and the URL of the FHIR SearchParameter ``definition``."""
+    return kind, SEARCH_PARAMETER + definition
+
+
 #: The Patient search parameters, with their FHIR type and the SearchParameter that defines them.
 PATIENT_PARAMS: dict[str, tuple[str, str]] = {
-    "_id": ("token", "http://hl7.org/fhir/SearchParameter/Resource-id"),
-    "name": ("string", "http://hl7.org/fhir/SearchParameter/Patient-name"),
-    "family": ("string", "http://hl7.org/fhir/SearchParameter/individual-family"),
-    "given": ("string", "http://hl7.org/fhir/SearchParameter/individual-given"),
-    "identifier": ("token", "http://hl7.org/fhir/SearchParameter/Patient-identifier"),
-    "birthdate": ("date", "http://hl7.org/fhir/SearchParameter/individual-birthdate"),
+    "_id": defined_by("token", "Resource-id"), "name": defined_by("string", "Patient-name"),
+    "family": defined_by("string", "individual-family"), "given": defined_by("string", "individual-given"),
+    "identifier": defined_by("token", "Patient-identifier"), "birthdate": defined_by("date", "individual-birthdate"),
 }
 _DATE = re.compile(r"^(eq|ne|gt|lt|ge|le)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 Match = Callable[[FhirResource], bool]
