@@ -21,19 +21,21 @@ RECORD_STATUSES: tuple[RecordStatus, ...] = get_args(RecordStatus)
 
 @dataclass(frozen=True, kw_only=True)
 class ClinicalRecord:
-    """Base of every record that belongs to a patient.
-
-    ``recorded_at`` and ``recorded_by`` say who entered it and when (provenance);
-    ``version`` counts the edits of non-clinical fields such as an appointment's status.
-    """
+    """Base of every record that belongs to a patient."""
 
     id: str
     patient_id: str
     status: RecordStatus = "active"
+    """``active``, or ``entered-in-error`` once a correction or a retraction has replaced it (it is kept,
+    never deleted)."""
     supersedes: str | None = None
+    """The id of the record this one corrects; that record is then ``entered-in-error``."""
     recorded_at: datetime | None = None
+    """When the record was entered (provenance), not when the event happened."""
     recorded_by: str | None = None
     version: int = 1
+    """Counts the edits of non-clinical fields, such as an appointment's status. A correction or a
+    retraction names the version it replaces (If-Match); a stale one is refused (``StaleVersion``)."""
 
     def __post_init__(self) -> None:
         if not self.id:
