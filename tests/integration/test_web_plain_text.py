@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from tests.integration.test_web_pages import TZ, app, seeded_database, signed_in  # noqa: F401  (fixtures)
 from tests.seeding import seed
 
-from naltrack.domain.observations import MedicationUse
+from naltrack.domain.observations import MedicationUse, QuestionnaireResponse
 
 PROVENANCE = re.compile(r"\b(?:RDY|MON|IX|DOSE)-[A-Z0-9-]+\b|clinical\.md|§|UNCONFIRMED")
 WHY = re.compile(r'<details class="rule-source"><summary>Why</summary><span class="muted">(.*?)</span></details>',
@@ -60,3 +60,21 @@ def test_headings_give_the_day_as_every_other_date_is_given(app):  # noqa: F811
     today = datetime.now(TZ).date()
     heading = f'{today.strftime("%A")} <span class="nowrap">{today.isoformat()}</span></h1>'
     assert heading in client.get("/").text and heading in client.get("/schedule").text
+
+
+def test_the_chart_gives_a_score_s_band_and_flags_in_words_and_keeps_the_stored_ids(app):  # noqa: F811
+    now = datetime.now(UTC)
+    seed(app.state.storage.uow, records=[
+        QuestionnaireResponse(id="q-phq1", patient_id="p1", instrument="phq-9", answers=(1, 1, 1, 0, 0, 0, 0, 0, 0),
+                              completed_at=now - timedelta(days=14), total=3, band="minimal"),
+        QuestionnaireResponse(id="q-phq2", patient_id="p1", instrument="phq-9", answers=(2, 2, 1, 1, 1, 1, 1, 1, 1),
+                              completed_at=now - timedelta(hours=2), total=11, band="moderate",
+                              flags=("item-9-positive", "further-evaluation"))], now=now)
+    chart = signed_in(app, "nurse.kim").get("/patients/p1").text
+    row = re.search(r"<tr><td>[^<]*</td><td>PHQ-9</td><td>11</td><td>(.*?)</td></tr>", chart).group(1)
+    assert row == ('Moderate depression <span class="badge sev-urgent">Item 9 positive</span> '
+                   '<span class="badge sev-urgent">Evaluate further</span>')
+    assert '"bands": ["Minimal depression", "Moderate depression"]' in chart
+    with app.state.storage.uow() as uow:
+        stored = uow.records.for_patient("p1")["questionnaires"]
+    assert sorted(q.band for q in stored) == ["minimal", "moderate"]

@@ -241,7 +241,8 @@ def score_series(chart: PatientChart) -> list[dict[str, Any]]:
             continue
         series.append({"id": instrument_id, "title": instrument_id.upper(), "max": top,
                        "days": [r.completed_at.date().isoformat() for r in responses],
-                       "totals": [r.total for r in responses], "bands": [r.band for r in responses]})
+                       "totals": [r.total for r in responses],
+                       "bands": [get_instrument(instrument_id).band_label(r.band) for r in responses]})
     return series
 
 
