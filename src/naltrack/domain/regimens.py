@@ -155,6 +155,8 @@ class Regimen(ClinicalRecord):
     induction_test_dose: bool = False
     prescriber: str | None = None
     rxnorm: str | None = None
+    """The product ordered; ``None`` stands for its form's catalog code
+    (:data:`~naltrack.domain.catalog.FORM_CODE`) wherever a code is needed, e.g. by the interaction rules."""
     days_supply: int | None = None
     note: str | None = None
 

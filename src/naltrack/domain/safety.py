@@ -58,19 +58,17 @@ MAX_NOTE_CHARS = 2000
 
 @dataclass(frozen=True, kw_only=True)
 class SafetyAssessment(ClinicalRecord):
-    """A suicide-risk safety assessment: risk level, actions taken, follow-up, by whom.
-
-    ``response_id`` names the questionnaire response it answers, when there is one;
-    ``assessor_role`` is the role of the user who recorded it (set by the face from the
-    signed-in user, never typed in).
-    """
+    """A suicide-risk safety assessment: risk level, actions taken, follow-up, by whom."""
 
     assessed_at: datetime
     risk_level: RiskLevel
     actions: tuple[SafetyAction, ...]
     assessed_by: str
     assessor_role: Role
+    """The role of the user who recorded it: the face sets it from the signed-in user, and it is never
+    typed in."""
     response_id: str | None = None
+    """The questionnaire response it answers (such as a PHQ-9 with item 9 above 0), when there is one."""
     follow_up_on: date | None = None
     note: str | None = None
 
