@@ -39,7 +39,7 @@ from naltrack.web.routes.recording import form_page
 router = APIRouter()
 
 #: Matches a search shows.
-SEARCH_LIMIT = 25
+SEARCH_LIMIT = 15
 ANSWERS = {"yes": True, "no": False, "unknown": None}
 #: Domain fields (their last part) -> form fields.
 FIELDS = {"start": "start", "end": "end", "last_dose": "last_dose", "source": "source", "days_supply": "days_supply",
