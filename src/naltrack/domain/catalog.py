@@ -196,3 +196,43 @@ RESCUE_NALOXONE_CODE = "1725059"
 def is_rescue_naloxone(med: Medication) -> bool:
     """True for naloxone/nalmefene rescue products; False for buprenorphine/naloxone."""
     return med.medication_class == "opioid-reversal"
+
+
+def match_medication_text(text: str) -> str | None:
+    """The catalog ingredient a free-text medicine names, opioids first (so that buprenorphine/naloxone is
+    buprenorphine and Embeda is morphine), or ``None``.
+
+    Examples
+    --------
+    >>> match_medication_text("Hydromorphone HCl 2 MG Oral Tablet")
+    '3423'
+    >>> match_medication_text("buprenorphine / naloxone film")
+    '1819'
+    >>> match_medication_text("bupropion 90 MG / naltrexone 8 MG")
+    '1551468'
+    >>> match_medication_text("Kratom (Mitragyna speciosa) leaf powder")
+    'KRATOM'
+    """
+    words = text.lower()
+    if not words:
+        return None
+    if names_kratom(words):
+        return KRATOM_CODE
+    if "naltrexone" in words and "bupropion" in words:
+        return "1551468"
+    ingredients = [m for m in all_medications() if m.tty == "IN"]
+    for med in sorted(ingredients, key=lambda m: not m.is_opioid):
+        if med.ingredient in words:
+            if med.ingredient == "naltrexone":
+                return _naltrexone_form(words)
+            return med.code
+    return None
+
+
+def _naltrexone_form(words: str) -> str:
+    """The naltrexone entry a text names: the implant, the XR-NTX injection, else the ingredient."""
+    if "implant" in words or "pellet" in words:
+        return FORM_CODE["implant"]
+    if any(w in words for w in ("inject", "380", "vivitrol", "extended-release", "suspension")):
+        return FORM_CODE["xr-ntx"]
+    return "7243"

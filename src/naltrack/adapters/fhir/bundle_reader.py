@@ -51,7 +51,7 @@ from naltrack.adapters.fhir.bundle_regimens import read_regimen
 from naltrack.adapters.fhir.json_paths import At, codings, concept_text, reference_id
 from naltrack.adapters.fhir.r4_common import IDENTIFIER_SYSTEM
 from naltrack.adapters.fhir.r4_patient import read_patient
-from naltrack.domain.catalog import KRATOM_CODE, all_medications, names_kratom
+from naltrack.domain.catalog import match_medication_text
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.episodes import Diagnosis
 from naltrack.domain.errors import InvalidInput, NotFound
@@ -378,42 +378,3 @@ def _written_by_naltrack(at: At) -> bool:
 def _rxnorm_code(concept: At | None) -> str | None:
     """The first RxNorm code (an RxCUI) of a medicine the terminology does not classify: kept, unclassified."""
     return next((code for (system, code), _ in codings(concept) if system == codes.RXNORM and code.isdigit()), None)
-
-
-def match_medication_text(text: str) -> str | None:
-    """The catalog ingredient a free-text medicine names, opioids first (so that buprenorphine/naloxone is
-    buprenorphine and Embeda is morphine), or ``None``.
-
-    Examples
-    --------
-    >>> match_medication_text("Hydromorphone HCl 2 MG Oral Tablet")
-    '3423'
-    >>> match_medication_text("buprenorphine / naloxone film")
-    '1819'
-    >>> match_medication_text("bupropion 90 MG / naltrexone 8 MG")
-    '1551468'
-    >>> match_medication_text("Kratom (Mitragyna speciosa) leaf powder")
-    'KRATOM'
-    """
-    words = text.lower()
-    if not words:
-        return None
-    if names_kratom(words):
-        return KRATOM_CODE
-    if "naltrexone" in words and "bupropion" in words:
-        return "1551468"
-    ingredients = [m for m in all_medications() if m.tty == "IN"]
-    for med in sorted(ingredients, key=lambda m: not m.is_opioid):
-        if med.ingredient in words:
-            if med.ingredient == "naltrexone":
-                return _naltrexone_form(words)
-            return med.code
-    return None
-
-
-def _naltrexone_form(words: str) -> str:
-    if "implant" in words or "pellet" in words:
-        return "NTX-IMPLANT"
-    if any(w in words for w in ("inject", "380", "vivitrol", "extended-release", "suspension")):
-        return "637213"
-    return "7243"
