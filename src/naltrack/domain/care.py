@@ -4,7 +4,7 @@ planned procedures and documents given to the patient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, get_args
 
@@ -107,7 +107,7 @@ class CounselingSession(ClinicalRecord):
     group_id: str | None = None
     note: str | None = None
     note_format: NoteFormat = "free"
-    note_sections: tuple[NoteSection, ...] = ()
+    note_sections: tuple[NoteSection, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         super().__post_init__()
