@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 PAGES = ["/", "/patients", "/schedule", "/patients/p-due", "/patients/p-ok", "/patients/p-ok/injections/new",
          "/patients/p-due/screens/new", "/patients/p-late/questionnaires/phq-9", "/patients/p-new/consents",
          "/patients/p-new/readiness", "/patients/p-new/substance-use/new", "/patients/p-new/naloxone-challenges/new",
-         "/patients/p-new/allergies/new", "/patients/p-new/held-doses/new", "/no-such-page"]
+         "/patients/p-new/allergies/new", "/patients/p-new/held-doses/new", "/patients/p-new/orders/new",
+         "/no-such-page"]
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from tests.e2e.conftest import ready_records
 from tests.integration.api.conftest import cheap_password_hashing  # noqa: F401  (fixture: fast sign-in)
-from tests.integration.test_web_pages import PASSWORD, TZ, csrf, signed_in
+from tests.integration.test_web_pages import PASSWORD, TZ, csrf, signed_in, unlabelled_fields
 from tests.seeding import seed
 
 from naltrack.api.app import create_app
@@ -133,6 +133,15 @@ def order_xr(app, client) -> Regimen:
     assert post(client, "/patients/p1/orders/new", kind="xr-ntx-q4w", start=today().isoformat(),
                 dose_mg="380").status_code == 303
     return orders(app)[-1]
+
+
+def test_every_field_of_the_order_forms_has_a_label(app):
+    doctor = signed_in(app, "dr.okafor")
+    first = order_xr(app, doctor)
+    paths = [f"/patients/p1/orders/new?kind={kind}" for kind in KINDS]
+    for path in [*paths, f"/patients/p1/orders/{first.id}/change", f"/patients/p1/orders/{first.id}/stop"]:
+        response = doctor.get(path)
+        assert response.status_code == 200 and unlabelled_fields(response.text) == [], path
 
 
 def test_a_change_supersedes_the_order_with_one_audit_entry(app):
