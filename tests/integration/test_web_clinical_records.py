@@ -119,6 +119,9 @@ def test_a_stale_pregnancy_form_is_refused_with_a_notice_and_nothing_changed(app
     stale = nurse.post("/patients/p1/pregnancy", data={**fields, "pregnant": "yes"})
     assert stale.status_code == 409 and "someone changed this patient" in stale.text
     assert (patient(app).version, patient(app).reproductive.pregnant) == (2, False)
+    unversioned = nurse.post("/patients/p1/pregnancy", data={k: v for k, v in fields.items() if k != "version"})
+    assert unversioned.status_code == 422 and "does not say which version" in unversioned.text
+    assert patient(app).version == 2
 
 
 def test_an_hcg_test_dated_after_today_is_refused_beside_its_field(app):

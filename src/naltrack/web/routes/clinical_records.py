@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -24,7 +24,7 @@ from naltrack.domain.chart import PatientChart
 from naltrack.domain.code_search import describe_medication, find_diagnosis, search_diagnoses, search_medications
 from naltrack.domain.episodes import Diagnosis
 from naltrack.domain.errors import AccessDenied, InvalidInput
-from naltrack.domain.observations import MedicationUse, combine_reproductive
+from naltrack.domain.observations import MedicationSource, MedicationUse, combine_reproductive
 from naltrack.domain.patients import Patient, ReproductiveStatus
 from naltrack.domain.records import ClinicalRecord, current
 from naltrack.errors import StaleVersion
@@ -41,6 +41,7 @@ router = APIRouter()
 #: Matches a search shows.
 SEARCH_LIMIT = 15
 ANSWERS = {"yes": True, "no": False, "unknown": None}
+SOURCES: tuple[str, ...] = get_args(MedicationSource)
 #: Domain fields (their last part) -> form fields.
 FIELDS = {"start": "start", "end": "end", "last_dose": "last_dose", "source": "source", "days_supply": "days_supply",
           "daily_dose_mg": "daily_dose_mg", "rxnorm": "rxnorm", "kind": "kind", "onset": "onset",
@@ -114,6 +115,8 @@ def pregnancy(request: Request, form: Mapping[str, Any] | None) -> Response:
             "as_of": web.today(user).isoformat(), "version": str(patient.version)}))
     state = FormState.from_form(form)
     status, version = _reproductive(state, web.today(user)), state.version()
+    if version is None:
+        state.notice = "Not saved: the form does not say which version of the patient it changes. Reload it."
     if status is not None and version is not None:
         try:
             patient_cases.update_patient(web.ctx, actor, patient.id, version, lambda new: replace(
@@ -135,8 +138,7 @@ def _medication_extra(request: Request, user: WebUser, chart: PatientChart) -> d
     text = _search_text(request)
     matches = [(m.code, f"{m.display} ({m.code})", m.group) for m in search_medications(text, SEARCH_LIMIT)]
     listed = [describe_medication(m.rxnorm) for m in current(chart.medications)]
-    return {"q": text, "matches": matches, "listed": listed, "sources": [(s, s.capitalize()) for s in (
-        "prescribed", "dispensed", "reported")]}
+    return {"q": text, "matches": matches, "listed": listed, "sources": [(s, s.capitalize()) for s in SOURCES]}
 
 
 def _medication_parse(state: FormState, request: Request, user: WebUser) -> dict[str, Any]:
@@ -148,7 +150,7 @@ def _medication_parse(state: FormState, request: Request, user: WebUser) -> dict
         state.add_error("rxnorm", "is required: search by name and choose one, or enter an RxNorm code")
     return {"rxnorm": code, "start": state.day("start"), "end": state.day("end", required=False),
             "last_dose": state.day("last_dose", required=False),
-            "source": state.choice("source", ("prescribed", "dispensed", "reported")),
+            "source": state.choice("source", SOURCES),
             "days_supply": _amount(state, "days_supply", whole=True), "daily_dose_mg": _amount(state, "daily_dose_mg")}
 
 
