@@ -11,6 +11,8 @@ PAGES = ["/", "/patients", "/schedule", "/patients/p-due", "/patients/p-ok", "/p
          "/patients/p-due/screens/new", "/patients/p-late/questionnaires/phq-9", "/patients/p-new/consents",
          "/patients/p-new/readiness", "/patients/p-new/substance-use/new", "/patients/p-new/naloxone-challenges/new",
          "/patients/p-new/allergies/new", "/patients/p-new/held-doses/new", "/patients/p-new/orders/new",
+         "/patients/p-new/pregnancy", "/patients/p-new/medications/new?q=oxycodone",
+         "/patients/p-new/adverse-events/new", "/patients/p-new/diagnoses/new?q=opioid",
          "/no-such-page"]
 
 
