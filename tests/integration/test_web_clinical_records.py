@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.integration.test_web_pages import unlabelled_fields
 from tests.seeding import seed
 
 from naltrack.api.app import create_app
@@ -291,3 +292,15 @@ def test_a_nurse_reads_diagnoses_but_may_not_record_one(app):
     nurse = signed_in(app, "nurse.kim")
     assert nurse.get("/patients/p1/diagnoses/new").status_code == 403
     assert "/diagnoses/new" not in nurse.get("/patients/p1").text.split('aria-label="Record for this patient"')[1]
+
+
+def test_every_field_of_the_four_forms_has_a_label(app):
+    """WCAG 2.1 1.3.1, as test_web_pages checks the main pages (search results and the follow-up included)."""
+    doctor = signed_in(app, "dr.okafor")
+    record_site_reaction(doctor)
+    [event] = stored(app, "adverse_events")
+    for path in ("/patients/p1/pregnancy", "/patients/p1/medications/new?q=oxycodone",
+                 "/patients/p1/adverse-events/new", f"/patients/p1/adverse-events/{event.id}/follow-up",
+                 "/patients/p1/diagnoses/new?q=alcohol"):
+        page = doctor.get(path)
+        assert page.status_code == 200 and unlabelled_fields(page.text) == [], path
