@@ -124,6 +124,9 @@ def seed_program(app: Any) -> date:
     seed(storage.uow, patients=[Patient(id="p-ready", clinic_id="c1", given_name="Ivy", family_name="Marsh",
                                         birth_date=date(1990, 5, 6), sex_at_birth="male", mrn="MRN-READY")])
     seed(storage.uow, records=ready_records("p-ready", today), now=now)
+    seed(storage.uow, patients=[Patient(  # the program-records tests open her first episode
+        id="p-prog", clinic_id="c1", given_name="Rosa", family_name="Lind", birth_date=date(1979, 9, 9),
+        sex_at_birth="female", mrn="MRN-PROG")])
     return today
 
 

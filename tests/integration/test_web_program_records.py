@@ -56,7 +56,7 @@ def test_a_drinking_week_is_recorded_as_one_batch_and_the_chart_counts_heavy_day
         (ending - timedelta(days=2), heavy - 0.5), (ending - timedelta(days=1), 12.0)]
     assert len(created_entries(app, {d.id for d in days})) == 5
     chart = nurse.get("/patients/p1").text.split('id="drinking-weeks"')[1].split("</table>")[0]
-    # The newest week ends today: it holds the five days reported, four drinking days, two heavy (>= 4 for her).
+    # The newest week ends on the newest day reported: five days reported, four drinking days, two heavy (>= 4).
     assert "<td>5</td><td>4</td>" in chart and '<span class="pos">2</span>' in chart and "<td>21.5</td>" in chart
 
 
@@ -68,7 +68,7 @@ def test_a_diary_week_with_one_bad_day_writes_no_day(app):  # noqa: F811
         "csrf_token": csrf(form), "ending": ending.isoformat(), **week(ending, ["1", "0", "61", "2", "", "", "x"])})
     assert bad.status_code == 422
     first_bad, second_bad = (f"drinks_{(ending - timedelta(days=n)).isoformat()}" for n in (4, 0))
-    assert f'id="e-{first_bad}"' in bad.text and "61.0 must be between 0 and 60 standard drinks" in bad.text
+    assert f'id="e-{first_bad}"' in bad.text and "61 must be between 0 and 60 standard drinks" in bad.text
     assert f'id="e-{second_bad}"' in bad.text and "&#39;x&#39; is not a number of standard drinks" in bad.text
     assert 'value="61"' in bad.text  # the entered values come back
     assert records(app, "drinking_days") == []
@@ -145,7 +145,7 @@ def test_a_dap_note_needs_each_section_within_its_limit_and_shows_on_the_chart(a
         ("data", "Reports two cravings"), ("assessment", "Engaged, low risk"),
         ("plan", "Weekly CBT; naloxone kit reviewed")]
     chart = counselor.get("/patients/p1").text
-    assert "DAP note" in chart and "<dt>Assessment</dt><dd>Engaged, low risk</dd>" in chart
+    assert "DAP note" in chart and "<strong>Assessment:</strong> Engaged, low risk" in chart
 
 
 def test_a_group_session_of_three_writes_three_sessions_sharing_the_group(app):  # noqa: F811

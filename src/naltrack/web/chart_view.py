@@ -261,13 +261,15 @@ def safety_rows(chart: PatientChart) -> list[dict[str, Any]]:
 
 
 def add_program(view: ChartView, chart: PatientChart, today: date, thresholds: Thresholds) -> None:
-    """The episode of care open today (and every episode, newest first) and the drinking diary's last weeks."""
+    """The episode of care open today (and every episode, newest first) and the drinking diary's last weeks, up to
+    the newest day reported (so that a week entered shows as one)."""
     if view.sections["episodes"]:
         view.episode = chart.active_episode_on(today)
         view.episodes = sorted(current(chart.episodes), key=lambda e: e.start, reverse=True)
     if view.sections["drinking"]:
         sex = chart.patient.sex_at_birth
-        view.drinking = diary_weeks(chart.drinking_days, today, DIARY_WEEKS, sex, thresholds)
+        last = max((d.day for d in current(chart.drinking_days) if d.day <= today), default=today)
+        view.drinking = diary_weeks(chart.drinking_days, last, DIARY_WEEKS, sex, thresholds)
         view.heavy_drinking_from = heavy_drinking_from(sex, thresholds)
 
 

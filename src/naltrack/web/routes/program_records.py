@@ -76,7 +76,7 @@ def _diary_days(state: FormState, patient_id: str, ending: date) -> list[Clinica
         except ValueError:
             state.add_error(name, f"{raw!r} is not a number of standard drinks")
         except InvalidInput as error:
-            state.add_error(name, f"{error.value!r} {error.rule}")
+            state.add_error(name, f"{raw} {error.rule}")
     if not records and state.ok:
         state.add_error("_form", "no day has a number: enter 0 for a day without alcohol; leave blank a day not "
                                  "reported")
