@@ -205,6 +205,16 @@ def test_a_nurse_sees_the_orders_but_may_not_order_change_or_stop(app):
     assert orders(app) == [first]
 
 
+def test_an_order_is_changed_only_under_its_own_patient(app):
+    first = order_xr(app, signed_in(app, "dr.okafor"))
+    seed(app.state.storage.uow, patients=[Patient(id="p2", clinic_id="c1", given_name="Cy", family_name="Hale",
+                                                  birth_date=date(1980, 1, 2), sex_at_birth="male")])
+    doctor = signed_in(app, "dr.okafor")
+    for mode in ("change", "stop"):
+        response = doctor.get(f"/patients/p2/orders/{first.id}/{mode}")
+        assert response.status_code == 404 and f"No record &#39;{first.id}&#39;" in response.text
+
+
 def test_a_stale_change_is_not_saved_and_says_so(app):
     doctor = signed_in(app, "dr.okafor")
     first = order_xr(app, doctor)

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
-from naltrack.errors import StaleVersion
+from naltrack.errors import NotFound, StaleVersion
 from naltrack.services import records as record_cases
 from naltrack.services.records import NewRecord
 from naltrack.web.context import WebUser, actor_of, require_user, web_of
@@ -88,7 +88,7 @@ def stored_record(request: Request, user: WebUser, kind: str, record_id: str, pa
     web = web_of(request)
     record = record_cases.get_record(web.ctx, actor_of(request, user), kind, record_id, web.now())
     if record.patient_id != patient_id:
-        raise InvalidInput("record", record_id, f"is not a record of patient {patient_id}")
+        raise NotFound("record", record_id)
     return record
 
 
