@@ -242,7 +242,7 @@ def test_front_desk_books_an_appointment_that_the_schedule_lists(app):
         "csrf_token": csrf(page), "kind": "injection", "starts_at": f"{day.isoformat()}T09:30", "duration_min": "30"})
     assert response.status_code == 303
     schedule = desk.get(f"/schedule?day={day.isoformat()}").text
-    assert re.search(r'<td>09:30</td>\s*<td><a href="/patients/p1">Dana Reyes</a></td>\s*<td>injection</td>', schedule)
+    assert re.search(r'<td>09:30</td>\s*<td><a href="/patients/p1">Dana Reyes</a></td>\s*<td>Injection</td>', schedule)
 
 
 def test_a_stale_consent_revocation_is_refused(app):
