@@ -18,7 +18,7 @@ from naltrack.api.app import create_app
 from naltrack.config import Settings
 from naltrack.domain.administrations import Injection
 from naltrack.domain.care import InjectionSiteDetails
-from naltrack.domain.episodes import Episode
+from naltrack.domain.episodes import Diagnosis, Episode
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.services.security import add_user
 
@@ -32,13 +32,13 @@ TZ = ZoneInfo("America/New_York")
 
 @pytest.fixture()
 def app(database_url, tmp_path):
-    """A clinic with a nurse and a prescriber, and p1 (female, in an OUD episode, injected 20 days ago)."""
+    """A clinic with a nurse, a prescriber and a counselor, and p1 (female, in an OUD episode, injected 20 days ago)."""
     application = create_app(Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret",
                                       timezone="America/New_York"))
     storage, now = application.state.storage, datetime.now(UTC)
     today = now.astimezone(TZ).date()
     seed(storage.uow, clinics=[Clinic(id="c1", name="Harbor Clinic")])
-    for name, role in (("nurse.kim", "nurse"), ("dr.okafor", "prescriber")):
+    for name, role in (("nurse.kim", "nurse"), ("dr.okafor", "prescriber"), ("couns.ray", "counselor")):
         add_user(application.state.secure_uow, name, PASSWORD, role, "c1", now)
     seed(storage.uow, patients=[Patient(id="p1", clinic_id="c1", given_name="Dana", family_name="Reyes",
                                         birth_date=date(1988, 4, 2), sex_at_birth="female", mrn="MRN-1")])
@@ -286,6 +286,15 @@ def test_an_entered_code_takes_its_name_from_the_table_and_a_bad_code_is_refused
     assert saved.status_code == 303
     [dx] = stored(app, "diagnoses")
     assert (dx.display, dx.clinical_status) == ("Alcohol dependence, uncomplicated", "in-remission")
+
+
+def test_a_counselor_sees_the_diagnoses_but_no_medication_or_pregnancy_status(app):
+    seed(app.state.storage.uow, records=[Diagnosis(id="d1", patient_id="p1", system="icd10cm", code="F11.20",
+                                                   display="Opioid dependence, uncomplicated")],
+         now=datetime.now(UTC))
+    chart = signed_in(app, "couns.ray").get("/patients/p1").text
+    assert "<strong>F11.20</strong> Opioid dependence, uncomplicated" in chart
+    assert 'id="meds-title"' not in chart and 'id="pregnancy"' not in chart and 'id="ae-title"' not in chart
 
 
 def test_a_nurse_reads_diagnoses_but_may_not_record_one(app):

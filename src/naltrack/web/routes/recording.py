@@ -39,8 +39,8 @@ router = APIRouter()
 
 
 #: What a role without clinical summaries may still see of a chart, kind by kind (each read audited).
-PARTIAL_CHART_KINDS = ("episodes", "substance_use", "drinking_days", "questionnaires", "counseling", "support_groups",
-                       "appointments", "safety_assessments")
+PARTIAL_CHART_KINDS = ("episodes", "diagnoses", "substance_use", "drinking_days", "questionnaires", "counseling",
+                       "support_groups", "appointments", "safety_assessments")
 
 
 def permitted_chart(request: Request, user: WebUser, patient_id: str) -> PatientChart:
