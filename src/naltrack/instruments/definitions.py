@@ -74,6 +74,8 @@ class Instrument:
     """An instrument: items, bands (by sex when the cut-offs differ) and its codes."""
 
     id: str
+    """Lower case with its hyphen (``phq-9``), stored with each scored response; :func:`get_instrument` finds it,
+    and each of :attr:`aliases`, in any case and with or without punctuation."""
     title: str
     items: tuple[Item, ...]
     bands: tuple[Band, ...]

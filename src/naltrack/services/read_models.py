@@ -62,6 +62,8 @@ class ProtectionEnding(PatientRef):
     last_dose_on: date
     protection_ends_on: date
     days_left: int
+    """Days from today to ``protection_ends_on``: negative once protection has ended (the list is sorted
+    by it, the most lapsed first)."""
 
 
 @dataclass(frozen=True)
