@@ -135,7 +135,7 @@ class SupportGroupAttendance(ClinicalRecord):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_choice("support_group.fellowship", self.fellowship, ("AA", "NA", "SMART", "other"))
+        require_choice("support_group.fellowship", self.fellowship, get_args(Fellowship))
 
 
 AppointmentKind = Literal["injection", "induction", "prescriber", "counseling", "lab", "intake"]

@@ -70,11 +70,10 @@ class Diagnosis(ClinicalRecord):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_choice("diagnosis.system", self.system, ("icd10cm", "snomed"))
+        require_choice("diagnosis.system", self.system, get_args(CodeSystem))
         if self.system == "icd10cm":
             require_icd10cm("diagnosis.code", self.code)
         elif not self.code.isdigit() or not 6 <= len(self.code) <= 18:
             raise InvalidInput("diagnosis.code", self.code, "is not a SNOMED CT concept id")
         require_text("diagnosis.display", self.display)
-        require_choice("diagnosis.clinical_status", self.clinical_status,
-                       ("active", "in-remission", "resolved"))
+        require_choice("diagnosis.clinical_status", self.clinical_status, get_args(DiagnosisStatus))

@@ -120,7 +120,7 @@ class AnalyteResult:
 
     def __post_init__(self) -> None:
         require_choice("screen.analyte", self.analyte, ANALYTES)
-        require_choice("screen.result", self.result, ("positive", "negative", "invalid"))
+        require_choice("screen.result", self.result, get_args(ScreenResult))
 
     @property
     def code(self) -> str:
@@ -268,7 +268,7 @@ class MedicationUse(ClinicalRecord):
         # An RxCUI (digits) the terminology does not classify is kept: the outside medication list is whole.
         if not self.rxnorm.strip().isdigit() and resolve_rxnorm(self.rxnorm) is None:
             raise NotFound("RxNorm code", self.rxnorm)
-        require_choice("medication.source", self.source, ("prescribed", "dispensed", "reported"))
+        require_choice("medication.source", self.source, get_args(MedicationSource))
         require_not_before("medication.end", self.end, self.start, "the start")
         require_range_if_given("medication.days_supply", self.days_supply, 1, 365, "days")
         require_range_if_given("medication.daily_dose_mg", self.daily_dose_mg, 0.001, MAX_DAILY_DOSE_MG, "mg per day")
