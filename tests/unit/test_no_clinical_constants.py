@@ -1,9 +1,9 @@
 """No clinical number or product code is written into a face.
 
 Every due interval and window lives in ``domain/rules/thresholds.py`` (``Thresholds``, with its
-source) and every product code in ``domain/catalog.py`` (FHIR code tables in
-``adapters/fhir/codes.py``). The faces (``cds``, ``web``, ``api``, ``cli``, Python and templates)
-read them from there. This test finds, in the faces:
+source) and every product code in the domain catalog (``domain/catalog.py``, its entries in
+``domain/code_tables/catalog.json``; FHIR code tables in ``adapters/fhir/codes.py``). The faces
+(``cds``, ``web``, ``api``, ``cli``, Python and templates) read them from there. This test finds, in the faces:
 
 * the due-interval numbers 28, 30 and 72 used as a span of time: an argument of ``timedelta``
   (``days=``, ``hours=``, ``weeks=``, or positional), a keyword argument or an assignment whose
