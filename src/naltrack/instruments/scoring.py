@@ -35,8 +35,8 @@ class Flag:
 
 #: Flags a score can carry.
 FLAGS: dict[str, Flag] = {
-    "item-9-positive": Flag("Item 9 positive", "Thoughts of self-harm reported (PHQ-9 item 9 above 0): a safety "
-                            "assessment is needed today", "clinical.md §5"),
+    "item-9-positive": Flag("Item 9 positive", "PHQ-9 item 9 (thoughts of self-harm) above 0: a safety assessment "
+                            "is needed today", "clinical.md §5"),
     "further-evaluation": Flag("Evaluate further", "Total of 10 or more: evaluate further",
                                "PHQ-9 and GAD-7, clinical.md §5"),
     "escalate-zone": Flag("Consider the next zone", "AUDIT items 4-6 add up to 2 or more, or item 9 or 10 scores 4: "
