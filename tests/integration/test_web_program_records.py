@@ -151,8 +151,8 @@ def test_a_dap_note_needs_each_section_within_its_limit_and_shows_on_the_chart(a
 def test_a_group_session_of_three_writes_three_sessions_sharing_the_group(app):  # noqa: F811
     add_patients(app)
     counselor = signed_in(app, "couns.ray")
-    form = counselor.get("/groups/new").text
-    assert "Reyes, Dana" in form or "Dana Reyes" in form
+    form = counselor.get("/groups/new").text  # without a search: the patients in an open episode
+    assert "Dana Reyes" in form and "Petrov" not in form and "1 patient in an open episode today" in form
     found = counselor.post("/groups/new", data={"csrf_token": csrf(form), "action": "search", "q": "Petrov",
                                                "p_p1": "yes"})
     assert found.status_code == 200 and "Petrov" in found.text and "Sol" not in found.text

@@ -122,6 +122,10 @@ class ReadModels(abc.ABC):
         """Patients in care with no naltrexone yet, newest episodes first (at most ``limit``); and their count."""
 
     @abc.abstractmethod
+    def in_care(self, clinic_id: str, today: date) -> list[PatientRef]:
+        """The clinic's patients in an episode open on ``today``, by name."""
+
+    @abc.abstractmethod
     def appointments(self, clinic_id: str, day: date, tz: ZoneInfo) -> list[ScheduledVisit]:
         """The clinic's appointments on the clinic-local ``day``, in time order."""
 

@@ -25,6 +25,7 @@ from naltrack.services.read_models import (
     Acknowledgement,
     Dashboard,
     InductionInProgress,
+    PatientRef,
     ReadModels,
     ScheduledVisit,
 )
@@ -52,6 +53,10 @@ class FakeReadModels(ReadModels):
                    limit: int = INDUCTION_LIST_LIMIT) -> tuple[list[InductionInProgress], int]:
         self.calls.append(("inductions", clinic_id, today, limit))
         return [], 0
+
+    def in_care(self, clinic_id: str, today: date) -> list[PatientRef]:
+        self.calls.append(("in_care", clinic_id, today))
+        return [PatientRef("p2", "Ana Bell", None), PatientRef("p1", "Cy Dunn", "MRN-1")]
 
     def appointments(self, clinic_id: str, day: date, tz: ZoneInfo) -> list[ScheduledVisit]:
         self.calls.append(("appointments", clinic_id, day, tz))

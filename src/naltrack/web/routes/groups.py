@@ -16,6 +16,8 @@ from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.roles import require_permitted
 from naltrack.services import patients as patient_cases
 from naltrack.services import records as record_cases
+from naltrack.services.read_models import PatientRef
+from naltrack.services.rosters import list_in_care
 from naltrack.services.security import new_id
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.forms import FormState
@@ -35,20 +37,32 @@ def _chosen(state: FormState) -> dict[str, str]:
     return {name[2:]: value for name, value in state.values.items() if name.startswith("p_") and value in MARKS}
 
 
-def _roster(request: Request, user: WebUser, state: FormState) -> list[Patient]:
-    """The patients already on the roster, then the clinic's patients found by the search (by name or MRN)."""
+def _ref(patient: Patient) -> PatientRef:
+    return PatientRef(patient.id, patient.display_name, patient.mrn)
+
+
+def _roster(request: Request, user: WebUser, state: FormState) -> tuple[list[PatientRef], int]:
+    """The patients already on the roster, then the clinic's patients found by the search (by name or MRN), or
+    without a search those in an open episode; and how many the search or the list holds."""
     web, actor = web_of(request), actor_of(request, user)
-    chosen = list(_chosen(state))
     text = state.raw("q")[:100] or None
-    found = patient_cases.list_patients(web.ctx, actor, text, ROSTER_SIZE, 0, web.now()).items
-    listed = {p.id for p in found}
-    kept = [patient_cases.get_patient(web.ctx, actor, pid, web.now()) for pid in chosen if pid not in listed]
-    return [*kept, *found]
+    if text:
+        page = patient_cases.list_patients(web.ctx, actor, text, ROSTER_SIZE, 0, web.now())
+        found, total = [_ref(p) for p in page.items], page.total
+    else:
+        care = list_in_care(web.ctx, actor, ROSTER_SIZE, web.now())
+        found, total = list(care.items), care.total
+    listed = {p.patient_id for p in found}
+    kept = [_ref(patient_cases.get_patient(web.ctx, actor, pid, web.now())) for pid in _chosen(state)
+            if pid not in listed]
+    return [*kept, *found], total
 
 
 def _group_page(request: Request, user: WebUser, state: FormState, status: int = 200) -> Response:
     recorded = request.query_params.get("recorded", "")
-    context = page_context(request, user, "Group session", form=state, roster=_roster(request, user, state),
+    roster, total = _roster(request, user, state)
+    context = page_context(request, user, "Group session", form=state, roster=roster, total=total,
+                           searched=bool(state.raw("q")), shown=ROSTER_SIZE,
                            recorded=int(recorded) if recorded.isdigit() else None)
     return render(request, "pages/record.html", "partials/group_form.html", context, status_code=status)
 

@@ -25,6 +25,7 @@ from naltrack.services.read_models import (
     Acknowledgement,
     Dashboard,
     InductionInProgress,
+    PatientRef,
     ReadModels,
     ScheduledVisit,
 )
@@ -47,6 +48,10 @@ class SqlReadModels(ReadModels):
     def inductions(self, clinic_id: str, today: date,
                    limit: int = INDUCTION_LIST_LIMIT) -> tuple[list[InductionInProgress], int]:
         return find_inductions(self._c, find_in_care(self._c, clinic_id, today), limit)
+
+    def in_care(self, clinic_id: str, today: date) -> list[PatientRef]:
+        refs = find_in_care(self._c, clinic_id, today).refs.values()
+        return sorted(refs, key=lambda ref: (ref.name, ref.patient_id))
 
     def appointments(self, clinic_id: str, day: date, tz: ZoneInfo) -> list[ScheduledVisit]:
         return find_appointments(self._c, clinic_id, day, tz)
