@@ -1,6 +1,6 @@
 """The program around the medication in a real browser: a counselor writes a DAP note and records a group session
 of three patients at once; a nurse enters a drinking-diary week (and may not open an episode); a prescriber opens an
-episode of care and steps its level of care down. Each shows on the chart; screenshots of every page."""
+episode of care, steps its level of care down and closes it. Each shows on the chart; screenshots of every page."""
 
 from __future__ import annotations
 
@@ -80,6 +80,7 @@ def test_a_nurse_enters_a_drinking_week_and_a_prescriber_opens_an_episode(page, 
     page.get_by_role("link", name="Episode of care").click()
     page.get_by_label("Treated for").select_option("AUD")
     page.get_by_label("Level of care").select_option("IOP")
+    page.get_by_label("Admitted on").fill((live_server.today - timedelta(days=7)).isoformat())
     page.get_by_label("Referred by").fill("Emergency department")
     shoot(page, screenshots, "episode-open")
     page.get_by_role("button", name="Open episode").click()
@@ -90,3 +91,11 @@ def test_a_nurse_enters_a_drinking_week_and_a_prescriber_opens_an_episode(page, 
     page.get_by_role("button", name="Save the change").click()
     expect(page.locator("#episode-now")).to_contain_text("OP AUD since")
     shoot(page, screenshots, "chart-episode")
+    # Discharged yesterday (transferred): no longer in care, so off the dashboard's inductions.
+    page.get_by_role("link", name=re.compile("Change or close the episode")).click()
+    page.get_by_label("Discharged on").fill((live_server.today - timedelta(days=1)).isoformat())
+    page.get_by_label("Discharge reason").select_option("transferred")
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.locator("#episode-now")).to_have_text("Not in an open episode.")
+    expect(page.locator("section[aria-labelledby=episode-title] tbody")).to_contain_text("(transferred)")
+    shoot(page, screenshots, "chart-episode-closed")
