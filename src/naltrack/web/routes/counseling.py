@@ -4,7 +4,7 @@ patient attended."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,6 +14,7 @@ from naltrack.domain.care import (
     NOTE_SECTIONS,
     SESSION_KINDS,
     CounselingSession,
+    Fellowship,
     NoteFormat,
     NoteSection,
     SupportGroupAttendance,
@@ -26,7 +27,7 @@ from naltrack.web.pages import page, redirect
 from naltrack.web.routes.recording import base_fields, chart_for, form_page, save_record
 
 router = APIRouter()
-FELLOWSHIPS = ("AA", "NA", "SMART", "other")
+FELLOWSHIPS: tuple[str, ...] = get_args(Fellowship)
 FORMAT_LABELS = {"free": "Free note", "dap": "DAP (Data, Assessment, Plan)",
                  "birp": "BIRP (Behavior, Intervention, Response, Plan)"}
 SECTION_NAMES: list[str] = sorted({name for parts in NOTE_SECTIONS.values() for name, _ in parts})
