@@ -20,7 +20,7 @@ def test_a_prescriber_orders_xr_ntx_from_the_checklist_and_the_nurse_then_inject
 
     sign_in("prescriber")
     page.goto(f"{live_server.url}/patients/p-ready/readiness?form=xr-ntx")
-    expect(page.locator("#verdict")).to_contain_text("ready")
+    expect(page.locator("#verdict")).to_contain_text("Ready")
     page.get_by_role("link", name="Order naltrexone").click()
     expect(page.locator("#order-kind")).to_contain_text("XR-naltrexone 380 mg every 4 weeks")
     expect(page.get_by_label("Dose (mg)")).to_have_value("380")

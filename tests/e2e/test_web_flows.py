@@ -126,7 +126,7 @@ def test_patient_search_and_readiness_checklist(page, live_server, sign_in, scre
     shoot(page, screenshots, "patients")
     page.get_by_role("link", name="Vance, Theo").click()
     page.get_by_role("link", name="Readiness checklist", exact=True).click()
-    expect(page.locator("#verdict")).to_contain_text("not-ready")
+    expect(page.locator("#verdict")).to_contain_text("Not ready")
     expect(page.locator(".checklist")).to_contain_text("RDY-UDS-POSITIVE")
     shoot(page, screenshots, "readiness")
     page.goto(f"{live_server.url}/patients/p-new/consents")

@@ -236,13 +236,13 @@ def test_the_readiness_checklist_offers_an_order_when_it_allows_starting_and_non
     seed(app.state.storage.uow, records=[r for r in ready_records("p1", today()) if not isinstance(r, Episode)],
          now=datetime.now(UTC))
     checklist = doctor.get("/patients/p1/readiness?form=xr-ntx").text
-    assert 'class="badge band-partial">review</span>' in checklist  # only her pregnancy status asks for review
+    assert 'class="badge band-partial">Needs review</span>' in checklist  # only her pregnancy status asks for review
     assert 'href="/patients/p1/orders/new?form=xr-ntx">Order naltrexone</a>' in checklist
     assert "/orders/new" not in signed_in(app, "nurse.kim").get("/patients/p1/readiness").text
     seed(app.state.storage.uow, records=[UrineDrugScreen(
         id="uds-pos", patient_id="p1", collected_at=datetime.now(UTC) - timedelta(hours=1),
         results=(AnalyteResult("fentanyl", "positive"),))], now=datetime.now(UTC))
     not_ready = doctor.get("/patients/p1/readiness?form=xr-ntx").text
-    assert 'class="badge band-unprotected">not-ready</span>' in not_ready and "/orders/new" not in not_ready
+    assert 'class="badge band-unprotected">Not ready</span>' in not_ready and "/orders/new" not in not_ready
     order_xr(app, doctor)
     assert "/orders/new" not in doctor.get("/patients/p1/readiness?form=oral").text

@@ -71,7 +71,7 @@ def test_the_chart_gives_a_score_s_band_and_flags_in_words_and_keeps_the_stored_
                               completed_at=now - timedelta(hours=2), total=11, band="moderate",
                               flags=("item-9-positive", "further-evaluation"))], now=now)
     chart = signed_in(app, "nurse.kim").get("/patients/p1").text
-    row = re.search(r"<tr><td>[^<]*</td><td>PHQ-9</td><td>11</td><td>(.*?)</td></tr>", chart).group(1)
+    row = re.search(r"<tr><td>[^<]*</td><td[^>]*>PHQ-9</td><td>11</td><td>(.*?)</td></tr>", chart).group(1)
     assert row == ('Moderate depression<br><span class="pos">Item 9 positive</span>'
                    '<br><span class="pos">Evaluate further</span>')
     assert '"bands": ["Minimal depression", "Moderate depression"]' in chart

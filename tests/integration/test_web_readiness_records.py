@@ -11,6 +11,7 @@ from tests.seeding import seed
 
 from naltrack.domain.episodes import Episode
 from naltrack.domain.patients import Patient
+from naltrack.web.routes.readiness import record_links
 
 
 def records(app, kind: str, patient_id: str = "p1") -> list:  # noqa: F811
@@ -71,3 +72,23 @@ def test_an_allergy_to_a_kit_component_is_recorded(app):  # noqa: F811
     [allergy] = records(app, "allergies")
     assert (allergy.substance, allergy.reaction) == ("carboxymethylcellulose", "hives")
     assert "carboxymethylcellulose" in doctor.get("/patients/p1/readiness?form=xr-ntx").text
+
+
+def test_each_open_reason_links_to_the_form_that_records_what_it_reads(app):  # noqa: F811
+    new_patient(app)
+    checklist = signed_in(app, "nurse.kim").get("/patients/p5/readiness?form=xr-ntx").text
+    assert '<span class="badge band-partial">Needs review</span>' in checklist
+    for href, label in (("/patients/p5/screens/new", "Record a urine screen"),
+                        ("/patients/p5/substance-use/new", "Record last use"),
+                        ("/patients/p5/questionnaires/cows", "Score COWS"),
+                        ("/patients/p5/labs/new", "Record a lab result")):
+        assert f'<a class="record-link" href="{href}">{label}</a>' in checklist
+    # a reason that asks nothing (the episode gives the indication) gets no link
+    assert "/patients/p5/diagnoses/new" not in checklist and "/patients/p5/naloxone-challenges/new" not in checklist
+
+
+def test_a_reason_links_only_to_forms_the_user_may_use():
+    links = record_links("p5", lambda category, action: category != "labs")
+    assert links["RDY-UDS-MISSING"] == ("Record a urine screen", "/patients/p5/screens/new")
+    assert "RDY-LIVER-ULN" not in links and "RDY-NALOXONE-CHALLENGE" not in links
+    assert links["RDY-PREGNANCY"] == ("Record pregnancy status", "/patients/p5/pregnancy")

@@ -142,6 +142,13 @@ AppointmentKind = Literal["injection", "induction", "prescriber", "counseling", 
 APPOINTMENT_KINDS: tuple[AppointmentKind, ...] = get_args(AppointmentKind)
 AppointmentStatus = Literal["booked", "arrived", "fulfilled", "noshow", "cancelled"]
 APPOINTMENT_STATUSES: tuple[AppointmentStatus, ...] = get_args(AppointmentStatus)
+#: A visit's status in words (the stored values are FHIR R4 Appointment.status codes).
+APPOINTMENT_STATUS_LABELS: dict[str, str] = {"booked": "Booked", "arrived": "Checked in", "fulfilled": "Seen",
+                                             "noshow": "No-show", "cancelled": "Cancelled"}
+#: A visit's kind in words.
+APPOINTMENT_KIND_LABELS: dict[str, str] = {"injection": "Injection", "induction": "Induction",
+                                           "prescriber": "Prescriber visit", "counseling": "Counseling",
+                                           "lab": "Lab draw", "intake": "Intake"}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -82,6 +82,23 @@ def default_dose_mg(kind: str) -> float | None:
     return ORAL_DOSE_MG if form == "oral" else XR_NTX_DOSE_MG if form == "xr-ntx" else None
 
 
+def offered_oral_dose_mg(regimen: Regimen | None, day: date) -> float:
+    """The oral dose a dose form offers on ``day``: what the active oral order gives that day (the weekday's dose of
+    a schedule, a targeted order's dose), else the usual 50 mg (clinical.md §1.1). The check before the dose, not
+    this offer, decides whether a dose may be given.
+
+    Examples
+    --------
+    >>> fri = Regimen(id="r", patient_id="p", kind="oral-schedule", start=date(2026, 1, 5),
+    ...               schedule=(ScheduledDose("mon", 100.0), ScheduledDose("fri", 150.0)))
+    >>> offered_oral_dose_mg(fri, date(2026, 1, 9)), offered_oral_dose_mg(None, date(2026, 1, 9))
+    (150.0, 50.0)
+    """
+    if regimen is None or regimen.form != "oral":
+        return ORAL_DOSE_MG
+    return regimen.oral_dose_on(day) or regimen.dose_mg or ORAL_DOSE_MG
+
+
 @dataclass(frozen=True)
 class ScheduledDose:
     """One dose of a weekly schedule, e.g. ``ScheduledDose("fri", 150.0)``."""

@@ -18,6 +18,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from naltrack.domain.care import APPOINTMENT_KIND_LABELS, APPOINTMENT_STATUS_LABELS
+from naltrack.domain.rules.base import VERDICT_LABELS
 from naltrack.instruments.definitions import band_label
 from naltrack.instruments.scoring import FLAGS
 from naltrack.web.clinical_text import plain_parts
@@ -69,6 +71,9 @@ def build_templates(tz: ZoneInfo | None = None) -> Jinja2Templates:
     env.filters["day"] = _date_formatter(tz)
     env.filters["num"] = _format_number
     env.globals["band_labels"] = BAND_LABELS
+    env.globals["verdict_labels"] = VERDICT_LABELS  # a readiness verdict in words
+    env.globals["visit_labels"] = APPOINTMENT_KIND_LABELS  # a visit's kind and status in words
+    env.globals["visit_status_labels"] = APPOINTMENT_STATUS_LABELS
     env.globals["band_label"] = band_label  # a questionnaire's stored band in words
     env.globals["flags"] = FLAGS  # a score's flags: label, meaning, source
     env.globals["plain_parts"] = plain_parts  # clinical text without its provenance, which goes under "Why"

@@ -25,6 +25,9 @@ AlertSeverity = Literal["critical", "warning", "info"]
 ALERT_SEVERITIES: tuple[AlertSeverity, ...] = ("critical", "warning", "info")
 RuleKind = Literal["readiness", "dose", "interaction", "monitoring"]
 Verdict = Literal["ready", "not-ready", "review"]
+#: The readiness verdicts and the severities of their reasons in words (the checklist, the induction card).
+VERDICT_LABELS: dict[str, str] = {"ready": "Ready", "not-ready": "Not ready", "review": "Needs review",
+                                  "contraindication": "Contraindication", "info": "Note"}
 
 
 @dataclass(frozen=True)

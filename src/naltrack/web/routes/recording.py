@@ -22,6 +22,7 @@ from naltrack.domain.errors import DoseStopped, InvalidInput
 from naltrack.domain.indications import active_regimen
 from naltrack.domain.observations import ANALYTES, AnalyteResult, UrineDrugScreen
 from naltrack.domain.records import current
+from naltrack.domain.regimens import ORAL_MAX_SINGLE_DOSE_MG, offered_oral_dose_mg
 from naltrack.domain.security.roles import KIND_CATEGORY, AccessDenied
 from naltrack.services import patients as patient_cases
 from naltrack.services import records as record_cases
@@ -186,10 +187,12 @@ def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
     chart = chart_for(request, user, "administrations")
     web = web_of(request)
     if form is None:
-        state = FormState(values={"dose_mg": "50", "dose_status": "observed", "taken_at": local_now(request, user),
-                                  "observed_by": user.user.username})
+        today = web.today(user)
+        offered = offered_oral_dose_mg(active_regimen(chart, today, "oral"), today)
+        state = FormState(values={"dose_mg": f"{offered:g}", "dose_status": "observed",
+                                  "taken_at": local_now(request, user), "observed_by": user.user.username})
         return form_page(request, user, chart, "oral_form", "Record an oral dose", state,
-                         **pre_dose_view(request, user, chart, "oral", None))
+                         max_single_mg=ORAL_MAX_SINGLE_DOSE_MG, **pre_dose_view(request, user, chart, "oral", None))
     state = FormState.from_form(form)
     status = state.choice("dose_status", ("observed", "taken", "missed"))
     values: dict[str, Any] = {
@@ -204,6 +207,7 @@ def oral_dose(request: Request, form: Mapping[str, Any] | None) -> Response:
         if save_record(request, user, state, "oral_doses", build, ORAL_FIELDS) is not None:
             return redirect(request, f"/patients/{chart.patient.id}?recorded=oral-dose")
     return form_page(request, user, chart, "oral_form", "Record an oral dose", state, 409 if state.notice else 422,
+                     max_single_mg=ORAL_MAX_SINGLE_DOSE_MG,
                      **pre_dose_view(request, user, chart, "oral", values["taken_at"]))
 
 

@@ -11,7 +11,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from naltrack.domain.care import APPOINTMENT_KINDS, Appointment, next_statuses
+from naltrack.domain.care import (
+    APPOINTMENT_KIND_LABELS,
+    APPOINTMENT_KINDS,
+    APPOINTMENT_STATUS_LABELS,
+    Appointment,
+    next_statuses,
+)
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import ClinicalRecord
 from naltrack.errors import Conflict
@@ -30,12 +36,6 @@ from naltrack.web.routes.recording import base_fields
 router = APIRouter()
 APPOINTMENT_FIELDS = {"appointment.kind": "kind", "appointment.starts_at": "starts_at",
                       "appointment.duration_min": "duration_min"}
-#: A visit's status in words (the stored values are FHIR R4 Appointment.status codes).
-STATUS_WORDS = {"booked": "Booked", "arrived": "Checked in", "fulfilled": "Seen", "noshow": "No-show",
-                "cancelled": "Cancelled"}
-#: A visit's kind in words.
-VISIT_WORDS = {"injection": "Injection", "induction": "Induction", "prescriber": "Prescriber visit",
-               "counseling": "Counseling", "lab": "Lab draw", "intake": "Intake"}
 #: The button that moves a visit from one status to the next; a move back is an undo.
 ACTION_WORDS = {("booked", "arrived"): "Checked in", ("booked", "noshow"): "No-show", ("arrived", "fulfilled"): "Seen",
                 ("arrived", "booked"): "Undo check-in", ("noshow", "booked"): "Undo no-show"}
@@ -60,7 +60,7 @@ def _schedule_page(request: Request, user: WebUser, day: date | None, notice: st
     marked = next((v for v in shown.visits if v.appointment_id == changed), None)
     context = page_context(request, user, "Schedule", day=shown.day, visits=shown.visits,
                            previous=shown.day - timedelta(days=1), following=shown.day + timedelta(days=1),
-                           today=shown.today, status_words=STATUS_WORDS, visit_words=VISIT_WORDS, actions=_actions,
+                           today=shown.today, actions=_actions,
                            may_mark=user.may("schedule", "update"), marked=marked, notice=notice)
     return render(request, "pages/record.html", "partials/schedule.html", context, status_code=status)
 
@@ -88,7 +88,8 @@ def mark(request: Request, form: Mapping[str, Any] | None) -> Response:
     target = next((status for status in allowed if status == chosen), None)
     version = state.version()
     if target is None or version is None:
-        now_words, asked = STATUS_WORDS[record.appointment_status], STATUS_WORDS.get(state.raw("status"), "that")
+        words = APPOINTMENT_STATUS_LABELS
+        now_words, asked = words[record.appointment_status], words.get(state.raw("status"), "that")
         return _schedule_page(request, user, day, f"Not saved: a visit marked {now_words.lower()} cannot be marked "
                                                   f"{asked.lower()}.", 422)
 
@@ -142,5 +143,5 @@ def book(request: Request, form: Mapping[str, Any] | None) -> Response:
 
 def _form(request: Request, user: Any, patient: Any, state: FormState, status: int = 200) -> Response:
     context = page_context(request, user, "Book an appointment", patient=patient, form=state,
-                           kinds=[(k, VISIT_WORDS[k]) for k in APPOINTMENT_KINDS])
+                           kinds=[(k, APPOINTMENT_KIND_LABELS[k]) for k in APPOINTMENT_KINDS])
     return render(request, "pages/record.html", "partials/appointment_form.html", context, status_code=status)
