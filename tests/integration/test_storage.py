@@ -151,6 +151,7 @@ def test_a_failure_at_the_audit_append_leaves_no_record(seeded: Storage, monkeyp
 
     writer = actor(seeded)
     monkeypatch.setattr(SqlSecurityRepository, "append_audit", broken)
+    monkeypatch.setattr(SqlSecurityRepository, "append_audits", broken)
     with pytest.raises(RuntimeError, match="audit store down"):
         cases.create_records(context(seeded), writer, [make_lab(), make_lab(value=40.0)], NOW)
     monkeypatch.undo()

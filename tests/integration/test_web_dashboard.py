@@ -244,17 +244,17 @@ def test_acknowledgement_and_its_audit_entry_are_one_transaction(storage, monkey
     ctx = context(storage)
     xr_patient(storage, "pq", "Phq", 5)
     nurse = user(storage, "nurse.kim")
-    append = SqlSecurityRepository.append_audit
+    append = SqlSecurityRepository.append_audits
 
-    def failing(self, event):
-        if event.action == "acknowledge":
+    def failing(self, events):
+        if any(event.action == "acknowledge" for event in events):
             raise RuntimeError("audit log unavailable")
-        return append(self, event)
+        return append(self, events)
 
-    monkeypatch.setattr(SqlSecurityRepository, "append_audit", failing)
+    monkeypatch.setattr(SqlSecurityRepository, "append_audits", failing)
     with pytest.raises(RuntimeError, match="audit log unavailable"):
         acknowledge_alert(ctx, nurse, "pq", "MON-LIVER-RISING", "l1", NOW)
-    monkeypatch.setattr(SqlSecurityRepository, "append_audit", append)
+    monkeypatch.setattr(SqlSecurityRepository, "append_audits", append)
     assert list_acknowledgements(ctx, nurse, "pq", NOW) == {}
     with ctx.uow() as uow:
         assert uow.read_models.acknowledged_since("c1", NOW - timedelta(days=1)) == set()

@@ -160,8 +160,7 @@ def run_audited(uow_factory: SecureUnitOfWorkFactory, access: Access,
     try:
         with uow_factory() as uow:
             result = body(uow, access)
-            for event in access.events():
-                uow.security.append_audit(event)
+            uow.security.append_audits(access.events())
             if uow.pending is not None:
                 uow.pending.keep(uow, result, patient_id=access.patient_id, category=access.category)
             uow.commit()

@@ -8,7 +8,7 @@ an audit entry is written in the same transaction as the read or write it record
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -140,6 +140,10 @@ class SecurityRepository(abc.ABC):
     @abc.abstractmethod
     def append_audit(self, event: AuditEvent) -> AuditEntry:
         """Chain ``event`` after the last entry, serialized with every other append."""
+
+    def append_audits(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+        """Chain ``events`` in order after the last entry (adapters lock the head once for all of them)."""
+        return [self.append_audit(event) for event in events]
 
     @abc.abstractmethod
     def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:

@@ -39,6 +39,7 @@ def _break_the_audit(monkeypatch: pytest.MonkeyPatch) -> None:
         raise RuntimeError("audit store down")
 
     monkeypatch.setattr(SqlSecurityRepository, "append_audit", broken)
+    monkeypatch.setattr(SqlSecurityRepository, "append_audits", broken)
 
 
 # --- REST API -------------------------------------------------------------------------------

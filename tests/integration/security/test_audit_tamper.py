@@ -120,6 +120,21 @@ def test_an_untouched_log_verifies_and_is_checkpointed(engine: Engine, seal: Aud
     assert verification.written is not None and verification.written.seq == N and verification.written.kind == "verify"
 
 
+def test_a_batch_is_chained_after_the_head_in_order_and_verifies(engine: Engine, seal: AuditSeal) -> None:
+    factory = secure_uow_factory(engine, seal=seal)
+    with factory() as uow:
+        batch = uow.security.append_audits([_event(N + k, actor="batch") for k in range(3)])
+        uow.commit()
+    assert [e.seq for e in batch] == [N + 1, N + 2, N + 3]
+    assert [e.prev_hash for e in batch[1:]] == [e.hash for e in batch[:-1]]
+    stored = entries(engine)
+    assert stored[-3:] == batch and stored[-4].hash == batch[0].prev_hash
+    with factory() as uow:
+        assert uow.security.append_audits([]) == []
+    verification = verify(engine, seal)
+    assert verification.intact and verification.report.checked == N + 3
+
+
 def test_an_edited_row_without_rehash(engine: Engine, seal: AuditSeal) -> None:
     tamper(engine, "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
     assert broken(verify(engine, seal)) == "audit chain broken at entry 3: its content was changed (hash mismatch)"

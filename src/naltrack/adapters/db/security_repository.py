@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -185,17 +185,28 @@ class SqlSecurityRepository(SecurityRepository):
         return int(head[0]), str(head[1])
 
     def append_audit(self, event: AuditEvent) -> AuditEntry:
-        entry = chain_after(event, *self._lock_head(), key=self._key)
-        move_head = (sa.update(st.audit_head).where(st.audit_head.c.id == 1)
-                     .values(seq=entry.seq, hash=entry.hash))
-        insert = sa.insert(st.audit_log).values({k: getattr(entry, k) for k in _AUDIT_FIELDS})
-        if self._c.dialect.name == "postgresql":  # one round trip: a writable CTE moves the head
-            self._c.execute(insert.add_cte(move_head.cte("moved_head")))
+        return self.append_audits([event])[0]
+
+    def append_audits(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+        """Chain ``events`` after the head, read once under its lock; one insert and one move of the head (on
+        PostgreSQL one round trip for a single entry: a writable CTE moves the head)."""
+        if not events:
+            return []
+        seq, last_hash = self._lock_head()
+        entries = []
+        for event in events:
+            entry = chain_after(event, seq, last_hash, key=self._key)
+            seq, last_hash = entry.seq, entry.hash
+            entries.append(entry)
+        move_head = sa.update(st.audit_head).where(st.audit_head.c.id == 1).values(seq=seq, hash=last_hash)
+        rows = [{k: getattr(entry, k) for k in _AUDIT_FIELDS} for entry in entries]
+        if self._c.dialect.name == "postgresql" and len(rows) == 1:
+            self._c.execute(sa.insert(st.audit_log).values(rows[0]).add_cte(move_head.cte("moved_head")))
         else:
             self._c.execute(move_head)
-            self._c.execute(insert)
-        self.appended.append(entry)
-        return entry
+            self._c.execute(sa.insert(st.audit_log), rows)
+        self.appended.extend(entries)
+        return entries
 
     def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
         t = st.audit_log
