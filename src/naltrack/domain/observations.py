@@ -54,6 +54,12 @@ Substance = Literal[
     "alcohol", "cocaine", "methamphetamine", "benzodiazepines", "cannabis", "kratom",
 ]
 SUBSTANCES: tuple[Substance, ...] = get_args(Substance)
+#: The substances in words.
+SUBSTANCE_LABELS: dict[str, str] = {
+    "heroin": "Heroin", "fentanyl": "Fentanyl (illicit)", "prescription-opioids": "Prescription opioids",
+    "methadone": "Methadone", "buprenorphine": "Buprenorphine", "alcohol": "Alcohol", "cocaine": "Cocaine",
+    "methamphetamine": "Methamphetamine", "benzodiazepines": "Benzodiazepines", "cannabis": "Cannabis",
+    "kratom": "Kratom"}
 
 #: Liver tests the rules read (clinical.md §8.3).
 LIVER_LOINC: dict[str, str] = {"1742-6": "ALT", "1920-8": "AST", "2324-2": "GGT", "1975-2": "Bilirubin, total"}
@@ -284,6 +290,10 @@ class MedicationUse(ClinicalRecord):
 
 AllergySubstance = Literal["naltrexone", "polylactide-co-glycolide", "carboxymethylcellulose", "other"]
 ALLERGY_SUBSTANCES: tuple[AllergySubstance, ...] = get_args(AllergySubstance)
+#: The allergens in words.
+ALLERGY_LABELS: dict[str, str] = {
+    "naltrexone": "Naltrexone", "polylactide-co-glycolide": "PLG microspheres (the XR-NTX polymer)",
+    "carboxymethylcellulose": "Carboxymethylcellulose (the XR-NTX diluent)", "other": "Other"}
 #: Names of naltrexone and the XR-NTX kit components (clinical.md §2.5: naltrexone, the PLG
 #: microsphere polymer, carboxymethylcellulose in the diluent), most severe first. Compared
 #: case- and punctuation-insensitively: short names as whole words, long ones anywhere in the text.

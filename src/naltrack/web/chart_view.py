@@ -31,6 +31,7 @@ from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.domain.safety import ACTION_LABELS, RISK_LABELS
 from naltrack.domain.security.roles import is_permitted
 from naltrack.instruments.definitions import get_instrument, instrument_ids
+from naltrack.web.chart_history import allergy_rows, challenge_rows, last_use_rows
 
 #: Chart sections and the category each reads (domain/security/roles.py).
 SECTION_CATEGORY: dict[str, str] = {
@@ -39,6 +40,7 @@ SECTION_CATEGORY: dict[str, str] = {
     "adverse_events": "adverse-events", "counseling": "counseling", "schedule": "schedule",
     "safety": "safety-assessments", "episodes": "episodes", "drinking": "substance-use",
     "medications": "medications", "diagnoses": "diagnoses", "pregnancy": "clinical-views",
+    "allergies": "allergies", "last_use": "substance-use", "challenges": "labs",
 }
 #: Record links on the chart: (label, path suffix, category written).
 ACTIONS: tuple[tuple[str, str, str], ...] = (
@@ -113,6 +115,9 @@ class ChartView:
     pregnancy: dict[str, Any] | None = None
     medications: list[dict[str, Any]] = field(default_factory=list)
     diagnoses: list[Any] = field(default_factory=list)
+    allergies: list[Any] = field(default_factory=list)
+    last_use: list[Any] = field(default_factory=list)
+    challenges: list[Any] = field(default_factory=list)
     orders: list[dict[str, Any]] | None = None
 
 
@@ -312,6 +317,12 @@ def build_chart_view(chart: PatientChart, role: str, today: date, tz: tzinfo, co
                                    key=lambda a: a.starts_at)
     if sections["pregnancy"]:
         view.pregnancy = pregnancy_line(chart)
+    if sections["allergies"]:
+        view.allergies = allergy_rows(chart)
+    if sections["last_use"]:
+        view.last_use = last_use_rows(chart)
+    if sections["challenges"]:
+        view.challenges = challenge_rows(chart)
     if sections["medications"]:
         view.medications = medication_rows(chart, today)
     if sections["diagnoses"]:

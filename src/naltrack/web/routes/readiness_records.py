@@ -13,10 +13,12 @@ from fastapi.responses import Response
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.observations import (
+    ALLERGY_LABELS,
     ALLERGY_SUBSTANCES,
     CHALLENGE_PROTOCOL,
     CHALLENGE_ROUTE_LABELS,
     CHALLENGE_SIGNS,
+    SUBSTANCE_LABELS,
     SUBSTANCES,
     Allergy,
     NaloxoneChallenge,
@@ -30,13 +32,6 @@ from naltrack.web.routes.recording import local_now
 
 router = APIRouter()
 
-SUBSTANCE_LABELS = {
-    "heroin": "Heroin", "fentanyl": "Fentanyl (illicit)", "prescription-opioids": "Prescription opioids",
-    "methadone": "Methadone", "buprenorphine": "Buprenorphine", "alcohol": "Alcohol", "cocaine": "Cocaine",
-    "methamphetamine": "Methamphetamine", "benzodiazepines": "Benzodiazepines", "cannabis": "Cannabis",
-    "kratom": "Kratom"}
-ALLERGY_LABELS = {"naltrexone": "Naltrexone", "polylactide-co-glycolide": "PLG microspheres (the XR-NTX polymer)",
-                  "carboxymethylcellulose": "Carboxymethylcellulose (the XR-NTX diluent)", "other": "Other"}
 CHALLENGE_RESULTS = ("passed", "failed", "equivocal")
 FIELDS = {"substance_use.last_use": "last_use", "substance_use.substance": "substance",
           "naloxone_challenge.performed_at": "performed_at", "naloxone_challenge.equivocal": "result",
