@@ -239,13 +239,12 @@ def _recorded_implant_days(dosing: Dosing, edges: npt.NDArray[np.int64]) -> npt.
     if dosing.expected_duration_h is None:
         return out
     rows = np.nonzero((dosing.form == FORM_CODES["implant"]) & ~np.isnan(dosing.expected_duration_h))[0]
-    for i in rows:
-        start = float(np.ceil(dosing.time_h[i]))
-        until = min(dosing.time_h[i] + dosing.expected_duration_h[i], dosing.end_h[i])
-        first = int(np.searchsorted(edges, start, side="left"))  # the first day starting at or after the dose
-        last = int(np.searchsorted(edges, until, side="right")) - 2  # the last day ending by ``until``
-        if first <= last < edges.shape[0] - 1:
-            out[dosing.patient[i]] = max(out[dosing.patient[i]], last)
+    start = np.ceil(dosing.time_h[rows])
+    until = np.minimum(dosing.time_h[rows] + dosing.expected_duration_h[rows], dosing.end_h[rows])
+    first = np.searchsorted(edges, start, side="left")  # the first day starting at or after the dose
+    last = np.searchsorted(edges, until, side="right") - 2  # the last day ending by ``until``
+    covered = (first <= last) & (last < edges.shape[0] - 1)
+    np.maximum.at(out, dosing.patient[rows][covered], last[covered])
     return out
 
 

@@ -129,14 +129,13 @@ def dose_components(dosing: Dosing, params: PkParameters, response: ResponseFunc
             patients.append(dosing.patient[chosen])
             times.append(dosing.time_h[chosen])
             blocks.append((amount[:, None] * amps[0][None, :], modes.columns(list(keys), list(rates))))
-    for i in np.nonzero(dosing.form == FORM_CODES["implant"])[0]:
-        start, end = float(dosing.time_h[i]), float(dosing.end_h[i])
-        parts = response("implant", float(dosing.amount_mg[i]), end - start, dosing.expected_at(int(i)), params)
-        for keys, rates, offsets, amps, scaled in parts:
-            patients.append(np.full(offsets.shape[0], dosing.patient[i], dtype=np.int64))
-            times.append(start + offsets)
-            factor = scale[dosing.patient[i]] if scaled else 1.0
-            blocks.append((amps * factor, modes.columns(list(keys), list(rates))))
+    for (amount, duration, expected), rows in _implant_shapes(dosing).items():
+        for keys, rates, offsets, amps, scaled in response("implant", amount, duration, expected, params):
+            patients.append(np.repeat(dosing.patient[rows], offsets.shape[0]))
+            times.append((dosing.time_h[rows][:, None] + offsets[None, :]).ravel())
+            factor = scale[dosing.patient[rows]] if scaled else np.ones(rows.shape[0])
+            blocks.append(((amps[None, :, :] * factor[:, None, None]).reshape(-1, amps.shape[1]),
+                           modes.columns(list(keys), list(rates))))
     n_modes = len(modes.rates)
     if not blocks:
         return np.zeros(0), np.zeros(dosing.n_patients + 1, dtype=np.int64), np.zeros(0), np.zeros((0, 0))
@@ -146,6 +145,18 @@ def dose_components(dosing: Dosing, params: PkParameters, response: ResponseFunc
     order = np.lexsort((time_h, patient))
     starts = np.concatenate([[0], np.cumsum(np.bincount(patient, minlength=dosing.n_patients))]).astype(np.int64)
     return np.asarray(modes.rates), starts, time_h[order], amplitudes[order]
+
+
+def _implant_shapes(dosing: Dosing) -> dict[tuple[float, float, float | None], IntArray]:
+    """The implants by ``(amount_mg, duration_h, expected_duration_h)`` (one response each), in order of first dose.
+
+    Implants of one shape differ only in time and patient, so their components are built at once.
+    """
+    shapes: dict[tuple[float, float, float | None], list[int]] = {}
+    for i in np.nonzero(dosing.form == FORM_CODES["implant"])[0].tolist():
+        start, end = float(dosing.time_h[i]), float(dosing.end_h[i])
+        shapes.setdefault((float(dosing.amount_mg[i]), end - start, dosing.expected_at(i)), []).append(i)
+    return {shape: np.array(rows, dtype=np.int64) for shape, rows in shapes.items()}
 
 
 def _widen(amps: FloatArray, columns: list[int], n_modes: int) -> FloatArray:

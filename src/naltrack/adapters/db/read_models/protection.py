@@ -111,8 +111,10 @@ def _dosing(connection: Connection, ids: list[str], today: date, tz: ZoneInfo) -
                 column.append(text)
     start, stop = (_hours_since(",".join(texts[k]), origin) for k in (0, 2))
     dose, days = (np.array(",".join(texts[k]).split(",") if patients else [], dtype=np.float64) for k in (1, 3))
+    # Never removed (or removed before insertion): in place, ``inf`` as in the chart's dosing.
+    taken_out = (stop > start) & (stop < _hours_since(NEVER, origin))
     return Dosing(np.array(patients, dtype=np.int64), np.array(forms, dtype=np.int64), start, dose,
-                  np.where(stop > start, stop, np.inf), _weights(connection, ids, today, clock), 24.0 * days)
+                  np.where(taken_out, stop, np.inf), _weights(connection, ids, today, clock), 24.0 * days)
 
 
 #: A removal that never happened, as stored-time text (later than any time read).
