@@ -112,14 +112,15 @@ def _day_blocked(rates: FloatArray, times: FloatArray, amps: FloatArray, state: 
     return blocked, ptr
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def blocked_scan(rates: FloatArray, starts: IntArray, times: FloatArray, amps: FloatArray, edges: IntArray,
                  threshold: float, blocked: BoolArray) -> None:  # pragma: no cover - compiled
     """Fill ``blocked`` ``(n_patients, n_days)`` for components sorted by patient, then time.
 
     ``edges`` (``n_days + 1``, whole hours) bound the days. A patient's scan stops once no
     component is left and the positive parts of the modes, which only decay, sum below the
-    threshold: no later hour can be blocked.
+    threshold: no later hour can be blocked. The interpreter is released while it runs (the
+    dashboard scans in one thread while another reads).
     """
     n_days = edges.shape[0] - 1
     state = np.zeros(rates.shape[0])

@@ -75,7 +75,7 @@ def correlated_last(table: sa.Table, when: str, *extra: sa.ColumnElement[bool]) 
 
 def find_on_treatment(connection: Connection, clinic_id: str, today: date) -> list[Any]:
     """One row per patient of the clinic with a regimen active today: the newest injection, oral
-    dose and implant in place (time, side, dose, duration) and the XR-NTX interval when on XR-NTX.
+    dose and implant in place (their times; the injection's side) and the XR-NTX interval when on XR-NTX.
 
     The plan: ``patients(clinic_id)``, then per patient index ranges on ``regimens(patient_id)``,
     ``injections(patient_id, given_at)`` and ``oral_doses(patient_id, taken_at)``.
@@ -97,9 +97,6 @@ def find_on_treatment(connection: Connection, clinic_id: str, today: date) -> li
         raw_time(correlated_last(t.injections, "given_at").scalar_subquery()).label("last_injection"),
         correlated_last(t.injections, "given_at").with_only_columns(i.side).scalar_subquery().label("side"),
         raw_time(correlated_last(t.oral_doses, "taken_at", taken).scalar_subquery()).label("last_oral"),
-        correlated_last(t.oral_doses, "taken_at", taken).with_only_columns(o.dose_mg).scalar_subquery()
-        .label("oral_mg"),
         raw_time(implant.scalar_subquery()).label("last_implant"),
-        implant.with_only_columns(implants.c.expected_duration_days).scalar_subquery().label("implant_days"),
     ).where(in_clinic(clinic_id), sa.exists(sa.select(r.id).where(active)))
     return list(connection.execute(query))
