@@ -133,6 +133,42 @@ def _first_given(name: str | None) -> str:
     return normalized_name(words[0]) if words else ""
 
 
+def may_be_same_person(patient: Patient, family: str, given: str, birth_date: date) -> bool:
+    """Whether a person about to be registered may be ``patient`` already: a possible duplicate.
+
+    Parameters
+    ----------
+    patient
+        A patient already on record.
+    family, given
+        The family and given names entered; only the first given name is compared.
+    birth_date
+        The birth date entered.
+
+    Returns
+    -------
+    bool
+        True when the birth date is the same and the family name and first given name agree with a
+        name the patient has on record (current, old or maiden), ignoring case, accents, spaces and
+        punctuation. This only asks the registrar to look: it never links or merges (see
+        :func:`match_person` for that).
+
+    Examples
+    --------
+    >>> ada = Patient(id="p1", clinic_id="c1", given_name="Ada Mae", family_name="Núñez",
+    ...               birth_date=date(1990, 5, 1), sex_at_birth="female")
+    >>> may_be_same_person(ada, "NUNEZ", "ada", date(1990, 5, 1))
+    True
+    >>> may_be_same_person(ada, "Nunez", "Ada", date(1990, 5, 2))
+    False
+    >>> may_be_same_person(ada, "Nunez", "Eva", date(1990, 5, 1))
+    False
+    """
+    if patient.birth_date != birth_date or not normalized_name(family) or not _first_given(given):
+        return False
+    return not _disagreements(patient, Demographics(family, given, PartialDate.of(birth_date)))
+
+
 def shared_identifiers(patient: Patient, demographics: Demographics) -> tuple[Identifier, ...]:
     """The patient's identifiers (MRN included) whose system and value the demographics also hold.
 

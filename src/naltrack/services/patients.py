@@ -1,4 +1,5 @@
-"""Patient use cases: register a clinic, register, read, list and update a clinic's patients.
+"""Patient use cases: register a clinic, register, read, list and update a clinic's patients, and find
+possible duplicates before registering.
 
 Like the record use cases (:mod:`naltrack.services.records`), each one takes the application
 context, the acting user, its inputs and ``now``, and runs in one
@@ -9,10 +10,11 @@ audit entry, in the same transaction. A user sees only their own clinic's patien
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from naltrack.domain.errors import Conflict
+from naltrack.domain.identity import may_be_same_person
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.security.accounts import Actor
@@ -81,6 +83,25 @@ def list_patients(ctx: AppContext, actor: Actor, text: str | None, limit: int, o
         total = uow.patients.count(clinic_id=actor.clinic_id, text=text)
         access.showed((patient.id for patient in items), "a patient search" if text else "the patient list")
         return Page(tuple(items), total, limit, offset)
+
+    return run_audited(ctx.uow, access, body)
+
+
+def find_possible_duplicates(ctx: AppContext, actor: Actor, family: str, given: str, birth_date: date,
+                             now: datetime) -> tuple[Patient, ...]:
+    """The actor's clinic's patients who may be the person about to be registered: born on ``birth_date``,
+    with an agreeing family name and first given name (:func:`~naltrack.domain.identity.may_be_same_person`).
+
+    A read like :func:`list_patients`: each patient returned gets an audit entry of its own.
+    """
+    access = _access(actor, "read", now)
+
+    def body(uow: SecureUnitOfWork, access: Access) -> tuple[Patient, ...]:
+        authorize(uow, access)
+        found = tuple(patient for patient in uow.patients.born_on(actor.clinic_id, birth_date)
+                      if may_be_same_person(patient, family, given, birth_date))
+        access.showed((patient.id for patient in found), "a possible duplicate at intake")
+        return found
 
     return run_audited(ctx.uow, access, body)
 

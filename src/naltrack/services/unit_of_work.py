@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import date
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar, get_args, get_type_hints
 
@@ -88,6 +89,11 @@ class PatientRepository(KeyedRepository[Patient]):
         under :func:`~naltrack.domain.person_data.mrn_system` included); the caller checks the clinic and
         confirms the person with :func:`~naltrack.domain.identity.match_person`."""
         raise NotImplementedError(f"{type(self).__name__} cannot look patients up by identifier")
+
+    def born_on(self, clinic_id: str, birth_date: date) -> list[Patient]:
+        """The clinic's patients born on ``birth_date``, ordered by family name, given name and id (the
+        candidates :func:`~naltrack.domain.identity.may_be_same_person` compares at intake)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot look patients up by birth date")
 
     def update(self, patient: Patient) -> None:
         """Store a new version of ``patient``; the stored one must be ``patient.version - 1``, else

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
+from datetime import date
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -107,6 +108,12 @@ class SqlPatientRepository(OnConnection, PatientRepository):
             clinic_id = system.removeprefix(MRN_SYSTEM_PREFIX)
             condition = sa.or_(condition, sa.and_(p.clinic_id == clinic_id, p.mrn == value))
         return self._with_identifiers(sa.select(t.patients).where(condition).order_by(p.clinic_id, p.id))
+
+    def born_on(self, clinic_id: str, birth_date: date) -> list[Patient]:
+        c = t.patients.c
+        query = (sa.select(t.patients).where(c.clinic_id == clinic_id, c.birth_date == birth_date)
+                 .order_by(c.family_name, c.given_name, c.id))
+        return self._with_identifiers(query)
 
     def _with_identifiers(self, query: sa.Select[Any]) -> list[Patient]:
         """The patients ``query`` selects, each with its identifiers (one more query for all of them)."""

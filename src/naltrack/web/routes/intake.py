@@ -1,6 +1,10 @@
-"""Intake: register a patient and, for a clinician, open the treatment episode.
+"""Intake: register a patient (with a phone number, optional) and, for a clinician, open the treatment episode.
 
-Both records are built and checked before anything is stored, so a bad value saves neither.
+Both records are built and checked before anything is stored, so a bad value saves neither. A
+patient of the clinic with the same family name, first given name and birth date stops the
+registration (409) with their names, birth dates, MRNs and charts, until the registrar ticks that
+this is a different person. Only this form asks: the REST API's ``POST /patients`` registers what
+an EHR integration sends, deliberately, without the check.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from fastapi.responses import Response
 from naltrack.domain.episodes import INDICATIONS, LEVELS_OF_CARE, Episode
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.patients import SEXES, Patient
+from naltrack.domain.person_data import ContactPoint
 from naltrack.domain.security.roles import AccessDenied
 from naltrack.services import patients as patient_cases
 from naltrack.services.security import new_id
@@ -25,13 +30,15 @@ from naltrack.web.rendering import render
 router = APIRouter()
 FIELDS = {"patient.given_name": "given_name", "patient.family_name": "family_name", "patient.mrn": "mrn",
           "patient.birth_date": "birth_date", "patient.sex_at_birth": "sex_at_birth",
-          "episode.indication": "indication", "episode.level_of_care": "level_of_care", "episode.start": "start"}
+          "episode.indication": "indication", "episode.level_of_care": "level_of_care", "episode.start": "start",
+          "telecom.value": "phone"}
 
 
-def _form(request: Request, user: WebUser, state: FormState, status: int = 200) -> Response:
+def _form(request: Request, user: WebUser, state: FormState, status: int = 200,
+          duplicates: tuple[Patient, ...] = ()) -> Response:
     context = page_context(request, user, "Intake", form=state, sexes=[(s, s) for s in SEXES],
                            indications=[(i, i) for i in INDICATIONS], levels=[(lv, lv) for lv in LEVELS_OF_CARE],
-                           with_episode=user.may("episodes", "create"))
+                           with_episode=user.may("episodes", "create"), duplicates=duplicates)
     return render(request, "pages/record.html", "partials/intake.html", context, status_code=status)
 
 
@@ -55,10 +62,25 @@ def intake(request: Request, form: Mapping[str, Any] | None) -> Response:
                    "level_of_care": state.choice("level_of_care", LEVELS_OF_CARE), "start": state.day("start")}
     if state.ok:
         try:
-            return _save(request, user, values, episode)
+            return _register(request, user, state, values, episode)
         except InvalidInput as error:
             state.apply(error, FIELDS)
     return _form(request, user, state, 422)
+
+
+def _register(request: Request, user: WebUser, state: FormState, values: dict[str, Any],
+              episode: dict[str, Any] | None) -> Response:
+    """Save, unless a patient of the clinic may be the same person and the registrar has not said otherwise."""
+    phone = state.raw("phone")
+    values["telecom"] = (ContactPoint("phone", phone, "mobile"),) if phone else ()
+    if state.raw("different_person") != "yes":
+        web = web_of(request)
+        duplicates = patient_cases.find_possible_duplicates(
+            web.ctx, actor_of(request, user), values["family_name"], values["given_name"], values["birth_date"],
+            web.now())
+        if duplicates:
+            return _form(request, user, state, 409, duplicates)
+    return _save(request, user, values, episode)
 
 
 def _save(request: Request, user: WebUser, values: dict[str, Any], episode: dict[str, Any] | None) -> Response:
