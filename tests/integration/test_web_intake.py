@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, time, timedelta
 
-from tests.integration.test_web_pages import app, csrf, seeded_database, signed_in  # noqa: F401  (fixtures)
+from tests.integration.test_web_pages import TZ, app, csrf, seeded_database, signed_in  # noqa: F401  (fixtures)
+from tests.seeding import seed
 
+from naltrack.domain.administrations import OralDose
+from naltrack.domain.regimens import Regimen
 from naltrack.services.security_ports import AuditQuery
 
 DANA_AGAIN = {"given_name": "dana", "family_name": "Réyes", "birth_date": "1988-04-02", "sex_at_birth": "female"}
@@ -66,3 +70,19 @@ def test_a_phone_over_the_limit_is_shown_inline_and_nothing_is_written(app):  # 
     assert _count(app, "stone") == 0
     assert _intake(desk, given_name="Ivy", family_name="Stone", birth_date="1990-01-01", sex_at_birth="female",
                    phone="5" * 254).status_code == 303
+
+
+def test_the_dashboard_offers_to_call_a_patient_losing_protection_on_their_phone(app):  # noqa: F811
+    """Targeted oral dosing (no next tablet scheduled), 100 mg two days ago: protection ends today."""
+    desk = signed_in(app, "desk.lee")
+    registered = _intake(desk, given_name="Olive", family_name="Park", birth_date="1979-06-01", sex_at_birth="female",
+                         phone="555 0100")
+    patient_id = registered.headers["location"].rsplit("/", 1)[1]
+    taken = datetime.combine(datetime.now(TZ).date() - timedelta(days=2), time(14), tzinfo=TZ)
+    seed(app.state.storage.uow, records=[
+        Regimen(id="r-olive", patient_id=patient_id, kind="targeted", start=taken.date() - timedelta(days=20)),
+        OralDose(id="d-olive", patient_id=patient_id, taken_at=taken.astimezone(UTC), dose_mg=100.0)],
+        now=datetime.now(UTC))
+    protection = signed_in(app, "nurse.kim").get("/").text.split('id="prot-title"')[1].split("</section>")[0]
+    row = protection.split(f'<a href="/patients/{patient_id}">Olive Park</a>')[1].split("</tr>")[0]
+    assert '<a class="nowrap" href="tel:5550100">Call 555 0100</a>' in row

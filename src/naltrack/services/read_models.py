@@ -64,6 +64,8 @@ class ProtectionEnding(PatientRef):
     days_left: int
     """Days from today to ``protection_ends_on``: negative once protection has ended (the list is sorted
     by it, the most lapsed first)."""
+    phone: str | None = None
+    """The patient's first phone number on record, to call."""
 
 
 @dataclass(frozen=True)

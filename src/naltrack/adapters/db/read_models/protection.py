@@ -61,7 +61,8 @@ def find_protection_ending(connection: Connection, rows: Sequence[Any], today: d
             days_left = (end - today).days
             last_day, form = max(latest)
             ref = patient_ref(row)
-            items.append(ProtectionEnding(ref.patient_id, ref.name, ref.mrn, form, last_day, end, days_left))
+            phone = next((value for system, value, _ in row.telecom or () if system == "phone"), None)
+            items.append(ProtectionEnding(ref.patient_id, ref.name, ref.mrn, form, last_day, end, days_left, phone))
     return sorted(items, key=lambda e: (e.days_left, e.name))
 
 
@@ -157,5 +158,3 @@ def _hours_since(joined: str, origin: datetime) -> npt.NDArray[np.float64]:
     moments = np.array(joined.split(","), dtype="datetime64[us]")
     zero = np.datetime64(origin.astimezone(UTC).replace(tzinfo=None), "us")
     return (moments - zero).astype(np.float64) / 3.6e9
-
-

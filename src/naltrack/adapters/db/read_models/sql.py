@@ -91,7 +91,7 @@ def find_on_treatment(connection: Connection, clinic_id: str, today: date) -> li
     in_place = implants.c.id.not_in(sa.select(removals.c.implant_id).where(removals.c.status == "active"))
     implant = correlated_last(implants, "inserted_at", in_place)
     query = sa.select(
-        p.id.label("patient_id"), p.given_name, p.family_name, p.mrn,
+        p.id.label("patient_id"), p.given_name, p.family_name, p.mrn, p.telecom,
         on_xr.label("on_xr"), on_scheduled_oral.label("on_scheduled_oral"),
         xr_interval.scalar_subquery().label("interval_days"),
         raw_time(correlated_last(t.injections, "given_at").scalar_subquery()).label("last_injection"),
