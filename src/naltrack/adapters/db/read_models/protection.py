@@ -82,8 +82,9 @@ def _dosing(connection: Connection, ids: list[str], today: date, tz: ZoneInfo) -
     since = {form: clock.start_of(origin.date() - timedelta(days=LOOKBACK_HOURS[form] / 24 + 1))
              for form in FORM_CODES}
     i, o, m, rm = t.injections.c, t.oral_doses.c, t.implant_insertions.c, t.implant_removals.c
-    removed = (sa.select(sa.func.min(rm.removed_at)).where(rm.implant_id == m.id, rm.status == "active")
-               .scalar_subquery())
+    # The patient's own removals (as in a chart), by the index on ``implant_removals(patient_id)``.
+    removed = (sa.select(sa.func.min(rm.removed_at))
+               .where(rm.patient_id == m.patient_id, rm.implant_id == m.id, rm.status == "active").scalar_subquery())
     never = sa.func.coalesce(_time_text(connection, removed), NEVER)
     unknown = sa.literal(UNKNOWN)
     recorded = sa.func.coalesce(sa.cast(m.expected_duration_days, sa.Text), UNKNOWN)

@@ -77,13 +77,14 @@ def find_on_treatment(connection: Connection, clinic_id: str, today: date) -> li
     """One row per patient of the clinic with a regimen active today: the newest injection, oral
     dose and implant in place (their times; the injection's side) and the XR-NTX interval when on XR-NTX.
 
-    The plan: ``patients(clinic_id)``, then per patient index ranges on ``regimens(patient_id)``,
+    The plan: the patients with a current regimen (one pass over ``regimens``), ``patients(clinic_id)``,
+    then per patient index ranges on ``regimens(patient_id)``,
     ``injections(patient_id, given_at)`` and ``oral_doses(patient_id, taken_at)``.
     """
     p, r, i, o = t.patients.c, t.regimens.c, t.injections.c, t.oral_doses.c
     implants, removals = t.implant_insertions, t.implant_removals
-    active = sa.and_(r.patient_id == p.id, r.status == "active", r.start <= today,
-                     sa.or_(r.end.is_(None), r.end >= today))
+    current = sa.and_(r.status == "active", r.start <= today, sa.or_(r.end.is_(None), r.end >= today))
+    active = sa.and_(r.patient_id == p.id, current)
     xr_interval = sa.select(sa.func.coalesce(sa.func.max(r.interval_days), 0)).where(active, r.kind.in_(XR_KINDS))
     on_xr = sa.exists(sa.select(r.id).where(active, r.kind.in_(XR_KINDS)))
     on_scheduled_oral = sa.exists(sa.select(r.id).where(active, r.kind.in_(SCHEDULED_ORAL_KINDS)))
@@ -98,5 +99,5 @@ def find_on_treatment(connection: Connection, clinic_id: str, today: date) -> li
         correlated_last(t.injections, "given_at").with_only_columns(i.side).scalar_subquery().label("side"),
         raw_time(correlated_last(t.oral_doses, "taken_at", taken).scalar_subquery()).label("last_oral"),
         raw_time(implant.scalar_subquery()).label("last_implant"),
-    ).where(in_clinic(clinic_id), sa.exists(sa.select(r.id).where(active)))
+    ).where(in_clinic(clinic_id), p.id.in_(sa.select(r.patient_id).where(current)))
     return list(connection.execute(query))
