@@ -28,6 +28,7 @@ from naltrack.domain.coverage import (
 )
 from naltrack.domain.protection import announces_protection_end
 from naltrack.domain.rules.thresholds import Thresholds
+from naltrack.pk.models import Form
 from naltrack.pk.protection import FORM_CODES, Dosing
 from naltrack.services.read_models import ProtectionEnding
 
@@ -86,42 +87,46 @@ def _dosing(connection: Connection, ids: list[str], today: date, tz: ZoneInfo) -
     removed = (sa.select(sa.func.min(rm.removed_at))
                .where(rm.patient_id == m.patient_id, rm.implant_id == m.id, rm.status == "active").scalar_subquery())
     never = sa.func.coalesce(_time_text(connection, removed), NEVER)
-    unknown = sa.literal(UNKNOWN)
     recorded = sa.func.coalesce(sa.cast(m.expected_duration_days, sa.Text), UNKNOWN)
-    queries = (
-        ("xr-ntx", i, i.given_at, sa.literal(NEVER), unknown,
-         sa.and_(i.given_at >= since["xr-ntx"], i.given_at < before)),
-        ("oral", o, o.taken_at, sa.literal(NEVER), unknown,
+    queries: tuple[tuple[Form, sa.Table, sa.ColumnElement[Any], tuple[sa.ColumnElement[Any], ...],
+                         sa.ColumnElement[bool]], ...] = (
+        ("xr-ntx", t.injections, i.given_at, (), sa.and_(i.given_at >= since["xr-ntx"], i.given_at < before)),
+        ("oral", t.oral_doses, o.taken_at, (),
          sa.and_(o.dose_status != "missed", o.taken_at >= since["oral"], o.taken_at < before)),
-        ("implant", m, m.inserted_at, never, recorded,
+        ("implant", t.implant_insertions, m.inserted_at, (never, recorded),
          sa.and_(m.inserted_at >= since["implant"], m.inserted_at < before)),
     )
     index = {pid: n for n, pid in enumerate(ids)}
     patients: list[int] = []
     forms: list[int] = []
-    texts: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
-    for form, c, when, until, duration, recent in queries:
-        query = (sa.select(c.patient_id, _joined(connection, _time_text(connection, when)),
-                           _joined(connection, sa.cast(c.dose_mg, sa.Text)), _joined(connection, until),
-                           _joined(connection, duration))
+    texts: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])  # the last two: implants only
+    for form, table, when, extra, recent in queries:
+        c = table.c
+        query = (sa.select(c.patient_id, *(_joined(connection, column) for column in (
+                           _time_text(connection, when), sa.cast(c.dose_mg, sa.Text), *extra)))
                  .where(c.patient_id.in_(patient_ids()), c.status == "active", recent).group_by(c.patient_id))
         for pid, *joined in connection.execute(query, {"ids": ids}) if ids else []:
             count = joined[0].count(",") + 1
             patients += [index[pid]] * count
-            forms += [FORM_CODES[form]] * count  # type: ignore[index]
-            for column, text in zip(texts, joined, strict=True):
+            forms += [FORM_CODES[form]] * count
+            for column, text in zip(texts, joined, strict=False):
                 column.append(text)
-    start, stop = (_hours_since(",".join(texts[k]), origin) for k in (0, 2))
-    dose, days = (np.array(",".join(texts[k]).split(",") if patients else [], dtype=np.float64) for k in (1, 3))
+    form_codes = np.array(forms, dtype=np.int64)
+    start = _hours_since(",".join(texts[0]), origin)
+    implant = form_codes == FORM_CODES["implant"]
+    stop, days = np.full(len(forms), np.inf), np.full(len(forms), np.nan)
+    stop[implant] = _hours_since(",".join(texts[2]), origin)
+    dose, days[implant] = (np.array(",".join(texts[k]).split(",") if texts[k] else [], dtype=np.float64)
+                           for k in (1, 3))
     # Never removed (or removed before insertion): in place, ``inf`` as in the chart's dosing.
     taken_out = (stop > start) & (stop < _hours_since(NEVER, origin))
-    return Dosing(np.array(patients, dtype=np.int64), np.array(forms, dtype=np.int64), start, dose,
+    return Dosing(np.array(patients, dtype=np.int64), form_codes, start, dose,
                   np.where(taken_out, stop, np.inf), _weights(connection, ids, today, clock), 24.0 * days)
 
 
 #: A removal that never happened, as stored-time text (later than any time read).
 NEVER = "9999-12-31T00:00:00"
-#: An implant's duration not recorded (and the other forms'), parsed by NumPy as NaN.
+#: An implant's duration not recorded, parsed by NumPy as NaN.
 UNKNOWN = "nan"
 
 
