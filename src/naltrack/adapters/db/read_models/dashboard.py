@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from naltrack.adapters.db import tables as t
 from naltrack.adapters.db.read_models.alerts import InCare, find_in_care, find_urgent_alerts
-from naltrack.adapters.db.read_models.protection import find_protection_ending
+from naltrack.adapters.db.read_models.protection import find_protection_ending, protection_ends
 from naltrack.adapters.db.read_models.sql import ClinicClock, find_on_treatment, in_clinic, patient_ids, patient_ref
 from naltrack.domain.due_dates import injection_due_on, injection_interval_days
 from naltrack.domain.rules.thresholds import Thresholds
@@ -38,7 +38,6 @@ from naltrack.services.read_models import (
     Dashboard,
     DueInjection,
     InductionInProgress,
-    ProtectionEnding,
     UrgentAlert,
 )
 
@@ -109,10 +108,10 @@ Connect = Callable[[], AbstractContextManager[Connection]]
 class DashboardQuery:
     """The dashboard of one clinic on one clinic-local day, on ``connection``.
 
-    With ``connect``, the treatment lists (due injections, protection) are read on a second
-    connection in a second thread while ``connection`` reads the patients in care (alerts,
-    inductions): the database driver releases the interpreter while a query runs, so two
-    cores serve one page.
+    With ``connect``, the ends of protection (the doses and the blockade scan, the longest
+    part) are computed on a second connection in a second thread while ``connection`` reads
+    the patients on treatment and the patients in care (alerts, inductions): the database
+    driver and the scan release the interpreter, so two cores serve one page.
     """
 
     connection: Connection
@@ -127,26 +126,29 @@ class DashboardQuery:
         shown = {name: True for name in DASHBOARD_SECTIONS} | dict(sections or {})
         done = set(acknowledged)
         if self.connect is None:
-            due, overdue, protection = self._treatment(self.connection, shown)
+            ends = self._ends(self.connection, shown)
+            rows = self._on_treatment(self.connection, shown)
             alerts, inductions, total, count = self._in_care(self.connection, shown, done)
-        else:
+        else:  # the ends of protection (doses, blockade) on a second connection while this one reads the rest
             with ThreadPoolExecutor(max_workers=1) as pool:
-                future = pool.submit(_on_own_connection, self.connect, lambda c: self._treatment(c, shown))
+                future = pool.submit(_on_own_connection, self.connect, lambda c: self._ends(c, shown))
+                rows = self._on_treatment(self.connection, shown)
                 alerts, inductions, total, count = self._in_care(self.connection, shown, done)
-                due, overdue, protection = future.result()
+                ends = future.result()
+        due, overdue = (find_due_injections(rows, self.today, self.tz, self.thresholds)
+                        if shown["injections"] else ([], []))
+        protection = (find_protection_ending(rows, ends, self.today, self.tz, self.thresholds)
+                      if shown["protection"] else [])
         return Dashboard(today=self.today, patient_count=count, due_today=tuple(due), overdue=tuple(overdue),
                          protection=tuple(protection), alerts=tuple(alerts), inductions=tuple(inductions),
                          induction_total=total)
 
-    def _treatment(self, connection: Connection, shown: Mapping[str, bool]
-                   ) -> tuple[list[DueInjection], list[DueInjection], list[ProtectionEnding]]:
+    def _on_treatment(self, connection: Connection, shown: Mapping[str, bool]) -> list[Any]:
         wanted = shown["injections"] or shown["protection"]
-        rows = find_on_treatment(connection, self.clinic_id, self.today) if wanted else []
-        due, overdue = (find_due_injections(rows, self.today, self.tz, self.thresholds)
-                        if shown["injections"] else ([], []))
-        protection = (find_protection_ending(connection, rows, self.today, self.tz, self.thresholds)
-                      if shown["protection"] else [])
-        return due, overdue, protection
+        return find_on_treatment(connection, self.clinic_id, self.today) if wanted else []
+
+    def _ends(self, connection: Connection, shown: Mapping[str, bool]) -> dict[str, date | None]:
+        return protection_ends(connection, self.clinic_id, self.today, self.tz) if shown["protection"] else {}
 
     def _in_care(self, connection: Connection, shown: Mapping[str, bool], acknowledged: set[tuple[str, str]]
                  ) -> tuple[list[UrgentAlert], list[InductionInProgress], int, int]:

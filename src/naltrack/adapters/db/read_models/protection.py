@@ -8,7 +8,7 @@ chart and the monitoring rules give the same date.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from naltrack.adapters.db import tables as t
-from naltrack.adapters.db.read_models.sql import ClinicClock, patient_ids, patient_ref, raw_time
+from naltrack.adapters.db.read_models.sql import ClinicClock, on_treatment_ids, patient_ids, patient_ref, raw_time
 from naltrack.domain.coverage import (
     BODY_WEIGHT_LOINC,
     LOOKBACK_HOURS,
@@ -33,23 +33,33 @@ from naltrack.pk.protection import FORM_CODES, Dosing
 from naltrack.services.read_models import ProtectionEnding
 
 
-def find_protection_ending(connection: Connection, rows: Sequence[Any], today: date, tz: ZoneInfo,
+def protection_ends(connection: Connection, clinic_id: str, today: date, tz: ZoneInfo) -> dict[str, date | None]:
+    """The end of protection of each patient on treatment of the clinic (:func:`~.sql.on_treatment`), by id.
+
+    The recent administrations are read in three set-based queries (:func:`_dosing`) and
+    :func:`estimate_protection_ends` computes all the ends at once, as :func:`estimate_protection_end`
+    does for one chart. The patients are read here, not taken from :func:`~.sql.find_on_treatment`,
+    so that the dashboard reads the ends and the patients' rows at once on two connections.
+    """
+    ids = on_treatment_ids(connection, clinic_id, today)
+    return dict(zip(ids, estimate_protection_ends(_dosing(connection, ids, today, tz), today, tz), strict=True))
+
+
+def find_protection_ending(rows: Sequence[Any], ends: Mapping[str, date | None], today: date, tz: ZoneInfo,
                            thresholds: Thresholds) -> list[ProtectionEnding]:
     """Of the patients on treatment (``rows`` of :func:`~.sql.find_on_treatment`), those whose end
     of protection the care team is told of today (:func:`~naltrack.domain.protection.announces_protection_end`,
     the decision of rule MON-PROTECTION-END): ended lately, or ending soon with no next dose scheduled.
 
     The end of protection is the coverage engine's (rule MON-PROTECTION-END, docs/pk.md "End
-    of protection"): the recent administrations of every patient on treatment are read in
-    three set-based queries (:func:`_dosing`) and :func:`estimate_protection_ends` computes
-    all the ends at once, as :func:`estimate_protection_end` does for one chart. "Lately" is
+    of protection"), ``ends`` :func:`protection_ends`' (a patient missing from it has none). "Lately" is
     ``lapse_alert_days``, "soon" ``protection_warning_days``. ``form`` and ``last_dose_on`` name the
     latest administration.
     """
     clock = ClinicClock(tz)
-    ends = estimate_protection_ends(_dosing(connection, [r.patient_id for r in rows], today, tz), today, tz)
     items = []
-    for row, end in zip(rows, ends, strict=True):
+    for row in rows:
+        end = ends.get(row.patient_id)
         latest = [(clock.local_day(when), form) for when, form in
                   ((row.last_injection, "xr-ntx"), (row.last_oral, "oral"), (row.last_implant, "implant"))
                   if when is not None]

@@ -83,8 +83,7 @@ def find_on_treatment(connection: Connection, clinic_id: str, today: date) -> li
     """
     p, r, i, o = t.patients.c, t.regimens.c, t.injections.c, t.oral_doses.c
     implants, removals = t.implant_insertions, t.implant_removals
-    current = sa.and_(r.status == "active", r.start <= today, sa.or_(r.end.is_(None), r.end >= today))
-    active = sa.and_(r.patient_id == p.id, current)
+    active = sa.and_(r.patient_id == p.id, current_regimen(today))
     xr_interval = sa.select(sa.func.coalesce(sa.func.max(r.interval_days), 0)).where(active, r.kind.in_(XR_KINDS))
     on_xr = sa.exists(sa.select(r.id).where(active, r.kind.in_(XR_KINDS)))
     on_scheduled_oral = sa.exists(sa.select(r.id).where(active, r.kind.in_(SCHEDULED_ORAL_KINDS)))
@@ -99,5 +98,22 @@ def find_on_treatment(connection: Connection, clinic_id: str, today: date) -> li
         correlated_last(t.injections, "given_at").with_only_columns(i.side).scalar_subquery().label("side"),
         raw_time(correlated_last(t.oral_doses, "taken_at", taken).scalar_subquery()).label("last_oral"),
         raw_time(implant.scalar_subquery()).label("last_implant"),
-    ).where(in_clinic(clinic_id), p.id.in_(sa.select(r.patient_id).where(current)))
+    ).where(on_treatment(clinic_id, today))
     return list(connection.execute(query))
+
+
+def current_regimen(today: date) -> sa.ColumnElement[bool]:
+    """A regimen in force on ``today``."""
+    r = t.regimens.c
+    return sa.and_(r.status == "active", r.start <= today, sa.or_(r.end.is_(None), r.end >= today))
+
+
+def on_treatment(clinic_id: str, today: date) -> sa.ColumnElement[bool]:
+    """The patients of the clinic with a regimen in force on ``today`` (one pass over ``regimens``)."""
+    r = t.regimens.c
+    return sa.and_(in_clinic(clinic_id), t.patients.c.id.in_(sa.select(r.patient_id).where(current_regimen(today))))
+
+
+def on_treatment_ids(connection: Connection, clinic_id: str, today: date) -> list[str]:
+    """The ids of :func:`find_on_treatment`'s patients, without their columns."""
+    return list(connection.execute(sa.select(t.patients.c.id).where(on_treatment(clinic_id, today))).scalars())
