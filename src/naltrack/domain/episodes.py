@@ -31,8 +31,11 @@ class Episode(ClinicalRecord):
 
     indication: Indication
     level_of_care: LevelOfCare
+    """``PHP`` partial hospitalization, ``IOP`` intensive outpatient, ``OP`` outpatient or ``aftercare``; a
+    change of level is recorded as a correction of the episode."""
     start: date
     end: date | None = None
+    """The day of discharge, ``None`` while the episode is open; an ended episode names its discharge reason."""
     discharge_reason: DischargeReason | None = None
     referral_source: str | None = None
 
@@ -64,6 +67,8 @@ class Diagnosis(ClinicalRecord):
 
     system: CodeSystem
     code: str
+    """ICD-10-CM with its dot (``F11.20``; the FHIR import adds a missing one) or a SNOMED CT concept id;
+    :func:`~naltrack.domain.terminology.classify_condition` reads it as OUD or AUD."""
     display: str
     onset: date | None = None
     clinical_status: DiagnosisStatus = "active"
