@@ -135,7 +135,7 @@ def make_one_of_each(patient_id: str = PATIENT_ID) -> list[ClinicalRecord]:
     p = {"patient_id": patient_id}
     day = date(2026, 2, 2)
     at = datetime(2026, 2, 2, 9, 30, tzinfo=UTC)
-    regimen, oral = make_regimen(**p), make_oral_regimen(**p)
+    regimen, oral = make_regimen(**p, indication="OUD+AUD"), make_oral_regimen(**p)
     shot = make_injection(regimen_id=regimen.id, **p)
     phq9 = _record(QuestionnaireResponse, "q", {"instrument": "phq-9", "answers": (1.0,) * 8 + (2.0,),
                                                 "completed_at": at, "total": 10.0, "band": "moderate",

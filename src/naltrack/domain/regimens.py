@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, get_args
 
+from naltrack.domain.episodes import INDICATIONS, Indication
 from naltrack.domain.errors import DoseLimitExceeded, InvalidInput
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.units import require_choice, require_not_before, require_positive, require_range_if_given
@@ -176,10 +177,14 @@ class Regimen(ClinicalRecord):
     (:data:`~naltrack.domain.catalog.FORM_CODE`) wherever a code is needed, e.g. by the interaction rules."""
     days_supply: int | None = None
     note: str | None = None
+    indication: Indication | None = None
+    """What the naltrexone is ordered for (OUD, AUD, both, stimulant use); ``None`` when the order does not say."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_choice("regimen.kind", self.kind, REGIMEN_KINDS)
+        if self.indication is not None:
+            require_choice("regimen.indication", self.indication, INDICATIONS)
         require_not_before("regimen.end", self.end, self.start, "the start")
         require_range_if_given("regimen.days_supply", self.days_supply, 1, 365, "days")
         form = self.form

@@ -89,6 +89,14 @@ def test_schedule_naming_a_weekday_twice_is_rejected() -> None:
                 schedule=(ScheduledDose("mon", 50), ScheduledDose("mon", 100)))
 
 
+def test_regimen_indication_is_one_of_the_indications_or_unstated() -> None:
+    order = {"id": "r1", "patient_id": "p1", "kind": "targeted", "start": date(2026, 1, 1)}
+    with pytest.raises(InvalidInput, match=r"regimen\.indication: 'cocaine' must be one of OUD, AUD, OUD\+AUD, stim"):
+        Regimen(**order, indication="cocaine")  # type: ignore[arg-type]
+    assert Regimen(**order, indication="AUD").indication == "AUD"  # type: ignore[arg-type]
+    assert Regimen(**order).indication is None  # type: ignore[arg-type]
+
+
 def test_lab_without_unit_is_rejected() -> None:
     with pytest.raises(InvalidInput, match=r"lab\.unit: '' is required"):
         LabResult(id="l1", patient_id="p1", loinc="1742-6", name="ALT", value=30, unit="", collected_at=NOON)

@@ -105,6 +105,21 @@ def test_xr_regimen_is_an_order_every_28_days_of_637213() -> None:
     assert order["dosageInstruction"][0]["timing"]["repeat"]["period"] == 28
 
 
+@pytest.mark.parametrize(("indication", "reasons"), [
+    ("OUD", [("75544000", "Opioid dependence (disorder)")]),
+    ("OUD+AUD", [("75544000", "Opioid dependence (disorder)"), ("66590003", "Alcohol dependence (disorder)")]),
+    ("stimulant", [(None, "Stimulant use disorder")]),
+])
+def test_an_order_names_its_indication_as_reason_code(indication: str, reasons: list[tuple[str | None, str]]) -> None:
+    chart = sample_chart()
+    ordered = replace(chart, regimens=tuple(replace(r, indication=indication) for r in chart.regimens))
+    order = validate_resource(_one(export_chart(ordered), "MedicationRequest", "pt-ada-reg-1"))
+    found = [(c["coding"][0]["code"] if "coding" in c else None, c["text"]) for c in order["reasonCode"]]
+    assert found == reasons
+    assert all(c["coding"][0]["system"] == "http://snomed.info/sct" for c in order["reasonCode"] if "coding" in c)
+    assert "reasonCode" not in _one(export_chart(chart), "MedicationRequest", "pt-ada-reg-1")
+
+
 def test_ended_oral_regimen_is_completed_with_its_supply() -> None:
     order = _one(export_chart(sample_chart()), "MedicationRequest", "pt-ada-reg-0")
     assert order["status"] == "completed"

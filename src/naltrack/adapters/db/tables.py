@@ -159,7 +159,7 @@ regimens = _record_table(
     _col("dose_mg", sa.Float, False), _col("schedule", JsonType, False), _col("interval_days", sa.Integer),
     _col("expected_duration_days", sa.Integer), _col("implant_product", S(200)),
     _col("induction_test_dose", sa.Boolean, False), _col("prescriber", S(100)), _col("rxnorm", S(32)),
-    _col("days_supply", sa.Integer), _col("note", sa.Text),
+    _col("days_supply", sa.Integer), _col("note", sa.Text), _col("indication", S(16)),
     sa.Index(None, "patient_id", "start"),
 )
 oral_doses = _record_table(

@@ -102,6 +102,15 @@ STANDARD_DRINKS: Code = (LOCAL_OBSERVATION, "standard-drinks")
 #: ``last-use-<substance>``: the patient's report of last use, ``valueDateTime`` the day.
 LAST_USE_PREFIX = "last-use-"
 
+#: The disorders a naltrexone order treats, by its indication (codes.md §4: SNOMED CT opioid dependence, alcohol
+#: dependence); stimulant use has no concept there and is exported as text.
+OPIOID_DEPENDENCE = (SNOMED, "75544000", "Opioid dependence (disorder)")
+ALCOHOL_DEPENDENCE = (SNOMED, "66590003", "Alcohol dependence (disorder)")
+INDICATION_CONCEPTS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "OUD": (OPIOID_DEPENDENCE,), "AUD": (ALCOHOL_DEPENDENCE,), "OUD+AUD": (OPIOID_DEPENDENCE, ALCOHOL_DEPENDENCE),
+    "stimulant": (),
+}
+
 #: Allergy substances recognised by code; the text is read by ``domain.observations.allergen_of`` (clinical.md §2.5).
 ALLERGY_CODE: dict[Code, str] = {(RXNORM, "7243"): "naltrexone"}
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from naltrack.adapters.fhir.codes import INDICATION_CONCEPTS
 from naltrack.adapters.fhir.r4_common import (
     HCPCS,
     RXNORM,
@@ -88,9 +89,17 @@ def regimen_request(regimen: Regimen, labels: list[dict[str, Any]]) -> FhirResou
                         requester=regimen.prescriber or "naltrack program prescriber",
                         extensions=_regimen_extensions(regimen),
                         dosageInstruction=_dosages(regimen), dispenseRequest=_dispense(regimen))
+    if regimen.indication is not None:
+        resource["reasonCode"] = _reasons(regimen.indication)
     if regimen.note:
         resource["note"] = [{"text": regimen.note}]
     return resource
+
+
+def _reasons(indication: str) -> list[dict[str, Any]]:
+    """The disorders an order treats as SNOMED CT concepts; stimulant use, with no concept, as text."""
+    concepts = [concept(*disorder) for disorder in INDICATION_CONCEPTS[indication]]
+    return concepts or [text_concept("Stimulant use disorder")]
 
 
 def _days(days: int) -> dict[str, Any]:
