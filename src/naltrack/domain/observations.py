@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Literal, get_args
 
 from naltrack.domain.errors import InvalidInput, NotFound
-from naltrack.domain.patients import ReproductiveStatus
+from naltrack.domain.patients import combine_reproductive as combine_reproductive
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.terminology import resolve_rxnorm
 from naltrack.domain.units import (
@@ -367,39 +367,6 @@ class QuestionnaireResponse(ClinicalRecord):
         super().__post_init__()
         require_text("questionnaire.instrument", self.instrument, 40)
         require_aware("questionnaire.completed_at", self.completed_at)
-
-
-def combine_reproductive(findings: list[tuple[date, bool | None, bool | None]]) -> ReproductiveStatus | None:
-    """One status from dated findings ``(day, pregnant, breastfeeding)``, whatever their order.
-
-    The latest day gives the pregnancy status; on that day "pregnant" wins over a negative
-    test, and a negative over "unknown" (the safe side, clinical.md §2.6). Breastfeeding is the
-    latest finding that states it: a pregnancy test says nothing about it, so it never erases it.
-
-    Examples
-    --------
-    >>> combine_reproductive([(date(2026, 3, 1), True, True), (date(2026, 3, 1), False, None)])
-    ReproductiveStatus(pregnant=True, breastfeeding=True, as_of=datetime.date(2026, 3, 1))
-    >>> combine_reproductive([]) is None
-    True
-    """
-    if not findings:
-        return None
-    as_of = max(day for day, _, _ in findings)
-    return ReproductiveStatus(pregnant=_safe_side([p for day, p, _ in findings if day == as_of]),
-                              breastfeeding=_safe_side(_latest_stated(findings)), as_of=as_of)
-
-
-def _latest_stated(findings: list[tuple[date, bool | None, bool | None]]) -> list[bool | None]:
-    """The breastfeeding answers of the latest day that states one (none if no finding does)."""
-    stated = [(day, breastfeeding) for day, _, breastfeeding in findings if breastfeeding is not None]
-    last = max((day for day, _ in stated), default=None)
-    return [breastfeeding for day, breastfeeding in stated if day == last]
-
-
-def _safe_side(answers: list[bool | None]) -> bool | None:
-    """Yes if any answer says yes, else no if any says no, else unknown."""
-    return True if True in answers else False if False in answers else None
 
 
 def require_loinc(field_name: str, code: str) -> None:

@@ -62,9 +62,8 @@ from naltrack.domain.observations import (
     QuestionnaireResponse,
     UrineDrugScreen,
     allergen_of,
-    combine_reproductive,
 )
-from naltrack.domain.patients import Patient
+from naltrack.domain.patients import Patient, combine_reproductive
 from naltrack.domain.regimens import Regimen
 from naltrack.domain.terminology import resolve_rxnorm
 
