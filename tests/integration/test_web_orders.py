@@ -144,6 +144,28 @@ def test_every_field_of_the_order_forms_has_a_label(app):
         assert response.status_code == 200 and unlabelled_fields(response.text) == [], path
 
 
+def test_the_indication_defaults_to_the_open_episodes_and_is_stored_and_shown(app):
+    doctor = signed_in(app, "dr.okafor")
+    form = doctor.get("/patients/p1/orders/new?kind=targeted").text
+    assert re.findall(r'<option value="([^"]*)" selected>', form) == ["OUD"]
+    assert '<option value="AUD">Alcohol use disorder</option>' in form
+    bad = post(doctor, "/patients/p1/orders/new?kind=targeted", kind="targeted", start=today().isoformat(),
+               indication="cocaine")
+    assert bad.status_code == 422
+    assert "&#39;cocaine&#39; is not one of OUD, AUD" in bad.text.split('id="e-indication"')[1]
+    assert orders(app) == []
+    for given, stored in (("AUD", "AUD"), ("", None)):
+        saved = post(doctor, "/patients/p1/orders/new?kind=targeted", kind="targeted", start=today().isoformat(),
+                     indication=given)
+        assert saved.status_code == 303, saved.text
+        assert orders(app)[-1].indication == stored
+    aud = orders(app)[0]
+    row = doctor.get("/patients/p1").text.split(f'<tr id="order-{aud.id}">')[1].split("</tr>")[0]
+    assert "for alcohol use disorder" in row
+    change = doctor.get(f"/patients/p1/orders/{aud.id}/change").text
+    assert re.findall(r'<option value="([^"]*)" selected>', change) == ["AUD"]
+
+
 def test_a_change_supersedes_the_order_with_one_audit_entry(app):
     doctor = signed_in(app, "dr.okafor")
     first = order_xr(app, doctor)

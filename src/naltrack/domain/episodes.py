@@ -12,6 +12,11 @@ from naltrack.domain.units import require_choice, require_icd10cm, require_not_b
 
 Indication = Literal["OUD", "AUD", "OUD+AUD", "stimulant"]
 INDICATIONS: tuple[Indication, ...] = get_args(Indication)
+#: Plain names of the indications (the forms, the chart).
+INDICATION_LABELS: dict[str, str] = {
+    "OUD": "Opioid use disorder", "AUD": "Alcohol use disorder", "OUD+AUD": "Opioid and alcohol use disorder",
+    "stimulant": "Stimulant use disorder",
+}
 LevelOfCare = Literal["PHP", "IOP", "OP", "aftercare"]
 LEVELS_OF_CARE: tuple[LevelOfCare, ...] = get_args(LevelOfCare)
 DischargeReason = Literal[

@@ -20,6 +20,7 @@ from naltrack.domain.code_search import describe_medication
 from naltrack.domain.dose_decisions import OUTCOME_LABELS, DoseDecision
 from naltrack.domain.drinking import DiaryWeek, diary_weeks, heavy_drinking_from
 from naltrack.domain.due_dates import next_injection_due
+from naltrack.domain.episodes import INDICATION_LABELS
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import ANALYTES, LIVER_LOINC
 from naltrack.domain.records import current
@@ -182,7 +183,8 @@ def order_rows(chart: PatientChart, today: date) -> list[dict[str, Any]]:
     regimens = sorted(current(chart.regimens), key=lambda r: r.start, reverse=True)
     return [{"id": r.id, "kind": KIND_LABELS[r.kind], "dose": _order_dose(r), "start": r.start, "end": r.end,
              "status": "active" if r.is_active_on(today) else "planned" if r.start > today else "ended",
-             "prescriber": r.prescriber, "note": r.note} for r in regimens]
+             "prescriber": r.prescriber, "note": r.note,
+             "indication": INDICATION_LABELS[r.indication] if r.indication else None} for r in regimens]
 
 
 def in_words(code: str) -> str:

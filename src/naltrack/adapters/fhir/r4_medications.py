@@ -36,6 +36,7 @@ from naltrack.adapters.fhir.r4_common import (
 )
 from naltrack.domain.administrations import ImplantInsertion, ImplantRemoval, Injection, OralDose
 from naltrack.domain.catalog import find_medication
+from naltrack.domain.episodes import INDICATION_LABELS
 from naltrack.domain.observations import MedicationUse
 from naltrack.domain.regimens import Regimen
 
@@ -99,7 +100,7 @@ def regimen_request(regimen: Regimen, labels: list[dict[str, Any]]) -> FhirResou
 def _reasons(indication: str) -> list[dict[str, Any]]:
     """The disorders an order treats as SNOMED CT concepts; stimulant use, with no concept, as text."""
     concepts = [concept(*disorder) for disorder in INDICATION_CONCEPTS[indication]]
-    return concepts or [text_concept("Stimulant use disorder")]
+    return concepts or [text_concept(INDICATION_LABELS[indication])]
 
 
 def _days(days: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.episodes import INDICATION_LABELS, INDICATIONS
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.indications import has_oud
 from naltrack.domain.records import ClinicalRecord
@@ -44,7 +45,7 @@ WEEKDAY_LABELS = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday
 FIELDS = {"regimen.kind": "kind", "regimen.start": "start", "regimen.end": "end", "regimen.dose_mg": "dose_mg",
           "regimen.schedule": "schedule", "regimen.days_supply": "days_supply",
           "regimen.expected_duration_days": "expected_duration_days", "regimen.implant_product": "implant_product",
-          "start": "start", "end": "end"}
+          "regimen.indication": "indication", "start": "start", "end": "end"}
 
 
 def _back(patient_id: str, kind: str) -> str:
@@ -68,7 +69,9 @@ def _new_defaults(request: Request, user: WebUser, chart: PatientChart) -> dict[
     kind, today = kind_asked(request), web_of(request).today(user)
     preset = next((p for p in SCHEDULE_PRESETS if p.id == request.query_params.get("preset")), SCHEDULE_PRESETS[0])
     dose = default_dose_mg(kind)
-    values: dict[str, Any] = {"kind": kind, "start": today.isoformat(), "dose_mg": f"{dose:g}" if dose else ""}
+    episode = chart.active_episode_on(today)
+    values: dict[str, Any] = {"kind": kind, "start": today.isoformat(), "dose_mg": f"{dose:g}" if dose else "",
+                              "indication": episode.indication if episode else ""}
     if kind == "oral-schedule":
         values |= {**_schedule_values(preset.doses), "preset": preset.id}
     if kind in ("oral-daily", "oral-schedule") and has_oud(chart, today):
@@ -80,7 +83,7 @@ def _extra(mode: str) -> Callable[[Request, WebUser, PatientChart], dict[str, An
     def extra(request: Request, user: WebUser, chart: PatientChart) -> dict[str, Any]:
         return {"mode": mode, "kinds": [(k, KIND_LABELS[k]) for k in REGIMEN_KINDS], "kind_labels": KIND_LABELS,
                 "forms": FORM_OF_KIND, "presets": SCHEDULE_PRESETS, "weekdays": list(WEEKDAY_LABELS.items()),
-                "test_dose_mg": ORAL_TEST_DOSE_MG}
+                "test_dose_mg": ORAL_TEST_DOSE_MG, "indications": [(i, INDICATION_LABELS[i]) for i in INDICATIONS]}
 
     return extra
 
@@ -133,6 +136,7 @@ def _order_parse(state: FormState, request: Request, user: WebUser) -> dict[str,
         _checked(state, FIELDS, partial(require_positive, "regimen.dose_mg", dose))
     form = FORM_OF_KIND.get(kind or "")
     return {"kind": kind, "start": state.day("start"), "dose_mg": dose or 0.0,
+            "indication": state.choice("indication", INDICATIONS, required=False),
             "schedule": _schedule(state) if kind == "oral-schedule" else (),
             "implant_product": state.text("implant_product", required=False, max_length=100)
             if form == "implant" else None,
@@ -167,7 +171,7 @@ def order_values(record: ClinicalRecord) -> dict[str, Any]:
             **_schedule_values(record.schedule), "implant_product": record.implant_product,
             "expected_duration_days": record.expected_duration_days,
             "induction_test_dose": "yes" if record.induction_test_dose else "", "days_supply": record.days_supply,
-            "note": record.note}
+            "note": record.note, "indication": record.indication or ""}
 
 
 @page(router, "/patients/{patient_id}/orders/new", methods=("GET", "POST"))

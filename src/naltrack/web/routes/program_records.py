@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.drinking import WEEK_DAYS, heavy_drinking_from
-from naltrack.domain.episodes import DISCHARGE_REASONS, INDICATIONS, LEVELS_OF_CARE, Episode
+from naltrack.domain.episodes import DISCHARGE_REASONS, INDICATION_LABELS, INDICATIONS, LEVELS_OF_CARE, Episode
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.observations import DrinkingDay
 from naltrack.domain.records import ClinicalRecord
@@ -29,8 +29,6 @@ router = APIRouter()
 
 LEVEL_LABELS = {"PHP": "Partial hospitalization (PHP)", "IOP": "Intensive outpatient (IOP)",
                 "OP": "Outpatient (OP)", "aftercare": "Aftercare"}
-INDICATION_LABELS = {"OUD": "Opioid use disorder", "AUD": "Alcohol use disorder",
-                     "OUD+AUD": "Opioid and alcohol use disorder", "stimulant": "Stimulant use disorder"}
 
 
 # --- drinking diary ---------------------------------------------------------------------------
