@@ -4,6 +4,7 @@ nothing (the mapping is stable)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from naltrack.adapters.fhir.bundle_reader import read_bundle
 from naltrack.adapters.fhir.r4_export import as_bundle, export_chart
 from naltrack.adapters.fhir.r4_samples import implant_chart, sample_chart
 from naltrack.domain.chart import PatientChart
+from naltrack.domain.episodes import INDICATIONS
 
 
 def _round(chart: PatientChart) -> tuple[list[dict], PatientChart]:
@@ -51,6 +53,14 @@ def test_what_the_reader_maps_survives_the_round_trip() -> None:
     assert [tuple(getattr(r, f) for f in fields) for r in back.regimens] == \
         [tuple(getattr(r, f) for f in fields) for r in chart.regimens]
     assert {r.rxnorm for r in back.regimens} == {"637213", "1483744"}
+
+
+@pytest.mark.parametrize("indication", [*INDICATIONS, None])
+def test_an_orders_indication_survives_the_round_trip(indication: str | None) -> None:
+    chart = sample_chart()
+    chart = replace(chart, regimens=tuple(replace(r, indication=indication) for r in chart.regimens))
+    _, back = _round(chart)
+    assert [r.indication for r in back.regimens] == [indication] * len(chart.regimens)
 
 
 def test_shared_resources_are_identical_after_the_round_trip() -> None:

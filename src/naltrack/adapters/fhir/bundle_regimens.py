@@ -7,6 +7,7 @@ FHIR elements read (R4 MedicationRequest): ``authoredOn`` (start), ``dispenseReq
 or ``dosageInstruction.timing.repeat.boundsPeriod.end`` (end), ``dosageInstruction.doseAndRate.doseQuantity``
 (dose; one dosage per weekday for a weekly schedule), ``timing.repeat.period`` in days (the XR-NTX
 interval), ``dispenseRequest.expectedSupplyDuration`` (days' supply), ``requester.display``, ``note``,
+``reasonCode`` (the indication: the disorders' SNOMED CT concepts as the export writes them, or its text),
 and naltrack's extensions for what FHIR has no element for (implant product and duration, the oral
 test dose at induction).
 """
@@ -16,8 +17,10 @@ from __future__ import annotations
 from datetime import date
 
 from naltrack.adapters.fhir.bundle_dosage import bounds_end, days_supply
+from naltrack.adapters.fhir.codes import INDICATION_CONCEPTS
 from naltrack.adapters.fhir.json_paths import At
 from naltrack.adapters.fhir.r4_common import read_extension
+from naltrack.domain.episodes import INDICATION_LABELS
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.regimens import Regimen, ScheduledDose
 
@@ -46,9 +49,23 @@ def read_regimen(at: At, rid: str, patient_id: str, code: str) -> Regimen | None
             implant_product=product.text() if product is not None else None,
             induction_test_dose=test_dose.boolean() if test_dose is not None else False,
             prescriber=_text(requester.get("display")) if requester is not None else None,
-            rxnorm=code, days_supply=days_supply(at), note=_text(notes[0].get("text")) if notes else None)
+            rxnorm=code, days_supply=days_supply(at), note=_text(notes[0].get("text")) if notes else None,
+            indication=_indication(at))  # type: ignore[arg-type]
     except InvalidInput as error:
         raise InvalidInput(f"{at.path} ({error.field})", error.value, error.rule) from error
+
+
+def _indication(at: At) -> str | None:
+    """The indication whose disorders are exactly the ``reasonCode`` concepts, or, with no concept, whose name is
+    a reason's text; ``None`` when the order names none of them."""
+    reasons = at.list_of("reasonCode")
+    coded = {(_text(c.get("system")), _text(c.get("code"))) for r in reasons for c in r.list_of("coding")}
+    texts = {_text(r.get("text")) for r in reasons}
+    for indication, disorders in INDICATION_CONCEPTS.items():
+        named = bool(coded) or INDICATION_LABELS[indication] in texts
+        if named and coded == {(system, code) for system, code, _ in disorders}:
+            return indication
+    return None
 
 
 def _text(at: At | None) -> str | None:
