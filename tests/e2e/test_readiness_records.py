@@ -113,6 +113,7 @@ def test_a_second_injection_on_the_same_day_is_stopped(page, live_server, sign_i
     expect(page.locator("#form-notice")).to_contain_text("Not recorded: the dose was not given.")
     expect(page.get_by_text(re.compile("already recorded on"))).to_be_visible()
     expect(page.get_by_label(re.compile("Override as the prescriber"))).to_have_count(0)
-    shoot(page, screenshots, "pre-dose-same-day-stopped")
+    expect(page.locator("#pre-dose-confirms")).to_have_count(0)  # nothing to tick when nothing can be given
+    shoot(page, screenshots, "pre-dose-same-day-stopped-prescriber")
     with live_server.app.state.storage.uow() as uow:
         assert [i.lot for i in uow.records.for_patient(pid)["injections"]] == ["LOT-2201"]

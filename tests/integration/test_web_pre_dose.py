@@ -13,6 +13,7 @@ from naltrack.domain.episodes import Episode
 from naltrack.domain.observations import AnalyteResult, UrineDrugScreen
 from naltrack.domain.patients import Patient
 from naltrack.domain.regimens import Regimen
+from naltrack.web.pre_dose import DOSE_CLASS_LABELS
 
 
 def not_ready_patient(app) -> None:  # noqa: F811
@@ -95,6 +96,10 @@ def test_a_second_injection_the_same_day_cannot_be_given(app):  # noqa: F811
     latest = again.split('name="seen" value="')[1].split('"')[0]
     posted = nurse.post("/patients/p1/injections/new", data={**shot(again), "seen": latest, **ticked(again)})
     assert posted.status_code == 409 and "Something stops it (below)." in posted.text
+    # nothing overrides a stop: no dose class, nothing to tick, no override asked for
+    assert 'id="pre-dose-confirms"' not in again and "Tick each item" not in posted.text
+    panel = again.split('id="pre-dose"')[1].split("</section>")[0]
+    assert not any(f"<strong>{label}.</strong>" in panel for label in DOSE_CLASS_LABELS.values())
 
 
 def test_a_dose_held_is_recorded_with_its_reason_and_shown_on_the_chart(app):  # noqa: F811

@@ -97,6 +97,7 @@ def save_record(request: Request, user: WebUser, state: FormState, kind: str, bu
         return None
     except DoseStopped as stopped:
         levels = {f["level"] for f in stopped.findings}
+        levels = {"stop"} if "stop" in levels else levels  # nothing overrides a stop: the rest is moot
         state.notice = ("Not recorded: the dose was not given. " + " ".join(
             text for level, text in (("stop", "Something stops it (below)."),
                                      ("override", "It is not ready, and only a prescriber's reason overrides that."),
