@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.integration.test_web_pages import unlabelled_fields
+from tests.integration.test_web_pages import PASSWORD, csrf, signed_in, unlabelled_fields
 from tests.seeding import seed
 
 from naltrack.api.app import create_app
@@ -24,9 +24,7 @@ from naltrack.services.security import add_user
 
 with warnings.catch_warnings():  # starlette asks for httpx2, not installed here; httpx works
     warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 
-PASSWORD = "correct horse battery"
 TZ = ZoneInfo("America/New_York")
 
 
@@ -48,17 +46,6 @@ def app(database_url, tmp_path):
                   expiry=today + timedelta(days=200), needle_length_in=1.5, given_by="nurse.kim")], now=now)
     yield application
     storage.close()
-
-
-def signed_in(app, username: str) -> TestClient:
-    client = TestClient(app, base_url="http://127.0.0.1")
-    response = client.post("/sign-in", data={"username": username, "password": PASSWORD}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return client
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([0-9a-f]+)"', html).group(1)
 
 
 def hidden(html: str, name: str) -> str:
