@@ -71,10 +71,21 @@ def test_matrix_table_has_a_row_per_category_and_a_column_per_role() -> None:
     lines = matrix_table().splitlines()
     assert len(lines) == 2 + len(CATEGORIES)
     assert lines[0].count("|") == len(ROLES) + 2
-    assert "| labs | - | rcux | rcux | - | - | - |" in lines
+    assert "| labs | - | rcux | rcux | - | - | - | - |" in lines
 
 
 def test_every_role_has_every_category() -> None:
     assert set(MATRIX) == set(ROLES)
     for row in MATRIX.values():
         assert set(row) == set(CATEGORIES)
+
+
+def test_the_manager_reads_the_program_measures_and_nothing_else() -> None:
+    granted = {(c, a) for c in CATEGORIES for a in ACTIONS if is_permitted("manager", c, a)}
+    assert granted == {("program-measures", "read")}
+
+
+def test_program_measures_are_read_by_the_manager_and_the_prescriber_and_written_by_nobody() -> None:
+    assert [r for r in ROLES if is_permitted(r, "program-measures", "read")] == ["prescriber", "manager"]
+    assert not any(is_permitted(r, "program-measures", a) for r in ROLES for a in ACTIONS if a != "read")
+    assert "program-measures" not in CLINICAL_CATEGORIES

@@ -13,6 +13,8 @@ True
 False
 >>> is_permitted("counselor", "administrations", "read")
 False
+>>> is_permitted("manager", "program-measures", "read"), is_permitted("manager", "demographics", "read")
+(True, False)
 """
 
 from __future__ import annotations
@@ -21,21 +23,23 @@ from typing import Literal
 
 from naltrack.domain.errors import AccessDenied as AccessDenied
 
-Role = Literal["admin", "prescriber", "nurse", "counselor", "front-desk", "auditor"]
-ROLES: tuple[Role, ...] = ("admin", "prescriber", "nurse", "counselor", "front-desk", "auditor")
+Role = Literal["admin", "prescriber", "nurse", "counselor", "front-desk", "auditor", "manager"]
+ROLES: tuple[Role, ...] = ("admin", "prescriber", "nurse", "counselor", "front-desk", "auditor", "manager")
 
 Category = Literal[
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
     "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling",
     "adverse-events", "safety-assessments", "clinical-views", "consents", "disclosures", "break-glass", "audit",
-    "users",
+    "users", "program-measures",
 ]
 CATEGORIES: tuple[Category, ...] = (
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
     "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling",
     "adverse-events", "safety-assessments", "clinical-views", "consents", "disclosures", "break-glass", "audit",
-    "users",
+    "users", "program-measures",
 )
+"""``program-measures`` are the program's outcome and quality measures: aggregate figures, and patient-level
+lists under a keyed pseudonym (never an id, MRN or name); not clinical content."""
 #: Categories that hold clinical content (what break-the-glass opens, and what a disclosure can carry).
 CLINICAL_CATEGORIES: tuple[Category, ...] = (
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
@@ -66,12 +70,13 @@ MATRIX: dict[Role, dict[Category, frozenset[Action]]] = {
     # Orders and decides: the whole clinical record; discloses with consent.
     "prescriber": _row(
         _RW, clinical_views=_R, consents=_RW, disclosures=frozenset({"read", "disclose"}),
-        break_glass=_RC, audit=_NONE, users=_NONE,
+        break_glass=_RC, audit=_NONE, users=_NONE, program_measures=_R,
     ),
     # Gives the medication and takes samples; reads the orders; no counseling notes.
     "nurse": _row(
         _RW, episodes=_R, diagnoses=_R, regimens=_R, questionnaires=_RC, counseling=_NONE, safety_assessments=_R,
         clinical_views=_R, consents=_R, disclosures=_NONE, break_glass=_RC, audit=_NONE, users=_NONE,
+        program_measures=_NONE,
     ),
     # Talks and screens; no injection lots, labs or urine screens.
     "counselor": _row(
@@ -82,6 +87,9 @@ MATRIX: dict[Role, dict[Category, frozenset[Action]]] = {
     "front-desk": _row(_NONE, demographics=_RW, schedule=_RW),
     # The privacy officer: who saw what, consents and disclosures; no clinical content.
     "auditor": _row(_NONE, consents=_R, disclosures=_R, break_glass=frozenset({"read", "update"}), audit=_R),
+    # Runs the program: its outcome and quality measures across every clinic, aggregate or under a
+    # pseudonym; no patient's name, chart, notes or schedule.
+    "manager": _row(_NONE, program_measures=_R),
 }
 
 #: The category of each kind of clinical record (the field names of ``PatientChart``).
