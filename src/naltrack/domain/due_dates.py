@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta, tzinfo
+from typing import Literal
 
 from naltrack.domain.chart import PatientChart, local_day
 from naltrack.domain.indications import active_regimen
@@ -40,6 +41,58 @@ def injection_due_on(last_given_on: date, interval_days: int) -> date:
     datetime.date(2026, 3, 29)
     """
     return last_given_on + timedelta(days=interval_days)
+
+
+def injection_timeliness(days_since_previous: int, interval_days: int | None,
+                         thresholds: Thresholds = DEFAULT) -> Literal["on-time", "late"]:
+    """Whether an injection given ``days_since_previous`` days after the one before came by its due day.
+
+    On time by the due day, the interval after the previous injection (the same rule as
+    :mod:`naltrack.domain.dose_classes`; clinical.md §1.2, every 4 weeks), late after it.
+
+    Parameters
+    ----------
+    days_since_previous : int
+        Clinic-local days from the previous injection to this one.
+    interval_days : int or None
+        The regimen's interval in days; ``None`` takes :attr:`Thresholds.injection_interval_days`.
+    thresholds : Thresholds
+        The default interval.
+
+    Examples
+    --------
+    >>> injection_timeliness(28, None), injection_timeliness(29, None), injection_timeliness(29, 30)
+    ('on-time', 'late', 'on-time')
+    """
+    interval = interval_days or thresholds.injection_interval_days
+    return "on-time" if days_since_previous <= interval else "late"
+
+
+def missed_injections(gap_days: int, interval_days: int | None, thresholds: Thresholds = DEFAULT) -> int:
+    """The due days passed without an injection inside a gap of ``gap_days`` after an injection.
+
+    The due days are every interval after the injection (clinical.md §1.2). ``gap_days`` runs to the next
+    injection, or to the day the schedule is read. A due day is missed once the next due day has also
+    passed (strictly before the gap's last day) without an injection: the first due day passed is the one
+    a late injection answers (:func:`injection_timeliness`), so a gap shorter than two intervals misses none.
+
+    Parameters
+    ----------
+    gap_days : int
+        Clinic-local days from the injection to the next one (or to the day read).
+    interval_days, thresholds
+        The interval in days and the default interval, as for :func:`injection_timeliness`.
+
+    Examples
+    --------
+    >>> missed_injections(28, None), missed_injections(56, None), missed_injections(57, None)
+    (0, 0, 1)
+    >>> missed_injections(113, 28)
+    3
+    """
+    interval = interval_days or thresholds.injection_interval_days
+    passed = max(0, (gap_days - 1) // interval)
+    return max(0, passed - 1)
 
 
 def next_injection_due(chart: PatientChart, today: date, tz: tzinfo,

@@ -1,0 +1,139 @@
+"""Outcomes by month of treatment: urine screens, heavy drinking days, the Brief Addiction Monitor.
+
+A month of treatment counts from each patient's first dose (:func:`treatment_month`): month 0 is the
+baseline, the 30 days before the first dose; month 1 the first dose's day and the 29 days after it
+(days 0-29), month 2 days 30-59, and so on. Days more than 30 days before the first dose, and
+patients without a first dose, are not counted. Heavy drinking days (clinical.md §6: at least 5
+drinks a day for men, 4 for women) are read with :func:`naltrack.domain.drinking.heavy_drinking_from`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from statistics import fmean
+
+from naltrack.analytics.courses import PatientCourse
+from naltrack.domain.drinking import heavy_drinking_from
+from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+
+#: Days of a month of treatment (and of the baseline month before the first dose).
+MONTH_DAYS = 30
+
+
+def treatment_month(day: date, first_dose_on: date) -> int | None:
+    """The month of treatment of ``day``: 0 for the 30 days before the first dose, 1 for days 0-29 after it.
+
+    Examples
+    --------
+    >>> first = date(2026, 1, 31)
+    >>> [treatment_month(date(2026, 1, 1), first), treatment_month(date(2026, 1, 30), first)]
+    [0, 0]
+    >>> [treatment_month(day, first) for day in (first, date(2026, 3, 1), date(2026, 3, 2))]
+    [1, 1, 2]
+    >>> treatment_month(date(2025, 12, 31), first) is None
+    True
+    """
+    offset = (day - first_dose_on).days
+    if offset < -MONTH_DAYS:
+        return None
+    return 0 if offset < 0 else offset // MONTH_DAYS + 1
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One month of treatment: ``patients`` counted, ``n`` observations, a ``value`` and an ``extra`` figure."""
+
+    month: int
+    patients: int
+    n: int
+    value: float | None
+    extra: float | None
+
+
+def screens_by_month(courses: Iterable[PatientCourse]) -> tuple[MonthRow, ...]:
+    """Urine screens by month of treatment: ``n`` screens of ``patients`` patients, ``value`` the share
+    negative for opioids among the screens testing opioids, ``extra`` the share negative for fentanyl among
+    the screens testing fentanyl (``None`` where none tested it).
+
+    Examples
+    --------
+    >>> from naltrack.analytics.courses import Screen
+    >>> course = PatientCourse(patient_id="p", clinic_id="c", sex_at_birth="male", birth_date=date(1990, 1, 1),
+    ...     first_dose_on=date(2026, 1, 1), screens=(Screen(date(2026, 1, 2), True, None),
+    ...                                               Screen(date(2026, 1, 20), False, True)))
+    >>> screens_by_month([course])
+    (MonthRow(month=1, patients=1, n=2, value=0.5, extra=1.0),)
+    """
+    by_month: dict[int, list[tuple[str, bool | None, bool | None]]] = defaultdict(list)
+    for course in courses:
+        for screen in course.screens:
+            month = _month_of(course, screen.collected_on)
+            if month is not None:
+                by_month[month].append((course.patient_id, screen.opioids_negative, screen.fentanyl_negative))
+    return tuple(MonthRow(m, len({pid for pid, _, _ in rows}), len(rows), _share([o for _, o, _ in rows]),
+                          _share([f for _, _, f in rows])) for m, rows in sorted(by_month.items()))
+
+
+def drinking_by_month(courses: Iterable[PatientCourse], thresholds: Thresholds = DEFAULT) -> tuple[MonthRow, ...]:
+    """Heavy drinking days by month of treatment, from the drinking diaries.
+
+    For each patient and month: heavy days (at least :func:`heavy_drinking_from` standard drinks) per 30
+    reported days. ``value`` is the mean of that rate over the ``patients`` who reported days in the month
+    (``n`` days reported in all); ``extra`` the mean change from the baseline month (month 0) among them
+    who reported baseline days (``None`` for month 0 and where nobody has a baseline).
+    """
+    rates: dict[int, dict[str, float]] = defaultdict(dict)
+    reported: dict[int, int] = defaultdict(int)
+    for course in courses:
+        heavy_from = heavy_drinking_from(course.sex_at_birth, thresholds)
+        days: dict[int, list[bool]] = defaultdict(list)
+        for entry in course.drinking:
+            month = _month_of(course, entry.day)
+            if month is not None:
+                days[month].append(entry.standard_drinks >= heavy_from)
+        for month, heavy in days.items():
+            rates[month][course.patient_id] = sum(heavy) * MONTH_DAYS / len(heavy)
+            reported[month] += len(heavy)
+    baseline = rates.get(0, {})
+    rows = []
+    for month, by_patient in sorted(rates.items()):
+        changes = [rate - baseline[pid] for pid, rate in by_patient.items() if pid in baseline]
+        extra = fmean(changes) if month > 0 and changes else None
+        rows.append(MonthRow(month, len(by_patient), reported[month], fmean(by_patient.values()), extra))
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class BamMonth:
+    """The Brief Addiction Monitor by month of treatment: mean use, risk-factor and protective-factor scores."""
+
+    month: int
+    patients: int
+    use: float
+    risk: float
+    protective: float
+
+
+def bam_by_month(courses: Iterable[PatientCourse]) -> tuple[BamMonth, ...]:
+    """Mean BAM scores by month of treatment over the patients with a response in the month; a patient with
+    several responses in one month counts with the latest."""
+    latest: dict[int, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+    for course in courses:
+        for entry in sorted(course.bam, key=lambda b: b.completed_on):
+            month = _month_of(course, entry.completed_on)
+            if month is not None:
+                latest[month][course.patient_id] = (entry.use, entry.risk, entry.protective)
+    return tuple(BamMonth(m, len(scores), fmean(s[0] for s in scores.values()), fmean(s[1] for s in scores.values()),
+                          fmean(s[2] for s in scores.values())) for m, scores in sorted(latest.items()))
+
+
+def _month_of(course: PatientCourse, day: date) -> int | None:
+    return None if course.first_dose_on is None else treatment_month(day, course.first_dose_on)
+
+
+def _share(results: list[bool | None]) -> float | None:
+    tested = [r for r in results if r is not None]
+    return sum(tested) / len(tested) if tested else None
