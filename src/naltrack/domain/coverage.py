@@ -44,7 +44,7 @@ from naltrack.domain.chart import PatientChart
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.records import current
 from naltrack.pk.bands import BANDS, DEFAULT_THRESHOLDS, Band, BandThresholds, band_index, count_days_in_bands
-from naltrack.pk.blockade import last_blocked_days
+from naltrack.pk.blockade import blocked_days, last_blocked_days
 from naltrack.pk.kernels import series_on_grid
 from naltrack.pk.models import DoseEvent, Subjects, build_components, evaluate
 from naltrack.pk.params import PkParameters
@@ -228,6 +228,28 @@ def estimate_protection_ends(dosing: Dosing, today: date, tz: tzinfo,
     return [None if i < 0 else first + timedelta(days=int(i)) for i in found]
 
 
+def estimate_blocked_runs(dosing: Dosing, first_day: date, last_day: date, tz: tzinfo,
+                          params: PkParameters | None = None) -> list[list[tuple[date, date]]]:
+    """Per patient of ``dosing``, the runs of days ``first_day`` .. ``last_day`` the typical subject is blocked.
+
+    The days of :func:`naltrack.pk.blockade.blocked_days` plus those an implant with a recorded duration covers,
+    as :func:`estimate_protection_ends` honours them; a run is its first and last day (one reaching ``last_day``
+    ends there). ``dosing``: the administrations in force, hours from the start of ``first_day`` in ``tz``.
+    """
+    n_days = (last_day - first_day).days + 1
+    edges = _day_edges(datetime.combine(first_day, time(0), tzinfo=tz), first_day, n_days, tz)
+    blocked = blocked_days(dosing, edges, params)
+    for patient, first, last in zip(*_recorded_implant_spans(dosing, edges), strict=True):
+        blocked[patient, first:last + 1] = True
+    step = np.diff(np.pad(blocked.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    starts, ends = np.nonzero(step == 1), np.nonzero(step == -1)  # row-major: runs in order per patient
+    days = [first_day + timedelta(days=i) for i in range(n_days)]
+    runs: list[list[tuple[date, date]]] = [[] for _ in range(blocked.shape[0])]
+    for patient, first, last in zip(starts[0].tolist(), starts[1].tolist(), (ends[1] - 1).tolist(), strict=True):
+        runs[patient].append((days[first], days[last]))
+    return runs
+
+
 def _recorded_implant_days(dosing: Dosing, edges: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Per patient, the last whole day an implant with a recorded duration covers (-1 if none).
 
@@ -236,16 +258,22 @@ def _recorded_implant_days(dosing: Dosing, edges: npt.NDArray[np.int64]) -> npt.
     product's (clinical.md §1.3), so the end of protection is never before it, unless removed.
     """
     out = np.full(dosing.n_patients, -1, dtype=np.int64)
+    patients, _, last = _recorded_implant_spans(dosing, edges)
+    np.maximum.at(out, patients, last)
+    return out
+
+
+def _recorded_implant_spans(dosing: Dosing, edges: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+    """``(patient, first day, last day)`` of each implant with a recorded duration, over the whole days it covers."""
     if dosing.expected_duration_h is None:
-        return out
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     rows = np.nonzero((dosing.form == FORM_CODES["implant"]) & ~np.isnan(dosing.expected_duration_h))[0]
     start = np.ceil(dosing.time_h[rows])
     until = np.minimum(dosing.time_h[rows] + dosing.expected_duration_h[rows], dosing.end_h[rows])
     first = np.searchsorted(edges, start, side="left")  # the first day starting at or after the dose
     last = np.searchsorted(edges, until, side="right") - 2  # the last day ending by ``until``
     covered = (first <= last) & (last < edges.shape[0] - 1)
-    np.maximum.at(out, dosing.patient[rows][covered], last[covered])
-    return out
+    return dosing.patient[rows][covered], first[covered], last[covered]
 
 
 def protection_origin(today: date, tz: tzinfo) -> datetime:
