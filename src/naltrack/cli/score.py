@@ -34,9 +34,9 @@ def parse_answers(raw: str) -> list[int | float | None]:
               help="Sets the AUDIT-C cut-off (women >=3, men >=4).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
 def score_command(instrument: str, answers: str, sex: str | None, fmt: str) -> None:
-    """Score INSTRUMENT (one of: audit, audit-c, cage, dast-10, phq-9, gad-7, cows, craving-vas)."""
+    """Score INSTRUMENT (one of: audit, audit-c, cage, dast-10, phq-9, gad-7, cows, craving-vas, bam)."""
     with bad_input_exits_2():
-        result = score(instrument, parse_answers(answers), sex=sex)  # type: ignore[arg-type]
+        result = score(instrument, parse_answers(answers), sex=sex)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict()))
         return

@@ -15,7 +15,7 @@ from naltrack.domain.observations import QuestionnaireResponse
 from naltrack.instruments.scoring import Score, score
 
 
-def score_answers(patient_sex: str | None, instrument_id: str, answers: Sequence[int | float]) -> Score:
+def score_answers(patient_sex: str | None, instrument_id: str, answers: Sequence[int | float | None]) -> Score:
     """Score one complete set of answers for a patient of ``patient_sex``.
 
     Parameters
@@ -33,7 +33,7 @@ def score_answers(patient_sex: str | None, instrument_id: str, answers: Sequence
     return score(instrument_id, answers, sex=patient_sex)
 
 
-def score_response(patient_sex: str | None, instrument_id: str, answers: Sequence[int | float], *, id: str,
+def score_response(patient_sex: str | None, instrument_id: str, answers: Sequence[int | float | None], *, id: str,
                    patient_id: str, completed_at: datetime, recorded_at: datetime | None = None,
                    recorded_by: str | None = None) -> QuestionnaireResponse:
     """A :class:`QuestionnaireResponse` scored on submit.
@@ -45,7 +45,8 @@ def score_response(patient_sex: str | None, instrument_id: str, answers: Sequenc
     instrument_id : str
         The instrument answered.
     answers : sequence of numbers
-        The points of each item, in form order.
+        The points of each item, in form order; an item the form skipped (``None``, BAM item 5 after
+        0 days of alcohol) is stored as 0, the points it scores.
     id, patient_id, completed_at, recorded_at, recorded_by
         The record's own fields (:class:`~naltrack.domain.records.ClinicalRecord`).
 
@@ -68,6 +69,7 @@ def score_response(patient_sex: str | None, instrument_id: str, answers: Sequenc
     (3.0, 'positive')
     """
     result = score_answers(patient_sex, instrument_id, answers)
-    return QuestionnaireResponse(id=id, patient_id=patient_id, instrument=result.instrument, answers=tuple(answers),
+    stored = tuple(0.0 if answer is None else answer for answer in answers)
+    return QuestionnaireResponse(id=id, patient_id=patient_id, instrument=result.instrument, answers=stored,
                                  completed_at=completed_at, total=float(result.total), band=result.band,
                                  flags=tuple(result.flags), recorded_at=recorded_at, recorded_by=recorded_by)

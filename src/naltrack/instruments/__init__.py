@@ -1,11 +1,13 @@
 """Screening instruments as data, with scoring and bands. Pure (stdlib only).
 
-``from naltrack.instruments import score`` is the public entry point.
+``from naltrack.instruments import score`` is the public entry point; ``bam_scores`` gives a Brief Addiction
+Monitor response's use, risk-factor and protective-factor scores.
 """
 
 from __future__ import annotations
 
 from naltrack.instruments.definitions import INSTRUMENTS, Instrument, get_instrument, instrument_ids
-from naltrack.instruments.scoring import Score, score, to_fhir_questionnaire
+from naltrack.instruments.scoring import BamScores, Score, bam_scores, score, to_fhir_questionnaire
 
-__all__ = ["INSTRUMENTS", "Instrument", "Score", "get_instrument", "instrument_ids", "score", "to_fhir_questionnaire"]
+__all__ = ["INSTRUMENTS", "BamScores", "Instrument", "Score", "bam_scores", "get_instrument", "instrument_ids",
+           "score", "to_fhir_questionnaire"]

@@ -1,6 +1,7 @@
 """Screening and severity instruments as data: items, allowed answers, bands and codes.
 
-Every cut-off comes from ``../shared/reference/clinical.md`` (cited as ``clinical.md §N``).
+Every cut-off comes from ``../shared/reference/clinical.md`` (cited as ``clinical.md §N``), the BAM's
+from its manual (:mod:`naltrack.instruments.bam`). The shapes are in :mod:`naltrack.instruments.model`.
 Item labels are short topic names written for naltrack, not the instruments' item wording;
 clinics print their licensed forms. Each option of an item carries the answer wording of the
 published instrument (cited where it is defined), and each band a plain label for clinicians;
@@ -20,87 +21,18 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from naltrack.errors import InvalidInput
+from naltrack.instruments.bam import BAM
+from naltrack.instruments.model import Band as Band
+from naltrack.instruments.model import Instrument as Instrument
+from naltrack.instruments.model import Item as Item
 
 LOINC = "http://loinc.org"
 
 # PHQ-9 and GAD-7 answer wording over the last 2 weeks (Kroenke, Spitzer & Williams 2001; Spitzer et al. 2006).
 FREQ_0_3 = ("Not at all", "Several days", "More than half the days", "Nearly every day")
 YES_NO = ("No", "Yes")
-
-
-@dataclass(frozen=True)
-class Item:
-    """One item: its allowed answers (discrete points, each with its answer wording) or a continuous range."""
-
-    link_id: str
-    label: str
-    allowed: tuple[float, ...] = ()
-    option_labels: tuple[str, ...] = ()
-    low: float | None = None
-    high: float | None = None
-    reverse: bool = False
-
-    def __post_init__(self) -> None:
-        if len(self.option_labels) != len(self.allowed):
-            raise InvalidInput(f"{self.link_id}.option_labels", len(self.option_labels),
-                               f"must word each of the {len(self.allowed)} options")
-
-    @property
-    def is_continuous(self) -> bool:
-        return not self.allowed
-
-    @property
-    def max_points(self) -> float:
-        if self.is_continuous:
-            return float(self.high or 0.0)
-        return max(self.allowed)
-
-
-@dataclass(frozen=True)
-class Band:
-    """A named score range, ``low <= total <= high``: ``name`` is stored, ``label`` is what clinicians read."""
-
-    name: str
-    low: float
-    high: float
-    label: str
-
-
-@dataclass(frozen=True)
-class Instrument:
-    """An instrument: items, bands (by sex when the cut-offs differ) and its codes."""
-
-    id: str
-    """Lower case with its hyphen (``phq-9``), stored with each scored response; :func:`get_instrument` finds it,
-    and each of :attr:`aliases`, in any case and with or without punctuation."""
-    title: str
-    items: tuple[Item, ...]
-    bands: tuple[Band, ...]
-    """The score bands. When :attr:`bands_female` is not empty it replaces them for every patient not
-    recorded as male (the AUDIT-C cut-offs differ by sex)."""
-    source: str
-    bands_female: tuple[Band, ...] = ()
-    total_loinc: str | None = None
-    """LOINC of the total score (and :attr:`panel_loinc` of the whole panel); ``None`` where LOINC has
-    none, as :attr:`code_note` says."""
-    panel_loinc: str | None = None
-    code_note: str = ""
-    aliases: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def item_count(self) -> int:
-        return len(self.items)
-
-    @property
-    def max_total(self) -> float:
-        return sum(i.max_points for i in self.items)
-
-    def band_label(self, name: str) -> str:
-        """The plain label of the band stored as ``name`` (``name`` itself for a band this instrument lacks)."""
-        return next((b.label for b in self.bands + self.bands_female if b.name == name), name)
 
 
 def _scale(prefix: str, labels: tuple[str, ...], allowed: tuple[float, ...],
@@ -273,6 +205,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
         "clinical.md §6 (craving measured on a VAS; no cut-offs are given, so the score is not banded)",
         code_note="no LOINC for the craving VAS in the reference", aliases=("vas", "craving"),
     ),
+    BAM,
 )
 
 

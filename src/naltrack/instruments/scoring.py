@@ -4,7 +4,9 @@ FHIR R4 Questionnaire resources (https://hl7.org/fhir/R4/questionnaire.html).
 Examples
 --------
 >>> score("phq-9", [1, 1, 1, 1, 1, 0, 0, 0, 1])
-Score(instrument='phq-9', total=6, band='mild', flags=('item-9-positive',))
+Score(instrument='phq-9', total=6, band='mild', flags=('item-9-positive',), subscales=())
+>>> bam_scores([1, 2, 1, 0, None, 0] + [None] * 7 + [2, 3, 1, 0, 2, 3, 4, 1, 3, 3])
+BamScores(use=0, risk=7, protective=16)
 >>> score("audit-c", [1, 1, 1], sex="female").band
 'positive'
 >>> score("audit-c", [1, 1, 1], sex="male").band
@@ -19,8 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from naltrack.errors import InvalidInput
-from naltrack.instruments.definitions import LOINC, Band, Instrument, Item, get_instrument
+from naltrack.instruments.definitions import LOINC, get_instrument
+from naltrack.instruments.model import Band, Instrument, Item
 
+#: The code system of an answer option's points in the exported Questionnaire.
+ANSWER_POINTS = "urn:naltrack:answer-points"
 #: Sexes accepted by :func:`score`; only ``male`` uses the higher AUDIT-C cut-off.
 SEXES = ("female", "male", "intersex", "unknown")
 
@@ -33,6 +38,8 @@ class Flag:
     source: str
 
 
+_BAM_SOURCE = "BAM manual, VA VISN 4 MIRECC / CESATE (instruments/bam.py)"
+
 #: Flags a score can carry.
 FLAGS: dict[str, Flag] = {
     "item-9-positive": Flag("Item 9 positive", "PHQ-9 item 9 (thoughts of self-harm) above 0: a safety assessment "
@@ -44,6 +51,12 @@ FLAGS: dict[str, Flag] = {
     "lower-cutoff-sex-unknown": Flag("Women's cut-off used", "Sex not given as male: the lower (women's) AUDIT-C "
                                      "cut-off was used, as the CDC/MITRE logic does for unknown sex",
                                      "clinical.md §5, USAUDIT row"),
+    "bam-use": Flag("Alcohol or drug use", "BAM use score 1 or more: alcohol or drug use in the past 30 days",
+                    _BAM_SOURCE),
+    "bam-risk": Flag("Risk factors high", "BAM risk-factor score 12 or more: review what puts recovery at risk",
+                     _BAM_SOURCE),
+    "bam-protective": Flag("Protective factors low", "BAM protective-factor score 12 or below: little supports "
+                           "the recovery", _BAM_SOURCE),
 }
 #: Each flag's meaning with its source, in one line.
 FLAG_MEANINGS: dict[str, str] = {name: f"{flag.meaning} ({flag.source})" for name, flag in FLAGS.items()}
@@ -57,23 +70,40 @@ class Score:
     total: int | float
     band: str
     flags: tuple[str, ...] = ()
+    subscales: tuple[tuple[str, int | float], ...] = ()
+    """``(name, score)`` of each subscale, in the instrument's order (the BAM's use, risk and protective);
+    empty for an instrument scored by its total alone."""
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON shape of ``naltrack score``."""
-        return {"instrument": self.instrument, "total": self.total, "band": self.band, "flags": list(self.flags)}
+        """The JSON shape of ``naltrack score`` (``subscales`` only for an instrument that has them)."""
+        shape: dict[str, object] = {"instrument": self.instrument, "total": self.total, "band": self.band,
+                                    "flags": list(self.flags)}
+        if self.subscales:
+            shape["subscales"] = dict(self.subscales)
+        return shape
 
 
-def score(instrument_id: str, answers: Sequence[int | float], *, sex: str | None = None) -> Score:
+@dataclass(frozen=True)
+class BamScores:
+    """The three scores of a Brief Addiction Monitor response."""
+
+    use: int
+    risk: int
+    protective: int
+
+
+def score(instrument_id: str, answers: Sequence[int | float | None], *, sex: str | None = None) -> Score:
     """Score one complete response.
 
     Parameters
     ----------
     instrument_id : str
-        ``audit``, ``audit-c``, ``cage``, ``dast-10``, ``phq-9``, ``gad-7``, ``cows`` or
-        ``craving-vas`` (case-insensitive).
+        ``audit``, ``audit-c``, ``cage``, ``dast-10``, ``phq-9``, ``gad-7``, ``cows``,
+        ``craving-vas`` or ``bam`` (case-insensitive).
     answers : sequence of numbers
         The points of each item, in form order (yes/no items: 1 yes, 0 no; DAST-10 item 3
-        is given as answered and reversed here).
+        is given as answered and reversed here). An item the form skips (BAM item 5 after
+        0 days of alcohol) may be ``None``: it scores 0.
     sex : str, optional
         ``female`` or ``male`` (AUDIT-C cut-offs differ); anything but ``male`` uses the
         lower cut-off.
@@ -81,42 +111,95 @@ def score(instrument_id: str, answers: Sequence[int | float], *, sex: str | None
     Returns
     -------
     Score
-        Total, band and flags.
+        Total, band and flags, and the subscales' scores with a flag for each one in its
+        clinically significant range (the BAM, whose stored total is its use score).
 
     Raises
     ------
     InvalidInput
         For an unknown instrument, a wrong number of answers, or an answer that is missing,
-        not a number or not allowed for its item; the error names the item.
+        not a number, not allowed for its item, or given to a skipped item; the error names the item.
     """
     instrument = get_instrument(instrument_id)
     points = _checked_points(instrument, answers)
     if sex is not None and sex not in SEXES:
         raise InvalidInput("sex", sex, f"must be one of {', '.join(SEXES)}")
-    total_float = math.fsum(points)
-    total: int | float = int(total_float) if total_float.is_integer() and _all_discrete(instrument) else total_float
+    discrete = _all_discrete(instrument)
+    subscales = tuple((sub.name, _number(_sum_of(instrument, points, sub.link_ids), discrete))
+                      for sub in instrument.subscales)
+    if instrument.total_subscale is not None:
+        total_float = float(dict(subscales)[instrument.total_subscale])
+    else:
+        total_float = math.fsum(points)
     bands = instrument.bands_female if instrument.bands_female and sex != "male" else instrument.bands
-    flags = _flags(instrument, points, total_float, sex)
-    return Score(instrument.id, total, _band_of(bands, total_float), flags)
+    flags = _flags(instrument, points, total_float, sex) + tuple(
+        s.flag for s, (_, value) in zip(instrument.subscales, subscales, strict=True) if s.is_concern(value))
+    return Score(instrument.id, _number(total_float, discrete), _band_of(bands, total_float), flags, subscales)
+
+
+def bam_scores(answers: Sequence[int | float | None]) -> BamScores:
+    """The use, risk-factor and protective-factor scores of a Brief Addiction Monitor response.
+
+    Parameters
+    ----------
+    answers : sequence of numbers
+        The 23 answers in form order (items 1-6, 7A-7G, 8-17), as :func:`score` takes them for ``bam``.
+
+    Returns
+    -------
+    BamScores
+        Use (items 4+5+6, 0-12), risk (1+2+3+8+11+15, 0-24) and protective (9+10+12+13+14+16, 0-24).
+
+    Raises
+    ------
+    InvalidInput
+        As :func:`score`, naming the item.
+    """
+    scores = dict(score("bam", answers).subscales)
+    return BamScores(use=int(scores["use"]), risk=int(scores["risk"]), protective=int(scores["protective"]))
+
+
+def _number(value: float, discrete: bool) -> int | float:
+    return int(value) if discrete and value.is_integer() else value
+
+
+def _sum_of(instrument: Instrument, points: list[float], link_ids: tuple[str, ...]) -> float:
+    return math.fsum(p for item, p in zip(instrument.items, points, strict=True) if item.link_id in link_ids)
 
 
 def _all_discrete(instrument: Instrument) -> bool:
     return not any(item.is_continuous for item in instrument.items)
 
 
-def _checked_points(instrument: Instrument, answers: Sequence[int | float]) -> list[float]:
+def _checked_points(instrument: Instrument, answers: Sequence[int | float | None]) -> list[float]:
     if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
         raise InvalidInput("answers", answers, "must be a list of numbers, one per item")
     if len(answers) > instrument.item_count:
         raise InvalidInput("answers", len(answers),
                            f"answers given; {instrument.id} has {instrument.item_count} items")
     points: list[float] = []
+    given: dict[str, object] = {}
     for index, item in enumerate(instrument.items):
         field = f"{instrument.id}.{item.link_id} ({item.label})"
-        if index >= len(answers) or answers[index] is None:
+        answer = answers[index] if index < len(answers) else None
+        if item.skipped_when is not None and given.get(item.skipped_when[0]) == item.skipped_when[1]:
+            points.append(_skipped_points(field, instrument, item.skipped_when, answer))
+            continue
+        if answer is None:
             raise InvalidInput(field, None, f"is missing: {instrument.id} needs all {instrument.item_count} answers")
-        points.append(_item_points(field, item, answers[index]))
+        points.append(_item_points(field, item, answer))
+        given[item.link_id] = answer
     return points
+
+
+def _skipped_points(field: str, instrument: Instrument, skipped_when: tuple[str, float], answer: object) -> float:
+    """A skipped item scores 0: left out, or answered 0 (BAM item 5 after 0 days of alcohol)."""
+    if answer is None or (not isinstance(answer, bool) and answer == 0):
+        return 0.0
+    link_id, value = skipped_when
+    asked = next(item for item in instrument.items if item.link_id == link_id)
+    raise InvalidInput(field, answer, f"must be 0 or left out: the item is skipped when {link_id} "
+                                      f"({asked.label}) is {value:g}")
 
 
 def _item_points(field: str, item: Item, answer: object) -> float:
@@ -194,7 +277,12 @@ def _fhir_item(item: Item) -> dict[str, Any]:
                 {"url": "http://hl7.org/fhir/StructureDefinition/maxValue", "valueDecimal": item.high},
             ],
         }
-    options = [{"valueCoding": {"system": "urn:naltrack:answer-points", "code": f"{points:g}", "display": label}}
+    options = [{"valueCoding": {"system": ANSWER_POINTS, "code": f"{points:g}", "display": label}}
                for points, label in zip(item.allowed, item.option_labels, strict=True)]
-    return {"linkId": item.link_id, "text": item.label, "type": "choice", "required": True,
-            "answerOption": options}
+    resource: dict[str, Any] = {"linkId": item.link_id, "text": item.label, "type": "choice", "required": True,
+                                "answerOption": options}
+    if item.skipped_when is not None:  # asked only when the earlier item is not answered so
+        link_id, value = item.skipped_when
+        resource["enableWhen"] = [{"question": link_id, "operator": "!=",
+                                   "answerCoding": {"system": ANSWER_POINTS, "code": f"{value:g}"}}]
+    return resource
