@@ -30,7 +30,8 @@ class MeasureDefinitions:
     one of these discharge reasons is censored at the end of treatment instead of counting as discontinued.
     ``horizons``: the days at which retention is read. ``naloxone_window_days``: naloxone counts as offered
     for a lapse when offered this many days before or after it. ``min_cell``: counts below it are suppressed
-    in anything that leaves the program.
+    in anything that leaves the program. ``iet_*``: HEDIS IET's negative history, initiation and engagement
+    windows (:mod:`naltrack.analytics.iet`).
     """
 
     retention_allowed_gap_days: int = 7
@@ -38,6 +39,9 @@ class MeasureDefinitions:
     horizons: tuple[int, ...] = (30, 90, 180)
     naloxone_window_days: int = 30
     min_cell: int = 11
+    iet_negative_history_days: int = 194
+    iet_initiation_days: int = 14
+    iet_engagement_days: int = 34
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -65,5 +69,8 @@ DEFINITION_SOURCES: dict[str, str] = {
     "naloxone_window_days": f"UNCONFIRMED {_C}: the label (clinical.md §1.2, 12/2025) asks to strongly consider an "
                             "overdose reversal agent at the end of the dosing interval or after a missed dose, "
                             "without a window",
+    "iet_negative_history_days": "clinical.md §7.3: HEDIS IET (MY2025), negative SUD history of 194 days",
+    "iet_initiation_days": "clinical.md §7.3: HEDIS IET (MY2025), initiation within 14 days of the index episode",
+    "iet_engagement_days": "clinical.md §7.3: HEDIS IET (MY2025), engagement within 34 days of the initiation",
     "min_cell": "CMS cell size suppression policy: counts from 1 to 10 are not released (fewer than 11)",
 }

@@ -24,66 +24,33 @@ also runs, so the same steps can move to Spark when a payer's data outgrows one 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
-from naltrack.domain.catalog import all_medications
+from naltrack.analytics.dispensing import DispensingRow, dispensing_rows, write_dispensing_csv
+from naltrack.analytics.pod_rules import COLUMNS, MAX_DAYS_SUPPLY, CodeRule, check_row, pod_code_rules
 from naltrack.domain.errors import InvalidInput
 
-COLUMNS = ("patient_id", "date", "rxnorm", "days_supply")
+__all__ = [
+    "COLUMNS", "CodeRule", "DispensingRow", "PodEpisode", "PodResult", "check_row", "dispensing_rows",
+    "measure_pod", "measure_pod_rows", "pod_code_rules", "pod_reason", "write_dispensing_csv",
+]
+
 TREATMENT_DAYS = 180
 ALLOWED_GAP_DAYS = 7
 NEGATIVE_HISTORY_DAYS = 31
-MAX_DAYS_SUPPLY = 365
 _EPOCH = date(1970, 1, 1)
-
-#: Days supply rules by code (clinical.md §7.2): (group, fixed days, default when missing).
-_FIXED_BY_CODE = {
-    "1996184": ("buprenorphine-injection", 31), "1996192": ("buprenorphine-injection", 31),
-    "1797650": ("buprenorphine-implant", 180),
-}
-_RULE_BY_CLASS = {
-    "naltrexone-xr": ("naltrexone-injection", 31, None),
-    "naltrexone-oral": ("naltrexone-oral", None, None),
-    "buprenorphine-oud": ("buprenorphine-oral", None, 7),
-    "methadone": ("methadone", None, 1),
-}
-
-
-@dataclass(frozen=True)
-class CodeRule:
-    """How one RxNorm code counts in POD; ``group`` is ``None`` for codes POD ignores."""
-
-    code: str
-    group: str | None
-    fixed_days: int | None
-    default_days: int | None
-
-
-def pod_code_rules() -> dict[str, CodeRule]:
-    """Every catalog code with its POD rule; Contrave (1551468) and other non-OUD codes are ignored.
-
-    Examples
-    --------
-    >>> rules = pod_code_rules()
-    >>> rules["637213"].fixed_days, rules["1551468"].group
-    (31, None)
-    """
-    rules: dict[str, CodeRule] = {}
-    for med in all_medications():
-        if med.code in _FIXED_BY_CODE:
-            group, fixed = _FIXED_BY_CODE[med.code]
-            rules[med.code] = CodeRule(med.code, group, fixed, None)
-        elif med.medication_class in _RULE_BY_CLASS:
-            group_, fixed_, default = _RULE_BY_CLASS[med.medication_class]
-            rules[med.code] = CodeRule(med.code, group_, fixed_, default)
-        else:
-            rules[med.code] = CodeRule(med.code, None, None, None)
-    return rules
+#: The typed scan of a dispensing CSV, the source of the ``raw`` table for :func:`measure_pod`.
+_CSV_SOURCE = """read_csv(?, header = true, dateformat = '%Y-%m-%d',
+                 columns = {'patient_id': 'VARCHAR', 'date': 'DATE', 'rxnorm': 'VARCHAR', 'days_supply': 'INTEGER'})"""
+#: The program's dispensing rows as columns, the source of the ``raw`` table for :func:`measure_pod_rows`.
+_ROWS_SOURCE = """(SELECT unnest(?::VARCHAR[]) AS patient_id, DATE '1970-01-01' + unnest(?::INTEGER[]) AS date,
+                  unnest(?::VARCHAR[]) AS rxnorm, unnest(?::INTEGER[]) AS days_supply)"""
 
 
 @dataclass(frozen=True)
@@ -133,10 +100,67 @@ def measure_pod(path: Path | str, *, start: date | None = None, end: date | None
         that is negative, zero, above 365 or missing where it is required; a missing column.
     """
     path = Path(path)
-    if start is not None and end is not None and end < start:
-        raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
+    _check_period(start, end)
     _check_header(path)
     rules = pod_code_rules()
+    with _connection(threads, memory_limit) as con:
+        try:
+            _load(con, _CSV_SOURCE, [str(path)], rules)
+        except duckdb.Error as error:  # a value the typed scan could not convert
+            raise _first_bad_row(path, rules, str(error)) from error
+        if not _all_valid(con):
+            raise _first_bad_row(path, rules, "")
+        return _measure(con, start, end, include_episodes)
+
+
+def measure_pod_rows(rows: Iterable[DispensingRow], *, start: date | None = None, end: date | None = None,
+                     include_episodes: bool = True) -> PodResult:
+    """POD over dispensing rows (the program's own, :func:`dispensing_rows`) by the same DuckDB steps as
+    :func:`measure_pod`: the rows are loaded into the same ``raw`` table, and all that follows is shared.
+
+    Raises
+    ------
+    InvalidInput
+        Naming the row (from 1), the field and the value, as :func:`measure_pod` does.
+    """
+    _check_period(start, end)
+    rules = pod_code_rules()
+    listed = list(rows)
+    for number, row in enumerate(listed, start=1):
+        problem = check_row(row.as_text(), rules)
+        if problem is not None:
+            raise InvalidInput(f"row {number}, {problem[0]}", problem[1], problem[2])
+    columns = [[r.patient_id for r in listed], [(r.date - _EPOCH).days for r in listed],
+               [r.rxnorm for r in listed], [r.days_supply for r in listed]]
+    with _connection(None, None) as con:
+        _load(con, _ROWS_SOURCE, columns, rules)
+        if not _all_valid(con):  # every row passed check_row: the SQL agrees
+            raise InvalidInput("rows", len(listed), "hold a row the POD rules reject")
+        return _measure(con, start, end, include_episodes)
+
+
+def pod_reason(episode: PodEpisode) -> str:
+    """Why a POD episode is, or is not, in the numerator, in words.
+
+    Examples
+    --------
+    >>> pod_reason(PodEpisode("p", date(2026, 1, 1), date(2026, 6, 29), 95, False))
+    'treatment from 2026-01-01 continuous for 95 of 180 days (through 2026-04-05): not in the numerator'
+    """
+    last = episode.start + timedelta(days=episode.continuous_days - 1)
+    verdict = (f"in the numerator (no gap of {ALLOWED_GAP_DAYS + 1} or more days)" if episode.numerator
+               else "not in the numerator")
+    return (f"treatment from {episode.start.isoformat()} continuous for {episode.continuous_days} of "
+            f"{TREATMENT_DAYS} days (through {last.isoformat()}): {verdict}")
+
+
+def _check_period(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
+
+
+@contextmanager
+def _connection(threads: int | None, memory_limit: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
     try:
         if threads:
@@ -144,16 +168,19 @@ def measure_pod(path: Path | str, *, start: date | None = None, end: date | None
         if memory_limit:
             con.execute("SET memory_limit = ?", [memory_limit])
         con.execute("SET enable_progress_bar = false; SET preserve_insertion_order = false")
-        try:
-            _load(con, path, rules)
-        except duckdb.Error as error:  # a value the typed scan could not convert
-            raise _first_bad_row(path, rules, str(error)) from error
-        if con.execute("SELECT count(*) FROM raw WHERE NOT valid").fetchone()[0]:  # type: ignore[index]
-            raise _first_bad_row(path, rules, "")
-        con.execute(_EPISODES_SQL)
-        return _result(con, start, end, include_episodes)
+        yield con
     finally:
         con.close()
+
+
+def _all_valid(con: duckdb.DuckDBPyConnection) -> bool:
+    return not con.execute("SELECT count(*) FROM raw WHERE NOT valid").fetchone()[0]  # type: ignore[index]
+
+
+def _measure(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None,
+             include_episodes: bool) -> PodResult:
+    con.execute(_EPISODES_SQL)
+    return _result(con, start, end, include_episodes)
 
 
 def _check_header(path: Path) -> None:
@@ -163,8 +190,9 @@ def _check_header(path: Path) -> None:
         raise InvalidInput("header", ",".join(header), f"must be {','.join(COLUMNS)}")
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, rules: dict[str, CodeRule]) -> None:
-    """Typed scan, patient keys and the code join; ``valid`` marks rows that pass every check.
+def _load(con: duckdb.DuckDBPyConnection, source: str, params: list[object], rules: dict[str, CodeRule]) -> None:
+    """The ``raw`` table from ``source`` (the typed CSV scan or the program's rows): patient ids, days,
+    the code join; ``valid`` marks rows that pass every check.
 
     Dates and supplies are typed by the scan itself (a value that does not convert raises,
     and :func:`_first_bad_row` then names it). Patients get integer keys so that the
@@ -178,18 +206,16 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, rules: dict[str, CodeRule]
     con.execute("CREATE TEMP TABLE codes(code VARCHAR, grp TINYINT, fixed_days INTEGER, default_days INTEGER);"
                 f"INSERT INTO codes VALUES {values}")
     con.execute(
-        """
+        f"""
         CREATE TEMP TABLE raw AS
         SELECT r.patient_id, r.date AS day, c.grp, coalesce(c.fixed_days, r.days_supply, c.default_days) AS days,
                (coalesce(r.patient_id, '') <> '' AND r.date IS NOT NULL AND c.code IS NOT NULL
                 AND (r.days_supply IS NULL OR r.days_supply BETWEEN 1 AND ?)
                 AND (c.grp IS NULL OR coalesce(c.fixed_days, r.days_supply, c.default_days) IS NOT NULL)) AS valid
-        FROM read_csv(?, header = true, dateformat = '%Y-%m-%d',
-                      columns = {'patient_id': 'VARCHAR', 'date': 'DATE', 'rxnorm': 'VARCHAR',
-                                 'days_supply': 'INTEGER'}) AS r
+        FROM {source} AS r
         LEFT JOIN codes AS c ON c.code = trim(r.rxnorm)
         """,
-        [MAX_DAYS_SUPPLY, str(path)],
+        [MAX_DAYS_SUPPLY, *params],
     )
 
 
@@ -273,31 +299,3 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         reader = csv.DictReader(handle)
         for number, row in enumerate(reader, start=1):
             yield number, {k.strip(): (v or "") for k, v in row.items() if k is not None}
-
-
-def check_row(row: dict[str, str], rules: dict[str, CodeRule]) -> tuple[str, str, str] | None:
-    """The first problem of one row as (field, value, rule), or ``None``."""
-    if not row.get("patient_id", "").strip():
-        return ("patient_id", row.get("patient_id", ""), "is required")
-    text = row.get("date", "").strip()
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        date.fromisoformat(text)
-    except ValueError:
-        return ("date", text, "is not a date (YYYY-MM-DD)")
-    code = row.get("rxnorm", "").strip()
-    rule = rules.get(code)
-    if rule is None:
-        return ("rxnorm", code, "is not a known RxNorm code")
-    supply = row.get("days_supply", "").strip()
-    if supply:
-        try:
-            days = int(supply)
-        except ValueError:
-            return ("days_supply", supply, "is not a whole number of days")
-        if not 1 <= days <= MAX_DAYS_SUPPLY:
-            return ("days_supply", supply, f"must be between 1 and {MAX_DAYS_SUPPLY} days")
-    elif rule.group is not None and rule.fixed_days is None and rule.default_days is None:
-        return ("days_supply", supply, f"is required for {code} (oral naltrexone: pharmacy days supply)")
-    return None

@@ -1,0 +1,132 @@
+"""HEDIS "Initiation and Engagement of Substance Use Disorder Treatment" (IET) from the program's records.
+
+Implements the measure as clinical.md §7.3 gives it (HEDIS MY2025 IET), over the patients' courses:
+
+* the **index** is a patient's first episode of care (``assessed_on``) or first OUD or AUD diagnosis
+  (``diagnosed_on``), whichever is earlier, in the intake period, with a negative history: no naltrexone
+  dose in the ``iet_negative_history_days`` (194) days before it (an episode or diagnosis before it would
+  have been the index);
+* **initiation**: a treatment contact or a naltrexone dose from the index day through
+  ``iet_initiation_days`` (14) days in all (index + 13);
+* **engagement**: initiation, then from the day after it through ``iet_engagement_days`` (34) days after
+  it either two more treatment contacts (on different days) or one long-acting dose (an XR-NTX injection
+  or an implant, the medication events IET counts by themselves);
+* cohorts: **alcohol** (indication AUD or OUD+AUD), **opioid** (OUD or OUD+AUD), and **total**, which
+  counts each patient once (any indication, and an OUD or AUD diagnosis without an episode).
+
+The windows are :class:`naltrack.analytics.definitions.MeasureDefinitions` fields. Not applied, because
+the program's records do not carry them or the licensed specification's value sets are not reproduced
+here: the age of 13 or more, continuous enrollment and the negative-history enrollment, the hospice and
+death exclusions, the inpatient and detoxification settings of the index, and the "other drug" cohort
+as a separate rate (its patients count in the total only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from naltrack.analytics.courses import PatientCourse
+from naltrack.analytics.definitions import DEFAULT_DEFINITIONS, MeasureDefinitions
+from naltrack.domain.errors import InvalidInput
+
+#: Treatment contacts after the initiation that engage a patient without a long-acting dose (clinical.md §7.3).
+ENGAGEMENT_CONTACTS = 2
+#: The forms whose one dose engages (long-acting naltrexone: the injection, the implant).
+LONG_ACTING_FORMS = ("xr-ntx", "implant")
+#: Cohorts by the episode's indication; a patient of both counts in each and once in the total.
+COHORTS_BY_INDICATION: dict[str, tuple[str, ...]] = {"AUD": ("alcohol",), "OUD": ("opioid",),
+                                                     "OUD+AUD": ("alcohol", "opioid")}
+#: The cohort of a patient listed without a negative history (in no denominator).
+EXCLUDED = "excluded"
+
+
+@dataclass(frozen=True)
+class IetCohort:
+    """One cohort's denominator (index episodes) and its patients initiated and engaged."""
+
+    name: str
+    denominator: int
+    initiation: int
+    engagement: int
+
+
+@dataclass(frozen=True)
+class IetPatient:
+    """One patient's index episode and why the patient is, or is not, in each numerator.
+
+    ``cohort`` is ``alcohol``, ``opioid``, ``alcohol+opioid``, ``other`` (in the total only) or ``excluded``
+    (no negative history: in no denominator).
+    """
+
+    patient_id: str
+    cohort: str
+    index_on: date
+    initiated_on: date | None
+    engaged: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class IetResult:
+    """The cohorts ``alcohol``, ``opioid`` and ``total``, and every patient with an index in the period."""
+
+    cohorts: tuple[IetCohort, ...]
+    patients: tuple[IetPatient, ...]
+
+
+def measure_iet(courses: Iterable[PatientCourse], start: date, end: date,
+                definitions: MeasureDefinitions = DEFAULT_DEFINITIONS) -> IetResult:
+    """IET over the patients whose index falls from ``start`` to ``end`` (both included).
+
+    A patient whose index has no negative history is listed with the reason and counted in no cohort.
+
+    Raises
+    ------
+    InvalidInput
+        If ``end`` is before ``start``.
+    """
+    if end < start:
+        raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
+    assessed = [(_assess(course, index, definitions), COHORTS_BY_INDICATION.get(course.indication or "", ()))
+                for course in courses if (index := index_day(course)) is not None and start <= index <= end]
+    counted = [(p, names) for p, names in assessed if p.cohort != EXCLUDED]
+    cohorts = tuple(
+        IetCohort(name, len(members), sum(1 for p in members if p.initiated_on), sum(1 for p in members if p.engaged))
+        for name, members in (("alcohol", [p for p, names in counted if "alcohol" in names]),
+                              ("opioid", [p for p, names in counted if "opioid" in names]),
+                              ("total", [p for p, _ in counted]))
+    )
+    return IetResult(cohorts, tuple(sorted((p for p, _ in assessed), key=lambda p: (p.index_on, p.patient_id))))
+
+
+def index_day(course: PatientCourse) -> date | None:
+    """The earlier of the first episode's start and the first OUD or AUD diagnosis, or ``None``."""
+    days = [d for d in (course.assessed_on, course.diagnosed_on) if d is not None]
+    return min(days) if days else None
+
+
+def _assess(course: PatientCourse, index: date, d: MeasureDefinitions) -> IetPatient:
+    cohort = "+".join(COHORTS_BY_INDICATION.get(course.indication or "", ())) or "other"
+    history = index - timedelta(days=d.iet_negative_history_days)
+    prior = [dose.on for dose in course.doses if history <= dose.on < index]
+    if prior:
+        return IetPatient(course.patient_id, EXCLUDED, index, None, False,
+                          f"no negative history: a naltrexone dose on {max(prior).isoformat()}, within "
+                          f"{d.iet_negative_history_days} days before the index")
+    contacts = sorted(set(course.treatment_contacts) | {dose.on for dose in course.doses})
+    last_initiation = index + timedelta(days=d.iet_initiation_days - 1)
+    initiated = next((day for day in contacts if index <= day <= last_initiation), None)
+    if initiated is None:
+        return IetPatient(course.patient_id, cohort, index, None, False,
+                          f"not initiated: no treatment contact or dose within {d.iet_initiation_days} days")
+    last_engagement = initiated + timedelta(days=d.iet_engagement_days)
+    later = [day for day in contacts if initiated < day <= last_engagement]
+    long_acting = [dose.on for dose in course.doses
+                   if dose.form in LONG_ACTING_FORMS and initiated < dose.on <= last_engagement]
+    engaged = bool(long_acting) or len(later) >= ENGAGEMENT_CONTACTS
+    why = (f"a long-acting dose on {long_acting[0].isoformat()}" if long_acting
+           else f"{len(later)} treatment contact(s) in the {d.iet_engagement_days} days after it")
+    return IetPatient(course.patient_id, cohort, index, initiated, engaged,
+                      f"initiated on {initiated.isoformat()}; {'engaged' if engaged else 'not engaged'}: {why}")
