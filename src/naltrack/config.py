@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str = Field(default="", description="signs session cookies; generated per data dir if empty")
     timezone: str = Field(default="America/New_York", description="the clinic's local time zone")
+    program_name: str = Field(default="Naltrexone treatment program", max_length=120,
+                              description="the program's name, printed on the monthly program report")
     echo_sql: bool = False
     part2_redisclosure_notice: str | None = Field(
         default=None, description="42 CFR 2.32 notice sent with every disclosure; the 2020 statement 1 if unset")
