@@ -36,16 +36,16 @@ _DRUGS = (("a", "marijuana (cannabis)"), ("b", "sedatives or tranquilizers"), ("
 
 
 def _days(number: str, label: str, skipped_when: tuple[str, float] | None = None) -> Item:
-    return Item(f"bam-{number}", label, _POINTS, DAY_RANGES, skipped_when=skipped_when)
+    return Item(f"bam-{number}", label, _POINTS, DAY_RANGES, skipped_when=skipped_when, number=number.upper())
 
 
 def _rating(number: str, label: str) -> Item:
-    return Item(f"bam-{number}", label, _POINTS, RATINGS)
+    return Item(f"bam-{number}", label, _POINTS, RATINGS, number=number)
 
 
 #: The items in form order: 1-6, 7A-7G, 8-17 (23 answers).
 BAM_ITEMS: tuple[Item, ...] = (
-    Item("bam-1", "Physical health", _POINTS, HEALTH),
+    Item("bam-1", "Physical health", _POINTS, HEALTH, number="1"),
     _days("2", "Nights of trouble falling or staying asleep"),
     _days("3", "Days upset, depressed, anxious or angry most of the day"),
     _days("4", "Days with any alcohol"),
@@ -58,7 +58,7 @@ BAM_ITEMS: tuple[Item, ...] = (
     _days("11", "Days in risky situations (people or places tied to use)"),
     _rating("12", "Religion or spirituality helped the recovery"),
     _days("13", "Days of work, school or volunteering"),
-    Item("bam-14", "Enough legal income for necessities", (0.0, 4.0), ("No", "Yes")),
+    Item("bam-14", "Enough legal income for necessities", (0.0, 4.0), ("No", "Yes"), number="14"),
     _rating("15", "Bothered by arguments or problems with family or friends"),
     _days("16", "Days with family or friends who support the recovery"),
     _rating("17", "Satisfied with progress towards recovery goals"),

@@ -25,6 +25,8 @@ class Item:
     skipped_when: tuple[str, float] | None = None
     """``(link_id, answer)``: the item is not asked, and scores 0, when that earlier item has that answer
     (BAM item 5 after 0 days of drinking); it may then be left out or answered 0."""
+    number: str = ""
+    """The item's number on the printed form where it is not its place in the list (the BAM's ``7A``)."""
 
     def __post_init__(self) -> None:
         if len(self.option_labels) != len(self.allowed):
@@ -106,6 +108,10 @@ class Instrument:
     @property
     def max_total(self) -> float:
         return sum(i.max_points for i in self.items)
+
+    def subscale_max(self, subscale: Subscale) -> float:
+        """The highest score ``subscale`` can reach (the BAM's use 12, risk and protective 24)."""
+        return sum(item.max_points for item in self.items if item.link_id in subscale.link_ids)
 
     def band_label(self, name: str) -> str:
         """The plain label of the band stored as ``name`` (``name`` itself for a band this instrument lacks)."""

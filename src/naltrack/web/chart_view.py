@@ -22,7 +22,7 @@ from naltrack.domain.drinking import DiaryWeek, diary_weeks, heavy_drinking_from
 from naltrack.domain.due_dates import next_injection_due
 from naltrack.domain.episodes import INDICATION_LABELS
 from naltrack.domain.errors import InvalidInput
-from naltrack.domain.observations import ANALYTES, LIVER_LOINC
+from naltrack.domain.observations import ANALYTES, LIVER_LOINC, QuestionnaireResponse
 from naltrack.domain.records import current
 from naltrack.domain.regimens import KIND_LABELS, ORAL_TEST_DOSE_MG, Regimen, form_label
 from naltrack.domain.rules.base import Alert
@@ -31,7 +31,8 @@ from naltrack.domain.rules.monitoring import phq9_item9, run_monitoring
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.domain.safety import ACTION_LABELS, RISK_LABELS
 from naltrack.domain.security.roles import is_permitted
-from naltrack.instruments.definitions import get_instrument, instrument_ids
+from naltrack.instruments.definitions import Instrument, get_instrument, instrument_ids
+from naltrack.instruments.scoring import FLAGS, score
 from naltrack.web.chart_history import allergy_rows, challenge_rows, last_use_rows
 
 #: Chart sections and the category each reads (domain/security/roles.py).
@@ -70,6 +71,8 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
 UDS_COLUMNS = 8
 #: Weeks of the drinking diary on the chart.
 DIARY_WEEKS = 4
+#: Brief Addiction Monitor responses in the chart's BAM table.
+BAM_ROWS = 6
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class ChartView:
     uds: dict[str, Any] = field(default_factory=dict)
     scores: list[dict[str, Any]] = field(default_factory=list)
     score_series: list[dict[str, Any]] = field(default_factory=list)
+    bam: dict[str, Any] | None = None
     instruments: list[Any] = field(default_factory=list)
     adverse_events: list[Any] = field(default_factory=list)
     counseling: list[Any] = field(default_factory=list)
@@ -233,8 +237,20 @@ def uds_grid(chart: PatientChart) -> dict[str, Any]:
     return {"dates": [s.collected_at.date() for s in screens], "rows": rows}
 
 
+def subscale_scores(response: QuestionnaireResponse) -> tuple[tuple[str, int | float], ...]:
+    """The subscale scores of a stored response, from its answers (:func:`naltrack.instruments.score`); empty for an
+    instrument without subscales or a response stored without its answers (a total imported alone)."""
+    try:
+        if not response.answers or not get_instrument(response.instrument).subscales:
+            return ()
+        return score(response.instrument, response.answers).subscales
+    except InvalidInput:
+        return ()
+
+
 def score_series(chart: PatientChart) -> list[dict[str, Any]]:
-    """Totals over time, one series per instrument answered at least twice (for the small charts)."""
+    """Totals over time, one series per instrument answered at least twice (for the small charts); an instrument
+    scored by subscale (the BAM) gets one series per subscale instead of its total."""
     by_instrument: dict[str, list[Any]] = {}
     for response in sorted(current(chart.questionnaires), key=lambda q: q.completed_at):
         by_instrument.setdefault(response.instrument, []).append(response)
@@ -243,20 +259,48 @@ def score_series(chart: PatientChart) -> list[dict[str, Any]]:
         if len(responses) < 2:
             continue
         try:
-            top = get_instrument(instrument_id).max_total
+            instrument = get_instrument(instrument_id)
         except InvalidInput:
             continue
-        series.append({"id": instrument_id, "title": instrument_id.upper(), "max": top,
-                       "days": [r.completed_at.date().isoformat() for r in responses],
+        days = [r.completed_at.date().isoformat() for r in responses]
+        if instrument.subscales:
+            series += _subscale_series(instrument, responses, days)
+            continue
+        series.append({"id": instrument_id, "title": instrument_id.upper(), "max": instrument.max_total, "days": days,
                        "totals": [r.total for r in responses],
-                       "bands": [get_instrument(instrument_id).band_label(r.band) for r in responses]})
+                       "bands": [instrument.band_label(r.band) for r in responses]})
     return series
 
 
+def _subscale_series(instrument: Instrument, responses: list[Any], days: list[str]) -> list[dict[str, Any]]:
+    scores = [dict(subscale_scores(r)) for r in responses]
+    return [{"id": f"{instrument.id}-{sub.name}", "title": f"{instrument.id.upper()} {sub.label.lower()}",
+             "max": instrument.subscale_max(sub), "days": days, "totals": [s.get(sub.name) for s in scores],
+             "bands": [FLAGS[sub.flag].label if sub.flag in r.flags else "" for r in responses]}
+            for sub in instrument.subscales]
+
+
 def score_rows(chart: PatientChart) -> list[dict[str, Any]]:
+    """Every response, newest first; an instrument scored by subscale shows its subscales (``use 2 · risk 9 ...``)."""
     responses = sorted(current(chart.questionnaires), key=lambda q: q.completed_at, reverse=True)
-    return [{"day": q.completed_at.date(), "instrument": q.instrument.upper(), "total": f"{q.total:g}",
+    return [{"day": q.completed_at.date(), "instrument": q.instrument.upper(),
+             "total": " · ".join(f"{name} {value:g}" for name, value in subscale_scores(q)) or f"{q.total:g}",
              "band": q.band, "flags": q.flags} for q in responses]
+
+
+def bam_trend(chart: PatientChart, shown: int = BAM_ROWS) -> dict[str, Any] | None:
+    """The last Brief Addiction Monitor responses, newest first: each subscale as a column (label, highest score,
+    what its flag means) and each response's scores, marked where the response carries the subscale's flag."""
+    responses = sorted((q for q in current(chart.questionnaires) if q.instrument == "bam"),
+                       key=lambda q: q.completed_at, reverse=True)
+    rows = [{"day": q.completed_at.date(), "scores": dict(scores), "flags": q.flags}
+            for q in responses[:shown] if (scores := subscale_scores(q))]
+    if not rows:
+        return None
+    bam = get_instrument("bam")
+    columns = [{"name": sub.name, "label": sub.label, "max": bam.subscale_max(sub), "flag": sub.flag,
+                "meaning": FLAGS[sub.flag].meaning} for sub in bam.subscales]
+    return {"columns": columns, "rows": rows, "source": FLAGS[bam.subscales[0].flag].source}
 
 
 def safety_rows(chart: PatientChart) -> list[dict[str, Any]]:
@@ -308,6 +352,7 @@ def build_chart_view(chart: PatientChart, role: str, today: date, tz: tzinfo, co
     if sections["questionnaires"]:
         view.scores = score_rows(chart)
         view.score_series = score_series(chart)
+        view.bam = bam_trend(chart)
         view.instruments = [get_instrument(i) for i in instrument_ids()]
     if sections["adverse_events"]:
         view.adverse_events = adverse_event_rows(chart)
