@@ -14,8 +14,10 @@ Examples
 >>> curve = kaplan_meier([1, 2, 2, 3], [True, True, False, True], label="all")
 >>> curve.times, curve.survival
 ((0.0, 1.0, 2.0, 3.0), (1.0, 0.75, 0.5, 0.0))
->>> curve.at(2.5).value, curve.at(4) is None
-(0.5, True)
+>>> curve.at(2.5).value, curve.at(4).value
+(0.5, 0.0)
+>>> kaplan_meier([1, 2], [True, False], label="censored last").at(3) is None
+True
 """
 
 from __future__ import annotations
@@ -51,9 +53,12 @@ class SurvivalCurve:
     high: tuple[float, ...]
 
     def at(self, day: float) -> Estimate | None:
-        """The estimate on ``day``; ``None`` beyond the longest follow-up (or for an empty curve)."""
-        if not self.times or day > self.times[-1] or day < 0:
+        """The estimate on ``day``; ``None`` beyond the longest follow-up (or for an empty curve), except that a
+        curve that has reached 0 (the last subject had the event) stays 0."""
+        if not self.times or day < 0 or (day > self.times[-1] and self.survival[-1] > 0):
             return None
+        if day > self.times[-1]:
+            return Estimate(self.survival[-1], self.low[-1], self.high[-1])
         i = int(np.searchsorted(np.asarray(self.times), day, side="right")) - 1
         return Estimate(self.survival[i], self.low[i], self.high[i])
 

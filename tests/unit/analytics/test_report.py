@@ -1,0 +1,77 @@
+"""Report rows: counts and rates from fewer than 11 patients are suppressed; the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+
+import pytest
+from tests.unit.analytics.course_factory import day, injections, make_course, runs
+
+from naltrack.analytics.definitions import DEFAULT_DEFINITIONS
+from naltrack.analytics.iet import IetCohort, IetResult
+from naltrack.analytics.outcomes import measure_program
+from naltrack.analytics.pod import PodResult
+from naltrack.analytics.report import ReportRow, make_row, quality_rows, report_rows, write_csv
+
+
+@pytest.mark.parametrize(("count", "shown"), [(10, None), (11, 11), (0, None)])
+def test_a_count_below_11_is_suppressed(count: int, shown: int | None) -> None:
+    row = make_row("program", "Patients", "all", count, None, None, min_cell=11)
+    assert row.numerator == shown
+    assert row.note == ("" if shown else "fewer than 11")
+
+
+def test_a_rate_whose_denominator_is_10_is_suppressed() -> None:
+    assert make_row("cascade", "x", "all", 11, 10, 1.1, min_cell=11) == ReportRow(
+        "cascade", "x", "all", 11, None, None, "fewer than 11")
+    assert make_row("cascade", "x", "all", 11, 11, 1.0, min_cell=11) == ReportRow(
+        "cascade", "x", "all", 11, 11, 1.0, "")
+
+
+def test_a_rate_whose_numerator_is_10_is_suppressed_but_its_denominator_shown() -> None:
+    assert make_row("cascade", "x", "all", 10, 50, 0.2, min_cell=11) == ReportRow(
+        "cascade", "x", "all", None, 50, None, "fewer than 11")
+
+
+def _program(n: int) -> list:  # type: ignore[type-arg]
+    return [make_course(f"p{i:02}", first_dose_on=day(0), first_form="xr-ntx", assessed_on=day(0),
+                        doses=injections(0, 28), treated=runs((0, 60)), protected=runs((0, 55)))
+            for i in range(n)]
+
+
+def test_report_rows_of_a_program_of_11_show_and_of_10_suppress() -> None:
+    for n, shown in ((11, True), (10, False)):
+        rows = report_rows(measure_program(_program(n), day(200)))
+        by_key = {(r.section, r.measure, r.group): r for r in rows}
+        patients = by_key[("program", "Patients", "all")]
+        retained = by_key[("retention", "Retained 30 days", "all")]
+        first_dose = by_key[("cascade", "First dose", "all")]
+        assert patients.numerator == (n if shown else None)
+        assert retained.value == (pytest.approx(1.0) if shown else None)
+        assert retained.note.startswith("95% CI" if shown else "fewer than 11")
+        assert (first_dose.numerator, first_dose.denominator) == ((n, n) if shown else (None, None))
+        assert by_key[("retention", "Retained 90 days", "all")].value == (0.0 if shown else None)
+
+
+def test_small_cells_follow_the_definition() -> None:
+    rows = report_rows(measure_program(_program(5), day(200)), replace(DEFAULT_DEFINITIONS, min_cell=5))
+    assert next(r for r in rows if r.measure == "Patients").numerator == 5
+
+
+def test_quality_rows_suppress_small_cohorts() -> None:
+    pod = PodResult(None, None, 40, 12, ())
+    iet = IetResult((IetCohort("alcohol", 30, 20, 8), IetCohort("opioid", 9, 9, 9)), ())
+    rows = quality_rows(pod, iet)
+    assert rows[0] == ReportRow("quality", "HEDIS POD", "all", 12, 40, 0.3, "")
+    assert [(r.group, r.numerator, r.denominator) for r in rows[1:]] == [
+        ("alcohol", 20, 30), ("alcohol", None, 30), ("opioid", None, None), ("opioid", None, None)]
+
+
+def test_write_csv_writes_a_header_and_empty_cells_for_none() -> None:
+    handle = io.StringIO()
+    write_csv([ReportRow("a", "b", "c", None, 20, 0.5, "fewer than 11")], handle)
+    assert list(csv.reader(io.StringIO(handle.getvalue()))) == [
+        ["section", "measure", "group", "numerator", "denominator", "value", "note"],
+        ["a", "b", "c", "", "20", "0.5", "fewer than 11"]]
