@@ -17,8 +17,8 @@ from naltrack.domain.regimens import FORM_LABELS, FORMS
 
 #: The query-string names of the filters, in the form's order.
 FILTER_FIELDS = ("clinic", "form", "indication", "start", "end")
-FIELD_LABELS = {"clinic": "Clinic", "form": "Form", "indication": "Indication", "start": "Period from",
-                "end": "Period to", "month": "Month"}
+FIELD_LABELS = {"clinic": "Clinic", "form": "Form of the first dose", "indication": "Indication",
+                "start": "Started from", "end": "Started up to", "month": "Month"}
 #: A date the form accepts: the program's records start long after, and nothing is dated in the far future.
 EARLIEST = date(2000, 1, 1)
 

@@ -126,6 +126,11 @@ def group_text(group: str) -> str:
     return f"{group} (baseline)" if group == "month 0" else group
 
 
+def month_label(group: str) -> str:
+    """A ``month N`` group as a table's month cell: ``0 (baseline)``, ``1``, ..."""
+    return group_text(group).removeprefix("month ")
+
+
 def month_key(group: str) -> int:
     """The month number of a ``month N`` group, to sort months in order."""
     return int(group.removeprefix("month ")) if group.removeprefix("month ").isdigit() else -1
@@ -161,3 +166,29 @@ def value_text(row: ReportRow) -> str:
     if row.section in MEAN_SECTIONS:
         return f"{row.value:.1f}"
     return f"{row.value:.0%}"
+
+
+def figure_cell(row: ReportRow) -> str:
+    """A row's figure in one cell: the rate or mean with its counts, or the count alone, or the note.
+
+    Examples
+    --------
+    >>> figure_cell(ReportRow("naloxone", "Naloxone offered at a lapse", "all", 128, 289, 0.443, ""))
+    '44% (128 of 289)'
+    >>> figure_cell(ReportRow("adherence", "Median PDC", "all", None, 368, 0.36, ""))
+    '36% (368 patients)'
+    >>> figure_cell(ReportRow("adherence", "Injections missed", "all", 613, None, None, ""))
+    '613'
+    >>> figure_cell(ReportRow("cascade", "Found ready", "all", None, 40, None, "fewer than 11"))
+    'fewer than 11 (of 40)'
+    """
+    if row.value is None:
+        if row.numerator is not None:
+            return f"{row.numerator:,}"
+        of = f" (of {row.denominator:,})" if row.denominator is not None else ""
+        return f"{row.note or '—'}{of}"
+    if row.numerator is not None and row.denominator is not None:
+        return f"{value_text(row)} ({row.numerator:,} of {row.denominator:,})"
+    if row.denominator is not None:
+        return f"{value_text(row)} ({row.denominator:,} patients)"
+    return value_text(row)

@@ -33,17 +33,16 @@
     }, CONFIG);
   }
 
-  // The cascade of care: a bar per stage with its count; a suppressed stage has no bar, only its words.
+  // The cascade of care: a bar per stage, first stage on top, with its count; a suppressed stage has no bar.
   function drawCascade(target, stages) {
     window.Plotly.react(target, [{
-      type: "bar", x: stages.map(function (s) { return s.label; }),
-      y: stages.map(function (s) { return s.count === null ? 0 : s.count; }),
+      type: "bar", orientation: "h", y: stages.map(function (s) { return s.label; }),
+      x: stages.map(function (s) { return s.count === null ? 0 : s.count; }),
       text: stages.map(function (s) { return s.text; }), textposition: "outside", cliponaxis: false,
-      marker: { color: stages.map(function (s) { return s.count === null ? "#c9d0d9" : "#0b4f8a"; }) },
-      hovertemplate: "%{x}: %{text}<extra></extra>"
+      marker: { color: "#0b4f8a" }, hovertemplate: "%{y}: %{text}<extra></extra>"
     }], {
-      height: 320, margin: { l: 50, r: 20, t: 30, b: 80 }, yaxis: { title: { text: "patients" }, rangemode: "tozero" },
-      xaxis: { automargin: true }
+      height: 300, margin: { l: 130, r: 110, t: 10, b: 40 }, xaxis: { title: { text: "patients" }, rangemode: "tozero" },
+      yaxis: { autorange: "reversed", automargin: true }
     }, CONFIG);
   }
 
@@ -56,7 +55,7 @@
     });
     window.Plotly.react(target, traces, {
       height: 280, margin: { l: 55, r: 20, t: 10, b: 60 },
-      xaxis: { title: { text: "month of treatment (0 = the 30 days before the first dose)" }, dtick: 1 },
+      xaxis: { title: { text: "month of treatment (0 = the month before the first dose)" }, dtick: 1 },
       yaxis: { title: { text: spec.unit }, tickformat: spec.share ? ".0%" : "", rangemode: "tozero",
         range: spec.share ? [0, 1.02] : undefined },
       legend: { orientation: "h", y: -0.35 }
