@@ -9,6 +9,7 @@ program, by the form of the first dose and by the quarter of the first dose, as 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -121,14 +122,20 @@ def measure_retention(courses: Iterable[PatientCourse], as_of: date,
     ``by_form`` has one curve per form of the first dose (labels ``oral``, ``xr-ntx``, ``implant``, in that
     order, where present); ``by_cohort`` one per quarter of the first dose, oldest first.
     """
-    timed = [(c, t) for c in courses if (t := retention_time(c, as_of, definitions)) is not None]
-    overall = _curve("all", [t for _, t in timed])
-    forms = [f for f in ("oral", "xr-ntx", "implant") if any(c.first_form == f for c, _ in timed)]
-    by_form = tuple(_curve(f, [t for c, t in timed if c.first_form == f]) for f in forms)
-    cohorts = sorted({cohort_label(c.first_dose_on) for c, _ in timed if c.first_dose_on})
-    by_cohort = tuple(_curve(q, [t for c, t in timed if c.first_dose_on and cohort_label(c.first_dose_on) == q])
-                      for q in cohorts)
-    return Retention(overall, by_form, by_cohort)
+    by_form: dict[str, list[tuple[int, bool]]] = {"oral": [], "xr-ntx": [], "implant": []}
+    by_cohort: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    overall = []
+    for course in courses:
+        run = first_run(course, as_of, definitions)
+        if run is None:
+            continue
+        time = (run.days, run.state == "discontinued")
+        overall.append(time)
+        by_form.setdefault(course.first_form or "", []).append(time)
+        by_cohort[cohort_label(run.first_dose_on)].append(time)
+    return Retention(_curve("all", overall),
+                     tuple(_curve(form, times) for form, times in by_form.items() if form and times),
+                     tuple(_curve(label, by_cohort[label]) for label in sorted(by_cohort)))
 
 
 def _curve(label: str, times: Sequence[tuple[int, bool]]) -> SurvivalCurve:

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from naltrack.analytics.adherence import Supply, calculate_pdc, calculate_protected_fraction
 from naltrack.domain.administrations import Injection
@@ -54,3 +56,24 @@ def test_protected_fraction_reads_the_bands() -> None:
     assert 0.5 <= protected <= 0.65 < at_least_partial <= 0.9
     with pytest.raises(InvalidInput, match="window: .* is outside the coverage"):
         calculate_protected_fraction(cov, D0 - timedelta(days=400), end)
+
+
+def _pdc_by_days(supplies: list[Supply], start: date, end: date) -> float:
+    """PDC counted day by day: each supply starts when the previous one ends at the earliest."""
+    covered: set[date] = set()
+    next_free: date | None = None
+    for supply in sorted(supplies, key=lambda s: s.start):
+        begin = supply.start if next_free is None else max(supply.start, next_free)
+        covered.update(begin + timedelta(days=k) for k in range(supply.days))
+        next_free = begin + timedelta(days=supply.days)
+    return sum(1 for d in covered if start <= d <= end) / ((end - start).days + 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(1, 60)), max_size=12), st.integers(0, 150),
+       st.integers(0, 150))
+def test_pdc_equals_the_day_by_day_count(fills: list[tuple[int, int]], first: int, length: int) -> None:
+    supplies = [Supply(date(2026, 1, 1) + timedelta(days=s), days) for s, days in fills]
+    start = date(2026, 1, 1) + timedelta(days=first)
+    end = start + timedelta(days=length)
+    assert calculate_pdc(supplies, start, end) == pytest.approx(_pdc_by_days(supplies, start, end))
