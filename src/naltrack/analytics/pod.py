@@ -19,6 +19,11 @@ within 31 days of the first date in the file cannot show their negative history:
 The measure is a chain of relational steps (typed scan, join to a code table, window
 functions for the supply chain and the islands, group-bys) written in SQL that Spark SQL
 also runs, so the same steps can move to Spark when a payer's data outgrows one machine.
+
+Two inputs, one measure: :func:`measure_pod` reads a dispensing CSV, :func:`measure_pod_rows` the
+program's own doses (:func:`naltrack.analytics.dispensing.dispensing_rows`). Both load the same ``raw``
+table and share every step after it, so POD from naltrack's records equals POD from the CSV
+exported from them (:func:`naltrack.analytics.dispensing.write_dispensing_csv`).
 """
 
 from __future__ import annotations
