@@ -44,13 +44,19 @@ def treatment_month(day: date, first_dose_on: date) -> int | None:
 
 @dataclass(frozen=True)
 class MonthRow:
-    """One month of treatment: ``patients`` counted, ``n`` observations, a ``value`` and an ``extra`` figure."""
+    """One month of treatment: ``patients`` counted, ``n`` observations, a ``value`` and an ``extra`` figure.
+
+    Where ``value`` or ``extra`` is a share, ``value_counts`` and ``extra_counts`` hold its numerator and
+    denominator (for small-cell suppression); ``None`` where the figure is a mean.
+    """
 
     month: int
     patients: int
     n: int
     value: float | None
     extra: float | None
+    value_counts: tuple[int, int] | None = None
+    extra_counts: tuple[int, int] | None = None
 
 
 def screens_by_month(courses: Iterable[PatientCourse]) -> tuple[MonthRow, ...]:
@@ -64,8 +70,9 @@ def screens_by_month(courses: Iterable[PatientCourse]) -> tuple[MonthRow, ...]:
     >>> course = PatientCourse(patient_id="p", clinic_id="c", sex_at_birth="male", birth_date=date(1990, 1, 1),
     ...     first_dose_on=date(2026, 1, 1), screens=(Screen(date(2026, 1, 2), True, None),
     ...                                               Screen(date(2026, 1, 20), False, True)))
-    >>> screens_by_month([course])
-    (MonthRow(month=1, patients=1, n=2, value=0.5, extra=1.0),)
+    >>> row, = screens_by_month([course])
+    >>> row.patients, row.n, row.value, row.extra, row.value_counts, row.extra_counts
+    (1, 2, 0.5, 1.0, (1, 2), (1, 1))
     """
     by_month: dict[int, list[tuple[str, bool | None, bool | None]]] = defaultdict(list)
     for course in courses:
@@ -73,8 +80,12 @@ def screens_by_month(courses: Iterable[PatientCourse]) -> tuple[MonthRow, ...]:
             month = _month_of(course, screen.collected_on)
             if month is not None:
                 by_month[month].append((course.patient_id, screen.opioids_negative, screen.fentanyl_negative))
-    return tuple(MonthRow(m, len({pid for pid, _, _ in rows}), len(rows), _share([o for _, o, _ in rows]),
-                          _share([f for _, _, f in rows])) for m, rows in sorted(by_month.items()))
+    months = []
+    for m, rows in sorted(by_month.items()):
+        opioids, fentanyl = _counts([o for _, o, _ in rows]), _counts([f for _, _, f in rows])
+        months.append(MonthRow(m, len({pid for pid, _, _ in rows}), len(rows), _share(opioids), _share(fentanyl),
+                               opioids, fentanyl))
+    return tuple(months)
 
 
 def drinking_by_month(courses: Iterable[PatientCourse], thresholds: Thresholds = DEFAULT) -> tuple[MonthRow, ...]:
@@ -134,6 +145,11 @@ def _month_of(course: PatientCourse, day: date) -> int | None:
     return None if course.first_dose_on is None else treatment_month(day, course.first_dose_on)
 
 
-def _share(results: list[bool | None]) -> float | None:
+def _counts(results: list[bool | None]) -> tuple[int, int]:
+    """Negative results and results, of the screens that tested the analyte."""
     tested = [r for r in results if r is not None]
-    return sum(tested) / len(tested) if tested else None
+    return sum(tested), len(tested)
+
+
+def _share(counts: tuple[int, int]) -> float | None:
+    return counts[0] / counts[1] if counts[1] else None

@@ -98,10 +98,18 @@ def _retention_rows(curve: SurvivalCurve, definitions: MeasureDefinitions) -> li
 
 def _month_rows(section: str, measures: tuple[str, str], months: Iterable[MonthRow],
                 min_cell: int) -> list[ReportRow]:
-    """A month's ``value`` and, where it has one, its ``extra`` figure, over the month's patients."""
-    return [make_row(section, measure, f"month {r.month}", None, r.patients, value, min_cell=min_cell)
-            for r in months for measure, value in zip(measures, (r.value, r.extra), strict=True)
-            if value is not None or measure == measures[0]]
+    """A month's ``value`` and, where it has one, its ``extra`` figure: a share with its numerator and
+    denominator, a mean over the month's patients; a month of fewer patients than ``min_cell`` is suppressed."""
+    rows = []
+    for r in months:
+        for measure, value, counts in zip(measures, (r.value, r.extra), (r.value_counts, r.extra_counts),
+                                          strict=True):
+            if value is None and measure != measures[0]:
+                continue
+            numerator, denominator = counts if counts and r.patients >= min_cell else (None, r.patients)
+            rows.append(make_row(section, measure, f"month {r.month}", numerator, denominator, value,
+                                 min_cell=min_cell))
+    return rows
 
 
 def quality_rows(pod: PodResult | None, iet: IetResult | None,

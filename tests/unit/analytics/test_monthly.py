@@ -36,9 +36,9 @@ def test_screens_day_29_and_day_30_fall_in_months_1_and_2() -> None:
         Screen(day(FIRST - 31), True, True),    # before the baseline: not counted
     ))
     assert screens_by_month([course]) == (
-        MonthRow(0, 1, 1, 0.0, 0.0),
-        MonthRow(1, 1, 1, 1.0, None),
-        MonthRow(2, 1, 2, 0.5, 1.0),
+        MonthRow(0, 1, 1, 0.0, 0.0, (0, 1), (0, 1)),
+        MonthRow(1, 1, 1, 1.0, None, (1, 1), (0, 0)),
+        MonthRow(2, 1, 2, 0.5, 1.0, (1, 2), (2, 2)),
     )
 
 
@@ -46,7 +46,7 @@ def test_screens_count_patients_once_a_month_and_skip_patients_without_a_first_d
     a = make_course("a", first_dose_on=day(0), screens=(Screen(day(1), True, True), Screen(day(2), None, True)))
     b = make_course("b", first_dose_on=day(10), screens=(Screen(day(11), False, None),))
     never = make_course("c", screens=(Screen(day(1), True, True),))
-    assert screens_by_month([a, b, never]) == (MonthRow(1, 2, 3, 0.5, 1.0),)
+    assert screens_by_month([a, b, never]) == (MonthRow(1, 2, 3, 0.5, 1.0, (1, 2), (2, 2)),)
 
 
 def _diary(*entries: tuple[int, float]) -> tuple[DrinkingEntry, ...]:

@@ -11,6 +11,7 @@ from tests.unit.analytics.course_factory import day, injections, make_course, ru
 
 from naltrack.analytics.definitions import DEFAULT_DEFINITIONS
 from naltrack.analytics.iet import IetCohort, IetResult
+from naltrack.analytics.monthly import MonthRow
 from naltrack.analytics.outcomes import measure_program
 from naltrack.analytics.pod import PodResult
 from naltrack.analytics.report import ReportRow, make_row, quality_rows, report_rows, write_csv
@@ -53,6 +54,17 @@ def test_report_rows_of_a_program_of_11_show_and_of_10_suppress() -> None:
         assert retained.note.startswith("95% CI" if shown else "fewer than 11")
         assert (first_dose.numerator, first_dose.denominator) == ((n, n) if shown else (None, None))
         assert by_key[("retention", "Retained 90 days", "all")].value == (0.0 if shown else None)
+
+
+def test_a_share_of_screens_is_suppressed_by_its_counts_and_by_the_months_patients() -> None:
+    screens = (MonthRow(1, 20, 40, 5 / 30, 0.9, (5, 30), (18, 20)), MonthRow(2, 10, 40, 0.5, None, (20, 40), (0, 0)))
+    outcomes = replace(measure_program([], day(200)), screens=screens)
+    rows = [r for r in report_rows(outcomes) if r.section == "screens"]
+    assert [(r.measure, r.group, r.numerator, r.denominator, r.value) for r in rows] == [
+        ("Opioid-negative share", "month 1", None, 30, None),     # 5 negative: fewer than 11
+        ("Fentanyl-negative share", "month 1", 18, 20, 0.9),
+        ("Opioid-negative share", "month 2", None, None, None),   # 10 patients in the month
+    ]
 
 
 def test_small_cells_follow_the_definition() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 from tests.unit.analytics.course_factory import day, treated_course
 
@@ -123,3 +125,16 @@ def test_program_retention_by_hand_and_by_form_and_cohort() -> None:
     assert [(c.label, c.n) for c in retention.by_cohort] == [("2026 Q1", 4), ("2026 Q2", 2), ("2026 Q3", 1),
                                                              ("2027 Q1", 1)]
     assert (retention.overall.n, retention.overall.events) == (8, 5)
+
+
+_SPANS = st.lists(st.tuples(st.integers(0, 300), st.integers(0, 60)), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SPANS, st.integers(0, 20), st.integers(0, 400))
+def test_a_longer_allowed_gap_never_shortens_the_run(spans: list[tuple[int, int]], gap: int, as_of: int) -> None:
+    course = treated_course("p", 0, *((a, a + n) for a, n in spans))
+    strict = retention_time(course, day(as_of), replace(DEFAULT_DEFINITIONS, retention_allowed_gap_days=gap))
+    lenient = retention_time(course, day(as_of), replace(DEFAULT_DEFINITIONS, retention_allowed_gap_days=gap + 1))
+    assert strict is not None and lenient is not None
+    assert 0 <= strict[0] <= lenient[0] <= as_of
