@@ -76,9 +76,10 @@ class IetResult:
     patients: tuple[IetPatient, ...]
 
 
-def measure_iet(courses: Iterable[PatientCourse], start: date, end: date,
+def measure_iet(courses: Iterable[PatientCourse], start: date | None, end: date | None,
                 definitions: MeasureDefinitions = DEFAULT_DEFINITIONS) -> IetResult:
-    """IET over the patients whose index falls from ``start`` to ``end`` (both included).
+    """IET over the patients whose index falls from ``start`` to ``end`` (both included; ``None`` leaves
+    that side open).
 
     A patient whose index has no negative history is listed with the reason and counted in no cohort.
 
@@ -87,10 +88,11 @@ def measure_iet(courses: Iterable[PatientCourse], start: date, end: date,
     InvalidInput
         If ``end`` is before ``start``.
     """
-    if end < start:
+    if start is not None and end is not None and end < start:
         raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
+    low, high = start or date.min, end or date.max
     assessed = [(_assess(course, index, definitions), COHORTS_BY_INDICATION.get(course.indication or "", ()))
-                for course in courses if (index := index_day(course)) is not None and start <= index <= end]
+                for course in courses if (index := index_day(course)) is not None and low <= index <= high]
     counted = [(p, names) for p, names in assessed if p.cohort != EXCLUDED]
     cohorts = tuple(
         IetCohort(name, len(members), sum(1 for p in members if p.initiated_on), sum(1 for p in members if p.engaged))

@@ -90,6 +90,13 @@ def test_cohorts_count_each_patient_once_in_the_total() -> None:
         ("stim", "other")]
 
 
+def test_an_open_period_takes_every_index_on_that_side() -> None:
+    courses = [_episode("a"), make_course("b", assessed_on=day(400))]
+    assert [p.patient_id for p in measure_iet(courses, None, None).patients] == ["a", "b"]
+    assert [p.patient_id for p in measure_iet(courses, day(1), None).patients] == ["b"]
+    assert [p.patient_id for p in measure_iet(courses, None, day(399)).patients] == ["a"]
+
+
 def test_the_period_must_not_end_before_it_starts() -> None:
     with pytest.raises(InvalidInput, match="end.*before the start"):
         measure_iet([], END, START)
