@@ -12,6 +12,7 @@ and substance; its screen code 75649-4 is the one Labcorp maps its kratom screen
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, get_args
@@ -156,6 +157,20 @@ class UrineDrugScreen(ClinicalRecord):
     @property
     def positive_opioids(self) -> tuple[str, ...]:
         return tuple(r.analyte for r in self.results if r.result == "positive" and r.analyte in OPIOID_ANALYTES)
+
+
+def negative_for(results: Iterable[AnalyteResult], analytes: Iterable[str] = OPIOID_ANALYTES) -> bool | None:
+    """Whether a screen's ``results`` are negative for ``analytes`` (all opioids unless named): ``False`` when one
+    is positive, ``True`` when one was tested negative and none positive, ``None`` when none was read.
+
+    Examples
+    --------
+    >>> screen = (AnalyteResult("opiates", "negative"), AnalyteResult("fentanyl", "invalid"))
+    >>> negative_for(screen), negative_for(screen, ("fentanyl",)), negative_for(screen, ("cocaine",))
+    (True, None, None)
+    """
+    read = [r.result for r in results if r.analyte in frozenset(analytes) and r.result != "invalid"]
+    return None if not read else "positive" not in read
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,11 +12,12 @@ that the indexes serve. :class:`ReadModels` is reached through the unit of work
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from naltrack.analytics.courses import PatientCourse
 from naltrack.domain.rules.thresholds import Thresholds
 
 #: How many inductions the dashboard lists (the patient list shows the rest).
@@ -104,6 +105,15 @@ class Acknowledgement:
     acknowledged_at: datetime
 
 
+@dataclass(frozen=True)
+class ProgramClinic:
+    """A clinic whose patients' courses are read, up to its local day ``as_of`` in its ``zone``."""
+
+    clinic_id: str
+    as_of: date
+    zone: ZoneInfo
+
+
 class ReadModels(abc.ABC):
     """Set-based reads of one clinic, and the acknowledgements of alerts, inside a unit of work."""
 
@@ -142,3 +152,8 @@ class ReadModels(abc.ABC):
     @abc.abstractmethod
     def acknowledge(self, clinic_id: str, acknowledgement: Acknowledgement, note: str | None = None) -> None:
         """Store ``acknowledgement``; an alert acknowledged already keeps its first acknowledgement."""
+
+    @abc.abstractmethod
+    def program_courses(self, clinics: Sequence[ProgramClinic]) -> list[PatientCourse]:
+        """The course of treatment of every patient of ``clinics`` (in patient id order), from the active records
+        dated up to each clinic's ``as_of``: the facts the program's outcome and quality measures read."""

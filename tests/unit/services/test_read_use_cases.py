@@ -4,7 +4,7 @@ stored in the transaction of its audit entry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ import pytest
 from tests.factories import NOW, PATIENT_ID, make_clinic, make_patient
 from tests.unit.services.fakes import FakeSecureUnitOfWork, FakeSecurityRepository
 
+from naltrack.analytics.courses import PatientCourse
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.rules.thresholds import Thresholds
 from naltrack.domain.security.accounts import Actor, User
@@ -26,6 +27,7 @@ from naltrack.services.read_models import (
     Dashboard,
     InductionInProgress,
     PatientRef,
+    ProgramClinic,
     ReadModels,
     ScheduledVisit,
 )
@@ -71,6 +73,10 @@ class FakeReadModels(ReadModels):
     def acknowledge(self, clinic_id: str, acknowledgement: Acknowledgement, note: str | None = None) -> None:
         a = acknowledgement
         self.acks.setdefault((a.patient_id, a.rule, a.subject), a)
+
+    def program_courses(self, clinics: Sequence[ProgramClinic]) -> list[PatientCourse]:
+        self.calls.append(("program_courses", *clinics))
+        return []
 
 
 class ReadingUnitOfWork(FakeSecureUnitOfWork):

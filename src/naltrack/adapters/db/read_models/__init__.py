@@ -8,7 +8,7 @@ SQLite database, whose one shared connection must not serve two threads at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,8 +17,10 @@ from sqlalchemy.pool import StaticPool
 
 from naltrack.adapters.db.read_models import acknowledgements as acks
 from naltrack.adapters.db.read_models.alerts import find_in_care
-from naltrack.adapters.db.read_models.dashboard import DashboardQuery, find_inductions
+from naltrack.adapters.db.read_models.dashboard import Connect, DashboardQuery, find_inductions
+from naltrack.adapters.db.read_models.outcomes import program_courses
 from naltrack.adapters.db.read_models.schedule import find_appointments
+from naltrack.analytics.courses import PatientCourse
 from naltrack.domain.rules.thresholds import Thresholds
 from naltrack.services.read_models import (
     INDUCTION_LIST_LIMIT,
@@ -26,6 +28,7 @@ from naltrack.services.read_models import (
     Dashboard,
     InductionInProgress,
     PatientRef,
+    ProgramClinic,
     ReadModels,
     ScheduledVisit,
 )
@@ -41,9 +44,8 @@ class SqlReadModels(ReadModels):
     def dashboard(self, clinic_id: str, today: date, tz: ZoneInfo, thresholds: Thresholds, *,
                   sections: Mapping[str, bool] | None = None,
                   acknowledged: Iterable[tuple[str, str]] = ()) -> Dashboard:
-        engine = self._engine
-        connect = engine.connect if engine is not None and not isinstance(engine.pool, StaticPool) else None
-        return DashboardQuery(self._c, clinic_id, today, tz, thresholds, connect).run(sections, acknowledged)
+        return DashboardQuery(self._c, clinic_id, today, tz, thresholds, self._second_connection()).run(
+            sections, acknowledged)
 
     def inductions(self, clinic_id: str, today: date,
                    limit: int = INDUCTION_LIST_LIMIT) -> tuple[list[InductionInProgress], int]:
@@ -64,3 +66,11 @@ class SqlReadModels(ReadModels):
 
     def acknowledge(self, clinic_id: str, acknowledgement: Acknowledgement, note: str | None = None) -> None:
         acks.add_acknowledgement(self._c, clinic_id, acknowledgement, note)
+
+    def program_courses(self, clinics: Sequence[ProgramClinic]) -> list[PatientCourse]:
+        return program_courses(self._c, clinics, self._second_connection())
+
+    def _second_connection(self) -> Connect | None:
+        """Opens a second connection of the engine; none on an in-memory SQLite database (one shared connection)."""
+        engine = self._engine
+        return engine.connect if engine is not None and not isinstance(engine.pool, StaticPool) else None

@@ -147,11 +147,11 @@ def _time_text(connection: Connection, expr: sa.ColumnElement[Any]) -> sa.Column
     return sa.func.to_char(sa.func.timezone("UTC", expr), 'YYYY-MM-DD"T"HH24:MI:SS.US')
 
 
-def _joined(connection: Connection, text: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """The group's values joined by commas (one pass: every column of a group keeps the row order)."""
+def _joined(connection: Connection, text: sa.ColumnElement[Any], separator: str = ",") -> sa.ColumnElement[Any]:
+    """The group's values joined by ``separator`` (one pass: every column of a group keeps the row order)."""
     if connection.dialect.name == "sqlite":
-        return sa.func.group_concat(text, ",")
-    return sa.func.string_agg(text, ",")
+        return sa.func.group_concat(text, separator)
+    return sa.func.string_agg(text, separator)
 
 
 def _weights(connection: Connection, ids: list[str], today: date, clock: ClinicClock) -> npt.NDArray[np.float64]:
