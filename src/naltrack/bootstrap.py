@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from naltrack.adapters.audit_seal import AuditSeal, seal_from_settings
+from naltrack.adapters.audit_seal import AuditSeal, audit_secret, seal_from_settings
 from naltrack.adapters.db.engine import create_engine
 from naltrack.adapters.db.security_repository import (
     TokenLookup,
@@ -27,8 +27,10 @@ from naltrack.adapters.db.security_repository import (
     token_lookup,
 )
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from naltrack.analytics.definitions import MeasureDefinitions
 from naltrack.config import Settings
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
+from naltrack.domain.security.audit import derive_key
 from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.services.context import AppContext
 from naltrack.services.security_ports import SecureUnitOfWork
@@ -108,7 +110,11 @@ def build_application(settings: Settings, *, database_url: str | None = None, st
                       thresholds: Thresholds = DEFAULT) -> Application:
     """The application for ``settings``: on ``storage`` if given, else on ``database_url`` or the settings' database."""
     store = storage or build_storage(settings, database_url=database_url)
+    definitions = MeasureDefinitions(retention_allowed_gap_days=settings.retention_gap_days,
+                                     naloxone_window_days=settings.naloxone_window_days,
+                                     min_cell=settings.measure_min_cell)
     ctx = AppContext(uow=store.secure_uow, thresholds=thresholds, default_timezone=settings.timezone,
-                     redisclosure_notice=settings.part2_redisclosure_notice or REDISCLOSURE_NOTICE_DEFAULT)
+                     redisclosure_notice=settings.part2_redisclosure_notice or REDISCLOSURE_NOTICE_DEFAULT,
+                     definitions=definitions, pseudonym_key=derive_key(audit_secret(settings), "pseudonym"))
     return Application(settings=settings, storage=store, ctx=ctx,
                        token_lookup=token_lookup(store.engine, store.ensure_schema))

@@ -97,6 +97,15 @@ class Settings(BaseSettings):
                                                    "is kept for its retries")
     workers: int | None = Field(default=None, ge=1, le=64,
                                 description="server processes of `naltrack serve`; the number of cores if unset")
+    retention_gap_days: int = Field(default=7, ge=0, le=90,
+                                    description="untreated days that still bridge two treated days in the program's "
+                                                "retention; a longer run ends treatment (HEDIS POD allows 7)")
+    naloxone_window_days: int = Field(default=30, ge=0, le=365,
+                                      description="rescue naloxone counts as offered for a lapse of blockade when "
+                                                  "offered this many days before or after it")
+    measure_min_cell: int = Field(default=11, ge=11, le=1000,
+                                  description="counts below this are suppressed in the program's measures and "
+                                              "reports (at least 11)")
 
     def cors_origin_list(self) -> tuple[str, ...]:
         """The allowed cross-origin callers (``*``: any origin)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from naltrack.analytics.definitions import DEFAULT_DEFINITIONS, MeasureDefinitions
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.services.security_ports import SecureUnitOfWork
@@ -41,6 +42,11 @@ class AppContext:
         The 42 CFR 2.32 notice sent with every disclosure.
     clock : callable
         The wall clock; faces call it once per request and pass ``now`` to the use case.
+    definitions : MeasureDefinitions
+        How the program's outcome and quality measures count (:mod:`naltrack.analytics.definitions`).
+    pseudonym_key : bytes or None
+        The key of the pseudonyms that stand for patients in the measures' patient-level lists
+        (HMAC-SHA256 of the patient id); without one those lists are refused.
     """
 
     uow: Callable[[], SecureUnitOfWork]
@@ -48,3 +54,5 @@ class AppContext:
     default_timezone: str = "America/New_York"
     redisclosure_notice: str = REDISCLOSURE_NOTICE_DEFAULT
     clock: Callable[[], datetime] = utc_now
+    definitions: MeasureDefinitions = DEFAULT_DEFINITIONS
+    pseudonym_key: bytes | None = None
