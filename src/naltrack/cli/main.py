@@ -44,7 +44,7 @@ _SUMMARIES: dict[str, str] = {
     "users": "Manage user accounts.",
     "audit": "Verify or export the tamper-evident audit log.",
     "simulate": "Simulate a population on a naltrexone regimen.",
-    "measure": "Compute quality measures (HEDIS POD).",
+    "measure": "Program outcome and quality measures (retention, cascade, POD, IET).",
     "fhir": "Export or import FHIR R4 records.",
 }
 

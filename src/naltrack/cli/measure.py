@@ -1,15 +1,38 @@
-"""``naltrack measure``: quality measures over many patients (``measure pod``: HEDIS POD)."""
+"""``naltrack measure``: the program's outcome and quality measures, and HEDIS POD over a dispensing CSV.
+
+``measure pod DISPENSING.csv`` reads an external dispensing file. ``measure retention|cascade|pod|iet|dispensing
+--from-program --as USER`` reads the program's own records through
+:func:`naltrack.services.outcomes.program_measure` (roles manager and prescriber; one audit entry): aggregate
+rows with small cells suppressed, and for POD and IET each patient's reason under a pseudonym, never an id or a
+name. ``dispensing`` writes the program's doses as the dispensing CSV ``measure pod`` reads.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, fields
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
+from naltrack.analytics.dispensing import write_dispensing_csv
 from naltrack.analytics.pod import PodResult, measure_pod
+from naltrack.analytics.report import write_csv
+from naltrack.cli.app import application
 from naltrack.cli.errors import BadInput, bad_input_exits_2
+from naltrack.cli.records import cli_actor
+from naltrack.domain.errors import InvalidInput
+from naltrack.services.outcomes import MeasureName, MeasureResult, OutcomeQuery, PatientReason, program_measure
+
+#: The filters of the use case, by the option that sets each.
+FILTER_OPTIONS = {"clinic": "--clinic", "form": "--form", "indication": "--indication", "start": "--start",
+                  "end": "--end"}
 
 
 @click.group("measure")
@@ -28,18 +51,115 @@ def _date(option: str, value: str | None) -> date | None:
         raise BadInput(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from error
 
 
+def _program_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of a measure over the program's own records."""
+    options = [
+        click.option("--from-program", "from_program", is_flag=True, help="read the program's own records"),
+        click.option("--as", "username", default=None, help="the naltrack user reading them (manager or prescriber; "
+                                                             "audited)"),
+        click.option("--clinic", default=None, help="one clinic's patients (default: the whole program)"),
+        click.option("--form", default=None, help="patients whose first dose was of this form (oral, xr-ntx, implant)"),
+        click.option("--indication", default=None, help="patients treated for OUD, AUD, OUD+AUD or stimulant use"),
+        click.option("--start", default=None, help="first day of the period (YYYY-MM-DD)"),
+        click.option("--end", default=None, help="last day of the period (YYYY-MM-DD)"),
+        click.option("--format", "format_", type=click.Choice(["json", "csv"]), default=None,
+                     help="json (default), or csv (the default of dispensing)"),
+        click.option("--database", "database_url", default=None, help="Database URL (default: configured)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @measure.command("pod")
-@click.argument("dispensing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--start", default=None, help="first day of the intake period (YYYY-MM-DD)")
-@click.option("--end", default=None, help="last day of the intake period (YYYY-MM-DD)")
-@click.option("--format", "format_", type=click.Choice(["json"]), default="json", show_default=True)
-@click.option("--totals-only", is_flag=True, help="leave out the episode list")
-def pod(dispensing: Path, start: str | None, end: str | None, format_: str, totals_only: bool) -> None:
-    """Pharmacotherapy for OUD (HEDIS POD) over DISPENSING.csv (patient_id,date,rxnorm,days_supply)."""
-    start_date, end_date = _date("--start", start), _date("--end", end)
+@click.argument("dispensing", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--totals-only", is_flag=True, help="leave out the episode list (a dispensing CSV only)")
+@_program_options
+def pod(dispensing: Path | None, totals_only: bool, from_program: bool, format_: str | None, **program: Any) -> None:
+    """Pharmacotherapy for OUD (HEDIS POD) over DISPENSING.csv (patient_id,date,rxnorm,days_supply), or over the
+    program's own records with --from-program."""
+    if from_program:
+        if dispensing is not None:
+            raise BadInput(f"DISPENSING: {str(dispensing)!r} cannot be read with --from-program (one source)")
+        if totals_only:
+            raise BadInput("--totals-only: is for a dispensing CSV (--from-program lists each patient's reason)")
+        _program_measure("pod", format_ or "json", **program)
+        return
+    if dispensing is None:
+        raise BadInput("DISPENSING: a dispensing CSV is required, or --from-program")
+    if format_ not in (None, "json"):
+        raise BadInput(f"--format: {format_!r} is only for --from-program (a dispensing CSV gives json)")
+    start_date, end_date = _date("--start", program["start"]), _date("--end", program["end"])
     with bad_input_exits_2():
         result = measure_pod(dispensing, start=start_date, end=end_date, include_episodes=not totals_only)
     click.echo(render_json(result, include_episodes=not totals_only))
+
+
+def _program_command(name: MeasureName, summary: str) -> None:
+    @measure.command(name, help=f"{summary} From the program's own records (--from-program).")
+    @_program_options
+    def command(from_program: bool, format_: str | None, **program: Any) -> None:
+        if not from_program:
+            raise BadInput(f"--from-program: is required (measure {name} reads the program's own records)")
+        _program_measure(name, format_ or ("csv" if name == "dispensing" else "json"), **program)
+
+
+_program_command("retention", "Retention on naltrexone at 30, 90 and 180 days, overall, by form and by start cohort.")
+_program_command("cascade", "The cascade of care: assessed, ready, first dose, retained at 30, 90 and 180 days.")
+_program_command("iet", "Initiation and engagement of treatment (HEDIS IET), alcohol and opioid cohorts.")
+_program_command("dispensing", "The program's doses as a dispensing CSV (patients under a pseudonym), as "
+                               "`measure pod` reads it.")
+
+
+def _program_measure(name: MeasureName, format_: str, username: str | None, database_url: str | None,
+                     clinic: str | None, form: str | None, indication: str | None, start: str | None,
+                     end: str | None) -> None:
+    if username is None:
+        raise BadInput("--as: is required with --from-program (the user reading the measures is audited)")
+    query = OutcomeQuery(clinic, form, indication, _date("--start", start), _date("--end", end))
+    with application(database_url) as app:
+        actor = cli_actor(app.ctx, username)
+        with bad_input_exits_2(), _named_by_option():
+            result = program_measure(app.ctx, actor, name, query, app.ctx.clock())
+    click.echo(render_measure(result, format_), nl=False)
+
+
+@contextmanager
+def _named_by_option() -> Iterator[None]:
+    """Re-raise a filter the use case refuses under its option's name (``--clinic: 'c9' ...``), exit code 2."""
+    try:
+        yield
+    except InvalidInput as error:
+        if error.field not in FILTER_OPTIONS:
+            raise
+        raise BadInput(f"{FILTER_OPTIONS[error.field]}: {error.value!r} {error.rule}") from error
+
+
+def render_measure(result: MeasureResult, format_: str) -> str:
+    """A program measure as JSON, or as CSV (the dispensing rows; or the report rows, then a blank line and each
+    patient's reason)."""
+    if format_ == "json":
+        doc = {"measure": result.measure, "as_of": result.as_of.isoformat(),
+               "filters": {k: None if v is None else str(v) for k, v in asdict(result.query).items()},
+               "rows": [asdict(r) for r in result.rows], "patients": [_patient(p) for p in result.patients]}
+        if result.measure == "dispensing":
+            doc["dispensing"] = [r.as_text() for r in result.dispensing]
+        return json.dumps(doc, indent=2) + "\n"
+    out = io.StringIO()
+    if result.measure == "dispensing":
+        write_dispensing_csv(result.dispensing, out)
+        return out.getvalue()
+    write_csv(result.rows, out)
+    if result.patients:
+        out.write("\n")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([f.name for f in fields(PatientReason)])
+        writer.writerows(list(_patient(p).values()) for p in result.patients)
+    return out.getvalue()
+
+
+def _patient(line: PatientReason) -> dict[str, object]:
+    return {**asdict(line), "on": line.on.isoformat()}
 
 
 def render_json(result: PodResult, *, include_episodes: bool = True) -> str:

@@ -50,6 +50,8 @@ class OutcomeQuery:
     indication: str | None = None
     start: date | None = None
     end: date | None = None
+    as_of: date | None = None
+    """The day the figures are read on (a past month's report); each clinic's own day of ``now`` when later."""
 
 
 @dataclass(frozen=True)
@@ -166,14 +168,14 @@ def pseudonym(key: bytes, patient_id: str) -> str:
 def _audited_read(ctx: AppContext, actor: Actor, query: OutcomeQuery, now: datetime, what: str) -> _Read:
     """Every clinic's courses up to its local day of ``now``, in one audited read that names no patient."""
     access = Access(actor=actor, action="read", category=CATEGORY, now=now, record_type="program-measures",
-                    detail=f"{what}{_described(query)}")
+                    purpose="health-care-operations", detail=f"{what}{_described(query)}")
 
     def body(uow: SecureUnitOfWork, access: Access) -> _Read:
         authorize(uow, access)
         clinics = sorted(uow.clinics.list(), key=lambda c: c.id)
         _check(query, {c.id for c in clinics})
-        read = [ProgramClinic(c.id, now.astimezone(c.zone).date(), c.zone) for c in clinics
-                if query.clinic_id in (None, c.id)]
+        read = [ProgramClinic(c.id, min(now.astimezone(c.zone).date(), query.as_of or date.max), c.zone)
+                for c in clinics if query.clinic_id in (None, c.id)]
         courses = uow.read_models.program_courses(read)
         as_of = max((c.as_of for c in read), default=now.date())
         return _Read(courses, tuple((c.id, c.name) for c in clinics), as_of)
@@ -201,5 +203,5 @@ def _described(query: OutcomeQuery) -> str:
     """The filters set, for the audit entry (no patient is named)."""
     parts = [f"{name} {value}" for name, value in (("clinic", query.clinic_id), ("form", query.form),
                                                     ("indication", query.indication), ("start", query.start),
-                                                    ("end", query.end)) if value is not None]
+                                                    ("end", query.end), ("as of", query.as_of)) if value is not None]
     return f" ({', '.join(parts)})" if parts else ""
