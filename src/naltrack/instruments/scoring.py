@@ -15,6 +15,7 @@ BamScores(use=0, risk=7, protective=16)
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,8 +126,8 @@ def score(instrument_id: str, answers: Sequence[int | float | None], *, sex: str
     if sex is not None and sex not in SEXES:
         raise InvalidInput("sex", sex, f"must be one of {', '.join(SEXES)}")
     discrete = _all_discrete(instrument)
-    subscales = tuple((sub.name, _number(_sum_of(instrument, points, sub.link_ids), discrete))
-                      for sub in instrument.subscales)
+    subscales = tuple((sub.name, _number(math.fsum(points[i] for i in indices), discrete))
+                      for sub, indices in zip(instrument.subscales, _subscale_indices(instrument), strict=True))
     if instrument.total_subscale is not None:
         total_float = float(dict(subscales)[instrument.total_subscale])
     else:
@@ -163,8 +164,16 @@ def _number(value: float, discrete: bool) -> int | float:
     return int(value) if discrete and value.is_integer() else value
 
 
-def _sum_of(instrument: Instrument, points: list[float], link_ids: tuple[str, ...]) -> float:
-    return math.fsum(p for item, p in zip(instrument.items, points, strict=True) if item.link_id in link_ids)
+def _subscale_indices(instrument: Instrument) -> tuple[tuple[int, ...], ...]:
+    """The positions of each subscale's items among the instrument's answers (found once per instrument)."""
+    return _indices_of(instrument.id) if instrument.subscales else ()
+
+
+@functools.cache
+def _indices_of(instrument_id: str) -> tuple[tuple[int, ...], ...]:
+    instrument = get_instrument(instrument_id)
+    return tuple(tuple(n for n, item in enumerate(instrument.items) if item.link_id in sub.link_ids)
+                 for sub in instrument.subscales)
 
 
 def _all_discrete(instrument: Instrument) -> bool:
@@ -180,38 +189,44 @@ def _checked_points(instrument: Instrument, answers: Sequence[int | float | None
     points: list[float] = []
     given: dict[str, object] = {}
     for index, item in enumerate(instrument.items):
-        field = f"{instrument.id}.{item.link_id} ({item.label})"
         answer = answers[index] if index < len(answers) else None
         if item.skipped_when is not None and given.get(item.skipped_when[0]) == item.skipped_when[1]:
-            points.append(_skipped_points(field, instrument, item.skipped_when, answer))
+            points.append(_skipped_points(instrument, item, answer))
             continue
         if answer is None:
-            raise InvalidInput(field, None, f"is missing: {instrument.id} needs all {instrument.item_count} answers")
-        points.append(_item_points(field, item, answer))
+            raise InvalidInput(_field(instrument, item), None,
+                               f"is missing: {instrument.id} needs all {instrument.item_count} answers")
+        points.append(_item_points(instrument, item, answer))
         given[item.link_id] = answer
     return points
 
 
-def _skipped_points(field: str, instrument: Instrument, skipped_when: tuple[str, float], answer: object) -> float:
+def _field(instrument: Instrument, item: Item) -> str:
+    """How an error names the item: ``phq-9.phq-9-9 (Thoughts of self-harm ...)``."""
+    return f"{instrument.id}.{item.link_id} ({item.label})"
+
+
+def _skipped_points(instrument: Instrument, item: Item, answer: object) -> float:
     """A skipped item scores 0: left out, or answered 0 (BAM item 5 after 0 days of alcohol)."""
     if answer is None or (not isinstance(answer, bool) and answer == 0):
         return 0.0
-    link_id, value = skipped_when
-    asked = next(item for item in instrument.items if item.link_id == link_id)
-    raise InvalidInput(field, answer, f"must be 0 or left out: the item is skipped when {link_id} "
-                                      f"({asked.label}) is {value:g}")
+    link_id, value = item.skipped_when or ("", 0.0)
+    asked = next(i for i in instrument.items if i.link_id == link_id)
+    raise InvalidInput(_field(instrument, item), answer, f"must be 0 or left out: the item is skipped when "
+                                                         f"{link_id} ({asked.label}) is {value:g}")
 
 
-def _item_points(field: str, item: Item, answer: object) -> float:
+def _item_points(instrument: Instrument, item: Item, answer: object) -> float:
     if isinstance(answer, bool) or not isinstance(answer, int | float) or not math.isfinite(answer):
-        raise InvalidInput(field, answer, "must be a number")
+        raise InvalidInput(_field(instrument, item), answer, "must be a number")
     if item.is_continuous:
         low, high = float(item.low or 0.0), float(item.high or 0.0)
         if not low <= answer <= high:
-            raise InvalidInput(field, answer, f"must be between {low:g} and {high:g}")
+            raise InvalidInput(_field(instrument, item), answer, f"must be between {low:g} and {high:g}")
         return float(answer)
     if answer not in item.allowed:
-        raise InvalidInput(field, answer, f"must be one of {', '.join(f'{a:g}' for a in item.allowed)}")
+        allowed = ", ".join(f"{a:g}" for a in item.allowed)
+        raise InvalidInput(_field(instrument, item), answer, f"must be one of {allowed}")
     # Reverse scoring (DAST-10 item 3, clinical.md §5): a "no" scores the point.
     return float(max(item.allowed) - answer) if item.reverse else float(answer)
 

@@ -30,6 +30,10 @@ class PatientBuilder:
     staff: Staff
     end: date
     indication: str = "OUD"
+    bam_risk: float = 0.6
+    """The patient's level of Brief Addiction Monitor risk factors at intake (0 none to 1 most)."""
+    bam_protection: float = 0.4
+    """The same for the protective factors."""
     records: list[ClinicalRecord] = field(default_factory=list)
     _tz: ZoneInfo | None = None
     _count: int = 0

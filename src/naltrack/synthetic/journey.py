@@ -1,9 +1,9 @@
 """One synthetic patient from referral to discharge (or to the program end date).
 
-Intake (diagnoses, reported last use, screens, baseline liver tests, questionnaires),
+Intake (diagnoses, reported last use, screens, baseline liver tests, questionnaires, a Brief Addiction Monitor),
 induction after the opioid-free interval (7 to 14 days for OUD, clinical.md §2.1) or a few
 days of abstinence for AUD (3 to 7 days, TIP 28, clinical.md §1.1), the course of the
-assigned form with its dropout, the monitoring and care around it, then discharge.
+assigned form with its dropout, the monitoring (a BAM about monthly) and care around it, then discharge.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from naltrack.domain.observations import (
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
 from naltrack.domain.regimens import Regimen
-from naltrack.synthetic import care, monitoring
+from naltrack.synthetic import bam, care, monitoring
 from naltrack.synthetic.builder import PatientBuilder
 from naltrack.synthetic.params import ProgramParams
 from naltrack.synthetic.people import Staff, make_patient
@@ -79,12 +79,14 @@ def _intake(b: PatientBuilder, day: date) -> None:
     if b.indication == "stimulant":
         b.add(SubstanceUseReport, substance=b.pick(("methamphetamine", "cocaine")), last_use=day - b.days(0, 5),
               reported_on=day)
-    monitoring.screen(b, day, opioid_positive=opioid and b.chance(0.85), drinking=b.indication != "OUD")
+    screen = monitoring.screen(b, day, opioid_positive=opioid and b.chance(0.85), drinking=b.indication != "OUD")
     monitoring.liver_panel(b, day, rise=1.0)
     for instrument in ("audit",) if b.indication == "AUD" else ("dast-10", "audit-c"):
         monitoring.questionnaire(b, instrument, day, float(b.rng.beta(5, 3)))
     for instrument in ("phq-9", "gad-7"):
         monitoring.questionnaire(b, instrument, day, float(b.rng.beta(2, 5)))
+    b.bam_risk, b.bam_protection = float(b.rng.beta(5, 3)), float(b.rng.beta(3, 5))
+    bam.intake_bam(b, day, screen)
     if b.chance(0.003):
         b.add(Allergy, substance="other", reaction="rash", criticality="low")
 
@@ -152,10 +154,12 @@ def _monitor(b: PatientBuilder, course: Course, regimen: Regimen) -> None:
             care.hepatotoxicity(b, day)
             rising = False
         day, k = day + timedelta(days=90), k + 1
+    diary = []
     if b.indication in ("AUD", "OUD+AUD"):
         diary = monitoring.drinking_diary(b, course.start, course.stop, on_treatment=True)
         if regimen.kind == "targeted":
             add_targeted_doses(b, regimen, diary)
+    bam.bam_series(b, course.start, course.stop, diary)
 
 
 def _episode(b: PatientBuilder, intake: date, leave: date | None, reason: str | None) -> None:

@@ -89,13 +89,18 @@ def questionnaire(b: PatientBuilder, instrument_id: str, day: date, severity: fl
     answers = list(answers_for(b, instrument_id, severity))
     if instrument_id == "phq-9":
         answers[8] = float(b.rng.integers(1, 3)) if b.chance(b.params.phq9_item9_positive) else 0.0
-    result = score_answers(b.patient.sex_at_birth, instrument_id, answers)
-    response = b.add(QuestionnaireResponse, instrument=instrument_id, answers=tuple(answers),
-                     completed_at=b.clinic_time(day), total=float(result.total), band=result.band,
-                     flags=tuple(result.flags))
+    response = record_response(b, instrument_id, day, answers)
     if instrument_id == "phq-9" and answers[8] > 0:
         safety_assessment(b, response)
     return response
+
+
+def record_response(b: PatientBuilder, instrument_id: str, day: date, answers: list[float]) -> QuestionnaireResponse:
+    """A response with these answers, scored on submit (its total, band and flags are the real ones)."""
+    result = score_answers(b.patient.sex_at_birth, instrument_id, answers)
+    return b.add(QuestionnaireResponse, instrument=instrument_id, answers=tuple(answers),
+                 completed_at=b.clinic_time(day), total=float(result.total), band=result.band,
+                 flags=tuple(result.flags))
 
 
 def safety_assessment(b: PatientBuilder, response: QuestionnaireResponse) -> SafetyAssessment | None:

@@ -78,3 +78,12 @@ class ProgramParams:
     diary_completion: float = 0.6
     #: Oral doses older than this many days before the end are not kept (a diary window). ASSUMED.
     oral_dose_window_days: int = 120
+    #: Days between Brief Addiction Monitor responses in treatment: about monthly, as the BAM asks about the past
+    #: 30 days (BAM manual, VA VISN 4 MIRECC; "recommended frequency: monthly", Blueprint's BAM summary).
+    bam_interval_days: int = 30
+    #: Share of the intake level of BAM risk factors kept after each month in treatment (0.85**6 = 38% at six
+    #: months). ASSUMED: the BAM's risk and protective scores change in treatment (Cacciola 2013) but no
+    #: monthly rate is published.
+    bam_risk_kept_per_month: float = 0.85
+    #: Share of the gap to full protection that each month in treatment closes. ASSUMED (as above).
+    bam_protection_gain_per_month: float = 0.12
