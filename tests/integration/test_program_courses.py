@@ -9,11 +9,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests import seeding
-from tests.factories import make_drinking_day, make_dx, make_implant, make_injection, make_med, make_oral_dose
+from tests.factories import (
+    make_drinking_day,
+    make_dx,
+    make_implant,
+    make_injection,
+    make_med,
+    make_oral_dose,
+    make_response,
+)
 
 from naltrack.adapters.db.read_models.outcomes import program_courses
 from naltrack.adapters.db.security_repository import SqlSecureUnitOfWork
-from naltrack.analytics.courses import Dose, DrinkingEntry, Interval, PatientCourse, Screen
+from naltrack.analytics.courses import BamEntry, Dose, DrinkingEntry, Interval, PatientCourse, Screen
 from naltrack.domain.administrations import Injection
 from naltrack.domain.care import Appointment, CareDocument, CounselingSession
 from naltrack.domain.coverage import estimate_protection_end
@@ -26,6 +34,8 @@ from naltrack.services.read_models import ProgramClinic
 
 NEW_YORK, AUCKLAND = ZoneInfo("America/New_York"), ZoneInfo("Pacific/Auckland")
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 2 March in New York, 3 March in Auckland
+#: A Brief Addiction Monitor response in form order (items 1-6, 7A-7G, 8-17): use 9, risk 16, protective 3.
+HEAVY_USE_BAM = [3, 3, 2, 4, 3, 2, 1, 0, 0, 0, 2, 0, 0, 3, 1, 0, 3, 0, 1, 0, 2, 1, 1]
 CLINICS = (ProgramClinic("c1", date(2026, 3, 2), NEW_YORK), ProgramClinic("c2", date(2026, 3, 3), AUCKLAND))
 
 
@@ -70,6 +80,7 @@ def injected(pid: str) -> list[object]:
                     appointment_status="booked"),
         CareDocument(id=f"{pid}-doc", patient_id=pid, kind="naloxone-education", issued_on=date(2026, 1, 5)),
         make_med("1725059", date(2026, 2, 20), id=f"{pid}-nx", patient_id=pid, source="prescribed"),
+        replace(make_response("bam", HEAVY_USE_BAM, date(2026, 1, 6)), id=f"{pid}-bam", patient_id=pid),
     ]
 
 
@@ -133,6 +144,7 @@ def test_an_injected_patients_course_holds_each_fact_of_the_active_records(progr
     # counseling attended, the visit seen (2 February in New York), the dose; not the session missed or the booking
     assert course.treatment_contacts == (date(2026, 1, 12), date(2026, 1, 20), date(2026, 2, 2))
     assert course.naloxone_offered == (date(2026, 1, 5), date(2026, 2, 20))
+    assert course.bam == (BamEntry(date(2026, 1, 6), 9, 16, 3),)  # the worked example of the BAM's scoring
 
 
 def test_the_blocked_run_ends_on_the_charts_end_of_protection_and_its_next_day_is_a_lapse(program) -> None:

@@ -2,7 +2,8 @@
 
 Every fact is a clinic-local day up to the patient's clinic's ``as_of``; later ones are left out.
 A screen's results are read by :func:`naltrack.domain.observations.negative_for`, a diagnosis by
-:func:`naltrack.domain.terminology.classify_condition`, both once per distinct value.
+:func:`naltrack.domain.terminology.classify_condition`, a Brief Addiction Monitor response by
+:func:`naltrack.instruments.bam_scores`, each once per distinct value.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from operator import attrgetter
 import numpy as np
 import numpy.typing as npt
 
-from naltrack.analytics.courses import CourseForm, Dose, DrinkingEntry, Interval, PatientCourse, Screen
+from naltrack.analytics.courses import BamEntry, CourseForm, Dose, DrinkingEntry, Interval, PatientCourse, Screen
 from naltrack.domain.observations import AnalyteResult, negative_for
 from naltrack.domain.terminology import classify_condition
+from naltrack.instruments import bam_scores
 from naltrack.pk.protection import FORM_CODES
 
 IntArray = npt.NDArray[np.int64]
@@ -27,8 +29,16 @@ Instants = npt.NDArray[np.datetime64]
 #: A patient as the read starts: id, clinic, sex at birth, birth date, the clinic's ``as_of``.
 PatientRow = tuple[str, str, str, date, date]
 _FORM_OF_CODE: dict[int, CourseForm] = {code: form for form, code in FORM_CODES.items()}
-_COLLECTED, _DAY, _ON_FORM = attrgetter("collected_on"), attrgetter("day"), attrgetter("on", "form")
+_COLLECTED, _COMPLETED, _DAY = attrgetter("collected_on"), attrgetter("completed_on"), attrgetter("day")
+_ON_FORM = attrgetter("on", "form")
 _INDICATIONS = {frozenset({"oud"}): "OUD", frozenset({"aud"}): "AUD", frozenset({"oud", "aud"}): "OUD+AUD"}
+
+
+@lru_cache(maxsize=4096)
+def bam_entry_scores(answers: str) -> tuple[int, int, int]:
+    """A stored Brief Addiction Monitor response's answers (JSON) read as its use, risk and protective scores."""
+    scores = bam_scores(json.loads(answers))
+    return scores.use, scores.risk, scores.protective
 
 
 @lru_cache(maxsize=1024)
@@ -106,6 +116,7 @@ class CourseFacts:
         self.kinds: list[set[str]] = [set() for _ in range(n)]
         self.screen_list: list[list[Screen]] = [[] for _ in range(n)]
         self.drinking_list: list[list[DrinkingEntry]] = [[] for _ in range(n)]
+        self.bam_list: list[list[BamEntry]] = [[] for _ in range(n)]
         self.contact_days: list[set[date]] = [set() for _ in range(n)]
         self.dose_days: list[set[date]] = [set() for _ in range(n)]
         """The days of the doses given, kept apart from the other contacts (another thread may read them)."""
@@ -146,6 +157,13 @@ class CourseFacts:
             self.drinking_list[p] += [DrinkingEntry(day, standard_drinks)
                                       for day, standard_drinks in zip(days[a:b], drinks[a:b], strict=True)
                                       if day <= as_of]
+
+    def bam(self, patients: IntArray, days: list[date], answers: list[str]) -> None:
+        """Brief Addiction Monitor responses, each patient's in one block of ``patients``."""
+        for p, a, b in blocks(patients):
+            as_of = self.as_of[p]
+            self.bam_list[p] += [BamEntry(day, *bam_entry_scores(text))
+                                 for day, text in zip(days[a:b], answers[a:b], strict=True) if day <= as_of]
 
     def contacts(self, patients: IntArray, days: list[date]) -> None:
         for p, a, b in blocks(patients):
@@ -210,6 +228,7 @@ class CourseFacts:
             protected=tuple(Interval(a, b) for a, b in self.runs[p]),
             screens=tuple(sorted(self.screen_list[p], key=_COLLECTED)),
             drinking=tuple(sorted(self.drinking_list[p], key=_DAY)),
+            bam=tuple(sorted(self.bam_list[p], key=_COMPLETED)),
             treatment_contacts=tuple(sorted(self.contact_days[p] | self.dose_days[p])),
             lapses=tuple(end + timedelta(days=1) for _, end in self.runs[p] if end < as_of),
             naloxone_offered=tuple(sorted(self.naloxone_days[p])), diagnosed_on=self.diagnosed[p],

@@ -32,6 +32,7 @@ from naltrack.analytics.courses import CourseForm, PatientCourse
 from naltrack.domain.catalog import FORM_CODE, all_medications, is_rescue_naloxone
 from naltrack.domain.coverage import BODY_WEIGHT_LOINC, estimate_blocked_runs
 from naltrack.domain.regimens import FORM_OF_KIND
+from naltrack.instruments import get_instrument
 from naltrack.pk.protection import Dosing
 from naltrack.services.read_models import ProgramClinic
 
@@ -211,12 +212,17 @@ class _Reader:
             facts.diagnosis(p, system, code, display, local_date(onset) if onset else recorded)
 
     def read_observations(self, facts: CourseFacts) -> None:
-        """Urine screens, drinking diary days and the offers of rescue naloxone."""
+        """Urine screens, drinking diary days, Brief Addiction Monitor responses and the offers of rescue naloxone."""
         s, dd, m, doc = t.urine_drug_screens.c, t.drinking_days.c, t.medication_uses.c, t.care_documents.c
+        q = t.questionnaire_responses.c
         patients, moments, (results,) = self.timed(t.urine_drug_screens, "collected_at", s.results)
         facts.screens(patients, self.local_days(patients, moments), results)
         patients, (days, drinks) = self.grouped(t.drinking_days, dd.day, dd.standard_drinks)
         facts.drinking(patients, [local_date(day) for day in days], np.array(drinks, dtype=np.float64).tolist())
+        bam = get_instrument("bam")
+        patients, moments, (answers,) = self.timed(t.questionnaire_responses, "completed_at", q.answers,
+                                                   where=(q.instrument.in_([bam.id, *bam.aliases]),))
+        facts.bam(patients, self.local_days(patients, moments), answers)
         rescue = sorted(med.code for med in all_medications() if is_rescue_naloxone(med))
         for p, day in self.rows(t.medication_uses, raw_time(m.start), where=(m.rxnorm.in_(rescue),)):
             facts.naloxone(p, as_day(day))
