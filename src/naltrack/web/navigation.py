@@ -25,6 +25,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("Patients", "/patients", "demographics"),
     ("Schedule", "/schedule", "schedule"),
     ("Group session", "/groups/new", "counseling"),
+    ("Program outcomes", "/outcomes", "program-measures"),
     ("Audit", "/audit", "audit"),
     ("Accounts", "/users", "users"),
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from naltrack.domain.episodes import INDICATION_LABELS, INDICATIONS
+from naltrack.domain.errors import InvalidInput
 from naltrack.domain.regimens import FORM_LABELS, FORMS
 
 #: The query-string names of the filters, in the form's order.
@@ -35,9 +36,18 @@ class Filters:
     start: date | None = None
     end: date | None = None
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+    def kept(self) -> list[tuple[str, str]]:
+        """The filters set and valid, as ``(name, value)`` in the form's order (the downloads carry them)."""
+        chosen = [(name, self.values.get(name, "")) for name in FILTER_FIELDS if name not in self.errors]
+        return [(name, value) for name, value in chosen if value]
+
+    def refuse(self, error: InvalidInput) -> bool:
+        """Name a filter the use case refused on its field and leave it out; ``False`` for another error."""
+        if error.field not in FILTER_FIELDS or error.field in self.errors:
+            return False
+        self.errors[error.field] = f"{error.value!r} {error.rule}"
+        setattr(self, error.field, None)
+        return True
 
     def described(self, clinics: Mapping[str, str]) -> list[tuple[str, str]]:
         """Each filter in words, "all" where none is chosen (the report's heading)."""
@@ -82,14 +92,10 @@ def _day(filters: Filters, name: str, today: date) -> date | None:
     return day
 
 
-def read_filters(params: Mapping[str, str], today: date, clinic_ids: tuple[str, ...] | None = None) -> Filters:
-    """The filters of a query string; ``clinic_ids`` (when known) are the clinics a clinic filter may name."""
+def read_filters(params: Mapping[str, str], today: date) -> Filters:
+    """The filters of a query string (the clinics are the use case's to check: :meth:`Filters.refuse`)."""
     filters = Filters(values={name: params.get(name, "").strip() for name in FILTER_FIELDS})
-    clinic = filters.values["clinic"] or None
-    if clinic is not None and clinic_ids is not None and clinic not in clinic_ids:
-        filters.errors["clinic"] = f"{clinic!r} is not a clinic of the program"
-        clinic = None
-    filters.clinic = clinic
+    filters.clinic = filters.values["clinic"] or None
     filters.form = _choice(filters, "form", FORM_CHOICES)
     filters.indication = _choice(filters, "indication", INDICATION_CHOICES)
     filters.start = _day(filters, "start", today)

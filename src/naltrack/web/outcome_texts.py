@@ -137,16 +137,16 @@ def month_key(group: str) -> int:
 
 
 def count_text(count: int | None, note: str) -> str:
-    """A count as shown: the number, or the row's note (``fewer than 11``) where it is suppressed.
+    """A count as shown: the number, "fewer than 11" where the row's note says it is suppressed, else a dash.
 
     Examples
     --------
-    >>> count_text(1234, ""), count_text(None, "fewer than 11"), count_text(None, "")
+    >>> count_text(1234, ""), count_text(None, "fewer than 11"), count_text(None, "95% CI 0.6-0.7")
     ('1,234', 'fewer than 11', '—')
     """
     if count is not None:
         return f"{count:,}"
-    return note or "—"
+    return note if note.startswith("fewer than") else "—"
 
 
 def value_text(row: ReportRow) -> str:

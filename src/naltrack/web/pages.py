@@ -24,7 +24,8 @@ from naltrack.web.rendering import render
 
 Handler = Callable[[Request, Mapping[str, Any] | None], Response]
 CATEGORY_WORDS = {"urine-screens": "urine drug screens", "clinical-views": "clinical summaries",
-                  "administrations": "medication administrations", "adverse-events": "adverse events"}
+                  "administrations": "medication administrations", "adverse-events": "adverse events",
+                  "program-measures": "program outcome measures"}
 
 
 def redirect(request: Request, url: str) -> Response:

@@ -115,7 +115,7 @@ def _table(pdf: _Report, title: str, rows: list[ReportRow]) -> None:
     pdf.heading(title, 11.5)
     pdf.set_font("helvetica", size=8.5)
     pdf.set_text_color(27, 31, 36)
-    with pdf.table(col_widths=(46, 34, 22, 18, 20, 40), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
+    with pdf.table(col_widths=(44, 38, 22, 20, 20, 36), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
                    line_height=4.4, first_row_as_headings=True) as table:
         header = table.row()
         for name in ("Measure", "Group", "Count", "Out of", "Value", "Note"):

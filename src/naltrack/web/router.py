@@ -20,6 +20,7 @@ from naltrack.web.routes import (
     intake,
     labs_implants,
     orders,
+    outcomes,
     patients,
     program_records,
     questionnaires,
@@ -38,7 +39,7 @@ def build_web_router(settings: Settings) -> APIRouter:
     # intake first: /patients/new must win over /patients/{patient_id}.
     for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
                    consents, audit, alerts, counseling, safety, doses, readiness_records, orders,
-                   program_records, groups, clinical_records):
+                   program_records, groups, clinical_records, outcomes):
         router.include_router(module.router)
 
     return router
