@@ -84,7 +84,7 @@ def test_the_chart_shows_the_bam_scores_newest_first(app):  # noqa: F811
     rows = re.findall(r"<tr><td>[^<]+</td>(.*?)</tr>", table, re.S)
     cells = [re.findall(r"<td>(?:<span class=\"pos\">)?(\d+)", row) for row in rows]
     assert cells == [["9", "16", "3"], ["0", "0", "0"], ["0", "0", "0"]]
-    assert '<span class="pos">16</span>' in rows[0] and "Substance use (of 12)" in table
+    assert '<span class="pos">16</span>' in rows[0] and "Use (0-12)" in table and "Protective (0-24)" in table
     series = json.loads(chart.split('id="scores-data">')[1].split("</script>")[0])
     bam = {s["id"]: s for s in series if s["id"].startswith("bam")}
     assert set(bam) == {"bam-use", "bam-risk", "bam-protective"}

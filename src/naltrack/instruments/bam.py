@@ -72,8 +72,7 @@ PROTECTIVE = Subscale("protective", "Protective factors", ("bam-9", "bam-10", "b
 
 BAM = Instrument(
     "bam", "Brief Addiction Monitor (BAM)", BAM_ITEMS,
-    (Band("scored-by-subscale", 0, 12,
-          "Scored by subscale: substance use, risk factors and protective factors (no total score)"),),
+    (Band("scored-by-subscale", 0, 12, "Scored by subscale (no total score)"),),
     "BAM manual and form, VA VISN 4 MIRECC / CESATE; Cacciola et al., J Subst Abuse Treat 2013;44:256-263: "
     "use = items 4+5+6 (0-12, 1 or more clinically significant), risk = 1+2+3+8+11+15 (0-24, 12 or more), "
     "protective = 9+10+12+13+14+16 (0-24, 12 or below); items 7A-7G and 17 in no score; item 5 skipped "
