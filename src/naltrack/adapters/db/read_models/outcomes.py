@@ -92,9 +92,9 @@ def program_courses(connection: Connection, clinics: Sequence[ProgramClinic],
                     connect: Connect | None = None) -> list[PatientCourse]:
     """The courses of every patient of ``clinics``, in patient id order (:meth:`ReadModels.program_courses`).
 
-    With ``connect``, the administrations and the blockade estimate are read on a second connection in a
-    second thread while ``connection`` reads the rest (as the dashboard does: the database driver and the
-    blockade scan release the interpreter, so two cores build the courses).
+    With ``connect``, the episodes, the administrations, the blockade estimate and the contacts are read on a
+    second connection in a second thread while ``connection`` reads the observations (as the dashboard does:
+    the database driver and the blockade scan release the interpreter, so two cores build the courses).
     """
     if not clinics:
         return []
@@ -102,19 +102,21 @@ def program_courses(connection: Connection, clinics: Sequence[ProgramClinic],
         reader = _Reader(connection, clinics)
         facts = CourseFacts(reader.patients)
         if connect is None:
-            reader.read_doses(facts)
-            _read_the_rest(reader, facts)
+            _read_treatment(reader, facts)
+            reader.read_observations(facts)
         else:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                doses = pool.submit(_on_own_connection, connect, lambda other: reader.on(other).read_doses(facts))
-                _read_the_rest(reader, facts)
-                doses.result()
+                treatment = pool.submit(_on_own_connection, connect, lambda other: _read_treatment(reader.on(other),
+                                                                                                  facts))
+                reader.read_observations(facts)
+                treatment.result()
         return facts.courses()
 
 
-def _read_the_rest(reader: _Reader, facts: CourseFacts) -> None:
+def _read_treatment(reader: _Reader, facts: CourseFacts) -> None:
+    """The episodes, the doses and the blockade, and the contacts: the half of the read run in a second thread."""
     reader.read_episodes(facts)
-    reader.read_observations(facts)
+    reader.read_doses(facts)
     reader.read_contacts(facts)
 
 
@@ -139,7 +141,9 @@ class _Reader:
         self.clinics = list(clinics)
         code = {c.clinic_id: n for n, c in enumerate(self.clinics)}
         p = t.patients.c
-        self.of_clinics = sa.select(p.id).where(p.clinic_id.in_(list(code)))
+        every = connection.execute(sa.select(sa.func.count()).select_from(t.clinics)).scalar_one() == len(code)
+        # Every clinic: every row (a scan, not a probe per patient); else the rows of the clinics' patients.
+        self.of_clinics = None if every else sa.select(p.id).where(p.clinic_id.in_(list(code)))
         rows = connection.execute(sa.select(p.id, p.clinic_id, p.sex_at_birth, raw_time(p.birth_date))
                                   .where(p.clinic_id.in_(list(code))).order_by(p.id)).all()
         self.patients = [(pid, clinic, sex, as_day(born), self.clinics[code[clinic]].as_of)
@@ -154,12 +158,16 @@ class _Reader:
         other.c, other._days = connection, None
         return other
 
+    def active(self, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+        """The active rows of ``table`` of the program's patients."""
+        c = table.c
+        return [c.status == "active"] + ([] if self.of_clinics is None else [c.patient_id.in_(self.of_clinics)])
+
     def rows(self, table: sa.Table, *columns: sa.ColumnElement[Any],
              where: Sequence[sa.ColumnElement[bool]] = ()) -> list[Any]:
         """``(patient index, *columns)`` of the active rows of ``table`` of the program's patients."""
         c = table.c
-        query = sa.select(c.patient_id, *columns).where(c.status == "active", c.patient_id.in_(self.of_clinics),
-                                                        *where)
+        query = sa.select(c.patient_id, *columns).where(*self.active(table), *where)
         index = self.index
         return [(index[row[0]], *row[1:]) for row in self.c.execute(query)]
 
@@ -170,7 +178,7 @@ class _Reader:
         ``columns`` are never NULL."""
         c = table.c
         query = (sa.select(c.patient_id, *(_joined(self.c, sa.cast(col, sa.Text), SEPARATOR) for col in columns))
-                 .where(c.status == "active", c.patient_id.in_(self.of_clinics), *where).group_by(c.patient_id))
+                 .where(*self.active(table), *where).group_by(c.patient_id))
         patients: list[int] = []
         counts: list[int] = []
         parts: list[list[str]] = [[] for _ in columns]
