@@ -9,6 +9,7 @@ Heavy drinking days are 5+ drinks for men and 4+ for women (clinical.md §6).
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import numpy as np
@@ -69,18 +70,29 @@ def liver_panel(b: PatientBuilder, day: date, rise: float) -> float:
     return alt_ratio
 
 
+@functools.cache
+def _options(instrument_id: str) -> tuple[np.ndarray, tuple[tuple[bool, tuple[float, ...]], ...]]:
+    """Per item of an instrument: the number of steps above its lowest answer, and whether it is continuous with its
+    answers in order (a continuous item: the low and high ends of its range)."""
+    items = get_instrument(instrument_id).items
+    steps = np.array([max(len(item.allowed) - 1, 0) for item in items])
+    answers = tuple((True, (float(item.low or 0.0), float(item.high or 100.0))) if item.is_continuous
+                    else (False, tuple(sorted(item.allowed))) for item in items)
+    return steps, answers
+
+
 def answers_for(b: PatientBuilder, instrument_id: str, severity: float) -> tuple[float, ...]:
     """Answers drawn around ``severity`` (0 none to 1 worst), all items in one draw."""
-    items = get_instrument(instrument_id).items
-    levels = np.clip(severity + b.rng.normal(0.0, 0.12, size=len(items)), 0.0, 1.0)
-    steps = b.rng.binomial([max(len(item.allowed) - 1, 0) for item in items], levels)
+    steps, options = _options(instrument_id)
+    levels = np.clip(severity + b.rng.normal(0.0, 0.12, size=len(options)), 0.0, 1.0)
+    drawn = b.rng.binomial(steps, levels)
     answers: list[float] = []
-    for item, level, step in zip(items, levels.tolist(), steps.tolist(), strict=True):
-        if item.is_continuous:
-            low, high = float(item.low or 0.0), float(item.high or 100.0)
+    for (continuous, allowed), level, step in zip(options, levels.tolist(), drawn.tolist(), strict=True):
+        if continuous:
+            low, high = allowed
             answers.append(float(round(low + (high - low) * level)))
         else:
-            answers.append(float(sorted(item.allowed)[step]))
+            answers.append(float(allowed[step]))
     return tuple(answers)
 
 
