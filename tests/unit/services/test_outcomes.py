@@ -193,3 +193,24 @@ def test_the_manager_is_refused_charts_notes_patient_search_and_the_dashboards_l
     with pytest.raises(AccessDenied, match="may not read clinical-views"):
         get_dashboard(ctx, manager, NOW)
     assert {e.outcome for e in uow.security_store.audit} == {"denied"}
+
+
+def test_the_settings_set_the_definitions_and_the_pseudonym_key_comes_from_the_audit_secret(monkeypatch) -> None:
+    from naltrack.bootstrap import Storage, build_application
+    from naltrack.config import Settings
+    from naltrack.domain.security.audit import derive_key
+
+    monkeypatch.setenv("NALTRACK_RETENTION_GAP_DAYS", "14")
+    monkeypatch.setenv("NALTRACK_MEASURE_MIN_CELL", "20")
+    settings = Settings(audit_key="s" * 40)
+    storage = Storage("sqlite://", migrate_schema=False)
+    try:
+        ctx = build_application(settings, storage=storage).ctx
+    finally:
+        storage.close()
+    assert (ctx.definitions.retention_allowed_gap_days, ctx.definitions.min_cell) == (14, 20)
+    assert ctx.definitions.naloxone_window_days == 30
+    assert ctx.pseudonym_key == derive_key("s" * 40, "pseudonym") != derive_key("s" * 40, "entry")
+    monkeypatch.setenv("NALTRACK_MEASURE_MIN_CELL", "5")
+    with pytest.raises(ValueError, match="measure_min_cell"):
+        Settings(audit_key="s" * 40)
