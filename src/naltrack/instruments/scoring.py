@@ -177,7 +177,12 @@ def _indices_of(instrument_id: str) -> tuple[tuple[int, ...], ...]:
 
 
 def _all_discrete(instrument: Instrument) -> bool:
-    return not any(item.is_continuous for item in instrument.items)
+    return _discrete(instrument.id)
+
+
+@functools.cache
+def _discrete(instrument_id: str) -> bool:
+    return not any(item.is_continuous for item in get_instrument(instrument_id).items)
 
 
 def _checked_points(instrument: Instrument, answers: Sequence[int | float | None]) -> list[float]:

@@ -50,7 +50,7 @@ def day_points(days: int) -> float:
 def bam_answers(b: PatientBuilder, use: Use, risk: float, protection: float) -> list[float]:
     """The 23 answers: the use items from ``use``, the risk and protective items drawn around ``risk`` and
     ``protection`` (0 none to 1 most) in one draw; items the form skips are answered 0."""
-    levels = np.clip(np.array([risk] * 6 + [protection] * 6) + b.rng.normal(0.0, 0.12, size=12), 0.0, 1.0)
+    levels = (np.array([risk] * 6 + [protection] * 6) + b.rng.normal(0.0, 0.12, size=12)).clip(0.0, 1.0)
     points: dict[str, float] = dict(zip(RISK_ITEMS + PROTECTIVE_ITEMS, b.rng.binomial(4, levels).tolist(), strict=True))
     points["bam-14"] = 4.0 if b.chance(0.3 + 0.6 * protection) else 0.0
     points["bam-4"], points["bam-6"] = day_points(use.alcohol_days), day_points(use.drug_days)
