@@ -124,9 +124,9 @@ def program(storage):
     return storage
 
 
-def courses(store, clinics=CLINICS, *, second_connection: bool = False) -> dict[str, PatientCourse]:
+def courses(store, clinics=CLINICS) -> dict[str, PatientCourse]:
     with store.engine.connect() as connection:
-        read = program_courses(connection, clinics, store.engine.connect if second_connection else None)
+        read = program_courses(connection, clinics)
     return {course.patient_id: course for course in read}
 
 
@@ -188,10 +188,6 @@ def test_facts_after_a_clinics_as_of_are_left_out(program) -> None:
     assert course.screens == (Screen(date(2026, 1, 5), False, True), Screen(date(2026, 2, 1), True, None))
     assert (course.discharged_on, course.naloxone_offered) == (None, (date(2026, 1, 5),))
     assert course.protected[-1].end <= date(2026, 2, 1)
-
-
-def test_the_second_connection_reads_the_same_courses(program) -> None:
-    assert courses(program, second_connection=True) == courses(program)
 
 
 def test_a_correction_replaces_the_injection_it_corrects(program) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.pool import StaticPool
 
 from naltrack.adapters.db.read_models import acknowledgements as acks
 from naltrack.adapters.db.read_models.alerts import find_in_care
-from naltrack.adapters.db.read_models.dashboard import Connect, DashboardQuery, find_inductions
+from naltrack.adapters.db.read_models.dashboard import DashboardQuery, find_inductions
 from naltrack.adapters.db.read_models.outcomes import program_courses
 from naltrack.adapters.db.read_models.schedule import find_appointments
 from naltrack.analytics.courses import PatientCourse
@@ -44,8 +44,9 @@ class SqlReadModels(ReadModels):
     def dashboard(self, clinic_id: str, today: date, tz: ZoneInfo, thresholds: Thresholds, *,
                   sections: Mapping[str, bool] | None = None,
                   acknowledged: Iterable[tuple[str, str]] = ()) -> Dashboard:
-        return DashboardQuery(self._c, clinic_id, today, tz, thresholds, self._second_connection()).run(
-            sections, acknowledged)
+        engine = self._engine
+        connect = engine.connect if engine is not None and not isinstance(engine.pool, StaticPool) else None
+        return DashboardQuery(self._c, clinic_id, today, tz, thresholds, connect).run(sections, acknowledged)
 
     def inductions(self, clinic_id: str, today: date,
                    limit: int = INDUCTION_LIST_LIMIT) -> tuple[list[InductionInProgress], int]:
@@ -68,9 +69,4 @@ class SqlReadModels(ReadModels):
         acks.add_acknowledgement(self._c, clinic_id, acknowledgement, note)
 
     def program_courses(self, clinics: Sequence[ProgramClinic]) -> list[PatientCourse]:
-        return program_courses(self._c, clinics, self._second_connection())
-
-    def _second_connection(self) -> Connect | None:
-        """Opens a second connection of the engine; none on an in-memory SQLite database (one shared connection)."""
-        engine = self._engine
-        return engine.connect if engine is not None and not isinstance(engine.pool, StaticPool) else None
+        return program_courses(self._c, clinics)

@@ -118,8 +118,6 @@ class CourseFacts:
         self.drinking_list: list[list[DrinkingEntry]] = [[] for _ in range(n)]
         self.bam_list: list[list[BamEntry]] = [[] for _ in range(n)]
         self.contact_days: list[set[date]] = [set() for _ in range(n)]
-        self.dose_days: list[set[date]] = [set() for _ in range(n)]
-        """The days of the doses given, kept apart from the other contacts (another thread may read them)."""
         self.naloxone_days: list[set[date]] = [set() for _ in range(n)]
         self.dose_list: list[list[Dose]] = [[] for _ in range(n)]
         self.supplied: list[list[tuple[date, date]]] = [[] for _ in range(n)]
@@ -192,7 +190,7 @@ class CourseFacts:
         for n, (p, day) in enumerate(zip(doses.patients.tolist(), days, strict=True)):
             if day > self.as_of[p]:
                 continue
-            self.dose_days[p].add(day)
+            self.contact_days[p].add(day)
             form = _FORM_OF_CODE[forms[n]]
             if form != "oral":
                 self.dose_list[p].append(Dose(day, form, doses.codes[n]))
@@ -229,7 +227,7 @@ class CourseFacts:
             screens=tuple(sorted(self.screen_list[p], key=_COLLECTED)),
             drinking=tuple(sorted(self.drinking_list[p], key=_DAY)),
             bam=tuple(sorted(self.bam_list[p], key=_COMPLETED)),
-            treatment_contacts=tuple(sorted(self.contact_days[p] | self.dose_days[p])),
+            treatment_contacts=tuple(sorted(self.contact_days[p])),
             lapses=tuple(end + timedelta(days=1) for _, end in self.runs[p] if end < as_of),
             naloxone_offered=tuple(sorted(self.naloxone_days[p])), diagnosed_on=self.diagnosed[p],
         )

@@ -9,10 +9,8 @@ blocked come from the blockade estimate over the whole history
 
 from __future__ import annotations
 
-import copy
 import gc
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -25,7 +23,6 @@ from sqlalchemy.engine import Connection
 
 from naltrack.adapters.db import tables as t
 from naltrack.adapters.db.read_models.course_facts import CourseFacts, DoseColumns, Doses
-from naltrack.adapters.db.read_models.dashboard import Connect, _on_own_connection
 from naltrack.adapters.db.read_models.protection import _joined, _time_text
 from naltrack.adapters.db.read_models.sql import as_day, raw_time
 from naltrack.analytics.courses import CourseForm, PatientCourse
@@ -88,36 +85,22 @@ def _utc(moment: datetime) -> np.datetime64:
     return np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "us")
 
 
-def program_courses(connection: Connection, clinics: Sequence[ProgramClinic],
-                    connect: Connect | None = None) -> list[PatientCourse]:
+def program_courses(connection: Connection, clinics: Sequence[ProgramClinic]) -> list[PatientCourse]:
     """The courses of every patient of ``clinics``, in patient id order (:meth:`ReadModels.program_courses`).
 
-    With ``connect``, the episodes, the administrations, the blockade estimate and the contacts are read on a
-    second connection in a second thread while ``connection`` reads the observations (as the dashboard does:
-    the database driver and the blockade scan release the interpreter, so two cores build the courses).
+    One thread on one connection: the read is mostly the interpreter's (a second connection in a second
+    thread, as the dashboard reads, measured slower here: the halves wait on each other for the interpreter).
     """
     if not clinics:
         return []
     with collections_paused():
         reader = _Reader(connection, clinics)
         facts = CourseFacts(reader.patients)
-        if connect is None:
-            _read_treatment(reader, facts)
-            reader.read_observations(facts)
-        else:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                treatment = pool.submit(_on_own_connection, connect, lambda other: _read_treatment(reader.on(other),
-                                                                                                  facts))
-                reader.read_observations(facts)
-                treatment.result()
+        reader.read_episodes(facts)
+        reader.read_doses(facts)
+        reader.read_contacts(facts)
+        reader.read_observations(facts)
         return facts.courses()
-
-
-def _read_treatment(reader: _Reader, facts: CourseFacts) -> None:
-    """The episodes, the doses and the blockade, and the contacts: the half of the read run in a second thread."""
-    reader.read_episodes(facts)
-    reader.read_doses(facts)
-    reader.read_contacts(facts)
 
 
 @contextmanager
@@ -151,12 +134,6 @@ class _Reader:
         self.index = {row[0]: n for n, row in enumerate(self.patients)}
         self.clinic_of = np.array([code[row[1]] for row in self.patients], dtype=np.int64)
         self._days: LocalDays | None = None
-
-    def on(self, connection: Connection) -> _Reader:
-        """The same read on another connection (of the same database), with its own calendar."""
-        other = copy.copy(self)
-        other.c, other._days = connection, None
-        return other
 
     def active(self, table: sa.Table) -> list[sa.ColumnElement[bool]]:
         """The active rows of ``table`` of the program's patients."""
