@@ -27,6 +27,7 @@ loaded before. Goal: under 1.5 MB.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -34,6 +35,7 @@ import statistics
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -168,10 +170,11 @@ def _first_load(app: Any, client: Any, chart: str) -> dict[str, float]:
             "npm_plotly": float(len(plotly.body) != python_plotly.stat().st_size)}
 
 
-def measure(n_patients: int, rounds: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def demo_app(n_patients: int) -> Iterator[Any]:
+    """The app (``create_app``) over a copy of the demo program of ``n_patients``, closed afterwards."""
     from naltrack.api.app import create_app
     from naltrack.config import Settings
-    from naltrack.services.security import add_user
 
     os.environ.setdefault("NALTRACK_AUDIT_KEY", AUDIT_KEY)
     source = build_program(n_patients)
@@ -179,6 +182,16 @@ def measure(n_patients: int, rounds: int) -> dict[str, Any]:
         db = Path(folder) / "web.db"
         shutil.copyfile(source, db)
         app = create_app(Settings(data_dir=Path(folder), database_url=f"sqlite:///{db}", secret_key="bench"))
+        try:
+            yield app
+        finally:
+            app.state.storage.close()
+
+
+def measure(n_patients: int, rounds: int) -> dict[str, Any]:
+    from naltrack.services.security import add_user
+
+    with demo_app(n_patients) as app:
         clinic = _largest_clinic(app)
         add_user(app.state.secure_uow, "bench.nurse", PASSWORD, "nurse", clinic, datetime.now(UTC))
         client = _client(app)
@@ -203,7 +216,6 @@ def measure(n_patients: int, rounds: int) -> dict[str, Any]:
         result["injection"], result["injection_stopped"] = _injection_times(client, due[1:], rounds, today,
                                                                             injection_cpu)
         result["injection_cpu"] = injection_cpu
-        app.state.storage.close()
     return result
 
 

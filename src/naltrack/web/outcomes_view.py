@@ -116,7 +116,8 @@ def _retention_block(report: ProgramReport, curves: Sequence[SurvivalCurve], by:
                       *(_estimate(row, curve, h) for row, h in zip(own, horizons, strict=True))))
     shown = _shown(curves, rows)
     return Block(caption,
-                 (by.capitalize(), "Patients", *(f"{h} days" for h in horizons)), table, f"retention-{by}",
+                 ("Group" if by == "program" else by.capitalize(), "Patients", *(f"{h} days" for h in horizons)),
+                 table, f"retention-{by}",
                  plot_id=f"retention-{by}-plot" if plot and shown else None,
                  note="" if len(shown) == len(curves) else
                  f"Groups of fewer than {report.definitions.min_cell} patients are not drawn.")
