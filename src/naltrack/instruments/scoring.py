@@ -19,6 +19,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from naltrack.errors import InvalidInput
@@ -158,6 +159,37 @@ def bam_scores(answers: Sequence[int | float | None]) -> BamScores:
     """
     scores = dict(score("bam", answers).subscales)
     return BamScores(use=int(scores["use"]), risk=int(scores["risk"]), protective=int(scores["protective"]))
+
+
+def stored_bam_scores(answers: Sequence[float]) -> BamScores | None:
+    """:func:`bam_scores` of a stored response, whose answers were checked when it was scored.
+
+    The stored answers are the points of each item in form order (a skipped item stored as 0), so the
+    scores are their sums over each subscale's items, without checking each answer again: the program's
+    measures read tens of thousands of responses at once. ``None`` for a response stored without its
+    item answers (a total brought in alone).
+
+    Examples
+    --------
+    >>> stored_bam_scores([1, 2, 1, 3, 2, 1] + [0] * 7 + [2, 3, 1, 0, 4, 2, 4, 3, 1, 2])
+    BamScores(use=6, risk=9, protective=15)
+    >>> stored_bam_scores([]) is None
+    True
+    """
+    count, use, risk, protective = _bam_items()
+    if len(answers) != count:
+        return None
+    return BamScores(use=int(sum(use(answers))), risk=int(sum(risk(answers))),
+                     protective=int(sum(protective(answers))))
+
+
+@functools.cache
+def _bam_items() -> tuple[int, itemgetter[Any], itemgetter[Any], itemgetter[Any]]:
+    """The BAM's item count and a getter of each subscale's answers (use, risk, protective), found once."""
+    instrument = get_instrument("bam")
+    getters = {sub.name: itemgetter(*indices) for sub, indices in zip(instrument.subscales, _indices_of("bam"),
+                                                                       strict=True)}
+    return instrument.item_count, getters["use"], getters["risk"], getters["protective"]
 
 
 def _number(value: float, discrete: bool) -> int | float:

@@ -9,6 +9,7 @@ A screen's results are read by :func:`naltrack.domain.observations.negative_for`
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -21,7 +22,7 @@ import numpy.typing as npt
 from naltrack.analytics.courses import BamEntry, CourseForm, Dose, DrinkingEntry, Interval, PatientCourse, Screen
 from naltrack.domain.observations import AnalyteResult, negative_for
 from naltrack.domain.terminology import classify_condition
-from naltrack.instruments import bam_scores
+from naltrack.instruments import stored_bam_scores
 from naltrack.pk.protection import FORM_CODES
 
 IntArray = npt.NDArray[np.int64]
@@ -34,11 +35,12 @@ _ON_FORM = attrgetter("on", "form")
 _INDICATIONS = {frozenset({"oud"}): "OUD", frozenset({"aud"}): "AUD", frozenset({"oud", "aud"}): "OUD+AUD"}
 
 
-@lru_cache(maxsize=4096)
-def bam_entry_scores(answers: str) -> tuple[int, int, int]:
-    """A stored Brief Addiction Monitor response's answers (JSON) read as its use, risk and protective scores."""
-    scores = bam_scores(json.loads(answers))
-    return scores.use, scores.risk, scores.protective
+def bam_entry_scores(answers: Sequence[str]) -> list[tuple[int, int, int] | None]:
+    """Stored Brief Addiction Monitor responses' answers (JSON) read as their use, risk and protective scores
+    (one JSON parse for all); ``None`` for a response stored without its item answers."""
+    parsed = json.loads("[" + ",".join(answers) + "]")
+    return [None if (scores := stored_bam_scores(one)) is None else (scores.use, scores.risk, scores.protective)
+            for one in parsed]
 
 
 @lru_cache(maxsize=1024)
@@ -158,10 +160,12 @@ class CourseFacts:
 
     def bam(self, patients: IntArray, days: list[date], answers: list[str]) -> None:
         """Brief Addiction Monitor responses, each patient's in one block of ``patients``."""
+        all_scores = bam_entry_scores(answers)
         for p, a, b in blocks(patients):
             as_of = self.as_of[p]
-            self.bam_list[p] += [BamEntry(day, *bam_entry_scores(text))
-                                 for day, text in zip(days[a:b], answers[a:b], strict=True) if day <= as_of]
+            self.bam_list[p] += [BamEntry(day, *scores)
+                                 for day, scores in zip(days[a:b], all_scores[a:b], strict=True)
+                                 if day <= as_of and scores is not None]
 
     def contacts(self, patients: IntArray, days: list[date]) -> None:
         for p, a, b in blocks(patients):
