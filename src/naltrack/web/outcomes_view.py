@@ -34,8 +34,8 @@ from naltrack.web.report_pdf import ReportDocument
 
 #: The vertical axis of each by-month plot.
 PLOT_UNITS = {"screens": "share of screens", "drinking": "heavy drinking days", "bam": "mean score"}
-#: Who a by-month row counts.
-MONTH_PATIENTS = {"screens": "Patients screened", "drinking": "Patients with diary days", "bam": "Patients answering"}
+#: Who a by-month row counts (screens' shares are over their own screens, shown in each cell).
+MONTH_PATIENTS = {"drinking": "Patients with diary days", "bam": "Patients answering"}
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,12 @@ def _curve_json(curve: SurvivalCurve) -> dict[str, Any]:
             "high": curve.high}
 
 
-def _estimate(row: ReportRow, curve: SurvivalCurve | None, horizon: int) -> str:
-    estimate = curve.at(horizon) if curve is not None and row.value is not None else None
-    if estimate is None:
+def _estimate(row: ReportRow, curve: SurvivalCurve, horizon: int) -> str:
+    """The share still in treatment on day ``horizon`` with its interval, or why there is none."""
+    estimate = curve.at(horizon)
+    if estimate is None and row.denominator is not None:
+        return f"not known yet: no patient followed {horizon} days"
+    if estimate is None or row.value is None:
         return value_text(row)
     return f"{estimate.value:.0%} ({estimate.low:.0%} to {estimate.high:.0%})"
 
@@ -129,16 +132,19 @@ def _month_block(report: ProgramReport, section: str, caption: str) -> tuple[Blo
     measures = list(dict.fromkeys(row.measure for row in rows))
     months = sorted({row.group for row in rows}, key=month_key)
     cells = {(row.group, row.measure): row for row in rows}
+    shares = section not in MONTH_PATIENTS  # screens: each share over its own screens
     table = []
     for month in months:
         first = next(cells[(month, m)] for m in measures if (month, m) in cells)
-        table.append((month_label(month), count_text(first.denominator, first.note),
-                      *(value_text(cells[(month, m)]) if (month, m) in cells else "—" for m in measures)))
+        figures = [cells[(month, m)] if (month, m) in cells else None for m in measures]
+        table.append((month_label(month), *([] if shares else [count_text(first.denominator, first.note)]),
+                      *("—" if row is None else figure_cell(row) if shares else value_text(row) for row in figures)))
     series = [{"name": m, "values": [cells[(month, m)].value if (month, m) in cells else None for month in months]}
               for m in measures]
     plot = {"months": [month_key(month) for month in months], "series": series,
             "share": section == "screens", "unit": PLOT_UNITS[section]}
-    return Block(caption, ("Month", MONTH_PATIENTS[section], *measures), table, f"table-{section}",
+    headers = ("Month", *measures) if shares else ("Month", MONTH_PATIENTS[section], *measures)
+    return Block(caption, headers, table, f"table-{section}",
                  plot_id=f"{section}-plot" if any(v is not None for s in series for v in s["values"]) else None), plot
 
 
@@ -146,7 +152,8 @@ def _simple_block(rows: list[ReportRow], section: str, caption: str) -> Block:
     """One row per figure: its measure (and group, where there are several) and the figure with its counts."""
     rows = [row for row in rows if row.section == section]
     groups = len({row.group for row in rows}) > 1
-    table = [(f"{row.measure}, {group_text(row.group)}" if groups else row.measure, figure_cell(row)) for row in rows]
+    table = [(f"{row.measure}, {group_text(row.group)}" if groups and row.group != "all" else row.measure,
+              figure_cell(row)) for row in rows]
     return Block(caption, ("Measure", "Figure"), table, f"table-{section}")
 
 

@@ -124,7 +124,7 @@ def test_pod_and_iet_load_apart_with_their_numerators_and_denominators(app):
     page = client.get("/outcomes?clinic=c1").text
     assert 'hx-get="/outcomes/quality?clinic=c1"' in page and 'href="/outcomes/quality?clinic=c1"' in page
     quality = {row[0]: row[1] for row in cells(client.get("/outcomes/quality?clinic=c1").text, "table-quality")[1:]}
-    assert quality["HEDIS POD, all patients"] == "50% (12 of 24)"  # the stayers: 180 days without an 8-day gap
+    assert quality["HEDIS POD"] == "50% (12 of 24)"  # the stayers: 180 days without an 8-day gap
     assert quality["HEDIS IET initiation, opioid"] == "100% (24 of 24)"
     assert quality["HEDIS IET initiation, alcohol"] == "fewer than 11"
     swap = client.get("/outcomes/quality?clinic=c1", headers={"HX-Request": "true"}).text

@@ -3,9 +3,13 @@
 (function () {
   "use strict";
 
-  var COLOURS = ["#0b4f8a", "#a4161a", "#1e6b34", "#7a4a00", "#4a5361", "#6a3d9a"];
-  var BANDS = ["rgba(11,79,138,0.15)", "rgba(164,22,26,0.13)", "rgba(30,107,52,0.15)", "rgba(122,74,0,0.15)",
-    "rgba(74,83,97,0.15)", "rgba(106,61,154,0.15)"];
+  var COLOURS = ["#0b4f8a", "#a4161a", "#1e6b34", "#7a4a00", "#4a5361", "#6a3d9a", "#00798c", "#b35c00",
+    "#8c2d6b", "#3b6e00"];
+
+  function band(colour) {  // the colour at 15% opacity: a curve's confidence band
+    var n = parseInt(colour.slice(1), 16);
+    return "rgba(" + (n >> 16) + "," + ((n >> 8) & 255) + "," + (n & 255) + ",0.15)";
+  }
   var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
 
   // Kaplan-Meier curves as steps, each with its 95% confidence band.
@@ -16,7 +20,7 @@
       traces.push({ x: c.times, y: c.high, mode: "lines", line: { width: 0, shape: "hv" }, hoverinfo: "skip",
         showlegend: false, legendgroup: c.label });
       traces.push({ x: c.times, y: c.low, mode: "lines", line: { width: 0, shape: "hv" }, fill: "tonexty",
-        fillcolor: BANDS[i % BANDS.length], hoverinfo: "skip", showlegend: false, legendgroup: c.label });
+        fillcolor: band(colour), hoverinfo: "skip", showlegend: false, legendgroup: c.label });
       traces.push({ x: c.times, y: c.survival, mode: "lines", line: { color: colour, width: 2.5, shape: "hv" },
         name: c.label, legendgroup: c.label, customdata: c.low.map(function (low, k) { return [low, c.high[k]]; }),
         hovertemplate: c.label + ", day %{x}: %{y:.0%} still in treatment (95% CI %{customdata[0]:.0%} to " +
@@ -41,7 +45,9 @@
       text: stages.map(function (s) { return s.text; }), textposition: "outside", cliponaxis: false,
       marker: { color: "#0b4f8a" }, hovertemplate: "%{y}: %{text}<extra></extra>"
     }], {
-      height: 300, margin: { l: 130, r: 110, t: 10, b: 40 }, xaxis: { title: { text: "patients" }, rangemode: "tozero" },
+      height: 300, margin: { l: 130, r: 20, t: 10, b: 40 },
+      xaxis: { title: { text: "patients" }, range: [0, 1.6 * Math.max.apply(null, stages.map(function (s) {
+        return s.count || 0; }).concat([1]))] },
       yaxis: { autorange: "reversed", automargin: true }
     }, CONFIG);
   }
@@ -55,7 +61,8 @@
     });
     window.Plotly.react(target, traces, {
       height: 280, margin: { l: 55, r: 20, t: 10, b: 60 },
-      xaxis: { title: { text: "month of treatment (0 = the month before the first dose)" }, dtick: 1 },
+      xaxis: { title: { text: "month of treatment (0 = the month before the first dose)" }, dtick: 1,
+        range: [-0.5, Math.max.apply(null, spec.months.concat([1])) + 0.5] },
       yaxis: { title: { text: spec.unit }, tickformat: spec.share ? ".0%" : "", rangemode: "tozero",
         range: spec.share ? [0, 1.02] : undefined },
       legend: { orientation: "h", y: -0.35 }
