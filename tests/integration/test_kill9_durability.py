@@ -93,12 +93,22 @@ class Load:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+def _first_clinic(database_url: str) -> str:
+    """The clinic of the demo's first patient: the nurse must see at least one patient."""
+    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            return str(connection.execute(sa.text("SELECT clinic_id FROM patients ORDER BY id LIMIT 1")).scalar_one())
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture()
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     env = {**os.environ, "NALTRACK_DATABASE_URL": database_url, "NALTRACK_DATA_DIR": str(tmp_path),
            "NALTRACK_AUDIT_KEY": os.environ.get("NALTRACK_AUDIT_KEY", "kill-nine-test-audit-key-" + "k" * 16)}
     subprocess.run([*NALTRACK, "demo", "--patients", "3", "--seed", "9"], env=env, check=True, capture_output=True)
-    subprocess.run([*NALTRACK, "users", "add", "nurse9", "--role", "nurse", "--clinic", "s9-c1"],
+    subprocess.run([*NALTRACK, "users", "add", "nurse9", "--role", "nurse", "--clinic", _first_clinic(database_url)],
                    input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
     served = Server(env, _free_port(), tmp_path / "server.log")
     try:
