@@ -24,8 +24,11 @@ demo: $(STAMP)
 	NALTRACK_DEMO=1 $(BIN)/naltrack demo --patients $(DEMO_PATIENTS) --seed 7 --if-empty
 	NALTRACK_DEMO=1 NALTRACK_CDS_ANONYMOUS=allow NALTRACK_PORT=$(PORT) $(BIN)/naltrack serve
 
+# The whole suite, PostgreSQL and browser tests included: scripts/test-deps installs what is missing
+# (or fails naming it), and the REQUIRE variables make a missing part a failure, never a skip.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	scripts/test-deps
+	NALTRACK_REQUIRE_POSTGRES=1 NALTRACK_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit src
