@@ -44,6 +44,51 @@ def test_score_text_explains_flags() -> None:
     assert "item-9-positive: PHQ-9 item 9" in out
 
 
+# BAM answers in form order (1-6, 7A-7G skipped after 0 days of drugs, 8-17):
+# use = 4+5+6 = 2+1+0; risk = 1+2+3+8+11+15 = 4+4+3+3+2+2; protective = 9+10+12+13+14+16 = 1+0+0+1+0+1.
+BAM_ALL_FLAGGED = "4,4,3,2,1,0,,,,,,,,3,1,0,2,0,1,0,2,1,0"
+# use 0 (item 5 skipped); risk = 1+2+1+2+2+3 = 11; protective = 3+1+0+2+4+3 = 13.
+BAM_NONE_FLAGGED = "1,2,1,0,,0,,,,,,,,2,3,1,2,0,2,4,3,3,3"
+
+
+def test_score_bam_text_prints_the_three_subscale_scores_with_their_reading() -> None:
+    code, out, _ = run("score", "bam", "--answers", BAM_ALL_FLAGGED)
+    assert code == 0
+    assert out.splitlines()[:4] == [
+        "bam: total 3 (the use score), band scored-by-subscale",
+        "  use 3 of 12 (Substance use): in the clinically significant range (1 or more)",
+        "  risk 18 of 24 (Risk factors): in the clinically significant range (12 or more)",
+        "  protective 3 of 24 (Protective factors): in the clinically significant range (12 or below)",
+    ]
+    assert [line.split(":")[0] for line in out.splitlines()[4:]] == [
+        "  flag bam-use", "  flag bam-risk", "  flag bam-protective"]
+
+
+def test_score_bam_text_reads_scores_outside_the_significant_ranges() -> None:
+    code, out, _ = run("score", "bam", "--answers", BAM_NONE_FLAGGED)
+    assert code == 0
+    assert out.splitlines() == [
+        "bam: total 0 (the use score), band scored-by-subscale",
+        "  use 0 of 12 (Substance use): outside the clinically significant range (1 or more)",
+        "  risk 11 of 24 (Risk factors): outside the clinically significant range (12 or more)",
+        "  protective 13 of 24 (Protective factors): outside the clinically significant range (12 or below)",
+    ]
+
+
+def test_score_bam_json_carries_the_three_subscale_scores() -> None:
+    code, out, _ = run("score", "bam", "--answers", BAM_ALL_FLAGGED, "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {"instrument": "bam", "total": 3, "band": "scored-by-subscale",
+                               "flags": ["bam-use", "bam-risk", "bam-protective"],
+                               "subscales": {"use": 3, "risk": 18, "protective": 3}}
+
+
+def test_score_text_of_an_instrument_without_subscales_has_no_subscale_lines() -> None:
+    code, out, _ = run("score", "gad-7", "--answers", "1,1,1,1,1,1,1")
+    assert code == 0
+    assert out.splitlines() == ["gad-7: total 7, band mild"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
