@@ -174,10 +174,11 @@ def _audited_read(ctx: AppContext, actor: Actor, query: OutcomeQuery, now: datet
         authorize(uow, access)
         clinics = sorted(uow.clinics.list(), key=lambda c: c.id)
         _check(query, {c.id for c in clinics})
+        # Every clinic, whatever the filter: the read models keep the program's courses between reads.
         read = [ProgramClinic(c.id, min(now.astimezone(c.zone).date(), query.as_of or date.max), c.zone)
-                for c in clinics if query.clinic_id in (None, c.id)]
+                for c in clinics]
         courses = uow.read_models.program_courses(read)
-        as_of = max((c.as_of for c in read), default=now.date())
+        as_of = max((c.as_of for c in read if query.clinic_id in (None, c.clinic_id)), default=now.date())
         return _Read(courses, tuple((c.id, c.name) for c in clinics), as_of)
 
     return run_audited(ctx.uow, access, body)

@@ -106,8 +106,9 @@ def test_filters_select_the_clinic_form_indication_and_period_and_the_audit_entr
     query = OutcomeQuery(clinic_id="c-ny", form="xr-ntx", indication="OUD", start=date(2025, 11, 25),
                          end=date(2025, 11, 30))
     report = program_outcomes(context(uow), actor("prescriber"), query, NOW)
-    assert [c.clinic_id for c in uow.calls[0]] == ["c-ny"]
+    assert [c.clinic_id for c in uow.calls[0]] == ["c-akl", "c-ny"]  # every clinic read (and kept), one counted
     assert report.outcomes.patients == 6  # started 25 to 30 November
+    assert report.as_of == date(2026, 3, 2)  # New York's day, not Auckland's
     assert program_outcomes(context(uow), actor("manager"), OutcomeQuery(form="oral"), NOW).outcomes.patients == 4
     assert uow.security_store.audit[0].detail == (
         "program outcomes (clinic c-ny, form xr-ntx, indication OUD, start 2025-11-25, end 2025-11-30)")

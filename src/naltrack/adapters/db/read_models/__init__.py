@@ -3,7 +3,9 @@
 :class:`SqlReadModels` reads on the unit of work's connection, inside its transaction. The
 dashboard reads its treatment half (due injections, protection) on a second connection of
 the same engine in a second thread, so that two cores serve one page; not on an in-memory
-SQLite database, whose one shared connection must not serve two threads at once.
+SQLite database, whose one shared connection must not serve two threads at once. The program's
+courses are kept between reads per engine and brought up to date from the audit log
+(:mod:`.course_cache`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 
 from naltrack.adapters.db.read_models import acknowledgements as acks
 from naltrack.adapters.db.read_models.alerts import find_in_care
+from naltrack.adapters.db.read_models.course_cache import course_cache
 from naltrack.adapters.db.read_models.dashboard import DashboardQuery, find_inductions
 from naltrack.adapters.db.read_models.outcomes import program_courses
 from naltrack.adapters.db.read_models.schedule import find_appointments
@@ -69,4 +72,6 @@ class SqlReadModels(ReadModels):
         acks.add_acknowledgement(self._c, clinic_id, acknowledgement, note)
 
     def program_courses(self, clinics: Sequence[ProgramClinic]) -> list[PatientCourse]:
-        return program_courses(self._c, clinics)
+        if self._engine is None:
+            return program_courses(self._c, clinics)
+        return course_cache(self._engine).courses(self._c, clinics)

@@ -85,8 +85,10 @@ def _utc(moment: datetime) -> np.datetime64:
     return np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "us")
 
 
-def program_courses(connection: Connection, clinics: Sequence[ProgramClinic]) -> list[PatientCourse]:
-    """The courses of every patient of ``clinics``, in patient id order (:meth:`ReadModels.program_courses`).
+def program_courses(connection: Connection, clinics: Sequence[ProgramClinic],
+                    patient_ids: Sequence[str] | None = None) -> list[PatientCourse]:
+    """The courses of every patient of ``clinics``, in patient id order (:meth:`ReadModels.program_courses`);
+    only of those of ``patient_ids`` where given (a kept program's patients written since, :mod:`.course_cache`).
 
     One thread on one connection: the read is mostly the interpreter's (a second connection in a second
     thread, as the dashboard reads, measured slower here: the halves wait on each other for the interpreter).
@@ -94,7 +96,7 @@ def program_courses(connection: Connection, clinics: Sequence[ProgramClinic]) ->
     if not clinics:
         return []
     with collections_paused():
-        reader = _Reader(connection, clinics)
+        reader = _Reader(connection, clinics, patient_ids)
         facts = CourseFacts(reader.patients)
         reader.read_episodes(facts)
         reader.read_doses(facts)
@@ -119,16 +121,21 @@ def collections_paused() -> Iterator[None]:
 class _Reader:
     """The queries of one program read, on one connection."""
 
-    def __init__(self, connection: Connection, clinics: Sequence[ProgramClinic]) -> None:
+    def __init__(self, connection: Connection, clinics: Sequence[ProgramClinic],
+                 patient_ids: Sequence[str] | None = None) -> None:
         self.c = connection
         self.clinics = list(clinics)
         code = {c.clinic_id: n for n, c in enumerate(self.clinics)}
         p = t.patients.c
         every = connection.execute(sa.select(sa.func.count()).select_from(t.clinics)).scalar_one() == len(code)
-        # Every clinic: every row (a scan, not a probe per patient); else the rows of the clinics' patients.
-        self.of_clinics = None if every else sa.select(p.id).where(p.clinic_id.in_(list(code)))
+        # Every clinic: every row (a scan, not a probe per patient); else the rows of the clinics' patients;
+        # some patients: their rows (probes by patient).
+        self.of_clinics: sa.Select[Any] | list[str] | None = (
+            list(patient_ids) if patient_ids is not None
+            else None if every else sa.select(p.id).where(p.clinic_id.in_(list(code))))
+        chosen = [] if patient_ids is None else [p.id.in_(list(patient_ids))]
         rows = connection.execute(sa.select(p.id, p.clinic_id, p.sex_at_birth, raw_time(p.birth_date))
-                                  .where(p.clinic_id.in_(list(code))).order_by(p.id)).all()
+                                  .where(p.clinic_id.in_(list(code)), *chosen).order_by(p.id)).all()
         self.patients = [(pid, clinic, sex, as_day(born), self.clinics[code[clinic]].as_of)
                          for pid, clinic, sex, born in rows]
         self.index = {row[0]: n for n, row in enumerate(self.patients)}
