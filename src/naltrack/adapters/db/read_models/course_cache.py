@@ -64,6 +64,11 @@ class CourseCache:
         self.reads = {"all": 0, "patients": 0, "kept": 0}
         """How each read was answered: every course read, some patients re-read, the kept courses as they were."""
 
+    def clear(self) -> None:
+        """Drop the kept courses: the next read reads every course, as a new process does."""
+        with self._lock:
+            self._kept.clear()
+
     def courses(self, connection: Connection, clinics: Sequence[ProgramClinic]) -> list[PatientCourse]:
         """The courses of every patient of ``clinics`` (:meth:`ReadModels.program_courses`), as of the last
         committed write."""
