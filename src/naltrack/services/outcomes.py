@@ -154,6 +154,22 @@ def program_measure(ctx: AppContext, actor: Actor, name: MeasureName, query: Out
         PatientReason(e.patient_id, "pod", e.start, e.numerator, pod_reason(e)) for e in pod.episodes))
 
 
+def program_quality(ctx: AppContext, actor: Actor, query: OutcomeQuery, now: datetime) -> tuple[ReportRow, ...]:
+    """HEDIS POD's and IET's aggregate rows (small cells suppressed) of the patients ``query`` selects, from one
+    audited read: the rows :func:`program_measure` gives for ``pod`` and ``iet``, without their patient lists.
+
+    Raises
+    ------
+    AccessDenied, InvalidInput
+        As :func:`program_outcomes`.
+    """
+    read = _audited_read(ctx, actor, query, now, "quality measures")
+    courses = filter_courses(read.courses, _course_filter(replace(query, start=None, end=None)))
+    pod = measure_pod_rows(dispensing_rows(courses, ctx.thresholds), start=query.start, end=query.end)
+    iet = measure_iet(courses, query.start, query.end, ctx.definitions)
+    return (*quality_rows(pod, None, ctx.definitions), *quality_rows(None, iet, ctx.definitions))
+
+
 def pseudonym(key: bytes, patient_id: str) -> str:
     """The patient's pseudonym: HMAC-SHA256 of the id under ``key``, its first 16 hex digits.
 

@@ -22,7 +22,7 @@ from naltrack.domain.security.roles import ROLES, AccessDenied
 from naltrack.services.clinical_views import patient_chart
 from naltrack.services.context import AppContext
 from naltrack.services.dashboard import get_dashboard
-from naltrack.services.outcomes import OutcomeQuery, program_measure, program_outcomes, pseudonym
+from naltrack.services.outcomes import OutcomeQuery, program_measure, program_outcomes, program_quality, pseudonym
 from naltrack.services.patients import list_patients
 from naltrack.services.read_models import ProgramClinic
 from naltrack.services.records import RecordFilter, list_records
@@ -156,6 +156,15 @@ def test_pod_and_iet_list_each_patient_under_a_pseudonym_never_the_id(uow) -> No
     assert not any(c.patient_id in shown for c in PROGRAM)
     assert {r.section for r in pod.rows + iet.rows} == {"quality"}
     assert [r.measure for r in pod.rows] == ["HEDIS POD"]
+
+
+def test_the_quality_card_gives_pods_and_iets_rows_from_one_read_without_the_key(uow) -> None:
+    query = OutcomeQuery(clinic_id="c-ny", start=date(2025, 11, 1), end=date(2025, 12, 31))
+    rows = program_quality(context(uow, key=None), actor("manager"), query, NOW)
+    assert len(uow.calls) == 1 and uow.security_store.audit[-1].detail.startswith("quality measures (clinic c-ny")
+    measures = [program_measure(context(uow), actor("manager"), name, query, NOW).rows for name in ("pod", "iet")]
+    assert rows == (*measures[0], *measures[1]) and [r.measure for r in rows][0] == "HEDIS POD"
+    assert rows[0].denominator is not None and rows[0].denominator > 0
 
 
 def test_pod_over_the_exported_dispensing_csv_equals_pod_from_the_program(uow, tmp_path) -> None:

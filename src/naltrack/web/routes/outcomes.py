@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from naltrack.analytics.report import ReportRow, write_csv
 from naltrack.domain.errors import AccessDenied, InvalidInput
-from naltrack.services.outcomes import OutcomeQuery, ProgramReport, program_measure, program_outcomes
+from naltrack.services.outcomes import OutcomeQuery, ProgramReport, program_outcomes, program_quality
 from naltrack.web.context import WebUser, actor_of, page_context, require_user, web_of
 from naltrack.web.outcome_filters import (
     FIELD_LABELS,
@@ -67,11 +67,9 @@ def _report(request: Request, user: WebUser, month: ReportMonth | None = None) -
 
 
 def _quality_rows(request: Request, user: WebUser, filters: Filters, as_of: date | None) -> list[ReportRow]:
-    """HEDIS POD's and IET's aggregate rows (two more reads of the program: the page loads them apart)."""
+    """HEDIS POD's and IET's aggregate rows (one more read of the program: the page loads them apart)."""
     web = web_of(request)
-    query = _query(filters, as_of)
-    return [row for name in ("pod", "iet")
-            for row in program_measure(web.ctx, actor_of(request, user), name, query, web.now()).rows]
+    return list(program_quality(web.ctx, actor_of(request, user), _query(filters, as_of), web.now()))
 
 
 def _page(request: Request, user: WebUser, report: ProgramReport, filters: Filters, month_value: str,
