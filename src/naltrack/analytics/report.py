@@ -2,21 +2,27 @@
 
 Every count below ``MeasureDefinitions.min_cell`` (11: counts from 0 to 10 are not shown) is replaced by
 ``None``, and so is every rate or mean whose numerator or denominator is below it; such a row's note says
-"fewer than 11". :func:`report_rows` turns :class:`naltrack.analytics.outcomes.ProgramOutcomes` into
-rows, :func:`quality_rows` the POD and IET results, :func:`write_csv` writes them.
+"fewer than 11". A count that would give away a small one by subtraction is suppressed too (the CMS
+policy forbids deriving a count of 1 to 10 from the figures shown): a rate whose denominator less its
+numerator is 1 to 10 ("all but fewer than 11"), and a retention estimate whose patients still in
+treatment, or stopped, by the horizon (the estimate times the group's patients) are 1 to 10.
+:func:`report_rows` turns :class:`naltrack.analytics.outcomes.ProgramOutcomes` into rows,
+:func:`quality_rows` the POD and IET results, :func:`write_csv` writes them.
 
 Examples
 --------
 >>> make_row("cascade", "First dose", "all", 10, 40, 0.25, min_cell=11)
 ReportRow(section='cascade', measure='First dose', group='all', numerator=None, denominator=40, value=None, \
 note='fewer than 11')
+>>> make_row("cascade", "Found ready", "all", 35, 40, 0.875, min_cell=11).note
+'all but fewer than 11'
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import TextIO
 
 from naltrack.analytics.definitions import DEFAULT_DEFINITIONS, MeasureDefinitions
@@ -40,11 +46,18 @@ class ReportRow:
     note: str
 
 
+def is_suppressed(note: str) -> bool:
+    """Whether a row's ``note`` says its figure was suppressed (small or derivable counts)."""
+    return note.startswith(("fewer than", "all but fewer than"))
+
+
 def make_row(section: str, measure: str, group: str, numerator: int | None, denominator: int | None,
              value: float | None, *, min_cell: int, note: str = "") -> ReportRow:
     """A row with its small cells suppressed: a count below ``min_cell`` becomes ``None``, and the value too."""
     small = [n for n in (numerator, denominator) if n is not None and n < min_cell]
     if not small:
+        if numerator is not None and denominator is not None and 0 < denominator - numerator < min_cell:
+            return ReportRow(section, measure, group, None, denominator, None, f"all but fewer than {min_cell}")
         return ReportRow(section, measure, group, numerator, denominator, value, note)
     keep = (None if numerator is not None and numerator < min_cell else numerator,
             None if denominator is not None and denominator < min_cell else denominator)
@@ -87,12 +100,18 @@ def report_rows(outcomes: ProgramOutcomes,
 
 def _retention_rows(curve: SurvivalCurve, definitions: MeasureDefinitions) -> list[ReportRow]:
     rows = []
+    m = definitions.min_cell
     for horizon in definitions.horizons:
         estimate = curve.at(horizon)
         note = (f"95% CI {estimate.low:.3f}-{estimate.high:.3f}" if estimate
                 else f"no follow-up to day {horizon}")
-        rows.append(make_row("retention", f"Retained {horizon} days", curve.label, None, curve.n,
-                             estimate.value if estimate else None, min_cell=definitions.min_cell, note=note))
+        row = make_row("retention", f"Retained {horizon} days", curve.label, None, curve.n,
+                       estimate.value if estimate else None, min_cell=m, note=note)
+        if estimate is not None and row.value is not None:
+            retained = round(estimate.value * curve.n)
+            if 0 < retained < m or 0 < curve.n - retained < m:
+                row = replace(row, value=None, note=f"{'' if retained < m else 'all but '}fewer than {m}")
+        rows.append(row)
     return rows
 
 

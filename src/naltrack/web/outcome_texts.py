@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from naltrack.analytics.definitions import MeasureDefinitions
-from naltrack.analytics.report import ReportRow
+from naltrack.analytics.report import ReportRow, is_suppressed
 from naltrack.domain.regimens import FORM_LABELS
 
 #: The small-cell rule, as the page and the report state it.
 SUPPRESSION_RULE = ("Counts below {min_cell} are shown as \"fewer than {min_cell}\", and so is every rate whose "
-                    "numerator or denominator is below {min_cell}, so that no small group of patients can be "
-                    "recognised (the CMS cell-size suppression policy).")
+                    "numerator or denominator is below {min_cell}; a rate that leaves out some, but fewer than "
+                    "{min_cell}, of its patients is shown as \"all but fewer than {min_cell}\", so that no small "
+                    "group of patients can be recognised or worked out (the CMS cell-size suppression policy).")
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def count_text(count: int | None, note: str) -> str:
     """
     if count is not None:
         return f"{count:,}"
-    return note if note.startswith("fewer than") else "—"
+    return note if is_suppressed(note) else "—"
 
 
 def value_text(row: ReportRow) -> str:

@@ -19,7 +19,7 @@ from itertools import groupby
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from naltrack.analytics.report import ReportRow
+from naltrack.analytics.report import ReportRow, is_suppressed
 from naltrack.analytics.survival import SurvivalCurve
 from naltrack.web.outcome_texts import FigureText, count_text, group_text, section_title, value_text
 
@@ -130,7 +130,7 @@ def _table(pdf: _Report, title: str, rows: list[ReportRow]) -> None:
 
 def _note(row: ReportRow) -> str:
     """A row's note beside its value (a suppressed row says so in its count and value cells already)."""
-    return "" if row.value is None and row.note.startswith("fewer than") else row.note
+    return "" if row.value is None and is_suppressed(row.note) else row.note
 
 
 def _definitions(pdf: _Report, document: ReportDocument) -> None:

@@ -36,6 +36,32 @@ def test_a_rate_whose_numerator_is_10_is_suppressed_but_its_denominator_shown() 
         "cascade", "x", "all", None, 50, None, "fewer than 11")
 
 
+@pytest.mark.parametrize(("numerator", "denominator", "shown"), [
+    (39, 50, True), (40, 40, True),                     # 11 left out is not small; none left out is 0
+    (40, 50, False), (49, 50, False)])                  # 10 or 1 left out could be worked out by subtraction
+def test_a_rate_that_leaves_out_1_to_10_patients_is_suppressed(numerator: int, denominator: int,
+                                                                  shown: bool) -> None:
+    row = make_row("cascade", "Found ready", "all", numerator, denominator, numerator / denominator, min_cell=11)
+    expected = ((numerator, denominator, numerator / denominator, "") if shown
+                else (None, denominator, None, "all but fewer than 11"))
+    assert (row.numerator, row.denominator, row.value, row.note) == expected
+
+
+def test_a_retention_estimate_that_gives_away_a_small_count_is_suppressed() -> None:
+    stayed = [make_course(f"s{i:02}", first_dose_on=day(0), first_form="xr-ntx", treated=runs((0, 150)))
+              for i in range(8)]
+    left = [make_course(f"l{i:02}", first_dose_on=day(0), first_form="xr-ntx", treated=runs((0, 40)))
+            for i in range(16)]
+    rows = {r.measure: r for r in report_rows(measure_program(stayed + left, day(200)))
+            if r.section == "retention" and r.group == "all"}
+    assert rows["Retained 30 days"].value == pytest.approx(1.0)          # 24 of 24: none stopped
+    assert rows["Retained 90 days"].value is None                        # 8 of 24 still in: a count of 8
+    assert rows["Retained 90 days"].note == "fewer than 11"
+    many = report_rows(measure_program(stayed * 2 + left[:3], day(200)))
+    retained = next(r for r in many if r.measure == "Retained 90 days" and r.group == "all")
+    assert (retained.value, retained.note) == (None, "all but fewer than 11")   # 3 of 19 stopped
+
+
 def _program(n: int) -> list:  # type: ignore[type-arg]
     return [make_course(f"p{i:02}", first_dose_on=day(0), first_form="xr-ntx", assessed_on=day(0),
                         doses=injections(0, 28), treated=runs((0, 60)), protected=runs((0, 55)))
@@ -62,7 +88,7 @@ def test_a_share_of_screens_is_suppressed_by_its_counts_and_by_the_months_patien
     rows = [r for r in report_rows(outcomes) if r.section == "screens"]
     assert [(r.measure, r.group, r.numerator, r.denominator, r.value) for r in rows] == [
         ("Opioid-negative share", "month 1", None, 30, None),     # 5 negative: fewer than 11
-        ("Fentanyl-negative share", "month 1", 18, 20, 0.9),
+        ("Fentanyl-negative share", "month 1", None, 20, None),   # 2 not negative: all but fewer than 11
         ("Opioid-negative share", "month 2", None, None, None),   # 10 patients in the month
     ]
 
@@ -74,11 +100,11 @@ def test_small_cells_follow_the_definition() -> None:
 
 def test_quality_rows_suppress_small_cohorts() -> None:
     pod = PodResult(None, None, 40, 12, ())
-    iet = IetResult((IetCohort("alcohol", 30, 20, 8), IetCohort("opioid", 9, 9, 9)), ())
+    iet = IetResult((IetCohort("alcohol", 40, 20, 8), IetCohort("opioid", 9, 9, 9)), ())
     rows = quality_rows(pod, iet)
     assert rows[0] == ReportRow("quality", "HEDIS POD", "all", 12, 40, 0.3, "")
     assert [(r.group, r.numerator, r.denominator) for r in rows[1:]] == [
-        ("alcohol", 20, 30), ("alcohol", None, 30), ("opioid", None, None), ("opioid", None, None)]
+        ("alcohol", 20, 40), ("alcohol", None, 40), ("opioid", None, None), ("opioid", None, None)]
 
 
 def test_write_csv_writes_a_header_and_empty_cells_for_none() -> None:
