@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from operator import itemgetter
 
 import numpy as np
 
@@ -27,6 +28,8 @@ from naltrack.pk.bands import BANDS, Band
 
 #: Days an XR-NTX injection covers (clinical.md §7.2, HEDIS POD value set).
 INJECTION_DAYS_SUPPLY = 31
+#: The longest supply one dispensing or administration may hold.
+MAX_SUPPLY_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class Supply:
     days: int
 
     def __post_init__(self) -> None:
-        require_whole_days("supply.days", self.days, 1, 365)
+        require_whole_days("supply.days", self.days, 1, MAX_SUPPLY_DAYS)
 
 
 def _check_window(start: date, end: date) -> int:
@@ -58,14 +61,24 @@ def calculate_pdc(supplies: Iterable[Supply], start: date, end: date) -> float:
     0.5
     """
     n_days = _check_window(start, end)
+    return _covered_days([(s.start.toordinal(), s.days) for s in supplies], start, end) / n_days
+
+
+def _covered_days(supplies: list[tuple[int, int]], start: date, end: date) -> int:
+    """Days from ``start`` to ``end`` covered by ``supplies``, each (the ordinal of its first day, its days)."""
+    first, last = start.toordinal(), end.toordinal()
     covered = 0
-    next_free: date | None = None
-    for supply in sorted(supplies, key=lambda s: s.start):
+    next_free: int | None = None
+    # conditional expressions rather than max() and min(): a call each costs time on a whole program
+    for day, days in sorted(supplies, key=itemgetter(0)):
         # each supply begins where the previous one ended at the earliest: the supplies never overlap
-        begin = supply.start if next_free is None else max(supply.start, next_free)
-        next_free = begin + timedelta(days=supply.days)
-        covered += max(0, (min(next_free - timedelta(days=1), end) - max(begin, start)).days + 1)
-    return covered / n_days
+        begin = day if next_free is None or day > next_free else next_free
+        next_free = begin + days
+        covered_from = begin if begin > first else first
+        covered_to = next_free - 1 if next_free - 1 < last else last
+        if covered_from <= covered_to:
+            covered += covered_to - covered_from + 1
+    return covered
 
 
 def calculate_protected_fraction(coverage: PatientCoverage, start: date, end: date,
@@ -143,27 +156,67 @@ def measure_adherence(courses: Iterable[PatientCourse], as_of: date,
     the due days missed (:func:`naltrack.domain.due_dates.missed_injections`) are counted between
     injections and from the last one to the window's end. ``definitions`` is taken for a uniform signature.
     """
-    windows = [(c, w) for c in courses if (w := care_window(c, as_of)) is not None]
-    days = sum((end - start).days + 1 for _, (start, end) in windows)
-    protected = sum(_overlap(c.protected, start, end) for c, (start, end) in windows)
-    pdcs = [calculate_pdc([Supply(d.on, days_supplied(d, thresholds)) for d in c.doses if d.on <= end], start, end)
-            for c, (start, end) in windows]
-    counts = [_injection_counts(c, end, thresholds) for c, (_, end) in windows]
-    on_time, late, missed = (sum(c[k] for c in counts) for k in range(3))
-    return Adherence(len(windows), protected / days if days else None,
+    patients = window_days = protected = on_time = late = missed = 0
+    pdcs = []
+    for course in courses:
+        window = care_window(course, as_of)
+        if window is None:
+            continue
+        start, end = window
+        n_days = (end - start).days + 1
+        supplies, injections = _doses_given(course, end, thresholds)
+        patients += 1
+        window_days += n_days
+        protected += _overlap(course.protected, start, end)
+        pdcs.append(_covered_days(supplies, start, end) / n_days)
+        patient_on_time, patient_late, patient_missed = _injection_counts(sorted(injections), end.toordinal(),
+                                                                          thresholds)
+        on_time += patient_on_time
+        late += patient_late
+        missed += patient_missed
+    return Adherence(patients, protected / window_days if window_days else None,
                      float(np.median(pdcs)) if pdcs else None, on_time, late, missed)
 
 
+def _doses_given(course: PatientCourse, end: date, thresholds: Thresholds) -> tuple[list[tuple[int, int]], set[int]]:
+    """The doses given by ``end``: their supplies as (the ordinal of the dose's day, its days supplied), each
+    checked as :class:`Supply` checks it, and the ordinals of the days with an XR-NTX injection."""
+    supplies = []
+    injections = set()
+    for dose in course.doses:
+        if dose.on <= end:
+            days = days_supplied(dose, thresholds)
+            require_whole_days("supply.days", days, 1, MAX_SUPPLY_DAYS)
+            day = dose.on.toordinal()
+            supplies.append((day, days))
+            if dose.form == "xr-ntx":
+                injections.add(day)
+    return supplies, injections
+
+
 def _overlap(intervals: Iterable[Interval], start: date, end: date) -> int:
-    return sum(max(0, (min(i.end, end) - max(i.start, start)).days + 1) for i in intervals)
+    """Days of ``intervals`` from ``start`` to ``end``."""
+    days = 0
+    for interval in intervals:
+        first = interval.start if interval.start > start else start  # the later start: max() costs a call
+        last = interval.end if interval.end < end else end  # the earlier end
+        if first <= last:
+            days += (last - first).days + 1
+    return days
 
 
-def _injection_counts(course: PatientCourse, end: date, thresholds: Thresholds) -> tuple[int, int, int]:
-    """Injections on time and late, and due days missed, of one patient up to ``end``."""
-    shots = sorted({d.on for d in course.doses if d.form == "xr-ntx" and d.on <= end})
-    gaps = [(after - before).days for before, after in zip(shots, shots[1:], strict=False)]
-    on_time = sum(1 for g in gaps if injection_timeliness(g, None, thresholds) == "on-time")
-    missed = sum(missed_injections(g, None, thresholds) for g in gaps)
-    if shots:
-        missed += missed_injections((end - shots[-1]).days, None, thresholds)
-    return on_time, len(gaps) - on_time, missed
+def _injection_counts(shots: list[int], end: int, thresholds: Thresholds) -> tuple[int, int, int]:
+    """Injections on time and late, and due days missed, of one patient's injection days ``shots`` (ordinals,
+    in order) up to the day ``end`` (an ordinal)."""
+    if not shots:
+        return 0, 0, 0
+    on_time = late = 0
+    missed = missed_injections(end - shots[-1], None, thresholds)
+    for before, after in zip(shots, shots[1:], strict=False):
+        gap = after - before
+        if injection_timeliness(gap, None, thresholds) == "on-time":
+            on_time += 1
+        else:
+            late += 1
+        missed += missed_injections(gap, None, thresholds)
+    return on_time, late, missed

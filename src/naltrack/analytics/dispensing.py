@@ -49,9 +49,10 @@ def dispensing_rows(courses: Iterable[PatientCourse], thresholds: Thresholds = D
     >>> [(r.date.day, r.rxnorm, r.days_supply) for r in dispensing_rows([course])]
     [(1, '1483744', 1), (8, '637213', 31)]
     """
-    rows = [DispensingRow(course.patient_id, dose.on, dose.rxnorm, days_supplied(dose, thresholds))
-            for course in courses for dose in course.doses]
-    return sorted(rows, key=lambda r: (r.patient_id, r.date, r.rxnorm, r.days_supply or 0))
+    # sorted as plain tuples (patient, day, code, supply), then made rows: two doses that tie are the same row
+    fields = sorted((course.patient_id, dose.on, dose.rxnorm, days_supplied(dose, thresholds))
+                    for course in courses for dose in course.doses)
+    return [DispensingRow(*row) for row in fields]
 
 
 def write_dispensing_csv(rows: Iterable[DispensingRow], handle: TextIO) -> None:

@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
+from operator import attrgetter
 
 from naltrack.analytics.courses import PatientCourse
 from naltrack.analytics.definitions import DEFAULT_DEFINITIONS, MeasureDefinitions
@@ -91,7 +93,8 @@ def measure_iet(courses: Iterable[PatientCourse], start: date | None, end: date 
     if start is not None and end is not None and end < start:
         raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
     low, high = start or date.min, end or date.max
-    assessed = [(_assess(course, index, definitions), COHORTS_BY_INDICATION.get(course.indication or "", ()))
+    windows = _Windows.of(definitions)
+    assessed = [(_assess(course, index, windows), COHORTS_BY_INDICATION.get(course.indication or "", ()))
                 for course in courses if (index := index_day(course)) is not None and low <= index <= high]
     counted = [(p, names) for p, names in assessed if p.cohort != EXCLUDED]
     cohorts = tuple(
@@ -100,31 +103,53 @@ def measure_iet(courses: Iterable[PatientCourse], start: date | None, end: date 
                               ("opioid", [p for p, names in counted if "opioid" in names]),
                               ("total", [p for p, _ in counted]))
     )
-    return IetResult(cohorts, tuple(sorted((p for p, _ in assessed), key=lambda p: (p.index_on, p.patient_id))))
+    return IetResult(cohorts, tuple(sorted((p for p, _ in assessed), key=attrgetter("index_on", "patient_id"))))
 
 
 def index_day(course: PatientCourse) -> date | None:
     """The earlier of the first episode's start and the first OUD or AUD diagnosis, or ``None``."""
-    days = [d for d in (course.assessed_on, course.diagnosed_on) if d is not None]
-    return min(days) if days else None
+    assessed, diagnosed = course.assessed_on, course.diagnosed_on
+    if assessed is None or diagnosed is None:
+        return assessed or diagnosed
+    return min(assessed, diagnosed)
 
 
-def _assess(course: PatientCourse, index: date, d: MeasureDefinitions) -> IetPatient:
+@dataclass(frozen=True)
+class _Windows:
+    """The measure's windows as spans of days, built once per measure rather than once per patient."""
+
+    definitions: MeasureDefinitions
+    negative_history: timedelta
+    initiation_last: timedelta  # from the index to the initiation window's last day
+    engagement: timedelta  # from the initiation to the engagement window's last day
+
+    @classmethod
+    def of(cls, d: MeasureDefinitions) -> _Windows:
+        return cls(d, timedelta(days=d.iet_negative_history_days), timedelta(days=d.iet_initiation_days - 1),
+                   timedelta(days=d.iet_engagement_days))
+
+
+def _assess(course: PatientCourse, index: date, w: _Windows) -> IetPatient:
+    d = w.definitions
     cohort = "+".join(COHORTS_BY_INDICATION.get(course.indication or "", ())) or "other"
-    history = index - timedelta(days=d.iet_negative_history_days)
-    prior = [dose.on for dose in course.doses if history <= dose.on < index]
+    history = index - w.negative_history
+    dose_days = [dose.on for dose in course.doses]
+    prior = [day for day in dose_days if history <= day < index]
     if prior:
         return IetPatient(course.patient_id, EXCLUDED, index, None, False,
                           f"no negative history: a naltrexone dose on {max(prior).isoformat()}, within "
                           f"{d.iet_negative_history_days} days before the index")
-    contacts = sorted(set(course.treatment_contacts) | {dose.on for dose in course.doses})
-    last_initiation = index + timedelta(days=d.iet_initiation_days - 1)
-    initiated = next((day for day in contacts if index <= day <= last_initiation), None)
+    # the events IET counts (treatment contacts and doses; a day may hold several) from the index to the
+    # last day an engagement can reach: those the initiation and the engagement are read from
+    last_initiation = index + w.initiation_last
+    last_reached = last_initiation + w.engagement
+    events = [day for day in chain(course.treatment_contacts, dose_days) if index <= day <= last_reached]
+    initiated = min((day for day in events if day <= last_initiation), default=None)
     if initiated is None:
         return IetPatient(course.patient_id, cohort, index, None, False,
                           f"not initiated: no treatment contact or dose within {d.iet_initiation_days} days")
-    last_engagement = initiated + timedelta(days=d.iet_engagement_days)
-    later = [day for day in contacts if initiated < day <= last_engagement]
+    last_engagement = initiated + w.engagement
+    later = {day for day in events if initiated < day <= last_engagement}
     long_acting = [dose.on for dose in course.doses
                    if dose.form in LONG_ACTING_FORMS and initiated < dose.on <= last_engagement]
     engaged = bool(long_acting) or len(later) >= ENGAGEMENT_CONTACTS

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from statistics import fmean
 
 from naltrack.analytics.courses import PatientCourse
@@ -21,6 +22,7 @@ from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
 #: Days of a month of treatment (and of the baseline month before the first dose).
 MONTH_DAYS = 30
+_COMPLETED_ON = attrgetter("completed_on")
 
 
 def treatment_month(day: date, first_dose_on: date) -> int | None:
@@ -74,17 +76,24 @@ def screens_by_month(courses: Iterable[PatientCourse]) -> tuple[MonthRow, ...]:
     >>> row.patients, row.n, row.value, row.extra, row.value_counts, row.extra_counts
     (1, 2, 0.5, 1.0, (1, 2), (1, 1))
     """
-    by_month: dict[int, list[tuple[str, bool | None, bool | None]]] = defaultdict(list)
+    patients: dict[int, set[str]] = defaultdict(set)
+    opioids: dict[int, list[bool | None]] = defaultdict(list)
+    fentanyl: dict[int, list[bool | None]] = defaultdict(list)
     for course in courses:
+        baseline_start = _baseline_start(course)
+        if baseline_start is None:
+            continue
         for screen in course.screens:
-            month = _month_of(course, screen.collected_on)
-            if month is not None:
-                by_month[month].append((course.patient_id, screen.opioids_negative, screen.fentanyl_negative))
+            month = (screen.collected_on.toordinal() - baseline_start) // MONTH_DAYS
+            if month >= 0:
+                patients[month].add(course.patient_id)
+                opioids[month].append(screen.opioids_negative)
+                fentanyl[month].append(screen.fentanyl_negative)
     months = []
-    for m, rows in sorted(by_month.items()):
-        opioids, fentanyl = _counts([o for _, o, _ in rows]), _counts([f for _, _, f in rows])
-        months.append(MonthRow(m, len({pid for pid, _, _ in rows}), len(rows), _share(opioids), _share(fentanyl),
-                               opioids, fentanyl))
+    for m in sorted(opioids):
+        opioid_counts, fentanyl_counts = _counts(opioids[m]), _counts(fentanyl[m])
+        months.append(MonthRow(m, len(patients[m]), len(opioids[m]), _share(opioid_counts), _share(fentanyl_counts),
+                               opioid_counts, fentanyl_counts))
     return tuple(months)
 
 
@@ -99,11 +108,14 @@ def drinking_by_month(courses: Iterable[PatientCourse], thresholds: Thresholds =
     rates: dict[int, dict[str, float]] = defaultdict(dict)
     reported: dict[int, int] = defaultdict(int)
     for course in courses:
+        baseline_start = _baseline_start(course)
+        if baseline_start is None:
+            continue
         heavy_from = heavy_drinking_from(course.sex_at_birth, thresholds)
         days: dict[int, list[bool]] = defaultdict(list)
         for entry in course.drinking:
-            month = _month_of(course, entry.day)
-            if month is not None:
+            month = (entry.day.toordinal() - baseline_start) // MONTH_DAYS
+            if month >= 0:
                 days[month].append(entry.standard_drinks >= heavy_from)
         for month, heavy in days.items():
             rates[month][course.patient_id] = sum(heavy) * MONTH_DAYS / len(heavy)
@@ -133,22 +145,34 @@ def bam_by_month(courses: Iterable[PatientCourse]) -> tuple[BamMonth, ...]:
     several responses in one month counts with the latest."""
     latest: dict[int, dict[str, tuple[int, int, int]]] = defaultdict(dict)
     for course in courses:
-        for entry in sorted(course.bam, key=lambda b: b.completed_on):
-            month = _month_of(course, entry.completed_on)
-            if month is not None:
+        baseline_start = _baseline_start(course)
+        if baseline_start is None:
+            continue
+        for entry in sorted(course.bam, key=_COMPLETED_ON):
+            month = (entry.completed_on.toordinal() - baseline_start) // MONTH_DAYS
+            if month >= 0:
                 latest[month][course.patient_id] = (entry.use, entry.risk, entry.protective)
-    return tuple(BamMonth(m, len(scores), fmean(s[0] for s in scores.values()), fmean(s[1] for s in scores.values()),
-                          fmean(s[2] for s in scores.values())) for m, scores in sorted(latest.items()))
+    months = []
+    for m, scores in sorted(latest.items()):
+        uses, risks, protectives = zip(*scores.values(), strict=True)
+        months.append(BamMonth(m, len(scores), fmean(uses), fmean(risks), fmean(protectives)))
+    return tuple(months)
 
 
-def _month_of(course: PatientCourse, day: date) -> int | None:
-    return None if course.first_dose_on is None else treatment_month(day, course.first_dose_on)
+def _baseline_start(course: PatientCourse) -> int | None:
+    """The ordinal of the baseline month's first day, ``MONTH_DAYS`` days before the first dose; ``None``
+    without a first dose.
+
+    A day's month of treatment is then ``(day.toordinal() - baseline_start) // MONTH_DAYS``, negative before the
+    baseline: :func:`treatment_month` with the first dose read once a patient instead of once a day.
+    """
+    first = course.first_dose_on
+    return None if first is None else first.toordinal() - MONTH_DAYS
 
 
 def _counts(results: list[bool | None]) -> tuple[int, int]:
     """Negative results and results, of the screens that tested the analyte."""
-    tested = [r for r in results if r is not None]
-    return sum(tested), len(tested)
+    return results.count(True), len(results) - results.count(None)
 
 
 def _share(counts: tuple[int, int]) -> float | None:

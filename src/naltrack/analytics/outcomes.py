@@ -21,7 +21,16 @@ from naltrack.analytics.adherence import Adherence, measure_adherence
 from naltrack.analytics.courses import PatientCourse
 from naltrack.analytics.definitions import DEFAULT_DEFINITIONS, MeasureDefinitions
 from naltrack.analytics.monthly import BamMonth, MonthRow, bam_by_month, drinking_by_month, screens_by_month
-from naltrack.analytics.retention import CascadeStage, Retention, measure_cascade, measure_retention, retention_time
+from naltrack.analytics.retention import (
+    CascadeStage,
+    Retention,
+    cascade_of_runs,
+    first_runs,
+    measure_cascade,
+    measure_retention,
+    retention_of_runs,
+    retention_time,
+)
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 
@@ -82,11 +91,12 @@ def measure_program(courses: Iterable[PatientCourse], as_of: date,
                     thresholds: Thresholds = DEFAULT) -> ProgramOutcomes:
     """All the program's outcomes over ``courses`` as known on ``as_of``."""
     known = list(courses)
+    runs = first_runs(known, as_of, definitions)  # read by both retention and the cascade
     return ProgramOutcomes(
         as_of=as_of,
         patients=len(known),
-        retention=measure_retention(known, as_of, definitions),
-        cascade=measure_cascade(known, as_of, definitions),
+        retention=retention_of_runs(runs),
+        cascade=cascade_of_runs(known, runs, as_of, definitions),
         adherence=measure_adherence(known, as_of, definitions, thresholds),
         screens=screens_by_month(known),
         drinking=drinking_by_month(known, thresholds),

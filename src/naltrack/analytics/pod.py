@@ -36,6 +36,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from naltrack.analytics.dispensing import DispensingRow, dispensing_rows, write_dispensing_csv
 from naltrack.analytics.pod_rules import COLUMNS, MAX_DAYS_SUPPLY, CodeRule, check_row, pod_code_rules
@@ -53,9 +54,13 @@ _EPOCH = date(1970, 1, 1)
 #: The typed scan of a dispensing CSV, the source of the ``raw`` table for :func:`measure_pod`.
 _CSV_SOURCE = """read_csv(?, header = true, dateformat = '%Y-%m-%d',
                  columns = {'patient_id': 'VARCHAR', 'date': 'DATE', 'rxnorm': 'VARCHAR', 'days_supply': 'INTEGER'})"""
-#: The program's dispensing rows as columns, the source of the ``raw`` table for :func:`measure_pod_rows`.
-_ROWS_SOURCE = """(SELECT unnest(?::VARCHAR[]) AS patient_id, DATE '1970-01-01' + unnest(?::INTEGER[]) AS date,
-                  unnest(?::VARCHAR[]) AS rxnorm, unnest(?::INTEGER[]) AS days_supply)"""
+#: The program's dispensing rows, registered as NumPy columns (:func:`_row_columns`), the source of the
+#: ``raw`` table for :func:`measure_pod_rows`: DuckDB scans the arrays in bulk, where a list bound as a
+#: query parameter is converted value by value (DuckDB reads NumPy columns without pandas from 1.2.1 on).
+_ROWS_SOURCE = """(SELECT CAST(patient_id AS VARCHAR) AS patient_id, DATE '1970-01-01' + CAST(day AS INTEGER) AS date,
+                  CAST(rxnorm AS VARCHAR) AS rxnorm,
+                  CASE WHEN has_days_supply THEN CAST(days_supply AS INTEGER) END AS days_supply
+                  FROM program_rows)"""
 
 
 @dataclass(frozen=True)
@@ -131,10 +136,9 @@ def measure_pod_rows(rows: Iterable[DispensingRow], *, start: date | None = None
     _check_period(start, end)
     rules = pod_code_rules()
     listed = list(rows)
-    columns = [[r.patient_id for r in listed], [(r.date - _EPOCH).days for r in listed],
-               [r.rxnorm for r in listed], [r.days_supply for r in listed]]
     with _connection(None, None) as con:
-        _load(con, _ROWS_SOURCE, columns, rules)
+        con.register("program_rows", _row_columns(listed))
+        _load(con, _ROWS_SOURCE, [], rules)
         if not _all_valid(con):  # name the first row the rules reject, as for the CSV
             for number, row in enumerate(listed, start=1):
                 problem = check_row(row.as_text(), rules)
@@ -156,6 +160,19 @@ def pod_reason(episode: PodEpisode) -> str:
                else "not in the numerator")
     return (f"treatment from {episode.start.isoformat()} continuous for {episode.continuous_days} of "
             f"{TREATMENT_DAYS} days (through {last.isoformat()}): {verdict}")
+
+
+def _row_columns(rows: list[DispensingRow]) -> dict[str, np.ndarray]:
+    """The rows as the columns of ``program_rows`` (:data:`_ROWS_SOURCE`): the days as days since 1970-01-01,
+    and a days supply left out as 0 with ``has_days_supply`` false."""
+    epoch = _EPOCH.toordinal()
+    return {
+        "patient_id": np.array([r.patient_id for r in rows], dtype=object),
+        "day": np.array([r.date.toordinal() - epoch for r in rows], dtype=np.int64),
+        "rxnorm": np.array([r.rxnorm for r in rows], dtype=object),
+        "days_supply": np.array([r.days_supply or 0 for r in rows], dtype=np.int64),
+        "has_days_supply": np.array([r.days_supply is not None for r in rows], dtype=bool),
+    }
 
 
 def _check_period(start: date | None, end: date | None) -> None:

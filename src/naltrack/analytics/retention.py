@@ -10,9 +10,10 @@ program, by the form of the first dose and by the quarter of the first dose, as 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Literal
 
 from naltrack.analytics.courses import PatientCourse
@@ -21,6 +22,7 @@ from naltrack.analytics.survival import SurvivalCurve, kaplan_meier
 
 #: How the first run of treatment stands at ``as_of``.
 RunState = Literal["discontinued", "in-treatment", "censored-discharge"]
+_START = attrgetter("start")
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,13 @@ def first_run(course: PatientCourse, as_of: date,
         return None
     gap = definitions.retention_allowed_gap_days
     end = start
-    for interval in sorted(course.treated, key=lambda i: i.start):
+    for interval in sorted(course.treated, key=_START):
         if interval.end < start or interval.start > as_of:
             continue
         if (interval.start - end).days - 1 > gap:
             break
-        end = max(end, interval.end)
+        if interval.end > end:
+            end = interval.end
     closed = course.discharged_on if course.discharged_on and start <= course.discharged_on <= as_of else None
     horizon = closed or as_of
     if (horizon - end).days > gap:
@@ -115,6 +118,17 @@ def cohort_label(first_dose_on: date) -> str:
     return f"{first_dose_on.year} Q{(first_dose_on.month - 1) // 3 + 1}"
 
 
+def first_runs(courses: Iterable[PatientCourse], as_of: date,
+               definitions: MeasureDefinitions = DEFAULT_DEFINITIONS) -> list[tuple[PatientCourse, FirstRun]]:
+    """Every course with a first dose by ``as_of``, in order, with its first run (:func:`first_run`).
+
+    Retention and the cascade read the same runs: a caller that measures both
+    (:func:`naltrack.analytics.outcomes.measure_program`) finds them once and passes them to
+    :func:`retention_of_runs` and :func:`cascade_of_runs`.
+    """
+    return [(course, run) for course in courses if (run := first_run(course, as_of, definitions)) is not None]
+
+
 def measure_retention(courses: Iterable[PatientCourse], as_of: date,
                       definitions: MeasureDefinitions = DEFAULT_DEFINITIONS) -> Retention:
     """Kaplan–Meier retention (:func:`retention_time`) of every patient with a first dose by ``as_of``.
@@ -122,13 +136,15 @@ def measure_retention(courses: Iterable[PatientCourse], as_of: date,
     ``by_form`` has one curve per form of the first dose (labels ``oral``, ``xr-ntx``, ``implant``, in that
     order, where present); ``by_cohort`` one per quarter of the first dose, oldest first.
     """
+    return retention_of_runs(first_runs(courses, as_of, definitions))
+
+
+def retention_of_runs(runs: Iterable[tuple[PatientCourse, FirstRun]]) -> Retention:
+    """:func:`measure_retention` of the runs :func:`first_runs` found."""
     by_form: dict[str, list[tuple[int, bool]]] = {"oral": [], "xr-ntx": [], "implant": []}
     by_cohort: dict[str, list[tuple[int, bool]]] = defaultdict(list)
     overall = []
-    for course in courses:
-        run = first_run(course, as_of, definitions)
-        if run is None:
-            continue
+    for course, run in runs:
         time = (run.days, run.state == "discontinued")
         overall.append(time)
         by_form.setdefault(course.first_form or "", []).append(time)
@@ -162,21 +178,27 @@ def measure_cascade(courses: Sequence[PatientCourse], as_of: date,
     more days before ``as_of``: those whose first run (:func:`first_run`) reached day N (its last treated
     day N or more days after the first dose), or who are still in treatment on ``as_of``.
     """
+    return cascade_of_runs(courses, first_runs(courses, as_of, definitions), as_of, definitions)
+
+
+def cascade_of_runs(courses: Sequence[PatientCourse], runs: Iterable[tuple[PatientCourse, FirstRun]], as_of: date,
+                    definitions: MeasureDefinitions = DEFAULT_DEFINITIONS) -> tuple[CascadeStage, ...]:
+    """:func:`measure_cascade` of ``courses``, given their runs as :func:`first_runs` found them."""
     everyone = len(courses)
     stages = [
-        _stage("assessed", "Assessed", courses, lambda c: c.assessed_on, as_of, everyone),
-        _stage("ready", "Found ready", courses, lambda c: c.ready_on, as_of, everyone),
-        _stage("first-dose", "First dose", courses, lambda c: c.first_dose_on, as_of, everyone),
+        _stage("assessed", "Assessed", [c.assessed_on for c in courses], as_of, everyone),
+        _stage("ready", "Found ready", [c.ready_on for c in courses], as_of, everyone),
+        _stage("first-dose", "First dose", [c.first_dose_on for c in courses], as_of, everyone),
     ]
-    runs = [run for c in courses if (run := first_run(c, as_of, definitions)) is not None]
+    # per run: days followed up to as_of, days reached, still in treatment
+    follow_up = [((as_of - run.first_dose_on).days, run.days, run.state == "in-treatment") for _, run in runs]
     for horizon in definitions.horizons:
-        eligible = [r for r in runs if (as_of - r.first_dose_on).days >= horizon]
-        kept = sum(1 for r in eligible if r.days >= horizon or r.state == "in-treatment")
+        eligible = [(reached, in_treatment) for followed, reached, in_treatment in follow_up if followed >= horizon]
+        kept = sum(1 for reached, in_treatment in eligible if reached >= horizon or in_treatment)
         stages.append(CascadeStage(f"retained-{horizon}", f"Retained {horizon} days", kept, len(eligible)))
     return tuple(stages)
 
 
-def _stage(key: str, label: str, courses: Sequence[PatientCourse], day: Callable[[PatientCourse], date | None],
-           as_of: date, of: int) -> CascadeStage:
-    count = sum(1 for c in courses if (d := day(c)) is not None and d <= as_of)
+def _stage(key: str, label: str, days: Iterable[date | None], as_of: date, of: int) -> CascadeStage:
+    count = sum(1 for d in days if d is not None and d <= as_of)
     return CascadeStage(key, label, count, of)

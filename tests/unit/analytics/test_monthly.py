@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.unit.analytics.course_factory import day, make_course
 
 from naltrack.analytics.courses import BamEntry, DrinkingEntry, Screen
@@ -87,3 +89,16 @@ def test_bam_means_use_each_patients_latest_response_in_the_month() -> None:
         BamEntry(day(FIRST + 2), 10, 20, 5), BamEntry(day(FIRST + 20), 4, 10, 15), BamEntry(day(FIRST - 3), 12, 22, 4)))
     b = make_course("b", first_dose_on=day(FIRST), bam=(BamEntry(day(FIRST + 29), 2, 6, 21),))
     assert bam_by_month([a, b]) == (BamMonth(0, 1, 12.0, 22.0, 4.0), BamMonth(1, 2, 3.0, 8.0, 18.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-400, 400), st.integers(-60, 400))
+def test_each_measure_puts_a_day_in_its_treatment_month(first: int, offset: int) -> None:
+    on = day(first + offset)
+    course = make_course(first_dose_on=day(first), screens=(Screen(on, True, True),),
+                         drinking=(DrinkingEntry(on, 0.0),), bam=(BamEntry(on, 1, 2, 3),))
+    month = treatment_month(on, day(first))
+    expected = () if month is None else (month,)
+    assert tuple(row.month for row in screens_by_month([course])) == expected
+    assert tuple(row.month for row in drinking_by_month([course])) == expected
+    assert tuple(row.month for row in bam_by_month([course])) == expected

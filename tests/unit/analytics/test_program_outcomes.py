@@ -7,7 +7,14 @@ from dataclasses import replace
 import pytest
 from tests.unit.analytics.course_factory import ORAL_NTX, day, injections, make_course, runs
 
-from naltrack.analytics.adherence import Adherence, care_window, measure_adherence
+from naltrack.analytics.adherence import (
+    Adherence,
+    Supply,
+    calculate_pdc,
+    care_window,
+    days_supplied,
+    measure_adherence,
+)
 from naltrack.analytics.courses import Dose, PatientCourse
 from naltrack.analytics.definitions import DEFAULT_DEFINITIONS
 from naltrack.analytics.outcomes import (
@@ -56,6 +63,21 @@ def test_due_days_missed_after_the_last_injection_count_once_the_next_has_passed
 
 def test_adherence_of_nobody_has_no_shares() -> None:
     assert measure_adherence([], AS_OF) == Adherence(0, None, None, 0, 0, 0)
+
+
+def test_the_pdc_of_adherence_is_calculate_pdc_over_the_doses_given_by_the_window_end() -> None:
+    doses = (Dose(day(40), "oral", ORAL_NTX, days_supply=30), Dose(day(0), "oral", ORAL_NTX, days_supply=30),
+             *injections(20), Dose(day(160), "oral", ORAL_NTX, days_supply=30))
+    course = make_course(first_dose_on=day(0), doses=doses)
+    supplies = [Supply(d.on, days_supplied(d)) for d in doses if d.on <= AS_OF]
+    assert measure_adherence([course], AS_OF).pdc_median == calculate_pdc(supplies, day(0), AS_OF)
+
+
+@pytest.mark.parametrize("days", [-3, 400])
+def test_adherence_rejects_a_dose_supply_as_a_supply_does(days: int) -> None:
+    course = make_course(first_dose_on=day(0), doses=(Dose(day(0), "oral", ORAL_NTX, days_supply=days),))
+    with pytest.raises(InvalidInput, match=f"supply.days: {days} must be a whole number of days from 1 to 365"):
+        measure_adherence([course], AS_OF)
 
 
 def test_the_care_window_ends_at_a_discharge_before_as_of() -> None:
