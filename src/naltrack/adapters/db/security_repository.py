@@ -5,6 +5,14 @@ row's lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so concurrent transact
 process or several, chain in order. Each entry is sealed with the audit key; after a commit,
 an entry that reaches the checkpoint cadence is checkpointed outside the database
 (:mod:`naltrack.adapters.db.audit_ledger`). There is no method that updates or deletes an audit row.
+
+On PostgreSQL every append waits for the one transaction that holds the head row, so the time
+a transaction holds it bounds the rate of audited requests across all workers. The statement
+that writes the entries is therefore held back and goes out with ``COMMIT`` in one message
+(:meth:`SqlSecurityRepository.send_held`): between reading the head and releasing it the server
+waits for the client once, not twice. A statement run on the connection before the commit
+sends the held entries first, so the transaction always sees its own entries, and a commit made
+otherwise than by the unit of work sends them before its ``COMMIT``.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -60,6 +68,24 @@ def _entry(row: Any) -> AuditEntry:
     return AuditEntry(**{k: row[k] for k in _AUDIT_FIELDS})
 
 
+def _postgres_append(connection: Connection, entries: Sequence[AuditEntry]) -> str:
+    """One statement that moves the head to the last of ``entries`` and inserts them, with the values
+    quoted by the driver (psycopg's client-side binding) so that it can share a message with ``COMMIT``."""
+    import psycopg
+
+    rows = ", ".join("(" + ", ".join(f"%(r{i}_{k})s" for k in _AUDIT_FIELDS) + ")" for i in range(len(entries)))
+    statement = (f"WITH moved_head AS (UPDATE audit_head SET seq = %(seq)s, hash = %(hash)s WHERE id = 1) "
+                 f"INSERT INTO audit_log ({', '.join(_AUDIT_FIELDS)}) VALUES {rows}")
+    at = st.audit_log.c.at.type
+    values: dict[str, Any] = {"seq": entries[-1].seq, "hash": entries[-1].hash}
+    for i, entry in enumerate(entries):
+        values.update({f"r{i}_{k}": getattr(entry, k) for k in _AUDIT_FIELDS})
+        values[f"r{i}_at"] = at.process_bind_param(entry.at, connection.dialect)  # type: ignore[attr-defined]
+    driver = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
+    with psycopg.ClientCursor(driver) as cursor:
+        return str(cursor.mogrify(statement, values))
+
+
 class SqlSecurityRepository(SecurityRepository):
     """The secure service's rows on one connection; audit entries are sealed with ``audit_key``."""
 
@@ -68,6 +94,8 @@ class SqlSecurityRepository(SecurityRepository):
         self._key = audit_key
         #: The entries appended on this connection since the last commit (for the checkpoint cadence).
         self.appended: list[AuditEntry] = []
+        self._held: str | None = None
+        self._listening = False
 
     def _one(self, query: sa.Select[Any]) -> Any:
         return self._c.execute(query).mappings().first()
@@ -189,7 +217,7 @@ class SqlSecurityRepository(SecurityRepository):
 
     def append_audits(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
         """Chain ``events`` after the head, read once under its lock; one insert and one move of the head (on
-        PostgreSQL one round trip for a single entry: a writable CTE moves the head)."""
+        PostgreSQL one statement, a writable CTE moving the head, held back to go with the commit)."""
         if not events:
             return []
         seq, last_hash = self._lock_head()
@@ -198,15 +226,42 @@ class SqlSecurityRepository(SecurityRepository):
             entry = chain_after(event, seq, last_hash, key=self._key)
             seq, last_hash = entry.seq, entry.hash
             entries.append(entry)
-        move_head = sa.update(st.audit_head).where(st.audit_head.c.id == 1).values(seq=seq, hash=last_hash)
-        rows = [{k: getattr(entry, k) for k in _AUDIT_FIELDS} for entry in entries]
-        if self._c.dialect.name == "postgresql" and len(rows) == 1:
-            self._c.execute(sa.insert(st.audit_log).values(rows[0]).add_cte(move_head.cte("moved_head")))
+        if self._c.dialect.name == "postgresql":
+            self._hold(_postgres_append(self._c, entries))
         else:
-            self._c.execute(move_head)
-            self._c.execute(sa.insert(st.audit_log), rows)
+            self._c.execute(sa.update(st.audit_head).where(st.audit_head.c.id == 1).values(seq=seq, hash=last_hash))
+            self._c.execute(sa.insert(st.audit_log), [{k: getattr(e, k) for k in _AUDIT_FIELDS} for e in entries])
         self.appended.extend(entries)
         return entries
+
+    def _hold(self, statement: str) -> None:
+        """Keep ``statement`` to send with the unit of work's commit, or before the next statement on the
+        connection or any other commit of it (``engine.begin()``), whichever comes first."""
+        self._held = statement
+        if not self._listening:  # kept while the connection lives: removing it from within it is not allowed
+            sa.event.listen(self._c, "before_execute", self._send_before)
+            sa.event.listen(self._c, "commit", self._send_before)
+            self._listening = True
+
+    def _send_before(self, *_args: Any) -> None:
+        self.send_held()
+
+    def send_held(self, *, commit: bool = False) -> bool:
+        """Send the held entries (and, with ``commit``, ``COMMIT`` in the same message); whether it sent any.
+
+        After a commit sent this way the driver's transaction is over and the connection's own commit
+        sends nothing.
+        """
+        statement, self._held = self._held, None
+        if statement is None:
+            return False
+        self._c.exec_driver_sql(statement + "; COMMIT" if commit else statement,
+                                execution_options={"no_parameters": True})  # merged already: keep % as it is
+        return True
+
+    def drop_held(self) -> None:
+        """Forget the held entries of a transaction that is rolled back."""
+        self._held = None
 
     def search_audit(self, query: AuditQuery, clinic_id: str | None = None) -> list[AuditEntry]:
         t = st.audit_log
@@ -236,7 +291,9 @@ class SqlSecurityRepository(SecurityRepository):
         return {row.id: row.name for row in self._c.execute(sa.union_all(users, patients))}
 
     def iter_audit(self) -> Iterator[AuditEntry]:
-        result = self._c.execution_options(yield_per=1000).execute(sa.select(st.audit_log).order_by(st.audit_log.c.seq))
+        # per statement: Connection.execution_options() would stream every later statement of the transaction
+        result = self._c.execute(sa.select(st.audit_log).order_by(st.audit_log.c.seq),
+                                 execution_options={"yield_per": 1000})
         for row in result.mappings():
             yield _entry(row)
 
@@ -285,7 +342,9 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         return self
 
     def commit(self) -> None:
-        """Commit, then write the checkpoints that the committed entries reached."""
+        """Commit (on PostgreSQL with the held audit entries, in one message), then write the checkpoints
+        that the committed entries reached."""
+        self._security.send_held(commit=True)
         super().commit()
         appended, self._security.appended = self._security.appended, []
         for entry in appended:
@@ -293,6 +352,8 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
 
     def _close(self) -> None:
         try:
+            if self._connection is not None:
+                self._security.drop_held()
             super()._close()
         finally:
             self._release_lock()
