@@ -146,12 +146,15 @@ def program_measure(ctx: AppContext, actor: Actor, name: MeasureName, query: Out
         iet = measure_iet(courses, query.start, query.end, d)
         return MeasureResult(name, read.as_of, query, tuple(quality_rows(None, iet, d)), tuple(
             PatientReason(alias[p.patient_id], p.cohort, p.index_on, p.engaged, p.reason) for p in iet.patients))
-    rows = [replace(row, patient_id=alias[row.patient_id]) for row in dispensing_rows(courses, ctx.thresholds)]
+    rows = dispensing_rows(courses, ctx.thresholds)
     if name == "dispensing":
-        return MeasureResult(name, read.as_of, query, dispensing=tuple(rows))
+        return MeasureResult(name, read.as_of, query, dispensing=tuple(
+            DispensingRow(alias[r.patient_id], r.date, r.rxnorm, r.days_supply) for r in rows))
+    # POD over the ids, then each episode under its pseudonym, in the order POD gives a pseudonymous CSV's
     pod = measure_pod_rows(rows, start=query.start, end=query.end)
-    return MeasureResult(name, read.as_of, query, tuple(quality_rows(pod, None, d)), tuple(
-        PatientReason(e.patient_id, "pod", e.start, e.numerator, pod_reason(e)) for e in pod.episodes))
+    return MeasureResult(name, read.as_of, query, tuple(quality_rows(pod, None, d)), tuple(sorted(
+        (PatientReason(alias[e.patient_id], "pod", e.start, e.numerator, pod_reason(e)) for e in pod.episodes),
+        key=lambda reason: (reason.pseudonym, reason.on))))
 
 
 def program_quality(ctx: AppContext, actor: Actor, query: OutcomeQuery, now: datetime) -> tuple[ReportRow, ...]:
