@@ -18,10 +18,18 @@ started from name every patient written since, and a read:
 Writes without an audit entry (the synthetic program's loader, a migration, an operator's SQL) are not
 seen until the next day's read, or a restart: no use case writes without one. The kept courses are the
 process's (each server process keeps its own), at most :data:`KEPT` sets (today's and a report's day).
+
+A full read leaves some hundreds of thousands of small objects alive for the day; every pass of the cyclic
+garbage collector over the oldest generation would walk them all (a pause of a few hundred milliseconds in
+whichever request triggers it). So after a full read the collector runs once over everything (what was
+frozen before included) and then freezes what is alive (:func:`gc.freeze`): frozen objects are still freed
+by reference counting when the courses are replaced (courses hold no cycles), they are only left out of the
+collector's passes until the next full read.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import weakref
 from collections.abc import Sequence
@@ -81,6 +89,7 @@ class CourseCache:
                 self.reads["all"] += 1
                 ordered = program_courses(connection, clinics)
                 kept = _Kept(head, {course.patient_id: course for course in ordered}, ordered)
+                _freeze_survivors()
             elif written:
                 self.reads["patients"] += 1
                 fresh = {c.patient_id: c for c in program_courses(connection, clinics, sorted(written))}
@@ -95,6 +104,14 @@ class CourseCache:
             while len(self._kept) > KEPT:
                 del self._kept[next(iter(self._kept))]
             return list(kept.ordered)
+
+
+def _freeze_survivors() -> None:
+    """Leave what is alive now out of the collector's passes: what was frozen before goes back first, so that
+    whatever of it became cyclic garbage since is collected now rather than kept for good."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def last_sequence(connection: Connection) -> int:
