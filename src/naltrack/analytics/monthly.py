@@ -38,10 +38,15 @@ def treatment_month(day: date, first_dose_on: date) -> int | None:
     >>> treatment_month(date(2025, 12, 31), first) is None
     True
     """
-    offset = (day - first_dose_on).days
-    if offset < -MONTH_DAYS:
-        return None
-    return 0 if offset < 0 else offset // MONTH_DAYS + 1
+    month = (day.toordinal() - baseline_start(first_dose_on)) // MONTH_DAYS
+    return None if month < 0 else month
+
+
+def baseline_start(first_dose_on: date) -> int:
+    """The ordinal of the baseline month's first day, ``MONTH_DAYS`` days before the first dose: a day's month
+    of treatment is ``(day.toordinal() - baseline_start) // MONTH_DAYS``, negative before the baseline (the
+    measures below compute it once a patient and apply it to each of the patient's days)."""
+    return first_dose_on.toordinal() - MONTH_DAYS
 
 
 @dataclass(frozen=True)
@@ -160,14 +165,9 @@ def bam_by_month(courses: Iterable[PatientCourse]) -> tuple[BamMonth, ...]:
 
 
 def _baseline_start(course: PatientCourse) -> int | None:
-    """The ordinal of the baseline month's first day, ``MONTH_DAYS`` days before the first dose; ``None``
-    without a first dose.
-
-    A day's month of treatment is then ``(day.toordinal() - baseline_start) // MONTH_DAYS``, negative before the
-    baseline: :func:`treatment_month` with the first dose read once a patient instead of once a day.
-    """
+    """:func:`baseline_start` of the course's first dose; ``None`` without a first dose."""
     first = course.first_dose_on
-    return None if first is None else first.toordinal() - MONTH_DAYS
+    return None if first is None else baseline_start(first)
 
 
 def _counts(results: list[bool | None]) -> tuple[int, int]:
