@@ -162,8 +162,8 @@ def _build(tp: Any, value: Any) -> Any:
 
 
 def to_public(schema: type[BaseModel], obj: Any) -> BaseModel:
-    """The public schema of a domain object."""
-    return schema.model_validate(dataclasses.asdict(obj))
+    """The public schema of a domain object, read from its attributes (nested records included), not copied."""
+    return schema.model_validate(obj, from_attributes=True)
 
 
 class ProblemDetail(BaseModel):

@@ -9,18 +9,23 @@ the file, and with ``synchronous=FULL``, so a commit is on disk before it is ack
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, StaticPool
 
 #: How long a SQLite writer waits for another one before failing, milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: SQLite's ``synchronous`` level. FULL syncs the WAL at every commit: a recorded dose survives a power
 #: failure. NORMAL syncs only at checkpoints and may lose the last commits (sqlite.org/pragma.html#pragma_synchronous).
 SQLITE_SYNCHRONOUS = "FULL"
+#: A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out, seconds. One
+#: back in the pool more recently was working a moment ago; pinging it too would add a round trip to every
+#: checkout (two per API request: the token's and the request's own unit of work).
+POSTGRES_PING_AFTER_IDLE_S = 2.0
 
 
 def normalize_url(url: str) -> str:
@@ -44,7 +49,35 @@ def create_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(normalize_url(url))
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo)
-    return sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
+    return _postgres_engine(parsed, echo)
+
+
+def _postgres_engine(url: sa.URL, echo: bool) -> Engine:
+    """A PostgreSQL engine whose pool pings a connection that sat idle (a restarted server, a dropped link).
+
+    A failed ping raises ``DisconnectionError``: the pool drops that connection and every other one opened
+    before it, and hands out a new one (SQLAlchemy's "pessimistic" disconnect handling, by idle time).
+    """
+    engine = sa.create_engine(url, echo=echo)
+
+    @sa.event.listens_for(engine, "connect")
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is not None and time.monotonic() - idle_since <= POSTGRES_PING_AFTER_IDLE_S:
+            return
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as exc:  # noqa: BLE001 - any failure of the ping means a connection not to use
+            raise sa.exc.DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+
+    return engine
 
 
 def _sqlite_engine(url: sa.URL, echo: bool) -> Engine:
