@@ -97,8 +97,18 @@ class SqlPatientRepository(OnConnection, PatientRepository):
         _insert(self._connection, ids, identifier_rows(patient))
 
     def find(self, patient_id: str) -> Patient | None:
-        query = sa.select(t.patients).where(t.patients.c.id == patient_id)
-        return next(iter(self._with_identifiers(query)), None)
+        """The patient and its identifiers in one query (every audited chart read starts here)."""
+        ids = t.patient_identifiers.c
+        query = (sa.select(t.patients, ids.system.label("identifier_system"), ids.value.label("identifier_value"),
+                           ids.type_code.label("identifier_type_code"))
+                 .select_from(t.patients.outerjoin(t.patient_identifiers, ids.patient_id == t.patients.c.id))
+                 .where(t.patients.c.id == patient_id).order_by(ids.position))
+        rows = list(self._connection.execute(query).mappings())
+        if not rows:
+            return None
+        identifiers = tuple(Identifier(r["identifier_system"], r["identifier_value"], r["identifier_type_code"])
+                            for r in rows if r["identifier_system"] is not None)
+        return patient_from_row(rows[0], identifiers)
 
     def find_by_identifier(self, system: str, value: str) -> list[Patient]:
         p, ids = t.patients.c, t.patient_identifiers.c
