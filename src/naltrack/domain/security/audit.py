@@ -18,9 +18,9 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.units import require_aware
@@ -58,6 +58,10 @@ class AuditEvent:
             raise InvalidInput("audit.outcome", self.outcome, f"must be one of {', '.join(OUTCOMES)}")
 
 
+#: The fields of an event, hashed into its entry (an entry's chain fields are not).
+_EVENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(AuditEvent))
+
+
 @dataclass(frozen=True, kw_only=True)
 class AuditEntry(AuditEvent):
     """An event in the chain: its sequence number, the previous hash and its own."""
@@ -74,6 +78,11 @@ class AuditEntry(AuditEvent):
     keyed."""
 
 
+def _event_fields(event: AuditEvent) -> dict[str, Any]:
+    """The event's own fields by name (all plain values: no copy is needed, unlike ``asdict``)."""
+    return {name: getattr(event, name) for name in _EVENT_FIELDS}
+
+
 def canonical(event: AuditEvent, seq: int) -> bytes:
     """The bytes that are hashed: the event's fields and ``seq`` as sorted, compact JSON (UTC times).
 
@@ -85,10 +94,10 @@ def canonical(event: AuditEvent, seq: int) -> bytes:
     >>> canonical(e, 1)[:40]
     b'{"action":"read","actor":"u1","at":"2026'
     """
-    fields = {k: v for k, v in asdict(event).items() if k not in _CHAIN_FIELDS}
-    fields["at"] = event.at.astimezone(UTC).isoformat(timespec="microseconds")
-    fields["seq"] = seq
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    values = _event_fields(event)
+    values["at"] = event.at.astimezone(UTC).isoformat(timespec="microseconds")
+    values["seq"] = seq
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
 def calculate_hash(prev_hash: str, event: AuditEvent, seq: int) -> str:
@@ -140,9 +149,9 @@ def chain_after(event: AuditEvent, prev_seq: int, prev_hash: str, key: bytes | N
     """Place ``event`` after the entry numbered ``prev_seq`` whose hash is ``prev_hash`` (0 and
     :data:`GENESIS_HASH` start the chain), sealed with ``key`` when one is given."""
     seq = prev_seq + 1
-    fields = {k: v for k, v in asdict(event).items() if k not in _CHAIN_FIELDS}
+    values = _event_fields(event)
     entry_hash = calculate_hash(prev_hash, event, seq)
-    return AuditEntry(**fields, seq=seq, prev_hash=prev_hash, hash=entry_hash,
+    return AuditEntry(**values, seq=seq, prev_hash=prev_hash, hash=entry_hash,
                       mac=None if key is None else seal(key, entry_hash))
 
 
