@@ -22,6 +22,7 @@ from naltrack.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from naltrack.domain.patients import Patient
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.audit import AuditEvent, Outcome
+from naltrack.domain.security.patient_accounts import bound_patient_id
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES, EMERGENCY_ROLES, AccessDenied, is_permitted
 from naltrack.services.refusals import fit_for_audit
 from naltrack.services.security_ports import SecureUnitOfWork, SecureUnitOfWorkFactory
@@ -136,6 +137,9 @@ def authorize(uow: SecureUnitOfWork, access: Access, category: str | None = None
     category = category or access.category
     action = action or access.action
     actor = access.actor
+    bound = bound_patient_id(actor.user)  # a patient in the portal: their own patient, never a list or another
+    if bound is not None and access.patient_id != bound:
+        raise AccessDenied(actor.role, category, action)
     if is_permitted(actor.role, category, action):
         return
     if (action == "read" and category in CLINICAL_CATEGORIES and actor.role in EMERGENCY_ROLES
@@ -156,10 +160,17 @@ _OUTCOME: tuple[tuple[type[DomainError], Outcome], ...] = (
 
 def run_audited(uow_factory: SecureUnitOfWorkFactory, access: Access,
                 body: Callable[[SecureUnitOfWork, Access], T]) -> T:
-    """Run ``body`` in one transaction, audit it there and commit; audit a refusal on its own."""
+    """Run ``body`` in one transaction, audit it there and commit; audit a refusal on its own.
+
+    A read's entries go through :meth:`SecureUnitOfWork.commit_read`: durable before the result is
+    returned, in the read's transaction or, where the store groups them, with other reads' entries.
+    """
     try:
         with uow_factory() as uow:
             result = body(uow, access)
+            if access.action == "read" and uow.pending is None:
+                uow.commit_read(access.events())  # the store may group the entries of concurrent reads
+                return result
             uow.security.append_audits(access.events())
             if uow.pending is not None:
                 uow.pending.keep(uow, result, patient_id=access.patient_id, category=access.category)

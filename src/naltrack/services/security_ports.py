@@ -17,6 +17,7 @@ from naltrack.domain.security.audit import AuditEntry, AuditEvent
 from naltrack.domain.security.consent import BreakGlass, Consent
 from naltrack.services.audit_ports import AuditLedger
 from naltrack.services.idempotency_ports import IdempotencyRepository, KeepsResponse
+from naltrack.services.portal_ports import PortalRepository
 from naltrack.services.read_models import ReadModels
 from naltrack.services.sign_in_throttle import SignInAttempts
 from naltrack.services.unit_of_work import AbstractUnitOfWork
@@ -177,9 +178,20 @@ class SecureUnitOfWork(AbstractUnitOfWork):
     read_models: ReadModels
     sign_ins: SignInAttempts
     idempotency: IdempotencyRepository
+    portal: PortalRepository
     pending: KeepsResponse | None = None
     #: The audit log's verification and checkpoints (usable without entering the unit of work).
     audit_ledger: AuditLedger
+
+    def commit_read(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+        """Commit a transaction that read, with the read's audit entries; they are committed when this returns.
+
+        Here, in the same transaction. A store may instead commit the read and write the entries of
+        concurrent reads together (group commit), as long as none returns before its entries are durable.
+        """
+        entries = self.security.append_audits(events)
+        self.commit()
+        return entries
 
 
 SecureUnitOfWorkFactory = Callable[[], SecureUnitOfWork]

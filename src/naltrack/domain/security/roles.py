@@ -23,8 +23,14 @@ from typing import Literal
 
 from naltrack.domain.errors import AccessDenied as AccessDenied
 
-Role = Literal["admin", "prescriber", "nurse", "counselor", "front-desk", "auditor", "manager"]
+Role = Literal["admin", "prescriber", "nurse", "counselor", "front-desk", "auditor", "manager", "patient"]
+#: The staff roles: the roles an account of the clinic (a ``User``) may hold.
 ROLES: tuple[Role, ...] = ("admin", "prescriber", "nurse", "counselor", "front-desk", "auditor", "manager")
+#: A patient signed in to the portal (``domain/security/patient_accounts.py``): never a staff account, and every
+#: access must name their own patient (``services.access.authorize``), so the row below reads "own record only".
+PATIENT_ROLE: Role = "patient"
+#: Every role of the matrix: the staff roles, then the patient's.
+MATRIX_ROLES: tuple[Role, ...] = (*ROLES, PATIENT_ROLE)
 
 Category = Literal[
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
@@ -90,6 +96,12 @@ MATRIX: dict[Role, dict[Category, frozenset[Action]]] = {
     # Runs the program: its outcome and quality measures across every clinic, aggregate or under a
     # pseudonym; no patient's name, chart, notes or schedule.
     "manager": _row(_NONE, program_measures=_R),
+    # Their own record only, in the portal: their schedule, doses and blocked-through date, their diary,
+    # side-effect reports and questionnaires, and the accounting of their disclosures (42 CFR 2.24).
+    "patient": _row(
+        _NONE, demographics=_R, schedule=_R, administrations=_R, substance_use=_RC, questionnaires=_RC,
+        adverse_events=_RC, clinical_views=_R, disclosures=_R,
+    ),
 }
 
 #: The category of each kind of clinical record (the field names of ``PatientChart``).
@@ -137,10 +149,10 @@ def matrix_table() -> str:
     Letters: r read, c create, u update (correct), x retract (entered-in-error), d disclose.
     """
     letters = {"read": "r", "create": "c", "update": "u", "retract": "x", "disclose": "d"}
-    lines = ["| category | " + " | ".join(ROLES) + " |", "|---|" + "---|" * len(ROLES)]
+    lines = ["| category | " + " | ".join(MATRIX_ROLES) + " |", "|---|" + "---|" * len(MATRIX_ROLES)]
     for category in CATEGORIES:
         cells = []
-        for role in ROLES:
+        for role in MATRIX_ROLES:
             granted = MATRIX[role][category]
             cells.append("".join(letters[a] for a in ACTIONS if a in granted) or "-")
         lines.append(f"| {category} | " + " | ".join(cells) + " |")
