@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("naltrack.cli.simulate", "simulate"),
     "measure": ("naltrack.cli.measure", "measure"),
     "fhir": ("naltrack.cli.fhir", "fhir"),
+    "documents": ("naltrack.cli.documents", "documents"),
 }
 
 _SUMMARIES: dict[str, str] = {
@@ -46,6 +47,7 @@ _SUMMARIES: dict[str, str] = {
     "simulate": "Simulate a population on a naltrexone regimen.",
     "measure": "Program outcome and quality measures (retention, cascade, POD, IET).",
     "fhir": "Export or import FHIR R4 records.",
+    "documents": "Print a patient document: wallet card, after-visit summary, consent form, ...",
 }
 
 
