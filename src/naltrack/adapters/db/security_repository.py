@@ -13,12 +13,19 @@ that writes the entries is therefore held back and goes out with ``COMMIT`` in o
 waits for the client once, not twice. A statement run on the connection before the commit
 sends the held entries first, so the transaction always sees its own entries, and a commit made
 otherwise than by the unit of work sends them before its ``COMMIT``.
+
+A read on PostgreSQL goes further (:meth:`SqlSecureUnitOfWork.commit_read`): its transaction only read,
+so its entries need not share it. They go to the process's group commit
+(:mod:`naltrack.adapters.db.audit_batch`), which chains the entries of every read waiting at that moment
+in one transaction; the read returns once they are committed. A "read" whose transaction wrote anything
+appends in its own transaction as before.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self, cast
@@ -31,6 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from naltrack.adapters.audit_seal import AuditSeal, seal_from_settings
 from naltrack.adapters.db import security_tables as st
 from naltrack.adapters.db import tables
+from naltrack.adapters.db.audit_batch import AuditBatch
 from naltrack.adapters.db.audit_ledger import SqlAuditLedger, missing_guards, note_restored, restore_guards
 from naltrack.adapters.db.idempotency import SqlIdempotencyRepository
 from naltrack.adapters.db.read_models import SqlReadModels
@@ -302,6 +310,27 @@ class SqlSecurityRepository(SecurityRepository):
         return None if row is None else (int(row["seq"]), str(row["hash"]))
 
 
+#: Set on a connection by a statement other than a SELECT (the unit of work resets it when it opens).
+_WROTE = "naltrack_wrote"
+_READ_AUDITS: weakref.WeakKeyDictionary[Engine, dict[bytes | None, AuditBatch]] = weakref.WeakKeyDictionary()
+_READ_AUDITS_GUARD = threading.Lock()
+
+
+def _note_writes(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    if not statement.lstrip()[:6].upper() == "SELECT":
+        conn.info[_WROTE] = True
+
+
+def read_audit_batch(engine: Engine, seal: AuditSeal) -> AuditBatch:
+    """The group commit of read audits on ``engine`` sealed with ``seal``'s key (one per process)."""
+    with _READ_AUDITS_GUARD:
+        batches = _READ_AUDITS.get(engine)
+        if batches is None:
+            batches = _READ_AUDITS[engine] = {}
+            sa.event.listen(engine, "before_cursor_execute", _note_writes)
+        return batches.setdefault(seal.entry_key, AuditBatch())
+
+
 _SQLITE_LOCKS: dict[int, threading.RLock] = {}
 _SQLITE_LOCKS_GUARD = threading.Lock()
 
@@ -325,6 +354,7 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         self._seal = seal or configured_seal()
         self._ledger = SqlAuditLedger(engine, self._seal)
         self.audit_ledger = self._ledger
+        self._batch = read_audit_batch(engine, self._seal) if engine.dialect.name == "postgresql" else None
 
     def __enter__(self) -> Self:
         if self._lock is not None:
@@ -334,12 +364,27 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         except BaseException:
             self._release_lock()
             raise
+        self._connection.info[_WROTE] = False  # type: ignore[union-attr]
         self._security = SqlSecurityRepository(self._connection, self._seal.entry_key)  # type: ignore[arg-type]
         self.security = self._security
         self.read_models = SqlReadModels(self._connection, self._engine)  # type: ignore[arg-type]
         self.sign_ins = SqlSignInAttempts(self._connection)  # type: ignore[arg-type]
         self.idempotency = SqlIdempotencyRepository(self._connection)  # type: ignore[arg-type]
         return self
+
+    def commit_read(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+        """On PostgreSQL, a transaction that ran only SELECTs commits alone and its entries go to the group
+        commit of read audits; they are committed when this returns. Otherwise, as the port does."""
+        if self._connection is None or self._batch is None or self._connection.info.get(_WROTE):
+            return super().commit_read(events)
+        self.commit()
+        return self._batch.append(events, self._append_and_commit)
+
+    def _append_and_commit(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+        """Chain ``events`` (this read's and those of the reads waiting with it) and commit them, here."""
+        entries = self._security.append_audits(events)
+        self.commit()
+        return entries
 
     def commit(self) -> None:
         """Commit (on PostgreSQL with the held audit entries, in one message), then write the checkpoints
