@@ -33,7 +33,7 @@ from naltrack.domain.due_dates import next_injection_due
 from naltrack.domain.errors import AccessDenied, DisclosureRefused, InvalidInput
 from naltrack.domain.protection import protection_end
 from naltrack.domain.security.accounts import Actor, User
-from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT, Consent
+from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.domain.security.consent_form import CONSENT_ELEMENTS
 from naltrack.services import consents
 from naltrack.services import documents as cases

@@ -15,6 +15,7 @@ from naltrack.web.routes import (
     consents,
     counseling,
     dashboard,
+    documents,
     doses,
     groups,
     intake,
@@ -39,7 +40,7 @@ def build_web_router(settings: Settings) -> APIRouter:
     # intake first: /patients/new must win over /patients/{patient_id}.
     for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
                    consents, audit, alerts, counseling, safety, doses, readiness_records, orders,
-                   program_records, groups, clinical_records, outcomes):
+                   program_records, groups, clinical_records, outcomes, documents):
         router.include_router(module.router)
 
     return router

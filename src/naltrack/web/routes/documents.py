@@ -1,0 +1,83 @@
+"""The printed patient documents of the staff chart: each a PDF download (services/documents.py).
+
+The wallet card, the after-visit summary, the injection record and the consent form (blank, or
+``?consent=ID`` filled from a recorded consent) are reads: a GET each. The referral packet is a
+disclosure outside the program, so it is a POST (CSRF-checked), decided by consent, recorded and
+audited by :func:`naltrack.services.consents.disclose` as every disclosure is; a refusal answers
+with the "Not disclosed" page (:data:`naltrack.web.pages.RESPONSES`) and nothing leaves the program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.security.consent import PURPOSES
+from naltrack.domain.security.roles import CLINICAL_CATEGORIES
+from naltrack.services import documents as cases
+from naltrack.web import documents_pdf as pdf
+from naltrack.web.context import actor_of, require_user, web_of
+from naltrack.web.pages import page
+
+router = APIRouter()
+#: The purposes a referral packet may name (an emergency disclosure goes through break-the-glass).
+REFERRAL_PURPOSES = tuple(p for p in PURPOSES if p != "emergency")
+
+
+def _download(body: bytes, name: str) -> Response:
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.pdf"', "Cache-Control": "no-store"})
+
+
+def _read(request: Request, use: Callable[..., Any], render: Callable[[Any], bytes], name: str) -> Response:
+    user = require_user(request)
+    web = web_of(request)
+    pid = request.path_params["patient_id"]
+    content = use(web.ctx, actor_of(request, user), pid, web.now())
+    return _download(render(content), f"{name}-{pid}")
+
+
+@page(router, "/patients/{patient_id}/documents/wallet-card.pdf")
+def wallet_card(request: Request, form: Mapping[str, Any] | None) -> Response:
+    return _read(request, cases.wallet_card, pdf.render_wallet_card, "wallet-card")
+
+
+@page(router, "/patients/{patient_id}/documents/after-visit.pdf")
+def after_visit(request: Request, form: Mapping[str, Any] | None) -> Response:
+    return _read(request, cases.after_visit, pdf.render_after_visit, "after-visit")
+
+
+@page(router, "/patients/{patient_id}/documents/injection-record.pdf")
+def injection_record(request: Request, form: Mapping[str, Any] | None) -> Response:
+    return _read(request, cases.injection_record, pdf.render_injection_record, "injection-record")
+
+
+@page(router, "/patients/{patient_id}/documents/consent-form.pdf")
+def consent_form(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    web = web_of(request)
+    pid = request.path_params["patient_id"]
+    consent_id = request.query_params.get("consent") or None
+    content = cases.consent_form(web.ctx, actor_of(request, user), pid, web.settings.program_name, web.now(),
+                                 consent_id)
+    return _download(pdf.render_consent_form(content), f"consent-form-{pid}")
+
+
+@page(router, "/patients/{patient_id}/documents/referral-packet.pdf", methods=("POST",))
+def referral_packet(request: Request, form: Mapping[str, Any] | None) -> Response:
+    user = require_user(request)
+    web = web_of(request)
+    pid = request.path_params["patient_id"]
+    values = dict(form or {})
+    recipient = str(values.get("recipient", "")).strip()
+    purpose = str(values.get("purpose", "referral"))
+    if purpose not in REFERRAL_PURPOSES:
+        raise InvalidInput("purpose", purpose, f"must be one of {', '.join(REFERRAL_PURPOSES)}")
+    categories = tuple(c for c in CLINICAL_CATEGORIES if values.get(f"cat_{c}") == "on")
+    content = cases.referral_packet(web.ctx, actor_of(request, user), pid, recipient, purpose, categories,
+                                    web.settings.program_name, web.now())
+    return _download(pdf.render_referral_packet(content), f"referral-packet-{pid}")
