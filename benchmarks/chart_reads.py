@@ -7,7 +7,8 @@ cluster (or ``NALTRACK_BENCH_DATABASE_URL``) seeded with the demo program. Fifty
 connections from this process each cycle through the clinic's patients, reading a patient's
 demographics (``GET /api/v1/patients/{id}``) and oral doses (``GET /api/v1/patients/{id}/oral-doses``)
 in turn: every read authenticates a bearer token, checks tenancy and the role matrix and appends
-a hash-chained, sealed audit entry in the read's own transaction.
+a hash-chained, sealed audit entry, committed before the answer is sent (on PostgreSQL the entries
+of the reads waiting together are chained in one transaction: docs/security.md, "The audit log").
 
 Goal (the load finding of the hardening review): p99 <= 500 ms and at least 4x 47 requests/s
 (188 requests/s) on two cores.
