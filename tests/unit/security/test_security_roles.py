@@ -20,7 +20,7 @@ from naltrack.domain.security.roles import (
 
 def test_front_desk_sees_demographics_and_schedule_only() -> None:
     readable = {c for c in CATEGORIES if is_permitted("front-desk", c, "read")}
-    assert readable == {"demographics", "schedule"}
+    assert readable == {"demographics", "schedule", "contact"}  # contact: consent to reminders, not clinical
 
 
 def test_counselor_sees_questionnaires_and_counseling_not_injections_labs_or_screens() -> None:

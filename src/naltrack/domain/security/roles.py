@@ -36,16 +36,18 @@ Category = Literal[
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
     "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling",
     "adverse-events", "safety-assessments", "clinical-views", "consents", "disclosures", "break-glass", "audit",
-    "users", "program-measures",
+    "users", "program-measures", "contact",
 ]
 CATEGORIES: tuple[Category, ...] = (
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
     "allergies", "labs", "urine-screens", "substance-use", "questionnaires", "counseling",
     "adverse-events", "safety-assessments", "clinical-views", "consents", "disclosures", "break-glass", "audit",
-    "users", "program-measures",
+    "users", "program-measures", "contact",
 )
 """``program-measures`` are the program's outcome and quality measures: aggregate figures, and patient-level
-lists under a keyed pseudonym (never an id, MRN or name); not clinical content."""
+lists under a keyed pseudonym (never an id, MRN or name); not clinical content. ``contact`` is a patient's consent
+to be contacted per channel (e-mail, SMS), the reminders sent under it and their calendar link: who may be told
+what, where; not clinical content."""
 #: Categories that hold clinical content (what break-the-glass opens, and what a disclosure can carry).
 CLINICAL_CATEGORIES: tuple[Category, ...] = (
     "demographics", "schedule", "episodes", "diagnoses", "regimens", "administrations", "medications",
@@ -72,7 +74,7 @@ def _row(default: frozenset[Action], **cells: frozenset[Action]) -> dict[Categor
 #: The least-privilege matrix. A category a role does not list is closed to it.
 MATRIX: dict[Role, dict[Category, frozenset[Action]]] = {
     # Runs accounts; sees who the patients are and when they come, not what they have.
-    "admin": _row(_NONE, demographics=_R, schedule=_R, users=_RW),
+    "admin": _row(_NONE, demographics=_R, schedule=_R, users=_RW, contact=_RW),
     # Orders and decides: the whole clinical record; discloses with consent.
     "prescriber": _row(
         _RW, clinical_views=_R, consents=_RW, disclosures=frozenset({"read", "disclose"}),
@@ -87,12 +89,13 @@ MATRIX: dict[Role, dict[Category, frozenset[Action]]] = {
     # Talks and screens; no injection lots, labs or urine screens.
     "counselor": _row(
         _NONE, demographics=_R, schedule=_RW, episodes=_R, diagnoses=_R, substance_use=_RW,
-        questionnaires=_RW, counseling=_RW, safety_assessments=_RW, consents=_RC,
+        questionnaires=_RW, counseling=_RW, safety_assessments=_RW, consents=_RC, contact=_R,
     ),
     # Registers and books; no clinical content at all.
-    "front-desk": _row(_NONE, demographics=_RW, schedule=_RW),
+    "front-desk": _row(_NONE, demographics=_RW, schedule=_RW, contact=_RW),
     # The privacy officer: who saw what, consents and disclosures; no clinical content.
-    "auditor": _row(_NONE, consents=_R, disclosures=_R, break_glass=frozenset({"read", "update"}), audit=_R),
+    "auditor": _row(_NONE, consents=_R, disclosures=_R, break_glass=frozenset({"read", "update"}), audit=_R,
+                    contact=_R),
     # Runs the program: its outcome and quality measures across every clinic, aggregate or under a
     # pseudonym; no patient's name, chart, notes or schedule.
     "manager": _row(_NONE, program_measures=_R),
