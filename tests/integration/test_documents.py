@@ -247,3 +247,15 @@ def test_each_document_is_audited_under_its_name_and_the_matrix_decides_who_prin
     with pytest.raises(AccessDenied):
         cases.referral_packet(program.ctx, program.users["nurse"], PATIENT, RECIPIENT, "referral",
                               ("administrations",), "P", NOW)
+
+
+def test_a_wallet_card_needs_a_naltrexone_dose_on_record(program: Program) -> None:
+    seed(program.storage.uow, patients=[make_man(id="doc-p2", given_name="Noa", mrn="MRN-DOC-2")])
+    with pytest.raises(InvalidInput, match="has no naltrexone dose on record") as raised:
+        cases.wallet_card(program.ctx, program.users["nurse"], "doc-p2", NOW)
+    assert (raised.value.field, raised.value.value) == ("patient", "doc-p2")
+    with program.storage.secure_uow() as uow:
+        last = list(uow.security.iter_audit())[-1]
+    assert (last.record_type, last.patient_id, last.outcome) == ("wallet-card", "doc-p2", "invalid")
+    summary = cases.after_visit(program.ctx, program.users["nurse"], "doc-p2", NOW)
+    assert (summary.doses_today, summary.blocked_through, summary.next_injection_due) == ((), None, None)
