@@ -190,16 +190,26 @@ class SubstanceUseReport(ClinicalRecord):
                                f"is after the report date {self.reported_on}")
 
 
+#: The top of the patient's craving rating: a 0-10 numeric rating, 0 none, 10 the strongest imaginable.
+CRAVING_MAX = 10
+
+
 @dataclass(frozen=True, kw_only=True)
 class DrinkingDay(ClinicalRecord):
     """A drinking-diary day (timeline follow-back): standard drinks on that day."""
 
     day: date
     standard_drinks: float
+    craving: int | None = None
+    """The day's craving as the patient rates it, 0 (none) to 10 (the strongest), whole numbers; ``None`` when
+    not asked (a diary kept by staff)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_range("drinking_day.standard_drinks", self.standard_drinks, 0, 60, "standard drinks")
+        if self.craving is not None and (isinstance(self.craving, bool) or not isinstance(self.craving, int)
+                                         or not 0 <= self.craving <= CRAVING_MAX):
+            raise InvalidInput("drinking_day.craving", self.craving, f"must be a whole number from 0 to {CRAVING_MAX}")
 
 
 ChallengeResult = Literal["passed", "failed", "equivocal"]

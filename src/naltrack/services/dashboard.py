@@ -18,6 +18,7 @@ from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.roles import is_permitted
 from naltrack.services.access import Access, authorize, run_audited
 from naltrack.services.context import AppContext
+from naltrack.services.portal import SideEffectOnBoard, side_effects_on_board
 from naltrack.services.read_models import INDUCTION_LIST_LIMIT, Dashboard, InductionInProgress
 from naltrack.services.security_ports import SecureUnitOfWork
 
@@ -36,6 +37,8 @@ class ClinicDashboard:
     clinic: Clinic
     board: Dashboard
     sections: Mapping[str, bool]
+    side_effects: tuple[SideEffectOnBoard, ...] = ()
+    """Side effects patients reported in the portal, not reviewed yet, urgent first (``services/portal.py``)."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,11 @@ def get_dashboard(ctx: AppContext, actor: Actor, now: datetime) -> ClinicDashboa
         seen = uow.read_models.acknowledged_since(clinic.id, acknowledged_after)
         board = uow.read_models.dashboard(clinic.id, today, zone, ctx.thresholds, sections=sections,
                                           acknowledged=seen)
+        reported = (side_effects_on_board(uow, clinic.id) if sections["alerts"]
+                    and is_permitted(actor.role, "adverse-events", "read") else ())
         access.showed((ref.patient_id for group in (board.due_today, board.overdue, board.protection, board.alerts,
-                                                    board.inductions) for ref in group), "the dashboard")
-        return ClinicDashboard(clinic, board, sections)
+                                                    board.inductions, reported) for ref in group), "the dashboard")
+        return ClinicDashboard(clinic, board, sections, reported)
 
     return run_audited(ctx.uow, access, body)
 

@@ -23,6 +23,10 @@ from naltrack.web.routes import (
     orders,
     outcomes,
     patients,
+    portal,
+    portal_auth,
+    portal_documents,
+    portal_staff,
     program_records,
     questionnaires,
     readiness,
@@ -38,7 +42,8 @@ def build_web_router(settings: Settings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     router.include_router(build_static_router(discover_assets()))
     # intake first: /patients/new must win over /patients/{patient_id}.
-    for module in (auth, dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
+    for module in (auth, portal_auth, portal, portal_documents, portal_staff,
+                   dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
                    consents, audit, alerts, counseling, safety, doses, readiness_records, orders,
                    program_records, groups, clinical_records, outcomes, documents):
         router.include_router(module.router)

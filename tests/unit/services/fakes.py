@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
+from tests.unit.portal.fake_portal import FakePortalRepository
+
 from naltrack.domain.errors import Conflict
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.records import ClinicalRecord
@@ -266,6 +268,7 @@ class FakeSecureUnitOfWork(FakeUnitOfWork, SecureUnitOfWork):
     def __init__(self, store: Store | None = None, security_store: SecurityStore | None = None) -> None:
         super().__init__(store)
         self.security_store = security_store or SecurityStore()
+        self.portal = FakePortalRepository()  # the portal's storage, kept in memory (not rolled back)
 
     def __enter__(self) -> FakeSecureUnitOfWork:
         super().__enter__()

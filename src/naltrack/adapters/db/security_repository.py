@@ -41,6 +41,7 @@ from naltrack.adapters.db import tables
 from naltrack.adapters.db.audit_batch import AuditBatch
 from naltrack.adapters.db.audit_ledger import SqlAuditLedger, missing_guards, note_restored, restore_guards
 from naltrack.adapters.db.idempotency import SqlIdempotencyRepository
+from naltrack.adapters.db.portal_repository import SqlPortalRepository
 from naltrack.adapters.db.read_models import SqlReadModels
 from naltrack.adapters.db.sign_in_attempts import SqlSignInAttempts
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
@@ -370,6 +371,7 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         self.read_models = SqlReadModels(self._connection, self._engine)  # type: ignore[arg-type]
         self.sign_ins = SqlSignInAttempts(self._connection)  # type: ignore[arg-type]
         self.idempotency = SqlIdempotencyRepository(self._connection)  # type: ignore[arg-type]
+        self.portal = SqlPortalRepository(self._connection)  # type: ignore[arg-type]
         return self
 
     def commit_read(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:

@@ -204,6 +204,7 @@ substance_use_reports = _record_table(
 drinking_days = _record_table(
     "drinking_days",
     _col("day", sa.Date, False), _col("standard_drinks", sa.Float, False),
+    _col("craving", sa.Integer),  # migration 0017: the patient's 0-10 rating in the portal diary
     sa.Index(None, "patient_id", "day"),
 )
 lab_results = _record_table(

@@ -28,7 +28,7 @@ def dashboard(request: Request, form: Mapping[str, Any] | None) -> Response:
     ctx = web_of(request).ctx
     view = get_dashboard(ctx, actor_of(request, user), web_of(request).now())
     context = page_context(request, user, "Dashboard", board=view.board, sections=view.sections,
-                           clinic_name=view.clinic.name, thresholds=ctx.thresholds,
+                           clinic_name=view.clinic.name, thresholds=ctx.thresholds, side_effects=view.side_effects,
                            recorded=request.query_params.get("recorded"))
     return render(request, "pages/dashboard.html", "partials/dashboard.html", context)
 
