@@ -107,6 +107,32 @@ class Settings(BaseSettings):
                                   description="counts below this are suppressed in the program's measures and "
                                               "reports (at least 11)")
 
+    # Patient reminders (docs/reminders.md). A reminder says nothing of the care: the clinic is named by a
+    # neutral display name, never by its real name when that name gives the care away.
+    reminder_days_ahead: int = Field(default=3, ge=0, le=14,
+                                     description="remind this many days before a visit due or an appointment: "
+                                                 "enough to book or rearrange around work (the XR-NTX dose is "
+                                                 "given up to a few days either side of its due day), not so "
+                                                 "early that it is forgotten")
+    reminder_display_name: str = Field(default="your clinic", max_length=60,
+                                       description="the clinic name reminders show when a clinic has none in "
+                                                   "reminder_clinic_names; must be neutral")
+    reminder_clinic_names: dict[str, str] = Field(
+        default_factory=dict, description='neutral display names by clinic id, as JSON: {"c1": "Elm Street Health"}')
+    smtp_host: str = Field(default="localhost", description="the SMTP server reminders are e-mailed through")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = Field(default="reminders@localhost", description="the From address of reminder e-mails")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(default="starttls",
+                                                         description="none, STARTTLS after connecting, or TLS")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    sms_gateway_url: str | None = Field(default=None, description="the HTTP gateway reminders are texted "
+                                                                  "through (POST JSON {to, body, reference})")
+    sms_gateway_token: str | None = Field(default=None, description="bearer token sent to the SMS gateway")
+    sms_inbound_secret: str | None = Field(
+        default=None, description="the shared secret the gateway sends in X-Gateway-Secret with each inbound "
+                                  "reply to /reminders/sms/inbound; unset: inbound replies are refused")
+
     def cors_origin_list(self) -> tuple[str, ...]:
         """The allowed cross-origin callers (``*``: any origin)."""
         if self.cors_origins is None:

@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "measure": ("naltrack.cli.measure", "measure"),
     "fhir": ("naltrack.cli.fhir", "fhir"),
     "documents": ("naltrack.cli.documents", "documents"),
+    "reminders": ("naltrack.cli.reminders", "reminders"),
+    "contact": ("naltrack.cli.reminders", "contact"),
 }
 
 _SUMMARIES: dict[str, str] = {
@@ -48,6 +50,8 @@ _SUMMARIES: dict[str, str] = {
     "measure": "Program outcome and quality measures (retention, cascade, POD, IET).",
     "fhir": "Export or import FHIR R4 records.",
     "documents": "Print a patient document: wallet card, after-visit summary, consent form, ...",
+    "reminders": "Queue, send and list patient reminders (e-mail, SMS).",
+    "contact": "Record or withdraw a patient's consent to reminders.",
 }
 
 

@@ -32,6 +32,7 @@ from naltrack.web.routes import (
     readiness,
     readiness_records,
     recording,
+    reminders,
     safety,
     schedule,
 )
@@ -45,7 +46,7 @@ def build_web_router(settings: Settings) -> APIRouter:
     for module in (auth, portal_auth, portal, portal_documents, portal_staff,
                    dashboard, intake, patients, recording, labs_implants, questionnaires, readiness, schedule,
                    consents, audit, alerts, counseling, safety, doses, readiness_records, orders,
-                   program_records, groups, clinical_records, outcomes, documents):
+                   program_records, groups, clinical_records, outcomes, documents, reminders):
         router.include_router(module.router)
 
     return router
