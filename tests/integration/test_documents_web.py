@@ -25,7 +25,7 @@ def pdf_text(body: bytes) -> str:
 def test_the_chart_links_each_document_and_the_wallet_card_holds_the_domains_date(app):  # noqa: F811
     client = signed_in(app, "nurse.kim")
     chart = client.get("/patients/p1").text
-    section = chart.split('id="documents"')[1].split("</section>")[0]
+    section = chart.split('id="documents"')[1].split("</nav>")[0]
     for name in ("wallet-card", "after-visit", "injection-record", "consent-form"):
         assert f"/patients/p1/documents/{name}.pdf" in section, name
     assert "referral-packet" not in section  # a nurse may not disclose
@@ -50,9 +50,10 @@ def test_the_front_desk_sees_no_documents_and_is_refused_them(app):  # noqa: F81
 
 def test_the_referral_packet_is_refused_without_consent_and_disclosed_with_one(app):  # noqa: F811
     client = signed_in(app, "dr.okafor")
-    chart = client.get("/patients/p1").text
-    assert "/patients/p1/documents/referral-packet.pdf" in chart
-    form = {"csrf_token": csrf(chart), "recipient": "Riverside Primary Care", "purpose": "referral",
+    assert 'href="/patients/p1/documents/referral-packet"' in client.get("/patients/p1").text
+    page = client.get("/patients/p1/documents/referral-packet").text
+    assert "No consent on file: nothing may be disclosed." in page
+    form = {"csrf_token": csrf(page), "recipient": "Riverside Primary Care", "purpose": "referral",
             "cat_administrations": "on"}
     refused = client.post("/patients/p1/documents/referral-packet.pdf", data=form)
     assert refused.status_code == 403 and "Not disclosed" in refused.text
@@ -64,6 +65,8 @@ def test_the_referral_packet_is_refused_without_consent_and_disclosed_with_one(a
     assert client.post("/patients/p1/consents", follow_redirects=False, data={
         "csrf_token": csrf(page), "recipient": "Riverside Primary Care", "purpose": "referral",
         "cat_administrations": "on", "signed_on": "2026-01-02", "expires_on": "2030-12-31"}).status_code == 303
+    listed = client.get("/patients/p1/documents/referral-packet").text
+    assert "Riverside Primary Care" in listed and "/patients/p1/documents/consent-form.pdf?consent=" in listed
     packet = client.post("/patients/p1/documents/referral-packet.pdf", data=form)
     assert packet.status_code == 200 and packet.headers["content-type"] == "application/pdf"
     text = pdf_text(packet.content)
@@ -87,3 +90,19 @@ def test_a_consent_form_from_a_recorded_consent_names_its_recipient(app):  # noq
     assert form.status_code == 200
     text = pdf_text(form.content)
     assert "County Hospital ED" in text and f"This consent ends on {day_text(date(2030, 12, 31))}" in text
+
+
+def test_a_packet_form_without_recipient_or_records_is_shown_again_naming_them(app):  # noqa: F811
+    client = signed_in(app, "dr.okafor")
+    page = client.get("/patients/p1/documents/referral-packet").text
+    answer = client.post("/patients/p1/documents/referral-packet.pdf", data={
+        "csrf_token": csrf(page), "recipient": "", "purpose": "referral"})
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
+    assert "choose at least one record category the consent covers" in answer.text
+    assert 'id="f-recipient"' in answer.text
+    with app.state.secure_uow() as uow:
+        prescriber = Actor(uow.security.find_credentials("dr.okafor")[0])
+    assert list_disclosures(AppContext(uow=app.state.secure_uow), prescriber, "p1", datetime.now(UTC)) == []
+    assert client.get("/patients/p1/documents/referral-packet", follow_redirects=False).status_code == 200
+    refused = signed_in(app, "nurse.kim").get("/patients/p1/documents/referral-packet")
+    assert refused.status_code == 403 and "may not disclose" in refused.text

@@ -353,7 +353,7 @@ def render_injection_record(record: InjectionRecord) -> bytes:
 def render_consent_form(form: ConsentFormContent) -> bytes:
     header, consent = form.header, form.consent
     pdf = _Document(f"Consent to disclose - {header.patient_name}")
-    pdf.footer_text = ("Consent to disclose substance use disorder records (42 CFR Part 2)"
+    pdf.footer_text = (f"{header.patient_name} - consent to disclose substance use disorder records (42 CFR Part 2)"
                        + (f" - consent {consent.id}" if consent is not None else " - blank form"))
     pdf.add_page()
     pdf.heading("Consent to share substance use disorder treatment records", 15)
@@ -362,8 +362,10 @@ def render_consent_form(form: ConsentFormContent) -> bytes:
     if consent is not None and consent.revoked_at is not None:
         pdf.para(f"This consent was revoked on {consent.revoked_at.date().isoformat()}: it allows no further "
                  "disclosure.", 11, "B", ALERT)
-    for element in form.elements:
-        if pdf.will_page_break(30):
+    # What the patient reads comes first; the signature and its date close the form, together on one page.
+    signing = [e for e in form.elements if e.key in _SIGNING]
+    for element in [e for e in form.elements if e.key not in _SIGNING] + signing:
+        if pdf.will_page_break(_SIGNING_BLOCK_MM if signing and element is signing[0] else 30):
             pdf.add_page()
         pdf.font(11, "B")
         pdf.multi_cell(0, 5.5, pdf.plain(element.heading), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -372,6 +374,11 @@ def render_consent_form(form: ConsentFormContent) -> bytes:
         pdf.ln(1.5)
     pdf.para(f"Required elements: {CONSENT_ELEMENTS_SOURCE}.", 7.5, color=MUTED)
     return bytes(pdf.output())
+
+
+#: The elements signed last, and the height they need together (mm).
+_SIGNING = frozenset({"signature", "date"})
+_SIGNING_BLOCK_MM = 75.0
 
 
 def _consent_element(pdf: _Document, form: ConsentFormContent, key: str) -> None:
