@@ -68,7 +68,8 @@ def patient_actor(principal: PatientPrincipal, source: str | None) -> Actor:
 
 
 def invite_patient(ctx: AppContext, actor: Actor, patient_id: str, login_name: str, now: datetime) -> IssuedInvite:
-    """A one-time portal invite for a patient of the actor's clinic (roles that update demographics).
+    """A one-time portal invite for a patient of the actor's clinic (roles that update demographics); the patient's
+    earlier unused links stop working.
 
     Raises
     ------
@@ -85,12 +86,14 @@ def invite_patient(ctx: AppContext, actor: Actor, patient_id: str, login_name: s
         holder = uow.portal.find_credentials(name)
         if holder is not None and holder[0].patient_id != patient.id:
             raise InvalidInput("login_name", name, "cannot be used; choose another login name")
+        withdrawn = uow.portal.withdraw_invites(patient.id, now)  # one live link per patient: the newest
         raw = secrets.token_urlsafe(32)
         invite = PortalInvite(id=new_id(), patient_id=patient.id, clinic_id=patient.clinic_id, login_name=name,
                               token_hash=hash_token(raw), created_by=actor.user.id, created_at=now,
                               expires_at=now + INVITE_TTL)
         uow.portal.add_invite(invite)
-        access.wrote("portal-invites", invite.id, patient.id, detail=f"portal invite for {name}")
+        access.wrote("portal-invites", invite.id, patient.id, detail=f"portal invite for {name}"
+                     + (f", {withdrawn} earlier link(s) withdrawn" if withdrawn else ""))
         return IssuedInvite(raw, name, invite.expires_at, invite.id)
 
     return run_audited(ctx.uow, access, body)
@@ -110,7 +113,7 @@ def accept_invite(ctx: AppContext, raw_token: str, login_name: str, password: st
     """Use an invite: the patient chooses their login name and password; the invite is spent.
 
     A patient who has an account already (a second invite, e.g. a forgotten password) gets a new
-    password on it. Audited with the patient as the actor.
+    password on it, and every session opened with the old one ends. Audited with the patient as the actor.
 
     Raises
     ------
@@ -136,8 +139,9 @@ def accept_invite(ctx: AppContext, raw_token: str, login_name: str, password: st
             uow.portal.add_account(account, _HASHER.hash(password))
         elif account.login_name != name:
             raise InvalidInput("login_name", name, f"this account's login name is {account.login_name}")
-        else:
+        else:  # a new password: every session opened with the old one ends
             uow.portal.set_password_hash(account.id, _HASHER.hash(password))
+            uow.portal.revoke_sessions_of(account.id, now)
         _audit(uow, account.id, account.clinic_id, "create", now, source, patient_id=account.patient_id,
                record_id=invite.id, detail="portal invite used, password set")
         uow.commit()

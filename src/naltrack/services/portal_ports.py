@@ -54,6 +54,10 @@ class PortalRepository(abc.ABC):
         """Mark the invite used at ``at`` if it was not; ``False`` when it was used already (one use, even racing)."""
 
     @abc.abstractmethod
+    def withdraw_invites(self, patient_id: str, at: datetime) -> int:
+        """Spend every unused invite of the patient at ``at`` (a new invite replaces them); how many."""
+
+    @abc.abstractmethod
     def add_account(self, account: PortalAccount, password_hash: str) -> None: ...
 
     @abc.abstractmethod
@@ -76,6 +80,10 @@ class PortalRepository(abc.ABC):
 
     @abc.abstractmethod
     def revoke_session(self, session_id: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def revoke_sessions_of(self, account_id: str, at: datetime) -> int:
+        """Revoke every live session of the account (its password changed); how many."""
 
     @abc.abstractmethod
     def add_side_effect(self, report: SideEffectReport, clinic_id: str) -> None: ...

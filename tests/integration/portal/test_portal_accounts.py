@@ -45,6 +45,25 @@ def test_an_invite_is_stored_hashed_works_once_and_expires(world: PortalWorld) -
                     follow_redirects=False).status_code == 303
 
 
+def test_a_new_invite_withdraws_the_earlier_link_and_a_new_password_ends_old_sessions(world: PortalWorld) -> None:
+    ctx = world.app.state.application.ctx
+    signed_in = world.patient_client("a")
+    assert signed_in.get("/portal").status_code == 200
+    first = account_cases.invite_patient(ctx, staff_actor(world.app, "nurse"), world.ids["a"]["patient"],
+                                         world.ids["a"]["login"], world.now)
+    second = account_cases.invite_patient(ctx, staff_actor(world.app, "nurse"), world.ids["a"]["patient"],
+                                          world.ids["a"]["login"], world.now)
+    web = world.client()
+    assert web.get(f"/portal/invite/{first.token}").status_code == 404
+    password = "saffron meadow pylon quartz"
+    done = web.post(f"/portal/invite/{second.token}", data={"login_name": world.ids["a"]["login"],
+                                                             "password": password, "password_again": password},
+                    follow_redirects=False)
+    assert done.status_code == 303
+    ended = signed_in.get("/portal", follow_redirects=False)
+    assert ended.status_code == 303 and ended.headers["location"] == "/portal/sign-in"
+
+
 def test_a_weak_password_or_anothers_login_name_is_refused_and_the_invite_stays_usable(world: PortalWorld) -> None:
     ctx = world.app.state.application.ctx
     issued = account_cases.invite_patient(ctx, staff_actor(world.app, "front-desk"), world.ids["a"]["patient"],

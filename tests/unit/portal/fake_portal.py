@@ -32,6 +32,12 @@ class FakePortalRepository(PortalRepository):
         self.invites[invite_id] = replace(invite, used_at=at)
         return True
 
+    def withdraw_invites(self, patient_id: str, at: datetime) -> int:
+        unused = [i for i in self.invites.values() if i.patient_id == patient_id and i.used_at is None]
+        for invite in unused:
+            self.invites[invite.id] = replace(invite, used_at=at)
+        return len(unused)
+
     def add_account(self, account: PortalAccount, password_hash: str) -> None:
         self.accounts[account.id] = (account, password_hash)
 
@@ -58,6 +64,12 @@ class FakePortalRepository(PortalRepository):
 
     def revoke_session(self, session_id: str, at: datetime) -> None:
         self.sessions[session_id] = replace(self.sessions[session_id], revoked_at=at)
+
+    def revoke_sessions_of(self, account_id: str, at: datetime) -> int:
+        live = [s for s in self.sessions.values() if s.account_id == account_id and s.revoked_at is None]
+        for session in live:
+            self.sessions[session.id] = replace(session, revoked_at=at)
+        return len(live)
 
     def add_side_effect(self, report: SideEffectReport, clinic_id: str) -> None:
         self.reports[report.id] = (report, clinic_id)

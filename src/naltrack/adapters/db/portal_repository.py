@@ -46,6 +46,12 @@ class SqlPortalRepository(PortalRepository):
         done = self._c.execute(sa.update(t).where(t.c.id == invite_id, t.c.used_at.is_(None)).values(used_at=at))
         return done.rowcount == 1
 
+    def withdraw_invites(self, patient_id: str, at: datetime) -> int:
+        t = pt.portal_invites
+        done = self._c.execute(sa.update(t).where(t.c.patient_id == patient_id, t.c.used_at.is_(None))
+                               .values(used_at=at))
+        return int(done.rowcount)
+
     def add_account(self, account: PortalAccount, password_hash: str) -> None:
         self._c.execute(sa.insert(pt.portal_accounts).values(**account.__dict__, password_hash=password_hash))
 
@@ -80,6 +86,12 @@ class SqlPortalRepository(PortalRepository):
     def revoke_session(self, session_id: str, at: datetime) -> None:
         s = pt.portal_sessions
         self._c.execute(sa.update(s).where(s.c.id == session_id, s.c.revoked_at.is_(None)).values(revoked_at=at))
+
+    def revoke_sessions_of(self, account_id: str, at: datetime) -> int:
+        s = pt.portal_sessions
+        done = self._c.execute(sa.update(s).where(s.c.account_id == account_id, s.c.revoked_at.is_(None))
+                               .values(revoked_at=at))
+        return int(done.rowcount)
 
     def add_side_effect(self, report: SideEffectReport, clinic_id: str) -> None:
         self._c.execute(sa.insert(pt.side_effect_reports).values(**report.__dict__, clinic_id=clinic_id))
