@@ -24,6 +24,7 @@ from naltrack.domain.protection import protection_end
 from naltrack.domain.questionnaires import score_answers, score_response
 from naltrack.domain.security.accounts import Actor
 from naltrack.domain.security.patient_accounts import bound_patient_id
+from naltrack.domain.security.roles import is_permitted
 from naltrack.domain.side_effects import SideEffectReport
 from naltrack.instruments.definitions import Instrument, get_instrument, instrument_ids
 from naltrack.instruments.scoring import Score
@@ -280,6 +281,32 @@ def review_side_effect(ctx: AppContext, actor: Actor, report_id: str, now: datet
         found = uow.portal.find_side_effect(report.id)
         assert found is not None  # noqa: S101
         return found
+
+    return run_audited(ctx.uow, access, body)
+
+
+@dataclass(frozen=True)
+class PortalOverview:
+    """What a patient has in the portal, as staff see it: the account's login name (``None``: not invited or not
+    signed up yet), and, for roles that may read them, the assigned questionnaires and the side-effect reports."""
+
+    login_name: str | None
+    assignments: tuple[Assignment, ...]
+    side_effects: tuple[SideEffectReport, ...]
+
+
+def get_portal_overview(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> PortalOverview:
+    """The staff's view of one patient's portal (roles that read demographics); one audited read."""
+    access = Access(actor=actor, action="read", category="demographics", now=now, record_type="portal-overview")
+
+    def body(uow: SecureUnitOfWork, access: Access) -> PortalOverview:
+        patient = authorized_patient(uow, access, patient_id)
+        account = uow.portal.account_of_patient(patient.id)
+        assignments = (tuple(uow.portal.assignments_for(patient.id))
+                       if is_permitted(actor.role, "questionnaires", "read") else ())
+        reports = (tuple(uow.portal.side_effects_for(patient.id))
+                   if is_permitted(actor.role, "adverse-events", "read") else ())
+        return PortalOverview(account.login_name if account else None, assignments, reports)
 
     return run_audited(ctx.uow, access, body)
 

@@ -128,3 +128,15 @@ def test_the_wallet_card_is_the_documents_use_case_read_as_the_patient(world: Po
     assert card.content.startswith(b"%PDF")
     reads = [r for r in _audit_rows(world, world.ids["a"]["account"]) if r["record_type"] == "wallet-card"]
     assert [(r["patient_id"], r["outcome"]) for r in reads] == [(world.ids["a"]["patient"], "allowed")]
+
+
+def test_staff_see_the_patients_portal_account_assignments_and_reports_as_their_role_allows(world: PortalWorld) -> None:
+    url = f"/patients/{world.ids['a']['patient']}/portal"
+    nurse = world.staff_client("nurse").get(url).text
+    assert f"Portal account: <strong>{world.ids['a']['login']}</strong>" in nurse
+    assert "Patient Health Questionnaire (PHQ-9), assigned" in nurse and "not answered yet" in nurse
+    assert f"Something else, mild (“{world.ids['a']['itch']}”)" in nurse and "not reviewed yet" in nurse
+    assert world.ids["b"]["itch"] not in nurse
+    desk = world.staff_client("front-desk").get(url).text
+    assert f"Portal account: <strong>{world.ids['a']['login']}</strong>" in desk
+    assert world.ids["a"]["itch"] not in desk and 'id="assignments"' not in desk

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from naltrack.domain.errors import InvalidInput
 from naltrack.domain.patients import Patient
 from naltrack.domain.security.patient_accounts import INVITE_TTL
-from naltrack.instruments.definitions import get_instrument
+from naltrack.instruments.definitions import get_instrument, instrument_ids
 from naltrack.services import patients as patient_cases
 from naltrack.services import portal as portal_cases
 from naltrack.services import portal_accounts as account_cases
@@ -47,9 +47,11 @@ def _portal_page(request: Request, user: WebUser, form: FormState, issued: Issue
     web = web_of(request)
     patient = patient_cases.get_patient(web.ctx, actor_of(request, user), request.path_params["patient_id"],
                                         web.now())
-    form.values.setdefault("login_name", suggested_login_name(patient))
+    overview = portal_cases.get_portal_overview(web.ctx, actor_of(request, user), patient.id, web.now())
+    form.values.setdefault("login_name", overview.login_name or suggested_login_name(patient))
     link = f"{request.base_url}portal/invite/{issued.token}" if issued else None
     context = page_context(request, user, "Patient portal", patient=patient, form=form, invite_link=link,
+                           overview=overview, titles={i: get_instrument(i).title for i in instrument_ids()},
                            issued=issued, assigned=assigned, ttl_hours=int(INVITE_TTL.total_seconds() // 3600),
                            instruments=[get_instrument(i) for i in portal_cases.portal_instrument_ids()])
     return render(request, "pages/record.html", "portal/staff_portal.html", context, status_code=status)
