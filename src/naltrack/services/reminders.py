@@ -339,6 +339,10 @@ def _send_one(ctx: AppContext, actor: Actor, reminder_id: str, senders: Mapping[
         authorized_patient(uow, access, reminder.patient_id)
         if reminder.status not in ("queued", "failed"):
             return "unchanged", None  # sent meanwhile by another run
+        if reminder.due_on < now.astimezone(uow.clinics.get(reminder.clinic_id).zone).date():
+            uow.contacts.mark_reminder(reminder.id, "skipped", now, "its day has passed")
+            access.detail = f"reminder {reminder.id} not sent by {reminder.channel}: its day has passed"
+            return "skipped", None
         consent = _in_force(uow.contacts.consents_of(reminder.patient_id), reminder.channel, now)
         if consent is None or consent.address != reminder.address:
             uow.contacts.mark_reminder(reminder.id, "skipped", now, "no consent in force for this channel")

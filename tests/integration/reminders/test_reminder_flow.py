@@ -150,3 +150,18 @@ def test_consent_replaced_and_checked(reminder_world: ReminderWorld) -> None:
         cases.record_contact_consent(world.ctx, world.actor("couns.ray"), PATIENT, "sms", PHONE, world.now)
     with pytest.raises(NotFound):  # another clinic's patient is not found
         cases.record_contact_consent(world.ctx, world.actor("desk.two"), PATIENT, "sms", PHONE, world.now)
+
+
+def test_a_reminder_whose_day_has_passed_is_not_sent(reminder_world: ReminderWorld) -> None:
+    world = reminder_world
+    world.consent("sms", PHONE)
+    queued = world.queue().queued
+    world.gateway.fail_next = 5
+    world.send()  # both fail today
+    world.gateway.fail_next = 0
+
+    report = world.send(world.now + timedelta(days=4))  # after the visit due and the appointment
+
+    assert report.sent == [] and sorted(report.skipped) == sorted(r.id for r in queued)
+    assert world.gateway.received == []
+    assert {(r.status, r.last_error) for r in _by_id(world).values()} == {("skipped", "its day has passed")}
