@@ -259,3 +259,15 @@ def test_a_wallet_card_needs_a_naltrexone_dose_on_record(program: Program) -> No
     assert (last.record_type, last.patient_id, last.outcome) == ("wallet-card", "doc-p2", "invalid")
     summary = cases.after_visit(program.ctx, program.users["nurse"], "doc-p2", NOW)
     assert (summary.doses_today, summary.blocked_through, summary.next_injection_due) == ((), None, None)
+
+
+def test_the_card_prints_the_clinics_phone_on_record_unless_another_is_given(program: Program) -> None:
+    with program.storage.uow() as uow:
+        uow.clinics.update(replace(make_clinic(), phone="(212) 555-0142"))
+        uow.commit()
+    nurse = program.users["nurse"]
+    on_record = text_of(pdf.render_wallet_card(cases.wallet_card(program.ctx, nurse, PATIENT, NOW)))
+    assert "Clinic phone: (212) 555-0142" in on_record
+    assert "Call the clinic: Test Street Clinic, (212) 555-0142" in on_record
+    given = text_of(pdf.render_wallet_card(cases.wallet_card(program.ctx, nurse, PATIENT, NOW, "(212) 555-0199")))
+    assert "(212) 555-0199" in given and "(212) 555-0142" not in given

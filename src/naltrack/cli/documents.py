@@ -21,19 +21,21 @@ from naltrack.cli.errors import bad_input_exits_2
 from naltrack.cli.records import cli_actor
 from naltrack.config import get_settings
 from naltrack.domain.errors import InvalidInput
+from naltrack.domain.patients import CLINIC_PHONE_MAX
 from naltrack.domain.security.consent import PURPOSES
 from naltrack.domain.security.roles import CLINICAL_CATEGORIES
 from naltrack.services import documents as cases
 from naltrack.web import documents_pdf as pdf
 
-#: The longest clinic contact printed (it must fit one line of the card).
-MAX_CONTACT_CHARS = 40
+#: The longest clinic contact printed (it must fit one line of the card): as long as a clinic's phone.
+MAX_CONTACT_CHARS = CLINIC_PHONE_MAX
 
 _database = click.option("--database", "database_url", default=None, help="Database URL (default: configured).")
 _by = click.option("--as", "username", required=True, help="The naltrack user who prints it (audited).")
 _out = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
                     help="The PDF file to write.")
-_contact = click.option("--contact", default=None, help="The clinic's phone number printed on the document.")
+_contact = click.option("--contact", default=None,
+                        help="The phone number printed on the document (default: the clinic's phone on record).")
 
 
 @click.group()

@@ -8,6 +8,7 @@ OMB categories (https://hl7.org/fhir/us/core/StructureDefinition-us-core-race.ht
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -37,6 +38,11 @@ MAX_ADDRESSES = 10
 MAX_NAMES = 10
 
 
+#: The longest clinic phone number kept (an international number with an extension fits).
+CLINIC_PHONE_MAX = 40
+_PHONE = re.compile(r"\+?[0-9(][0-9 ()./-]*[0-9](?: ?(?:x|ext\.?) ?[0-9]{1,6})?")
+
+
 @dataclass(frozen=True)
 class Clinic:
     """A clinic: the tenant a user and a patient belong to. ``timezone`` is an IANA name."""
@@ -44,10 +50,17 @@ class Clinic:
     id: str
     name: str
     timezone: str = "America/New_York"
+    phone: str | None = None
+    """How patients and an emergency team reach the clinic: printed on the wallet card and the documents."""
 
     def __post_init__(self) -> None:
         require_text("clinic.id", self.id, 64)
         require_text("clinic.name", self.name)
+        if self.phone is not None:
+            require_text("clinic.phone", self.phone, CLINIC_PHONE_MAX)
+            if not _PHONE.fullmatch(self.phone):
+                raise InvalidInput("clinic.phone", self.phone, "must be a phone number: digits, spaces, "
+                                   "+ ( ) - . / and an extension (e.g. (212) 555-0142 x12)")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError, TypeError) as error:

@@ -143,7 +143,9 @@ class ReferralPacket:
 
 
 def _header(patient: Patient, clinic: Clinic, today: date, contact: str | None = None) -> DocumentHeader:
-    return DocumentHeader(patient.display_name, patient.birth_date, clinic.name, today, contact)
+    """The patient, the clinic and its phone (``contact`` given for this print, else the clinic's own)."""
+    return DocumentHeader(patient.display_name, patient.birth_date, clinic.name, today,
+                          contact if contact is not None else clinic.phone)
 
 
 def _read(ctx: AppContext, actor: Actor, patient_id: str, document: str, category: str,

@@ -10,6 +10,7 @@ audit entry, in the same transaction. A user sees only their own clinic's patien
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -37,6 +38,19 @@ def register_clinic(ctx: AppContext, clinic: Clinic) -> Clinic:
         uow.clinics.add(clinic)
         uow.commit()
     return clinic
+
+
+def update_clinic(ctx: AppContext, clinic_id: str, *, name: str | None = None, timezone: str | None = None,
+                  phone: str | None = None) -> Clinic:
+    """Change a clinic's name, time zone or phone (set-up); :class:`NotFound` for an unknown clinic."""
+    with ctx.uow() as uow:
+        current = uow.clinics.get(clinic_id)
+        changed = replace(current, name=current.name if name is None else name,
+                          timezone=current.timezone if timezone is None else timezone,
+                          phone=current.phone if phone is None else phone)
+        uow.clinics.update(changed)
+        uow.commit()
+    return changed
 
 
 def _access(actor: Actor, action: str, now: datetime, patient_id: str | None = None) -> Access:

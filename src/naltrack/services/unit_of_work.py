@@ -64,6 +64,10 @@ class ClinicRepository(KeyedRepository[Clinic]):
     @abc.abstractmethod
     def list(self) -> list[Clinic]: ...
 
+    @abc.abstractmethod
+    def update(self, clinic: Clinic) -> None:
+        """Store ``clinic``'s name, time zone and phone; :class:`NotFound` for an unknown clinic."""
+
 
 class PatientRepository(KeyedRepository[Patient]):
     """Patients, searchable by clinic and by name or MRN."""

@@ -39,7 +39,7 @@ class Staff:
 def make_clinics(seed: int, n: int) -> list[Clinic]:
     """``n`` clinics (cycling through four invented ones)."""
     return [Clinic(id=f"s{seed}-c{k + 1}", name=CLINICS[k % len(CLINICS)][0] + ("" if k < len(CLINICS) else f" {k}"),
-                   timezone=CLINICS[k % len(CLINICS)][1]) for k in range(n)]
+                   timezone=CLINICS[k % len(CLINICS)][1], phone=f"(212) 555-01{k % 100:02d}") for k in range(n)]
 
 
 def make_staff(clinic_index: int) -> Staff:

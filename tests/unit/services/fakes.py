@@ -55,6 +55,10 @@ class FakeClinicRepository(ClinicRepository):
     def list(self) -> list[Clinic]:
         return sorted(self.data.values(), key=lambda c: (c.name, c.id))
 
+    def update(self, clinic: Clinic) -> None:
+        self.get(clinic.id)
+        self.data[clinic.id] = clinic
+
 
 class FakePatientRepository(PatientRepository):
     def __init__(self, data: dict[str, Patient]) -> None:

@@ -185,11 +185,11 @@ def mapping_for(cls: type[ClinicalRecord]) -> RecordMapping:
 # --- clinics and patients ---------------------------------------------------------------
 
 def clinic_to_row(clinic: Clinic) -> Row:
-    return {"id": clinic.id, "name": clinic.name, "timezone": clinic.timezone}
+    return {"id": clinic.id, "name": clinic.name, "timezone": clinic.timezone, "phone": clinic.phone}
 
 
 def clinic_from_row(row: Mapping[Any, Any]) -> Clinic:
-    return Clinic(id=row["id"], name=row["name"], timezone=row["timezone"])
+    return Clinic(id=row["id"], name=row["name"], timezone=row["timezone"], phone=row["phone"])
 
 
 def patient_to_row(patient: Patient) -> Row:

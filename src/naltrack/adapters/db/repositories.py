@@ -28,7 +28,7 @@ from naltrack.adapters.db.mappers import (
     patient_from_row,
     patient_to_row,
 )
-from naltrack.domain.errors import Conflict, StaleVersion
+from naltrack.domain.errors import Conflict, NotFound, StaleVersion
 from naltrack.domain.patients import Clinic, Patient
 from naltrack.domain.person_data import MRN_SYSTEM_PREFIX, Identifier
 from naltrack.domain.records import ClinicalRecord
@@ -68,6 +68,13 @@ class OnConnection:
 class SqlClinicRepository(OnConnection, ClinicRepository):
     def add(self, clinic: Clinic) -> None:
         _insert(self._connection, t.clinics, [clinic_to_row(clinic)])
+
+    def update(self, clinic: Clinic) -> None:
+        row = clinic_to_row(clinic)
+        statement = sa.update(t.clinics).where(t.clinics.c.id == clinic.id).values(
+            {k: v for k, v in row.items() if k != "id"})
+        if self._connection.execute(statement).rowcount != 1:
+            raise NotFound(self.kind, clinic.id)
 
     def find(self, clinic_id: str) -> Clinic | None:
         row = self._connection.execute(sa.select(t.clinics).where(t.clinics.c.id == clinic_id)).mappings().first()

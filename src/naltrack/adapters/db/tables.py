@@ -66,6 +66,7 @@ clinics = sa.Table(
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("phone", sa.String(40)),
 )
 
 patients = sa.Table(
