@@ -62,10 +62,10 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "overdose-risk", "Overdose risk after stopping or missing a dose",
-        "After naltrexone wears off, a dose you used to take can kill you.",
-        ("Naltrexone lowers your tolerance to opioids. When it wears off (at the end of the 4 weeks after a "
-         "shot, after a missed dose, or after you stop) the amount of opioid you used to take can now cause a "
-         "fatal overdose.",
+        "When naltrexone wears off, a dose you used to take can kill you.",
+        ("After detox and weeks without opioids, your body is no longer used to them: your tolerance is low. "
+         "When naltrexone wears off (at the end of the 4 weeks after a shot, after a missed dose, or after you "
+         "stop) the amount of opioid you used to take can now cause a fatal overdose.",
          "Trying to get past the block by taking a lot of opioids is also very dangerous and can be fatal.",
          "Keep naloxone (Narcan) at home and with you, and show the people close to you how to use it. If "
          "someone will not wake up or is not breathing well, give naloxone and call 911.",
