@@ -49,8 +49,8 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "side-effects", "Side effects to report",
         "Tell us about any problem where the shot was given, and about low mood.",
-        ("Common side effects are nausea, headache, tiredness, dizziness and trouble sleeping. They often get "
-         "better after the first weeks.",
+        ("Common side effects are nausea or vomiting, dizziness, sleepiness or trouble sleeping, muscle cramps "
+         "and less appetite. Tell the clinic about any that bother you.",
          "Where the shot was given you may have pain, tenderness, swelling, a hard lump, redness or itching. "
          "Most of these go away, but some reactions become very serious and need surgery. Report any pain, "
          "swelling or lump at the site in this portal or by phone, and call the clinic the same day if it gets "
