@@ -157,3 +157,18 @@ def test_calendar_link_serves_neutral_ics_audits_each_fetch_and_revocation_gives
     assert revoked.status_code == 200 and "Calendar link revoked." in revoked.text
     assert world.client().get(path).status_code == 404
     assert world.client().get("/calendar/unknown-token-value.ics").status_code == 404
+
+
+def test_a_counselor_reads_the_contact_page_without_forms_and_posts_are_refused(reminder_world: ReminderWorld) -> None:
+    world = reminder_world
+    world.consent("sms", PHONE)
+    web = world.staff_client("couns.ray")
+    page = web.get(f"/patients/{PATIENT}/contact")
+    assert page.status_code == 200 and PHONE in page.text
+    assert 'id="consent-form"' not in page.text and "Withdraw</button>" not in page.text
+    refused = web.post(f"/patients/{PATIENT}/contact/calendar", data={"csrf_token": _csrf(page.text)})
+    assert refused.status_code == 403
+    assert not any(e.action == "create" and e.record_type == "calendar_tokens" and e.outcome == "allowed"
+                   for e in world.audit())
+    other_clinic = world.staff_client("desk.two").get(f"/patients/{PATIENT}/contact")
+    assert other_clinic.status_code == 404 and PHONE not in other_clinic.text

@@ -96,3 +96,14 @@ def test_render_refuses_unknown_kinds_and_appointments_without_time() -> None:
     ("I'll be late", "other")])
 def test_replies(body: str, action: str) -> None:
     assert wording.parse_reply(body) == action
+
+
+def test_a_configured_display_name_that_gives_the_care_away_is_refused() -> None:
+    from naltrack.services.reminders import ReminderOptions
+
+    options = ReminderOptions(display_names={"c1": "Harbor Recovery Center", "c2": "Elm Street Health"})
+    assert options.display_name("c2") == "Elm Street Health"
+    assert options.display_name("c9") == "your clinic"
+    with pytest.raises(InvalidInput) as refused:
+        options.display_name("c1")
+    assert refused.value.field == "reminder.clinic_name"
