@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 from tests.integration.reminders.world import DISPLAY_NAME, EMAIL, PATIENT, PHONE, ReminderWorld
 
 
@@ -24,8 +23,6 @@ def _run(world: ReminderWorld, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_records_consent_queues_sends_and_lists(reminder_world: ReminderWorld) -> None:
     world = reminder_world
-    if not (world.settings.database_url or "").startswith("sqlite"):
-        pytest.skip("the commands run on SQLite here; the same use cases run on PostgreSQL in the flow tests")
     bad = _run(world, "contact", "record", PATIENT, "--channel", "sms", "--address", "12", "--as", "desk.lee")
     assert bad.returncode == 2 and "phone number" in bad.stderr
     refused = _run(world, "contact", "record", PATIENT, "--channel", "sms", "--address", PHONE, "--as", "couns.ray")
