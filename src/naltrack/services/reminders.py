@@ -156,6 +156,8 @@ class ContactOverview:
     reminders: list[Reminder]
     replies: list[SmsReply]
     calendar_link_active: bool
+    names: dict[str, str] = field(default_factory=dict)
+    """The user names of the staff who recorded the consents, by user id."""
 
     def in_force(self, channel: str, now: datetime) -> ContactConsent | None:
         return _in_force(self.consents, channel, now)
@@ -168,11 +170,13 @@ def contact_overview(ctx: AppContext, actor: Actor, patient_id: str, now: dateti
     def body(uow: SecureUnitOfWork, access: Access) -> ContactOverview:
         patient = authorized_patient(uow, access, patient_id)
         tokens = uow.contacts.calendar_tokens_of(patient.id)
+        consents = uow.contacts.consents_of(patient.id)
         return ContactOverview(
-            patient=patient, consents=uow.contacts.consents_of(patient.id),
+            patient=patient, consents=consents,
             reminders=uow.contacts.reminders(patient.clinic_id, patient_id=patient.id, limit=50),
             replies=uow.contacts.replies(patient.clinic_id, patient_id=patient.id, limit=50),
-            calendar_link_active=any(t.revoked_at is None for t in tokens))
+            calendar_link_active=any(t.revoked_at is None for t in tokens),
+            names=uow.security.audit_names(patient.clinic_id, {c.recorded_by for c in consents}))
 
     return run_audited(ctx.uow, access, body)
 
