@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from naltrack.analytics.dispensing import write_dispensing_csv
+from naltrack.analytics.omop import measure_pod_claims_parquet, measure_pod_omop
 from naltrack.analytics.pod import PodResult, measure_pod
 from naltrack.analytics.report import write_csv
 from naltrack.cli.app import application
@@ -51,8 +52,13 @@ def _date(option: str, value: str | None) -> date | None:
         raise BadInput(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from error
 
 
-def _program_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The options of a measure over the program's own records."""
+INPUT_FORMATS = ("claims-csv", "claims-parquet", "omop")
+
+
+def _program_options(command: Callable[..., None], input_formats: tuple[str, ...] = ()) -> Callable[..., None]:
+    """The options of a measure over the program's own records (``input_formats``: more --format choices, for
+    an input file or folder)."""
+    inputs = f"; for INPUT: {', '.join(input_formats)} (default claims-csv)" if input_formats else ""
     options = [
         click.option("--from-program", "from_program", is_flag=True, help="read the program's own records"),
         click.option("--as", "username", default=None, help="the naltrack user reading them (manager or prescriber; "
@@ -62,8 +68,8 @@ def _program_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--indication", default=None, help="patients treated for OUD, AUD, OUD+AUD or stimulant use"),
         click.option("--start", default=None, help="first day of the period (YYYY-MM-DD)"),
         click.option("--end", default=None, help="last day of the period (YYYY-MM-DD)"),
-        click.option("--format", "format_", type=click.Choice(["json", "csv"]), default=None,
-                     help="json (default), or csv (the default of dispensing)"),
+        click.option("--format", "format_", type=click.Choice(["json", "csv", *input_formats]), default=None,
+                     help=f"json (default), or csv (the default of dispensing){inputs}"),
         click.option("--database", "database_url", default=None, help="Database URL (default: configured)."),
     ]
     for option in reversed(options):
@@ -71,27 +77,39 @@ def _program_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+def _pod_options(command: Callable[..., None]) -> Callable[..., None]:
+    return _program_options(command, INPUT_FORMATS)
+
+
 @measure.command("pod")
-@click.argument("dispensing", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--totals-only", is_flag=True, help="leave out the episode list (a dispensing CSV only)")
-@_program_options
+@click.argument("dispensing", metavar="INPUT", required=False,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--totals-only", is_flag=True, help="leave out the episode list (an input file only)")
+@_pod_options
 def pod(dispensing: Path | None, totals_only: bool, from_program: bool, format_: str | None, **program: Any) -> None:
-    """Pharmacotherapy for OUD (HEDIS POD) over DISPENSING.csv (patient_id,date,rxnorm,days_supply), or over the
+    """Pharmacotherapy for OUD (HEDIS POD) over INPUT: a dispensing CSV (patient_id,date,rxnorm,days_supply; the
+    default, --format claims-csv), Parquet claims with those columns (a file or a partitioned folder, --format
+    claims-parquet), or an OMOP CDM v5.4 folder of Parquet tables (--format omop, docs/omop.md); or over the
     program's own records with --from-program."""
     if from_program:
         if dispensing is not None:
             raise BadInput(f"DISPENSING: {str(dispensing)!r} cannot be read with --from-program (one source)")
         if totals_only:
             raise BadInput("--totals-only: is for a dispensing CSV (--from-program lists each patient's reason)")
+        if format_ in INPUT_FORMATS:
+            raise BadInput(f"--format: {format_!r} is for INPUT, not --from-program (json or csv)")
         _program_measure("pod", format_ or "json", **program)
         return
     if dispensing is None:
-        raise BadInput("DISPENSING: a dispensing CSV is required, or --from-program")
-    if format_ not in (None, "json"):
-        raise BadInput(f"--format: {format_!r} is only for --from-program (a dispensing CSV gives json)")
+        raise BadInput("INPUT: a dispensing CSV, Parquet claims or an OMOP folder is required, or --from-program")
+    if format_ not in (None, "json", *INPUT_FORMATS):
+        raise BadInput(f"--format: {format_!r} is only for --from-program (an input file gives json)")
+    reader = {"omop": measure_pod_omop, "claims-parquet": measure_pod_claims_parquet}.get(format_ or "", measure_pod)
+    if reader is measure_pod and dispensing.is_dir():
+        raise BadInput(f"INPUT: {str(dispensing)!r} is a folder (--format claims-parquet or omop reads one)")
     start_date, end_date = _date("--start", program["start"]), _date("--end", program["end"])
     with bad_input_exits_2():
-        result = measure_pod(dispensing, start=start_date, end=end_date, include_episodes=not totals_only)
+        result = reader(dispensing, start=start_date, end=end_date, include_episodes=not totals_only)
     click.echo(render_json(result, include_episodes=not totals_only))
 
 
