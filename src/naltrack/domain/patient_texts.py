@@ -53,5 +53,10 @@ OVERDOSE_WARNING: tuple[str, ...] = (
 OVERDOSE_SOURCE = ('reference/clinical.md §3 "Vulnerability to opioid overdose" and "Naloxone co-prescribing"; '
                    '§9 (ASAM: overdose risk on resumption)')
 
+#: The sources as a patient's document names them: the public documents behind the texts above (their
+#: ``*_SOURCE`` constants cite the reference sections, for the people who maintain the texts).
+PRINTED_SOURCES = ("From the naltrexone prescribing information (FDA label) and the ASAM National Practice "
+                   "Guideline for the Treatment of Opioid Use Disorder.")
+
 #: What the card says about carrying it.
 CARD_CHOICE_TEXT = "Carrying this card is your choice."

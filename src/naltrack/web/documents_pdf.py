@@ -22,11 +22,9 @@ from fpdf.enums import XPos, YPos
 from naltrack.domain.patient_texts import (
     CARD_CHOICE_TEXT,
     EMERGENCY_PAIN_ADVICE,
-    EMERGENCY_PAIN_SOURCE,
     FORM_WORDS,
-    OVERDOSE_SOURCE,
     OVERDOSE_WARNING,
-    SIDE_EFFECTS_SOURCE,
+    PRINTED_SOURCES,
     SIDE_EFFECTS_TO_REPORT,
 )
 from naltrack.domain.security.consent import PURPOSES
@@ -209,7 +207,7 @@ def render_wallet_card(card: WalletCard) -> bytes:
     pdf.para("Cut along the corner marks, fold on the dashed line (printed sides out), and keep the card with your "
              "ID. " + CARD_CHOICE_TEXT + " It names your medicine so an emergency team can treat pain safely; it "
              "does not name any diagnosis.", 9.5)
-    pdf.para(f"Sources: {EMERGENCY_PAIN_SOURCE}.", 7.5, color=MUTED)
+    pdf.para(PRINTED_SOURCES, 7.5, color=MUTED)
     return bytes(pdf.output())
 
 
@@ -312,7 +310,7 @@ def render_after_visit(summary: AfterVisitSummary) -> bytes:
     pdf.bullets(SIDE_EFFECTS_TO_REPORT)
     pdf.boxed("Overdose warning", OVERDOSE_WARNING)
     pdf.para(f"Clinic: {header.clinic_name}. Phone: {_contact(header)}", 11, "B")
-    pdf.para(f"Sources: {SIDE_EFFECTS_SOURCE}; {OVERDOSE_SOURCE}.", 7.5, color=MUTED)
+    pdf.para(PRINTED_SOURCES, 7.5, color=MUTED)
     return bytes(pdf.output())
 
 
