@@ -20,11 +20,15 @@ Claims Parquet (:func:`measure_pod_claims_parquet`): the columns of the claims C
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
+from naltrack.analytics.courses import PatientCourse
+from naltrack.analytics.dispensing import DispensingRow
 from naltrack.analytics.pod import (
     PodResult,
     _all_valid,
@@ -36,7 +40,8 @@ from naltrack.analytics.pod import (
 from naltrack.analytics.pod_rules import COLUMNS, MAX_DAYS_SUPPLY, check_row, pod_code_rules
 from naltrack.domain.errors import InvalidInput
 
-__all__ = ["OMOP_COLUMNS", "OMOP_FIELD", "measure_pod_claims_parquet", "measure_pod_omop", "parquet_glob"]
+__all__ = ["GENDER_CONCEPT", "OMOP_COLUMNS", "OMOP_FIELD", "OMOP_TABLES", "Condition", "measure_pod_claims_parquet",
+           "measure_pod_omop", "omop_tables", "parquet_glob", "write_omop_tables"]
 
 #: The OMOP CDM v5.4 tables and columns read, by table (``condition_occurrence`` is optional).
 OMOP_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -192,3 +197,102 @@ def _unconvertible(con: duckdb.DuckDBPyConnection, scan: str, table: str,
         if row is not None:
             return InvalidInput(f"{table}.{field}", str(row[0]), f"is not a {kind.lower()}")
     return None
+
+
+# --- The program's records as OMOP CDM v5.4 tables --------------------------------------------------------------
+
+#: OMOP standard gender concepts (OMOP vocabulary "Gender": 8507 MALE, 8532 FEMALE; 0 "No matching concept").
+GENDER_CONCEPT: dict[str, int] = {"male": 8507, "female": 8532}
+#: The columns written, by table, with their DuckDB types (OMOP CDM v5.4 names; required fields of the tables).
+OMOP_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "person": (("person_id", "BIGINT"), ("gender_concept_id", "INTEGER"), ("year_of_birth", "INTEGER"),
+               ("race_concept_id", "INTEGER"), ("ethnicity_concept_id", "INTEGER"),
+               ("gender_source_value", "VARCHAR")),
+    "drug_exposure": (("drug_exposure_id", "BIGINT"), ("person_id", "BIGINT"), ("drug_concept_id", "INTEGER"),
+                      ("drug_exposure_start_date", "DATE"), ("drug_exposure_end_date", "DATE"),
+                      ("drug_type_concept_id", "INTEGER"), ("days_supply", "INTEGER"),
+                      ("drug_source_value", "VARCHAR")),
+    "condition_occurrence": (("condition_occurrence_id", "BIGINT"), ("person_id", "BIGINT"),
+                             ("condition_concept_id", "INTEGER"), ("condition_start_date", "DATE"),
+                             ("condition_type_concept_id", "INTEGER"), ("condition_source_value", "VARCHAR")),
+    "observation_period": (("observation_period_id", "BIGINT"), ("person_id", "BIGINT"),
+                           ("observation_period_start_date", "DATE"), ("observation_period_end_date", "DATE"),
+                           ("period_type_concept_id", "INTEGER")),
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An OUD or AUD diagnosis to write: the patient, the code as recorded (ICD-10-CM or SNOMED CT), its day."""
+
+    patient_id: str
+    code: str
+    on: date
+
+
+def omop_tables(rows: Iterable[DispensingRow], courses: Iterable[PatientCourse], conditions: Iterable[Condition],
+                person_ids: dict[str, int]) -> dict[str, list[tuple[object, ...]]]:
+    """The OMOP rows of the patients in ``person_ids`` (patient id to OMOP ``person_id``): one ``drug_exposure`` a
+    dispensing row (:func:`naltrack.analytics.dispensing.dispensing_rows`, the rows POD reads: the RxNorm code in
+    ``drug_source_value``, the days supply, the end day start + supply - 1), one ``condition_occurrence`` a
+    diagnosis, one ``person`` and one ``observation_period`` (first to last day recorded) a patient. Concept ids
+    other than gender are 0 (no vocabulary is shipped): the source values carry the codes.
+
+    Examples
+    --------
+    >>> from naltrack.analytics.courses import Dose
+    >>> course = PatientCourse(patient_id="p", clinic_id="c", sex_at_birth="female", birth_date=date(1990, 5, 1),
+    ...     doses=(Dose(date(2026, 1, 8), "xr-ntx", "637213"),))
+    >>> rows = [DispensingRow("p", date(2026, 1, 8), "637213", 31)]
+    >>> t = omop_tables(rows, [course], [Condition("p", "F11.20", date(2026, 1, 2))], {"p": 1})
+    >>> t["person"], t["drug_exposure"][0][4:]
+    ([(1, 8532, 1990, 0, 0, 'female')], (datetime.date(2026, 2, 7), 0, 31, '637213'))
+    >>> t["observation_period"][0][2:4]
+    (datetime.date(2026, 1, 2), datetime.date(2026, 2, 7))
+    """
+    tables: dict[str, list[tuple[object, ...]]] = {name: [] for name in OMOP_TABLES}
+    first: dict[str, date] = {}
+    last: dict[str, date] = {}
+
+    def seen(patient_id: str, start: date, end: date) -> None:
+        first[patient_id] = min(first.get(patient_id, start), start)
+        last[patient_id] = max(last.get(patient_id, end), end)
+
+    for row in rows:
+        if row.patient_id not in person_ids:
+            continue
+        end = row.date + timedelta(days=(row.days_supply or 1) - 1)
+        tables["drug_exposure"].append((len(tables["drug_exposure"]) + 1, person_ids[row.patient_id], 0, row.date,
+                                        end, 0, row.days_supply, row.rxnorm))
+        seen(row.patient_id, row.date, end)
+    for condition in conditions:
+        if condition.patient_id not in person_ids:
+            continue
+        tables["condition_occurrence"].append((len(tables["condition_occurrence"]) + 1,
+                                               person_ids[condition.patient_id], 0, condition.on, 0, condition.code))
+        seen(condition.patient_id, condition.on, condition.on)
+    for course in sorted(courses, key=lambda c: person_ids.get(c.patient_id, 0)):
+        if course.patient_id not in person_ids:
+            continue
+        person = person_ids[course.patient_id]
+        tables["person"].append((person, GENDER_CONCEPT.get(course.sex_at_birth, 0), course.birth_date.year, 0, 0,
+                                 course.sex_at_birth))
+        if course.patient_id in first:
+            tables["observation_period"].append((person, person, first[course.patient_id], last[course.patient_id],
+                                                 0))
+    return tables
+
+
+def write_omop_tables(tables: dict[str, list[tuple[object, ...]]], folder: Path) -> dict[str, int]:
+    """Write each table as ``<table>.parquet`` in ``folder`` (DuckDB ``COPY ... (FORMAT PARQUET)``); rows by table."""
+    counts: dict[str, int] = {}
+    with duckdb.connect() as con:
+        for name, columns in OMOP_TABLES.items():
+            con.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
+            rows = tables.get(name, [])
+            if rows:
+                con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in columns)})", rows)
+            target = str(folder / f"{name}.parquet").replace("'", "''")
+            con.execute(f"COPY {name} TO '{target}' (FORMAT PARQUET)")
+            counts[name] = len(rows)
+    return counts
