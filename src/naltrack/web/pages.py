@@ -11,7 +11,7 @@ what it may not see; an unknown patient, a 404 page. An htmx request is redirect
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -23,6 +23,7 @@ from naltrack.web.context import check_csrf, find_user, page_context, web_of
 from naltrack.web.rendering import render
 
 Handler = Callable[[Request, Mapping[str, Any] | None], Response]
+H = TypeVar("H", bound=Callable[..., Response])
 CATEGORY_WORDS = {"urine-screens": "urine drug screens", "clinical-views": "clinical summaries",
                   "administrations": "medication administrations", "adverse-events": "adverse events",
                   "program-measures": "program outcome measures"}
@@ -130,21 +131,25 @@ def _guard(handler: Handler, request: Request, form: Mapping[str, Any] | None) -
         return error_page(request, error)
 
 
+def register_page(router: APIRouter, path: str, methods: Sequence[str], handler: H,
+                  guard: Callable[[H, Request, Mapping[str, Any] | None], Response], prefix: str) -> H:
+    """Add ``handler`` at ``path``: a post's form is read, then ``guard`` checks it and runs the handler in the
+    thread pool. The staff pages and the portal differ only in their guard."""
+
+    async def endpoint(request: Request) -> Response:
+        web_of(request)
+        form = dict(await request.form()) if request.method == "POST" else None
+        return await run_in_threadpool(guard, handler, request, form)
+
+    endpoint.__name__ = handler.__name__
+    router.add_api_route(path, endpoint, methods=list(methods), include_in_schema=False,
+                         response_class=HTMLResponse, name=f"{prefix}.{handler.__name__}")
+    return handler
+
+
 def page(router: APIRouter, path: str, methods: Sequence[str] = ("GET",)) -> Callable[[Handler], Handler]:
     """Register ``handler`` at ``path``; posts are read and CSRF-checked before it runs."""
-
-    def decorate(handler: Handler) -> Handler:
-        async def endpoint(request: Request) -> Response:
-            web_of(request)
-            form = dict(await request.form()) if request.method == "POST" else None
-            return await run_in_threadpool(_guard, handler, request, form)
-
-        endpoint.__name__ = handler.__name__
-        router.add_api_route(path, endpoint, methods=list(methods), include_in_schema=False,
-                             response_class=HTMLResponse, name=f"web.{handler.__name__}")
-        return handler
-
-    return decorate
+    return lambda handler: register_page(router, path, methods, handler, _guard, "web")
 
 
 #: Paths whose unknown addresses answer as their face does (problem+json, OperationOutcome, plain 404).

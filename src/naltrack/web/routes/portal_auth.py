@@ -19,8 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import Response
 
 from naltrack import errors
 from naltrack.api import sessions
@@ -30,7 +29,7 @@ from naltrack.domain.security.patient_accounts import PatientPrincipal
 from naltrack.services import portal_accounts as accounts
 from naltrack.web.context import web_of
 from naltrack.web.forms import FormState
-from naltrack.web.pages import redirect
+from naltrack.web.pages import redirect, register_page
 
 router = APIRouter()
 PORTAL_COOKIE = "naltrack_portal"
@@ -136,18 +135,7 @@ def portal_page(router: APIRouter, path: str, methods: Sequence[str] = ("GET",))
                                                                                             PortalHandler]:
     """Register a portal page: posts are read and checked (CSRF, or origin before sign-in) before it runs."""
 
-    def decorate(handler: PortalHandler) -> PortalHandler:
-        async def endpoint(request: Request) -> Response:
-            web_of(request)
-            form = dict(await request.form()) if request.method == "POST" else None
-            return await run_in_threadpool(_guard, handler, request, form)
-
-        endpoint.__name__ = handler.__name__
-        router.add_api_route(path, endpoint, methods=list(methods), include_in_schema=False,
-                             response_class=HTMLResponse, name=f"portal.{handler.__name__}")
-        return handler
-
-    return decorate
+    return lambda handler: register_page(router, path, methods, handler, _guard, "portal")
 
 
 def _set_cookie(request: Request, response: Response, issued: accounts.IssuedPortalSession) -> None:
