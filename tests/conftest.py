@@ -155,3 +155,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the browser tests last: Playwright's sync API keeps an event loop running in the main
     thread for the rest of the session, and tests that call ``asyncio.run`` cannot follow it."""
     items.sort(key=lambda item: "/tests/e2e/" in str(item.fspath).replace(os.sep, "/"))
+
+
+@pytest.fixture(scope="session")
+def spark_ready() -> None:
+    """Spark in local mode can run here: pyspark (the ``spark`` extra) and Java. Without them the Spark tests
+    skip, unless ``NALTRACK_REQUIRE_SPARK=1`` (``make test``, CI): then they fail, naming what is missing."""
+    import importlib.util
+
+    missing = [name for name, present in (("pyspark (pip install 'naltrack[spark]')",
+                                           importlib.util.find_spec("pyspark") is not None),
+                                          ("java (Debian: openjdk-17-jre-headless)", shutil.which("java") is not None))
+               if not present]
+    if missing:
+        if os.environ.get("NALTRACK_REQUIRE_SPARK") == "1":
+            pytest.fail(f"Spark tests need {' and '.join(missing)} but NALTRACK_REQUIRE_SPARK=1")
+        pytest.skip(f"Spark is not available: {' and '.join(missing)} missing")

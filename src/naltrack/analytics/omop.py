@@ -7,8 +7,8 @@ dispensing gives the same numbers whether it comes as the claims CSV, as Parquet
 OMOP (:func:`measure_pod_omop`): a folder holding ``person``, ``drug_exposure`` and
 ``observation_period`` (``condition_occurrence`` is optional and not read by POD), each as
 ``<table>.parquet`` or a folder ``<table>/`` of (possibly hive-partitioned) Parquet files, scanned
-lazily by DuckDB. A ``drug_exposure`` row becomes a dispensing row: ``person_id`` is the patient,
-``drug_exposure_start_date`` the day, ``drug_source_value`` the RxNorm code (no vocabulary tables are
+lazily by the engine (DuckDB or Spark, :mod:`naltrack.analytics.engines`). A ``drug_exposure`` row
+becomes a dispensing row: ``person_id`` is the patient, ``drug_exposure_start_date`` the day, ``drug_source_value`` the RxNorm code (no vocabulary tables are
 read, so the RxNorm code must stand in ``drug_source_value``), ``days_supply`` the days supply.
 Episodes are built by POD's own gap rule, not from OMOP's ``drug_era`` (which bridges gaps of up to
 30 days; POD breaks at 8).
@@ -29,19 +29,21 @@ import duckdb
 
 from naltrack.analytics.courses import PatientCourse
 from naltrack.analytics.dispensing import DispensingRow
+from naltrack.analytics.engines import Engine, EngineChoice, EngineError, EngineName, open_engine
 from naltrack.analytics.pod import (
+    VALID_ROW,
     PodResult,
-    _all_valid,
-    _check_period,
-    _connection,
-    _load,
-    _measure,
+    all_valid,
+    check_period,
+    claims_source,
+    load_raw,
+    measure_episodes,
 )
-from naltrack.analytics.pod_rules import COLUMNS, MAX_DAYS_SUPPLY, check_row, pod_code_rules
+from naltrack.analytics.pod_rules import COLUMNS, check_row, pod_code_rules
 from naltrack.domain.errors import InvalidInput
 
 __all__ = ["GENDER_CONCEPT", "OMOP_COLUMNS", "OMOP_FIELD", "OMOP_TABLES", "Condition", "measure_pod_claims_parquet",
-           "measure_pod_omop", "omop_tables", "parquet_glob", "write_omop_tables"]
+           "measure_pod_omop", "omop_tables", "parquet_path", "write_omop_tables"]
 
 #: The OMOP CDM v5.4 tables and columns read, by table (``condition_occurrence`` is optional).
 OMOP_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -53,9 +55,9 @@ OMOP_COLUMNS: dict[str, tuple[str, ...]] = {
 OMOP_FIELD = dict(zip(COLUMNS, OMOP_COLUMNS["drug_exposure"], strict=True))
 
 
-def parquet_glob(folder: Path, table: str) -> str:
-    """The Parquet files of ``table`` under ``folder``: ``<table>.parquet`` or every ``*.parquet`` under
-    ``<table>/``.
+def parquet_path(folder: Path, table: str) -> Path:
+    """The Parquet of ``table`` under ``folder``: ``<table>.parquet``, or the folder ``<table>/`` of Parquet files
+    (hive-partitioned or not).
 
     Raises
     ------
@@ -64,30 +66,27 @@ def parquet_glob(folder: Path, table: str) -> str:
 
     Examples
     --------
-    >>> parquet_glob(Path("/nowhere"), "person")
+    >>> parquet_path(Path("/nowhere"), "person")
     Traceback (most recent call last):
     ...
     naltrack.errors.InvalidInput: person: '/nowhere' has no person.parquet nor a person/ folder of Parquet files
     """
     single = folder / f"{table}.parquet"
     if single.is_file():
-        return str(single)
+        return single
     part = folder / table
     if part.is_dir() and any(part.rglob("*.parquet")):
-        return str(part / "**" / "*.parquet")
+        return part
     raise InvalidInput(table, str(folder), f"has no {table}.parquet nor a {table}/ folder of Parquet files")
 
 
-def _scan(glob: str) -> str:
-    escaped = glob.replace("'", "''")
-    return f"read_parquet('{escaped}', hive_partitioning = true)"
-
-
-def _check_columns(con: duckdb.DuckDBPyConnection, table: str, glob: str, needed: tuple[str, ...]) -> None:
+def _open_parquet(db: Engine, table: str, path: Path, needed: tuple[str, ...]) -> None:
+    """Name the Parquet at ``path`` ``table`` on the engine and check it has the ``needed`` columns."""
     try:
-        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {_scan(glob)}").fetchall()}
-    except duckdb.Error as error:
-        raise InvalidInput(table, glob, f"is not readable Parquet ({str(error).splitlines()[0]})") from error
+        db.parquet(table, path)
+        present = db.columns(table)
+    except EngineError as error:
+        raise InvalidInput(table, str(path), f"is not readable Parquet ({error})") from error
     for column in needed:
         if column not in present:
             raise InvalidInput(f"{table}.{column}", "", "is a required column and is missing")
@@ -95,8 +94,10 @@ def _check_columns(con: duckdb.DuckDBPyConnection, table: str, glob: str, needed
 
 def measure_pod_omop(folder: Path | str, *, start: date | None = None, end: date | None = None,
                      include_episodes: bool = True, threads: int | None = None,
-                     memory_limit: str | None = None) -> PodResult:
+                     memory_limit: str | None = None, engine: EngineName = "duckdb",
+                     spark_master: str | None = None) -> PodResult:
     """POD over an OMOP CDM v5.4 folder (see the module text for the mapping); patients are ``person_id``.
+    The engine options are those of :func:`naltrack.analytics.pod.measure_pod`.
 
     Raises
     ------
@@ -106,27 +107,27 @@ def measure_pod_omop(folder: Path | str, *, start: date | None = None, end: date
         1..365, a ``drug_exposure.person_id`` absent from ``person``.
     """
     folder = Path(folder)
-    _check_period(start, end)
-    globs = {table: parquet_glob(folder, table) for table in OMOP_COLUMNS}
-    source = f"""(SELECT CAST(person_id AS VARCHAR) AS patient_id, CAST(drug_exposure_start_date AS DATE) AS date,
-                  CAST(drug_source_value AS VARCHAR) AS rxnorm, CAST(days_supply AS INTEGER) AS days_supply
-                  FROM {_scan(globs['drug_exposure'])})"""
-    with _connection(threads, memory_limit) as con:
+    choice = EngineChoice(engine, threads, memory_limit, spark_master)
+    check_period(start, end)
+    paths = {table: parquet_path(folder, table) for table in OMOP_COLUMNS}
+    with open_engine(choice) as db:
         for table, needed in OMOP_COLUMNS.items():
-            _check_columns(con, table, globs[table], needed)
-        missing = _first(con, f"""SELECT CAST(d.person_id AS VARCHAR) FROM {_scan(globs['drug_exposure'])} AS d
-                                   ANTI JOIN {_scan(globs['person'])} AS p ON p.person_id = d.person_id""",
+            _open_parquet(db, table, paths[table], needed)
+        missing = _first(db, """SELECT CAST(d.person_id AS STRING) FROM drug_exposure AS d
+                                WHERE NOT EXISTS (SELECT 1 FROM person AS p WHERE p.person_id = d.person_id)""",
                          "drug_exposure")
         if missing is not None:
             raise InvalidInput("drug_exposure.person_id", str(missing[0]), "is not in person")
-        _load_checked(con, source, _scan(globs["drug_exposure"]), "drug_exposure", OMOP_FIELD)
-        return _measure(con, start, end, include_episodes)
+        _load_checked(db, "drug_exposure", OMOP_FIELD)
+        return measure_episodes(db, start, end, include_episodes)
 
 
 def measure_pod_claims_parquet(path: Path | str, *, start: date | None = None, end: date | None = None,
                                include_episodes: bool = True, threads: int | None = None,
-                               memory_limit: str | None = None) -> PodResult:
-    """POD over claims as Parquet (the claims CSV's columns), one file or a partitioned folder.
+                               memory_limit: str | None = None, engine: EngineName = "duckdb",
+                               spark_master: str | None = None) -> PodResult:
+    """POD over claims as Parquet (the claims CSV's columns), one file or a partitioned folder. The engine
+    options are those of :func:`naltrack.analytics.pod.measure_pod`.
 
     Raises
     ------
@@ -134,68 +135,60 @@ def measure_pod_claims_parquet(path: Path | str, *, start: date | None = None, e
         Naming ``claims.<column>`` and the value, as :func:`measure_pod_omop`.
     """
     path = Path(path)
-    _check_period(start, end)
-    if path.is_file():
-        glob = str(path)
-    elif path.is_dir() and any(path.rglob("*.parquet")):
-        glob = str(path / "**" / "*.parquet")
-    else:
+    choice = EngineChoice(engine, threads, memory_limit, spark_master)
+    check_period(start, end)
+    if not (path.is_file() or (path.is_dir() and any(path.rglob("*.parquet")))):
         raise InvalidInput("claims", str(path), "is neither a Parquet file nor a folder of Parquet files")
-    source = f"""(SELECT CAST(patient_id AS VARCHAR) AS patient_id, CAST(date AS DATE) AS date,
-                  CAST(rxnorm AS VARCHAR) AS rxnorm, CAST(days_supply AS INTEGER) AS days_supply
-                  FROM {_scan(glob)})"""
-    with _connection(threads, memory_limit) as con:
-        _check_columns(con, "claims", glob, COLUMNS)
-        _load_checked(con, source, _scan(glob), "claims", {c: c for c in COLUMNS})
-        return _measure(con, start, end, include_episodes)
+    with open_engine(choice) as db:
+        _open_parquet(db, "claims", path, COLUMNS)
+        _load_checked(db, "claims", {c: c for c in COLUMNS})
+        return measure_episodes(db, start, end, include_episodes)
 
 
-def _first(con: duckdb.DuckDBPyConnection, sql: str, table: str) -> tuple[object, ...] | None:
+def _first(db: Engine, sql: str, table: str) -> tuple[object, ...] | None:
     try:
-        return con.execute(sql + " LIMIT 1").fetchone()
-    except duckdb.Error as error:
-        raise InvalidInput(table, "", f"has a value that cannot be read ({str(error).splitlines()[0]})") from error
+        rows = db.rows(sql + " LIMIT 1")
+    except EngineError as error:
+        raise InvalidInput(table, "", f"has a value that cannot be read ({error})") from error
+    return rows[0] if rows else None
 
 
-def _load_checked(con: duckdb.DuckDBPyConnection, source: str, scan: str, table: str,
-                  names: dict[str, str]) -> None:
-    """Load ``raw`` from ``source`` by the POD loader; on a row the rules reject, name its table, field, value."""
+def _load_checked(db: Engine, table: str, names: dict[str, str]) -> None:
+    """Load ``raw`` from the relation ``table`` by the POD loader; on a row the rules reject, name its table,
+    field and value."""
     rules = pod_code_rules()
+    source = claims_source(db, table, names)
     try:
-        _load(con, source, [], rules)
-    except duckdb.Error as error:  # a value the typed cast could not convert
-        bad = _unconvertible(con, scan, table, names)
-        raise bad or InvalidInput(table, "", f"has a value that cannot be read ({str(error).splitlines()[0]})") \
-            from error
-    if _all_valid(con):
+        load_raw(db, source, rules)
+        valid = all_valid(db)
+    except EngineError as error:  # a value the typed cast could not convert
+        bad = _unconvertible(db, table, names)
+        raise bad or InvalidInput(table, "", f"has a value that cannot be read ({error})") from error
+    if valid:
         return
-    # Only the invalid rows are brought back (one is enough): the same predicate as the loader's, negated.
-    row = con.execute(
-        f"""SELECT r.patient_id, strftime(r.date, '%Y-%m-%d'), r.rxnorm, CAST(r.days_supply AS VARCHAR)
-            FROM {source} AS r LEFT JOIN codes AS c ON c.code = trim(r.rxnorm)
-            WHERE NOT coalesce(coalesce(r.patient_id, '') <> '' AND r.date IS NOT NULL AND c.code IS NOT NULL
-                  AND (r.days_supply IS NULL OR r.days_supply BETWEEN 1 AND {MAX_DAYS_SUPPLY})
-                  AND (c.grp IS NULL OR coalesce(c.fixed_days, r.days_supply, c.default_days) IS NOT NULL), false)
-            LIMIT 1""").fetchone()
-    assert row is not None
-    text = dict(zip(COLUMNS, (value or "" for value in row), strict=True))
+    # Only the invalid rows are brought back (one is enough): the loader's own predicate, negated.
+    row = db.rows(f"""SELECT r.patient_id, r.day, r.rxnorm, CAST(r.days_supply AS STRING)
+                      FROM {source} AS r LEFT JOIN codes AS c ON c.code = trim(r.rxnorm)
+                      WHERE NOT coalesce({VALID_ROW}, false) LIMIT 1""")[0]
+    patient, day, code, supply = row
+    on = "" if day is None else (date(1970, 1, 1) + timedelta(days=int(day))).isoformat()
+    text = dict(zip(COLUMNS, (patient or "", on, code or "", supply or ""), strict=True))
     problem = check_row(text, rules) or ("patient_id", text["patient_id"], "is not valid")
     raise InvalidInput(f"{table}.{names[problem[0]]}", problem[1], problem[2])
 
 
-def _unconvertible(con: duckdb.DuckDBPyConnection, scan: str, table: str,
-                   names: dict[str, str]) -> InvalidInput | None:
-    """The first value of ``scan`` that the typed cast cannot convert, by column."""
-    for column, kind in (("date", "DATE"), ("days_supply", "INTEGER")):
+def _unconvertible(db: Engine, table: str, names: dict[str, str]) -> InvalidInput | None:
+    """The first value of ``table`` that the typed cast cannot convert, by column."""
+    for column, kind in (("date", "DATE"), ("days_supply", "INT")):
         field = names[column]
         try:
-            row = con.execute(f"""SELECT CAST("{field}" AS VARCHAR) FROM {scan}
-                                  WHERE "{field}" IS NOT NULL AND TRY_CAST("{field}" AS {kind}) IS NULL
-                                  LIMIT 1""").fetchone()
-        except duckdb.Error:
+            rows = db.rows(f"""SELECT CAST({field} AS STRING) FROM {table}
+                               WHERE {field} IS NOT NULL AND try_cast({field} AS {kind}) IS NULL LIMIT 1""")
+        except EngineError:
             continue
-        if row is not None:
-            return InvalidInput(f"{table}.{field}", str(row[0]), f"is not a {kind.lower()}")
+        if rows:
+            rule = "is not a date" if kind == "DATE" else "is not a whole number"
+            return InvalidInput(f"{table}.{field}", str(rows[0][0]), rule)
     return None
 
 

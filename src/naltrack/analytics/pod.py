@@ -17,8 +17,9 @@ continuous enrollment, and the inpatient, hospice and death exclusions. Episodes
 within 31 days of the first date in the file cannot show their negative history: they count.
 
 The measure is a chain of relational steps (typed scan, join to a code table, window
-functions for the supply chain and the islands, group-bys) written in SQL that Spark SQL
-also runs, so the same steps can move to Spark when a payer's data outgrows one machine.
+functions for the supply chain and the islands, group-bys) written once in SQL that DuckDB and
+Spark SQL both run (:mod:`naltrack.analytics.engines`): DuckDB in this process by default, Spark
+(local mode or a cluster) when a payer's data outgrow one machine.
 
 Two inputs, one measure: :func:`measure_pod` reads a dispensing CSV, :func:`measure_pod_rows` the
 program's own doses (:func:`naltrack.analytics.dispensing.dispensing_rows`). Both load the same ``raw``
@@ -30,20 +31,20 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import numpy as np
 
 from naltrack.analytics.dispensing import DispensingRow, dispensing_rows, write_dispensing_csv
+from naltrack.analytics.engines import DuckDBEngine, Engine, EngineChoice, EngineError, EngineName, open_engine
 from naltrack.analytics.pod_rules import COLUMNS, MAX_DAYS_SUPPLY, CodeRule, check_row, pod_code_rules
 from naltrack.domain.errors import InvalidInput
 
 __all__ = [
-    "COLUMNS", "CodeRule", "DispensingRow", "PodEpisode", "PodResult", "check_row", "dispensing_rows",
+    "CLAIMS_SCHEMA", "COLUMNS", "VALID_ROW", "CodeRule", "DispensingRow", "PodEpisode", "PodResult", "all_valid",
+    "check_period", "check_row", "claims_source", "codes_sql", "dispensing_rows", "load_raw", "measure_episodes",
     "measure_pod", "measure_pod_rows", "pod_code_rules", "pod_reason", "write_dispensing_csv",
 ]
 
@@ -51,15 +52,14 @@ TREATMENT_DAYS = 180
 ALLOWED_GAP_DAYS = 7
 NEGATIVE_HISTORY_DAYS = 31
 _EPOCH = date(1970, 1, 1)
-#: The typed scan of a dispensing CSV, the source of the ``raw`` table for :func:`measure_pod`.
-_CSV_SOURCE = """read_csv(?, header = true, dateformat = '%Y-%m-%d',
-                 columns = {'patient_id': 'VARCHAR', 'date': 'DATE', 'rxnorm': 'VARCHAR', 'days_supply': 'INTEGER'})"""
+#: The typed columns of a dispensing CSV (a value that does not convert is an error, never a null).
+CLAIMS_SCHEMA = (("patient_id", "STRING"), ("date", "DATE"), ("rxnorm", "STRING"), ("days_supply", "INT"))
 #: The program's dispensing rows, registered as NumPy columns (:func:`_row_columns`), the source of the
 #: ``raw`` table for :func:`measure_pod_rows`: DuckDB scans the arrays in bulk, where a list bound as a
 #: query parameter is converted value by value (DuckDB reads NumPy columns without pandas from 1.2.1 on).
-_ROWS_SOURCE = """(SELECT CAST(patient_id AS VARCHAR) AS patient_id, DATE '1970-01-01' + CAST(day AS INTEGER) AS date,
-                  CAST(rxnorm AS VARCHAR) AS rxnorm,
-                  CASE WHEN has_days_supply THEN CAST(days_supply AS INTEGER) END AS days_supply
+_ROWS_SOURCE = """(SELECT CAST(patient_id AS STRING) AS patient_id, CAST(day AS INT) AS day,
+                  CAST(rxnorm AS STRING) AS rxnorm,
+                  CASE WHEN has_days_supply THEN CAST(days_supply AS INT) END AS days_supply
                   FROM program_rows)"""
 
 
@@ -91,7 +91,8 @@ class PodResult:
 
 def measure_pod(path: Path | str, *, start: date | None = None, end: date | None = None,
                 include_episodes: bool = True, threads: int | None = None,
-                memory_limit: str | None = None) -> PodResult:
+                memory_limit: str | None = None, engine: EngineName = "duckdb",
+                spark_master: str | None = None) -> PodResult:
     """POD over a dispensing CSV with columns ``patient_id,date,rxnorm,days_supply``.
 
     Parameters
@@ -102,6 +103,9 @@ def measure_pod(path: Path | str, *, start: date | None = None, end: date | None
         Intake period: episodes starting on these dates or between them form the denominator.
     include_episodes : bool
         Return the episode list (``False`` returns totals only, for very large files).
+    threads, memory_limit, engine, spark_master
+        The engine that runs the measure and its resources (:class:`naltrack.analytics.engines.EngineChoice`):
+        DuckDB in this process by default, or Spark (local mode, or the cluster at ``spark_master``).
 
     Raises
     ------
@@ -110,41 +114,46 @@ def measure_pod(path: Path | str, *, start: date | None = None, end: date | None
         that is negative, zero, above 365 or missing where it is required; a missing column.
     """
     path = Path(path)
-    _check_period(start, end)
+    choice = EngineChoice(engine, threads, memory_limit, spark_master)
+    check_period(start, end)
     _check_header(path)
     rules = pod_code_rules()
-    with _connection(threads, memory_limit) as con:
+    with open_engine(choice) as db:
         try:
-            _load(con, _CSV_SOURCE, [str(path)], rules)
-        except duckdb.Error as error:  # a value the typed scan could not convert
+            db.csv("claims", path, CLAIMS_SCHEMA)
+            load_raw(db, claims_source(db, "claims"), rules)
+            valid = all_valid(db)
+        except EngineError as error:  # a value the typed scan could not convert
             raise _first_bad_row(path, rules, str(error)) from error
-        if not _all_valid(con):
+        if not valid:
             raise _first_bad_row(path, rules, "")
-        return _measure(con, start, end, include_episodes)
+        return measure_episodes(db, start, end, include_episodes)
 
 
 def measure_pod_rows(rows: Iterable[DispensingRow], *, start: date | None = None, end: date | None = None,
                      include_episodes: bool = True) -> PodResult:
-    """POD over dispensing rows (the program's own, :func:`dispensing_rows`) by the same DuckDB steps as
-    :func:`measure_pod`: the rows are loaded into the same ``raw`` table, and all that follows is shared.
+    """POD over dispensing rows (the program's own, :func:`dispensing_rows`) by the same steps as
+    :func:`measure_pod`, on DuckDB: the rows are loaded into the same ``raw`` table, and all that follows
+    is shared.
 
     Raises
     ------
     InvalidInput
         Naming the row (from 1), the field and the value, as :func:`measure_pod` does.
     """
-    _check_period(start, end)
+    check_period(start, end)
     rules = pod_code_rules()
     listed = list(rows)
-    with _connection(None, None) as con:
-        con.register("program_rows", _row_columns(listed))
-        _load(con, _ROWS_SOURCE, [], rules)
-        if not _all_valid(con):  # name the first row the rules reject, as for the CSV
+    with open_engine() as db:
+        assert isinstance(db, DuckDBEngine)
+        db.arrays("program_rows", _row_columns(listed))
+        load_raw(db, _ROWS_SOURCE, rules)
+        if not all_valid(db):  # name the first row the rules reject, as for the CSV
             for number, row in enumerate(listed, start=1):
                 problem = check_row(row.as_text(), rules)
                 if problem is not None:
                     raise InvalidInput(f"row {number}, {problem[0]}", problem[1], problem[2])
-        return _measure(con, start, end, include_episodes)
+        return measure_episodes(db, start, end, include_episodes)
 
 
 def pod_reason(episode: PodEpisode) -> str:
@@ -162,6 +171,17 @@ def pod_reason(episode: PodEpisode) -> str:
             f"{TREATMENT_DAYS} days (through {last.isoformat()}): {verdict}")
 
 
+def claims_source(db: Engine, relation: str, names: dict[str, str] | None = None) -> str:
+    """SQL: the dispensing rows of ``relation`` (claims columns, or the columns ``names`` maps them to) in the
+    shape ``raw`` is loaded from: ``patient_id`` STRING, ``day`` INT (day number), ``rxnorm`` STRING,
+    ``days_supply`` INT."""
+    field = names or {column: column for column in COLUMNS}
+    return f"""(SELECT CAST({field['patient_id']} AS STRING) AS patient_id,
+                      {db.day_number(f"CAST({field['date']} AS DATE)")} AS day,
+                      CAST({field['rxnorm']} AS STRING) AS rxnorm, CAST({field['days_supply']} AS INT) AS days_supply
+               FROM {relation})"""
+
+
 def _row_columns(rows: list[DispensingRow]) -> dict[str, np.ndarray]:
     """The rows as the columns of ``program_rows`` (:data:`_ROWS_SOURCE`): the days as days since 1970-01-01,
     and a days supply left out as 0 with ``has_days_supply`` false."""
@@ -175,33 +195,21 @@ def _row_columns(rows: list[DispensingRow]) -> dict[str, np.ndarray]:
     }
 
 
-def _check_period(start: date | None, end: date | None) -> None:
+def check_period(start: date | None, end: date | None) -> None:
+    """Refuse an intake period that ends before it starts."""
     if start is not None and end is not None and end < start:
         raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
 
 
-@contextmanager
-def _connection(threads: int | None, memory_limit: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect()
-    try:
-        if threads:
-            con.execute(f"SET threads = {int(threads)}")
-        if memory_limit:
-            con.execute("SET memory_limit = ?", [memory_limit])
-        con.execute("SET enable_progress_bar = false; SET preserve_insertion_order = false")
-        yield con
-    finally:
-        con.close()
+def all_valid(db: Engine) -> bool:
+    """Whether every row of ``raw`` passed the checks of :func:`load_raw`."""
+    return not db.rows("SELECT count(*) FROM raw WHERE NOT valid")[0][0]
 
 
-def _all_valid(con: duckdb.DuckDBPyConnection) -> bool:
-    return not con.execute("SELECT count(*) FROM raw WHERE NOT valid").fetchone()[0]  # type: ignore[index]
-
-
-def _measure(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None,
-             include_episodes: bool) -> PodResult:
-    con.execute(_EPISODES_SQL)
-    return _result(con, start, end, include_episodes)
+def measure_episodes(db: Engine, start: date | None, end: date | None, include_episodes: bool) -> PodResult:
+    """The POD steps after the load, on the engine's ``raw``: episodes, then the totals of the intake period."""
+    db.keep("episodes", _EPISODES_SQL.format(key=db.patient_key))
+    return _result(db, start, end, include_episodes)
 
 
 def _check_header(path: Path) -> None:
@@ -211,57 +219,63 @@ def _check_header(path: Path) -> None:
         raise InvalidInput("header", ",".join(header), f"must be {','.join(COLUMNS)}")
 
 
-def _load(con: duckdb.DuckDBPyConnection, source: str, params: list[object], rules: dict[str, CodeRule]) -> None:
-    """The ``raw`` table from ``source`` (the typed CSV scan or the program's rows): patient ids, days,
-    the code join; ``valid`` marks rows that pass every check.
-
-    Dates and supplies are typed by the scan itself (a value that does not convert raises,
-    and :func:`_first_bad_row` then names it). Patients get integer keys so that the
-    windows below sort integers, not strings.
-    """
+def codes_sql(rules: dict[str, CodeRule]) -> str:
+    """SQL: the code table (``code``, ``grp`` numbered from 1, ``fixed_days``, ``default_days``) as a VALUES list."""
     groups = sorted({r.group for r in rules.values() if r.group})
     values = ", ".join(
         f"('{r.code}', {groups.index(r.group) + 1 if r.group else 'NULL'}, {_sql(r.fixed_days)}, "
         f"{_sql(r.default_days)})" for r in rules.values()
     )
-    con.execute("CREATE TEMP TABLE codes(code VARCHAR, grp TINYINT, fixed_days INTEGER, default_days INTEGER);"
-                f"INSERT INTO codes VALUES {values}")
-    con.execute(
-        f"""
-        CREATE TEMP TABLE raw AS
-        SELECT r.patient_id, r.date AS day, c.grp, coalesce(c.fixed_days, r.days_supply, c.default_days) AS days,
-               (coalesce(r.patient_id, '') <> '' AND r.date IS NOT NULL AND c.code IS NOT NULL
-                AND (r.days_supply IS NULL OR r.days_supply BETWEEN 1 AND ?)
-                AND (c.grp IS NULL OR coalesce(c.fixed_days, r.days_supply, c.default_days) IS NOT NULL)) AS valid
+    return ("SELECT CAST(code AS STRING) AS code, CAST(grp AS TINYINT) AS grp, CAST(fixed_days AS INT) AS fixed_days, "
+            "CAST(default_days AS INT) AS default_days "
+            f"FROM (VALUES {values}) AS t(code, grp, fixed_days, default_days)")
+
+
+#: SQL: whether a row ``r`` joined to its code ``c`` passes every check (the rules of :func:`check_row`).
+VALID_ROW = f"""(coalesce(r.patient_id, '') <> '' AND r.day IS NOT NULL AND c.code IS NOT NULL
+                AND (r.days_supply IS NULL OR r.days_supply BETWEEN 1 AND {MAX_DAYS_SUPPLY})
+                AND (c.grp IS NULL OR coalesce(c.fixed_days, r.days_supply, c.default_days) IS NOT NULL))"""
+
+
+def load_raw(db: Engine, source: str, rules: dict[str, CodeRule]) -> None:
+    """The ``raw`` relation from ``source`` (:func:`claims_source`, or the program's rows): patient ids, day
+    numbers, the code join; ``valid`` marks rows that pass every check (:data:`VALID_ROW`).
+
+    Dates and supplies are typed by the scan itself (a value that does not convert raises
+    :class:`~naltrack.analytics.engines.EngineError`, and the caller then names it).
+    """
+    db.keep("codes", codes_sql(rules))
+    db.keep("raw", f"""
+        SELECT r.patient_id, r.day, c.grp, coalesce(c.fixed_days, r.days_supply, c.default_days) AS days,
+               {VALID_ROW} AS valid
         FROM {source} AS r
         LEFT JOIN codes AS c ON c.code = trim(r.rxnorm)
-        """,
-        [MAX_DAYS_SUPPLY, *params],
-    )
+        """)
 
 
 def _sql(value: object) -> str:
     return "NULL" if value is None else (f"'{value}'" if isinstance(value, str) else str(int(value)))  # type: ignore[call-overload]
 
 
-# Day numbers are integers (days since 1970-01-01). Each step is a window or a group-by.
+# Day numbers are integers (days since 1970-01-01). Each step is a window or a group-by, in SQL both engines run;
+# {key} is the engine's patient key (Engine.patient_key). Dispensings of one medication on one day are chained
+# in the order of their supplies: any order gives the same covered days, so the result does not depend on it.
 _EPISODES_SQL = f"""
-CREATE TEMP TABLE episodes AS
-WITH keys AS (           -- integer patient keys: the windows sort integers
-    SELECT patient_id, CAST(row_number() OVER () AS INTEGER) AS pk FROM (SELECT DISTINCT patient_id FROM raw)
-), disp AS (             -- rid (the row's position; monotonically_increasing_id() on Spark) breaks date ties
-    SELECT k.pk, r.grp, CAST(r.day - DATE '1970-01-01' AS INTEGER) AS d, r.days, r.rowid AS rid
-    FROM raw AS r JOIN keys AS k USING (patient_id) WHERE r.grp IS NOT NULL
+WITH keys AS (           -- the key the windows partition by (DuckDB: an integer; Spark: the identifier)
+    SELECT patient_id, {{key}} AS pk FROM (SELECT DISTINCT patient_id FROM raw) AS ids
+), disp AS (
+    SELECT k.pk, r.grp, r.day AS d, r.days
+    FROM raw AS r JOIN keys AS k ON k.patient_id = r.patient_id WHERE r.grp IS NOT NULL
 ), chained AS (          -- same medication: a refill starts when the previous supply ends
-    SELECT pk, grp, d, days, rid,
-           SUM(days) OVER (PARTITION BY pk, grp ORDER BY d, rid ROWS UNBOUNDED PRECEDING) AS cum
+    SELECT pk, grp, d, days,
+           SUM(days) OVER (PARTITION BY pk, grp ORDER BY d, days ROWS UNBOUNDED PRECEDING) AS cum
     FROM disp
 ), anchored AS (         -- end_i = S_i - 1 + max_(j<=i) (start_j - S_(j-1))
     SELECT pk, days, cum,
-           MAX(d - (cum - days)) OVER (PARTITION BY pk, grp ORDER BY d, rid ROWS UNBOUNDED PRECEDING) AS anchor
+           MAX(d - (cum - days)) OVER (PARTITION BY pk, grp ORDER BY d, days ROWS UNBOUNDED PRECEDING) AS anchor
     FROM chained
 ), intervals AS (        -- equal intervals of two medications tie in the order below: harmless, one window
-    SELECT pk, CAST(anchor + cum - days AS INTEGER) AS s, CAST(anchor + cum - 1 AS INTEGER) AS e FROM anchored
+    SELECT pk, CAST(anchor + cum - days AS INT) AS s, CAST(anchor + cum - 1 AS INT) AS e FROM anchored
 ), ordered AS (          -- across medications: the latest end seen before each interval
     SELECT pk, s, e,
            MAX(e) OVER (PARTITION BY pk ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
@@ -284,19 +298,16 @@ WHERE r.new_episode
 """
 
 
-def _result(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None,
-            include_episodes: bool) -> PodResult:
+def _result(db: Engine, start: date | None, end: date | None, include_episodes: bool) -> PodResult:
     low = (start - _EPOCH).days if start else -(10**9)
     high = (end - _EPOCH).days if end else 10**9
-    where = "WHERE start_day BETWEEN ? AND ?"
-    total, hits = con.execute(
-        f"SELECT count(*), coalesce(sum(CAST(numerator AS INTEGER)), 0) FROM episodes {where}", [low, high]
-    ).fetchone()  # type: ignore[misc]
+    where = f"WHERE start_day BETWEEN {int(low)} AND {int(high)}"
+    total, hits = db.rows(
+        f"SELECT count(*), coalesce(sum(CAST(numerator AS INT)), 0) FROM episodes {where}")[0]
     episodes: tuple[PodEpisode, ...] = ()
     if include_episodes:
-        rows = con.execute(
-            f"SELECT patient_id, start_day, continuous_days, numerator FROM episodes {where} "
-            "ORDER BY patient_id, start_day", [low, high]).fetchall()
+        rows = db.rows(f"SELECT patient_id, start_day, continuous_days, numerator FROM episodes {where} "
+                       "ORDER BY patient_id, start_day")
         episodes = tuple(
             PodEpisode(pid, _EPOCH + timedelta(days=int(day)), _EPOCH + timedelta(days=int(day) + TREATMENT_DAYS - 1),
                        int(days), bool(hit))

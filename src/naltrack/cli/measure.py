@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from naltrack.analytics.dispensing import write_dispensing_csv
+from naltrack.analytics.engines import ENGINES, EngineName
 from naltrack.analytics.omop import measure_pod_claims_parquet, measure_pod_omop
 from naltrack.analytics.pod import PodResult, measure_pod
 from naltrack.analytics.report import write_csv
@@ -85,8 +86,14 @@ def _pod_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.argument("dispensing", metavar="INPUT", required=False,
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--totals-only", is_flag=True, help="leave out the episode list (an input file only)")
+@click.option("--engine", type=click.Choice(ENGINES), default="duckdb",
+              help="what runs the measure over INPUT: duckdb (default, in this process) or spark (pip install "
+                   "'naltrack[spark]'; local mode on this machine's cores, or --spark-master)")
+@click.option("--spark-master", default=None, metavar="URL",
+              help="the Spark cluster to run on (spark://host:7077, yarn, local[8]); --engine spark only")
 @_pod_options
-def pod(dispensing: Path | None, totals_only: bool, from_program: bool, format_: str | None, **program: Any) -> None:
+def pod(dispensing: Path | None, totals_only: bool, engine: EngineName, spark_master: str | None,
+        from_program: bool, format_: str | None, **program: Any) -> None:
     """Pharmacotherapy for OUD (HEDIS POD) over INPUT: a dispensing CSV (patient_id,date,rxnorm,days_supply; the
     default, --format claims-csv), Parquet claims with those columns (a file or a partitioned folder, --format
     claims-parquet), or an OMOP CDM v5.4 folder of Parquet tables (--format omop, docs/omop.md); or over the
@@ -98,6 +105,8 @@ def pod(dispensing: Path | None, totals_only: bool, from_program: bool, format_:
             raise BadInput("--totals-only: is for a dispensing CSV (--from-program lists each patient's reason)")
         if format_ in INPUT_FORMATS:
             raise BadInput(f"--format: {format_!r} is for INPUT, not --from-program (json or csv)")
+        if engine != "duckdb" or spark_master:
+            raise BadInput(f"--engine: {engine!r} is for INPUT; --from-program reads the program's records in process")
         _program_measure("pod", format_ or "json", **program)
         return
     if dispensing is None:
@@ -107,9 +116,12 @@ def pod(dispensing: Path | None, totals_only: bool, from_program: bool, format_:
     reader = {"omop": measure_pod_omop, "claims-parquet": measure_pod_claims_parquet}.get(format_ or "", measure_pod)
     if reader is measure_pod and dispensing.is_dir():
         raise BadInput(f"INPUT: {str(dispensing)!r} is a folder (--format claims-parquet or omop reads one)")
+    if spark_master and engine != "spark":
+        raise BadInput(f"--spark-master: {spark_master!r} is for --engine spark only")
     start_date, end_date = _date("--start", program["start"]), _date("--end", program["end"])
     with bad_input_exits_2():
-        result = reader(dispensing, start=start_date, end=end_date, include_episodes=not totals_only)
+        result = reader(dispensing, start=start_date, end=end_date, include_episodes=not totals_only,
+                        engine=engine, spark_master=spark_master)
     click.echo(render_json(result, include_episodes=not totals_only))
 
 
