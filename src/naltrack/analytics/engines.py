@@ -67,8 +67,8 @@ class Engine(Protocol):
     """What a measure asks of an engine (see the module text)."""
 
     name: EngineName
-    #: The SQL expression numbering a patient's rows in the ``keys`` step (see the module text).
-    patient_key: str
+    #: The SQL expression numbering the patients (see the module text), or ``None``: partition by the identifier.
+    patient_key: str | None
 
     def day_number(self, column: str) -> str:
         """SQL: the day number (days since 1970-01-01, an INT) of the DATE ``column``."""
@@ -93,7 +93,7 @@ class DuckDBEngine:
     """DuckDB in this process: temporary tables, lazy scans of CSV and Parquet."""
 
     name: EngineName = "duckdb"
-    patient_key = "CAST(row_number() OVER () AS INT)"
+    patient_key: str | None = "CAST(row_number() OVER () AS INT)"
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -139,7 +139,7 @@ class SparkEngine:
     """Spark SQL over a session of this process: persisted temporary views, lazy Parquet and CSV scans."""
 
     name: EngineName = "spark"
-    patient_key = "patient_id"
+    patient_key: str | None = None
 
     def __init__(self, session: Any) -> None:
         self.session = session

@@ -8,8 +8,9 @@ OMOP (:func:`measure_pod_omop`): a folder holding ``person``, ``drug_exposure`` 
 ``observation_period`` (``condition_occurrence`` is optional and not read by POD), each as
 ``<table>.parquet`` or a folder ``<table>/`` of (possibly hive-partitioned) Parquet files, scanned
 lazily by the engine (DuckDB or Spark, :mod:`naltrack.analytics.engines`). A ``drug_exposure`` row
-becomes a dispensing row: ``person_id`` is the patient, ``drug_exposure_start_date`` the day, ``drug_source_value`` the RxNorm code (no vocabulary tables are
-read, so the RxNorm code must stand in ``drug_source_value``), ``days_supply`` the days supply.
+becomes a dispensing row: ``person_id`` is the patient, ``drug_exposure_start_date`` the day,
+``drug_source_value`` the RxNorm code (no vocabulary tables are read, so the RxNorm code must stand in
+``drug_source_value``), ``days_supply`` the days supply.
 Episodes are built by POD's own gap rule, not from OMOP's ``drug_era`` (which bridges gaps of up to
 30 days; POD breaks at 8).
 

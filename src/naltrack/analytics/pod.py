@@ -208,7 +208,7 @@ def all_valid(db: Engine) -> bool:
 
 def measure_episodes(db: Engine, start: date | None, end: date | None, include_episodes: bool) -> PodResult:
     """The POD steps after the load, on the engine's ``raw``: episodes, then the totals of the intake period."""
-    db.keep("episodes", _EPISODES_SQL.format(key=db.patient_key))
+    db.keep("episodes", _episodes_sql(db.patient_key))
     return _result(db, start, end, include_episodes)
 
 
@@ -257,15 +257,13 @@ def _sql(value: object) -> str:
     return "NULL" if value is None else (f"'{value}'" if isinstance(value, str) else str(int(value)))  # type: ignore[call-overload]
 
 
-# Day numbers are integers (days since 1970-01-01). Each step is a window or a group-by, in SQL both engines run;
-# {key} is the engine's patient key (Engine.patient_key). Dispensings of one medication on one day are chained
-# in the order of their supplies: any order gives the same covered days, so the result does not depend on it.
+# Day numbers are integers (days since 1970-01-01). Each step is a window or a group-by, in SQL both engines run.
+# {keys}, {disp_from}, {runs_from} and {patient} are where the engines differ (see _episodes_sql). Dispensings of
+# one medication on one day are chained in the order of their supplies: any order gives the same covered days,
+# so the result does not depend on it.
 _EPISODES_SQL = f"""
-WITH keys AS (           -- the key the windows partition by (DuckDB: an integer; Spark: the identifier)
-    SELECT patient_id, {{key}} AS pk FROM (SELECT DISTINCT patient_id FROM raw) AS ids
-), disp AS (
-    SELECT k.pk, r.grp, r.day AS d, r.days
-    FROM raw AS r JOIN keys AS k ON k.patient_id = r.patient_id WHERE r.grp IS NOT NULL
+WITH {{keys}}disp AS (
+    SELECT pk, r.grp, r.day AS d, r.days FROM {{disp_from}} WHERE r.grp IS NOT NULL
 ), chained AS (          -- same medication: a refill starts when the previous supply ends
     SELECT pk, grp, d, days,
            SUM(days) OVER (PARTITION BY pk, grp ORDER BY d, days ROWS UNBOUNDED PRECEDING) AS cum
@@ -290,12 +288,25 @@ WITH keys AS (           -- the key the windows partition by (DuckDB: an integer
            coalesce(LEAD(rs.prev_end) OVER (PARTITION BY rs.pk ORDER BY rs.s), le.max_e) AS run_end
     FROM run_starts AS rs JOIN last_end AS le ON le.pk = rs.pk
 )
-SELECT k.patient_id, r.start_day,
+SELECT {{patient}} AS patient_id, r.start_day,
        least(r.run_end, r.start_day + {TREATMENT_DAYS - 1}) - r.start_day + 1 AS continuous_days,
        r.run_end >= r.start_day + {TREATMENT_DAYS - 1} AS numerator
-FROM runs AS r JOIN keys AS k ON k.pk = r.pk
+FROM {{runs_from}}
 WHERE r.new_episode
 """
+
+
+def _episodes_sql(patient_key: str | None) -> str:
+    """The episode steps for an engine that numbers its patients by ``patient_key`` (DuckDB: its windows then
+    sort integers), or partitions by the identifier itself (``None``: Spark, where numbering would need one
+    global sort and two more shuffles)."""
+    if patient_key is None:
+        return _EPISODES_SQL.format(keys="", disp_from="(SELECT patient_id AS pk, * FROM raw) AS r",
+                                    patient="r.pk", runs_from="runs AS r")
+    return _EPISODES_SQL.format(
+        keys=f"keys AS (SELECT patient_id, {patient_key} AS pk FROM (SELECT DISTINCT patient_id FROM raw) AS ids), ",
+        disp_from="raw AS r JOIN keys AS k ON k.patient_id = r.patient_id",
+        patient="k.patient_id", runs_from="runs AS r JOIN keys AS k ON k.pk = r.pk")
 
 
 def _result(db: Engine, start: date | None, end: date | None, include_episodes: bool) -> PodResult:
