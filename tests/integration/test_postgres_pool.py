@@ -80,3 +80,24 @@ def test_the_ping_is_not_a_statement_of_the_request(postgres_url: str, monkeypat
         assert connection.execute(sa.text("SELECT 41 + 1")).scalar_one() == 42
     assert statements == ["SELECT 41 + 1"]
     engine.dispose()
+
+
+def test_connections_opened_under_load_stay_open_and_are_capped(postgres_url: str) -> None:
+    """Fifteen connections at once are all kept after they are returned (none closed, so the next burst
+    starts no PostgreSQL backend), and a sixteenth at once waits for one of them instead of opening more."""
+    engine = create_engine(postgres_url)
+    held = [engine.connect() for _ in range(engine_module.POSTGRES_POOL_SIZE)]
+    pids = {int(c.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()) for c in held}
+    with pytest.raises(sa.exc.TimeoutError):
+        engine.pool._timeout = 0.2  # type: ignore[attr-defined]  # QueuePool's wait for a free connection
+        engine.connect()
+    for connection in held:
+        connection.close()
+
+    assert len(pids) == 15
+    assert engine.pool.checkedin() == 15  # type: ignore[attr-defined]
+    again = [engine.connect() for _ in range(15)]
+    assert {int(c.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()) for c in again} == pids
+    for connection in again:
+        connection.close()
+    engine.dispose()
