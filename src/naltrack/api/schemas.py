@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from fastapi import Path
+from fastapi import Path, Response
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, Strict, WithJsonSchema, create_model
 
 from naltrack.domain import limits
@@ -164,6 +164,16 @@ def _build(tp: Any, value: Any) -> Any:
 def to_public(schema: type[BaseModel], obj: Any) -> BaseModel:
     """The public schema of a domain object, read from its attributes (nested records included), not copied."""
     return schema.model_validate(obj, from_attributes=True)
+
+
+def json_of(model: BaseModel, headers: dict[str, str] | None = None) -> Response:
+    """``model`` (already built and validated) as the JSON answer, as the route's ``response_model`` would serialise it.
+
+    A synchronous route that returns the model instead has FastAPI validate it once more against the
+    ``response_model``, in a second trip through the thread pool; the declared ``response_model`` still
+    documents the answer.
+    """
+    return Response(model.model_dump_json(by_alias=True), media_type="application/json", headers=headers)
 
 
 class ProblemDetail(BaseModel):

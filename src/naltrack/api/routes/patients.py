@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from naltrack.api.deps import ActorDep, ContextDep, NowDep
 from naltrack.api.idempotency import IdempotencyDep, created, respond
 from naltrack.api.routes.records import ERRORS, etag, parse_if_match
-from naltrack.api.schemas import NO_NUL, BoundedDate, PathId, model_for, public_schema, to_domain, to_public
+from naltrack.api.schemas import NO_NUL, BoundedDate, PathId, json_of, model_for, public_schema, to_domain, to_public
 from naltrack.domain.limits import PERSON_NAME_MAX_LENGTH
 from naltrack.domain.patients import Patient
 from naltrack.domain.security.consent import BREAK_GLASS_DEFAULT_MINUTES, BREAK_GLASS_MAX_MINUTES, PURPOSES, Consent
@@ -77,8 +77,9 @@ def create_patient(payload: PatientCreate, actor: ActorDep, ctx: ContextDep, now
 
 @router.get("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,
             summary="One patient's demographics")
-def get_patient(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
-    return _versioned(response, PatientPublic, patient_cases.get_patient(ctx, actor, patient_id, now))
+def get_patient(patient_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
+    patient = patient_cases.get_patient(ctx, actor, patient_id, now)
+    return json_of(to_public(PatientPublic, patient), {"ETag": etag(patient.version)})
 
 
 @router.put("/patients/{patient_id}", response_model=PatientPublic, tags=["patients"], responses=ERRORS,

@@ -28,6 +28,7 @@ from naltrack.api.schemas import (
     PathId,
     ProblemDetail,
     create_schema,
+    json_of,
     public_schema,
     to_domain,
     to_public,
@@ -179,8 +180,8 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Any:
         filters = cases.RecordFilter(None if status == "any" else status, since, until)
         page = cases.list_records(ctx, actor, api.kind, patient_id, filters, limit, offset, now)
-        return {"items": [to_public(public_model, r) for r in page.items], "total": page.total,
-                "limit": page.limit, "offset": page.offset}
+        return json_of(page_model(items=[to_public(public_model, r) for r in page.items], total=page.total,
+                                  limit=page.limit, offset=page.offset))
 
     @router.post(f"/patients/{{patient_id}}/{api.path}", status_code=201, response_model=public_model, tags=[tag],
                  responses=ERRORS, name=f"create_{api.kind}", summary=f"Record a new {api.path} entry")
@@ -199,10 +200,9 @@ def add_record_routes(router: APIRouter, api: RecordApi) -> None:
 
     @router.get(f"/{api.path}/{{record_id}}", response_model=public_model, tags=[tag], responses=ERRORS,
                 name=f"get_{api.kind}", summary=f"Read one {api.path} entry")
-    def get(record_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep, response: Response) -> Any:
+    def get(record_id: PathId, actor: ActorDep, ctx: ContextDep, now: NowDep) -> Any:
         record = cases.get_record(ctx, actor, api.kind, record_id, now)
-        response.headers["ETag"] = etag(record.version)
-        return to_public(public_model, record)
+        return json_of(to_public(public_model, record), {"ETag": etag(record.version)})
 
     @router.put(f"/{api.path}/{{record_id}}", response_model=public_model, tags=[tag], responses=ERRORS,
                 name=f"correct_{api.kind}", summary=f"Correct a {api.path} entry (supersedes it; If-Match)")
