@@ -63,6 +63,10 @@ class EngineChoice:
             raise InvalidInput("spark master", self.master, "is for --engine spark only")
 
 
+#: The default: DuckDB in this process, its own choice of threads and memory.
+DUCKDB = EngineChoice()
+
+
 class Engine(Protocol):
     """What a measure asks of an engine (see the module text)."""
 
@@ -199,7 +203,7 @@ class SparkEngine:
 
 
 @contextmanager
-def open_engine(choice: EngineChoice = EngineChoice()) -> Iterator[Engine]:
+def open_engine(choice: EngineChoice = DUCKDB) -> Iterator[Engine]:
     """An engine for one measure, closed after it (DuckDB's connection; Spark's views and cached steps)."""
     if choice.name == "spark":
         engine = SparkEngine(spark_session(choice))

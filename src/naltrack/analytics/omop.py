@@ -43,8 +43,9 @@ from naltrack.analytics.pod import (
 from naltrack.analytics.pod_rules import COLUMNS, check_row, pod_code_rules
 from naltrack.domain.errors import InvalidInput
 
-__all__ = ["GENDER_CONCEPT", "OMOP_COLUMNS", "OMOP_FIELD", "OMOP_TABLES", "Condition", "measure_pod_claims_parquet",
-           "measure_pod_omop", "omop_tables", "parquet_path", "write_omop_tables"]
+__all__ = ["GENDER_CONCEPT", "OMOP_COLUMNS", "OMOP_FIELD", "OMOP_TABLES", "Condition", "load_claims_parquet",
+           "load_omop", "measure_pod_claims_parquet", "measure_pod_omop", "omop_tables", "parquet_path",
+           "write_omop_tables"]
 
 #: The OMOP CDM v5.4 tables and columns read, by table (``condition_occurrence`` is optional).
 OMOP_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -110,17 +111,28 @@ def measure_pod_omop(folder: Path | str, *, start: date | None = None, end: date
     folder = Path(folder)
     choice = EngineChoice(engine, threads, memory_limit, spark_master)
     check_period(start, end)
-    paths = {table: parquet_path(folder, table) for table in OMOP_COLUMNS}
     with open_engine(choice) as db:
-        for table, needed in OMOP_COLUMNS.items():
-            _open_parquet(db, table, paths[table], needed)
-        missing = _first(db, """SELECT CAST(d.person_id AS STRING) FROM drug_exposure AS d
-                                WHERE NOT EXISTS (SELECT 1 FROM person AS p WHERE p.person_id = d.person_id)""",
-                         "drug_exposure")
-        if missing is not None:
-            raise InvalidInput("drug_exposure.person_id", str(missing[0]), "is not in person")
-        _load_checked(db, "drug_exposure", OMOP_FIELD)
+        load_omop(db, folder)
         return measure_episodes(db, start, end, include_episodes)
+
+
+def load_omop(db: Engine, folder: Path) -> None:
+    """Load ``raw`` from the OMOP folder on ``db`` (``drug_exposure`` rows as dispensings; see the module text).
+
+    Raises
+    ------
+    InvalidInput
+        As :func:`measure_pod_omop`.
+    """
+    paths = {table: parquet_path(folder, table) for table in OMOP_COLUMNS}
+    for table, needed in OMOP_COLUMNS.items():
+        _open_parquet(db, table, paths[table], needed)
+    missing = _first(db, """SELECT CAST(d.person_id AS STRING) FROM drug_exposure AS d
+                            WHERE NOT EXISTS (SELECT 1 FROM person AS p WHERE p.person_id = d.person_id)""",
+                     "drug_exposure")
+    if missing is not None:
+        raise InvalidInput("drug_exposure.person_id", str(missing[0]), "is not in person")
+    _load_checked(db, "drug_exposure", OMOP_FIELD)
 
 
 def measure_pod_claims_parquet(path: Path | str, *, start: date | None = None, end: date | None = None,
@@ -138,12 +150,23 @@ def measure_pod_claims_parquet(path: Path | str, *, start: date | None = None, e
     path = Path(path)
     choice = EngineChoice(engine, threads, memory_limit, spark_master)
     check_period(start, end)
+    with open_engine(choice) as db:
+        load_claims_parquet(db, path)
+        return measure_episodes(db, start, end, include_episodes)
+
+
+def load_claims_parquet(db: Engine, path: Path) -> None:
+    """Load ``raw`` from Parquet claims (a file or a partitioned folder) on ``db``.
+
+    Raises
+    ------
+    InvalidInput
+        As :func:`measure_pod_claims_parquet`.
+    """
     if not (path.is_file() or (path.is_dir() and any(path.rglob("*.parquet")))):
         raise InvalidInput("claims", str(path), "is neither a Parquet file nor a folder of Parquet files")
-    with open_engine(choice) as db:
-        _open_parquet(db, "claims", path, COLUMNS)
-        _load_checked(db, "claims", {c: c for c in COLUMNS})
-        return measure_episodes(db, start, end, include_episodes)
+    _open_parquet(db, "claims", path, COLUMNS)
+    _load_checked(db, "claims", {c: c for c in COLUMNS})
 
 
 def _first(db: Engine, sql: str, table: str) -> tuple[object, ...] | None:

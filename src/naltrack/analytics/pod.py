@@ -44,7 +44,8 @@ from naltrack.domain.errors import InvalidInput
 
 __all__ = [
     "CLAIMS_SCHEMA", "COLUMNS", "VALID_ROW", "CodeRule", "DispensingRow", "PodEpisode", "PodResult", "all_valid",
-    "check_period", "check_row", "claims_source", "codes_sql", "dispensing_rows", "load_raw", "measure_episodes",
+    "check_period", "check_row", "claims_source", "codes_sql", "covered_intervals_sql", "dispensing_rows",
+    "load_claims_csv", "load_raw", "measure_episodes",
     "measure_pod", "measure_pod_rows", "pod_code_rules", "pod_reason", "write_dispensing_csv",
 ]
 
@@ -116,18 +117,29 @@ def measure_pod(path: Path | str, *, start: date | None = None, end: date | None
     path = Path(path)
     choice = EngineChoice(engine, threads, memory_limit, spark_master)
     check_period(start, end)
+    with open_engine(choice) as db:
+        load_claims_csv(db, path)
+        return measure_episodes(db, start, end, include_episodes)
+
+
+def load_claims_csv(db: Engine, path: Path) -> None:
+    """Load ``raw`` from the dispensing CSV at ``path`` on ``db``.
+
+    Raises
+    ------
+    InvalidInput
+        Naming the row, the field and the value of the first row the rules refuse, or the header.
+    """
     _check_header(path)
     rules = pod_code_rules()
-    with open_engine(choice) as db:
-        try:
-            db.csv("claims", path, CLAIMS_SCHEMA)
-            load_raw(db, claims_source(db, "claims"), rules)
-            valid = all_valid(db)
-        except EngineError as error:  # a value the typed scan could not convert
-            raise _first_bad_row(path, rules, str(error)) from error
-        if not valid:
-            raise _first_bad_row(path, rules, "")
-        return measure_episodes(db, start, end, include_episodes)
+    try:
+        db.csv("claims", path, CLAIMS_SCHEMA)
+        load_raw(db, claims_source(db, "claims"), rules)
+        valid = all_valid(db)
+    except EngineError as error:  # a value the typed scan could not convert
+        raise _first_bad_row(path, rules, str(error)) from error
+    if not valid:
+        raise _first_bad_row(path, rules, "")
 
 
 def measure_pod_rows(rows: Iterable[DispensingRow], *, start: date | None = None, end: date | None = None,
@@ -258,12 +270,12 @@ def _sql(value: object) -> str:
 
 
 # Day numbers are integers (days since 1970-01-01). Each step is a window or a group-by, in SQL both engines run.
-# {keys}, {disp_from}, {runs_from} and {patient} are where the engines differ (see _episodes_sql). Dispensings of
-# one medication on one day are chained in the order of their supplies: any order gives the same covered days,
-# so the result does not depend on it.
-_EPISODES_SQL = f"""
-WITH {{keys}}disp AS (
-    SELECT pk, r.grp, r.day AS d, r.days FROM {{disp_from}} WHERE r.grp IS NOT NULL
+# {keys}, {disp_from} are where the engines differ (see covered_intervals_sql). Dispensings of one medication on
+# one day are chained in the order of their supplies: any order gives the same covered days, so the result does
+# not depend on it.
+_INTERVALS_SQL = """
+WITH {keys}disp AS (
+    SELECT pk, r.grp, r.day AS d, r.days FROM {disp_from} WHERE r.grp IS NOT NULL
 ), chained AS (          -- same medication: a refill starts when the previous supply ends
     SELECT pk, grp, d, days,
            SUM(days) OVER (PARTITION BY pk, grp ORDER BY d, days ROWS UNBOUNDED PRECEDING) AS cum
@@ -274,7 +286,9 @@ WITH {{keys}}disp AS (
     FROM chained
 ), intervals AS (        -- equal intervals of two medications tie in the order below: harmless, one window
     SELECT pk, CAST(anchor + cum - days AS INT) AS s, CAST(anchor + cum - 1 AS INT) AS e FROM anchored
-), ordered AS (          -- across medications: the latest end seen before each interval
+)"""
+
+_EPISODES_SQL = f"""{{intervals}}, ordered AS (          -- across medications: the latest end seen before each interval
     SELECT pk, s, e,
            MAX(e) OVER (PARTITION BY pk ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
     FROM intervals
@@ -296,17 +310,38 @@ WHERE r.new_episode
 """
 
 
-def _episodes_sql(patient_key: str | None) -> str:
-    """The episode steps for an engine that numbers its patients by ``patient_key`` (DuckDB: its windows then
+@dataclass(frozen=True)
+class IntervalsSql:
+    """The covered-days steps of ``raw`` for one engine (``with_clause``: ``WITH ... intervals AS (...)``, whose
+    ``intervals`` holds ``pk, s, e``: each dispensing's covered days), and how a step keyed by ``pk`` finds the
+    member identifier again: ``patient`` (an expression over ``from_`` aliased ``r``) and ``keyed(rel)``."""
+
+    with_clause: str
+    numbered: bool
+
+    def patient(self) -> str:
+        return "k.patient_id" if self.numbered else "r.pk"
+
+    def keyed(self, relation: str) -> str:
+        """``relation`` aliased ``r``, joined to the member identifiers where the engine numbers them."""
+        return f"{relation} AS r JOIN keys AS k ON k.pk = r.pk" if self.numbered else f"{relation} AS r"
+
+
+def covered_intervals_sql(patient_key: str | None) -> IntervalsSql:
+    """The covered-days steps for an engine that numbers its patients by ``patient_key`` (DuckDB: its windows then
     sort integers), or partitions by the identifier itself (``None``: Spark, where numbering would need one
     global sort and two more shuffles)."""
     if patient_key is None:
-        return _EPISODES_SQL.format(keys="", disp_from="(SELECT patient_id AS pk, * FROM raw) AS r",
-                                    patient="r.pk", runs_from="runs AS r")
-    return _EPISODES_SQL.format(
+        return IntervalsSql(_INTERVALS_SQL.format(keys="", disp_from="(SELECT patient_id AS pk, * FROM raw) AS r"),
+                            numbered=False)
+    return IntervalsSql(_INTERVALS_SQL.format(
         keys=f"keys AS (SELECT patient_id, {patient_key} AS pk FROM (SELECT DISTINCT patient_id FROM raw) AS ids), ",
-        disp_from="raw AS r JOIN keys AS k ON k.patient_id = r.patient_id",
-        patient="k.patient_id", runs_from="runs AS r JOIN keys AS k ON k.pk = r.pk")
+        disp_from="raw AS r JOIN keys AS k ON k.patient_id = r.patient_id"), numbered=True)
+
+
+def _episodes_sql(patient_key: str | None) -> str:
+    steps = covered_intervals_sql(patient_key)
+    return _EPISODES_SQL.format(intervals=steps.with_clause, patient=steps.patient(), runs_from=steps.keyed("runs"))
 
 
 def _result(db: Engine, start: date | None, end: date | None, include_episodes: bool) -> PodResult:

@@ -1,6 +1,8 @@
-"""``naltrack measure``: the program's outcome and quality measures, and HEDIS POD over a dispensing CSV.
+"""``naltrack measure``: the program's outcome and quality measures, and population measures over claims.
 
-``measure pod DISPENSING.csv`` reads an external dispensing file. ``measure retention|cascade|pod|iet|dispensing
+``measure pod INPUT`` and ``measure retention INPUT`` read a payer's or a research network's data (a dispensing
+CSV, Parquet claims or an OMOP folder: :mod:`naltrack.analytics.population`) on DuckDB or Spark (``--engine``).
+``measure retention|cascade|pod|iet|dispensing
 --from-program --as USER`` reads the program's own records through
 :func:`naltrack.services.outcomes.program_measure` (roles manager and prescriber; one audit entry): aggregate
 rows with small cells suppressed, and for POD and IET each patient's reason under a pseudonym, never an id or a
@@ -10,6 +12,7 @@ name. ``dispensing`` writes the program's doses as the dispensing CSV ``measure 
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -21,10 +24,17 @@ from typing import Any
 
 import click
 
+from naltrack.analytics.definitions import DEFAULT_DEFINITIONS
 from naltrack.analytics.dispensing import write_dispensing_csv
-from naltrack.analytics.engines import ENGINES, EngineName
-from naltrack.analytics.omop import measure_pod_claims_parquet, measure_pod_omop
-from naltrack.analytics.pod import PodResult, measure_pod
+from naltrack.analytics.engines import ENGINES, EngineChoice, EngineName
+from naltrack.analytics.pod import PodResult
+from naltrack.analytics.population import (
+    INPUT_FORMATS,
+    InputFormat,
+    PopulationRetention,
+    measure_pod_input,
+    measure_retention_input,
+)
 from naltrack.analytics.report import write_csv
 from naltrack.cli.app import application
 from naltrack.cli.errors import BadInput, bad_input_exits_2
@@ -53,7 +63,6 @@ def _date(option: str, value: str | None) -> date | None:
         raise BadInput(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from error
 
 
-INPUT_FORMATS = ("claims-csv", "claims-parquet", "omop")
 
 
 def _program_options(command: Callable[..., None], input_formats: tuple[str, ...] = ()) -> Callable[..., None]:
@@ -82,47 +91,125 @@ def _pod_options(command: Callable[..., None]) -> Callable[..., None]:
     return _program_options(command, INPUT_FORMATS)
 
 
-@measure.command("pod")
-@click.argument("dispensing", metavar="INPUT", required=False,
-                type=click.Path(exists=True, path_type=Path))
-@click.option("--totals-only", is_flag=True, help="leave out the episode list (an input file only)")
-@click.option("--engine", type=click.Choice(ENGINES), default="duckdb",
-              help="what runs the measure over INPUT: duckdb (default, in this process) or spark (pip install "
-                   "'naltrack[spark]'; local mode on this machine's cores, or --spark-master)")
-@click.option("--spark-master", default=None, metavar="URL",
-              help="the Spark cluster to run on (spark://host:7077, yarn, local[8]); --engine spark only")
-@_pod_options
-def pod(dispensing: Path | None, totals_only: bool, engine: EngineName, spark_master: str | None,
-        from_program: bool, format_: str | None, **program: Any) -> None:
-    """Pharmacotherapy for OUD (HEDIS POD) over INPUT: a dispensing CSV (patient_id,date,rxnorm,days_supply; the
-    default, --format claims-csv), Parquet claims with those columns (a file or a partitioned folder, --format
-    claims-parquet), or an OMOP CDM v5.4 folder of Parquet tables (--format omop, docs/omop.md); or over the
-    program's own records with --from-program."""
+def _input_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of a measure over an input file or folder: the engine that runs it."""
+    options = [
+        click.option("--totals-only", is_flag=True, help="leave out the per-member list (an input only)"),
+        click.option("--engine", type=click.Choice(ENGINES), default="duckdb",
+                     help="what runs the measure over INPUT: duckdb (default, in this process) or spark (pip install "
+                          "'naltrack[spark]'; local mode on this machine's cores, or --spark-master)"),
+        click.option("--spark-master", default=None, metavar="URL",
+                     help="the Spark cluster to run on (spark://host:7077, yarn, local[8]); --engine spark only"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _input_choice(source: Path | None, from_program: bool, totals_only: bool, engine: EngineName,
+                  spark_master: str | None, format_: str | None) -> tuple[InputFormat, EngineChoice] | None:
+    """The input format and engine of a measure over INPUT, or ``None`` for one over the program's records
+    (``--from-program``, which takes none of the input options)."""
     if from_program:
-        if dispensing is not None:
-            raise BadInput(f"DISPENSING: {str(dispensing)!r} cannot be read with --from-program (one source)")
+        if source is not None:
+            raise BadInput(f"INPUT: {str(source)!r} cannot be read with --from-program (one source)")
         if totals_only:
-            raise BadInput("--totals-only: is for a dispensing CSV (--from-program lists each patient's reason)")
+            raise BadInput("--totals-only: is for an input (--from-program lists each patient's reason)")
         if format_ in INPUT_FORMATS:
             raise BadInput(f"--format: {format_!r} is for INPUT, not --from-program (json or csv)")
         if engine != "duckdb" or spark_master:
             raise BadInput(f"--engine: {engine!r} is for INPUT; --from-program reads the program's records in process")
-        _program_measure("pod", format_ or "json", **program)
-        return
-    if dispensing is None:
+        return None
+    if source is None:
         raise BadInput("INPUT: a dispensing CSV, Parquet claims or an OMOP folder is required, or --from-program")
     if format_ not in (None, "json", *INPUT_FORMATS):
-        raise BadInput(f"--format: {format_!r} is only for --from-program (an input file gives json)")
-    reader = {"omop": measure_pod_omop, "claims-parquet": measure_pod_claims_parquet}.get(format_ or "", measure_pod)
-    if reader is measure_pod and dispensing.is_dir():
-        raise BadInput(f"INPUT: {str(dispensing)!r} is a folder (--format claims-parquet or omop reads one)")
+        raise BadInput(f"--format: {format_!r} is only for --from-program (an input gives json)")
+    input_format: InputFormat = format_ if format_ in INPUT_FORMATS else "claims-csv"
+    if input_format == "claims-csv" and source.is_dir():
+        raise BadInput(f"INPUT: {str(source)!r} is a folder (--format claims-parquet or omop reads one)")
     if spark_master and engine != "spark":
         raise BadInput(f"--spark-master: {spark_master!r} is for --engine spark only")
+    with bad_input_exits_2():
+        return input_format, EngineChoice(engine, master=spark_master)
+
+
+_INPUT_TEXT = ("INPUT: a dispensing CSV (patient_id,date,rxnorm,days_supply; the default, --format claims-csv), "
+               "Parquet claims with those columns (a file or a partitioned folder, --format claims-parquet), or an "
+               "OMOP CDM v5.4 folder of Parquet tables (--format omop, docs/omop.md), on DuckDB or Spark (--engine)")
+
+
+@measure.command("pod")
+@click.argument("dispensing", metavar="INPUT", required=False,
+                type=click.Path(exists=True, path_type=Path))
+@_input_options
+@_pod_options
+def pod(dispensing: Path | None, totals_only: bool, engine: EngineName, spark_master: str | None,
+        from_program: bool, format_: str | None, **program: Any) -> None:
+    """Pharmacotherapy for OUD (HEDIS POD) over an INPUT, or over the program's own records with --from-program."""
+    chosen = _input_choice(dispensing, from_program, totals_only, engine, spark_master, format_)
+    if chosen is None:
+        _program_measure("pod", format_ or "json", **program)
+        return
+    assert dispensing is not None
     start_date, end_date = _date("--start", program["start"]), _date("--end", program["end"])
     with bad_input_exits_2():
-        result = reader(dispensing, start=start_date, end=end_date, include_episodes=not totals_only,
-                        engine=engine, spark_master=spark_master)
+        result = measure_pod_input(dispensing, chosen[0], start=start_date, end=end_date,
+                                   include_episodes=not totals_only, choice=chosen[1])
     click.echo(render_json(result, include_episodes=not totals_only))
+
+
+pod.help = f"{inspect.cleandoc(pod.help or '')}\n\n{_INPUT_TEXT}."
+
+
+@measure.command("retention")
+@click.argument("source", metavar="INPUT", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--as-of", "as_of", default=None,
+              help="the day follow-up ends (YYYY-MM-DD; an input only; default: its last dispensing day)")
+@_input_options
+@_pod_options
+def retention(source: Path | None, as_of: str | None, totals_only: bool, engine: EngineName,
+              spark_master: str | None, from_program: bool, format_: str | None, **program: Any) -> None:
+    """Retention on treatment: over the program's own records (--from-program: on naltrexone at 30, 90 and 180
+    days, overall, by form and by start cohort), or over an INPUT (each member's first continuous run of covered
+    days, the program's rule, and its Kaplan-Meier curve)."""
+    chosen = _input_choice(source, from_program, totals_only, engine, spark_master, format_)
+    if chosen is None:
+        if as_of is not None:
+            raise BadInput("--as-of: is for an input (--from-program measures on today's date)")
+        _program_measure("retention", format_ or "json", **program)
+        return
+    assert source is not None
+    if any(program[name] is not None for name in ("clinic", "form", "indication", "start", "end")):
+        raise BadInput("--clinic, --form, --indication, --start, --end: are for --from-program")
+    with bad_input_exits_2():
+        result = measure_retention_input(source, chosen[0], as_of=_date("--as-of", as_of),
+                                         include_members=not totals_only, choice=chosen[1])
+    click.echo(render_retention_json(result, chosen[0], include_members=not totals_only))
+
+
+retention.help = f"{inspect.cleandoc(retention.help or '')}\n\n{_INPUT_TEXT}."
+
+
+def render_retention_json(result: PopulationRetention, input_format: InputFormat, *,
+                          include_members: bool = True) -> str:
+    """Retention over an input: the totals, retention at each horizon with its confidence interval, and (when
+    asked) each member's first run."""
+    retained = []
+    for horizon in DEFAULT_DEFINITIONS.horizons:
+        estimate = result.curve.at(horizon)
+        retained.append({"day": horizon, "proportion": None if estimate is None else round(estimate.value, 4),
+                         "low": None if estimate is None else round(estimate.low, 4),
+                         "high": None if estimate is None else round(estimate.high, 4)})
+    doc: dict[str, object] = {
+        "measure": "retention on pharmacotherapy", "input": input_format, "as_of": result.as_of.isoformat(),
+        "allowed_gap_days": result.allowed_gap_days, "members": result.members,
+        "discontinued": result.discontinued, "retained": retained,
+    }
+    if include_members:
+        doc["runs"] = [{"patient_id": r.patient_id, "first_day": r.first_day.isoformat(),
+                        "last_day": r.last_day.isoformat(), "days": r.days, "discontinued": r.discontinued}
+                       for r in result.runs]
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def _program_command(name: MeasureName, summary: str) -> None:
@@ -134,7 +221,6 @@ def _program_command(name: MeasureName, summary: str) -> None:
         _program_measure(name, format_ or ("csv" if name == "dispensing" else "json"), **program)
 
 
-_program_command("retention", "Retention on naltrexone at 30, 90 and 180 days, overall, by form and by start cohort.")
 _program_command("cascade", "The cascade of care: assessed, ready, first dose, retained at 30, 90 and 180 days.")
 _program_command("iet", "Initiation and engagement of treatment (HEDIS IET), alcohol and opioid cohorts.")
 _program_command("dispensing", "The program's doses as a dispensing CSV (patients under a pseudonym), as "

@@ -28,6 +28,7 @@ from tests.unit.analytics.test_omop import (
 from naltrack.analytics.engines import EngineChoice, open_engine, spark_session
 from naltrack.analytics.omop import measure_pod_claims_parquet, measure_pod_omop
 from naltrack.analytics.pod import PodResult, measure_pod
+from naltrack.analytics.population import measure_retention_input
 from naltrack.domain.errors import InvalidInput
 
 pytestmark = [pytest.mark.spark, pytest.mark.usefixtures("spark_ready")]
@@ -140,3 +141,25 @@ def test_measure_pod_cli_on_spark_prints_duckdbs_json(tmp_path: Path) -> None:
     duck, spark = (json.loads(run.stdout) for run in runs.values())
     assert spark == duck
     assert (duck["totals"]["denominator"], duck["totals"]["numerator"]) == (2, 0)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_CLAIMS, st.integers(0, 420))
+def test_spark_gives_duckdbs_retention_runs(members: list[list[tuple[int, tuple[str, int | None]]]],
+                                            as_of_day: int) -> None:
+    rows = _rows(members)
+    if all(code == CONTRAVE for _, _, code, _ in rows):
+        rows.append((len(members) + 1, D0, XR_NTX, None))
+    as_of = D0 + timedelta(days=as_of_day)
+    with tempfile.TemporaryDirectory() as tmp:
+        omop = write_omop(Path(tmp) / "omop", rows)
+        claims = write_claims_csv(Path(tmp) / "claims.csv", rows)
+        try:
+            duck = measure_retention_input(claims, as_of=as_of)
+        except InvalidInput:  # as_of before every dispensing: Spark refuses it the same way
+            with pytest.raises(InvalidInput):
+                measure_retention_input(omop, "omop", as_of=as_of, choice=EngineChoice("spark"))
+            return
+        spark = measure_retention_input(omop, "omop", as_of=as_of, choice=EngineChoice("spark"))
+    assert spark.runs == duck.runs
+    assert (spark.members, spark.discontinued, spark.curve) == (duck.members, duck.discontinued, duck.curve)
