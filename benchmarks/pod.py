@@ -1,7 +1,7 @@
 """HEDIS POD over 1,000,000 patients / 20,000,000 generated dispensing rows on DuckDB and on Spark.
 
 The data are generated (synthetic, seeded by hashing the row number) straight to CSV by
-DuckDB (:func:`naltrack.synthetic.claims.write_claims`, ``naltrack simulate claims``). Each
+DuckDB (:func:`naltrack.synthetic.claims.write_claims`, ``naltrack measure synthetic-claims``). Each
 implementation reads that CSV, validates it, and computes episodes and totals, in its own child
 process (peak RSS from ``wait4``):
 
@@ -27,30 +27,14 @@ from benchmarks import Figure, run_child
 
 ROWS_PER_PATIENT = 20
 CORES = 2
-_KINDS = (("637213", "", 30), ("1483744", "30", 30), ("1010604", "14", 14), ("864706", "28", 28))
 
 
 def generate(path: str, patients: int) -> dict[str, float]:
-    """Write ``patients * 20`` rows: one medication per patient, refills with 0-8 days of jitter."""
-    import duckdb
+    """Write ``patients * 20`` rows (:func:`naltrack.synthetic.claims.write_claims`, seed 0)."""
+    from naltrack.synthetic.claims import write_claims
 
-    codes = " ".join(f"WHEN {k} THEN '{c}'" for k, (c, _, _) in enumerate(_KINDS))
-    supply = " ".join(f"WHEN {k} THEN '{s}'" for k, (_, s, _) in enumerate(_KINDS))
-    spacing = " ".join(f"WHEN {k} THEN {g}" for k, (_, _, g) in enumerate(_KINDS))
     start = time.perf_counter()
-    duckdb.sql(f"""
-        COPY (
-            SELECT 'P' || lpad(CAST(p AS VARCHAR), 7, '0') AS patient_id,
-                   strftime(DATE '2024-07-01' + CAST(hash(p) % 365 AS INTEGER)
-                            + CAST(k * (CASE kind {spacing} END) + hash(i) % 9 AS INTEGER), '%Y-%m-%d') AS date,
-                   CASE WHEN hash(i * 31) % 50 = 0 THEN '1551468' ELSE CASE kind {codes} END END AS rxnorm,
-                   CASE WHEN hash(i * 31) % 50 = 0 THEN '30' ELSE CASE kind {supply} END END AS days_supply
-            FROM (SELECT i, i // {ROWS_PER_PATIENT} AS p, i % {ROWS_PER_PATIENT} AS k,
-                         hash(i // {ROWS_PER_PATIENT} * 7919) % 4 AS kind
-                  FROM range({patients * ROWS_PER_PATIENT}) AS t(i))
-            ORDER BY i
-        ) TO '{path}' (HEADER, DELIMITER ',')
-    """)
+    write_claims(path, patients, rows_per_member=ROWS_PER_PATIENT)
     return {"seconds": time.perf_counter() - start}
 
 
