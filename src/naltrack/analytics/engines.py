@@ -15,7 +15,8 @@ functions, ``CASE``, ``coalesce``, ``least``, ``try_cast``, integer arithmetic, 
 Every error an engine raises while reading or computing is an :class:`EngineError`, so a measure names
 the bad value the same way on either engine. Spark is an optional extra (``pip install naltrack[spark]``):
 :func:`open_engine` names the extra when pyspark is missing. Its session (local mode by default, or the
-``master`` URL of a cluster) is started once per process and kept, as Spark sessions are costly to start.
+``master`` URL of a cluster) is started once per process and kept, as Spark sessions are costly to start
+(and Spark runs one context a process: the first measure's settings hold for the process).
 """
 
 from __future__ import annotations
@@ -224,20 +225,20 @@ def open_engine(choice: EngineChoice = DUCKDB) -> Iterator[Engine]:
         con.close()
 
 
-_SESSIONS: dict[tuple[str, int | None, str | None], Any] = {}
+_SESSIONS: dict[str, Any] = {}
 
 
 def spark_session(choice: EngineChoice) -> Any:
-    """The Spark session of this process for ``choice`` (started on first use, then kept).
+    """The Spark session of this process (started on first use with ``choice``'s master, cores and memory, then
+    kept: Spark runs one context a process, so the first choice's settings hold until the process ends).
 
     Raises
     ------
     InvalidInput
         When pyspark is not installed (naming the extra that installs it) or the session does not start.
     """
-    key = (choice.master or "", choice.threads, choice.memory_limit)
-    if key in _SESSIONS:
-        return _SESSIONS[key]
+    if "session" in _SESSIONS:
+        return _SESSIONS["session"]
     try:
         from pyspark.sql import SparkSession
     except ImportError as error:
@@ -258,7 +259,7 @@ def spark_session(choice: EngineChoice) -> Any:
     except Exception as error:  # the JVM did not start: no Java, a bad master URL
         raise InvalidInput("engine", "spark", f"could not start a Spark session ({_first_line(error)})") from error
     session.sparkContext.setLogLevel("ERROR")
-    _SESSIONS[key] = session
+    _SESSIONS["session"] = session
     return session
 
 

@@ -141,3 +141,28 @@ def test_as_of_before_every_dispensing_is_refused(tmp_path: Path) -> None:
         measure_retention_input(write_claims_csv(tmp_path / "c.csv", [(1, D0, XR_NTX, None)]),
                                 as_of=D0 - timedelta(days=1))
     assert (caught.value.field, caught.value.value) == ("as_of", (D0 - timedelta(days=1)).isoformat())
+
+
+def test_spark_without_pyspark_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from naltrack.analytics import engines
+
+    monkeypatch.setattr(engines, "_SESSIONS", {})
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(InvalidInput) as caught:
+        measure_retention_input(write_claims_csv(tmp_path / "c.csv", [(1, D0, XR_NTX, None)]),
+                                choice=engines.EngineChoice("spark"))
+    assert (caught.value.field, caught.value.value) == ("engine", "spark")
+    assert "pip install 'naltrack[spark]'" in caught.value.rule
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"name": "polars"}, "engine"), ({"threads": 0}, "threads"), ({"master": "spark://h:7077"}, "spark master"),
+])
+def test_engine_choice_limits_are_named(kwargs: dict[str, object], field: str) -> None:
+    from naltrack.analytics.engines import EngineChoice
+
+    with pytest.raises(InvalidInput) as caught:
+        EngineChoice(**kwargs)  # type: ignore[arg-type]
+    assert caught.value.field == field
