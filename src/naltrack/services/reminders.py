@@ -3,8 +3,9 @@
 Each use case runs in one :func:`~naltrack.services.access.run_audited` transaction, category
 ``contact`` of the role matrix:
 
-- consent to be contacted, per channel and address: :func:`record_contact_consent`,
-  :func:`withdraw_contact_consent`, :func:`contact_overview`;
+- consent to be contacted, per channel and address (:mod:`naltrack.services.contact_consent`, whose use
+  cases are named here too): :func:`record_contact_consent`, :func:`withdraw_contact_consent`,
+  :func:`contact_overview`;
 - the outbox: :func:`queue_reminders` (a visit due, from
   :func:`naltrack.domain.due_dates.next_injection_due`, and booked appointments, within
   ``days_ahead`` days; one reminder per patient, kind, subject and channel), :func:`send_reminders`
@@ -19,7 +20,13 @@ The texts come from :mod:`naltrack.domain.reminders` and are checked neutral the
 
 from __future__ import annotations
 
-import re
+__all__ = [
+    "CALENDAR_ACTOR", "CALENDAR_NOT_FOUND", "SMS_GATEWAY_ACTOR", "ContactOverview", "Due", "QueueReport",
+    "ReminderOptions", "SendReport", "calendar_feed", "check_address", "contact_overview", "issue_calendar_link",
+    "list_reminders", "queue_reminders", "receive_sms_reply", "record_contact_consent", "reminders_due",
+    "revoke_calendar_link", "send_reminders", "withdraw_contact_consent",
+]
+
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -30,10 +37,18 @@ from naltrack.domain.care import Appointment
 from naltrack.domain.chart import PatientChart
 from naltrack.domain.due_dates import next_injection_due
 from naltrack.domain.errors import InvalidInput, NotFound
-from naltrack.domain.patients import Patient
 from naltrack.domain.rules.thresholds import Thresholds
 from naltrack.domain.security.accounts import Actor, User
 from naltrack.services.access import Access, authorize, authorized_patient, run_audited
+from naltrack.services.contact_consent import (
+    ContactOverview,
+    check_address,
+    contact_access,
+    contact_overview,
+    in_force,
+    record_contact_consent,
+    withdraw_contact_consent,
+)
 from naltrack.services.contact_ports import (
     CalendarToken,
     ContactConsent,
@@ -48,9 +63,6 @@ from naltrack.services.security import hash_token, new_id
 from naltrack.services.security_ports import SecureUnitOfWork
 from naltrack.services.unit_of_work import chart_in
 
-CATEGORY = "contact"
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,252}\.[A-Za-z]{2,}$")
-_PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 #: The actors of requests no staff member makes: a reply texted by the patient, a calendar fetched by
 #: the patient's calendar app. Each acts in the patient's clinic, as front desk (schedule and contact).
 SMS_GATEWAY_ACTOR = "sms-gateway"
@@ -68,117 +80,6 @@ class ReminderOptions:
     def display_name(self, clinic_id: str) -> str:
         """The neutral name of the clinic in reminders (checked: :func:`wording.check_display_name`)."""
         return wording.check_display_name(self.display_names.get(clinic_id, self.default_display_name))
-
-
-def check_address(channel: str, address: str) -> str:
-    """The address normalised for its channel: an e-mail address, or an E.164 number (+ and 8-15 digits).
-
-    >>> check_address("sms", "+1 (617) 555-0100")
-    '+16175550100'
-    >>> check_address("email", " Pat@Example.org ")
-    'Pat@example.org'
-    """
-    if channel not in wording.CHANNELS:
-        raise InvalidInput("contact.channel", channel, f"must be one of {', '.join(wording.CHANNELS)}")
-    text = address.strip()
-    if channel == "sms":
-        number = re.sub(r"[\s().-]", "", text)
-        if not _PHONE.match(number):
-            raise InvalidInput("contact.address", address, "must be a phone number in international form, "
-                                                           "e.g. +16175550100")
-        return number
-    if not _EMAIL.match(text):
-        raise InvalidInput("contact.address", address, "must be an e-mail address")
-    local, domain = text.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
-
-
-def _access(actor: Actor, action: str, now: datetime, record_type: str, detail: str | None = None) -> Access:
-    return Access(actor=actor, action=action, category=CATEGORY, now=now, record_type=record_type, detail=detail)
-
-
-def _in_force(consents: list[ContactConsent], channel: str, now: datetime) -> ContactConsent | None:
-    return next((c for c in consents if c.channel == channel and c.in_force(now)), None)
-
-
-# --- consent to contact -----------------------------------------------------------------------------
-
-
-def record_contact_consent(ctx: AppContext, actor: Actor, patient_id: str, channel: str, address: str,
-                           now: datetime) -> ContactConsent:
-    """Record the patient's consent to reminders on ``channel`` at ``address``; a consent in force on the same
-    channel is withdrawn by it (replaced). Roles that create ``contact``."""
-    checked = check_address(channel, address)
-    access = _access(actor, "create", now, "contact_consents")
-
-    def body(uow: SecureUnitOfWork, access: Access) -> ContactConsent:
-        patient = authorized_patient(uow, access, patient_id)
-        for old in uow.contacts.consents_of(patient.id):
-            if old.channel == channel and old.withdrawn_at is None:
-                uow.contacts.withdraw_consent(old.id, now, actor.user.id, "replaced")
-                access.wrote("contact_consents", old.id, patient.id, detail=f"{channel} consent replaced")
-        consent = ContactConsent(id=new_id(), patient_id=patient.id, clinic_id=patient.clinic_id, channel=channel,
-                                 address=checked, recorded_by=actor.user.id, recorded_at=now)
-        uow.contacts.add_consent(consent)
-        access.wrote("contact_consents", consent.id, patient.id, detail=f"{channel} consent recorded")
-        return consent
-
-    return run_audited(ctx.uow, access, body)
-
-
-def withdraw_contact_consent(ctx: AppContext, actor: Actor, patient_id: str, channel: str, now: datetime,
-                             reason: str | None = None) -> ContactConsent:
-    """Withdraw the patient's consent in force on ``channel``; ``NotFound`` when there is none."""
-    if channel not in wording.CHANNELS:
-        raise InvalidInput("contact.channel", channel, f"must be one of {', '.join(wording.CHANNELS)}")
-    if reason is not None and len(reason) > 200:
-        raise InvalidInput("contact.reason", reason, "must be at most 200 characters")
-    access = _access(actor, "update", now, "contact_consents")
-
-    def body(uow: SecureUnitOfWork, access: Access) -> ContactConsent:
-        patient = authorized_patient(uow, access, patient_id)
-        consent = _in_force(uow.contacts.consents_of(patient.id), channel, now)
-        if consent is None:
-            raise NotFound("contact consent", f"{patient_id}/{channel}")
-        uow.contacts.withdraw_consent(consent.id, now, actor.user.id, reason)
-        access.wrote("contact_consents", consent.id, patient.id, detail=f"{channel} consent withdrawn")
-        return replace(consent, withdrawn_at=now, withdrawn_by=actor.user.id, withdrawal_reason=reason)
-
-    return run_audited(ctx.uow, access, body)
-
-
-@dataclass(frozen=True)
-class ContactOverview:
-    """What the contact page shows: consents (newest first), the patient's reminders and replies, the link."""
-
-    patient: Patient
-    consents: list[ContactConsent]
-    reminders: list[Reminder]
-    replies: list[SmsReply]
-    calendar_link_active: bool
-    names: dict[str, str] = field(default_factory=dict)
-    """The user names of the staff who recorded the consents, by user id."""
-
-    def in_force(self, channel: str, now: datetime) -> ContactConsent | None:
-        return _in_force(self.consents, channel, now)
-
-
-def contact_overview(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> ContactOverview:
-    """The patient's consents to contact, reminders, replies and whether a calendar link is in force."""
-    access = _access(actor, "read", now, "contact_consents")
-
-    def body(uow: SecureUnitOfWork, access: Access) -> ContactOverview:
-        patient = authorized_patient(uow, access, patient_id)
-        tokens = uow.contacts.calendar_tokens_of(patient.id)
-        consents = uow.contacts.consents_of(patient.id)
-        return ContactOverview(
-            patient=patient, consents=consents,
-            reminders=uow.contacts.reminders(patient.clinic_id, patient_id=patient.id, limit=50),
-            replies=uow.contacts.replies(patient.clinic_id, patient_id=patient.id, limit=50),
-            calendar_link_active=any(t.revoked_at is None for t in tokens),
-            names=uow.security.audit_names(patient.clinic_id, {c.recorded_by for c in consents}))
-
-    return run_audited(ctx.uow, access, body)
 
 
 # --- the outbox ---------------------------------------------------------------------------------------
@@ -237,7 +138,7 @@ def queue_reminders(ctx: AppContext, actor: Actor, day: date, options: ReminderO
     """Queue the reminders due on ``day`` for the actor's clinic: for each patient with a consent in force,
     one per thing due and consented channel. Run twice, it queues nothing new. Roles that create ``contact``;
     one audit entry per reminder queued (naming patient, channel and message id)."""
-    access = _access(actor, "create", now, "reminders", detail=f"queue reminders for {day.isoformat()}")
+    access = contact_access(actor, "create", now, "reminders", detail=f"queue reminders for {day.isoformat()}")
 
     def body(uow: SecureUnitOfWork, access: Access) -> QueueReport:
         authorize(uow, access)
@@ -289,7 +190,7 @@ def list_reminders(ctx: AppContext, actor: Actor, now: datetime, statuses: tuple
     for status in statuses or ():
         if status not in wording.REMINDER_STATUSES:
             raise InvalidInput("reminder.status", status, f"must be one of {', '.join(wording.REMINDER_STATUSES)}")
-    access = _access(actor, "read", now, "reminders")
+    access = contact_access(actor, "read", now, "reminders")
 
     def body(uow: SecureUnitOfWork, access: Access) -> list[Reminder]:
         authorize(uow, access)
@@ -322,7 +223,7 @@ def send_reminders(ctx: AppContext, actor: Actor, senders: Mapping[str, MessageS
 
 
 def _pending(ctx: AppContext, actor: Actor, now: datetime) -> list[str]:
-    access = _access(actor, "update", now, "reminders", detail="send reminders")
+    access = contact_access(actor, "update", now, "reminders", detail="send reminders")
 
     def body(uow: SecureUnitOfWork, access: Access) -> list[str]:
         authorize(uow, access)
@@ -333,7 +234,7 @@ def _pending(ctx: AppContext, actor: Actor, now: datetime) -> list[str]:
 
 def _send_one(ctx: AppContext, actor: Actor, reminder_id: str, senders: Mapping[str, MessageSender],
               options: ReminderOptions, now: datetime) -> tuple[str, str | None]:
-    access = _access(actor, "update", now, "reminders")
+    access = contact_access(actor, "update", now, "reminders")
 
     def body(uow: SecureUnitOfWork, access: Access) -> tuple[str, str | None]:
         reminder = uow.contacts.find_reminder(reminder_id)
@@ -347,7 +248,7 @@ def _send_one(ctx: AppContext, actor: Actor, reminder_id: str, senders: Mapping[
             uow.contacts.mark_reminder(reminder.id, "skipped", now, "its day has passed")
             access.detail = f"reminder {reminder.id} not sent by {reminder.channel}: its day has passed"
             return "skipped", None
-        consent = _in_force(uow.contacts.consents_of(reminder.patient_id), reminder.channel, now)
+        consent = in_force(uow.contacts.consents_of(reminder.patient_id), reminder.channel, now)
         if consent is None or consent.address != reminder.address:
             uow.contacts.mark_reminder(reminder.id, "skipped", now, "no consent in force for this channel")
             access.detail = f"reminder {reminder.id} not sent by {reminder.channel}: no consent in force"
@@ -405,7 +306,7 @@ def receive_sms_reply(ctx: AppContext, from_number: str, body_text: str, now: da
         outcome = "confirmed" if action == "confirm" else "cancelled"
         if action == "cancel" and not _cancel(ctx, actor, reminder, now):
             outcome = "for-staff"
-    access = _access(actor, "update", now, "sms_replies", detail=f"SMS reply: {outcome}")
+    access = contact_access(actor, "update", now, "sms_replies", detail=f"SMS reply: {outcome}")
 
     def body(uow: SecureUnitOfWork, access: Access) -> SmsReply:
         patient = authorized_patient(uow, access, patient_id)
@@ -455,7 +356,7 @@ def _cancel(ctx: AppContext, actor: Actor, reminder: Reminder, now: datetime) ->
 def issue_calendar_link(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> str:
     """A new secret calendar token for the patient (shown once; kept as its SHA-256); any earlier one is
     revoked. Roles that create ``contact``."""
-    access = _access(actor, "create", now, "calendar_tokens")
+    access = contact_access(actor, "create", now, "calendar_tokens")
     token = secrets.token_urlsafe(32)
 
     def body(uow: SecureUnitOfWork, access: Access) -> str:
@@ -472,7 +373,7 @@ def issue_calendar_link(ctx: AppContext, actor: Actor, patient_id: str, now: dat
 
 def revoke_calendar_link(ctx: AppContext, actor: Actor, patient_id: str, now: datetime) -> int:
     """Revoke the patient's calendar link(s); how many were in force. Roles that update ``contact``."""
-    access = _access(actor, "update", now, "calendar_tokens", detail="calendar link revoked")
+    access = contact_access(actor, "update", now, "calendar_tokens", detail="calendar link revoked")
 
     def body(uow: SecureUnitOfWork, access: Access) -> int:
         patient = authorized_patient(uow, access, patient_id)
@@ -495,7 +396,7 @@ def calendar_feed(ctx: AppContext, token: str, options: ReminderOptions, now: da
     if stored is None or stored.revoked_at is not None:
         raise NotFound(CALENDAR_NOT_FOUND, "link")
     actor = _system_actor(CALENDAR_ACTOR, stored.clinic_id)
-    access = _access(actor, "read", now, "calendar_tokens", detail=f"calendar {stored.id} fetched")
+    access = contact_access(actor, "read", now, "calendar_tokens", detail=f"calendar {stored.id} fetched")
 
     def body(uow: SecureUnitOfWork, access: Access) -> str:
         patient = authorized_patient(uow, access, stored.patient_id)
