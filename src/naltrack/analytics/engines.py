@@ -252,6 +252,8 @@ def spark_session(choice: EngineChoice) -> Any:
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="naltrack-spark-"))
                .config("spark.sql.shuffle.partitions", str(max(4, 2 * cores)) if choice.master is None else "200"))
+    if choice.master is None:  # local mode: the driver's JVM starts here, so its logging is ours to set
+        builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_log_config()}")
     if choice.memory_limit:
         builder = builder.config("spark.driver.memory", _spark_memory(choice.memory_limit))
     try:
@@ -261,6 +263,24 @@ def spark_session(choice: EngineChoice) -> Any:
     session.sparkContext.setLogLevel("ERROR")
     _SESSIONS["session"] = session
     return session
+
+
+#: Spark's own messages: errors only, to standard error (its default profile prints warnings and a banner).
+_LOG4J2 = """status = error
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = spark: %p %c{1}: %m%n
+rootLogger.level = error
+rootLogger.appenderRef.console.ref = console
+"""
+
+
+def _log_config() -> str:
+    path = Path(tempfile.mkdtemp(prefix="naltrack-spark-log-")) / "log4j2.properties"
+    path.write_text(_LOG4J2, encoding="utf-8")
+    return str(path)
 
 
 def _spark_memory(limit: str) -> str:
