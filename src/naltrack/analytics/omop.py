@@ -1,10 +1,11 @@
-"""HEDIS POD over Parquet inputs: OMOP CDM v5.4 tables and partitioned claims.
+"""Parquet inputs of the population measures (OMOP CDM v5.4 tables, partitioned claims), and the program's
+records written as OMOP tables.
 
 Two more sources of the ``raw`` table of :mod:`naltrack.analytics.pod`; every step after the load
 (the supply chain, the gap rule, the episodes, the totals) is the one POD SQL, so the same
 dispensing gives the same numbers whether it comes as the claims CSV, as Parquet claims or as OMOP.
 
-OMOP (:func:`measure_pod_omop`): a folder holding ``person``, ``drug_exposure`` and
+OMOP (:func:`load_omop`): a folder holding ``person``, ``drug_exposure`` and
 ``observation_period`` (``condition_occurrence`` is optional and not read by POD), each as
 ``<table>.parquet`` or a folder ``<table>/`` of (possibly hive-partitioned) Parquet files, scanned
 lazily by the engine (DuckDB or Spark, :mod:`naltrack.analytics.engines`). A ``drug_exposure`` row
@@ -14,9 +15,10 @@ becomes a dispensing row: ``person_id`` is the patient, ``drug_exposure_start_da
 Episodes are built by POD's own gap rule, not from OMOP's ``drug_era`` (which bridges gaps of up to
 30 days; POD breaks at 8).
 
-Claims Parquet (:func:`measure_pod_claims_parquet`): the columns of the claims CSV
+Claims Parquet (:func:`load_claims_parquet`): the columns of the claims CSV
 (``patient_id,date,rxnorm,days_supply``) as one Parquet file or a folder partitioned by any keys
-(``year=2026/state=NY/...``); partition columns are ignored.
+(``year=2026/state=NY/...``); partition columns are ignored. Both are read through
+:func:`naltrack.analytics.population.measure_pod_input` and ``measure_retention_input``.
 """
 
 from __future__ import annotations
@@ -30,21 +32,18 @@ import duckdb
 
 from naltrack.analytics.courses import PatientCourse
 from naltrack.analytics.dispensing import DispensingRow
-from naltrack.analytics.engines import Engine, EngineChoice, EngineError, EngineName, open_engine
+from naltrack.analytics.engines import Engine, EngineError
 from naltrack.analytics.pod import (
     VALID_ROW,
-    PodResult,
     all_valid,
-    check_period,
     claims_source,
     load_raw,
-    measure_episodes,
 )
 from naltrack.analytics.pod_rules import COLUMNS, check_row, pod_code_rules
 from naltrack.domain.errors import InvalidInput
 
 __all__ = ["GENDER_CONCEPT", "OMOP_COLUMNS", "OMOP_FIELD", "OMOP_TABLES", "Condition", "load_claims_parquet",
-           "load_omop", "measure_pod_claims_parquet", "measure_pod_omop", "omop_tables", "parquet_path",
+           "load_omop", "omop_tables", "parquet_path",
            "write_omop_tables"]
 
 #: The OMOP CDM v5.4 tables and columns read, by table (``condition_occurrence`` is optional).
@@ -94,12 +93,8 @@ def _open_parquet(db: Engine, table: str, path: Path, needed: tuple[str, ...]) -
             raise InvalidInput(f"{table}.{column}", "", "is a required column and is missing")
 
 
-def measure_pod_omop(folder: Path | str, *, start: date | None = None, end: date | None = None,
-                     include_episodes: bool = True, threads: int | None = None,
-                     memory_limit: str | None = None, engine: EngineName = "duckdb",
-                     spark_master: str | None = None) -> PodResult:
-    """POD over an OMOP CDM v5.4 folder (see the module text for the mapping); patients are ``person_id``.
-    The engine options are those of :func:`naltrack.analytics.pod.measure_pod`.
+def load_omop(db: Engine, folder: Path) -> None:
+    """Load ``raw`` from the OMOP folder on ``db`` (``drug_exposure`` rows as dispensings; see the module text).
 
     Raises
     ------
@@ -107,22 +102,6 @@ def measure_pod_omop(folder: Path | str, *, start: date | None = None, end: date
         Naming the table and field (``drug_exposure.days_supply``) and the value: a missing table or
         column, an unreadable value, a code that is not a known RxNorm code, a days supply out of
         1..365, a ``drug_exposure.person_id`` absent from ``person``.
-    """
-    folder = Path(folder)
-    choice = EngineChoice(engine, threads, memory_limit, spark_master)
-    check_period(start, end)
-    with open_engine(choice) as db:
-        load_omop(db, folder)
-        return measure_episodes(db, start, end, include_episodes)
-
-
-def load_omop(db: Engine, folder: Path) -> None:
-    """Load ``raw`` from the OMOP folder on ``db`` (``drug_exposure`` rows as dispensings; see the module text).
-
-    Raises
-    ------
-    InvalidInput
-        As :func:`measure_pod_omop`.
     """
     paths = {table: parquet_path(folder, table) for table in OMOP_COLUMNS}
     for table, needed in OMOP_COLUMNS.items():
@@ -135,33 +114,13 @@ def load_omop(db: Engine, folder: Path) -> None:
     _load_checked(db, "drug_exposure", OMOP_FIELD)
 
 
-def measure_pod_claims_parquet(path: Path | str, *, start: date | None = None, end: date | None = None,
-                               include_episodes: bool = True, threads: int | None = None,
-                               memory_limit: str | None = None, engine: EngineName = "duckdb",
-                               spark_master: str | None = None) -> PodResult:
-    """POD over claims as Parquet (the claims CSV's columns), one file or a partitioned folder. The engine
-    options are those of :func:`naltrack.analytics.pod.measure_pod`.
-
-    Raises
-    ------
-    InvalidInput
-        Naming ``claims.<column>`` and the value, as :func:`measure_pod_omop`.
-    """
-    path = Path(path)
-    choice = EngineChoice(engine, threads, memory_limit, spark_master)
-    check_period(start, end)
-    with open_engine(choice) as db:
-        load_claims_parquet(db, path)
-        return measure_episodes(db, start, end, include_episodes)
-
-
 def load_claims_parquet(db: Engine, path: Path) -> None:
     """Load ``raw`` from Parquet claims (a file or a partitioned folder) on ``db``.
 
     Raises
     ------
     InvalidInput
-        As :func:`measure_pod_claims_parquet`.
+        Naming ``claims.<column>`` and the value, as :func:`load_omop`.
     """
     if not (path.is_file() or (path.is_dir() and any(path.rglob("*.parquet")))):
         raise InvalidInput("claims", str(path), "is neither a Parquet file nor a folder of Parquet files")

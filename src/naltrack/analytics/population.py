@@ -116,18 +116,16 @@ def measure_retention_input(path: Path | str, input_format: InputFormat = "claim
             raise InvalidInput("INPUT", str(path), "has no dispensing of a medication the measures count")
         cutoff = (as_of - _EPOCH).days if as_of is not None else int(last)
         db.keep("first_runs", _retention_sql(db, cutoff, gap))
-        spans = db.rows("SELECT days, discontinued FROM first_runs")
-        runs: tuple[MemberRun, ...] = ()
-        if include_members:
-            runs = tuple(MemberRun(str(pid), _EPOCH + timedelta(days=int(first)), _EPOCH + timedelta(days=int(end)),
-                                   int(days), bool(stopped))
-                         for pid, first, end, days, stopped in db.rows(
-                             "SELECT patient_id, first_day, last_day, days, discontinued FROM first_runs "
-                             "ORDER BY patient_id"))
+        columns = "patient_id, first_day, last_day, days, discontinued" if include_members else "days, discontinued"
+        found = db.rows(f"SELECT {columns} FROM first_runs{' ORDER BY patient_id' if include_members else ''}")
+    spans = [(int(row[-2]), bool(row[-1])) for row in found]
+    runs = tuple(MemberRun(str(pid), _EPOCH + timedelta(days=int(first)), _EPOCH + timedelta(days=int(end)),
+                           int(days), bool(stopped))
+                 for pid, first, end, days, stopped in found) if include_members else ()
     if not spans:
         raise InvalidInput("as_of", (_EPOCH + timedelta(days=cutoff)).isoformat(),
                            "is before every dispensing of the input")
-    curve = kaplan_meier([int(days) for days, _ in spans], [bool(stopped) for _, stopped in spans], label="all")
+    curve = kaplan_meier([days for days, _ in spans], [stopped for _, stopped in spans], label="all")
     return PopulationRetention(_EPOCH + timedelta(days=cutoff), gap, len(spans),
                                sum(1 for _, stopped in spans if stopped), curve, runs)
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from naltrack.analytics.omop import measure_pod_claims_parquet, measure_pod_omop
 from naltrack.analytics.pod import PodResult, measure_pod
+from naltrack.analytics.population import measure_pod_input
 from naltrack.domain.errors import InvalidInput
 
 D0 = date(2026, 1, 1)
@@ -88,8 +88,8 @@ def test_claims_csv_parquet_and_omop_give_the_same_pod(fills: list[tuple[int, in
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         from_csv = measure_pod(write_claims_csv(base / "claims.csv", rows))
-        from_parquet = measure_pod_claims_parquet(write_claims_parquet(base / "claims", rows))
-        from_omop = measure_pod_omop(write_omop(base / "omop", rows))
+        from_parquet = measure_pod_input(write_claims_parquet(base / "claims", rows), "claims-parquet")
+        from_omop = measure_pod_input(write_omop(base / "omop", rows), "omop")
     assert _summary(from_parquet) == _summary(from_csv)
     assert _summary(from_omop) == _summary(from_csv)
     assert from_csv.denominator >= 1 or all(code == CONTRAVE for _, _, code, _ in rows)
@@ -100,7 +100,7 @@ def test_omop_episode_boundaries_follow_pods_gap_rule_not_drug_era(tmp_path: Pat
     # Patient 2: the second fill on day 38: an 8-day gap breaks POD's treatment (drug_era would bridge it).
     rows: list[Row] = [(1, D0, ORAL_NTX, 30), (1, D0 + timedelta(days=37), ORAL_NTX, 180),
                        (2, D0, ORAL_NTX, 30), (2, D0 + timedelta(days=38), ORAL_NTX, 180)]
-    result = measure_pod_omop(write_omop(tmp_path / "omop", rows), start=D0, end=D0 + timedelta(days=100))
+    result = measure_pod_input(write_omop(tmp_path / "omop", rows), "omop", start=D0, end=D0 + timedelta(days=100))
     assert result.denominator == 2
     assert result.numerator == 1
     by_patient = {e.patient_id: e for e in result.episodes}
@@ -112,14 +112,14 @@ def test_missing_omop_table_is_named(tmp_path: Path) -> None:
     folder = write_omop(tmp_path / "omop", [(1, D0, XR_NTX, None)])
     (folder / "observation_period.parquet").unlink()
     with pytest.raises(InvalidInput) as caught:
-        measure_pod_omop(folder)
+        measure_pod_input(folder, "omop")
     assert caught.value.field == "observation_period"
 
 
 def test_missing_omop_column_is_named(tmp_path: Path) -> None:
     folder = write_omop(tmp_path / "omop", [(1, D0, XR_NTX, None)], drop=("drug_exposure", "days_supply"))
     with pytest.raises(InvalidInput) as caught:
-        measure_pod_omop(folder)
+        measure_pod_input(folder, "omop")
     assert caught.value.field == "drug_exposure.days_supply"
 
 
@@ -132,12 +132,12 @@ def test_missing_omop_column_is_named(tmp_path: Path) -> None:
 def test_bad_omop_value_is_named(tmp_path: Path, row: Row, field: str, value: str) -> None:
     folder = write_omop(tmp_path / "omop", [(1, D0, XR_NTX, None), row])
     with pytest.raises(InvalidInput) as caught:
-        measure_pod_omop(folder)
+        measure_pod_input(folder, "omop")
     assert (caught.value.field, caught.value.value) == (field, value)
 
 
 def test_supply_of_365_is_accepted(tmp_path: Path) -> None:
-    result = measure_pod_omop(write_omop(tmp_path / "omop", [(1, D0, ORAL_NTX, 365)]))
+    result = measure_pod_input(write_omop(tmp_path / "omop", [(1, D0, ORAL_NTX, 365)]), "omop")
     assert (result.denominator, result.numerator) == (1, 1)
 
 
@@ -147,7 +147,7 @@ def test_drug_exposure_of_an_unknown_person_is_named(tmp_path: Path) -> None:
         con.execute(f"COPY (SELECT * FROM read_parquet('{folder / 'person.parquet'}') WHERE person_id = 1) "
                     f"TO '{folder / 'person.parquet'}' (FORMAT PARQUET)")
     with pytest.raises(InvalidInput) as caught:
-        measure_pod_omop(folder)
+        measure_pod_input(folder, "omop")
     assert (caught.value.field, caught.value.value) == ("drug_exposure.person_id", "2")
 
 
@@ -156,5 +156,5 @@ def test_unreadable_claims_date_is_named(tmp_path: Path) -> None:
         con.execute(f"""COPY (SELECT '1' AS patient_id, '2026-13-01' AS date, '{XR_NTX}' AS rxnorm,
                                      NULL::INTEGER AS days_supply) TO '{tmp_path / 'c.parquet'}' (FORMAT PARQUET)""")
     with pytest.raises(InvalidInput) as caught:
-        measure_pod_claims_parquet(tmp_path / "c.parquet")
+        measure_pod_input(tmp_path / "c.parquet", "claims-parquet")
     assert (caught.value.field, caught.value.value) == ("claims.date", "2026-13-01")

@@ -26,9 +26,8 @@ from tests.unit.analytics.test_omop import (
 )
 
 from naltrack.analytics.engines import EngineChoice, open_engine, spark_session
-from naltrack.analytics.omop import measure_pod_claims_parquet, measure_pod_omop
 from naltrack.analytics.pod import PodResult, measure_pod
-from naltrack.analytics.population import measure_retention_input
+from naltrack.analytics.population import measure_pod_input, measure_retention_input
 from naltrack.domain.errors import InvalidInput
 
 pytestmark = [pytest.mark.spark, pytest.mark.usefixtures("spark_ready")]
@@ -69,7 +68,7 @@ def test_spark_gives_duckdbs_numbers_and_members(members: list[list[tuple[int, t
         duck = measure_pod(claims)
         spark = measure_pod(claims, engine="spark")
         duck_period = measure_pod(claims, start=start, end=end)
-        spark_omop_period = measure_pod_omop(omop, start=start, end=end, engine="spark")
+        spark_omop_period = measure_pod_input(omop, "omop", start=start, end=end, choice=EngineChoice("spark"))
     assert _summary(spark) == _summary(duck)
     assert _summary(spark_omop_period) == _summary(duck_period)
     assert duck.denominator >= 1 or all(code == CONTRAVE for _, _, code, _ in rows)
@@ -82,7 +81,8 @@ def test_partitioned_parquet_claims_on_spark_equal_the_csv_on_duckdb(tmp_path: P
                        (2, D0, ORAL_NTX, 30), (2, D0 + timedelta(days=38), ORAL_NTX, 180),
                        (3, D0, XR_NTX, None), (3, D0 + timedelta(days=31 + 32), XR_NTX, None)]
     duck = measure_pod(write_claims_csv(tmp_path / "claims.csv", rows))
-    spark = measure_pod_claims_parquet(write_claims_parquet(tmp_path / "claims", rows), engine="spark")
+    spark = measure_pod_input(write_claims_parquet(tmp_path / "claims", rows), "claims-parquet",
+                              choice=EngineChoice("spark"))
     assert _summary(spark) == _summary(duck)
     assert (spark.denominator, spark.numerator) == (4, 1)
     episodes = {(e.patient_id, e.start): e.continuous_days for e in spark.episodes}
@@ -112,14 +112,14 @@ def test_bad_claims_row_is_named_the_same_on_spark(tmp_path: Path, line: str, fi
 def test_bad_omop_value_is_named_on_spark(tmp_path: Path, row: Row, field: str, value: str) -> None:
     folder = write_omop(tmp_path / "omop", [(1, D0, XR_NTX, None), row])
     with pytest.raises(InvalidInput) as caught:
-        measure_pod_omop(folder, engine="spark")
+        measure_pod_input(folder, "omop", choice=EngineChoice("spark"))
     assert (caught.value.field, caught.value.value) == (field, value)
 
 
 def test_missing_omop_column_is_named_on_spark(tmp_path: Path) -> None:
     folder = write_omop(tmp_path / "omop", [(1, D0, XR_NTX, None)], drop=("drug_exposure", "days_supply"))
     with pytest.raises(InvalidInput) as caught:
-        measure_pod_omop(folder, engine="spark")
+        measure_pod_input(folder, "omop", choice=EngineChoice("spark"))
     assert caught.value.field == "drug_exposure.days_supply"
 
 
