@@ -1,5 +1,6 @@
 """``naltrack export omop``: the program's records as OMOP CDM Parquet tables, a consented and audited Part 2
-disclosure; POD over the exported tables equals POD from the program's records; no consent, nothing exported."""
+disclosure; POD and IET over the exported tables equal POD and IET from the program's records; no consent, nothing
+exported."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from naltrack.adapters.db.security_repository import secure_uow_factory
+from naltrack.analytics.iet import measure_iet
+from naltrack.analytics.population import measure_iet_input
 from naltrack.bootstrap import Storage
 from naltrack.cli import main
 from naltrack.domain.security.consent import Consent
 from naltrack.services.omop_export import OMOP_CATEGORIES
+from naltrack.services.read_models import ProgramClinic
 from naltrack.services.security import add_user
 from naltrack.synthetic.program import load_program
 
@@ -106,8 +110,9 @@ def test_only_consented_patients_leave_under_sequential_ids_and_each_disclosure_
     assert doc["patients"] == len(ids) - 1
     assert [line.split(":")[0] for line in doc["left_out_without_consent"]] == [left_out]
     assert sorted(p.name for p in out.iterdir()) == ["NOTICE.txt", "condition_occurrence.parquet",
-                                                     "drug_exposure.parquet", "observation_period.parquet",
-                                                     "person.parquet"]
+                                                     "drug_exposure.parquet", "episode.parquet",
+                                                     "observation_period.parquet", "person.parquet",
+                                                     "visit_occurrence.parquet"]
     assert "42 CFR" in (out / "NOTICE.txt").read_text(encoding="utf-8")
     with duckdb.connect() as con:
         persons = con.execute(f"SELECT person_id, gender_concept_id FROM '{out / 'person.parquet'}'").fetchall()
@@ -115,7 +120,8 @@ def test_only_consented_patients_leave_under_sequential_ids_and_each_disclosure_
         conditions = con.execute(f"SELECT count(*) FROM '{out / 'condition_occurrence.parquet'}'").fetchone()
         periods = con.execute(f"SELECT count(*) FROM '{out / 'observation_period.parquet'}' "
                               "WHERE observation_period_end_date < observation_period_start_date").fetchone()
-        values = [str(row) for name in ("person", "drug_exposure", "condition_occurrence", "observation_period")
+        values = [str(row) for name in ("person", "drug_exposure", "condition_occurrence", "observation_period",
+                                         "visit_occurrence", "episode")
                   for row in con.execute(f"SELECT * FROM '{out / (name + '.parquet')}'").fetchall()]
     assert sorted(p for p, _ in persons) == list(range(1, len(ids)))  # sequential integers, no internal id
     assert {g for _, g in persons} <= {8507, 8532, 0}
@@ -153,3 +159,30 @@ def test_a_folder_that_is_not_empty_is_refused(program: tuple[str, str, list[str
                     "--database-url", url)
     assert result.exit_code == 2 and "must be a new or empty folder" in result.output
     assert not [e for e in _audit(url) if e.action == "disclose"]
+
+
+def test_iet_over_the_exported_omop_tables_equals_iet_from_the_program(program: tuple[str, str, list[str]],
+                                                                         tmp_path: Path) -> None:
+    url, clinic, ids = program
+    _add_consents(url, [_consent(pid) for pid in ids])
+    out = tmp_path / "omop"
+    exported = _export(url, out)
+    assert exported.exit_code == 0, exported.output
+    storage = Storage(url)
+    try:
+        with secure_uow_factory(storage.engine)() as uow:
+            zone = uow.clinics.get(clinic).zone
+            courses = uow.read_models.program_courses([ProgramClinic(clinic, datetime.now(zone).date(), zone)])
+    finally:
+        storage.close()
+    expected = measure_iet(courses, None, None)
+    found = measure_iet_input(out)
+    assert found.cohorts == expected.cohorts
+    assert sorted((p.cohort, p.index_on, p.initiated_on, p.engaged, p.reason) for p in found.patients) == sorted(
+        (p.cohort, p.index_on, p.initiated_on, p.engaged, p.reason) for p in expected.patients)
+    total = next(c for c in expected.cohorts if c.name == "total")
+    assert total.denominator > 0 and total.initiation > 0
+    from_cli = invoke("measure", "iet", str(out), "--totals-only")
+    assert from_cli.exit_code == 0, from_cli.output
+    assert [c["denominator"] for c in json.loads(from_cli.stdout)["cohorts"]] == [
+        c.denominator for c in expected.cohorts]

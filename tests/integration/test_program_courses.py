@@ -135,7 +135,7 @@ def test_an_injected_patients_course_holds_each_fact_of_the_active_records(progr
     assert (course.clinic_id, course.sex_at_birth, course.birth_date) == ("c1", "male", date(1985, 1, 1))
     assert (course.indication, course.assessed_on, course.discharged_on, course.discharge_reason) == (
         "OUD", date(2026, 1, 5), date(2026, 2, 10), "transferred")
-    assert course.diagnosed_on == date(2025, 12, 1)
+    assert course.diagnosed_on == date(2026, 3, 2)  # the day recorded; its onset (2025-12-01) is no encounter
     assert course.doses == (Dose(date(2026, 1, 12), "xr-ntx", "637213"),)  # the retracted injection left out
     assert (course.first_dose_on, course.first_form, course.ready_on) == (date(2026, 1, 12), "xr-ntx",
                                                                           date(2026, 1, 12))
@@ -167,7 +167,7 @@ def test_an_oral_prescription_supplies_its_days_and_a_dose_without_one_its_own_d
 def test_a_patient_of_another_zone_reads_its_own_days_and_its_diagnosis_gives_the_indication(program) -> None:
     course = courses(program)["p3"]
     assert (course.clinic_id, course.indication, course.assessed_on) == ("c2", "AUD", None)
-    assert course.diagnosed_on == NOW.astimezone(AUCKLAND).date()  # no onset: the day recorded, in Auckland
+    assert course.diagnosed_on == NOW.astimezone(AUCKLAND).date()  # the day recorded, in Auckland
     assert course.doses == (Dose(date(2026, 1, 11), "implant", "NTX-IMPLANT"),)
     assert course.protected[-1].end == date(2026, 3, 3)  # the recorded 60 days reach past as_of: cut there
     assert course.lapses == ()

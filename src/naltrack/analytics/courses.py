@@ -116,4 +116,5 @@ class PatientCourse:
     lapses: tuple[date, ...] = ()
     naloxone_offered: tuple[date, ...] = ()
     diagnosed_on: date | None = None
-    """The first OUD or AUD diagnosis recorded (IET's index when it precedes the episode)."""
+    """The day the first OUD or AUD diagnosis was recorded (IET's index when it precedes the episode): the encounter
+    that made the diagnosis, HEDIS's diagnosis event, not its onset (when the disorder began, often years before)."""

@@ -94,16 +94,23 @@ def measure_iet(courses: Iterable[PatientCourse], start: date | None, end: date 
         raise InvalidInput("end", end.isoformat(), f"is before the start {start.isoformat()}")
     low, high = start or date.min, end or date.max
     windows = _Windows.of(definitions)
-    assessed = [(_assess(course, index, windows), COHORTS_BY_INDICATION.get(course.indication or "", ()))
-                for course in courses if (index := index_day(course)) is not None and low <= index <= high]
-    counted = [(p, names) for p, names in assessed if p.cohort != EXCLUDED]
+    return iet_result([(_assess(course, index, windows), course.indication)
+                       for course in courses if (index := index_day(course)) is not None and low <= index <= high])
+
+
+def iet_result(assessed: Iterable[tuple[IetPatient, str | None]]) -> IetResult:
+    """The cohorts and the patients, from each patient assessed (:func:`iet_patient`) with the indication that
+    places it in the cohorts (``OUD``, ``AUD``, ``OUD+AUD``; any other, or ``None``, counts in the total only)."""
+    listed = list(assessed)
+    counted = [(p, COHORTS_BY_INDICATION.get(indication or "", ())) for p, indication in listed
+               if p.cohort != EXCLUDED]
     cohorts = tuple(
         IetCohort(name, len(members), sum(1 for p in members if p.initiated_on), sum(1 for p in members if p.engaged))
         for name, members in (("alcohol", [p for p, names in counted if "alcohol" in names]),
                               ("opioid", [p for p, names in counted if "opioid" in names]),
                               ("total", [p for p, _ in counted]))
     )
-    return IetResult(cohorts, tuple(sorted((p for p, _ in assessed), key=attrgetter("index_on", "patient_id"))))
+    return IetResult(cohorts, tuple(sorted((p for p, _ in listed), key=attrgetter("index_on", "patient_id"))))
 
 
 def index_day(course: PatientCourse) -> date | None:
@@ -130,30 +137,52 @@ class _Windows:
 
 
 def _assess(course: PatientCourse, index: date, w: _Windows) -> IetPatient:
-    d = w.definitions
-    cohort = "+".join(COHORTS_BY_INDICATION.get(course.indication or "", ())) or "other"
     history = index - w.negative_history
     dose_days = [dose.on for dose in course.doses]
-    prior = [day for day in dose_days if history <= day < index]
-    if prior:
-        return IetPatient(course.patient_id, EXCLUDED, index, None, False,
-                          f"no negative history: a naltrexone dose on {max(prior).isoformat()}, within "
-                          f"{d.iet_negative_history_days} days before the index")
+    prior = max((day for day in dose_days if history <= day < index), default=None)
     # the events IET counts (treatment contacts and doses; a day may hold several) from the index to the
     # last day an engagement can reach: those the initiation and the engagement are read from
     last_initiation = index + w.initiation_last
-    last_reached = last_initiation + w.engagement
-    events = [day for day in chain(course.treatment_contacts, dose_days) if index <= day <= last_reached]
+    events = [day for day in chain(course.treatment_contacts, dose_days)
+              if index <= day <= last_initiation + w.engagement]
     initiated = min((day for day in events if day <= last_initiation), default=None)
+    long_acting, later = None, 0
+    if initiated is not None:
+        last_engagement = initiated + w.engagement
+        later = len({day for day in events if initiated < day <= last_engagement})
+        long_acting = min((dose.on for dose in course.doses
+                           if dose.form in LONG_ACTING_FORMS and initiated < dose.on <= last_engagement), default=None)
+    return iet_patient(course.patient_id, course.indication, index, prior, initiated, long_acting, later,
+                       w.definitions)
+
+
+def iet_patient(patient_id: str, indication: str | None, index: date, prior_dose: date | None,
+                initiated: date | None, long_acting: date | None, later_days: int,
+                definitions: MeasureDefinitions = DEFAULT_DEFINITIONS) -> IetPatient:
+    """One patient's place in the measure, from the facts read around the index (by :func:`measure_iet` from a
+    course, or by the population SQL of :mod:`naltrack.analytics.iet_population`): the latest naltrexone dose in
+    the negative-history window, the initiation (the first contact or dose in the initiation window), the first
+    long-acting dose and the number of days with a contact or dose in the engagement window after it.
+
+    Examples
+    --------
+    >>> p = iet_patient("p", "OUD", date(2026, 1, 5), None, date(2026, 1, 6), date(2026, 1, 20), 1)
+    >>> p.cohort, p.engaged, p.reason
+    ('opioid', True, 'initiated on 2026-01-06; engaged: a long-acting dose on 2026-01-20')
+    >>> iet_patient("p", "AUD", date(2026, 1, 5), None, date(2026, 1, 6), None, 1).engaged
+    False
+    """
+    d = definitions
+    if prior_dose is not None:
+        return IetPatient(patient_id, EXCLUDED, index, None, False,
+                          f"no negative history: a naltrexone dose on {prior_dose.isoformat()}, within "
+                          f"{d.iet_negative_history_days} days before the index")
+    cohort = "+".join(COHORTS_BY_INDICATION.get(indication or "", ())) or "other"
     if initiated is None:
-        return IetPatient(course.patient_id, cohort, index, None, False,
+        return IetPatient(patient_id, cohort, index, None, False,
                           f"not initiated: no treatment contact or dose within {d.iet_initiation_days} days")
-    last_engagement = initiated + w.engagement
-    later = {day for day in events if initiated < day <= last_engagement}
-    long_acting = [dose.on for dose in course.doses
-                   if dose.form in LONG_ACTING_FORMS and initiated < dose.on <= last_engagement]
-    engaged = bool(long_acting) or len(later) >= ENGAGEMENT_CONTACTS
-    why = (f"a long-acting dose on {long_acting[0].isoformat()}" if long_acting
-           else f"{len(later)} treatment contact(s) in the {d.iet_engagement_days} days after it")
-    return IetPatient(course.patient_id, cohort, index, initiated, engaged,
+    engaged = long_acting is not None or later_days >= ENGAGEMENT_CONTACTS
+    why = (f"a long-acting dose on {long_acting.isoformat()}" if long_acting is not None
+           else f"{later_days} treatment contact(s) in the {d.iet_engagement_days} days after it")
+    return IetPatient(patient_id, cohort, index, initiated, engaged,
                       f"initiated on {initiated.isoformat()}; {'engaged' if engaged else 'not engaged'}: {why}")

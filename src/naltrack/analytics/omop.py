@@ -43,7 +43,7 @@ from naltrack.analytics.pod_rules import COLUMNS, check_row, pod_code_rules
 from naltrack.domain.errors import InvalidInput
 
 __all__ = ["GENDER_CONCEPT", "OMOP_COLUMNS", "OMOP_FIELD", "OMOP_TABLES", "Condition", "load_claims_parquet",
-           "load_omop", "omop_tables", "parquet_path",
+           "load_omop", "omop_tables", "open_parquet", "parquet_path",
            "write_omop_tables"]
 
 #: The OMOP CDM v5.4 tables and columns read, by table (``condition_occurrence`` is optional).
@@ -81,7 +81,7 @@ def parquet_path(folder: Path, table: str) -> Path:
     raise InvalidInput(table, str(folder), f"has no {table}.parquet nor a {table}/ folder of Parquet files")
 
 
-def _open_parquet(db: Engine, table: str, path: Path, needed: tuple[str, ...]) -> None:
+def open_parquet(db: Engine, table: str, path: Path, needed: tuple[str, ...]) -> None:
     """Name the Parquet at ``path`` ``table`` on the engine and check it has the ``needed`` columns."""
     try:
         db.parquet(table, path)
@@ -105,7 +105,7 @@ def load_omop(db: Engine, folder: Path) -> None:
     """
     paths = {table: parquet_path(folder, table) for table in OMOP_COLUMNS}
     for table, needed in OMOP_COLUMNS.items():
-        _open_parquet(db, table, paths[table], needed)
+        open_parquet(db, table, paths[table], needed)
     missing = _first(db, """SELECT CAST(d.person_id AS STRING) FROM drug_exposure AS d
                             WHERE NOT EXISTS (SELECT 1 FROM person AS p WHERE p.person_id = d.person_id)""",
                      "drug_exposure")
@@ -124,7 +124,7 @@ def load_claims_parquet(db: Engine, path: Path) -> None:
     """
     if not (path.is_file() or (path.is_dir() and any(path.rglob("*.parquet")))):
         raise InvalidInput("claims", str(path), "is neither a Parquet file nor a folder of Parquet files")
-    _open_parquet(db, "claims", path, COLUMNS)
+    open_parquet(db, "claims", path, COLUMNS)
     _load_checked(db, "claims", {c: c for c in COLUMNS})
 
 
@@ -190,7 +190,15 @@ OMOP_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                       ("drug_source_value", "VARCHAR")),
     "condition_occurrence": (("condition_occurrence_id", "BIGINT"), ("person_id", "BIGINT"),
                              ("condition_concept_id", "INTEGER"), ("condition_start_date", "DATE"),
-                             ("condition_type_concept_id", "INTEGER"), ("condition_source_value", "VARCHAR")),
+                             ("condition_type_concept_id", "INTEGER"), ("condition_source_value", "VARCHAR"),
+                             ("visit_occurrence_id", "BIGINT")),
+    "visit_occurrence": (("visit_occurrence_id", "BIGINT"), ("person_id", "BIGINT"), ("visit_concept_id", "INTEGER"),
+                         ("visit_start_date", "DATE"), ("visit_end_date", "DATE"), ("visit_type_concept_id", "INTEGER"),
+                         ("visit_source_value", "VARCHAR")),
+    "episode": (("episode_id", "BIGINT"), ("person_id", "BIGINT"), ("episode_concept_id", "INTEGER"),
+                ("episode_start_date", "DATE"), ("episode_end_date", "DATE"), ("episode_number", "INTEGER"),
+                ("episode_object_concept_id", "INTEGER"), ("episode_type_concept_id", "INTEGER"),
+                ("episode_source_value", "VARCHAR")),
     "observation_period": (("observation_period_id", "BIGINT"), ("person_id", "BIGINT"),
                            ("observation_period_start_date", "DATE"), ("observation_period_end_date", "DATE"),
                            ("period_type_concept_id", "INTEGER")),
@@ -211,18 +219,23 @@ def omop_tables(rows: Iterable[DispensingRow], courses: Iterable[PatientCourse],
     """The OMOP rows of the patients in ``person_ids`` (patient id to OMOP ``person_id``): one ``drug_exposure`` a
     dispensing row (:func:`naltrack.analytics.dispensing.dispensing_rows`, the rows POD reads: the RxNorm code in
     ``drug_source_value``, the days supply, the end day start + supply - 1), one ``condition_occurrence`` a
-    diagnosis, one ``person`` and one ``observation_period`` (first to last day recorded) a patient. Concept ids
-    other than gender are 0 (no vocabulary is shipped): the source values carry the codes.
+    diagnosis, one ``visit_occurrence`` a day with a treatment contact (``visit_source_value`` "treatment
+    contact"), one ``episode`` the first episode of care (its indication in ``episode_source_value``; open while
+    the patient is in care), one ``person`` and one ``observation_period`` (first to last day recorded) a
+    patient. Concept ids other than gender are 0 (no vocabulary is shipped): the source values carry the codes.
 
     Examples
     --------
     >>> from naltrack.analytics.courses import Dose
     >>> course = PatientCourse(patient_id="p", clinic_id="c", sex_at_birth="female", birth_date=date(1990, 5, 1),
-    ...     doses=(Dose(date(2026, 1, 8), "xr-ntx", "637213"),))
+    ...     indication="OUD", assessed_on=date(2026, 1, 5), doses=(Dose(date(2026, 1, 8), "xr-ntx", "637213"),),
+    ...     treatment_contacts=(date(2026, 1, 8),))
     >>> rows = [DispensingRow("p", date(2026, 1, 8), "637213", 31)]
     >>> t = omop_tables(rows, [course], [Condition("p", "F11.20", date(2026, 1, 2))], {"p": 1})
     >>> t["person"], t["drug_exposure"][0][4:]
     ([(1, 8532, 1990, 0, 0, 'female')], (datetime.date(2026, 2, 7), 0, 31, '637213'))
+    >>> t["episode"][0][3:5], t["episode"][0][-1], t["visit_occurrence"][0][3]
+    ((datetime.date(2026, 1, 5), None), 'OUD', datetime.date(2026, 1, 8))
     >>> t["observation_period"][0][2:4]
     (datetime.date(2026, 1, 2), datetime.date(2026, 2, 7))
     """
@@ -245,12 +258,21 @@ def omop_tables(rows: Iterable[DispensingRow], courses: Iterable[PatientCourse],
         if condition.patient_id not in person_ids:
             continue
         tables["condition_occurrence"].append((len(tables["condition_occurrence"]) + 1,
-                                               person_ids[condition.patient_id], 0, condition.on, 0, condition.code))
+                                               person_ids[condition.patient_id], 0, condition.on, 0, condition.code,
+                                               None))
         seen(condition.patient_id, condition.on, condition.on)
     for course in sorted(courses, key=lambda c: person_ids.get(c.patient_id, 0)):
         if course.patient_id not in person_ids:
             continue
         person = person_ids[course.patient_id]
+        for day in course.treatment_contacts:
+            tables["visit_occurrence"].append((len(tables["visit_occurrence"]) + 1, person, 0, day, day, 0,
+                                               "treatment contact"))
+            seen(course.patient_id, day, day)
+        if course.assessed_on is not None and course.indication is not None:
+            tables["episode"].append((len(tables["episode"]) + 1, person, 0, course.assessed_on, course.discharged_on,
+                                      1, 0, 0, course.indication))
+            seen(course.patient_id, course.assessed_on, course.discharged_on or course.assessed_on)
         tables["person"].append((person, GENDER_CONCEPT.get(course.sex_at_birth, 0), course.birth_date.year, 0, 0,
                                  course.sex_at_birth))
         if course.patient_id in first:

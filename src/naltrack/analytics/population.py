@@ -1,11 +1,14 @@
 """Population measures over a payer's or a research network's data, on DuckDB or Spark.
 
 An input is dispensing claims as CSV (``claims-csv``) or Parquet (``claims-parquet``, one file or a
-partitioned folder), or an OMOP CDM v5.4 folder (``omop``); each is loaded into the one ``raw`` relation
+partitioned folder), or an OMOP CDM v5.4 folder (``omop``; tables in a database are copied to one by
+:mod:`naltrack.adapters.omop_database`); each is loaded into the one ``raw`` relation
 of :mod:`naltrack.analytics.pod` and checked by the same rules, on the engine chosen
-(:mod:`naltrack.analytics.engines`). Two measures run on it, each written once in SQL both engines run:
+(:mod:`naltrack.analytics.engines`). Three measures run on it, each written once in SQL both engines run:
 
 * HEDIS POD (:func:`measure_pod_input`, the steps of :mod:`naltrack.analytics.pod`);
+* HEDIS IET (:func:`measure_iet_input`, OMOP only: it needs diagnoses and visits,
+  :mod:`naltrack.analytics.iet_population`);
 * retention on pharmacotherapy (:func:`measure_retention_input`): each member's first continuous run
   of covered days, by the rule of :func:`naltrack.analytics.retention.first_run` (the program's own
   retention): the run starts on the first dispensing, takes in every covered day that follows an earlier
@@ -26,6 +29,8 @@ from typing import Literal
 
 from naltrack.analytics.definitions import DEFAULT_DEFINITIONS, MeasureDefinitions
 from naltrack.analytics.engines import DUCKDB, Engine, EngineChoice, EngineName, open_engine
+from naltrack.analytics.iet import IetResult
+from naltrack.analytics.iet_population import measure_iet_omop
 from naltrack.analytics.omop import load_claims_parquet, load_omop
 from naltrack.analytics.pod import PodResult, check_period, covered_intervals_sql, load_claims_csv, measure_episodes
 from naltrack.analytics.survival import SurvivalCurve, kaplan_meier
@@ -64,6 +69,26 @@ def measure_pod_input(path: Path | str, input_format: InputFormat = "claims-csv"
     with open_engine(choice) as db:
         load_dispensings(db, Path(path), input_format)
         return measure_episodes(db, start, end, include_episodes)
+
+
+def measure_iet_input(path: Path | str, input_format: InputFormat = "omop", *, start: date | None = None,
+                      end: date | None = None, definitions: MeasureDefinitions = DEFAULT_DEFINITIONS,
+                      choice: EngineChoice = DUCKDB) -> IetResult:
+    """HEDIS IET over an OMOP folder (:mod:`naltrack.analytics.iet_population`) on the engine of ``choice``, the
+    members whose index falls from ``start`` to ``end``.
+
+    Raises
+    ------
+    InvalidInput
+        Claims (a dispensing file carries neither diagnoses nor visits), a period that ends before it starts,
+        or the first bad value of the input (named).
+    """
+    if input_format != "omop":
+        raise InvalidInput("format", str(input_format),
+                           "carries no diagnoses or visits: IET reads an OMOP folder (--format omop)")
+    check_period(start, end)
+    with open_engine(choice) as db:
+        return measure_iet_omop(db, Path(path), start, end, definitions)
 
 
 @dataclass(frozen=True)
@@ -155,4 +180,4 @@ FROM {steps.keyed("runs")}
 
 
 __all__ = ["INPUT_FORMATS", "EngineName", "InputFormat", "MemberRun", "PopulationRetention", "load_dispensings",
-           "measure_pod_input", "measure_retention_input"]
+           "measure_iet_input", "measure_pod_input", "measure_retention_input"]

@@ -1,7 +1,8 @@
 """``naltrack measure``: the program's outcome and quality measures, and population measures over claims.
 
-``measure pod INPUT`` and ``measure retention INPUT`` read a payer's or a research network's data (a dispensing
-CSV, Parquet claims or an OMOP folder: :mod:`naltrack.analytics.population`) on DuckDB or Spark (``--engine``).
+``measure pod INPUT``, ``measure retention INPUT`` and ``measure iet INPUT`` (OMOP only) read a payer's or a
+research network's data (a dispensing CSV, Parquet claims or an OMOP folder:
+:mod:`naltrack.analytics.population`) on DuckDB or Spark (``--engine``).
 ``measure retention|cascade|pod|iet|dispensing
 --from-program --as USER`` reads the program's own records through
 :func:`naltrack.services.outcomes.program_measure` (roles manager and prescriber; one audit entry): aggregate
@@ -24,14 +25,17 @@ from typing import Any
 
 import click
 
+from naltrack.adapters.omop_database import input_path, is_database_url, shown
 from naltrack.analytics.definitions import DEFAULT_DEFINITIONS
 from naltrack.analytics.dispensing import write_dispensing_csv
 from naltrack.analytics.engines import ENGINES, EngineChoice, EngineName
+from naltrack.analytics.iet import IetResult
 from naltrack.analytics.pod import PodResult
 from naltrack.analytics.population import (
     INPUT_FORMATS,
     InputFormat,
     PopulationRetention,
+    measure_iet_input,
     measure_pod_input,
     measure_retention_input,
 )
@@ -92,9 +96,25 @@ def _pod_options(command: Callable[..., None]) -> Callable[..., None]:
     return _program_options(command, INPUT_FORMATS)
 
 
+def _input(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | str | None:
+    """INPUT: an existing file or folder (a :class:`Path`), or a database URL of OMOP tables (kept as text)."""
+    if value is None or is_database_url(value):
+        return value
+    path = Path(value)
+    if not path.exists():
+        raise BadInput(f"INPUT: {value!r} is neither a file, a folder nor a database URL")
+    return path
+
+
+def _input_argument(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.argument(name, metavar="INPUT", required=False, callback=_input)
+
+
 def _input_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The options of a measure over an input file or folder: the engine that runs it."""
+    """The options of a measure over an input file, folder or database: the engine that runs it."""
     options = [
+        click.option("--schema", default=None, help="the database schema holding the OMOP tables (INPUT a database "
+                                                    "URL; default: the connection's own)"),
         click.option("--totals-only", is_flag=True, help="leave out the per-member list (an input only)"),
         click.option("--engine", type=click.Choice(ENGINES), default="duckdb",
                      help="what runs the measure over INPUT: duckdb (default, in this process) or spark (pip install "
@@ -107,13 +127,16 @@ def _input_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def _input_choice(source: Path | None, from_program: bool, totals_only: bool, engine: EngineName,
-                  spark_master: str | None, format_: str | None) -> tuple[InputFormat, EngineChoice] | None:
-    """The input format and engine of a measure over INPUT, or ``None`` for one over the program's records
-    (``--from-program``, which takes none of the input options)."""
+def _input_choice(source: Path | str | None, from_program: bool, totals_only: bool, engine: EngineName,
+                  spark_master: str | None, format_: str | None, default: InputFormat = "claims-csv",
+                  schema: str | None = None) -> tuple[InputFormat, EngineChoice] | None:
+    """The input format (``default`` without --format) and engine of a measure over INPUT, or ``None`` for one over
+    the program's records (``--from-program``, which takes none of the input options)."""
     if from_program:
         if source is not None:
-            raise BadInput(f"INPUT: {str(source)!r} cannot be read with --from-program (one source)")
+            raise BadInput(f"INPUT: {shown(str(source))!r} cannot be read with --from-program (one source)")
+        if schema is not None:
+            raise BadInput(f"--schema: {schema!r} is for INPUT a database URL, not --from-program")
         if totals_only:
             raise BadInput("--totals-only: is for an input (--from-program lists each patient's reason)")
         if format_ in INPUT_FORMATS:
@@ -122,11 +145,12 @@ def _input_choice(source: Path | None, from_program: bool, totals_only: bool, en
             raise BadInput(f"--engine: {engine!r} is for INPUT; --from-program reads the program's records in process")
         return None
     if source is None:
-        raise BadInput("INPUT: a dispensing CSV, Parquet claims or an OMOP folder is required, or --from-program")
+        raise BadInput("INPUT: a dispensing CSV, Parquet claims, an OMOP folder or database is required, or "
+                       "--from-program")
     if format_ not in (None, "json", *INPUT_FORMATS):
         raise BadInput(f"--format: {format_!r} is only for --from-program (an input gives json)")
-    input_format: InputFormat = format_ if format_ in INPUT_FORMATS else "claims-csv"
-    if input_format == "claims-csv" and source.is_dir():
+    input_format: InputFormat = format_ if format_ in INPUT_FORMATS else default
+    if input_format == "claims-csv" and isinstance(source, Path) and source.is_dir():
         raise BadInput(f"INPUT: {str(source)!r} is a folder (--format claims-parquet or omop reads one)")
     if spark_master and engine != "spark":
         raise BadInput(f"--spark-master: {spark_master!r} is for --engine spark only")
@@ -136,26 +160,26 @@ def _input_choice(source: Path | None, from_program: bool, totals_only: bool, en
 
 _INPUT_TEXT = ("INPUT: a dispensing CSV (patient_id,date,rxnorm,days_supply; the default, --format claims-csv), "
                "Parquet claims with those columns (a file or a partitioned folder, --format claims-parquet), or an "
-               "OMOP CDM v5.4 folder of Parquet tables (--format omop, docs/omop.md), on DuckDB or Spark (--engine)")
+               "OMOP CDM v5.4 folder of Parquet tables or a database URL of them (--format omop, --schema; "
+               "docs/omop.md), on DuckDB or Spark (--engine)")
 
 
 @measure.command("pod")
-@click.argument("dispensing", metavar="INPUT", required=False,
-                type=click.Path(exists=True, path_type=Path))
+@_input_argument("dispensing")
 @_input_options
 @_pod_options
-def pod(dispensing: Path | None, totals_only: bool, engine: EngineName, spark_master: str | None,
-        from_program: bool, format_: str | None, **program: Any) -> None:
+def pod(dispensing: Path | str | None, schema: str | None, totals_only: bool, engine: EngineName,
+        spark_master: str | None, from_program: bool, format_: str | None, **program: Any) -> None:
     """Pharmacotherapy for OUD (HEDIS POD) over an INPUT, or over the program's own records with --from-program."""
-    chosen = _input_choice(dispensing, from_program, totals_only, engine, spark_master, format_)
+    chosen = _input_choice(dispensing, from_program, totals_only, engine, spark_master, format_, schema=schema)
     if chosen is None:
         _program_measure("pod", format_ or "json", **program)
         return
     assert dispensing is not None
     start_date, end_date = _date("--start", program["start"]), _date("--end", program["end"])
-    with bad_input_exits_2():
-        result = measure_pod_input(dispensing, chosen[0], start=start_date, end=end_date,
-                                   include_episodes=not totals_only, choice=chosen[1])
+    with bad_input_exits_2(), input_path(dispensing, chosen[0], schema=schema) as path:
+        result = measure_pod_input(path, chosen[0], start=start_date, end=end_date, include_episodes=not totals_only,
+                                   choice=chosen[1])
     click.echo(render_json(result, include_episodes=not totals_only))
 
 
@@ -163,17 +187,18 @@ pod.help = f"{inspect.cleandoc(pod.help or '')}\n\n{_INPUT_TEXT}."
 
 
 @measure.command("retention")
-@click.argument("source", metavar="INPUT", required=False, type=click.Path(exists=True, path_type=Path))
+@_input_argument("source")
 @click.option("--as-of", "as_of", default=None,
               help="the day follow-up ends (YYYY-MM-DD; an input only; default: its last dispensing day)")
 @_input_options
 @_pod_options
-def retention(source: Path | None, as_of: str | None, totals_only: bool, engine: EngineName,
-              spark_master: str | None, from_program: bool, format_: str | None, **program: Any) -> None:
+def retention(source: Path | str | None, as_of: str | None, schema: str | None, totals_only: bool,
+              engine: EngineName, spark_master: str | None, from_program: bool, format_: str | None,
+              **program: Any) -> None:
     """Retention on treatment: over the program's own records (--from-program: on naltrexone at 30, 90 and 180
     days, overall, by form and by start cohort), or over an INPUT (each member's first continuous run of covered
     days, the program's rule, and its Kaplan-Meier curve)."""
-    chosen = _input_choice(source, from_program, totals_only, engine, spark_master, format_)
+    chosen = _input_choice(source, from_program, totals_only, engine, spark_master, format_, schema=schema)
     if chosen is None:
         if as_of is not None:
             raise BadInput("--as-of: is for an input (--from-program measures on today's date)")
@@ -182,13 +207,61 @@ def retention(source: Path | None, as_of: str | None, totals_only: bool, engine:
     assert source is not None
     if any(program[name] is not None for name in ("clinic", "form", "indication", "start", "end")):
         raise BadInput("--clinic, --form, --indication, --start, --end: are for --from-program")
-    with bad_input_exits_2():
-        result = measure_retention_input(source, chosen[0], as_of=_date("--as-of", as_of),
-                                         include_members=not totals_only, choice=chosen[1])
+    as_of_day = _date("--as-of", as_of)
+    with bad_input_exits_2(), input_path(source, chosen[0], schema=schema) as path:
+        result = measure_retention_input(path, chosen[0], as_of=as_of_day, include_members=not totals_only,
+                                         choice=chosen[1])
     click.echo(render_retention_json(result, chosen[0], include_members=not totals_only))
 
 
 retention.help = f"{inspect.cleandoc(retention.help or '')}\n\n{_INPUT_TEXT}."
+
+
+@measure.command("iet")
+@_input_argument("source")
+@_input_options
+@_pod_options
+def iet(source: Path | str | None, schema: str | None, totals_only: bool, engine: EngineName,
+        spark_master: str | None, from_program: bool, format_: str | None, **program: Any) -> None:
+    """Initiation and engagement of treatment (HEDIS IET), alcohol and opioid cohorts: over the program's own
+    records (--from-program), or over OMOP tables (INPUT, read as --format omop: diagnoses, visits, episodes and
+    drug exposures; docs/omop.md), the members whose index falls from --start to --end."""
+    chosen = _input_choice(source, from_program, totals_only, engine, spark_master, format_, default="omop",
+                           schema=schema)
+    if chosen is None:
+        _program_measure("iet", format_ or "json", **program)
+        return
+    assert source is not None
+    if any(program[name] is not None for name in ("clinic", "form", "indication")):
+        raise BadInput("--clinic, --form, --indication: are for --from-program")
+    start_date, end_date = _date("--start", program["start"]), _date("--end", program["end"])
+    with bad_input_exits_2(), input_path(source, chosen[0], iet=True, schema=schema) as path:
+        result = measure_iet_input(path, chosen[0], start=start_date, end=end_date, choice=chosen[1])
+    click.echo(render_iet_json(result, chosen[0], start_date, end_date, include_members=not totals_only))
+
+
+def render_iet_json(result: IetResult, input_format: InputFormat, start: date | None, end: date | None, *,
+                    include_members: bool = True) -> str:
+    """IET over an input: each cohort's denominator, initiated and engaged (with the rates), and (when asked) each
+    member's index, initiation and reason."""
+    doc: dict[str, object] = {
+        "measure": "HEDIS IET", "input": input_format,
+        "intake_start": start.isoformat() if start else None, "intake_end": end.isoformat() if end else None,
+        "cohorts": [{"cohort": c.name, "denominator": c.denominator, "initiation": c.initiation,
+                     "engagement": c.engagement,
+                     "initiation_rate": round(c.initiation / c.denominator, 6) if c.denominator else None,
+                     "engagement_rate": round(c.engagement / c.denominator, 6) if c.denominator else None}
+                    for c in result.cohorts],
+    }
+    if include_members:
+        doc["members"] = [{"patient_id": p.patient_id, "cohort": p.cohort, "index": p.index_on.isoformat(),
+                           "initiated_on": p.initiated_on.isoformat() if p.initiated_on else None,
+                           "engaged": p.engaged, "reason": p.reason} for p in result.patients]
+    return json.dumps(doc, indent=2) + "\n"
+
+
+iet.help = (f"{inspect.cleandoc(iet.help or '')}\n\nINPUT: an OMOP CDM v5.4 folder of Parquet tables or a database "
+            "URL of them (--schema; the default and only format of IET), on DuckDB or Spark (--engine).")
 
 
 @measure.command("synthetic-claims")
@@ -240,7 +313,6 @@ def _program_command(name: MeasureName, summary: str) -> None:
 
 
 _program_command("cascade", "The cascade of care: assessed, ready, first dose, retained at 30, 90 and 180 days.")
-_program_command("iet", "Initiation and engagement of treatment (HEDIS IET), alcohol and opioid cohorts.")
 _program_command("dispensing", "The program's doses as a dispensing CSV (patients under a pseudonym), as "
                                "`measure pod` reads it.")
 

@@ -18,8 +18,9 @@ import random
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from naltrack.analytics.dispensing import dispensing_rows
 from naltrack.analytics.omop import Condition, omop_tables, write_omop_tables
@@ -73,8 +74,8 @@ def export_omop(ctx: AppContext, actor: Actor, recipient: str, purpose: str, now
         order = sorted(ids)
         random.SystemRandom().shuffle(order)
         person_ids = {pid: n for n, pid in enumerate(order, start=1)}
-        tables = omop_tables(dispensing_rows(courses, ctx.thresholds), courses, _conditions(uow, sorted(ids)),
-                             person_ids)
+        conditions = _conditions(uow, sorted(ids), clinic.zone)
+        tables = omop_tables(dispensing_rows(courses, ctx.thresholds), courses, conditions, person_ids)
         result.counts = write_omop_tables(tables, stage)
         (stage / "NOTICE.txt").write_text(ctx.redisclosure_notice + "\n", encoding="utf-8")
         if out_dir.exists():
@@ -90,15 +91,16 @@ def export_omop(ctx: AppContext, actor: Actor, recipient: str, purpose: str, now
     return result
 
 
-def _conditions(uow: SecureUnitOfWork, patient_ids: list[str]) -> list[Condition]:
-    """The active OUD and AUD diagnoses, on their onset day (else the day they were recorded)."""
+def _conditions(uow: SecureUnitOfWork, patient_ids: list[str], zone: ZoneInfo) -> list[Condition]:
+    """The OUD and AUD diagnoses the measures count (``PatientCourse.diagnosed_on``): those recorded and not entered
+    in error, on the clinic-local day each was recorded."""
     found = []
     for patient_id in patient_ids:
         for record in uow.records.for_patient(patient_id, ["diagnoses"]).get("diagnoses", []):
             system, code = getattr(record, "system", ""), getattr(record, "code", "")
-            on = getattr(record, "onset", None) or (record.recorded_at or datetime.now(UTC)).date()
-            if record.status == "active" and classify_condition(system, code, getattr(record, "display", None)):
-                found.append(Condition(patient_id, code, on))
+            if (record.status == "active" and record.recorded_at is not None
+                    and classify_condition(system, code, getattr(record, "display", None))):
+                found.append(Condition(patient_id, code, record.recorded_at.astimezone(zone).date()))
     return found
 
 

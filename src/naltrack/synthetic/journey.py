@@ -69,7 +69,8 @@ def build_patient(rng: np.random.Generator, params: ProgramParams, patient_id: s
 
 def _intake(b: PatientBuilder, day: date) -> None:
     for code, display in DIAGNOSES[b.indication]:
-        b.add(Diagnosis, system="icd10cm", code=code, display=display, onset=day - b.days(365, 3650))
+        b.add(Diagnosis, system="icd10cm", code=code, display=display, onset=day - b.days(365, 3650),
+              recorded_at=b.at(day))
     opioid = b.indication in ("OUD", "OUD+AUD")
     if opioid:
         substance = b.pick(("fentanyl", "heroin", "prescription-opioids"), (0.6, 0.3, 0.1))

@@ -1,5 +1,5 @@
-"""POD on Spark (local mode) against POD on DuckDB: the same numerators, denominators and per-member episodes,
-from the claims CSV, partitioned Parquet claims and OMOP tables; bad input named the same way on both."""
+"""POD, retention and IET on Spark (local mode) against DuckDB: the same numerators, denominators and per-member
+results, from the claims CSV, partitioned Parquet claims and OMOP tables; bad input named the same way on both."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.integration.test_omop_database import _write_database as write_omop_database
+from tests.unit.analytics.test_iet_population import _GROUPS as _IET_GROUPS
+from tests.unit.analytics.test_iet_population import Member, payer_omop
+from tests.unit.analytics.test_iet_population import day as iet_day
+from tests.unit.analytics.test_iet_population import summary as iet_summary
+from tests.unit.analytics.test_iet_population import write as write_iet_omop
 from tests.unit.analytics.test_omop import (
     BUP_FILM,
     CONTRAVE,
@@ -25,9 +31,11 @@ from tests.unit.analytics.test_omop import (
     write_omop,
 )
 
+from naltrack.adapters.omop_database import input_path
 from naltrack.analytics.engines import EngineChoice, open_engine, spark_session
+from naltrack.analytics.iet import measure_iet
 from naltrack.analytics.pod import PodResult, measure_pod
-from naltrack.analytics.population import measure_pod_input, measure_retention_input
+from naltrack.analytics.population import measure_iet_input, measure_pod_input, measure_retention_input
 from naltrack.domain.errors import InvalidInput
 
 pytestmark = [pytest.mark.spark, pytest.mark.usefixtures("spark_ready")]
@@ -163,3 +171,31 @@ def test_spark_gives_duckdbs_retention_runs(members: list[list[tuple[int, tuple[
         spark = measure_retention_input(omop, "omop", as_of=as_of, choice=EngineChoice("spark"))
     assert spark.runs == duck.runs
     assert (spark.members, spark.discontinued, spark.curve) == (duck.members, duck.discontinued, duck.curve)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_IET_GROUPS, st.one_of(st.none(), st.integers(150, 330)))
+def test_spark_gives_duckdbs_iet_over_omop_and_the_programs(group: tuple[Member, ...], start: int | None) -> None:
+    first, last = (None, None) if start is None else (iet_day(start), iet_day(start + 120))
+    with tempfile.TemporaryDirectory() as tmp:
+        person_ids = write_iet_omop(Path(tmp) / "omop", list(group))
+        duck = measure_iet_input(Path(tmp) / "omop", start=first, end=last)
+        spark = measure_iet_input(Path(tmp) / "omop", start=first, end=last, choice=EngineChoice("spark"))
+    assert iet_summary(spark) == iet_summary(duck)
+    names = {str(n): pid for pid, n in person_ids.items()}
+    assert iet_summary(spark, names) == iet_summary(measure_iet([m.course for m in group], first, last))
+
+
+def test_a_visit_is_a_contact_on_spark_only_with_an_oud_or_aud_diagnosis(tmp_path: Path) -> None:
+    linked = measure_iet_input(payer_omop(tmp_path / "linked", linked=True), choice=EngineChoice("spark"))
+    unlinked = measure_iet_input(payer_omop(tmp_path / "unlinked", linked=False), choice=EngineChoice("spark"))
+    assert [(p.patient_id, p.cohort, p.initiated_on) for p in linked.patients] == [("7", "opioid", iet_day(205))]
+    assert [(p.patient_id, p.cohort, p.initiated_on) for p in unlinked.patients] == [("7", "opioid", None)]
+
+
+def test_omop_tables_in_a_database_give_spark_duckdbs_iet_and_pod(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'omop.db'}"
+    write_omop_database(url)
+    with input_path(url, "omop", iet=True) as folder:
+        assert measure_iet_input(folder, choice=EngineChoice("spark")) == measure_iet_input(folder)
+        assert measure_pod_input(folder, "omop", choice=EngineChoice("spark")) == measure_pod_input(folder, "omop")

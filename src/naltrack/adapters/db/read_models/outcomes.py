@@ -191,17 +191,17 @@ class _Reader:
         return self.calendar(moments).days(self.clinic_of[patients], moments)
 
     def read_episodes(self, facts: CourseFacts) -> None:
-        """The first episode of care, and the OUD and AUD diagnoses (their onset, else the day recorded)."""
+        """The first episode of care, and the OUD and AUD diagnoses on the clinic-local day each was recorded (the
+        encounter that made it: IET's diagnosis event, :attr:`PatientCourse.diagnosed_on`)."""
         e, d = t.episodes.c, t.diagnoses.c
         for p, start, end, indication, reason in self.rows(
                 t.episodes, raw_time(e.start), raw_time(e.end), e.indication, e.discharge_reason):
             facts.episode(p, as_day(start), None if end is None else as_day(end), indication, reason)
-        patients, moments, (systems, codes, names, onsets) = self.timed(
-            t.diagnoses, "recorded_at", d.system, d.code, d.display, sa.func.coalesce(sa.cast(d.onset, sa.Text), ""),
-            where=(d.recorded_at.is_not(None),))
-        for p, recorded, system, code, display, onset in zip(
-                patients.tolist(), self.local_days(patients, moments), systems, codes, names, onsets, strict=True):
-            facts.diagnosis(p, system, code, display, local_date(onset) if onset else recorded)
+        patients, moments, (systems, codes, names) = self.timed(
+            t.diagnoses, "recorded_at", d.system, d.code, d.display, where=(d.recorded_at.is_not(None),))
+        for p, recorded, system, code, display in zip(
+                patients.tolist(), self.local_days(patients, moments), systems, codes, names, strict=True):
+            facts.diagnosis(p, system, code, display, recorded)
 
     def read_observations(self, facts: CourseFacts) -> None:
         """Urine screens, drinking diary days, Brief Addiction Monitor responses and the offers of rescue naloxone."""

@@ -1,0 +1,211 @@
+"""HEDIS IET over an OMOP CDM v5.4 folder, on DuckDB or Spark: the program's IET rule in SQL both engines run.
+
+The measure is :func:`naltrack.analytics.iet.measure_iet`'s (clinical.md §7.3), read from OMOP tables instead
+of the program's courses; each member's facts are reduced by SQL and placed by the same
+:func:`~naltrack.analytics.iet.iet_patient` and :func:`~naltrack.analytics.iet.iet_result`, so the reasons and
+the cohorts are the program's own. What each fact is read from:
+
+* **diagnoses**: ``condition_occurrence`` rows whose ``condition_source_value`` is an OUD or AUD code by
+  :func:`naltrack.domain.terminology.classify_condition` (ICD-10-CM F11/F10, the SNOMED CT concepts of the
+  public value sets). No vocabulary tables are read, so the code must stand in the source value;
+* **episodes of care**: the optional ``episode`` table, rows whose ``episode_source_value`` is one of the
+  program's indications (``OUD``, ``AUD``, ``OUD+AUD``, ``stimulant``; what ``export omop`` writes). Other
+  episodes (a cancer episode of a research network) are not read;
+* **the index**: a member's earliest episode start or OUD/AUD diagnosis; the **cohort** is the first episode's
+  indication, else the kinds of the member's OUD/AUD diagnoses (the program's rule);
+* **naltrexone doses**: ``drug_exposure`` rows of a naltrexone therapy code of the catalog (oral, injection,
+  implant; Contrave is not one), the injection and the implant being the long-acting doses;
+* **treatment contacts**: ``visit_occurrence`` rows of a member with an episode of care (the program's own
+  contacts, as ``export omop`` writes them), and visits carrying an OUD or AUD diagnosis
+  (``condition_occurrence.visit_occurrence_id``), as a payer's claims do. A visit of another kind is not a
+  treatment contact, and every naltrexone dose is one.
+
+``drug_exposure`` is checked by the POD loader (:func:`naltrack.analytics.omop.load_omop`): the same rules and
+the same named errors as POD over the same folder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from naltrack.analytics.definitions import DEFAULT_DEFINITIONS, MeasureDefinitions
+from naltrack.analytics.engines import Engine, EngineError
+from naltrack.analytics.iet import LONG_ACTING_FORMS, IetResult, iet_patient, iet_result
+from naltrack.analytics.omop import load_omop, open_parquet, parquet_path
+from naltrack.domain.catalog import FORM_OF_CLASS, all_medications, is_naltrexone_therapy
+from naltrack.domain.episodes import INDICATIONS
+from naltrack.domain.errors import InvalidInput
+from naltrack.domain.terminology import ICD10CM, SNOMED, classify_condition
+
+#: The OMOP tables and columns IET reads beside POD's (``episode`` is optional).
+IET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "condition_occurrence": ("person_id", "condition_start_date", "condition_source_value", "visit_occurrence_id"),
+    "visit_occurrence": ("person_id", "visit_occurrence_id", "visit_start_date"),
+}
+EPISODE_COLUMNS = ("person_id", "episode_start_date", "episode_source_value")
+_EPOCH = date(1970, 1, 1)
+#: A code as it may stand in a SQL literal (the codes classified are letters, digits and dots).
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9.]{1,20}")
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """One member's facts around the index, as the SQL reduces them (day numbers)."""
+
+    person: str
+    indication: str | None
+    index: int
+    prior_dose: int | None
+    initiated: int | None
+    long_acting: int | None
+    later_days: int
+
+
+def measure_iet_omop(db: Engine, folder: Path, start: date | None, end: date | None,
+                     definitions: MeasureDefinitions = DEFAULT_DEFINITIONS) -> IetResult:
+    """IET over the OMOP ``folder`` on ``db``, the members whose index falls from ``start`` to ``end``.
+
+    Raises
+    ------
+    InvalidInput
+        A missing table or column (named ``table.column``), a drug exposure POD's rules refuse, a value that
+        cannot be read.
+    """
+    load_omop(db, folder)
+    for table, needed in IET_COLUMNS.items():
+        open_parquet(db, table, parquet_path(folder, table), needed)
+    has_episodes = _has_table(folder, "episode")
+    if has_episodes:
+        open_parquet(db, "episode", parquet_path(folder, "episode"), EPISODE_COLUMNS)
+    try:
+        _load_codes(db)
+        db.keep("iet_facts", _facts_sql(db, has_episodes, definitions))
+        low = "" if start is None else f" AND idx >= {(start - _EPOCH).days}"
+        high = "" if end is None else f" AND idx <= {(end - _EPOCH).days}"
+        found = db.rows(f"SELECT pid, indication, idx, prior_dose, initiated, long_acting, later_days "
+                        f"FROM iet_facts WHERE 1 = 1{low}{high}")
+    except EngineError as error:
+        raise InvalidInput("condition_occurrence, visit_occurrence, episode", str(folder),
+                           f"have a value that cannot be read ({error})") from error
+    facts = [_Facts(str(p), i, int(x), _int(pr), _int(ini), _int(la), int(n or 0))
+             for p, i, x, pr, ini, la, n in found]
+    return iet_result((iet_patient(f.person, f.indication, _EPOCH + timedelta(days=f.index), _day(f.prior_dose),
+                                   _day(f.initiated), _day(f.long_acting), f.later_days, definitions), f.indication)
+                      for f in facts)
+
+
+def _has_table(folder: Path, table: str) -> bool:
+    try:
+        parquet_path(folder, table)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _load_codes(db: Engine) -> None:
+    """The code tables: the OUD/AUD diagnosis codes present in the input (classified by the domain), the
+    naltrexone therapy codes with their long-acting flag, the program's indications with their kinds."""
+    present = [str(row[0]) for row in db.rows(
+        "SELECT DISTINCT trim(condition_source_value) FROM condition_occurrence "
+        "WHERE condition_source_value IS NOT NULL")]
+    kinds = [(code, kind) for code in present if _PLAIN_CODE.fullmatch(code)
+             and (kind := classify_condition(ICD10CM, code) or classify_condition(SNOMED, code))]
+    db.keep("sud_codes", _values(("code", "kind"), kinds, ("STRING", "STRING")))
+    naltrexone = [(med.code, int(FORM_OF_CLASS[med.medication_class] in LONG_ACTING_FORMS))
+                  for med in all_medications() if is_naltrexone_therapy(med)]
+    db.keep("ntx_codes", _values(("code", "long_acting"), naltrexone, ("STRING", "INT")))
+    indications = [(name, int(name in ("OUD", "OUD+AUD")), int(name in ("AUD", "OUD+AUD"))) for name in INDICATIONS]
+    db.keep("indications", _values(("name", "oud", "aud"), indications, ("STRING", "INT", "INT")))
+
+
+def _values(names: tuple[str, ...], rows: Sequence[tuple[object, ...]], types: tuple[str, ...]) -> str:
+    """SQL: ``rows`` as a relation of typed columns (no row: an empty one)."""
+    casts = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in zip(names, types, strict=True))
+    filler = [tuple("''" if t == "STRING" else "0" for t in types)]
+    literal = [tuple(f"'{v}'" if isinstance(v, str) else str(v) for v in row) for row in rows] or filler
+    values = ", ".join(f"({', '.join(row)})" for row in literal)
+    return f"SELECT {casts} FROM (VALUES {values}) AS t({', '.join(names)})" + ("" if rows else " WHERE 1 = 0")
+
+
+def _facts_sql(db: Engine, has_episodes: bool, d: MeasureDefinitions) -> str:
+    """Each member's index, cohort indication and the facts :func:`iet_patient` reads (see the module text)."""
+    day = db.day_number
+    episodes = (f"""SELECT CAST(e.person_id AS STRING) AS pid, {day('e.episode_start_date')} AS d, i.name
+                    FROM episode AS e JOIN indications AS i ON i.name = trim(e.episode_source_value)
+                    WHERE e.episode_start_date IS NOT NULL""" if has_episodes
+                else "SELECT CAST('' AS STRING) AS pid, 0 AS d, CAST('' AS STRING) AS name WHERE 1 = 0")
+    initiation_last = d.iet_initiation_days - 1
+    engagement = d.iet_engagement_days
+    return f"""WITH episodes AS ({episodes}
+), first_episode AS (
+    SELECT pid, d, name FROM (
+        SELECT pid, d, name, row_number() OVER (PARTITION BY pid ORDER BY d, name) AS n FROM episodes) AS ranked
+    WHERE n = 1
+), diagnoses AS (
+    SELECT CAST(c.person_id AS STRING) AS pid, {day('c.condition_start_date')} AS d, k.kind, c.visit_occurrence_id
+    FROM condition_occurrence AS c JOIN sud_codes AS k ON k.code = trim(c.condition_source_value)
+    WHERE c.condition_start_date IS NOT NULL
+), diagnosed AS (
+    SELECT pid, MIN(d) AS d, MAX(CASE WHEN kind = 'oud' THEN 1 ELSE 0 END) AS oud,
+           MAX(CASE WHEN kind = 'aud' THEN 1 ELSE 0 END) AS aud
+    FROM diagnoses GROUP BY pid
+), members AS (      -- the index: the earlier of the first episode and the first diagnosis
+    SELECT coalesce(e.pid, x.pid) AS pid,
+           CASE WHEN e.d IS NULL THEN x.d WHEN x.d IS NULL OR e.d <= x.d THEN e.d ELSE x.d END AS idx,
+           CASE WHEN e.pid IS NOT NULL THEN e.name
+                WHEN x.oud = 1 AND x.aud = 1 THEN 'OUD+AUD' WHEN x.oud = 1 THEN 'OUD' ELSE 'AUD' END AS indication
+    FROM first_episode AS e FULL OUTER JOIN diagnosed AS x ON x.pid = e.pid
+), doses AS (
+    SELECT CAST(r.person_id AS STRING) AS pid, {day('r.drug_exposure_start_date')} AS d, n.long_acting
+    FROM drug_exposure AS r JOIN ntx_codes AS n ON n.code = trim(r.drug_source_value)
+    WHERE r.drug_exposure_start_date IS NOT NULL
+), visits AS (       -- treatment contacts: a member's visits under an episode of care, or with an OUD/AUD diagnosis
+    SELECT DISTINCT v.pid, v.d
+    FROM (SELECT CAST(person_id AS STRING) AS pid, {day('visit_start_date')} AS d, visit_occurrence_id AS vid
+          FROM visit_occurrence WHERE visit_start_date IS NOT NULL) AS v
+    LEFT JOIN first_episode AS e ON e.pid = v.pid
+    LEFT JOIN (SELECT DISTINCT visit_occurrence_id AS vid FROM diagnoses
+               WHERE visit_occurrence_id IS NOT NULL) AS x ON x.vid = v.vid
+    WHERE e.pid IS NOT NULL OR x.vid IS NOT NULL
+), events AS (
+    SELECT pid, d FROM visits UNION SELECT pid, d FROM doses
+), history AS (
+    SELECT m.pid, MAX(o.d) AS prior_dose
+    FROM members AS m JOIN doses AS o ON o.pid = m.pid AND o.d >= m.idx - {d.iet_negative_history_days} AND o.d < m.idx
+    GROUP BY m.pid
+), initiated AS (
+    SELECT m.pid, MIN(v.d) AS initiated
+    FROM members AS m JOIN events AS v ON v.pid = m.pid AND v.d BETWEEN m.idx AND m.idx + {initiation_last}
+    GROUP BY m.pid
+), later AS (
+    SELECT i.pid, COUNT(DISTINCT v.d) AS later_days
+    FROM initiated AS i JOIN events AS v ON v.pid = i.pid AND v.d > i.initiated AND v.d <= i.initiated + {engagement}
+    GROUP BY i.pid
+), long_acting AS (
+    SELECT i.pid, MIN(o.d) AS long_acting
+    FROM initiated AS i JOIN doses AS o ON o.pid = i.pid AND o.long_acting = 1
+         AND o.d > i.initiated AND o.d <= i.initiated + {engagement}
+    GROUP BY i.pid
+)
+SELECT m.pid, m.indication, m.idx, h.prior_dose, i.initiated, a.long_acting, l.later_days
+FROM members AS m
+LEFT JOIN history AS h ON h.pid = m.pid
+LEFT JOIN initiated AS i ON i.pid = m.pid
+LEFT JOIN later AS l ON l.pid = m.pid
+LEFT JOIN long_acting AS a ON a.pid = m.pid
+"""
+
+
+def _int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+def _day(number: int | None) -> date | None:
+    return None if number is None else _EPOCH + timedelta(days=number)
+
+
+__all__ = ["EPISODE_COLUMNS", "IET_COLUMNS", "measure_iet_omop"]
