@@ -78,14 +78,19 @@ def _export(url: str, out: Path) -> Result:
     return invoke("export", "omop", str(out), "--as", MANAGER, "--recipient", RECIPIENT, "--database-url", url)
 
 
+def _export_all(url: str, ids: list[str], out: Path) -> dict[str, Any]:
+    """Every patient consents; the export's summary."""
+    _add_consents(url, [_consent(pid) for pid in ids])
+    exported = _export(url, out)
+    assert exported.exit_code == 0, exported.output
+    return dict(json.loads(exported.stdout))
+
+
 def test_pod_over_the_exported_omop_tables_equals_pod_from_the_program(program: tuple[str, str, list[str]],
                                                                          tmp_path: Path) -> None:
     url, clinic, ids = program
-    _add_consents(url, [_consent(pid) for pid in ids])
     out = tmp_path / "omop"
-    exported = _export(url, out)
-    assert exported.exit_code == 0, exported.output
-    doc = json.loads(exported.stdout)
+    doc = _export_all(url, ids, out)
     assert (doc["patients"], doc["left_out_without_consent"]) == (len(ids), [])
     from_omop = invoke("measure", "pod", str(out), "--format", "omop")
     assert from_omop.exit_code == 0, from_omop.output
@@ -164,10 +169,8 @@ def test_a_folder_that_is_not_empty_is_refused(program: tuple[str, str, list[str
 def test_iet_over_the_exported_omop_tables_equals_iet_from_the_program(program: tuple[str, str, list[str]],
                                                                          tmp_path: Path) -> None:
     url, clinic, ids = program
-    _add_consents(url, [_consent(pid) for pid in ids])
     out = tmp_path / "omop"
-    exported = _export(url, out)
-    assert exported.exit_code == 0, exported.output
+    assert _export_all(url, ids, out)["patients"] == len(ids)
     storage = Storage(url)
     try:
         with secure_uow_factory(storage.engine)() as uow:
