@@ -45,7 +45,7 @@ from naltrack.cli.errors import BadInput, bad_input_exits_2
 from naltrack.cli.records import cli_actor
 from naltrack.domain.errors import InvalidInput
 from naltrack.services.outcomes import MeasureName, MeasureResult, OutcomeQuery, PatientReason, program_measure
-from naltrack.synthetic.claims import ClaimsFormat, write_claims
+from naltrack.synthetic.claims import CLAIMS_FORMATS, ClaimsFormat, write_claims
 
 #: The filters of the use case, by the option that sets each.
 FILTER_OPTIONS = {"clinic": "--clinic", "form": "--form", "indication": "--indication", "start": "--start",
@@ -269,11 +269,13 @@ iet.help = (f"{inspect.cleandoc(iet.help or '')}\n\nINPUT: an OMOP CDM v5.4 fold
 @click.option("--members", type=int, required=True, help="members to write (1 to 100,000,000)")
 @click.option("--rows-per-member", type=int, default=20, show_default=True, help="dispensings a member (1 to 100)")
 @click.option("--seed", type=int, default=0, show_default=True, help="the same seed writes the same rows")
-@click.option("--format", "format_", type=click.Choice(["claims-csv", "claims-parquet"]), default="claims-csv",
-              show_default=True, help="a CSV file, or a folder of Parquet partitioned by year and state")
+@click.option("--format", "format_", type=click.Choice(CLAIMS_FORMATS), default="claims-csv", show_default=True,
+              help="a CSV file, a folder of Parquet partitioned by year and state, or a folder of OMOP tables (with "
+                   "visits and diagnoses, for measure iet)")
 def synthetic_claims(out: Path, members: int, rows_per_member: int, seed: int, format_: ClaimsFormat) -> None:
-    """Write synthetic dispensing claims of any size to OUT, as measure pod and measure retention read them
-    (no real person's data: every value is drawn from the seed)."""
+    """Write synthetic dispensing claims of any size to OUT, as measure pod and measure retention read them, or as
+    OMOP tables with visits and diagnoses, as measure iet reads them too (no real person's data: every value is
+    drawn from the seed)."""
     if out.is_file() or (out.is_dir() and (format_ == "claims-csv" or any(out.iterdir()))):
         raise BadInput(f"OUT: {str(out)!r} exists; claims are written to a new file or an empty folder")
     with bad_input_exits_2():

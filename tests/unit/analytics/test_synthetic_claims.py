@@ -1,5 +1,5 @@
 """Synthetic claims (synthetic.claims, measure synthetic-claims): sized as asked, the same for a seed, and the
-same POD whether written as CSV or as partitioned Parquet."""
+same POD whether written as CSV, partitioned Parquet or OMOP tables (which IET reads too)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from naltrack.analytics.pod import measure_pod
-from naltrack.analytics.population import measure_pod_input
+from naltrack.analytics.population import measure_iet_input, measure_pod_input
 from naltrack.cli.measure import measure
 from naltrack.domain.errors import InvalidInput
 from naltrack.synthetic.claims import write_claims
@@ -34,6 +34,23 @@ def test_csv_and_partitioned_parquet_give_the_same_pod(tmp_path: Path) -> None:
     from_parquet = measure_pod_input(tmp_path / "claims", "claims-parquet")
     assert from_csv.episodes == from_parquet.episodes
     assert from_csv.denominator >= 300 and 0 < from_csv.numerator < from_csv.denominator
+
+
+def test_omop_output_gives_the_csvs_pod_and_an_iet_of_every_member(tmp_path: Path) -> None:
+    write_claims(tmp_path / "claims.csv", 200, rows_per_member=6, seed=5)
+    write_claims(tmp_path / "omop", 200, rows_per_member=6, seed=5, output_format="omop")
+    from_csv = measure_pod(tmp_path / "claims.csv")
+    from_omop = measure_pod_input(tmp_path / "omop", "omop")
+    assert sorted((str(int(e.patient_id[1:])), e.start, e.continuous_days) for e in from_csv.episodes) == sorted(
+        (e.patient_id, e.start, e.continuous_days) for e in from_omop.episodes)
+    assert len(from_omop.episodes) >= 200
+    iet = measure_iet_input(tmp_path / "omop")
+    cohorts = {c.name: c for c in iet.cohorts}
+    # every member has a diagnosis on each of 3 visits and no dispensing before the first: all in a cohort
+    assert cohorts["total"].denominator == 200 == cohorts["alcohol"].denominator + cohorts["opioid"].denominator
+    assert cohorts["alcohol"].denominator > 0 and cohorts["opioid"].denominator > 0
+    assert 0 < cohorts["total"].engagement <= cohorts["total"].initiation == 200
+    assert all(p.cohort in ("alcohol", "opioid") for p in iet.patients)
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [
