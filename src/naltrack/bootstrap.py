@@ -20,12 +20,12 @@ from sqlalchemy.engine import Engine
 from naltrack.adapters.audit_seal import AuditSeal, audit_secret, seal_from_settings
 from naltrack.adapters.db.engine import create_engine
 from naltrack.adapters.db.security_repository import (
-    TokenLookup,
     configured_seal,
     restore_guards_at_start,
     secure_uow_factory,
     token_lookup,
 )
+from naltrack.adapters.db.token_cache import CachedTokenLookup
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from naltrack.analytics.definitions import MeasureDefinitions
 from naltrack.config import Settings
@@ -86,14 +86,15 @@ class Application:
         The database (seeding and schema; faces reach data only through ``ctx``).
     ctx : AppContext
         What every use case receives.
-    token_lookup : callable
-        Finds a token and its user by the token's hash, outside any transaction.
+    token_lookup : CachedTokenLookup
+        Finds a token and its user by the token's hash, outside any transaction; remembers what it
+        found for a moment (``find_cached`` reads only that memory).
     """
 
     settings: Settings
     storage: Storage
     ctx: AppContext
-    token_lookup: TokenLookup
+    token_lookup: CachedTokenLookup
 
     def close(self) -> None:
         """Release the database connections."""

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from naltrack.api import sessions
@@ -57,16 +58,29 @@ class Authenticated:
     token_id: str
 
 
-def get_current_user(request: Request,
-                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Authenticated:
-    now = application_of(request).ctx.clock()
+async def get_current_user(request: Request,
+                           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+                           ) -> Authenticated:
+    """The bearer token's (or the session cookie's) user.
+
+    ``async`` with one worker-thread hop at most: a token looked up a moment ago is checked on the event
+    loop from the look-up's memory (no I/O; ``naltrack.adapters.db.token_cache``, which also says how a
+    revocation is seen), any other goes to the database in a worker thread.
+    """
+    application = application_of(request)
+    now = application.ctx.clock()
     if credentials is not None and credentials.scheme.lower() == "bearer":
         raw, kind = credentials.credentials, "bearer"
     elif request.cookies.get(sessions.SESSION_COOKIE):
         raw, kind = request.cookies[sessions.SESSION_COOKIE], "session"
     else:
         raise NotAuthenticated("sign in: send 'Authorization: Bearer <token>'")
-    user, token_id = security_cases.authenticate_with(application_of(request).token_lookup, raw, now, kind=kind)
+    remembered = application.token_lookup.find_cached(security_cases.hash_token(raw or ""))
+    if remembered is not None:
+        user, token_id = security_cases.authenticate_with(lambda _hash: remembered, raw, now, kind=kind)
+    else:
+        user, token_id = await run_in_threadpool(security_cases.authenticate_with, application.token_lookup, raw,
+                                                 now, kind=kind)
     if kind == "session" and request.method in _UNSAFE:
         sessions.require_csrf(request)
     return Authenticated(user, token_id)

@@ -63,7 +63,7 @@ async def audit_refusal(request: Request, detail: str) -> None:
     """Audit a refused request under its signed-in user; an anonymous or unverifiable caller is not audited."""
     try:
         credentials = await _BEARER(request)
-        user = deps.get_current_user(request, credentials)
+        user = await deps.get_current_user(request, credentials)
         actor = await deps.get_actor(request, user, request.headers.get("X-Purpose-Of-Use"))
     except DomainError:
         return

@@ -45,6 +45,7 @@ from naltrack.adapters.db.idempotency import SqlIdempotencyRepository
 from naltrack.adapters.db.portal_repository import SqlPortalRepository
 from naltrack.adapters.db.read_models import SqlReadModels
 from naltrack.adapters.db.sign_in_attempts import SqlSignInAttempts
+from naltrack.adapters.db.token_cache import CachedTokenLookup, forget_cached_tokens
 from naltrack.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from naltrack.domain.errors import StaleVersion
 from naltrack.domain.security.accounts import User
@@ -104,6 +105,8 @@ class SqlSecurityRepository(SecurityRepository):
         self._key = audit_key
         #: The entries appended on this connection since the last commit (for the checkpoint cadence).
         self.appended: list[AuditEntry] = []
+        #: Whether a token was revoked since the last commit (remembered look-ups are then forgotten).
+        self.revoked = False
         self._held: str | None = None
         self._listening = False
 
@@ -148,6 +151,7 @@ class SqlSecurityRepository(SecurityRepository):
         return token, _user({c.name: row[f"u__{c.name}"] for c in u.c})
 
     def revoke_token(self, token_id: str, at: datetime) -> None:
+        self.revoked = True
         self._c.execute(sa.update(st.api_tokens).where(st.api_tokens.c.id == token_id,
                                                          st.api_tokens.c.revoked_at.is_(None)).values(revoked_at=at))
 
@@ -395,6 +399,9 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         that the committed entries reached."""
         self._security.send_held(commit=True)
         super().commit()
+        if self._security.revoked:
+            self._security.revoked = False
+            forget_cached_tokens()
         appended, self._security.appended = self._security.appended, []
         for entry in appended:
             self._ledger.cadence(entry)
@@ -451,8 +458,9 @@ def secure_uow_factory(engine: Engine, ensure_schema: Callable[[], None] | None 
 TokenLookup = Callable[[str], tuple[StoredToken, User] | None]
 
 
-def token_lookup(engine: Engine, ensure_schema: Callable[[], None] | None = None) -> TokenLookup:
-    """Find a token and its user by the token's hash, outside any transaction (autocommit).
+def token_lookup(engine: Engine, ensure_schema: Callable[[], None] | None = None) -> CachedTokenLookup:
+    """Find a token and its user by the token's hash, outside any transaction (autocommit), remembered
+    for a moment (:mod:`naltrack.adapters.db.token_cache`: a revocation in this process is seen at once).
 
     Authentication is one read; without a transaction it costs no BEGIN and no ROLLBACK.
     """
@@ -464,4 +472,4 @@ def token_lookup(engine: Engine, ensure_schema: Callable[[], None] | None = None
         with autocommit.connect() as connection:
             return SqlSecurityRepository(connection).find_token_user(token_hash)
 
-    return lookup
+    return CachedTokenLookup(lookup)
