@@ -32,7 +32,9 @@ def test_nothing_is_built_at_import_time() -> None:
 def test_only_the_composition_root_builds_storage() -> None:
     builders = re.compile(
         r"\b(build_storage|Storage|secure_uow_factory|token_lookup|create_engine|build_application)\(")
-    allowed = {"bootstrap.py", "cli/app.py", "api/app.py"}  # the root; the CLI's and the server's one call of it
+    # the root; the CLI's and the server's one call of it; and the reader of a research network's OMOP database
+    # (an outside source read by the population measures, never the program's storage)
+    allowed = {"bootstrap.py", "cli/app.py", "api/app.py", "adapters/omop_database.py"}
     found = [f"{path.relative_to(SRC)}:{number}: {line.strip()}"
              for path in sorted(SRC.rglob("*.py"))
              if path.relative_to(SRC).as_posix() not in allowed and "adapters/db" not in path.as_posix()
