@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -50,19 +49,6 @@ EPISODE_COLUMNS = ("person_id", "episode_start_date", "episode_source_value")
 _EPOCH = date(1970, 1, 1)
 #: A code as it may stand in a SQL literal (the codes classified are letters, digits and dots).
 _PLAIN_CODE = re.compile(r"[A-Za-z0-9.]{1,20}")
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """One member's facts around the index, as the SQL reduces them (day numbers)."""
-
-    person: str
-    indication: str | None
-    index: int
-    prior_dose: int | None
-    initiated: int | None
-    long_acting: int | None
-    later_days: int
 
 
 def measure_iet_omop(db: Engine, folder: Path, start: date | None, end: date | None,
@@ -91,11 +77,9 @@ def measure_iet_omop(db: Engine, folder: Path, start: date | None, end: date | N
     except EngineError as error:
         raise InvalidInput("condition_occurrence, visit_occurrence, episode", str(folder),
                            f"have a value that cannot be read ({error})") from error
-    facts = [_Facts(str(p), i, int(x), _int(pr), _int(ini), _int(la), int(n or 0))
-             for p, i, x, pr, ini, la, n in found]
-    return iet_result((iet_patient(f.person, f.indication, _EPOCH + timedelta(days=f.index), _day(f.prior_dose),
-                                   _day(f.initiated), _day(f.long_acting), f.later_days, definitions), f.indication)
-                      for f in facts)
+    return iet_result((iet_patient(str(pid), indication, _EPOCH + timedelta(days=int(index)), _day(prior),
+                                   _day(initiated), _day(long_acting), int(later or 0), definitions), indication)
+                      for pid, indication, index, prior, initiated, long_acting, later in found)
 
 
 def _has_table(folder: Path, table: str) -> bool:
@@ -108,7 +92,7 @@ def _has_table(folder: Path, table: str) -> bool:
 
 def _load_codes(db: Engine) -> None:
     """The code tables: the OUD/AUD diagnosis codes present in the input (classified by the domain), the
-    naltrexone therapy codes with their long-acting flag, the program's indications with their kinds."""
+    naltrexone therapy codes with their long-acting flag, the program's indications."""
     present = [str(row[0]) for row in db.rows(
         "SELECT DISTINCT trim(condition_source_value) FROM condition_occurrence "
         "WHERE condition_source_value IS NOT NULL")]
@@ -118,8 +102,7 @@ def _load_codes(db: Engine) -> None:
     naltrexone = [(med.code, int(FORM_OF_CLASS[med.medication_class] in LONG_ACTING_FORMS))
                   for med in all_medications() if is_naltrexone_therapy(med)]
     db.keep("ntx_codes", _values(("code", "long_acting"), naltrexone, ("STRING", "INT")))
-    indications = [(name, int(name in ("OUD", "OUD+AUD")), int(name in ("AUD", "OUD+AUD"))) for name in INDICATIONS]
-    db.keep("indications", _values(("name", "oud", "aud"), indications, ("STRING", "INT", "INT")))
+    db.keep("indications", _values(("name",), [(name,) for name in INDICATIONS], ("STRING",)))
 
 
 def _values(names: tuple[str, ...], rows: Sequence[tuple[object, ...]], types: tuple[str, ...]) -> str:
@@ -200,12 +183,8 @@ LEFT JOIN long_acting AS a ON a.pid = m.pid
 """
 
 
-def _int(value: object) -> int | None:
-    return None if value is None else int(value)  # type: ignore[call-overload]
-
-
-def _day(number: int | None) -> date | None:
-    return None if number is None else _EPOCH + timedelta(days=number)
+def _day(number: object) -> date | None:
+    return None if number is None else _EPOCH + timedelta(days=int(number))  # type: ignore[call-overload]
 
 
 __all__ = ["EPISODE_COLUMNS", "IET_COLUMNS", "measure_iet_omop"]
