@@ -5,7 +5,8 @@ the claims ``iss``, ``aud``, ``exp``, ``iat`` and ``jti`` are required and ``ten
 ES384 and RS384 are recommended (anchors.md §3.4). Issuers are an allow-list
 (``NALTRACK_CDS_ISSUERS_JSON``), each with the clinic it serves and its public keys: a JWKS given
 inline, read from a file, or fetched from a URL. A ``jti`` seen before, while its token is still
-valid, is refused as a replay. ``aud`` must be the service's URL under ``NALTRACK_CDS_AUDIENCE``
+valid, is refused as a replay, by whichever server process it reaches (the used ids are kept in the
+database, :mod:`naltrack.services.cds_state`). ``aud`` must be the service's URL under ``NALTRACK_CDS_AUDIENCE``
 (the public base URL of ``/cds-services``), or the URL the request reached when that is unset.
 
 Calls without a JWT are let in only when the operator sets ``NALTRACK_CDS_ANONYMOUS=allow`` (what
@@ -15,12 +16,13 @@ linked to it, disclosed to it or written about it (:mod:`naltrack.cds.engine`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
-import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
@@ -32,6 +34,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from naltrack.cds.fhir_data import FhirOrigins, is_loopback
 from naltrack.cds.problems import unauthorized
+from naltrack.services.cds_state import CdsCallState, ProcessCdsState, state_key
 
 ALGORITHMS = ("ES384", "RS384", "ES256", "RS256", "ES512", "RS512")
 #: Where an issuer's keys come from: exactly one of these members of its entry.
@@ -217,13 +220,12 @@ class JwtVerifier:
     """Checks bearer JWTs against the allow-list; remembers ``jti`` until each token expires."""
 
     def __init__(self, issuers: dict[str, TrustedIssuer], *, anonymous: bool = False, audience: str | None = None,
-                 leeway_s: int = 30) -> None:
+                 leeway_s: int = 30, state: CdsCallState | None = None) -> None:
         self.issuers = issuers
         self.anonymous = anonymous
         self.audience = audience.rstrip("/") if audience else None
         self.leeway_s = leeway_s
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self.state = state or ProcessCdsState()
 
     async def verify(self, authorization: str | None, service_url: str) -> Caller:
         """The caller for an ``Authorization`` header; 401 problem when it fails.
@@ -236,7 +238,7 @@ class JwtVerifier:
         if not authorization or not authorization.lower().startswith("bearer "):
             raise unauthorized("a Bearer JWT signed by a configured EHR is required")
         claims = await self._decode(authorization.split(" ", 1)[1].strip(), service_url)
-        self._check_replay(claims)
+        await asyncio.to_thread(self._check_replay, claims)  # the used ids may be in the database
         issuer = self.issuers[claims["iss"]]
         tenant = claims.get("tenant")
         return Caller(issuer.iss, issuer.name, issuer.clinic_id, str(tenant) if tenant is not None else None)
@@ -272,14 +274,14 @@ class JwtVerifier:
         now = time.time()
         if float(claims["exp"]) > now + MAX_TOKEN_LIFETIME_S:
             raise unauthorized(f"exp is more than {MAX_TOKEN_LIFETIME_S} seconds away")
-        key = f"{claims['iss']}|{claims['jti']}"
-        with self._lock:
-            self._seen = {k: exp for k, exp in self._seen.items() if exp > now}
-            if key in self._seen:
-                raise unauthorized(f"jti {claims['jti']!r} was already used")
-            self._seen[key] = float(claims["exp"]) + self.leeway_s
+        until = datetime.fromtimestamp(float(claims["exp"]) + self.leeway_s, UTC)
+        if not self.state.first_use(state_key("jti", f"{claims['iss']}|{claims['jti']}"), until,
+                                    datetime.fromtimestamp(now, UTC)):
+            raise unauthorized(f"jti {claims['jti']!r} was already used")
 
 
-def verifier_from_settings(settings: CdsSettings) -> JwtVerifier:
-    """The verifier the settings describe: JWTs required unless ``anonymous`` is ``allow``."""
-    return JwtVerifier(settings.issuers(), anonymous=settings.anonymous == "allow", audience=settings.audience)
+def verifier_from_settings(settings: CdsSettings, state: CdsCallState | None = None) -> JwtVerifier:
+    """The verifier the settings describe: JWTs required unless ``anonymous`` is ``allow``; used token ids kept
+    in ``state`` (the database, shared by the server's processes, when the service has storage)."""
+    return JwtVerifier(settings.issuers(), anonymous=settings.anonymous == "allow", audience=settings.audience,
+                       state=state)

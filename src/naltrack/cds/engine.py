@@ -26,7 +26,7 @@ from naltrack.cds import advice
 from naltrack.cds.auth import Caller, JwtVerifier
 from naltrack.cds.cards import Card, with_part2_notice
 from naltrack.cds.data_gaps import DataGap, gap_card
-from naltrack.cds.feedback import FeedbackLog, IssuedCard, RateLimit
+from naltrack.cds.feedback import FeedbackLog, RateLimit
 from naltrack.cds.fhir_data import FhirOrigins, Gathered, gather
 from naltrack.cds.hooks import SERVICES, HookRequest, ServiceDefinition, parse_request
 from naltrack.cds.patient_link import demographics_of, ehr_patient
@@ -38,6 +38,7 @@ from naltrack.domain.identity import Demographics
 from naltrack.domain.rules.thresholds import DEFAULT, Thresholds
 from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.services.cds import LinkedChart
+from naltrack.services.cds_state import IssuedCard
 
 #: Record categories a CDS answer draws on (the Part 2 consent must cover each).
 CDS_CATEGORIES = ("demographics", "diagnoses", "regimens", "administrations", "medications")
@@ -114,13 +115,13 @@ class CdsEngine:
         missing = gap_card(basis.gaps)  # what could not be seen is said, never left to read as "no problem"
         if missing is not None:
             cards.append(missing)
-        out = []
-        for card in cards:
-            shown = card if basis.linked_patient is None else with_part2_notice(card, self.redisclosure_notice)
-            self.feedback.remember(card.uuid, IssuedCard(service.id, card.rule, request.patient_id, card.indicator,
-                                                         caller.iss, basis.linked_patient))
-            out.append(shown.as_json())
-        return {"cards": out}
+        if caller.verified and cards:  # an anonymous caller's feedback is never tied to a card
+            issued = [(c.uuid, IssuedCard(service.id, c.rule, request.patient_id, c.indicator, caller.iss,
+                                          basis.linked_patient)) for c in cards]
+            await asyncio.to_thread(self.feedback.remember, issued, now)
+        shown = cards if basis.linked_patient is None else [with_part2_notice(c, self.redisclosure_notice)
+                                                            for c in cards]
+        return {"cards": [c.as_json() for c in shown]}
 
     async def _basis(self, request: HookRequest, service: ServiceDefinition, caller: Caller,
                      now: datetime) -> Basis:

@@ -5,7 +5,8 @@ The EHR posts ``{"feedback": [{"card", "outcome", "acceptedSuggestions", "overri
 authenticated like the service calls, limited per caller (:class:`RateLimit`, 429), in body size
 (413) and in items per call (400), and time-stamped by the server: the caller's
 ``outcomeTimestamp`` is kept only as a detail. An outcome is enriched with the rule and patient of
-the card only when naltrack issued that card to the same caller. The items of one call go to the
+the card only when naltrack issued that card to the same caller (the cards and the counts of calls are
+remembered where every server process sees them, :mod:`naltrack.services.cds_state`). The items of one call go to the
 sink together (:func:`naltrack.cds.wiring.feedback_sink` audits them in one transaction, under the
 caller's clinic); an anonymous caller has no clinic, and its feedback is kept in memory only.
 """
@@ -14,40 +15,23 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from naltrack.cds.auth import Caller
 from naltrack.cds.problems import CdsProblem, bad_request
+from naltrack.services.cds_state import FEEDBACK_WINDOW, CdsCallState, IssuedCard, ProcessCdsState, state_key
+
+__all__ = ["OUTCOMES", "FeedbackLog", "FeedbackRecord", "IssuedCard", "RateLimit", "parse_feedback"]
 
 OUTCOMES = ("accepted", "overridden")
-#: Cards remembered for feedback; older ones are forgotten first.
-MAX_REMEMBERED_CARDS = 50_000
 #: Outcomes kept in memory (:attr:`FeedbackLog.records`); older ones are forgotten first.
 MAX_KEPT_RECORDS = 10_000
 #: Longest card id accepted (naltrack's are 36-character UUIDs; the audit's record id holds 64).
 MAX_CARD_ID_CHARS = 64
-#: Callers whose call times are kept by :class:`RateLimit` before idle ones are forgotten.
-MAX_RATE_KEYS = 10_000
-
-
-@dataclass(frozen=True)
-class IssuedCard:
-    """A card naltrack answered with: for whom (``caller``, an issuer) and about which patient."""
-
-    service_id: str
-    rule: str
-    patient_id: str
-    """The EHR's patient id, as the hook's ``context.patientId`` named it; naltrack's own patient, when
-    the answer drew on one, is ``linked_patient``."""
-    indicator: str
-    caller: str | None = None
-    linked_patient: str | None = None
-    """The naltrack patient whose records the answer drew on, through a consent in force; ``None``
-    when the answer drew on the EHR's data only."""
 
 
 @dataclass(frozen=True)
@@ -70,58 +54,55 @@ class FeedbackRecord:
 
 
 class RateLimit:
-    """At most ``per_minute`` calls in any 60 seconds per caller key, in this process; 429 beyond."""
+    """At most ``per_minute`` calls per caller key in a window of a minute, counted in ``state`` (shared by the
+    server's processes when it is the database); 429 beyond, with ``Retry-After`` the seconds until the
+    window ends."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int, state: CdsCallState | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.per_minute = per_minute
+        self.state = state or ProcessCdsState()
         self.clock = clock
-        self._calls: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     def check(self, key: str) -> None:
-        now = self.clock()
-        with self._lock:
-            if len(self._calls) > MAX_RATE_KEYS:
-                self._calls = {k: w for k, w in self._calls.items() if w and w[-1] > now - 60}
-            window = self._calls.setdefault(key, deque())
-            while window and window[0] <= now - 60:
-                window.popleft()
-            if len(window) >= self.per_minute:
-                retry = max(1, int(window[0] + 60 - now) + 1)
-                raise CdsProblem(429, "Too Many Requests", f"more than {self.per_minute} feedback calls a minute "
-                                 f"from this caller; retry in {retry} s", None, {"Retry-After": str(retry)})
-            window.append(now)
+        """Count a call of ``key`` (it may read and write the database: call it off the event loop)."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        calls, started = self.state.count_call(state_key("feedback", key), now)
+        if calls > self.per_minute:
+            retry = max(1, int((started + FEEDBACK_WINDOW - now).total_seconds()) + 1)
+            raise CdsProblem(429, "Too Many Requests", f"more than {self.per_minute} feedback calls a minute "
+                             f"from this caller; retry in {retry} s", None, {"Retry-After": str(retry)})
 
 
 class FeedbackLog:
-    """Remembers issued cards and records feedback; ``sink`` receives each verified caller's records (audit)."""
+    """Remembers the cards issued to verified callers (in ``state``) and records feedback; ``sink`` receives
+    each verified caller's records (audit)."""
 
     def __init__(self, sink: Callable[[list[FeedbackRecord]], None] | None = None, *,
-                 max_items: int = 100) -> None:
-        self._cards: OrderedDict[str, IssuedCard] = OrderedDict()
+                 max_items: int = 100, state: CdsCallState | None = None) -> None:
         self.records: deque[FeedbackRecord] = deque(maxlen=MAX_KEPT_RECORDS)
         self.max_items = max_items
+        self.state = state or ProcessCdsState()
         self._sink = sink
         self._lock = threading.Lock()
 
-    def remember(self, card_uuid: str, card: IssuedCard) -> None:
-        with self._lock:
-            self._cards[card_uuid] = card
-            while len(self._cards) > MAX_REMEMBERED_CARDS:
-                self._cards.popitem(last=False)
-
-    def issued(self, card_uuid: str) -> IssuedCard | None:
-        return self._cards.get(card_uuid)
+    def remember(self, cards: Sequence[tuple[str, IssuedCard]], now: datetime) -> None:
+        """Remember the cards (uuid, what was issued) of one answer to a verified caller; an anonymous caller's
+        feedback is never enriched, so its cards are not kept (it may read and write the database)."""
+        kept = [(uuid, card) for uuid, card in cards if card.caller is not None]
+        if kept:
+            self.state.remember_cards(kept, now)
 
     def record(self, service_id: str, body: Any, caller: Caller, now: datetime) -> list[FeedbackRecord]:
         """Check ``body`` (at most :attr:`max_items` outcomes), stamp each outcome ``now`` and record it."""
+        items = parse_feedback(service_id, body, caller.name, self.max_items)
+        issued = self.state.issued_cards([i.card for i in items], now) if caller.verified else {}
         out = []
-        for item in parse_feedback(service_id, body, caller.name, self.max_items):
+        for item in items:
             item = replace(item, recorded_at=now, clinic_id=caller.clinic_id)
-            issued = self.issued(item.card)
-            if issued is not None and caller.verified and issued.caller == caller.iss:
-                item = replace(item, rule=issued.rule, patient_id=issued.patient_id,
-                               linked_patient=issued.linked_patient)
+            card = issued.get(item.card)
+            if card is not None and card.caller == caller.iss:
+                item = replace(item, rule=card.rule, patient_id=card.patient_id, linked_patient=card.linked_patient)
             out.append(item)
         if self._sink is not None and caller.clinic_id is not None:
             self._sink(out)

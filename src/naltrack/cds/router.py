@@ -88,7 +88,8 @@ def build_cds_router(engine: CdsEngine, *, max_body_bytes: int = DEFAULT_MAX_BOD
             engine.service(service_id)
             caller = await engine.verifier.verify(request.headers.get("authorization"), str(request.url))
             host = request.client.host if request.client else "unknown"
-            engine.feedback_rate.check(caller.iss or f"anonymous {host}")  # before the body is read
+            # Counted before the body is read, off the event loop (the count is in the database).
+            await asyncio.to_thread(engine.feedback_rate.check, caller.iss or f"anonymous {host}")
             payload = _json(await _body(request, feedback_max_body_bytes))
             # The audit write runs off the event loop, so other requests (/health) are not held up by it.
             recorded = await asyncio.to_thread(engine.feedback.record, service_id, payload, caller, engine.clock())

@@ -11,7 +11,7 @@ with the redisclosure notice (42 CFR 2.32) and every call goes to the audit chai
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from fastapi import APIRouter
@@ -24,6 +24,7 @@ from naltrack.cds.router import build_cds_router
 from naltrack.domain.identity import Demographics
 from naltrack.domain.security.consent import REDISCLOSURE_NOTICE_DEFAULT
 from naltrack.services.cds import CardOutcome, LinkedChart, disclose_to_cds, record_card_feedback
+from naltrack.services.cds_state import CdsCallState, IssuedCard
 from naltrack.services.context import AppContext
 from naltrack.services.security_ports import SecureUnitOfWork
 
@@ -58,12 +59,43 @@ def feedback_sink(ctx: AppContext) -> Callable[[list[FeedbackRecord]], None]:
     return sink
 
 
+class StoredCallState(CdsCallState):
+    """The CDS service's memory between calls (:mod:`naltrack.services.cds_state`) in the database, so every
+    server process shares it: each call is its own short transaction."""
+
+    def __init__(self, uow_factory: SecureFactory) -> None:
+        self.uow = uow_factory
+
+    def first_use(self, key: str, until: datetime, now: datetime) -> bool:
+        with self.uow() as uow:
+            first = uow.cds_state.first_use(key, until, now)
+            uow.commit()
+        return first
+
+    def count_call(self, key: str, now: datetime) -> tuple[int, datetime]:
+        with self.uow() as uow:
+            counted = uow.cds_state.count_call(key, now)
+            uow.commit()
+        return counted
+
+    def remember_cards(self, cards: Sequence[tuple[str, IssuedCard]], now: datetime) -> None:
+        with self.uow() as uow:
+            uow.cds_state.remember_cards(cards, now)
+            uow.commit()
+
+    def issued_cards(self, uuids: Sequence[str], now: datetime) -> dict[str, IssuedCard]:
+        with self.uow() as uow:
+            return uow.cds_state.issued_cards(uuids, now)
+
+
 def build_engine(ctx: AppContext, cds_settings: CdsSettings | None = None) -> CdsEngine:
-    """The CDS engine over the application context ``ctx`` (its units of work, thresholds, zone and notice)."""
+    """The CDS engine over the application context ``ctx`` (its units of work, thresholds, zone and notice); its
+    memory between calls (used token ids, feedback counts, issued cards) is in the database."""
     cds = cds_settings or CdsSettings()
-    return CdsEngine(verifier=verifier_from_settings(cds),
-                     feedback=FeedbackLog(feedback_sink(ctx), max_items=cds.feedback_max_items),
-                     feedback_rate=RateLimit(cds.feedback_per_minute),
+    state = StoredCallState(ctx.uow)
+    return CdsEngine(verifier=verifier_from_settings(cds, state),
+                     feedback=FeedbackLog(feedback_sink(ctx), max_items=cds.feedback_max_items, state=state),
+                     feedback_rate=RateLimit(cds.feedback_per_minute, state),
                      local=StoredCharts(ctx.uow, ctx.redisclosure_notice), thresholds=ctx.thresholds,
                      timezone=ctx.default_timezone, fhir_timeout_s=cds.fhir_timeout_s,
                      fhir_origins=cds.fhir_origin_policy(),

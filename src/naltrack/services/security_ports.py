@@ -16,6 +16,7 @@ from naltrack.domain.security.accounts import User
 from naltrack.domain.security.audit import AuditEntry, AuditEvent
 from naltrack.domain.security.consent import BreakGlass, Consent
 from naltrack.services.audit_ports import AuditLedger
+from naltrack.services.cds_state import CdsCallState
 from naltrack.services.contact_ports import ContactRepository
 from naltrack.services.idempotency_ports import IdempotencyRepository, KeepsResponse
 from naltrack.services.portal_ports import PortalRepository
@@ -181,6 +182,7 @@ class SecureUnitOfWork(AbstractUnitOfWork):
     idempotency: IdempotencyRepository
     contacts: ContactRepository
     portal: PortalRepository
+    cds_state: CdsCallState
     pending: KeepsResponse | None = None
     #: The audit log's verification and checkpoints (usable without entering the unit of work).
     audit_ledger: AuditLedger

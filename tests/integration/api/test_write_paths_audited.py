@@ -157,8 +157,8 @@ FEEDBACK_AT = datetime(2026, 6, 1, 12, 5, tzinfo=UTC)
 def test_cds_feedback_writes_one_entry_per_card_outcome_in_one_transaction(secure_env: SecureEnv) -> None:
     env = secure_env
     log = FeedbackLog(feedback_sink(AppContext(uow=env.client.app.state.secure_uow)))  # type: ignore[attr-defined]
-    log.remember("card-0", IssuedCard("naltrexone-patient-view", "MON-PROTECTION-END", "ehr-p1", "warning",
-                                      EHR.iss, "c1-p1"))
+    log.remember([("card-0", IssuedCard("naltrexone-patient-view", "MON-PROTECTION-END", "ehr-p1", "warning",
+                                        EHR.iss, "c1-p1"))], FEEDBACK_AT)
     head = env.audit_head()
     log.record("naltrexone-patient-view", _feedback(3), EHR, FEEDBACK_AT)
     entries = env.audit_since(head)

@@ -124,7 +124,8 @@ def _override(card: str = "c1", when: str = "2026-03-12T10:00:00-05:00") -> dict
 
 def test_feedback_items_are_checked_and_enriched_with_the_card_issued_to_the_same_caller() -> None:
     log = FeedbackLog()
-    log.remember("c1", IssuedCard("opioid-order-on-naltrexone", "IX-OPIOID", "p1", "critical", EHR.iss, "pt-9"))
+    log.remember([("c1", IssuedCard("opioid-order-on-naltrexone", "IX-OPIOID", "p1", "critical", EHR.iss, "pt-9"))],
+                 NOW)
     recorded = log.record("opioid-order-on-naltrexone", {"feedback": [_override()]}, EHR, NOW)
     assert (recorded[0].rule, recorded[0].patient_id, recorded[0].linked_patient, recorded[0].override_code) == (
         "IX-OPIOID", "p1", "pt-9", "benefit-outweighs-risk")

@@ -40,6 +40,7 @@ from naltrack.adapters.db import security_tables as st
 from naltrack.adapters.db import tables
 from naltrack.adapters.db.audit_batch import AuditBatch
 from naltrack.adapters.db.audit_ledger import SqlAuditLedger, missing_guards, note_restored, restore_guards
+from naltrack.adapters.db.cds_state import SqlCdsCallState
 from naltrack.adapters.db.contact_repository import SqlContactRepository
 from naltrack.adapters.db.idempotency import SqlIdempotencyRepository
 from naltrack.adapters.db.portal_repository import SqlPortalRepository
@@ -378,6 +379,7 @@ class SqlSecureUnitOfWork(SqlAlchemyUnitOfWork, SecureUnitOfWork):
         self.idempotency = SqlIdempotencyRepository(self._connection)  # type: ignore[arg-type]
         self.contacts = SqlContactRepository(self._connection)  # type: ignore[arg-type]
         self.portal = SqlPortalRepository(self._connection)  # type: ignore[arg-type]
+        self.cds_state = SqlCdsCallState(self._connection)  # type: ignore[arg-type]
         return self
 
     def commit_read(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:

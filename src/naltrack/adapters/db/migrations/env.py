@@ -13,6 +13,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from naltrack.adapters.db import cds_tables as _cds_tables  # noqa: F401  (its tables on metadata)
 from naltrack.adapters.db import reminder_tables as _reminder_tables  # noqa: F401  (its tables on metadata)
 from naltrack.adapters.db.engine import create_engine
 from naltrack.adapters.db.tables import metadata
