@@ -8,10 +8,28 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from tests.unit.analytics.test_iet_population import CODES, Member, day
+from tests.unit.analytics.test_omop_concepts import (
+    AUD_ICD10CM,
+    HYPERTENSION_SNOMED,
+    IET,
+    ORAL_CONCEPT,
+    OUD_SNOMED,
+    POD,
+    RETENTION,
+    STATIN_CONCEPT,
+    XR_CONCEPT,
+    cdm,
+    iet_summary,
+    pod_summary,
+    retention_summary,
+)
+from tests.unit.analytics.test_omop_concepts import COLUMNS as CDM_COLUMNS
+from tests.unit.analytics.test_omop_concepts import day as cdm_day
 
 from naltrack.adapters.omop_database import input_path
 from naltrack.analytics.courses import Dose, PatientCourse
@@ -64,6 +82,28 @@ def _write_database(url: str, schema: str | None = None, leave_out: str | None =
                 columns = [c for c, _ in OMOP_TABLES[name]]
                 connection.execute(tables[name].insert(), [dict(zip(columns, row, strict=True)) for row in rows])
     engine.dispose()
+
+
+def write_cdm_database(url: str, tables: dict[str, list[tuple[object, ...]]], leave_out: str | None = None) -> None:
+    """The tables of :func:`tests.unit.analytics.test_omop_concepts.cdm` in the database at ``url``, without the
+    column ``leave_out`` (``table.column``) when given."""
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    kept = {name: [n for n, (c, _) in enumerate(CDM_COLUMNS[name]) if f"{name}.{c}" != leave_out] for name in tables}
+    made = {name: sa.Table(name, metadata, *(sa.Column(CDM_COLUMNS[name][n][0], _SA_TYPES[CDM_COLUMNS[name][n][1]])
+                                             for n in kept[name])) for name in tables}
+    with engine.begin() as connection:
+        metadata.create_all(connection)
+        for name, rows in tables.items():
+            connection.execute(made[name].insert(), [{CDM_COLUMNS[name][n][0]: row[n] for n in kept[name]}
+                                                     for row in rows])
+    engine.dispose()
+
+
+def _staged_concepts(folder: Path) -> list[int]:
+    with duckdb.connect() as con:
+        return [int(row[0]) for row in con.execute(
+            f"SELECT concept_id FROM read_parquet('{folder / 'concept.parquet'}') ORDER BY concept_id").fetchall()]
 
 
 @pytest.fixture()
@@ -146,3 +186,31 @@ def test_a_database_url_is_for_omop_only_and_a_schema_for_a_database_only(tmp_pa
     assert result.exit_code == 2 and "schema: 'cdm' is for OMOP tables in a database" in result.stderr
     result = CliRunner().invoke(measure, ["pod", str(tmp_path / "nowhere.csv")])
     assert result.exit_code == 2 and "is neither a file, a folder nor a database URL" in result.stderr
+
+
+def test_concepts_are_read_from_the_database_only_those_the_tables_refer_to(empty_database_url: str) -> None:
+    write_cdm_database(empty_database_url, cdm(coded=True))
+    with input_path(empty_database_url, "omop") as folder:
+        # RxNorm concepts of drug_exposure only: not the NDC concept it also refers to, nor unused ones.
+        assert _staged_concepts(folder) == sorted([XR_CONCEPT, ORAL_CONCEPT, STATIN_CONCEPT])
+        assert pod_summary(measure_pod_input(folder, "omop")) == POD
+        assert retention_summary(measure_retention_input(folder, "omop", as_of=cdm_day(300))) == RETENTION
+    with input_path(empty_database_url, "omop", iet=True) as folder:
+        assert _staged_concepts(folder) == sorted([XR_CONCEPT, ORAL_CONCEPT, STATIN_CONCEPT, OUD_SNOMED,
+                                                   HYPERTENSION_SNOMED, AUD_ICD10CM])
+        assert iet_summary(measure_iet_input(folder)) == IET
+
+
+def test_without_a_concept_table_none_is_staged(empty_database_url: str) -> None:
+    write_cdm_database(empty_database_url, cdm(coded=False))
+    with input_path(empty_database_url, "omop", iet=True) as folder:
+        assert not (folder / "concept.parquet").exists()
+        assert iet_summary(measure_iet_input(folder)) == IET
+
+
+def test_a_concept_id_column_missing_beside_a_concept_table_is_named(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'omop.db'}"
+    write_cdm_database(url, cdm(coded=True), leave_out="drug_exposure.drug_concept_id")
+    with pytest.raises(InvalidInput, match="required column") as caught, input_path(url, "omop"):
+        pass
+    assert caught.value.field == "drug_exposure.drug_concept_id"

@@ -5,9 +5,12 @@ is, or the tables of a database copied to a folder (:func:`staged_omop`): the ta
 their needed columns, are copied to Parquet files in a private temporary folder, in chunks of rows streamed
 from the database; the measure then reads the folder as it reads any OMOP folder
 (:mod:`naltrack.analytics.omop`), on DuckDB or Spark. One read of the database, one definition of the
-measure: the SQL that runs over Parquet runs over the copy. The folder is removed when the measure ends. On a
-Spark cluster the copy is on this machine: its executors read it only when the temporary folder (``TMPDIR``)
-is on a file system they share.
+measure: the SQL that runs over Parquet runs over the copy. When the database has the vocabulary's ``concept``
+table, the concept id columns the measure reads are copied too, and of ``concept`` only the rows a copied
+concept id column refers to, of the vocabularies read there (RxNorm and RxNorm Extension for drugs; SNOMED,
+ICD10CM and ICD10 for diagnoses): the database selects them, so a vocabulary of millions of concepts is not
+copied. The folder is removed when the measure ends. On a Spark cluster the copy is on this machine: its
+executors read it only when the temporary folder (``TMPDIR``) is on a file system they share.
 
 A password in the URL never appears in an error: the URL is shown with it hidden.
 """
@@ -24,13 +27,15 @@ import duckdb
 import sqlalchemy as sa
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from naltrack.analytics.iet_population import EPISODE_COLUMNS, IET_COLUMNS
-from naltrack.analytics.omop import OMOP_COLUMNS
+from naltrack.analytics.iet_population import EPISODE_COLUMNS, IET_COLUMNS, IET_CONCEPT_COLUMNS
+from naltrack.analytics.omop import CONCEPT_COLUMNS, OMOP_COLUMNS, OMOP_CONCEPT_COLUMNS
 from naltrack.analytics.population import InputFormat
 from naltrack.domain.errors import InvalidInput
 
 #: Rows fetched from the database and written to DuckDB at a time.
 CHUNK_ROWS = 100_000
+#: Concept id columns by (table, column), each with the vocabularies read there.
+References = dict[tuple[str, str], tuple[str, ...]]
 
 
 def is_database_url(text: str) -> bool:
@@ -60,7 +65,8 @@ def input_path(source: Path | str, input_format: InputFormat, *, iet: bool = Fal
                schema: str | None = None) -> Iterator[Path]:
     """The input's path: ``source`` itself, or, for OMOP tables in a database (``source`` a URL), a temporary
     folder of the tables the measure reads (:func:`staged_omop`; ``iet``: also
-    the diagnoses, visits and episodes), removed when the measure ends.
+    the diagnoses, visits and episodes; the concepts they refer to when the database has ``concept``), removed
+    when the measure ends.
 
     Raises
     ------
@@ -77,15 +83,18 @@ def input_path(source: Path | str, input_format: InputFormat, *, iet: bool = Fal
         raise InvalidInput("INPUT", shown(text), "is a database URL: only OMOP tables are read from one "
                                                  "(--format omop)")
     tables = {**OMOP_COLUMNS, **(IET_COLUMNS if iet else {}), **({"episode": EPISODE_COLUMNS} if iet else {})}
-    with staged_omop(text, tables, frozenset({"episode"}), schema) as folder:
+    references = {**OMOP_CONCEPT_COLUMNS, **(IET_CONCEPT_COLUMNS if iet else {})}
+    with staged_omop(text, tables, frozenset({"episode"}), schema, references) as folder:
         yield folder
 
 
 @contextmanager
 def staged_omop(url: str, tables: dict[str, tuple[str, ...]], optional: frozenset[str] = frozenset(),
-                schema: str | None = None) -> Iterator[Path]:
+                schema: str | None = None, references: References | None = None) -> Iterator[Path]:
     """A temporary folder holding ``<table>.parquet`` for each of ``tables`` (their ``needed`` columns) read from
     the database at ``url`` (in ``schema`` when given); a table of ``optional`` the database lacks is left out.
+    When the database has a ``concept`` table, the concept id columns of ``references`` are needed too, and
+    ``concept.parquet`` holds the concepts they refer to, of the vocabularies named for each.
 
     Raises
     ------
@@ -95,14 +104,14 @@ def staged_omop(url: str, tables: dict[str, tuple[str, ...]], optional: frozense
     """
     folder = Path(tempfile.mkdtemp(prefix="naltrack-omop-"))
     try:
-        _copy(url, tables, optional, schema, folder)
+        _copy(url, tables, optional, schema, references or {}, folder)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _copy(url: str, tables: dict[str, tuple[str, ...]], optional: frozenset[str], schema: str | None,
-          folder: Path) -> None:
+          references: References, folder: Path) -> None:
     try:
         engine = sa.create_engine(url)
     except (ArgumentError, NoSuchModuleError, ImportError) as error:
@@ -111,7 +120,12 @@ def _copy(url: str, tables: dict[str, tuple[str, ...]], optional: frozenset[str]
         with engine.connect() as connection, duckdb.connect() as con:
             inspector = sa.inspect(connection)
             present = set(inspector.get_table_names(schema=schema))
-            for table, needed in tables.items():
+            wanted = dict(tables)
+            if "concept" in present:
+                for table, column in references:
+                    wanted[table] = (*wanted.get(table, ()), column)
+                wanted["concept"] = CONCEPT_COLUMNS
+            for table, needed in wanted.items():
                 if table not in present:
                     if table in optional:
                         continue
@@ -121,19 +135,29 @@ def _copy(url: str, tables: dict[str, tuple[str, ...]], optional: frozenset[str]
                 for column in needed:
                     if column not in types:
                         raise InvalidInput(f"{table}.{column}", "", "is a required column and is missing")
-                _copy_table(connection, con, table, [(c, _duck_type(types[c])) for c in needed], schema, folder)
+                source = sa.table(table, *(sa.column(c) for c in needed), schema=schema)
+                query = _concepts_query(source, references, schema) if table == "concept" else sa.select(*source.c)
+                _copy_table(connection, con, table, [(c, _duck_type(types[c])) for c in needed], query, folder)
     except SQLAlchemyError as error:
         raise InvalidInput("INPUT", shown(url), f"could not be read ({str(error).splitlines()[0]})") from error
     finally:
         engine.dispose()
 
 
+def _concepts_query(concept: sa.TableClause, references: References, schema: str | None) -> sa.Select[object]:
+    """The ``concept`` rows a referring column holds the id of, of the vocabularies read there (the database
+    selects them: a vocabulary of millions of concepts is not streamed)."""
+    wanted = [sa.and_(concept.c.vocabulary_id.in_(vocabularies),
+                      concept.c.concept_id.in_(sa.select(sa.table(table, sa.column(column), schema=schema).c[column])))
+              for (table, column), vocabularies in references.items()]
+    return sa.select(*concept.c).where(sa.or_(sa.false(), *wanted))
+
+
 def _copy_table(connection: sa.Connection, con: duckdb.DuckDBPyConnection, table: str,
-                columns: list[tuple[str, str]], schema: str | None, folder: Path) -> None:
+                columns: list[tuple[str, str]], query: sa.Select[object], folder: Path) -> None:
     con.execute(f"CREATE TABLE {table} ({', '.join(f'{name} {kind}' for name, kind in columns)})")
-    source = sa.table(table, *(sa.column(name) for name, _ in columns), schema=schema)
     unnested = ", ".join(f"unnest(${n}::{kind}[])" for n, (_, kind) in enumerate(columns, start=1))
-    result = connection.execution_options(stream_results=True).execute(sa.select(*source.c))
+    result = connection.execution_options(stream_results=True).execute(query)
     while rows := result.fetchmany(CHUNK_ROWS):
         values = [list(column) for column in zip(*rows, strict=True)]
         try:

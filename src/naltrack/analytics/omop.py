@@ -6,18 +6,25 @@ Two more sources of the ``raw`` table of :mod:`naltrack.analytics.pod`; every st
 dispensing gives the same numbers whether it comes as the claims CSV, as Parquet claims or as OMOP.
 
 OMOP (:func:`load_omop`): a folder holding ``person``, ``drug_exposure`` and
-``observation_period`` (``condition_occurrence`` is optional and not read by POD), each as
-``<table>.parquet`` or a folder ``<table>/`` of (possibly hive-partitioned) Parquet files, scanned
-lazily by the engine (DuckDB or Spark, :mod:`naltrack.analytics.engines`). A ``drug_exposure`` row
-becomes a dispensing row: ``person_id`` is the patient, ``drug_exposure_start_date`` the day,
-``drug_source_value`` the RxNorm code (no vocabulary tables are read, so the RxNorm code must stand in
-``drug_source_value``), ``days_supply`` the days supply.
+``observation_period`` (``condition_occurrence`` is optional and not read by POD), and optionally the
+vocabulary's ``concept``, each as ``<table>.parquet`` or a folder ``<table>/`` of (possibly hive-partitioned)
+Parquet files, scanned lazily by the engine (DuckDB or Spark, :mod:`naltrack.analytics.engines`). A
+``drug_exposure`` row's code is the ``concept_code`` (the RxCUI) of its ``drug_concept_id`` when ``concept``
+is present and gives that concept the vocabulary ``RxNorm`` or ``RxNorm Extension``; otherwise (no
+``concept`` table, as ``export omop`` writes; concept 0; a concept of another vocabulary) its
+``drug_source_value``. A row whose code is one of the catalog's medications (:func:`pod_code_rules`) becomes
+a dispensing row: ``person_id`` is the patient, ``drug_exposure_start_date`` the day, the code the RxNorm
+code, ``days_supply`` the days supply, each checked by POD's rules. Every other row is skipped, not refused:
+an OMOP ``drug_exposure`` holds every drug of every member (statins, insulin), and a code the catalog does
+not know (an NDC in the source value, an RxNorm ingredient or pack the catalog does not list) is not one of
+the measure's medications. The skipped rows are not read further, so they are not checked.
 Episodes are built by POD's own gap rule, not from OMOP's ``drug_era`` (which bridges gaps of up to
 30 days; POD breaks at 8).
 
 Claims Parquet (:func:`load_claims_parquet`): the columns of the claims CSV
 (``patient_id,date,rxnorm,days_supply``) as one Parquet file or a folder partitioned by any keys
-(``year=2026/state=NY/...``); partition columns are ignored. Both are read through
+(``year=2026/state=NY/...``); partition columns are ignored. A claims file is a dispensing file of the
+measure, so an unknown code there is refused, as in the CSV. Both are read through
 :func:`naltrack.analytics.population.measure_pod_input` and ``measure_retention_input``.
 """
 
@@ -37,14 +44,15 @@ from naltrack.analytics.pod import (
     VALID_ROW,
     all_valid,
     claims_source,
+    codes_sql,
     load_raw,
 )
 from naltrack.analytics.pod_rules import COLUMNS, check_row, pod_code_rules
 from naltrack.domain.errors import InvalidInput
 
-__all__ = ["GENDER_CONCEPT", "OMOP_COLUMNS", "OMOP_FIELD", "OMOP_TABLES", "Condition", "load_claims_parquet",
-           "load_omop", "omop_tables", "open_parquet", "parquet_path",
-           "write_omop_tables"]
+__all__ = ["CONCEPT_COLUMNS", "DRUG_VOCABULARIES", "GENDER_CONCEPT", "OMOP_COLUMNS", "OMOP_CONCEPT_COLUMNS",
+           "OMOP_FIELD", "OMOP_TABLES", "Condition", "has_table", "load_claims_parquet", "load_omop", "omop_tables",
+           "open_concepts", "open_parquet", "parquet_path", "vocabulary_list", "write_omop_tables"]
 
 #: The OMOP CDM v5.4 tables and columns read, by table (``condition_occurrence`` is optional).
 OMOP_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -54,6 +62,15 @@ OMOP_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 #: The OMOP ``drug_exposure`` column behind each dispensing column.
 OMOP_FIELD = dict(zip(COLUMNS, OMOP_COLUMNS["drug_exposure"], strict=True))
+#: The columns of the optional vocabulary table ``concept`` read (OMOP CDM v5.4).
+CONCEPT_COLUMNS = ("concept_id", "vocabulary_id", "concept_code")
+#: The vocabularies whose ``concept_code`` is an RxNorm code (RxCUI) of a drug (OMOP ``vocabulary_id``).
+DRUG_VOCABULARIES = ("RxNorm", "RxNorm Extension")
+#: The concept id columns read when ``concept`` is present, by (table, column): the vocabularies read there.
+OMOP_CONCEPT_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {("drug_exposure", "drug_concept_id"): DRUG_VOCABULARIES}
+#: The columns of ``omop_drugs``, the drug exposures of the measure's medications, behind each dispensing column.
+_DRUG_ROWS = {"patient_id": "person_id", "date": "drug_exposure_start_date", "rxnorm": "code",
+              "days_supply": "days_supply"}
 
 
 def parquet_path(folder: Path, table: str) -> Path:
@@ -94,24 +111,83 @@ def open_parquet(db: Engine, table: str, path: Path, needed: tuple[str, ...]) ->
 
 
 def load_omop(db: Engine, folder: Path) -> None:
-    """Load ``raw`` from the OMOP folder on ``db`` (``drug_exposure`` rows as dispensings; see the module text).
+    """Load ``raw`` from the OMOP folder on ``db``: the ``drug_exposure`` rows of the measure's medications as
+    dispensings, every other row skipped (see the module text). ``omop_drugs`` is kept for the measures that
+    read the doses again (``person_id``, ``drug_exposure_start_date``, ``code``, ``days_supply``).
 
     Raises
     ------
     InvalidInput
-        Naming the table and field (``drug_exposure.days_supply``) and the value: a missing table or
-        column, an unreadable value, a code that is not a known RxNorm code, a days supply out of
-        1..365, a ``drug_exposure.person_id`` absent from ``person``.
+        Naming the table and field (``drug_exposure.days_supply``) and the value, for a row of one of the
+        measure's medications: a missing table or column, an unreadable value, a days supply out of 1..365,
+        a ``drug_exposure.person_id`` absent from ``person``.
     """
-    paths = {table: parquet_path(folder, table) for table in OMOP_COLUMNS}
     for table, needed in OMOP_COLUMNS.items():
-        open_parquet(db, table, paths[table], needed)
-    missing = _first(db, """SELECT CAST(d.person_id AS STRING) FROM drug_exposure AS d
+        open_parquet(db, table, parquet_path(folder, table), needed)
+    vocabulary = open_concepts(db, folder, OMOP_CONCEPT_COLUMNS)
+    try:
+        db.keep("omop_drugs", _drug_rows_sql(vocabulary))
+    except EngineError as error:
+        raise InvalidInput("drug_exposure, concept", str(folder), f"have a value that cannot be read ({error})") \
+            from error
+    missing = _first(db, """SELECT CAST(d.person_id AS STRING) FROM omop_drugs AS d
                             WHERE NOT EXISTS (SELECT 1 FROM person AS p WHERE p.person_id = d.person_id)""",
                      "drug_exposure")
     if missing is not None:
         raise InvalidInput("drug_exposure.person_id", str(missing[0]), "is not in person")
-    _load_checked(db, "drug_exposure", OMOP_FIELD)
+    _load_checked(db, "drug_exposure", _DRUG_ROWS, relation="omop_drugs", shown=OMOP_FIELD)
+
+
+def has_table(folder: Path, table: str) -> bool:
+    """Whether ``folder`` holds ``table`` (:func:`parquet_path`)."""
+    try:
+        parquet_path(folder, table)
+    except InvalidInput:
+        return False
+    return True
+
+
+def open_concepts(db: Engine, folder: Path, columns: dict[tuple[str, str], tuple[str, ...]]) -> bool:
+    """Open the folder's ``concept`` table when it has one, and check the tables opened have the concept id
+    ``columns`` (:data:`OMOP_CONCEPT_COLUMNS`) that are then read; whether it had one.
+
+    Raises
+    ------
+    InvalidInput
+        ``concept`` not readable or without a column of :data:`CONCEPT_COLUMNS`, a concept id column missing
+        (named ``table.column``).
+    """
+    if not has_table(folder, "concept"):
+        return False
+    open_parquet(db, "concept", parquet_path(folder, "concept"), CONCEPT_COLUMNS)
+    for table, column in columns:
+        if column not in db.columns(table):
+            raise InvalidInput(f"{table}.{column}", "", "is a required column with a concept table and is missing")
+    return True
+
+
+def vocabulary_list(vocabularies: Iterable[str]) -> str:
+    """SQL: the ``vocabulary_id`` values as an ``IN`` list.
+
+    >>> vocabulary_list(DRUG_VOCABULARIES)
+    "('RxNorm', 'RxNorm Extension')"
+    """
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in vocabularies) + ")"
+
+
+def _drug_rows_sql(vocabulary: bool) -> str:
+    """SQL: the ``drug_exposure`` rows whose code (the RxNorm concept's code, else the source value) is one of
+    the catalog's codes, with that code (trimmed) as ``code``."""
+    source = "CAST(d.drug_source_value AS STRING)"
+    concepts = ""
+    if vocabulary:
+        concepts = f"""LEFT JOIN (SELECT concept_id, CAST(concept_code AS STRING) AS concept_code FROM concept
+                                  WHERE vocabulary_id IN {vocabulary_list(DRUG_VOCABULARIES)}) AS v
+                       ON v.concept_id = d.drug_concept_id"""
+        source = f"coalesce(v.concept_code, {source})"
+    return f"""SELECT d.person_id, d.drug_exposure_start_date, k.code, d.days_supply
+               FROM drug_exposure AS d {concepts}
+               JOIN ({codes_sql(pod_code_rules())}) AS k ON k.code = trim({source})"""
 
 
 def load_claims_parquet(db: Engine, path: Path) -> None:
@@ -136,16 +212,19 @@ def _first(db: Engine, sql: str, table: str) -> tuple[object, ...] | None:
     return rows[0] if rows else None
 
 
-def _load_checked(db: Engine, table: str, names: dict[str, str]) -> None:
-    """Load ``raw`` from the relation ``table`` by the POD loader; on a row the rules reject, name its table,
-    field and value."""
+def _load_checked(db: Engine, table: str, names: dict[str, str], *, relation: str | None = None,
+                  shown: dict[str, str] | None = None) -> None:
+    """Load ``raw`` from ``relation`` (default ``table``; its columns ``names``) by the POD loader; on a row the
+    rules reject, name its table, field (``shown``, default ``names``) and value."""
+    relation = relation or table
+    shown = shown or names
     rules = pod_code_rules()
-    source = claims_source(db, table, names)
+    source = claims_source(db, relation, names)
     try:
         load_raw(db, source, rules)
         valid = all_valid(db)
     except EngineError as error:  # a value the typed cast could not convert
-        bad = _unconvertible(db, table, names)
+        bad = _unconvertible(db, relation, names, table, shown)
         raise bad or InvalidInput(table, "", f"has a value that cannot be read ({error})") from error
     if valid:
         return
@@ -157,21 +236,22 @@ def _load_checked(db: Engine, table: str, names: dict[str, str]) -> None:
     on = "" if day is None else (date(1970, 1, 1) + timedelta(days=int(day))).isoformat()
     text = dict(zip(COLUMNS, (patient or "", on, code or "", supply or ""), strict=True))
     problem = check_row(text, rules) or ("patient_id", text["patient_id"], "is not valid")
-    raise InvalidInput(f"{table}.{names[problem[0]]}", problem[1], problem[2])
+    raise InvalidInput(f"{table}.{shown[problem[0]]}", problem[1], problem[2])
 
 
-def _unconvertible(db: Engine, table: str, names: dict[str, str]) -> InvalidInput | None:
-    """The first value of ``table`` that the typed cast cannot convert, by column."""
+def _unconvertible(db: Engine, relation: str, names: dict[str, str], table: str,
+                   shown: dict[str, str]) -> InvalidInput | None:
+    """The first value of ``relation`` that the typed cast cannot convert, by column (named as ``table``'s)."""
     for column, kind in (("date", "DATE"), ("days_supply", "INT")):
         field = names[column]
         try:
-            rows = db.rows(f"""SELECT CAST({field} AS STRING) FROM {table}
+            rows = db.rows(f"""SELECT CAST({field} AS STRING) FROM {relation}
                                WHERE {field} IS NOT NULL AND try_cast({field} AS {kind}) IS NULL LIMIT 1""")
         except EngineError:
             continue
         if rows:
             rule = "is not a date" if kind == "DATE" else "is not a whole number"
-            return InvalidInput(f"{table}.{field}", str(rows[0][0]), rule)
+            return InvalidInput(f"{table}.{shown[column]}", str(rows[0][0]), rule)
     return None
 
 

@@ -123,8 +123,13 @@ def test_missing_omop_column_is_named(tmp_path: Path) -> None:
     assert caught.value.field == "drug_exposure.days_supply"
 
 
+def test_an_omop_drug_the_catalog_does_not_know_is_skipped_unchecked(tmp_path: Path) -> None:
+    folder = write_omop(tmp_path / "omop", [(1, D0, XR_NTX, None), (1, D0, "999999", 0)])
+    result = measure_pod_input(folder, "omop")
+    assert (result.denominator, [(e.patient_id, e.continuous_days) for e in result.episodes]) == (1, [("1", 31)])
+
+
 @pytest.mark.parametrize(("row", "field", "value"), [
-    ((1, D0, "999999", 30), "drug_exposure.drug_source_value", "999999"),
     ((1, D0, ORAL_NTX, 0), "drug_exposure.days_supply", "0"),
     ((1, D0, ORAL_NTX, 366), "drug_exposure.days_supply", "366"),
     ((1, D0, ORAL_NTX, None), "drug_exposure.days_supply", ""),

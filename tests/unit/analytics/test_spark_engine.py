@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.integration.test_omop_database import _write_database as write_omop_database
+from tests.integration.test_omop_database import write_cdm_database
 from tests.unit.analytics.test_iet_population import _GROUPS as _IET_GROUPS
 from tests.unit.analytics.test_iet_population import Member, payer_omop
 from tests.unit.analytics.test_iet_population import day as iet_day
@@ -30,6 +31,14 @@ from tests.unit.analytics.test_omop import (
     write_claims_parquet,
     write_omop,
 )
+from tests.unit.analytics.test_omop_concepts import IET as CDM_IET
+from tests.unit.analytics.test_omop_concepts import ORAL_CONCEPT, cdm, write_cdm
+from tests.unit.analytics.test_omop_concepts import POD as CDM_POD
+from tests.unit.analytics.test_omop_concepts import RETENTION as CDM_RETENTION
+from tests.unit.analytics.test_omop_concepts import day as cdm_day
+from tests.unit.analytics.test_omop_concepts import iet_summary as cdm_iet_summary
+from tests.unit.analytics.test_omop_concepts import pod_summary as cdm_pod_summary
+from tests.unit.analytics.test_omop_concepts import retention_summary as cdm_retention_summary
 
 from naltrack.adapters.omop_database import input_path
 from naltrack.analytics.engines import EngineChoice, open_engine, spark_session
@@ -114,7 +123,7 @@ def test_bad_claims_row_is_named_the_same_on_spark(tmp_path: Path, line: str, fi
 
 
 @pytest.mark.parametrize(("row", "field", "value"), [
-    ((1, D0, "999999", 30), "drug_exposure.drug_source_value", "999999"),
+    ((1, D0, ORAL_NTX, 0), "drug_exposure.days_supply", "0"),
     ((1, D0, ORAL_NTX, 366), "drug_exposure.days_supply", "366"),
 ])
 def test_bad_omop_value_is_named_on_spark(tmp_path: Path, row: Row, field: str, value: str) -> None:
@@ -199,3 +208,25 @@ def test_omop_tables_in_a_database_give_spark_duckdbs_iet_and_pod(tmp_path: Path
     with input_path(url, "omop", iet=True) as folder:
         assert measure_iet_input(folder, choice=EngineChoice("spark")) == measure_iet_input(folder)
         assert measure_pod_input(folder, "omop", choice=EngineChoice("spark")) == measure_pod_input(folder, "omop")
+
+
+def test_spark_reads_omop_coded_by_concepts_as_duckdb_does(tmp_path: Path) -> None:
+    spark = EngineChoice("spark")
+    folder = write_cdm(tmp_path / "omop", cdm(coded=True))
+    assert cdm_pod_summary(measure_pod_input(folder, "omop", choice=spark)) == CDM_POD
+    assert cdm_retention_summary(measure_retention_input(folder, "omop", as_of=cdm_day(300), choice=spark)) \
+        == CDM_RETENTION
+    assert cdm_iet_summary(measure_iet_input(folder, choice=spark)) == CDM_IET
+    url = f"sqlite:///{tmp_path / 'omop.db'}"
+    write_cdm_database(url, cdm(coded=True))
+    with input_path(url, "omop", iet=True) as staged:
+        assert cdm_iet_summary(measure_iet_input(staged, choice=spark)) == CDM_IET
+        assert cdm_pod_summary(measure_pod_input(staged, "omop", choice=spark)) == CDM_POD
+
+
+def test_a_naltrexone_row_coded_by_concept_is_refused_on_spark_and_a_statin_skipped(tmp_path: Path) -> None:
+    tables = cdm(coded=True)
+    tables["drug_exposure"].append((2, cdm_day(60), ORAL_CONCEPT, 0, "00406117001"))
+    with pytest.raises(InvalidInput, match="between 1 and 365") as caught:
+        measure_pod_input(write_cdm(tmp_path / "omop", tables), "omop", choice=EngineChoice("spark"))
+    assert (caught.value.field, caught.value.value) == ("drug_exposure.days_supply", "0")
