@@ -35,6 +35,8 @@ FEEDBACK_WINDOW = timedelta(seconds=60)
 CARD_MEMORY = timedelta(days=7)
 #: Cards a process remembers in memory (:class:`ProcessCdsState`); older ones are forgotten first.
 MAX_REMEMBERED_CARDS = 50_000
+#: Callers whose feedback windows a process keeps in memory before those of ended windows are dropped.
+MAX_REMEMBERED_CALLERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ class ProcessCdsState(CdsCallState):
     def count_call(self, key: str, now: datetime) -> tuple[int, datetime]:
         with self._lock:
             stale = now - FEEDBACK_WINDOW
-            if len(self._calls) > MAX_REMEMBERED_CARDS:
+            if len(self._calls) > MAX_REMEMBERED_CALLERS:
                 self._calls = {k: c for k, c in self._calls.items() if c[1] > stale}
             count, start = self._calls.get(key, (0, now))
             if start <= stale:
